@@ -1,0 +1,278 @@
+"""Media: find ffmpeg, probe recordings with PyAV, extract 16 kHz mono audio, run ffmpeg.
+
+ffmpeg commands are built as data (argument lists, with ffmpeg-python) by ``*_args`` functions
+and executed by the one runner, :func:`run_ffmpeg`, which maps failures to :class:`FFmpegError`
+and turns ffmpeg's ``-progress`` output into a typed progress callback.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import shutil
+import subprocess
+import threading
+import wave
+from collections import deque
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+import numpy as np
+from numpy.typing import NDArray
+
+from .errors import FFmpegError, InputError, MediaError, NoAudioError
+from .fsutil import atomic_path
+from .models import AudioStreamInfo, AudioTrack, MediaInfo, ProgressCallback, VideoStreamInfo
+
+__all__ = [
+    "SAMPLE_RATE",
+    "extract_audio",
+    "extract_audio_args",
+    "find_ffmpeg",
+    "probe",
+    "read_pcm",
+    "run_ffmpeg",
+]
+
+log = logging.getLogger("streamkit")
+
+SAMPLE_RATE = 16000
+#: Decoded audio shorter than this share of the container's duration means a truncated file.
+MIN_DECODED_SHARE = 0.9
+_QUIET = ("-hide_banner", "-nostdin", "-loglevel", "error")
+
+
+@functools.cache
+def find_ffmpeg() -> str:
+    """The ffmpeg binary: ``$STREAMKIT_FFMPEG``, else ``ffmpeg`` on PATH, else imageio-ffmpeg's."""
+    explicit = os.environ.get("STREAMKIT_FFMPEG")
+    if explicit:
+        return explicit
+    on_path = shutil.which("ffmpeg")
+    if on_path:
+        return on_path
+    try:
+        import imageio_ffmpeg
+
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except Exception as exc:  # imageio-ffmpeg raises RuntimeError when its binary is missing
+        raise FFmpegError("start", ["ffmpeg"], f"no ffmpeg found on PATH or in imageio-ffmpeg: {exc}") from exc
+
+
+def _check_input_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError(path, "no such file", hint="check the path and the file name's spelling")
+    if path.is_dir():
+        raise InputError(path, "is a folder, not a recording", hint="give a video or audio file")
+    if not os.access(path, os.R_OK):
+        raise InputError(path, "is not readable (permission denied)")
+    if path.stat().st_size == 0:
+        raise MediaError(path, "is empty (0 bytes)")
+
+
+def _is_cover_art(stream: Any) -> bool:
+    from av.stream import Disposition
+
+    return bool(stream.disposition & Disposition.attached_pic)
+
+
+def _fps(stream: object) -> Fraction:
+    for attr in ("average_rate", "guessed_rate", "base_rate"):
+        rate = getattr(stream, attr, None)
+        if rate:
+            return Fraction(rate)
+    return Fraction(0)
+
+
+def probe(path: Path | str) -> MediaInfo:
+    """Read streams, duration and frame rate with PyAV; refuse what is not a usable recording."""
+    import av
+
+    path = Path(path)
+    _check_input_file(path)
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise MediaError(path, f"not a media file ffmpeg can read ({_short(exc)})") from exc
+    with container:
+        videos = []
+        audios = []
+        subs = 0
+        longest = 0
+        for s in container.streams:
+            if s.duration is not None and s.time_base is not None:
+                longest = max(longest, int(s.duration * s.time_base * 1000))
+            if s.type == "video":
+                if _is_cover_art(s):
+                    continue  # cover art is not a video track
+                cc: Any = s.codec_context
+                videos.append(
+                    VideoStreamInfo(s.index, cc.name or "unknown", cc.width or 0, cc.height or 0, _fps(s))
+                )
+            elif s.type == "audio":
+                cc = s.codec_context
+                audios.append(
+                    AudioStreamInfo(
+                        s.index,
+                        cc.name or "unknown",
+                        cc.sample_rate or 0,
+                        cc.channels or 0,
+                        s.metadata.get("language"),
+                    )
+                )
+            elif s.type == "subtitle":
+                subs += 1
+        duration_ms = int(container.duration * 1000 // av.time_base) if container.duration else longest
+        fmt = container.format.name
+    if not audios:
+        raise NoAudioError(path, "has no audio stream")
+    return MediaInfo(
+        path=path,
+        container=fmt,
+        duration_ms=max(duration_ms, 0),
+        video=tuple(videos),
+        audio=tuple(audios),
+        subtitle_streams=subs,
+    )
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    # PyAV messages start with "[Errno 1094995529] Invalid data found ...: 'path'"; keep the reason.
+    if text.startswith("[Errno"):
+        text = text.split("]", 1)[-1].strip()
+    return text.split(": '", 1)[0]
+
+
+def extract_audio_args(source: Path, target: Path, *, stream: int = 0, ffmpeg_exe: str = "ffmpeg") -> list[str]:
+    """ffmpeg arguments that write stream ``stream`` of ``source`` as 16 kHz mono s16 WAV."""
+    out = ffmpeg.input(str(source)).output(
+        str(target),
+        map=f"0:a:{stream}",
+        vn=None,
+        sn=None,
+        dn=None,
+        ac=1,
+        ar=SAMPLE_RATE,
+        acodec="pcm_s16le",
+        f="wav",
+    )
+    args: list[str] = out.global_args(*_QUIET).overwrite_output().compile(cmd=ffmpeg_exe)
+    return args
+
+
+def run_ffmpeg(
+    args: list[str],
+    *,
+    action: str,
+    total_seconds: float | None = None,
+    progress: ProgressCallback | None = None,
+) -> None:
+    """Run one ffmpeg command; raise :class:`FFmpegError` with stderr's tail when it fails.
+
+    With ``progress``, ffmpeg reports ``out_time`` on a pipe and the callback gets
+    ``(seconds_done, total_seconds)``. Ctrl-C stops ffmpeg before the interrupt propagates.
+    """
+    cmd = list(args)
+    if progress is not None:
+        cmd[1:1] = ["-progress", "pipe:1", "-nostats"]
+    log.debug("ffmpeg: %s", subprocess.list2cmdline(cmd))
+    total = float(total_seconds or 0.0)
+    tail: deque[str] = deque(maxlen=40)
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if progress is not None else subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+    except OSError as exc:
+        raise FFmpegError(action, cmd, f"cannot start ffmpeg: {exc}") from exc
+
+    def drain_stderr() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            tail.append(line.rstrip())
+
+    reader = threading.Thread(target=drain_stderr, daemon=True)
+    reader.start()
+    try:
+        if progress is not None and proc.stdout is not None:
+            for line in proc.stdout:
+                key, _, value = line.strip().partition("=")
+                if key == "out_time_us" and value.lstrip("-").isdigit():
+                    done = max(0, int(value)) / 1e6
+                    progress(min(done, total) if total else done, total)
+        returncode = proc.wait()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        reader.join(timeout=5)
+    if returncode != 0:
+        raise FFmpegError(action, cmd, "\n".join(tail), returncode)
+    if progress is not None and total:
+        progress(total, total)
+
+
+def extract_audio(
+    info: MediaInfo,
+    target: Path,
+    *,
+    stream: int = 0,
+    progress: ProgressCallback | None = None,
+) -> AudioTrack:
+    """Decode audio stream ``stream`` of the probed recording into ``target`` (16 kHz mono WAV).
+
+    Refuses zero-length audio and recordings that decode to much less than their stated
+    duration (truncated or corrupt files), so a broken recording is never subtitled half-way.
+    """
+    args = extract_audio_args(info.path, target, stream=stream, ffmpeg_exe=find_ffmpeg())
+    with atomic_path(target) as tmp:
+        args[args.index(str(target))] = str(tmp)
+        try:
+            run_ffmpeg(args, action="decode the audio", total_seconds=info.duration_ms / 1000, progress=progress)
+        except FFmpegError as exc:
+            last = exc.stderr_tail.splitlines()[-1] if exc.stderr_tail else f"exit code {exc.returncode}"
+            raise MediaError(info.path, f"audio cannot be decoded ({last})") from exc
+        frames = _wav_frames(tmp)
+    duration_ms = frames * 1000 // SAMPLE_RATE
+    if frames == 0:
+        raise NoAudioError(info.path, "audio track is empty (0 s of sound)")
+    if info.duration_ms > 2000 and duration_ms < info.duration_ms * MIN_DECODED_SHARE:
+        target.unlink(missing_ok=True)
+        raise MediaError(
+            info.path,
+            f"truncated or corrupt: audio decodes to {duration_ms / 1000:.1f} s "
+            f"of the {info.duration_ms / 1000:.1f} s the file declares",
+        )
+    return AudioTrack(path=target, source=info.path, duration_ms=duration_ms, sample_rate=SAMPLE_RATE)
+
+
+def _wav_frames(path: Path) -> int:
+    try:
+        with wave.open(str(path), "rb") as w:
+            return int(w.getnframes())
+    except (wave.Error, EOFError):
+        return 0
+
+
+def read_pcm(track: AudioTrack, start_ms: int = 0, end_ms: int | None = None) -> NDArray[np.float32]:
+    """The samples of ``track`` between two times as float32 in [-1, 1] (a NumPy array).
+
+    Reads through a memory map so a 3-hour track is not loaded whole.
+    """
+    with wave.open(str(track.path), "rb") as w:
+        n = w.getnframes()
+    header = track.path.stat().st_size - n * 2
+    data = np.memmap(track.path, dtype="<i2", mode="r", offset=header, shape=(n,))
+    a = start_ms * SAMPLE_RATE // 1000
+    b = n if end_ms is None else min(n, end_ms * SAMPLE_RATE // 1000)
+    return (np.asarray(data[a:b], dtype=np.float32) / 32768.0).astype(np.float32)
