@@ -1,0 +1,373 @@
+"""The ``streamkit`` command: the only module that prints, formats errors and exits.
+
+Every command runs through :func:`_guard`, the one place where a :class:`StreamkitError`
+becomes a one-line message with a hint and an exit code, Ctrl-C becomes a clean exit 130,
+and anything unexpected becomes a one-line internal error (the traceback only with ``-v``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from . import __version__
+from .config import load_config
+from .errors import ConfigError, InputError, OutputExistsError, StreamkitError
+
+log = logging.getLogger("streamkit")
+
+app = typer.Typer(
+    name="streamkit",
+    help="Turn a Korean livestream recording into Korean and English subtitles and a subtitled replay.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+out = Console()
+err = Console(stderr=True)
+
+EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 70
+T = TypeVar("T")
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING
+    if quiet:
+        level = logging.ERROR
+    elif verbose >= 2:
+        level = logging.DEBUG
+    elif verbose == 1:
+        level = logging.INFO
+    handler = RichHandler(console=err, show_path=False, show_time=False, markup=False)
+    logger = logging.getLogger("streamkit")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
+    # faster-whisper logs every VAD decision at INFO; keep it for -vv.
+    logging.getLogger("faster_whisper").setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
+
+
+def _fail(message: str, hint: str, code: int) -> NoReturn:
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    if hint:
+        err.print(f"[dim]hint:[/] {escape(hint)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _guard(fn: Callable[[], T], *, verbose: int = 0) -> T:
+    """Run a command body; turn every failure into one line and an exit code."""
+    try:
+        return fn()
+    except StreamkitError as exc:
+        if verbose:
+            log.debug("details", exc_info=True)
+        _fail(" ".join(str(exc).split("\n")[:1]), exc.hint, exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted; no half-written output was left behind",
+              "run the same command again: finished transcription is reused", EXIT_INTERRUPTED)
+    except typer.Exit:
+        raise
+    except Exception as exc:
+        if verbose:
+            err.print_exception()
+        _fail(f"internal error: {type(exc).__name__}: {exc}",
+              "this is a streamkit bug; run again with -v and report the traceback", EXIT_INTERNAL)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"streamkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Korean K-pop livestream recording in; Korean and English subtitles and a subtitled replay out.
+
+    Start with [bold]streamkit subtitle RECORDING.mp4[/].
+    """
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class _Bars:
+    """Rich progress bars, one per stage, driven by seconds of audio processed."""
+
+    LABELS: ClassVar[dict[str, str]] = {
+        "media": "Decoding audio",
+        "transcribe": "Transcribing (ko)",
+        "translate": "Translating",
+        "mux": "Muxing replay",
+    }
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, stage: str, done: float, total: float) -> None:
+        if stage not in self.tasks:
+            label = self.LABELS.get(stage, stage)
+            self.tasks[stage] = self.progress.add_task(label, total=max(total, 0.001))
+        self.progress.update(self.tasks[stage], completed=done, total=max(total, 0.001))
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[_Bars | None]:
+    if not enabled:
+        yield None
+        return
+    progress = Progress(
+        TextColumn("{task.description:<20}"),
+        BarColumn(),
+        TextColumn("{task.completed:>7.1f}/{task.total:.1f} s audio"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )
+    with progress:
+        yield _Bars(progress)
+
+
+# --------------------------------------------------------------------------- subtitle
+
+FORMAT_HELP = "Subtitle formats to write, comma-separated: srt, vtt."
+
+
+def _split_formats(value: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(f.strip().lower().lstrip(".") for f in value.split(",") if f.strip()))
+
+
+@app.command()
+def subtitle(
+    recording: Annotated[Path, typer.Argument(help="The recording (mp4, mkv, mov, ts, or audio).", show_default=False)],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder for the outputs [default: next to the recording].")
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help="Whisper model: a name (base, small, large-v3, turbo) or a folder. "
+                     "[default: large-v3-turbo on CUDA, else the bundled base]"),
+    ] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    compute_type: Annotated[
+        str | None, typer.Option(help="CTranslate2 compute type [default: int8 on CPU, float16 on CUDA].")
+    ] = None,
+    translator: Annotated[
+        str | None,
+        typer.Option("--translator", "-t", help="English engine: whisper (offline) or none (Korean only). "
+                     "[default: whisper]"),
+    ] = None,
+    formats: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "srt",
+    container: Annotated[str | None, typer.Option(help="Replay container: mp4 or mkv [default: as the input].")] = None,
+    no_mux: Annotated[bool, typer.Option("--no-mux", help="Write subtitle files only, no replay video.")] = False,
+    burn_in: Annotated[
+        str | None,
+        typer.Option("--burn-in", metavar="LANG", help="Render LANG (en or ko) into the picture instead of "
+                     "soft tracks (re-encodes the video)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite existing outputs.")] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Transcribe again even if a cached result exists.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a machine-readable summary instead of the table.")
+    ] = False,
+    config: Annotated[Path | None, typer.Option(help="Config file (TOML) [default: ./streamkit.toml].")] = None,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv: debug).")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, errors only.")] = False,
+) -> None:
+    """Transcribe, translate and subtitle one recording.
+
+    Writes [bold]NAME.ko.srt[/], [bold]NAME.en.srt[/] and [bold]NAME.subtitled.mp4[/] (video and audio
+    copied untouched, plus Korean and English subtitle tracks, English the default) next to the
+    recording or in --out. Existing outputs are never overwritten without --force.
+    """
+    _setup_logging(verbose, quiet)
+
+    def body() -> None:
+        from .pipeline import SubtitleJob, run_subtitle
+
+        cfg = load_config(config)
+        model_name = model if model is not None else cfg.get("subtitle", "model")
+        model_reason = None
+        if model is None and model_name is not None:
+            model_reason = cfg.describe("subtitle", "model")
+        cfg_out = cfg.get("subtitle", "out")
+        fmt = _split_formats(formats) if formats != "srt" else tuple(cfg.get("subtitle", "formats", ["srt"]))
+        job = SubtitleJob(
+            input=recording,
+            out_dir=out_dir if out_dir is not None else (Path(cfg_out) if cfg_out else None),
+            model=model_name,
+            model_reason=model_reason,
+            device=device if device != "auto" else cfg.get("subtitle", "device", "auto"),
+            compute_type=compute_type or cfg.get("subtitle", "compute_type"),
+            translator=translator or cfg.get("subtitle", "translator", "whisper"),
+            formats=fmt,
+            container=(container or cfg.get("subtitle", "container")),
+            mux=not no_mux and cfg.get("subtitle", "mux", True),
+            burn_in=burn_in,
+            force=force,
+            use_cache=not no_cache,
+            translator_settings=dict(cfg.values.get("translator", {})),
+        )
+        if job.container not in (None, "mp4", "mkv"):
+            raise ConfigError(f"unknown container {job.container!r}", key="container", hint="use mp4 or mkv")
+        with _progress(not (quiet or as_json)) as bars:
+            result = run_subtitle(job, progress=bars)
+        summary = result.summary()
+        if as_json:
+            print(json.dumps(summary, ensure_ascii=False, indent=2))
+        elif not quiet:
+            _print_summary(summary)
+
+    _guard(body, verbose=verbose)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    files = Table(title="streamkit subtitle", title_justify="left", show_edge=False)
+    files.add_column("output")
+    files.add_column("what")
+    files.add_column("details", justify="right")
+    for o in summary["outputs"]:
+        if o["kind"] == "subtitles":
+            files.add_row(escape(o["path"]), f"{o['language']} {o['format']}", f"{o['cues']} cues")
+        else:
+            what = f"burned-in {o['burned_in']}" if o["burned_in"] else "tracks " + ", ".join(o["tracks"])
+            files.add_row(escape(o["path"]), f"{o['container']} replay", what)
+    out.print(files)
+    stages = Table(show_edge=False)
+    stages.add_column("stage")
+    stages.add_column("time", justify="right")
+    stages.add_column("note")
+    for s in summary["stages"]:
+        stages.add_row(s["stage"], f"{s['seconds']:.1f} s", escape(s["note"]))
+    total = sum(s["seconds"] for s in summary["stages"])
+    stages.add_row("[bold]total[/]", f"[bold]{total:.1f} s[/]", f"{summary['duration_s']:.1f} s of recording")
+    out.print(stages)
+    m = summary["model"]
+    out.print(f"model: [bold]{escape(m['name'])}[/] ({m['source']}, {m['device']}, {m['compute_type']}) "
+              f"— {escape(m['reason'])}", highlight=False)
+
+
+# --------------------------------------------------------------------------- mux
+
+
+@app.command("mux")
+def mux_command(
+    video: Annotated[Path, typer.Argument(help="The original recording.", show_default=False)],
+    subs: Annotated[
+        list[Path],
+        typer.Option("--sub", "-s", help="A subtitle file named NAME.LANG.srt (or .vtt); repeat for each track."),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Output video [default: NAME.subtitled.mp4 beside it].")
+    ] = None,
+    container: Annotated[str | None, typer.Option(help="mp4 or mkv [default: as the input].")] = None,
+    default: Annotated[str, typer.Option("--default", help="Language of the default track.")] = "en",
+    burn_in: Annotated[
+        str | None, typer.Option("--burn-in", metavar="LANG", help="Render this track into the picture instead.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output.")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Put corrected subtitle files into the replay (stream copy: no re-encode).
+
+    For editors: after correcting NAME.ko.srt / NAME.en.srt, run
+    [bold]streamkit mux NAME.mp4 --sub NAME.en.srt --sub NAME.ko.srt --force[/].
+    """
+    _setup_logging(verbose, quiet)
+
+    def body() -> None:
+        from .media import probe
+        from .models import SubtitleFile
+        from .mux import burn_in as do_burn_in
+        from .mux import container_for, mux, output_name
+        from .subtitles import language_from_path, read_subtitles
+
+        info = probe(video)
+        files: list[SubtitleFile] = []
+        for path in subs:
+            language = language_from_path(path)
+            if language is None:
+                raise InputError(path, "cannot tell the language from the name",
+                                 hint="name it NAME.LANG.srt, e.g. show.en.srt or show.ko.srt")
+            track = read_subtitles(path, language)  # validates before ffmpeg sees it
+            files.append(SubtitleFile(path, language, path.suffix.lstrip(".").lower(), len(track.cues)))
+        if output is not None and container is None:
+            box = None  # the output's extension decides
+            target = output
+        else:
+            box = container_for(video, container)
+            target = output or video.with_name(output_name(video, box))
+        if target.resolve() == video.resolve():
+            raise InputError(video, "the output would overwrite the input", hint="choose another --output")
+        if target.exists() and not force:
+            raise OutputExistsError([target])
+        with _progress(not quiet) as bars:
+            report = (lambda d, t: bars("mux", d, t)) if bars else None
+            if burn_in:
+                chosen = [f for f in files if f.language == burn_in]
+                if not chosen:
+                    raise ConfigError(f"--burn-in {burn_in}: no --sub file in that language", key="burn_in")
+                result = do_burn_in(info, chosen[0], target, container=box, progress=report)
+            else:
+                result = mux(info, files, target, container=box, default_language=default, progress=report)
+        if not quiet:
+            what = f"burned-in {result.burned_in}" if result.burned_in else ", ".join(
+                f"{t.language} ({t.cues} cues)" for t in result.tracks)
+            out.print(f"wrote [bold]{escape(str(result.path))}[/]: {what}", highlight=False)
+
+    _guard(body, verbose=verbose)
+
+
+# --------------------------------------------------------------------------- model
+
+
+@app.command("model")
+def model_command(
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Name or folder to resolve.")] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+) -> None:
+    """Show which Whisper model would run and why; assemble and verify the bundled one."""
+
+    def body() -> None:
+        from .transcribe import resolve_model
+
+        choice = resolve_model(model, device=device, allow_download=False)
+        out.print(f"model: [bold]{escape(choice.name)}[/] ({choice.source}, {choice.device}, {choice.compute_type})",
+                  highlight=False)
+        out.print(f"where: {escape(choice.location)}", highlight=False)
+        out.print(f"why:   {escape(choice.reason)}", highlight=False)
+
+    _guard(body)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    try:
+        app(args=argv, prog_name="streamkit")
+    except KeyboardInterrupt:  # raised outside a command body (e.g. while importing)
+        err.print("[bold red]error:[/] interrupted")
+        sys.exit(EXIT_INTERRUPTED)

@@ -1,0 +1,316 @@
+"""One recording through the stages: media -> transcribe -> translate -> segment -> subtitles -> mux.
+
+:func:`run_subtitle` takes a typed :class:`SubtitleJob` (never CLI arguments), fires hooks
+around every stage, reports progress through a callback, and returns a :class:`RunResult`.
+The replay pipeline reuses it for every recording.
+
+Nothing is lost: every output is checked before any work starts (existing files are refused
+without ``force``), written atomically, and the input is only ever read. The transcription is
+cached under ``<out>/.streamkit/cache`` so a run that fails later (or is interrupted) resumes
+without transcribing again.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .cache import StageCache, file_digest
+from .errors import ConfigError, OutputExistsError, StreamkitError
+from .fsutil import ensure_writable_dir
+from .media import extract_audio, probe
+from .models import MediaInfo, ModelChoice, MuxedVideo, SubtitleFile, SubtitleTrack, Transcript
+from .mux import burn_in, container_for, mux, output_name
+from .plugins import notify
+from .segment import DEFAULT_FPS, SegmentRules, rules_for, segment
+from .subtitles import FORMATS, write_subtitles
+from .transcribe import TranscribeOptions, Transcriber, WhisperTranscriber, resolve_model
+from .translate import EngineContext, create_translator
+
+__all__ = ["STAGES", "RunResult", "StageTiming", "SubtitleJob", "plan_outputs", "run_subtitle"]
+
+log = logging.getLogger("streamkit")
+
+STAGES = ("media", "transcribe", "translate", "segment", "subtitles", "mux")
+
+#: ``(stage, done_seconds, total_seconds)``: drives progress bars.
+StageProgress = Callable[[str, float, float], None]
+
+
+@dataclass(frozen=True)
+class SubtitleJob:
+    """Everything that decides what one ``streamkit subtitle`` run produces."""
+
+    input: Path
+    out_dir: Path | None = None
+    model: str | None = None
+    model_reason: str | None = None  # why ``model`` was set (e.g. "config file ...")
+    device: str = "auto"
+    compute_type: str | None = None
+    translator: str = "whisper"
+    source_language: str = "ko"
+    target_language: str = "en"
+    formats: tuple[str, ...] = ("srt",)
+    container: str | None = None
+    mux: bool = True
+    burn_in: str | None = None
+    force: bool = False
+    use_cache: bool = True
+    transcribe_options: TranscribeOptions = field(default_factory=TranscribeOptions)
+    rules: dict[str, SegmentRules] = field(default_factory=dict)
+    translator_settings: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        bad = [f for f in self.formats if f not in FORMATS]
+        if bad or not self.formats:
+            raise ConfigError(f"unknown subtitle format {', '.join(bad) or '(none)'}", key="format",
+                              hint=f"choose from {', '.join(FORMATS)}")
+        if self.burn_in is not None and self.burn_in not in (self.source_language, self.target_language):
+            raise ConfigError(f"--burn-in {self.burn_in}: no such track", key="burn_in",
+                              hint=f"use {self.target_language} or {self.source_language}")
+        if self.burn_in == self.target_language and self.translator == "none":
+            raise ConfigError(f"--burn-in {self.burn_in} needs a translation, but --translator is none",
+                              key="burn_in")
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        if self.translator == "none":
+            return (self.source_language,)
+        return (self.source_language, self.target_language)
+
+    @property
+    def output_dir(self) -> Path:
+        return self.out_dir if self.out_dir is not None else self.input.parent
+
+
+@dataclass(frozen=True)
+class StageTiming:
+    stage: str
+    seconds: float
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    job: SubtitleJob
+    run_id: str
+    media: MediaInfo
+    model: ModelChoice
+    transcript: Transcript
+    translation: Transcript | None
+    tracks: tuple[SubtitleTrack, ...]
+    files: tuple[SubtitleFile, ...]
+    video: MuxedVideo | None
+    timings: tuple[StageTiming, ...]
+
+    def summary(self) -> dict[str, Any]:
+        """The machine-readable summary (``--json``); also what ``run_finished`` hooks receive."""
+        return {
+            "streamkit": __version__,
+            "run_id": self.run_id,
+            "input": str(self.media.path),
+            "duration_s": round(self.media.duration_ms / 1000, 3),
+            "model": {
+                "name": self.model.name,
+                "source": self.model.source,
+                "location": self.model.location,
+                "device": self.model.device,
+                "compute_type": self.model.compute_type,
+                "reason": self.model.reason,
+            },
+            "translator": self.job.translator,
+            "outputs": [
+                {"path": str(f.path), "kind": "subtitles", "language": f.language, "format": f.format,
+                 "cues": f.cues}
+                for f in self.files
+            ]
+            + (
+                [{"path": str(self.video.path), "kind": "video", "container": self.video.container,
+                  "tracks": [t.language for t in self.video.tracks], "burned_in": self.video.burned_in}]
+                if self.video
+                else []
+            ),
+            "stages": [{"stage": t.stage, "seconds": round(t.seconds, 3), "note": t.note} for t in self.timings],
+        }
+
+
+def plan_outputs(job: SubtitleJob, info: MediaInfo | None = None) -> dict[str, Path]:
+    """Every file the job will write, by role (``ko.srt``, ``en.vtt``, ``video``)."""
+    stem = job.input.stem
+    folder = job.output_dir
+    planned = {f"{lang}.{fmt}": folder / f"{stem}.{lang}.{fmt}" for lang in job.languages for fmt in job.formats}
+    has_video = info.has_video if info is not None else True
+    if job.mux and has_video:
+        container = container_for(job.input, job.container)
+        planned["video"] = folder / output_name(job.input, container)
+    return planned
+
+
+def _refuse_existing(planned: dict[str, Path], force: bool) -> None:
+    existing = [p for p in planned.values() if p.exists()]
+    if existing and not force:
+        raise OutputExistsError(existing)
+
+
+class _Stages:
+    """Times stages, fires hooks and keeps the timings."""
+
+    def __init__(self, run_id: str, recording: str) -> None:
+        self.run_id = run_id
+        self.recording = recording
+        self.timings: list[StageTiming] = []
+
+    @contextmanager
+    def stage(self, name: str, note: str = "") -> Iterator[list[str]]:
+        notes = [note] if note else []
+        notify("stage_started", run_id=self.run_id, recording=self.recording, stage=name)
+        started = time.perf_counter()
+        error: str | None = None
+        try:
+            yield notes
+        except BaseException as exc:
+            error = str(exc) if isinstance(exc, StreamkitError) else type(exc).__name__
+            raise
+        finally:
+            seconds = time.perf_counter() - started
+            self.timings.append(StageTiming(name, seconds, "; ".join(notes)))
+            notify("stage_finished", run_id=self.run_id, recording=self.recording, stage=name,
+                   seconds=seconds, error=error)
+
+
+def run_subtitle(
+    job: SubtitleJob,
+    *,
+    transcriber: Transcriber | None = None,
+    progress: StageProgress | None = None,
+) -> RunResult:
+    """Run one recording through every stage. Raises a :class:`StreamkitError` on bad input."""
+    run_id = uuid.uuid4().hex[:12]
+    recording = str(job.input)
+    stages = _Stages(run_id, recording)
+    try:
+        result = _run(job, run_id, stages, transcriber, progress)
+    except BaseException as exc:
+        message = str(exc) if isinstance(exc, StreamkitError) else f"interrupted ({type(exc).__name__})"
+        notify("run_finished", run_id=run_id, recording=recording, summary={}, error=message)
+        raise
+    notify("run_finished", run_id=run_id, recording=recording, summary=result.summary(), error=None)
+    return result
+
+
+def _run(
+    job: SubtitleJob,
+    run_id: str,
+    stages: _Stages,
+    transcriber: Transcriber | None,
+    progress: StageProgress | None,
+) -> RunResult:
+    def report(stage: str) -> Callable[[float, float], None] | None:
+        if progress is None:
+            return None
+        return lambda done, total: progress(stage, done, total)
+
+    # Everything that can be refused is refused before any expensive work.
+    planned = plan_outputs(job)
+    _refuse_existing(planned, job.force)
+    info = probe(job.input)
+    planned = plan_outputs(job, info)
+    ensure_writable_dir(job.output_dir)
+    if transcriber is None:
+        choice = resolve_model(job.model, device=job.device, compute_type=job.compute_type)
+        if job.model_reason and job.model is not None:
+            choice = replace(choice, reason=job.model_reason)
+        transcriber = WhisperTranscriber(choice)
+    # An unknown or misconfigured engine is refused before anything is transcribed.
+    engine = create_translator(
+        job.translator,
+        EngineContext(
+            target=job.target_language,
+            transcriber=transcriber,
+            settings={"transcribe_options": job.transcribe_options, **job.translator_settings},
+        ),
+    )
+    cache = StageCache(job.output_dir / ".streamkit" / "cache")
+
+    with tempfile.TemporaryDirectory(prefix="streamkit-") as work:
+        with stages.stage("media", f"{info.container}, {info.duration_ms / 1000:.1f} s"):
+            audio = extract_audio(info, Path(work) / "audio.wav", progress=report("media"))
+
+        digest = file_digest(job.input) if job.use_cache else ""
+        choice = transcriber.choice
+        options = job.transcribe_options
+        t_key = StageCache.key("transcribe", digest, choice.location, choice.compute_type, options)
+        with stages.stage("transcribe", f"{choice.name} on {choice.device}") as notes:
+            transcript = cache.load_transcript("transcribe", t_key) if job.use_cache else None
+            if transcript is not None:
+                notes.append("reused cached result")
+                if progress:
+                    progress("transcribe", audio.duration_ms / 1000, audio.duration_ms / 1000)
+            else:
+                transcript = transcriber.transcribe(audio, options, report("transcribe"))
+                if job.use_cache:
+                    cache.save_transcript("transcribe", t_key, transcript)
+
+        translation: Transcript | None = None
+        if engine is not None:
+            x_key = StageCache.key("translate", t_key, job.translator, job.target_language,
+                                   sorted(job.translator_settings.items()))
+            with stages.stage("translate", job.translator) as notes:
+                translation = cache.load_transcript("translate", x_key) if job.use_cache else None
+                if translation is not None:
+                    notes.append("reused cached result")
+                else:
+                    translation = engine.translate(transcript, audio, report("translate"))
+                    if job.use_cache:
+                        cache.save_transcript("translate", x_key, translation)
+
+    fps = info.fps or DEFAULT_FPS
+    with stages.stage("segment", f"{float(fps):.3f} fps"):
+        tracks = [segment(transcript, job.rules.get(job.source_language) or rules_for(job.source_language), fps)]
+        if translation is not None:
+            rules = job.rules.get(job.target_language) or rules_for(job.target_language)
+            tracks.append(segment(translation, rules, fps))
+
+    files: list[SubtitleFile] = []
+    with stages.stage("subtitles"):
+        for track in tracks:
+            for fmt in job.formats:
+                written = write_subtitles(track, planned[f"{track.language}.{fmt}"], fmt)
+                files.append(written)
+                notify("subtitle_written", run_id=run_id, recording=str(job.input), path=str(written.path),
+                       language=written.language, cues=written.cues)
+
+    video: MuxedVideo | None = None
+    if "video" in planned:
+        container = container_for(job.input, job.container)
+        srt_like = [f for f in files if f.format == job.formats[0]]
+        with stages.stage("mux", "burn-in " + job.burn_in if job.burn_in else "stream copy"):
+            if job.burn_in:
+                sub = next(f for f in srt_like if f.language == job.burn_in)
+                video = burn_in(info, sub, planned["video"], container=container, progress=report("mux"))
+            else:
+                video = mux(info, srt_like, planned["video"], container=container,
+                            default_language=job.target_language, progress=report("mux"))
+        notify("replay_written", run_id=run_id, recording=str(job.input), path=str(video.path),
+               tracks=[t.language for t in video.tracks], burned_in=video.burned_in)
+
+    return RunResult(
+        job=job,
+        run_id=run_id,
+        media=info,
+        model=transcriber.choice,
+        transcript=transcript,
+        translation=translation,
+        tracks=tuple(tracks),
+        files=tuple(files),
+        video=video,
+        timings=tuple(stages.timings),
+    )

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from streamkit.errors import ConfigError, OutputError, OutputExistsError
+from streamkit.hookspecs import hookimpl
+from streamkit.pipeline import SubtitleJob, plan_outputs, run_subtitle
+from streamkit.plugins import get_plugin_manager
+from streamkit.subtitles import read_subtitles
+from streamkit.transcribe import WhisperTranscriber
+
+from .conftest import SHORT
+
+
+class Recorder:
+    """A real plugin registered for the test: records every notification it receives."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict[str, Any]]] = []
+
+    @hookimpl
+    def stage_started(self, run_id: str, recording: str, stage: str) -> None:
+        self.events.append(("stage_started", {"stage": stage}))
+
+    @hookimpl
+    def stage_finished(self, run_id: str, recording: str, stage: str, seconds: float, error: str | None) -> None:
+        self.events.append(("stage_finished", {"stage": stage, "error": error}))
+
+    @hookimpl
+    def subtitle_written(self, run_id: str, recording: str, path: str, language: str, cues: int) -> None:
+        self.events.append(("subtitle_written", {"language": language, "cues": cues}))
+
+    @hookimpl
+    def run_finished(self, run_id: str, recording: str, summary: dict[str, Any], error: str | None) -> None:
+        self.events.append(("run_finished", {"error": error}))
+
+
+class Broken:
+    @hookimpl
+    def stage_started(self, run_id: str, recording: str, stage: str) -> None:
+        raise RuntimeError("dashboard is down")
+
+
+@pytest.fixture
+def recorder() -> Any:
+    pm = get_plugin_manager()
+    rec, broken = Recorder(), Broken()
+    pm.register(rec, name="test-recorder")
+    pm.register(broken, name="test-broken")
+    yield rec
+    pm.unregister(rec)
+    pm.unregister(broken)
+
+
+def test_plan_names_outputs_next_to_the_recording_or_in_out(tmp_path: Path) -> None:
+    job = SubtitleJob(Path("/rec/show.mp4"), formats=("srt", "vtt"))
+    planned = plan_outputs(job)
+    assert planned["ko.srt"] == Path("/rec/show.ko.srt") and planned["en.vtt"] == Path("/rec/show.en.vtt")
+    assert planned["video"] == Path("/rec/show.subtitled.mp4")
+    mkv = plan_outputs(SubtitleJob(Path("/rec/show.mkv"), out_dir=tmp_path, translator="none"))
+    assert set(mkv) == {"ko.srt", "video"} and mkv["video"] == tmp_path / "show.subtitled.mkv"
+
+
+def test_bad_job_settings_are_refused_up_front() -> None:
+    with pytest.raises(ConfigError, match="unknown subtitle format"):
+        SubtitleJob(Path("x.mp4"), formats=("ass",))
+    with pytest.raises(ConfigError, match="no such track"):
+        SubtitleJob(Path("x.mp4"), burn_in="ja")
+    with pytest.raises(ConfigError, match="needs a translation"):
+        SubtitleJob(Path("x.mp4"), burn_in="en", translator="none")
+
+
+@pytest.mark.slow
+def test_full_run_writes_both_tracks_and_the_replay(
+    transcriber: WhisperTranscriber, tmp_path: Path, recorder: Recorder
+) -> None:
+    src = tmp_path / "in" / "fan live.mp4"
+    src.parent.mkdir()
+    shutil.copy(SHORT, src)
+    before = src.read_bytes()
+    result = run_subtitle(SubtitleJob(src, out_dir=tmp_path / "out"), transcriber=transcriber)
+    assert src.read_bytes() == before  # the input is never modified
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == [".streamkit", "fan live.en.srt", "fan live.ko.srt", "fan live.subtitled.mp4"]
+    ko = read_subtitles(tmp_path / "out" / "fan live.ko.srt")
+    en = read_subtitles(tmp_path / "out" / "fan live.en.srt")
+    assert ko.language == "ko" and "커피" in " ".join(c.text for c in ko.cues)
+    assert en.language == "en" and en.cues
+    assert result.video is not None and [t.language for t in result.video.tracks] == ["en", "ko"]
+    summary = result.summary()
+    assert [s["stage"] for s in summary["stages"]] == ["media", "transcribe", "translate", "segment",
+                                                       "subtitles", "mux"]
+    assert summary["model"]["name"] == "base" and summary["model"]["reason"]
+    kinds = [k for k, _ in recorder.events]
+    assert kinds.count("stage_started") == 6 and kinds.count("stage_finished") == 6  # the broken plugin didn't stop it
+    assert kinds[-1] == "run_finished" and recorder.events[-1][1]["error"] is None
+    assert {e["language"] for k, e in recorder.events if k == "subtitle_written"} == {"ko", "en"}
+
+
+@pytest.mark.slow
+def test_existing_outputs_are_refused_without_force_and_kept(transcriber: WhisperTranscriber, tmp_path: Path) -> None:
+    src = tmp_path / "show.mp4"
+    shutil.copy(SHORT, src)
+    corrected = tmp_path / "show.ko.srt"
+    corrected.write_text("1\n00:00:01,000 --> 00:00:02,000\n편집자가 고친 자막\n", encoding="utf-8")
+    with pytest.raises(OutputExistsError, match=r"show\.ko\.srt"):
+        run_subtitle(SubtitleJob(src, translator="none", mux=False), transcriber=transcriber)
+    assert "편집자가" in corrected.read_text(encoding="utf-8")
+    run_subtitle(SubtitleJob(src, translator="none", mux=False, force=True), transcriber=transcriber)
+    assert "편집자가" not in corrected.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_second_run_reuses_the_cached_transcription(transcriber: WhisperTranscriber, tmp_path: Path) -> None:
+    src = tmp_path / "show.mp4"
+    shutil.copy(SHORT, src)
+    first = run_subtitle(SubtitleJob(src, translator="none", mux=False), transcriber=transcriber)
+    written = (tmp_path / "show.ko.srt").read_bytes()
+    again = run_subtitle(SubtitleJob(src, translator="none", mux=False, force=True), transcriber=transcriber)
+    notes = {t.stage: t.note for t in again.timings}
+    assert "reused cached result" in notes["transcribe"]
+    assert again.transcript == first.transcript
+    assert (tmp_path / "show.ko.srt").read_bytes() == written
+
+
+@pytest.mark.slow
+def test_audio_only_input_gives_subtitles_without_a_replay(transcriber: WhisperTranscriber, tmp_path: Path) -> None:
+    from .conftest import run_ffmpeg_cmd
+
+    audio = tmp_path / "radio.m4a"
+    run_ffmpeg_cmd("-i", str(SHORT), "-vn", "-c:a", "copy", str(audio))
+    result = run_subtitle(SubtitleJob(audio, translator="none", formats=("srt", "vtt")), transcriber=transcriber)
+    assert result.video is None
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
+        "radio.ko.srt", "radio.ko.vtt", "radio.m4a"]
+
+
+def test_an_output_folder_that_is_not_writable(tmp_path: Path, transcriber: WhisperTranscriber) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(OutputError):
+        run_subtitle(SubtitleJob(SHORT, out_dir=blocker / "out", translator="none"), transcriber=transcriber)
