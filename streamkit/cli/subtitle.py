@@ -1,153 +1,18 @@
-"""The ``streamkit`` command: the only module that prints, formats errors and exits.
-
-Every command runs through :func:`_guard`, the one place where a :class:`StreamkitError`
-becomes a one-line message with a hint and an exit code, Ctrl-C becomes a clean exit 130,
-and anything unexpected becomes a one-line internal error (the traceback only with ``-v``).
-"""
+"""``streamkit subtitle``, ``streamkit mux`` and ``streamkit model``: the producer's commands."""
 
 from __future__ import annotations
 
 import json
-import logging
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, NoReturn, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.logging import RichHandler
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import __version__
-from .config import load_config
-from .errors import ConfigError, InputError, OutputExistsError, StreamkitError
-
-log = logging.getLogger("streamkit")
-
-app = typer.Typer(
-    name="streamkit",
-    help="Turn a Korean livestream recording into Korean and English subtitles and a subtitled replay.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-out = Console()
-err = Console(stderr=True)
-
-EXIT_INTERRUPTED = 130
-EXIT_INTERNAL = 70
-T = TypeVar("T")
-
-
-def _setup_logging(verbose: int, quiet: bool) -> None:
-    level = logging.WARNING
-    if quiet:
-        level = logging.ERROR
-    elif verbose >= 2:
-        level = logging.DEBUG
-    elif verbose == 1:
-        level = logging.INFO
-    handler = RichHandler(console=err, show_path=False, show_time=False, markup=False)
-    logger = logging.getLogger("streamkit")
-    logger.handlers[:] = [handler]
-    logger.setLevel(level)
-    logger.propagate = False
-    # faster-whisper logs every VAD decision at INFO; keep it for -vv.
-    logging.getLogger("faster_whisper").setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
-
-
-def _fail(message: str, hint: str, code: int) -> NoReturn:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    if hint:
-        err.print(f"[dim]hint:[/] {escape(hint)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def _guard(fn: Callable[[], T], *, verbose: int = 0) -> T:
-    """Run a command body; turn every failure into one line and an exit code."""
-    try:
-        return fn()
-    except StreamkitError as exc:
-        if verbose:
-            log.debug("details", exc_info=True)
-        _fail(" ".join(str(exc).split("\n")[:1]), exc.hint, exc.exit_code)
-    except KeyboardInterrupt:
-        _fail("interrupted; no half-written output was left behind",
-              "run the same command again: finished transcription is reused", EXIT_INTERRUPTED)
-    except typer.Exit:
-        raise
-    except Exception as exc:
-        if verbose:
-            err.print_exception()
-        _fail(f"internal error: {type(exc).__name__}: {exc}",
-              "this is a streamkit bug; run again with -v and report the traceback", EXIT_INTERNAL)
-
-
-def _version(value: bool) -> None:
-    if value:
-        out.print(f"streamkit {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
-    ] = False,
-) -> None:
-    """Korean K-pop livestream recording in; Korean and English subtitles and a subtitled replay out.
-
-    Start with [bold]streamkit subtitle RECORDING.mp4[/].
-    """
-
-
-# --------------------------------------------------------------------------- progress
-
-
-class _Bars:
-    """Rich progress bars, one per stage, driven by seconds of audio processed."""
-
-    LABELS: ClassVar[dict[str, str]] = {
-        "media": "Decoding audio",
-        "transcribe": "Transcribing (ko)",
-        "translate": "Translating",
-        "mux": "Muxing replay",
-    }
-
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.tasks: dict[str, TaskID] = {}
-
-    def __call__(self, stage: str, done: float, total: float) -> None:
-        if stage not in self.tasks:
-            label = self.LABELS.get(stage, stage)
-            self.tasks[stage] = self.progress.add_task(label, total=max(total, 0.001))
-        self.progress.update(self.tasks[stage], completed=done, total=max(total, 0.001))
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[_Bars | None]:
-    if not enabled:
-        yield None
-        return
-    progress = Progress(
-        TextColumn("{task.description:<20}"),
-        BarColumn(),
-        TextColumn("{task.completed:>7.1f}/{task.total:.1f} s audio"),
-        TimeRemainingColumn(),
-        console=err,
-        transient=False,
-    )
-    with progress:
-        yield _Bars(progress)
-
+from ..config import load_config
+from ..errors import ConfigError, InputError, OutputExistsError
+from ._app import _guard, _progress, _setup_logging, app, out
 
 # --------------------------------------------------------------------------- subtitle
 
@@ -199,14 +64,14 @@ def subtitle(
 ) -> None:
     """Transcribe, translate and subtitle one recording.
 
-    Writes [bold]NAME.ko.srt[/], [bold]NAME.en.srt[/] and [bold]NAME.subtitled.mp4[/] (video and audio
+    Writes **NAME.ko.srt**, **NAME.en.srt** and **NAME.subtitled.mp4** (video and audio
     copied untouched, plus Korean and English subtitle tracks, English the default) next to the
     recording or in --out. Existing outputs are never overwritten without --force.
     """
     _setup_logging(verbose, quiet)
 
     def body() -> None:
-        from .pipeline import SubtitleJob, run_subtitle
+        from ..pipeline import SubtitleJob, run_subtitle
 
         cfg = load_config(config)
         model_name = model if model is not None else cfg.get("subtitle", "model")
@@ -295,16 +160,16 @@ def mux_command(
     """Put corrected subtitle files into the replay (stream copy: no re-encode).
 
     For editors: after correcting NAME.ko.srt / NAME.en.srt, run
-    [bold]streamkit mux NAME.mp4 --sub NAME.en.srt --sub NAME.ko.srt --force[/].
+    **streamkit mux NAME.mp4 --sub NAME.en.srt --sub NAME.ko.srt --force**.
     """
     _setup_logging(verbose, quiet)
 
     def body() -> None:
-        from .media import probe
-        from .models import SubtitleFile
-        from .mux import burn_in as do_burn_in
-        from .mux import container_for, mux, output_name
-        from .subtitles import language_from_path, read_subtitles
+        from ..media import probe
+        from ..models import SubtitleFile
+        from ..mux import burn_in as do_burn_in
+        from ..mux import container_for, mux, output_name
+        from ..subtitles import language_from_path, read_subtitles
 
         info = probe(video)
         files: list[SubtitleFile] = []
@@ -353,7 +218,7 @@ def model_command(
     """Show which Whisper model would run and why; assemble and verify the bundled one."""
 
     def body() -> None:
-        from .transcribe import resolve_model
+        from ..transcribe import resolve_model
 
         choice = resolve_model(model, device=device, allow_download=False)
         out.print(f"model: [bold]{escape(choice.name)}[/] ({choice.source}, {choice.device}, {choice.compute_type})",
@@ -364,10 +229,3 @@ def model_command(
     _guard(body)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    try:
-        app(args=argv, prog_name="streamkit")
-    except KeyboardInterrupt:  # raised outside a command body (e.g. while importing)
-        err.print("[bold red]error:[/] interrupted")
-        sys.exit(EXIT_INTERRUPTED)

@@ -1,0 +1,156 @@
+"""The Typer app and what every command shares: error handling, logging, progress bars.
+
+The ``streamkit.cli`` package is the only part of streamkit that prints, formats errors and exits.
+
+Every command runs through :func:`_guard`, the one place where a :class:`StreamkitError`
+becomes a one-line message with a hint and an exit code, Ctrl-C becomes a clean exit 130,
+and anything unexpected becomes a one-line internal error (the traceback only with ``-v``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, ClassVar, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+
+from .. import __version__
+from ..errors import StreamkitError
+
+log = logging.getLogger("streamkit")
+
+app = typer.Typer(
+    name="streamkit",
+    help="Turn a Korean livestream recording into Korean and English subtitles and a subtitled replay.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+out = Console()
+err = Console(stderr=True)
+
+EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 70
+T = TypeVar("T")
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING
+    if quiet:
+        level = logging.ERROR
+    elif verbose >= 2:
+        level = logging.DEBUG
+    elif verbose == 1:
+        level = logging.INFO
+    handler = RichHandler(console=err, show_path=False, show_time=False, markup=False)
+    logger = logging.getLogger("streamkit")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
+    # faster-whisper logs every VAD decision at INFO; keep it for -vv.
+    logging.getLogger("faster_whisper").setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
+
+
+def _fail(message: str, hint: str, code: int) -> NoReturn:
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    if hint:
+        err.print(f"[dim]hint:[/] {escape(hint)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _guard(fn: Callable[[], T], *, verbose: int = 0) -> T:
+    """Run a command body; turn every failure into one line and an exit code."""
+    try:
+        return fn()
+    except StreamkitError as exc:
+        if verbose:
+            log.debug("details", exc_info=True)
+        _fail(" ".join(str(exc).split("\n")[:1]), exc.hint, exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted; no half-written output was left behind",
+              "run the same command again: finished transcription is reused", EXIT_INTERRUPTED)
+    except typer.Exit:
+        raise
+    except Exception as exc:
+        if verbose:
+            err.print_exception()
+        _fail(f"internal error: {type(exc).__name__}: {exc}",
+              "this is a streamkit bug; run again with -v and report the traceback", EXIT_INTERNAL)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"streamkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Korean K-pop livestream recording in; Korean and English subtitles and a subtitled replay out.
+
+    Start with **streamkit subtitle RECORDING.mp4**.
+    """
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class _Bars:
+    """Rich progress bars, one per stage, driven by seconds of audio processed."""
+
+    LABELS: ClassVar[dict[str, str]] = {
+        "media": "Decoding audio",
+        "transcribe": "Transcribing (ko)",
+        "translate": "Translating",
+        "mux": "Muxing replay",
+    }
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, stage: str, done: float, total: float) -> None:
+        if stage not in self.tasks:
+            label = self.LABELS.get(stage, stage)
+            self.tasks[stage] = self.progress.add_task(label, total=max(total, 0.001))
+        self.progress.update(self.tasks[stage], completed=done, total=max(total, 0.001))
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[_Bars | None]:
+    if not enabled:
+        yield None
+        return
+    progress = Progress(
+        TextColumn("{task.description:<20}"),
+        BarColumn(),
+        TextColumn("{task.completed:>7.1f}/{task.total:.1f} s audio"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )
+    with progress:
+        yield _Bars(progress)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    try:
+        app(args=argv, prog_name="streamkit")
+    except KeyboardInterrupt:  # raised outside a command body (e.g. while importing)
+        err.print("[bold red]error:[/] interrupted")
+        sys.exit(EXIT_INTERRUPTED)
