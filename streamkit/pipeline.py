@@ -12,6 +12,7 @@ without transcribing again.
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 import time
@@ -24,8 +25,8 @@ from typing import Any
 
 from . import __version__
 from .cache import StageCache, file_digest
-from .errors import ConfigError, OutputExistsError, StreamkitError
-from .fsutil import ensure_writable_dir
+from .errors import ConfigError, OutputExistsError, StreamkitError, TranslationError
+from .fsutil import atomic_write_text, ensure_writable_dir
 from .media import extract_audio, probe
 from .models import MediaInfo, ModelChoice, MuxedVideo, SubtitleFile, SubtitleTrack, Transcript
 from .mux import burn_in, container_for, mux, output_name
@@ -154,10 +155,47 @@ def plan_outputs(job: SubtitleJob, info: MediaInfo | None = None) -> dict[str, P
     return planned
 
 
-def _refuse_existing(planned: dict[str, Path], force: bool) -> None:
+class RunManifest:
+    """What the last run for one recording wrote (sha256 per file) and whether it finished.
+
+    Lets a run that failed part-way (say, translation was unreachable after the Korean SRT was
+    written) be resumed by running the same command again, while a file an editor has changed
+    since streamkit wrote it is still never overwritten without ``force``.
+    """
+
+    def __init__(self, folder: Path, stem: str) -> None:
+        self.path = folder / ".streamkit" / "runs" / f"{stem}.json"
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            self.complete = bool(data["complete"])
+            self.files: dict[str, str] = dict(data["files"])
+        except (OSError, ValueError, KeyError, TypeError):
+            self.complete, self.files = True, {}
+
+    def untouched(self, path: Path) -> bool:
+        """``path`` is exactly what streamkit last wrote there (no one has edited it)."""
+        recorded = self.files.get(path.name)
+        return recorded is not None and path.is_file() and file_digest(path) == recorded
+
+    def record(self, paths: list[Path], *, complete: bool) -> None:
+        self.complete = complete
+        self.files = {p.name: file_digest(p) for p in paths if p.is_file()}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.path, json.dumps({"complete": complete, "files": self.files}, indent=1))
+        except StreamkitError as exc:  # bookkeeping must not fail a run whose outputs are written
+            log.warning("could not record the run manifest: %s", exc)
+
+
+def _refuse_existing(planned: dict[str, Path], force: bool, manifest: RunManifest | None = None) -> None:
+    """Refuse existing outputs unless ``force``, or unless they are the untouched drafts of an unfinished run."""
     existing = [p for p in planned.values() if p.exists()]
-    if existing and not force:
-        raise OutputExistsError(existing)
+    if not existing or force:
+        return
+    if manifest is not None and not manifest.complete and all(manifest.untouched(p) for p in existing):
+        log.info("resuming an unfinished run: %s", ", ".join(p.name for p in existing))
+        return
+    raise OutputExistsError(existing)
 
 
 class _Stages:
@@ -219,8 +257,9 @@ def _run(
         return lambda done, total: progress(stage, done, total)
 
     # Everything that can be refused is refused before any expensive work.
+    manifest = RunManifest(job.output_dir, job.input.stem)
     planned = plan_outputs(job)
-    _refuse_existing(planned, job.force)
+    _refuse_existing(planned, job.force, manifest)
     info = probe(job.input)
     planned = plan_outputs(job, info)
     ensure_writable_dir(job.output_dir)
@@ -260,17 +299,22 @@ def _run(
                     cache.save_transcript("transcribe", t_key, transcript)
 
         translation: Transcript | None = None
+        translation_error: TranslationError | None = None
         if engine is not None:
             x_key = StageCache.key("translate", t_key, job.translator, job.target_language,
                                    sorted(job.translator_settings.items()))
-            with stages.stage("translate", job.translator) as notes:
-                translation = cache.load_transcript("translate", x_key) if job.use_cache else None
-                if translation is not None:
-                    notes.append("reused cached result")
-                else:
-                    translation = engine.translate(transcript, audio, report("translate"))
-                    if job.use_cache:
-                        cache.save_transcript("translate", x_key, translation)
+            try:
+                with stages.stage("translate", job.translator) as notes:
+                    translation = cache.load_transcript("translate", x_key) if job.use_cache else None
+                    if translation is not None:
+                        notes.append("reused cached result")
+                    else:
+                        translation = engine.translate(transcript, audio, report("translate"))
+                        if job.use_cache:
+                            cache.save_transcript("translate", x_key, translation)
+            except TranslationError as exc:
+                # The Korean track is still written; the same command resumes at translation.
+                translation_error = exc
 
     fps = info.fps or DEFAULT_FPS
     with stages.stage("segment", f"{float(fps):.3f} fps"):
@@ -288,6 +332,16 @@ def _run(
                 notify("subtitle_written", run_id=run_id, recording=str(job.input), path=str(written.path),
                        language=written.language, cues=written.cues)
 
+    # Until the run finishes, these drafts may be replaced by re-running the same command.
+    manifest.record([f.path for f in files], complete=False)
+    if translation_error is not None:
+        raise TranslationError(
+            translation_error.engine,
+            f"{translation_error.problem}; the Korean subtitles were written",
+            hint=(translation_error.hint + "; " if translation_error.hint else "")
+            + "run the same command again to resume at translation (the transcription is kept)",
+        )
+
     video: MuxedVideo | None = None
     if "video" in planned:
         container = container_for(job.input, job.container)
@@ -302,6 +356,7 @@ def _run(
         notify("replay_written", run_id=run_id, recording=str(job.input), path=str(video.path),
                tracks=[t.language for t in video.tracks], burned_in=video.burned_in)
 
+    manifest.record([f.path for f in files] + ([video.path] if video else []), complete=True)
     return RunResult(
         job=job,
         run_id=run_id,

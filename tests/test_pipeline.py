@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from streamkit.errors import ConfigError, OutputError, OutputExistsError
+from streamkit.errors import ConfigError, OutputError, OutputExistsError, TranslationError
 from streamkit.hookspecs import hookimpl
-from streamkit.pipeline import SubtitleJob, plan_outputs, run_subtitle
+from streamkit.models import Transcript
+from streamkit.pipeline import RunManifest, SubtitleJob, plan_outputs, run_subtitle
 from streamkit.plugins import get_plugin_manager
 from streamkit.subtitles import read_subtitles
 from streamkit.transcribe import WhisperTranscriber
@@ -144,3 +146,68 @@ def test_an_output_folder_that_is_not_writable(tmp_path: Path, transcriber: Whis
     blocker.write_text("x")
     with pytest.raises(OutputError):
         run_subtitle(SubtitleJob(SHORT, out_dir=blocker / "out", translator="none"), transcriber=transcriber)
+
+
+@dataclass
+class Unreachable:
+    """A real translation engine plugin that fails like an offline online engine, then recovers."""
+
+    calls: list[int]
+    name: str = "flaky"
+
+    def translate(self, transcript: Transcript, audio: object, progress: object = None) -> Transcript:
+        self.calls.append(1)
+        if len(self.calls) == 1:
+            raise TranslationError(self.name, "engine unreachable (connection refused)",
+                                   hint="use --translator whisper offline")
+        utterances = tuple(replace(u, text=f"EN {u.text}", words=()) for u in transcript.utterances)
+        return replace(transcript, language="en", utterances=utterances, task=self.name)
+
+
+@pytest.mark.slow
+def test_failed_translation_keeps_korean_and_the_same_command_resumes(
+    transcriber: WhisperTranscriber, tmp_path: Path
+) -> None:
+    calls: list[int] = []
+
+    class Engines:
+        @hookimpl
+        def register_translators(self, register: Any) -> None:
+            register("flaky", lambda ctx: Unreachable(calls), "test engine")
+
+    pm = get_plugin_manager()
+    plugin = Engines()
+    pm.register(plugin, name="test-flaky")
+    try:
+        src = tmp_path / "show.mp4"
+        shutil.copy(SHORT, src)
+        job = SubtitleJob(src, translator="flaky")
+        with pytest.raises(TranslationError, match="Korean subtitles were written") as info:
+            run_subtitle(job, transcriber=transcriber)
+        assert "run the same command again" in info.value.hint
+        assert (tmp_path / "show.ko.srt").is_file()
+        assert not (tmp_path / "show.en.srt").exists() and not (tmp_path / "show.subtitled.mp4").exists()
+        result = run_subtitle(job, transcriber=transcriber)  # same command, no --force
+        notes = {t.stage: t.note for t in result.timings}
+        assert "reused cached result" in notes["transcribe"]
+        assert len(calls) == 2 and (tmp_path / "show.en.srt").is_file()
+        # finished now: the same command is refused, and an editor's change is never overwritten
+        with pytest.raises(OutputExistsError):
+            run_subtitle(job, transcriber=transcriber)
+    finally:
+        pm.unregister(plugin)
+
+
+@pytest.mark.slow
+def test_an_edited_draft_of_an_unfinished_run_is_not_overwritten(
+    transcriber: WhisperTranscriber, tmp_path: Path
+) -> None:
+    src = tmp_path / "show.mp4"
+    shutil.copy(SHORT, src)
+    manifest = RunManifest(tmp_path, "show")
+    (tmp_path / "show.ko.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\n초안\n", encoding="utf-8")
+    manifest.record([tmp_path / "show.ko.srt"], complete=False)
+    (tmp_path / "show.ko.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\n고친 초안\n", encoding="utf-8")
+    with pytest.raises(OutputExistsError):
+        run_subtitle(SubtitleJob(src, translator="none"), transcriber=transcriber)
+    assert "고친" in (tmp_path / "show.ko.srt").read_text(encoding="utf-8")
