@@ -27,6 +27,7 @@ __all__ = [
     "Transcriber",
     "WhisperTranscriber",
     "cuda_available",
+    "plan_windows",
     "resolve_model",
 ]
 
@@ -57,6 +58,9 @@ class TranscribeOptions:
     #: Batched inference: ``None`` = automatic (on CUDA only), True/False to force.
     batched: bool | None = None
     batch_size: int = 8
+    #: Long recordings are transcribed in windows of at most this length, cut at pauses, so
+    #: memory does not grow with the length of the stream (0 = one window).
+    window_ms: int = 10 * 60 * 1000
 
     def __post_init__(self) -> None:
         if self.task not in ("transcribe", "translate"):
@@ -206,13 +210,10 @@ class WhisperTranscriber:
     def transcribe(
         self, audio: AudioTrack, options: TranscribeOptions, progress: ProgressCallback | None = None
     ) -> Transcript:
+        """Transcribe ``audio`` window by window (see :func:`plan_windows`): memory stays flat in length."""
         import ctranslate2
 
         total = audio.duration_ms / 1000
-        samples = read_pcm(audio)
-        if samples.size == 0:
-            return Transcript(options.language, (), audio.duration_ms, self.choice.name, options.task)
-        ctranslate2.set_random_seed(options.seed)
         batched = options.batched if options.batched is not None else self.choice.device == "cuda"
         kwargs: dict[str, Any] = dict(
             language=options.language,
@@ -226,17 +227,30 @@ class WhisperTranscriber:
             initial_prompt=options.initial_prompt,
             hotwords=options.hotwords,
         )
-        try:
-            if batched:
-                from faster_whisper import BatchedInferencePipeline
+        utterances: list[Utterance] = []
+        ctranslate2.set_random_seed(options.seed)
+        for start_ms, end_ms in plan_windows(audio, options.window_ms):
+            samples = read_pcm(audio, start_ms, end_ms)
+            if samples.size == 0:
+                continue
 
-                pipeline = BatchedInferencePipeline(self.model)
-                segments, _info = pipeline.transcribe(samples, batch_size=options.batch_size, **kwargs)
-            else:
-                segments, _info = self.model.transcribe(samples, **kwargs)
-            utterances = list(_convert(segments, total, progress))
-        except (RuntimeError, ValueError) as exc:
-            raise TranscriptionError(f"transcription failed: {exc}") from exc
+            def report(done: float, _total: float, offset: float = start_ms / 1000) -> None:
+                if progress is not None:
+                    progress(min(offset + done, total), total)
+
+            try:
+                if batched:
+                    from faster_whisper import BatchedInferencePipeline
+
+                    pipeline = BatchedInferencePipeline(self.model)
+                    segments, _info = pipeline.transcribe(samples, batch_size=options.batch_size, **kwargs)
+                else:
+                    segments, _info = self.model.transcribe(samples, **kwargs)
+                window_total = (end_ms - start_ms) / 1000
+                last = utterances[-1].start_ms if utterances else 0
+                utterances.extend(_convert(segments, window_total, report, offset_ms=start_ms, not_before_ms=last))
+            except (RuntimeError, ValueError) as exc:
+                raise TranscriptionError(f"transcription failed: {exc}") from exc
         if progress is not None:
             progress(total, total)
         return Transcript(
@@ -248,22 +262,67 @@ class WhisperTranscriber:
         )
 
 
+#: How far back from a window's nominal end the quietest cut point is searched for.
+CUT_SEARCH_MS = 30_000
+_CUT_FRAME_MS = 200
+
+
+def plan_windows(audio: AudioTrack, window_ms: int) -> list[tuple[int, int]]:
+    """Split a long track into windows of at most ``window_ms``, each cut at the quietest moment.
+
+    A cut is placed in the quietest 200 ms within the last 30 s before the nominal end (a pause,
+    not a word), so no word straddles two windows and every timestamp is exact: a window's
+    samples start at ``start_ms * 16`` and its times are offset by ``start_ms``.
+    """
+    import numpy as np
+
+    total = audio.duration_ms
+    if window_ms <= 0 or total <= window_ms:
+        return [(0, total)]
+    windows = []
+    start = 0
+    while total - start > window_ms:
+        hi = start + window_ms
+        lo = max(start + window_ms // 2, hi - CUT_SEARCH_MS)
+        pcm = read_pcm(audio, lo, hi)
+        frame = audio.sample_rate * _CUT_FRAME_MS // 1000
+        usable = pcm[: pcm.size // frame * frame].reshape(-1, frame) if pcm.size >= frame else None
+        if usable is None or len(usable) == 0:
+            cut = hi
+        else:
+            energy = (usable.astype(np.float64) ** 2).mean(axis=1)
+            quietest = int(np.argmin(energy[::-1]))  # the latest of equally quiet frames
+            index = len(energy) - 1 - quietest
+            cut = lo + index * _CUT_FRAME_MS + _CUT_FRAME_MS // 2
+        windows.append((start, cut))
+        start = cut
+    windows.append((start, total))
+    return windows
+
+
 def _ms(seconds: float) -> int:
     return max(0, round(seconds * 1000))
 
 
-def _convert(segments: Iterable[Any], total: float, progress: ProgressCallback | None) -> Iterable[Utterance]:
-    """faster-whisper segments (float seconds) -> Utterances (int ms), in time order."""
-    last_start = 0
+def _convert(
+    segments: Iterable[Any],
+    total: float,
+    progress: ProgressCallback | None,
+    *,
+    offset_ms: int = 0,
+    not_before_ms: int = 0,
+) -> Iterable[Utterance]:
+    """faster-whisper segments (float seconds of one window) -> Utterances (int ms of the track)."""
+    last_start = not_before_ms
     for seg in segments:
         if progress is not None:
             progress(min(float(seg.end), total), total)
         text = " ".join(seg.text.split())
         if not text:
             continue
-        words = tuple(_words(seg.words or ()))
-        start = _ms(seg.start)
-        end = max(start, _ms(seg.end))
+        words = tuple(_words(seg.words or (), offset_ms))
+        start = _ms(seg.start) + offset_ms
+        end = max(start, _ms(seg.end) + offset_ms)
         if words:
             start, end = min(start, words[0].start_ms), max(end, words[-1].end_ms)
         start = max(start, last_start)
@@ -280,12 +339,11 @@ def _convert(segments: Iterable[Any], total: float, progress: ProgressCallback |
         )
 
 
-def _words(words: Sequence[Any]) -> Iterable[Word]:
+def _words(words: Sequence[Any], offset_ms: int = 0) -> Iterable[Word]:
     for w in words:
         text = w.word.strip()
         if not text:
             continue
-        start = max(_ms(w.start), 0)
-        end = max(_ms(w.end), start)
+        start = max(_ms(w.start), 0) + offset_ms
+        end = max(_ms(w.end) + offset_ms, start)
         yield Word(start_ms=start, end_ms=end, text=text, probability=float(w.probability))
-

@@ -8,7 +8,7 @@ import pytest
 from streamkit.errors import ModelError
 from streamkit.evaluation import character_error_rate, load_reference_tsv
 from streamkit.media import extract_audio, probe
-from streamkit.transcribe import TranscribeOptions, WhisperTranscriber, resolve_model
+from streamkit.transcribe import TranscribeOptions, WhisperTranscriber, plan_windows, resolve_model
 
 from .conftest import FANLIVE, SHORT
 
@@ -79,3 +79,31 @@ def test_at_least_as_accurate_as_bare_faster_whisper(transcriber: WhisperTranscr
     ours_cer, bare_cer = character_error_rate(ref, ours), character_error_rate(ref, bare)
     print(f"CER streamkit {ours_cer:.3%} bare faster-whisper {bare_cer:.3%}")
     assert ours_cer <= bare_cer + 0.002
+
+
+@pytest.mark.slow
+def test_windowed_transcription_cuts_in_pauses_and_matches_one_window(
+    transcriber: WhisperTranscriber, tmp_path: Path
+) -> None:
+    audio = extract_audio(probe(FANLIVE), tmp_path / "a.wav")
+    windows = plan_windows(audio, 20_000)
+    assert len(windows) >= 3 and windows[0][0] == 0 and windows[-1][1] == audio.duration_ms
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(windows))  # contiguous, exact
+    assert all(e - s <= 20_000 for s, e in windows)
+    assert plan_windows(audio, 0) == [(0, audio.duration_ms)]
+
+    whole = transcriber.transcribe(audio, TranscribeOptions(window_ms=0))
+    words = [w for u in whole.utterances for w in u.words]
+    for _, cut in windows[:-1]:
+        assert not any(w.start_ms < cut < w.end_ms for w in words), f"cut at {cut} ms splits a word"
+
+    seen: list[float] = []
+    windowed = transcriber.transcribe(audio, TranscribeOptions(window_ms=20_000), lambda d, t: seen.append(d))
+    assert character_error_rate(whole.text, windowed.text) < 0.03
+    assert seen == sorted(seen) and seen[-1] == pytest.approx(audio.duration_ms / 1000)
+    starts = [w.start_ms for u in windowed.utterances for w in u.words]
+    assert starts == sorted(starts)
+    # word times stay on the track's clock: each clip's first word starts inside that clip
+    for s, e, _ in load_reference_tsv(FANLIVE.with_suffix(".ref.tsv")):
+        first = next(w for u in windowed.utterances for w in u.words if w.start_ms >= s - 500)
+        assert s - 500 <= first.start_ms <= e

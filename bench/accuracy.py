@@ -1,0 +1,87 @@
+"""Speed and accuracy of each transcription configuration tried, on the same file, in one run.
+
+    python bench/accuracy.py [--minutes 3] [--configs bare-seq,streamkit,...]
+
+Prints one row per configuration: wall time, real-time factor (wall / audio), character error
+rate against the reference, and number of segments. The audio is decoded once (as both sides
+would) and every configuration gets the same model instance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import long_recording, machine, timed  # noqa: E402
+
+
+def configs() -> dict[str, dict[str, Any]]:
+    return {
+        # bare faster-whisper as its README shows it: sequential, VAD, defaults
+        "bare-seq": {"kind": "bare", "kwargs": {"vad_filter": True}},
+        "bare-batched": {"kind": "bare-batched", "kwargs": {"batch_size": 8}},
+        "streamkit-seq": {"kind": "streamkit", "opts": {"batched": False}},
+        "streamkit-seq-greedy": {"kind": "streamkit", "opts": {"batched": False, "beam_size": 1}},
+        "streamkit-batched": {"kind": "streamkit", "opts": {"batched": True}},
+        "streamkit-batched-greedy": {"kind": "streamkit", "opts": {"batched": True, "beam_size": 1}},
+        "streamkit-default": {"kind": "streamkit", "opts": {}},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=3.0)
+    parser.add_argument("--configs", default=",".join(configs()))
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    from faster_whisper import BatchedInferencePipeline
+
+    from streamkit.evaluation import character_error_rate
+    from streamkit.media import extract_audio, probe, read_pcm
+    from streamkit.transcribe import TranscribeOptions, WhisperTranscriber, resolve_model
+
+    video, reference = long_recording(args.minutes)
+    info = probe(video)
+    audio = extract_audio(info, video.with_suffix(".wav")) if not video.with_suffix(".wav").exists() else None
+    if audio is None:
+        from streamkit.models import AudioTrack
+
+        audio = AudioTrack(video.with_suffix(".wav"), video, info.duration_ms)
+    transcriber = WhisperTranscriber(resolve_model("base", device="cpu"), cpu_threads=args.threads)
+    model = transcriber.model
+    seconds = audio.duration_ms / 1000
+    rows = []
+    for name in args.configs.split(","):
+        cfg = configs()[name]
+        if cfg["kind"] == "bare":
+            def run() -> str:
+                segs, _ = model.transcribe(read_pcm(audio), language="ko", **cfg["kwargs"])
+                return " ".join(s.text for s in segs)
+        elif cfg["kind"] == "bare-batched":
+            def run() -> str:
+                segs, _ = BatchedInferencePipeline(model).transcribe(read_pcm(audio), language="ko", **cfg["kwargs"])
+                return " ".join(s.text for s in segs)
+        else:
+            opts = TranscribeOptions(**cfg["opts"])
+
+            def run() -> str:
+                return transcriber.transcribe(audio, opts).text
+        text, wall = timed(run)
+        row = {"config": name, "audio_s": round(seconds, 1), "wall_s": round(wall, 2),
+               "rtf": round(wall / seconds, 4), "cer": round(character_error_rate(reference, text), 4)}
+        rows.append(row)
+        print(json.dumps(row) if args.json else
+              f"{name:<26} wall {wall:7.1f} s  RTF {wall / seconds:.3f}  CER {row['cer']:.2%}", flush=True)
+    if args.json:
+        print(json.dumps({"machine": machine(), "rows": rows}))
+
+
+if __name__ == "__main__":
+    main()
