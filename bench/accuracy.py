@@ -17,7 +17,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import long_recording, machine, timed  # noqa: E402
+from common import long_recording, machine, timed
 
 
 def configs() -> dict[str, dict[str, Any]]:
@@ -57,23 +57,19 @@ def main() -> None:
     transcriber = WhisperTranscriber(resolve_model("base", device="cpu"), cpu_threads=args.threads)
     model = transcriber.model
     seconds = audio.duration_ms / 1000
+    def run_config(cfg: dict[str, Any]) -> str:
+        if cfg["kind"] == "bare":
+            segs, _ = model.transcribe(read_pcm(audio), language="ko", **cfg["kwargs"])
+            return " ".join(s.text for s in segs)
+        if cfg["kind"] == "bare-batched":
+            segs, _ = BatchedInferencePipeline(model).transcribe(read_pcm(audio), language="ko", **cfg["kwargs"])
+            return " ".join(s.text for s in segs)
+        return transcriber.transcribe(audio, TranscribeOptions(**cfg["opts"])).text
+
     rows = []
     for name in args.configs.split(","):
         cfg = configs()[name]
-        if cfg["kind"] == "bare":
-            def run() -> str:
-                segs, _ = model.transcribe(read_pcm(audio), language="ko", **cfg["kwargs"])
-                return " ".join(s.text for s in segs)
-        elif cfg["kind"] == "bare-batched":
-            def run() -> str:
-                segs, _ = BatchedInferencePipeline(model).transcribe(read_pcm(audio), language="ko", **cfg["kwargs"])
-                return " ".join(s.text for s in segs)
-        else:
-            opts = TranscribeOptions(**cfg["opts"])
-
-            def run() -> str:
-                return transcriber.transcribe(audio, opts).text
-        text, wall = timed(run)
+        text, wall = timed(lambda cfg=cfg: run_config(cfg))  # type: ignore[misc]
         row = {"config": name, "audio_s": round(seconds, 1), "wall_s": round(wall, 2),
                "rtf": round(wall / seconds, 4), "cer": round(character_error_rate(reference, text), 4)}
         rows.append(row)

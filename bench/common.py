@@ -59,7 +59,8 @@ def child_peak_rss_mb() -> float:
 
 def machine() -> dict[str, Any]:
     try:
-        cpu = next(ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name"))
+        with open("/proc/cpuinfo") as info:
+            cpu = next(ln.split(":", 1)[1].strip() for ln in info if ln.startswith("model name"))
     except (OSError, StopIteration):
         cpu = platform.processor()
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),

@@ -107,3 +107,19 @@ def test_windowed_transcription_cuts_in_pauses_and_matches_one_window(
     for s, e, _ in load_reference_tsv(FANLIVE.with_suffix(".ref.tsv")):
         first = next(w for u in windowed.utterances for w in u.words if w.start_ms >= s - 500)
         assert s - 500 <= first.start_ms <= e
+
+
+@pytest.mark.slow
+def test_a_local_model_makes_no_network_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resolve, load and run the bundled model with every outgoing connection refused."""
+    import socket
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"network call attempted: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    choice = resolve_model(None, device="cpu")
+    fresh = WhisperTranscriber(choice)
+    audio = extract_audio(probe(SHORT), tmp_path / "a.wav")
+    assert "커피" in fresh.transcribe(audio, TranscribeOptions()).text
