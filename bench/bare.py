@@ -41,7 +41,7 @@ def main() -> None:
         condition_on_previous_text=o.condition_on_previous_text,
         word_timestamps=o.word_timestamps,
         vad_filter=o.vad,
-        vad_parameters={"min_silence_duration_ms": o.vad_min_silence_ms},
+        vad_parameters={"min_silence_duration_ms": o.vad_min_silence_ms} if o.vad_min_silence_ms else None,
     )
     text = " ".join(s.text for s in segments)
     if args.print_text:

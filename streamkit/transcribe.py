@@ -54,7 +54,9 @@ class TranscribeOptions:
     seed: int = 0
     initial_prompt: str | None = None
     hotwords: str | None = None
-    vad_min_silence_ms: int = 500
+    #: VAD's minimum silence between speech chunks; ``None`` keeps faster-whisper's default (2 s),
+    #: which measured better than 500 ms on the Zeroth clips (CER 7.5 % vs 7.9 %).
+    vad_min_silence_ms: int | None = None
     #: Batched inference: ``None`` = automatic (on CUDA only), True/False to force.
     batched: bool | None = None
     batch_size: int = 8
@@ -223,7 +225,9 @@ class WhisperTranscriber:
             condition_on_previous_text=options.condition_on_previous_text,
             word_timestamps=options.word_timestamps,
             vad_filter=options.vad,
-            vad_parameters={"min_silence_duration_ms": options.vad_min_silence_ms},
+            vad_parameters=(
+                {"min_silence_duration_ms": options.vad_min_silence_ms} if options.vad_min_silence_ms else None
+            ),
             initial_prompt=options.initial_prompt,
             hotwords=options.hotwords,
         )
