@@ -12,6 +12,7 @@ without transcribing again.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import tempfile
@@ -56,7 +57,10 @@ class SubtitleJob:
     model_reason: str | None = None  # why ``model`` was set (e.g. "config file ...")
     device: str = "auto"
     compute_type: str | None = None
-    translator: str = "whisper"
+    translator: str = "google"
+    translator_url: str | None = None
+    #: A loaded :class:`streamkit.glossary.Glossary` (names kept through translation), or None.
+    glossary: Any = None
     source_language: str = "ko"
     target_language: str = "en"
     formats: tuple[str, ...] = ("srt",)
@@ -141,6 +145,19 @@ class RunResult:
             ),
             "stages": [{"stage": t.stage, "seconds": round(t.seconds, 3), "note": t.note} for t in self.timings],
         }
+
+
+def glossary_fingerprint(glossary: Any) -> str:
+    """A digest of a glossary's entries, so a changed glossary re-translates (the object's repr would not)."""
+    if glossary is None:
+        return ""
+    entries = getattr(glossary, "entries", ())
+    blob = json.dumps(
+        [[getattr(e, "id", ""), getattr(e, "english", ""), list(getattr(e, "korean", ())),
+          list(getattr(e, "aliases_en", ()))] for e in entries],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def plan_outputs(job: SubtitleJob, info: MediaInfo | None = None) -> dict[str, Path]:
@@ -274,7 +291,12 @@ def _run(
         EngineContext(
             target=job.target_language,
             transcriber=transcriber,
-            settings={"transcribe_options": job.transcribe_options, **job.translator_settings},
+            settings={
+                "transcribe_options": job.transcribe_options,
+                **job.translator_settings,
+                **({"url": job.translator_url} if job.translator_url else {}),
+                "glossary": job.glossary,
+            },
         ),
     )
     cache = StageCache(job.output_dir / ".streamkit" / "cache")
@@ -301,8 +323,8 @@ def _run(
         translation: Transcript | None = None
         translation_error: TranslationError | None = None
         if engine is not None:
-            x_key = StageCache.key("translate", t_key, job.translator, job.target_language,
-                                   sorted(job.translator_settings.items()))
+            x_key = StageCache.key("translate", t_key, job.translator, job.target_language, job.translator_url,
+                                   sorted(job.translator_settings.items()), glossary_fingerprint(job.glossary))
             try:
                 with stages.stage("translate", job.translator) as notes:
                     translation = cache.load_transcript("translate", x_key) if job.use_cache else None
@@ -312,6 +334,9 @@ def _run(
                         translation = engine.translate(transcript, audio, report("translate"))
                         if job.use_cache:
                             cache.save_transcript("translate", x_key, translation)
+                        stats = getattr(engine, "stats", None)
+                        if stats is not None:
+                            notes.append(f"{stats.requests} requests, {stats.cached} cached")
             except TranslationError as exc:
                 # The Korean track is still written; the same command resumes at translation.
                 translation_error = exc

@@ -21,7 +21,7 @@ __all__ = ["BUILTIN_PLUGINS", "get_plugin_manager", "notify", "reset_plugin_mana
 log = logging.getLogger("streamkit")
 
 #: Modules registered exactly as entry-point plugins are.
-BUILTIN_PLUGINS = ("streamkit.engines",)
+BUILTIN_PLUGINS = ("streamkit.engines", "streamkit.textengines")
 
 _pm: pluggy.PluginManager | None = None
 _pm_lock = threading.Lock()

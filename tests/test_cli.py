@@ -30,7 +30,7 @@ def _one_line_error(result_output: str) -> str:
 def test_help_reads_like_a_well_kept_tool() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("subtitle", "mux", "model"):
+    for command in ("subtitle", "mux", "model", "translate", "doctor"):
         assert command in result.output
     sub = runner.invoke(app, ["subtitle", "--help"])
     assert sub.exit_code == 0

@@ -16,6 +16,7 @@ from streamkit.subtitles import read_subtitles
 from streamkit.transcribe import WhisperTranscriber
 
 from .conftest import SHORT
+from .libre_server import LibreServer
 
 
 class Recorder:
@@ -84,7 +85,11 @@ def test_full_run_writes_both_tracks_and_the_replay(
     src.parent.mkdir()
     shutil.copy(SHORT, src)
     before = src.read_bytes()
-    result = run_subtitle(SubtitleJob(src, out_dir=tmp_path / "out"), transcriber=transcriber)
+    with LibreServer() as server:
+        job = SubtitleJob(src, out_dir=tmp_path / "out", translator="libre", translator_url=server.url,
+                          translator_settings={"cache_path": str(tmp_path / "tr.sqlite")})
+        result = run_subtitle(job, transcriber=transcriber)
+        assert server.translate_requests == 1  # one short recording, one batch
     assert src.read_bytes() == before  # the input is never modified
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == [".streamkit", "fan live.en.srt", "fan live.ko.srt", "fan live.subtitled.mp4"]
@@ -94,6 +99,7 @@ def test_full_run_writes_both_tracks_and_the_replay(
     assert en.language == "en" and en.cues
     assert result.video is not None and [t.language for t in result.video.tracks] == ["en", "ko"]
     summary = result.summary()
+    assert summary["translator"] == "libre"
     assert [s["stage"] for s in summary["stages"]] == ["media", "transcribe", "translate", "segment",
                                                        "subtitles", "mux"]
     assert summary["model"]["name"] == "base" and summary["model"]["reason"]
@@ -211,3 +217,15 @@ def test_an_edited_draft_of_an_unfinished_run_is_not_overwritten(
     with pytest.raises(OutputExistsError):
         run_subtitle(SubtitleJob(src, translator="none"), transcriber=transcriber)
     assert "고친" in (tmp_path / "show.ko.srt").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_the_offline_whisper_engine_writes_english(transcriber: WhisperTranscriber, tmp_path: Path) -> None:
+    src = tmp_path / "show.mp4"
+    shutil.copy(SHORT, src)
+    result = run_subtitle(SubtitleJob(src, translator="whisper", mux=False), transcriber=transcriber)
+    assert result.translation is not None and result.translation.task == "translate"
+    english = read_subtitles(tmp_path / "show.en.srt")
+    text = " ".join(c.text for c in english.cues).lower()
+    assert english.cues and "coffee" in text
+    assert english.cues[-1].end_ms <= result.media.duration_ms + 500

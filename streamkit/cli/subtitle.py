@@ -40,8 +40,17 @@ def subtitle(
     ] = None,
     translator: Annotated[
         str | None,
-        typer.Option("--translator", "-t", help="English engine: whisper (offline) or none (Korean only). "
-                     "[default: whisper]"),
+        typer.Option("--translator", "-t", help="English engine: google, deepl, papago, mymemory, libre, "
+                     "whisper (offline, Whisper's own translation) or none (Korean only); plugins add more. "
+                     "Keys come from environment variables or the config file. [default: google]"),
+    ] = None,
+    translator_url: Annotated[
+        str | None, typer.Option("--translator-url", help="Server of the libre engine (LibreTranslate API).")
+    ] = None,
+    glossary: Annotated[
+        list[Path] | None,
+        typer.Option("--glossary", "-g", help="Extra glossary file (TOML) for guests, songs, segments; repeatable. "
+                     "Later files override earlier ones and the built-in glossary."),
     ] = None,
     formats: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "srt",
     container: Annotated[str | None, typer.Option(help="Replay container: mp4 or mkv [default: as the input].")] = None,
@@ -87,7 +96,9 @@ def subtitle(
             model_reason=model_reason,
             device=device if device != "auto" else cfg.get("subtitle", "device", "auto"),
             compute_type=compute_type or cfg.get("subtitle", "compute_type"),
-            translator=translator or cfg.get("subtitle", "translator", "whisper"),
+            translator=translator or cfg.get("subtitle", "translator", "google"),
+            translator_url=translator_url,
+            glossary=_load_glossary(list(glossary or [])),
             formats=fmt,
             container=(container or cfg.get("subtitle", "container")),
             mux=not no_mux and cfg.get("subtitle", "mux", True),
@@ -107,6 +118,16 @@ def subtitle(
             _print_summary(summary)
 
     _guard(body, verbose=verbose)
+
+
+def _load_glossary(paths: list[Path]) -> Any:
+    try:
+        from ..glossary import load_glossary  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        if paths:
+            raise ConfigError("--glossary needs the glossary module, which this build lacks", key="glossary") from None
+        return None
+    return load_glossary(paths)
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
