@@ -1,21 +1,34 @@
 """Hook specifications: what plugins can implement (entry-point group ``streamkit``).
 
-Notification hooks (``stage_started`` ... ``run_finished``) are called through
-:func:`streamkit.plugins.notify`, which reports and swallows a plugin's exception so a broken
-plugin never stops a run. Registration hooks let plugins add translation engines.
+Notification hooks (``stage_started`` ... ``run_finished``, ``viewer_sample_recorded``) are
+called through :func:`streamkit.plugins.notify`, which bounds each implementation's time and
+reports (never re-raises) its exceptions, so a broken or hung plugin never stops a run.
+Registration hooks (``register_translators``, ``register_viewer_sources``) let plugins add
+translation engines and viewer-count sources; the built-ins use them exactly like third parties.
+
+Hook implementations may take any subset of a hook's arguments (pluggy passes only those named).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-__all__ = ["hookimpl", "hookspec"]
+if TYPE_CHECKING:
+    from .viewers import ViewerSample
 
-hookspec = pluggy.HookspecMarker("streamkit")
-hookimpl = pluggy.HookimplMarker("streamkit")
+__all__ = ["PROJECT", "hookimpl", "hookspec"]
+
+#: The pluggy project name and the entry-point group plugins declare.
+PROJECT = "streamkit"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# --------------------------------------------------------------------------- registration
 
 
 @hookspec
@@ -25,6 +38,19 @@ def register_translators(register: Callable[[str, Callable[..., Any], str], None
     ``factory(context)`` receives a :class:`streamkit.translate.EngineContext` and returns an
     object with the :class:`streamkit.translate.Translator` protocol.
     """
+
+
+@hookspec
+def register_viewer_sources(register: Callable[[str, Callable[..., Any], str], None]) -> None:
+    """Add viewer-count sources: ``register(name, factory, description)``.
+
+    ``factory(context)`` receives a :class:`streamkit.viewer_sources.SourceContext` and returns
+    an object with the :class:`streamkit.viewer_sources.ViewerSource` protocol. The built-in
+    ``youtube``, ``twitch`` and ``x`` sources are registered through this hook.
+    """
+
+
+# --------------------------------------------------------------------------- pipeline events
 
 
 @hookspec
@@ -50,3 +76,16 @@ def replay_written(run_id: str, recording: str, path: str, tracks: list[str], bu
 @hookspec
 def run_finished(run_id: str, recording: str, summary: dict[str, Any], error: str | None) -> None:
     """One recording's run ended; ``summary`` is the same dict ``--json`` prints."""
+
+
+# --------------------------------------------------------------------------- viewer counts
+
+
+@hookspec
+def viewer_sample_recorded(sample: ViewerSample) -> None:
+    """A viewer-count sample was stored for the first time (re-imports of it do not fire again).
+
+    ``sample`` is a frozen :class:`streamkit.viewers.ViewerSample`; ``sample.to_dict()`` gives
+    its JSON form. Fired after the sample is committed, by ``viewers record``, ``import`` and
+    ``poll`` alike.
+    """

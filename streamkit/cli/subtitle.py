@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +13,8 @@ from rich.table import Table
 
 from ..config import load_config
 from ..errors import ConfigError, InputError, OutputExistsError
+from ..plugins import failures
+from ..sinks import ENV_WEBHOOK_SECRET, configure_sinks, unregister_sinks
 from ._app import _guard, _progress, _setup_logging, app, out
 
 # --------------------------------------------------------------------------- subtitle
@@ -67,6 +70,14 @@ def subtitle(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a machine-readable summary instead of the table.")
     ] = False,
+    event_log: Annotated[
+        Path | None, typer.Option("--event-log", help="Append every pipeline event to this JSON-lines file.")
+    ] = None,
+    webhook: Annotated[
+        str | None,
+        typer.Option("--webhook", help="POST every pipeline event as JSON to this URL (signed with "
+                     "$STREAMKIT_WEBHOOK_SECRET when set)."),
+    ] = None,
     config: Annotated[Path | None, typer.Option(help="Config file (TOML) [default: ./streamkit.toml].")] = None,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv: debug).")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, errors only.")] = False,
@@ -109,9 +120,16 @@ def subtitle(
         )
         if job.container not in (None, "mp4", "mkv"):
             raise ConfigError(f"unknown container {job.container!r}", key="container", hint="use mp4 or mkv")
-        with _progress(not (quiet or as_json)) as bars:
-            result = run_subtitle(job, progress=bars)
+        sinks = configure_sinks(event_log, webhook, os.environ.get(ENV_WEBHOOK_SECRET))
+        try:
+            with _progress(not (quiet or as_json)) as bars:
+                result = run_subtitle(job, progress=bars)
+        finally:
+            unregister_sinks(sinks)
         summary = result.summary()
+        problems = failures()
+        if problems:
+            summary["plugin_failures"] = [{"plugin": f.plugin, "hook": f.hook, "error": f.error} for f in problems]
         if as_json:
             print(json.dumps(summary, ensure_ascii=False, indent=2))
         elif not quiet:
