@@ -41,7 +41,7 @@ __all__ = ["STAGES", "RunResult", "StageTiming", "SubtitleJob", "plan_outputs", 
 
 log = logging.getLogger("streamkit")
 
-STAGES = ("media", "transcribe", "translate", "segment", "subtitles", "mux")
+STAGES = ("media", "transcribe", "glossary", "translate", "segment", "subtitles", "mux")
 
 #: ``(stage, done_seconds, total_seconds)``: drives progress bars.
 StageProgress = Callable[[str, float, float], None]
@@ -145,6 +145,30 @@ class RunResult:
             ),
             "stages": [{"stage": t.stage, "seconds": round(t.seconds, 3), "note": t.note} for t in self.timings],
         }
+
+
+def _recording_context(path: Path) -> str:
+    """What the recording says about itself before it is heard: its name and container title."""
+    context = path.stem.replace("_", " ").replace("-", " ")
+    try:
+        import av
+
+        with av.open(str(path), metadata_errors="ignore") as container:
+            context += " " + " ".join(str(v) for k, v in container.metadata.items() if k in ("title", "comment"))
+    except Exception:  # probing already succeeded; metadata is a bonus
+        pass
+    return context
+
+
+def _enforce_names(glossary: Any, english: Transcript, korean: Transcript) -> Transcript:
+    """Official English forms in every English utterance, informed by the Korean said at the same time."""
+    context = korean.text
+    fixed = []
+    for u in english.utterances:
+        said = " ".join(k.text for k in korean.utterances if k.start_ms < u.end_ms and k.end_ms > u.start_ms)
+        text = glossary.enforce_english_for(u.text, said, context=context)
+        fixed.append(replace(u, text=text) if text != u.text and text.strip() else u)
+    return replace(english, utterances=tuple(fixed))
 
 
 def glossary_fingerprint(glossary: Any) -> str:
@@ -300,6 +324,13 @@ def _run(
         ),
     )
     cache = StageCache(job.output_dir / ".streamkit" / "cache")
+    options = job.transcribe_options
+    hotwords = ""
+    if job.glossary is not None and options.hotwords is None and options.initial_prompt is None:
+        # Bias recognition toward the names likely in *this* recording (producer files, title), never the list.
+        hotwords = job.glossary.hotwords(job.glossary.hints_for(_recording_context(job.input)))
+        if hotwords:
+            options = replace(options, hotwords=hotwords)
 
     with tempfile.TemporaryDirectory(prefix="streamkit-") as work:
         with stages.stage("media", f"{info.container}, {info.duration_ms / 1000:.1f} s"):
@@ -307,7 +338,6 @@ def _run(
 
         digest = file_digest(job.input) if job.use_cache else ""
         choice = transcriber.choice
-        options = job.transcribe_options
         t_key = StageCache.key("transcribe", digest, choice.location, choice.compute_type, options)
         with stages.stage("transcribe", f"{choice.name} on {choice.device}") as notes:
             transcript = cache.load_transcript("transcribe", t_key) if job.use_cache else None
@@ -319,6 +349,15 @@ def _run(
                 transcript = transcriber.transcribe(audio, options, report("transcribe"))
                 if job.use_cache:
                     cache.save_transcript("transcribe", t_key, transcript)
+
+        if job.glossary is not None:
+            with stages.stage("glossary", f"hints: {hotwords}" if hotwords else "no hints") as notes:
+                before = transcript.text
+                if hotwords:
+                    transcript = job.glossary.drop_echoed_hints(transcript, hotwords)
+                transcript = job.glossary.apply_korean(transcript)
+                if transcript.text != before:
+                    notes.append("names normalized")
 
         translation: Transcript | None = None
         translation_error: TranslationError | None = None
@@ -334,6 +373,8 @@ def _run(
                         translation = engine.translate(transcript, audio, report("translate"))
                         if job.use_cache:
                             cache.save_transcript("translate", x_key, translation)
+                        if job.glossary is not None:
+                            translation = _enforce_names(job.glossary, translation, transcript)
                         stats = getattr(engine, "stats", None)
                         if stats is not None:
                             notes.append(f"{stats.requests} requests, {stats.cached} cached")

@@ -229,3 +229,20 @@ def test_the_offline_whisper_engine_writes_english(transcriber: WhisperTranscrib
     text = " ".join(c.text for c in english.cues).lower()
     assert english.cues and "coffee" in text
     assert english.cues[-1].end_ms <= result.media.duration_ms + 500
+
+
+@pytest.mark.slow
+def test_glossary_biases_by_the_recording_title_without_inventing_names(
+    transcriber: WhisperTranscriber, tmp_path: Path
+) -> None:
+    from streamkit.glossary import load_glossary
+
+    glossary = load_glossary()
+    src = tmp_path / "BTS 방탄소년단 컴백 라이브.mp4"  # the title names BTS; the speech is about coffee
+    shutil.copy(SHORT, src)
+    result = run_subtitle(SubtitleJob(src, translator="none", mux=False, glossary=glossary), transcriber=transcriber)
+    notes = {t.stage: t.note for t in result.timings}
+    assert "방탄소년단" in notes["glossary"]  # hints were chosen from the title
+    text = result.transcript.text
+    assert "커피" in text
+    assert not glossary.find_korean(text), f"invented names in {text!r}"

@@ -139,12 +139,8 @@ def subtitle(
 
 
 def _load_glossary(paths: list[Path]) -> Any:
-    try:
-        from ..glossary import load_glossary  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        if paths:
-            raise ConfigError("--glossary needs the glossary module, which this build lacks", key="glossary") from None
-        return None
+    from ..glossary import load_glossary
+
     return load_glossary(paths)
 
 
