@@ -1,0 +1,355 @@
+"""Rule checks on subtitle files: what ``streamkit check`` reports.
+
+:func:`check_track` takes the cues as :func:`streamkit.subtitles.read_raw` found them (possibly
+overlapping, empty, out of order) and returns one :class:`Problem` per rule violation, each naming
+the cue (its position in the file, as subtitle editors number rows), its time, the line in the file,
+a code and a short reason. The rules are ``SUBTITLE-RULES.md``'s, given as a
+:class:`~streamkit.segment.SegmentRules` and the video's frame rate; the codes and their severities
+are data (:data:`CHECKS`).
+
+Suspected invented text reuses :mod:`streamkit.quality`'s detectors (outro phrases, loops). Other
+checks plug in through ``extra_checks`` (the glossary report, for instance): callables that get the
+cues and the language and yield more problems.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from .models import Transcript, Utterance
+from .quality import QualityOptions, find_loops, match_outro, normalize_text
+from .segment import DEFAULT_FPS, SegmentRules, display_width, frame_ms, rules_for
+from .subtitles import RawCue, ReadResult, language_from_path, read_raw
+
+__all__ = [
+    "CHECKS",
+    "CheckReport",
+    "ExtraCheck",
+    "Problem",
+    "check_file",
+    "check_track",
+    "cue_chars",
+    "glossary_check",
+    "guess_language",
+    "plain_text",
+]
+
+ERROR = "error"
+WARNING = "warning"
+
+#: Every check: code -> (severity, the rule it enforces). ``docs/editing.md`` lists the same.
+CHECKS: dict[str, tuple[str, str]] = {
+    "empty": (ERROR, "a cue must have text"),
+    "end-before-start": (ERROR, "a cue must end after it starts"),
+    "line-too-long": (ERROR, "at most max_line_columns per line (en 42; ko 16, Latin/digits/spaces 0.5)"),
+    "too-many-lines": (ERROR, "at most max_lines lines per cue (2)"),
+    "too-fast": (ERROR, "reading speed at most max_cps characters per second (en 20, ko 12)"),
+    "too-short": (ERROR, "a cue stays up at least min_duration_ms (833 ms)"),
+    "too-long": (ERROR, "a cue stays up at most max_duration_ms (7 s)"),
+    "overlap": (ERROR, "a cue must end before the next one starts"),
+    "gap": (ERROR, "consecutive cues are at least 2 frames apart"),
+    "chain": (WARNING, "gaps up to 12 frames are closed to 2 frames (chaining)"),
+    "order": (WARNING, "cues are stored in time order"),
+    "number": (WARNING, "cues are numbered 1, 2, 3 ... in file order"),
+    "encoding": (WARNING, "the file is UTF-8 (players misread CP949 / UTF-16)"),
+    "invented": (WARNING, "no text Whisper typically invents: outros, credits, looped repetition"),
+    "glossary": (WARNING, "names as the glossary spells them, and said names present in the translation"),
+}
+
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|\{\\[^{}]*\}")
+
+
+def plain_text(line: str) -> str:
+    """A cue line without formatting tags (``<i>``, ``<font ...>``, ``{\\an8}``)."""
+    return _TAG.sub("", line)
+
+
+def cue_chars(lines: Sequence[str]) -> int:
+    """Characters the reading-speed rule counts: every character except line breaks and tags."""
+    return sum(len(plain_text(line)) for line in lines)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One rule violation in a subtitle file."""
+
+    #: 1-based position of the cue in the file (what subtitle editors show as the row number).
+    cue: int
+    start_ms: int
+    end_ms: int
+    #: 1-based line in the file (the timing line, or the offending text line).
+    line: int
+    code: str
+    severity: str  # "error" | "warning"
+    message: str
+
+    def __post_init__(self) -> None:
+        if self.severity not in (ERROR, WARNING):
+            raise ValueError(f"Problem: severity must be 'error' or 'warning', not {self.severity!r}")
+
+
+#: A pluggable check: ``(cues, language) -> problems`` (the glossary report plugs in here).
+ExtraCheck = Callable[[Sequence[RawCue], str], Iterable[Problem]]
+
+
+def _problem(position: int, cue: RawCue, code: str, message: str, *, line: int | None = None) -> Problem:
+    return Problem(position, cue.start_ms, cue.end_ms, cue.line if line is None else line, code,
+                   CHECKS[code][0], message)
+
+
+def _seconds(ms: int) -> str:
+    return f"{ms / 1000:.3f} s"
+
+
+def check_track(
+    cues: Sequence[RawCue],
+    rules: SegmentRules,
+    fps: Fraction | float | int,
+    language: str,
+    *,
+    extra_checks: Sequence[ExtraCheck] = (),
+    quality: QualityOptions | None = None,
+    numbered: bool = True,
+) -> list[Problem]:
+    """Every rule violation in ``cues`` (as read from a file), sorted by cue.
+
+    Per cue: empty, end before start, line width (``display_width``, tags not counted), line
+    count, reading speed, minimum / maximum duration, suspected invented text. Between cues in
+    time order: overlap, gap below ``min_gap_frames``, small gaps that chaining would close. In the
+    file: cues out of time order, missing / duplicate / out-of-order numbers (only when
+    ``numbered``: WebVTT cues need no numbers).
+    """
+    rate = Fraction(fps)
+    gap_ms = frame_ms(rules.min_gap_frames, rate)
+    chain_ms = math.floor(Fraction(rules.chain_gap_frames * 1000) / rate)
+    # A gap a few ms over 2 frames is 2 frames; chaining concerns gaps of 3 or more frames.
+    chain_from = frame_ms(rules.min_gap_frames + 1, rate)
+    q = quality or QualityOptions()
+    problems: list[Problem] = []
+    items = list(enumerate(cues, start=1))
+
+    for pos, cue in items:
+        texts = [plain_text(line) for line in cue.lines]
+        if not any(t.strip() for t in texts):
+            problems.append(_problem(pos, cue, "empty", "no text"))
+        if cue.end_ms < cue.start_ms:
+            early = cue.start_ms - cue.end_ms
+            problems.append(_problem(pos, cue, "end-before-start", f"ends {early} ms before it starts"))
+            continue
+        for i, text in enumerate(texts):
+            width = display_width(text, rules)
+            if width > rules.max_line_columns + 1e-6:
+                problems.append(_problem(pos, cue, "line-too-long",
+                                         f"line {i + 1} is {width:g} columns wide (max {rules.max_line_columns:g})",
+                                         line=cue.line + 1 + i))
+        if len(cue.lines) > rules.max_lines:
+            problems.append(_problem(pos, cue, "too-many-lines", f"{len(cue.lines)} lines (max {rules.max_lines})"))
+        duration = cue.end_ms - cue.start_ms
+        chars = cue_chars(cue.lines)
+        if chars and duration > 0 and chars * 1000 / duration > rules.max_cps + 1e-9:
+            problems.append(_problem(pos, cue, "too-fast", f"{chars * 1000 / duration:.1f} characters/s "
+                                     f"(max {rules.max_cps:g}: {chars} characters need "
+                                     f"{_seconds(math.ceil(chars * 1000 / rules.max_cps))})"))
+        if duration < rules.min_duration_ms:
+            problems.append(_problem(pos, cue, "too-short",
+                                     f"shown {_seconds(duration)} (min {_seconds(rules.min_duration_ms)})"))
+        elif duration > rules.max_duration_ms:
+            problems.append(_problem(pos, cue, "too-long",
+                                     f"shown {_seconds(duration)} (max {_seconds(rules.max_duration_ms)})"))
+        problems.extend(_invented(pos, cue, q))
+
+    problems.extend(_repeated_cues(items, q))
+
+    # Between consecutive cues in time order.
+    timed = sorted((item for item in items if item[1].end_ms >= item[1].start_ms),
+                   key=lambda item: (item[1].start_ms, item[1].end_ms))
+    for (a_pos, a), (b_pos, b) in itertools.pairwise(timed):
+        space = b.start_ms - a.end_ms
+        if space < 0:
+            problems.append(_problem(b_pos, b, "overlap", f"starts {-space} ms before cue {a_pos} ends"))
+        elif space < gap_ms:
+            problems.append(_problem(b_pos, b, "gap", f"{space} ms after cue {a_pos} (min {gap_ms} ms = "
+                                     f"{rules.min_gap_frames} frames at {_fps(rate)} fps)"))
+        elif chain_from <= space <= chain_ms:
+            problems.append(_problem(a_pos, a, "chain", f"{space} ms before cue {b_pos}: close to {gap_ms} ms "
+                                     f"(gaps up to {rules.chain_gap_frames} frames are chained)"))
+
+    # File order and numbering.
+    for (_, a), (b_pos, b) in itertools.pairwise(items):
+        if (b.start_ms, b.end_ms) < (a.start_ms, a.end_ms):
+            problems.append(_problem(b_pos, b, "order", f"starts before cue {b_pos - 1} in the file"))
+    seen: dict[int, int] = {}
+    for pos, cue in items if numbered else ():
+        if cue.index is None:
+            problems.append(_problem(pos, cue, "number", "no cue number", line=max(cue.line - 1, 1)))
+        elif cue.index in seen:
+            problems.append(_problem(pos, cue, "number", f"number {cue.index} repeats cue {seen[cue.index]}",
+                                     line=max(cue.line - 1, 1)))
+        elif cue.index != pos:
+            problems.append(_problem(pos, cue, "number", f"numbered {cue.index}, is cue {pos} of the file",
+                                     line=max(cue.line - 1, 1)))
+        if cue.index is not None:
+            seen.setdefault(cue.index, pos)
+
+    for check in extra_checks:
+        problems.extend(check(cues, language))
+    order = {code: i for i, code in enumerate(CHECKS)}
+    problems.sort(key=lambda p: (p.cue, order.get(p.code, len(order)), p.line))
+    return problems
+
+
+def _fps(rate: Fraction) -> str:
+    return str(rate.numerator) if rate.denominator == 1 else f"{float(rate):.3f}"
+
+
+def _invented(pos: int, cue: RawCue, q: QualityOptions) -> Iterable[Problem]:
+    text = " ".join(plain_text(line) for line in cue.lines)
+    outro = match_outro(text, q)
+    if outro is not None and outro[1]:
+        yield _problem(pos, cue, "invented", f"looks like an invented outro ({outro[0]!r}): was it said?")
+    for loop in find_loops(text.split(), min_repeats=q.loop_min_repeats, max_unit=q.loop_max_unit):
+        unit = " ".join(text.split()[loop.start : loop.start + loop.unit])
+        yield _problem(pos, cue, "invented", f"{unit!r} repeated {loop.repeats} times: a recognition loop?")
+
+
+def _repeated_cues(items: Sequence[tuple[int, RawCue]], q: QualityOptions) -> Iterable[Problem]:
+    """Runs of at least ``utterance_loop_repeats`` cues with the same text."""
+    run: list[tuple[int, RawCue]] = []
+
+    def flush() -> Iterable[Problem]:
+        if len(run) >= q.utterance_loop_repeats:
+            first = run[0][0]
+            for pos, cue in run[1:]:
+                yield _problem(pos, cue, "invented", f"same text as cue {first} ({len(run)} in a row): a loop?")
+
+    for pos, cue in items:
+        key = normalize_text(" ".join(plain_text(line) for line in cue.lines))
+        if run and key and key == normalize_text(" ".join(plain_text(line) for line in run[-1][1].lines)):
+            run.append((pos, cue))
+            continue
+        yield from flush()
+        run = [(pos, cue)]
+    yield from flush()
+
+
+# --------------------------------------------------------------------------- glossary
+
+
+def _as_transcript(cues: Sequence[RawCue], language: str) -> Transcript:
+    """Readable cues as a transcript (overlaps allowed there), for the glossary report."""
+    good = sorted((c for c in cues if c.end_ms >= c.start_ms and " ".join(plain_text(x) for x in c.lines).strip()),
+                  key=lambda c: (c.start_ms, c.end_ms))
+    utterances = tuple(Utterance(c.start_ms, c.end_ms, " ".join(plain_text(x) for x in c.lines).strip()) for c in good)
+    return Transcript(language, utterances, max((c.end_ms for c in good), default=0))
+
+
+def glossary_check(glossary: Any, counterpart: Sequence[RawCue] | None = None) -> ExtraCheck:
+    """An extra check from :meth:`streamkit.glossary.Glossary.report`.
+
+    For a Korean file: names said in it that the English ``counterpart`` (the other file of the
+    pair) does not show at the same time. For an English file with its Korean ``counterpart``: the
+    same names, reported on the English cue, and English cues the glossary would spell
+    differently. Warnings: the name finder is a heuristic, an editor decides.
+    """
+
+    def check(cues: Sequence[RawCue], language: str) -> Iterable[Problem]:
+        if language.split("-")[0] == "ko":
+            korean, english = _as_transcript(cues, "ko"), counterpart
+            report = glossary.report(korean, _as_transcript(english, "en") if english is not None else None)
+        elif counterpart is not None:
+            report = glossary.report(_as_transcript(counterpart, "ko"), _as_transcript(cues, language))
+        else:
+            return
+        numbered = list(enumerate(cues, start=1))
+
+        def at(start: int, end: int) -> tuple[int, RawCue] | None:
+            near = [(pos, c) for pos, c in numbered if c.start_ms < end + 1000 and c.end_ms > start - 1000]
+            return min(near, key=lambda item: abs(item[1].start_ms - start)) if near else None
+
+        for m in report.missing:
+            found = at(m.start_ms, m.end_ms)
+            if found is not None:
+                name = f"{m.entry.english} ({m.entry.canonical_ko})"
+                yield _problem(found[0], found[1], "glossary", f"{name} is said but not in the English at this time")
+        if language.split("-")[0] != "ko":
+            for start, old, new in report.fixable:
+                found = at(start, start)
+                if found is not None:
+                    yield _problem(found[0], found[1], "glossary", f"the glossary spells it {new!r} (is {old!r})")
+
+    return check
+
+
+# --------------------------------------------------------------------------- whole files
+
+
+def guess_language(path: Path, cues: Sequence[RawCue]) -> str:
+    """The language from the file name (``x.ko.srt``), else ``ko`` when Hangul, else ``en``.
+
+    "Hangul" means at least a third of the letters are Hangul syllables (one syllable carries what
+    two or three Latin letters do, and Korean drafts are full of Latin names: "오늘 BTS 콘서트").
+    """
+    tagged = language_from_path(path)
+    if tagged:
+        return tagged
+    letters = [ch for cue in cues for line in cue.lines for ch in plain_text(line) if ch.isalpha()]
+    hangul = sum(1 for ch in letters if unicodedata.name(ch, "").startswith("HANGUL"))
+    return "ko" if letters and hangul * 3 >= len(letters) else "en"
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``streamkit check`` found in one file."""
+
+    read: ReadResult
+    language: str
+    fps: Fraction
+    rules: SegmentRules
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for p in self.problems if p.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for p in self.problems if p.severity == WARNING)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for p in self.problems:
+            out[p.code] = out.get(p.code, 0) + 1
+        return out
+
+
+def check_file(
+    path: Path,
+    *,
+    language: str | None = None,
+    fps: Fraction | None = None,
+    rules: SegmentRules | None = None,
+    extra_checks: Sequence[ExtraCheck] = (),
+) -> CheckReport:
+    """Read ``path`` leniently and check it. Raises ``SubtitleFormatError`` for unreadable files.
+
+    ``fps`` defaults to :data:`~streamkit.segment.DEFAULT_FPS` (24), ``language`` to
+    :func:`guess_language`, ``rules`` to ``rules_for(language)``.
+    """
+    read = read_raw(Path(path))
+    lang = language or guess_language(read.path, read.cues)
+    rate = Fraction(fps) if fps is not None else DEFAULT_FPS
+    chosen = rules or rules_for(lang)
+    problems = check_track(read.cues, chosen, rate, lang, extra_checks=extra_checks, numbered=read.format == "srt")
+    if read.encoding not in ("utf-8",) and read.cues:
+        first = read.cues[0]
+        problems.insert(0, Problem(1, first.start_ms, first.end_ms, 1, "encoding", WARNING,
+                                   f"the file is {read.encoding.upper()}, not UTF-8 (fix writes UTF-8)"))
+    return CheckReport(read, lang, rate, chosen, tuple(problems))

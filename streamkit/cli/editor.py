@@ -1,0 +1,346 @@
+"""``streamkit check``, ``streamkit fix`` and ``streamkit shift``: the editor's commands.
+
+The editor's loop: ``streamkit subtitle`` writes the draft; ``check`` lists every rule violation;
+``fix`` applies the safe fixes (never the wording); the editor corrects the rest in a subtitle
+editor; ``shift`` moves a whole file in time; ``mux`` puts the corrected files into the replay.
+The input file is only ever read; outputs are written atomically and never overwrite an existing
+file (or the input) without ``--force``.
+"""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from ..errors import ConfigError, InputError, OutputExistsError
+from ._app import _guard, _setup_logging, app, out
+
+LANG_HELP = "Subtitle language: ko or en [default: from the name (x.ko.srt), else ko when mostly Hangul]."
+VIDEO_HELP = "The video the subtitles are for: its frame rate sets the 2-frame gap rule."
+FPS_HELP = "Frame rate instead of --video (24, 29.97, 30000/1001) [default: 24]."
+
+
+def _fps(video: Path | None, fps: str | None) -> tuple[Fraction | None, str]:
+    """The frame rate and where it came from."""
+    if fps is not None:
+        try:
+            rate = Fraction(fps)
+        except (ValueError, ZeroDivisionError) as exc:
+            raise ConfigError(f"--fps {fps!r} is not a frame rate", key="fps",
+                              hint="e.g. 24, 29.97 or 30000/1001") from exc
+        if rate <= 0:
+            raise ConfigError(f"--fps {fps!r} must be positive", key="fps")
+        return rate, "--fps"
+    if video is not None:
+        from ..media import probe
+
+        info = probe(video)
+        if info.fps:
+            return info.fps, f"video {video.name}"
+        return None, f"{video.name} has no video track; 24 fps assumed"
+    return None, "24 fps assumed (give --video or --fps)"
+
+
+def _language(lang: str | None) -> str | None:
+    if lang is None:
+        return None
+    value = lang.strip().lower()
+    if not value:
+        raise ConfigError("--lang must not be empty", key="lang", hint="use ko or en")
+    return value
+
+
+def _time(ms: int) -> str:
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, rest = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d},{rest:03d}"
+
+
+def _signed(ms: int) -> str:
+    return ("-" if ms < 0 else "") + _time(abs(ms))
+
+
+def _check_output(source: Path, target: Path, force: bool) -> None:
+    same = target.resolve() == source.resolve()
+    if same and not force:
+        raise InputError(source, "the output would overwrite the input",
+                         hint="choose another -o, or add --force to replace the input")
+    if target.exists() and not same and not force:
+        raise OutputExistsError([target], hint="an editor may have corrected it; use --force to overwrite, "
+                                "or -o to write elsewhere")
+    if target.suffix.lower() not in (".srt", ""):
+        raise ConfigError(f"{target}: fix and shift write SRT; name the output .srt", key="output")
+
+
+# --------------------------------------------------------------------------- check
+
+
+@app.command("check")
+def check_command(
+    subtitles: Annotated[Path, typer.Argument(help="The subtitle file (SRT or WebVTT).", show_default=False)],
+    lang: Annotated[str | None, typer.Option("--lang", "-l", help=LANG_HELP)] = None,
+    video: Annotated[Path | None, typer.Option("--video", help=VIDEO_HELP)] = None,
+    fps: Annotated[str | None, typer.Option("--fps", help=FPS_HELP)] = None,
+    pair: Annotated[
+        Path | None,
+        typer.Option("--pair", help="The other language's file (x.en.srt for x.ko.srt), for the glossary check "
+                     "[default: that sibling file, when it exists]."),
+    ] = None,
+    glossary_files: Annotated[
+        list[Path] | None, typer.Option("--glossary", "-g", help="More glossary files (TOML) on top of the built-in.")
+    ] = None,
+    no_glossary: Annotated[bool, typer.Option("--no-glossary", help="Skip the glossary check.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON.")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")] = 0,
+) -> None:
+    """List every rule violation in a subtitle file: cue, time, line and reason.
+
+    Exit code 0: no errors (warnings allowed); 1: errors remain; 2: the file cannot be read.
+    Reads what editors hand in: UTF-8 with or without BOM, CP949/EUC-KR, CRLF, `<i>` tags,
+    missing final blank line, out-of-order or duplicate numbers. The file is only read.
+    """
+    _setup_logging(verbose, False)
+
+    def body() -> int:
+        from ..checks import check_file
+
+        rate, source = _fps(video, fps)
+        extra = [] if no_glossary else _glossary_checks(subtitles, pair, glossary_files or [])
+        report = check_file(subtitles, language=_language(lang), fps=rate, extra_checks=extra)
+        if as_json:
+            print(json.dumps(_report_json(report, source), ensure_ascii=False, indent=2))
+        else:
+            _print_report(report, source)
+        return 1 if report.errors else 0
+
+    code = _guard(body, verbose=verbose)
+    if code:
+        raise typer.Exit(code)
+
+
+def _sibling(path: Path) -> Path | None:
+    """``show.ko.srt`` -> ``show.en.srt`` (and back), when it exists."""
+    from ..subtitles import language_from_path
+
+    language = language_from_path(path)
+    other = {"ko": "en", "en": "ko"}.get(language or "")
+    if other is None:
+        return None
+    base = path.name[: -len("".join(path.suffixes[-2:]))]
+    for suffix in (".srt", ".vtt"):
+        candidate = path.with_name(f"{base}.{other}{suffix}")
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _glossary_checks(path: Path, pair: Path | None, extra_files: list[Path]) -> list[Any]:
+    """The glossary check against the other file of the pair; none without a pair or a glossary module."""
+    import importlib
+
+    from ..checks import glossary_check
+    from ..subtitles import read_raw
+
+    counterpart = pair if pair is not None else _sibling(path)
+    if counterpart is None:
+        return []
+    try:
+        module = importlib.import_module("streamkit.glossary")
+    except ImportError as exc:
+        if extra_files:
+            raise ConfigError("--glossary needs streamkit.glossary, which this build lacks", key="glossary") from exc
+        return []
+    glossary = module.load_glossary(list(extra_files))
+    return [glossary_check(glossary, read_raw(counterpart).cues)]
+
+
+def _report_json(report: Any, fps_source: str) -> dict[str, Any]:
+    return {
+        "file": str(report.read.path),
+        "language": report.language,
+        "rules": report.rules.name,
+        "fps": str(report.fps),
+        "fps_source": fps_source,
+        "encoding": report.read.encoding,
+        "bom": report.read.had_bom,
+        "crlf": report.read.crlf,
+        "cues": len(report.read.cues),
+        "errors": report.errors,
+        "warnings": report.warnings,
+        "counts": report.counts(),
+        "problems": [
+            {"cue": p.cue, "start": _time(p.start_ms), "end": _time(p.end_ms), "start_ms": p.start_ms,
+             "end_ms": p.end_ms, "line": p.line, "code": p.code, "severity": p.severity, "message": p.message}
+            for p in report.problems
+        ],
+    }
+
+
+def _print_report(report: Any, fps_source: str) -> None:
+    read = report.read
+    notes = [read.encoding.upper() + (" with BOM" if read.had_bom else ""), "CRLF" if read.crlf else "LF"]
+    out.print(f"[bold]{escape(str(read.path))}[/]: {len(read.cues)} cues, {report.language} "
+              f"({report.rules.name}), {float(report.fps):.3f} fps ({escape(fps_source)}), {', '.join(notes)}",
+              highlight=False)
+    if report.problems:
+        table = Table(show_edge=False, pad_edge=False)
+        table.add_column("cue", justify="right")
+        table.add_column("time")
+        table.add_column("line", justify="right")
+        table.add_column("", no_wrap=True)
+        table.add_column("check")
+        table.add_column("reason")
+        for p in report.problems:
+            mark = "[red]error[/]" if p.severity == "error" else "[yellow]warning[/]"
+            table.add_row(str(p.cue), _time(p.start_ms), str(p.line), mark, p.code, escape(p.message))
+        out.print(table)
+        counts = ", ".join(f"{code} {n}" for code, n in report.counts().items())
+        out.print(f"{report.errors} errors, {report.warnings} warnings ({counts})", highlight=False)
+        if report.errors:
+            out.print("[dim]`streamkit fix` repairs line breaks, gaps, short cues and numbering; "
+                      "the rest needs an editor.[/]")
+    else:
+        out.print("[green]no problems[/]")
+
+
+# --------------------------------------------------------------------------- fix
+
+
+@app.command("fix")
+def fix_command(
+    subtitles: Annotated[Path, typer.Argument(help="The subtitle file to fix (SRT or WebVTT).", show_default=False)],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write the fixed SRT [default: NAME.fixed.LANG.srt beside it]."),
+    ] = None,
+    lang: Annotated[str | None, typer.Option("--lang", "-l", help=LANG_HELP)] = None,
+    video: Annotated[Path | None, typer.Option("--video", help=VIDEO_HELP)] = None,
+    fps: Annotated[str | None, typer.Option("--fps", help=FPS_HELP)] = None,
+    force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output (or the input).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the changes as JSON.")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")] = 0,
+) -> None:
+    """Apply the safe fixes and report each change; the wording is never changed.
+
+    Re-breaks lines that are too long, closes gaps below 2 frames and chains small gaps, extends
+    short cues into free time (never overlapping), trims overlaps when the cue keeps its minimum
+    duration, removes empty cues, sorts and renumbers, and writes UTF-8 without BOM with LF line
+    ends. What it cannot fix safely is listed; `streamkit check` shows it again.
+    """
+    _setup_logging(verbose, False)
+
+    def body() -> None:
+        from ..checks import check_track, guess_language
+        from ..fixes import default_output, fix_cues, format_raw_srt, refuse_broken
+        from ..fsutil import atomic_write_text
+        from ..segment import DEFAULT_FPS, rules_for
+        from ..subtitles import read_raw
+
+        target = output if output is not None else default_output(subtitles, "fixed")
+        read = read_raw(subtitles)
+        _check_output(read.path, target, force)
+        refuse_broken(read)
+        language = _language(lang) or guess_language(read.path, read.cues)
+        rate, source = _fps(video, fps)
+        rate = rate or DEFAULT_FPS
+        rules = rules_for(language)
+        result = fix_cues(read.cues, rules, rate, language)
+        changes = list(result.changes)
+        if read.encoding != "utf-8" or read.had_bom or read.crlf:
+            was = read.encoding.upper() + (" with BOM" if read.had_bom else "") + (", CRLF" if read.crlf else "")
+            changes.insert(0, _encoding_change(was))
+        atomic_write_text(target, format_raw_srt(result.cues), encoding="utf-8")
+        remaining = check_track(result.cues, rules, rate, language)
+        errors = [p for p in remaining if p.severity == "error"]
+        if as_json:
+            print(json.dumps({
+                "input": str(read.path), "output": str(target), "language": language, "fps": str(rate),
+                "fps_source": source, "cues": len(result.cues),
+                "changes": [{"cue": c.cue, "what": c.what, "before": c.before, "after": c.after} for c in changes],
+                "remaining_errors": len(errors),
+                "remaining": [{"cue": p.cue, "line": p.line, "code": p.code, "severity": p.severity,
+                               "message": p.message} for p in remaining],
+            }, ensure_ascii=False, indent=2))
+            return
+        if changes:
+            table = Table(show_edge=False, pad_edge=False)
+            table.add_column("cue", justify="right")
+            table.add_column("fix")
+            table.add_column("before")
+            table.add_column("after")
+            for c in changes:
+                table.add_row(str(c.cue) if c.cue else "-", c.what, escape(c.before), escape(c.after))
+            out.print(table)
+        out.print(f"wrote [bold]{escape(str(target))}[/]: {len(result.cues)} cues, {len(changes)} changes"
+                  + (f"; {len(errors)} errors need an editor (run streamkit check on it)" if errors else ""),
+                  highlight=False)
+
+    _guard(body, verbose=verbose)
+
+
+def _encoding_change(was: str) -> Any:
+    from ..fixes import Change
+
+    return Change(0, "encoding", was, "UTF-8, LF")
+
+
+# --------------------------------------------------------------------------- shift
+
+
+@app.command("shift", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": True})
+def shift_command(
+    subtitles: Annotated[Path, typer.Argument(help="The subtitle file (SRT or WebVTT).", show_default=False)],
+    offset: Annotated[
+        str,
+        typer.Argument(help="How far to move every cue: +1.5s, -500ms, 2m, 00:00:01,200 (- moves earlier).",
+                       show_default=False),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write [default: NAME.shifted.LANG.srt beside the input]."),
+    ] = None,
+    clamp: Annotated[
+        bool, typer.Option("--clamp", help="Cut times below 0 to 0 (cues that would end before 0 are removed).")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output (or the input).")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")] = 0,
+) -> None:
+    """Move every cue by the same offset (to match a trimmed or delayed video).
+
+    The text is copied exactly; the output is UTF-8 SRT numbered 1, 2, 3. A negative offset that
+    would put a cue before 0 is refused, naming the cue, unless --clamp.
+    """
+    _setup_logging(verbose, False)
+
+    def body() -> None:
+        from ..fixes import default_output, first_below_zero, format_raw_srt, parse_offset, refuse_broken, shift_cues
+        from ..fsutil import atomic_write_text
+        from ..subtitles import read_raw
+
+        offset_ms = parse_offset(offset)
+        target = output if output is not None else default_output(subtitles, "shifted")
+        read = read_raw(subtitles)
+        _check_output(read.path, target, force)
+        refuse_broken(read)
+        early = first_below_zero(read.cues, offset_ms)
+        if early is not None and not clamp:
+            cue = read.cues[early - 1]
+            raise InputError(
+                read.path,
+                f"cue {early}, line {cue.line}: would start at {_signed(cue.start_ms + offset_ms)}, before 0:00",
+                hint="use a smaller offset, or --clamp to cut the times at 0",
+            )
+        cues, removed = shift_cues(read.cues, offset_ms, clamp=clamp)
+        atomic_write_text(target, format_raw_srt(cues), encoding="utf-8")
+        note = f"; {removed} cues before 0:00 removed" if removed else ""
+        out.print(f"wrote [bold]{escape(str(target))}[/]: {len(cues)} cues moved by {offset_ms:+d} ms{note}",
+                  highlight=False)
+
+    _guard(body, verbose=verbose)
