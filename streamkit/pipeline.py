@@ -32,16 +32,26 @@ from .media import extract_audio, probe
 from .models import MediaInfo, ModelChoice, MuxedVideo, SubtitleFile, SubtitleTrack, Transcript
 from .mux import burn_in, container_for, mux, output_name
 from .plugins import notify
+from .quality import Dropped, QualityOptions, clean_transcript, dropped_summary, energy_profile, vad_profile
 from .segment import DEFAULT_FPS, SegmentRules, rules_for, segment
 from .subtitles import FORMATS, write_subtitles
 from .transcribe import TranscribeOptions, Transcriber, WhisperTranscriber, resolve_model
 from .translate import EngineContext, create_translator
 
-__all__ = ["STAGES", "RunResult", "StageTiming", "SubtitleJob", "plan_outputs", "run_subtitle"]
+__all__ = [
+    "STAGES",
+    "RunManifest",
+    "RunResult",
+    "StageTiming",
+    "SubtitleJob",
+    "check_existing_outputs",
+    "plan_outputs",
+    "run_subtitle",
+]
 
 log = logging.getLogger("streamkit")
 
-STAGES = ("media", "transcribe", "glossary", "translate", "segment", "subtitles", "mux")
+STAGES = ("media", "transcribe", "clean", "glossary", "translate", "segment", "subtitles", "mux")
 
 #: ``(stage, done_seconds, total_seconds)``: drives progress bars.
 StageProgress = Callable[[str, float, float], None]
@@ -72,6 +82,8 @@ class SubtitleJob:
     transcribe_options: TranscribeOptions = field(default_factory=TranscribeOptions)
     rules: dict[str, SegmentRules] = field(default_factory=dict)
     translator_settings: dict[str, Any] = field(default_factory=dict)
+    #: Thresholds of the invented-text filter; ``None`` keeps everything Whisper wrote.
+    quality: QualityOptions | None = field(default_factory=QualityOptions)
 
     def __post_init__(self) -> None:
         bad = [f for f in self.formats if f not in FORMATS]
@@ -115,6 +127,7 @@ class RunResult:
     files: tuple[SubtitleFile, ...]
     video: MuxedVideo | None
     timings: tuple[StageTiming, ...]
+    dropped: tuple[Dropped, ...] = ()
 
     def summary(self) -> dict[str, Any]:
         """The machine-readable summary (``--json``); also what ``run_finished`` hooks receive."""
@@ -144,6 +157,7 @@ class RunResult:
                 else []
             ),
             "stages": [{"stage": t.stage, "seconds": round(t.seconds, 3), "note": t.note} for t in self.timings],
+            "dropped": dropped_summary(self.dropped),
         }
 
 
@@ -228,7 +242,7 @@ class RunManifest:
             log.warning("could not record the run manifest: %s", exc)
 
 
-def _refuse_existing(planned: dict[str, Path], force: bool, manifest: RunManifest | None = None) -> None:
+def check_existing_outputs(planned: dict[str, Path], force: bool, manifest: RunManifest | None = None) -> None:
     """Refuse existing outputs unless ``force``, or unless they are the untouched drafts of an unfinished run."""
     existing = [p for p in planned.values() if p.exists()]
     if not existing or force:
@@ -300,7 +314,7 @@ def _run(
     # Everything that can be refused is refused before any expensive work.
     manifest = RunManifest(job.output_dir, job.input.stem)
     planned = plan_outputs(job)
-    _refuse_existing(planned, job.force, manifest)
+    check_existing_outputs(planned, job.force, manifest)
     info = probe(job.input)
     planned = plan_outputs(job, info)
     ensure_writable_dir(job.output_dir)
@@ -350,6 +364,17 @@ def _run(
                 if job.use_cache:
                     cache.save_transcript("transcribe", t_key, transcript)
 
+        dropped: tuple[Dropped, ...] = ()
+        energy: Callable[[int, int], float] | None = None
+        speech: Any = None
+        if job.quality is not None:
+            with stages.stage("clean") as notes:
+                energy, speech = energy_profile(audio), vad_profile(audio)
+                prompt = " ".join(p for p in (options.initial_prompt, options.hotwords) if p) or None
+                transcript, dropped = clean_transcript(transcript, job.quality, energy=energy, speech=speech,
+                                                       prompt=prompt)
+                notes.append(f"dropped {len(dropped)} invented" if dropped else "nothing invented")
+
         if job.glossary is not None:
             with stages.stage("glossary", f"hints: {hotwords}" if hotwords else "no hints") as notes:
                 before = transcript.text
@@ -363,7 +388,8 @@ def _run(
         translation_error: TranslationError | None = None
         if engine is not None:
             x_key = StageCache.key("translate", t_key, job.translator, job.target_language, job.translator_url,
-                                   sorted(job.translator_settings.items()), glossary_fingerprint(job.glossary))
+                                   sorted(job.translator_settings.items()), glossary_fingerprint(job.glossary),
+                                   job.quality)
             try:
                 with stages.stage("translate", job.translator) as notes:
                     translation = cache.load_transcript("translate", x_key) if job.use_cache else None
@@ -373,11 +399,17 @@ def _run(
                         translation = engine.translate(transcript, audio, report("translate"))
                         if job.use_cache:
                             cache.save_transcript("translate", x_key, translation)
-                        if job.glossary is not None:
-                            translation = _enforce_names(job.glossary, translation, transcript)
                         stats = getattr(engine, "stats", None)
                         if stats is not None:
                             notes.append(f"{stats.requests} requests, {stats.cached} cached")
+                    # The raw engine output is cached; cleaning and names apply to fresh and cached alike.
+                    if job.quality is not None and translation.task == "translate":
+                        # Whisper's own English invents outros ("Thanks for watching") by itself.
+                        translation, dropped_en = clean_transcript(translation, job.quality, energy=energy,
+                                                                   speech=speech)
+                        dropped += dropped_en
+                    if job.glossary is not None:
+                        translation = _enforce_names(job.glossary, translation, transcript)
             except TranslationError as exc:
                 # The Korean track is still written; the same command resumes at translation.
                 translation_error = exc
@@ -434,4 +466,5 @@ def _run(
         files=tuple(files),
         video=video,
         timings=tuple(stages.timings),
+        dropped=dropped,
     )

@@ -300,6 +300,8 @@ class ViewerSample:
         if not isinstance(self.source, str) or not self.source.strip() or len(self.source) > 200 \
                 or any(c in self.source for c in "\r\n"):
             raise SampleError("source", self.source, "must be one line of 1 to 200 characters")
+        # Stored and compared as read back from CSV/JSON: without surrounding white space.
+        object.__setattr__(self, "source", self.source.strip())
 
     @property
     def time_ms(self) -> int:

@@ -100,11 +100,12 @@ def test_full_run_writes_both_tracks_and_the_replay(
     assert result.video is not None and [t.language for t in result.video.tracks] == ["en", "ko"]
     summary = result.summary()
     assert summary["translator"] == "libre"
-    assert [s["stage"] for s in summary["stages"]] == ["media", "transcribe", "translate", "segment",
+    assert [s["stage"] for s in summary["stages"]] == ["media", "transcribe", "clean", "translate", "segment",
                                                        "subtitles", "mux"]
+    assert summary["dropped"]["count"] == 0  # clean speech: nothing is taken for invented
     assert summary["model"]["name"] == "base" and summary["model"]["reason"]
     kinds = [k for k, _ in recorder.events]
-    assert kinds.count("stage_started") == 6 and kinds.count("stage_finished") == 6  # the broken plugin didn't stop it
+    assert kinds.count("stage_started") == 7 and kinds.count("stage_finished") == 7  # the broken plugin didn't stop it
     assert kinds[-1] == "run_finished" and recorder.events[-1][1]["error"] is None
     assert {e["language"] for k, e in recorder.events if k == "subtitle_written"} == {"ko", "en"}
 
@@ -246,3 +247,20 @@ def test_glossary_biases_by_the_recording_title_without_inventing_names(
     text = result.transcript.text
     assert "커피" in text
     assert not glossary.find_korean(text), f"invented names in {text!r}"
+
+
+@pytest.mark.slow
+def test_no_cue_over_music_silence_noise_or_crowd(transcriber: WhisperTranscriber, tmp_path: Path) -> None:
+    """The issue's measure, end to end: cues inside the non-speech stretches of samples/noisy.mp4."""
+    import csv
+
+    src = tmp_path / "noisy.mp4"
+    shutil.copy(SHORT.with_name("noisy.mp4"), src)
+    with open(SHORT.with_name("noisy.ref.tsv"), encoding="utf-8") as f:
+        stretches = [(int(r["start_ms"]), int(r["end_ms"]), r["kind"]) for r in csv.DictReader(f, delimiter="\t")]
+    quiet = [(s, e) for s, e, kind in stretches if kind != "speech"]
+    result = run_subtitle(SubtitleJob(src, translator="none", mux=False), transcriber=transcriber)
+    inside = [c for c in result.tracks[0].cues
+              if any(min(c.end_ms, e) - max(c.start_ms, s) > 300 for s, e in quiet)]
+    assert inside == [], [c.text for c in inside]
+    assert result.tracks[0].cues  # the speech is still there

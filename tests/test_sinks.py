@@ -285,5 +285,6 @@ def test_the_pipeline_runs_on_with_a_hanging_webhook_and_logs_every_event(
     assert elapsed < 10  # the receiver hangs forever; the run costs at most the final 1.5 s flush
     events = [json.loads(line)["event"] for line in log.read_text(encoding="utf-8").splitlines()]
     assert events[0] == "stage_started" and events[-1] == "run_finished"
-    assert events.count("stage_finished") == 4 and "subtitle_written" in events
+    # media, transcribe, clean, segment, subtitles
+    assert events.count("stage_finished") == 5 and "subtitle_written" in events
     assert any(f.plugin == "webhook" for f in failures())

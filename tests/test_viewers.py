@@ -120,7 +120,7 @@ samples_st = st.builds(
     platform=st.sampled_from(["youtube", "twitch", "x", "weverse"]),
     kind=st.sampled_from(list(KINDS)),
     value=st.integers(min_value=0, max_value=10**12),
-    source=st.text(st.characters(min_codepoint=33, max_codepoint=0x10FF), min_size=1, max_size=30),
+    source=st.text(st.characters(min_codepoint=33, max_codepoint=0x10FF), min_size=1, max_size=30).filter(str.strip),
 )
 
 

@@ -14,6 +14,7 @@ from rich.table import Table
 from ..config import load_config
 from ..errors import ConfigError, InputError, OutputExistsError
 from ..plugins import failures
+from ..quality import QualityOptions
 from ..sinks import ENV_WEBHOOK_SECRET, configure_sinks, unregister_sinks
 from ._app import _guard, _progress, _setup_logging, app, out
 
@@ -64,6 +65,10 @@ def subtitle(
                      "soft tracks (re-encodes the video)."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite existing outputs.")] = False,
+    keep_invented: Annotated[
+        bool,
+        typer.Option("--keep-invented", help="Keep text the invented-text filter would drop (music, outros, loops)."),
+    ] = False,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Transcribe again even if a cached result exists.")
     ] = False,
@@ -116,6 +121,7 @@ def subtitle(
             burn_in=burn_in,
             force=force,
             use_cache=not no_cache,
+            quality=None if keep_invented else QualityOptions(),
             translator_settings=dict(cfg.values.get("translator", {})),
         )
         if job.container not in (None, "mp4", "mkv"):
