@@ -57,7 +57,9 @@ class TranscribeOptions:
     #: VAD's minimum silence between speech chunks; ``None`` keeps faster-whisper's default (2 s),
     #: which measured better than 500 ms on the Zeroth clips (CER 7.5 % vs 7.9 %).
     vad_min_silence_ms: int | None = None
-    #: Batched inference: ``None`` = automatic (on CUDA only), True/False to force.
+    #: Batched inference: ``None`` = automatic (on CUDA only), True/False to force. On CPU it measured
+    #: faster and as accurate on clean speech (RTF 0.085 vs 0.18; docs/benchmarks.md), but its 30 s
+    #: segments defeat the invented-text filter's per-segment signals, so it stays off there.
     batched: bool | None = None
     batch_size: int = 8
     #: Long recordings are transcribed in windows of at most this length, cut at pauses, so

@@ -92,13 +92,15 @@ def test_windowed_transcription_cuts_in_pauses_and_matches_one_window(
     assert all(e - s <= 20_000 for s, e in windows)
     assert plan_windows(audio, 0) == [(0, audio.duration_ms)]
 
-    whole = transcriber.transcribe(audio, TranscribeOptions(window_ms=0))
+    # Sequential decoding on both sides: this compares windowing, not batched chunking.
+    whole = transcriber.transcribe(audio, TranscribeOptions(window_ms=0, batched=False))
     words = [w for u in whole.utterances for w in u.words]
     for _, cut in windows[:-1]:
         assert not any(w.start_ms < cut < w.end_ms for w in words), f"cut at {cut} ms splits a word"
 
     seen: list[float] = []
-    windowed = transcriber.transcribe(audio, TranscribeOptions(window_ms=20_000), lambda d, t: seen.append(d))
+    windowed = transcriber.transcribe(audio, TranscribeOptions(window_ms=20_000, batched=False),
+                                      lambda d, t: seen.append(d))
     assert character_error_rate(whole.text, windowed.text) < 0.03
     assert seen == sorted(seen) and seen[-1] == pytest.approx(audio.duration_ms / 1000)
     starts = [w.start_ms for u in windowed.utterances for w in u.words]
