@@ -257,6 +257,8 @@ class WhisperTranscriber:
                 utterances.extend(_convert(segments, window_total, report, offset_ms=start_ms, not_before_ms=last))
             except (RuntimeError, ValueError) as exc:
                 raise TranscriptionError(f"transcription failed: {exc}") from exc
+            del samples
+            _release_memory()
         if progress is not None:
             progress(total, total)
         return Transcript(
@@ -266,6 +268,16 @@ class WhisperTranscriber:
             model=self.choice.name,
             task=options.task,
         )
+
+
+def _release_memory() -> None:
+    """Hand freed heap back to the OS between windows, so peak RSS does not creep with length."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 #: How far back from a window's nominal end the quietest cut point is searched for.
