@@ -58,10 +58,8 @@ def _rebuild(cls: type[StreamkitError], facts: dict[str, Any]) -> StreamkitError
     return err
 
 
-class InputError(StreamkitError):
-    """The input file cannot be used (missing, a folder, unreadable)."""
-
-    exit_code = 2
+class _PathError(StreamkitError):
+    """A problem with one file or folder: ``PATH: problem``."""
 
     def __init__(self, path: Path | str, problem: str, *, hint: str | None = None) -> None:
         self.path = Path(path)
@@ -70,6 +68,12 @@ class InputError(StreamkitError):
 
     def _facts(self) -> dict[str, Any]:
         return {**super()._facts(), "path": self.path, "problem": self.problem}
+
+
+class InputError(_PathError):
+    """The input file cannot be used (missing, a folder, unreadable)."""
+
+    exit_code = 2
 
 
 class MediaError(InputError):
@@ -97,18 +101,10 @@ class ConfigError(StreamkitError):
         return {**super()._facts(), "key": self.key, "source": self.source}
 
 
-class OutputError(StreamkitError):
+class OutputError(_PathError):
     """An output cannot be written (folder not writable, disk full ...)."""
 
     exit_code = 3
-
-    def __init__(self, path: Path | str, problem: str, *, hint: str | None = None) -> None:
-        self.path = Path(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}", hint=hint)
-
-    def _facts(self) -> dict[str, Any]:
-        return {**super()._facts(), "path": self.path, "problem": self.problem}
 
 
 class OutputExistsError(OutputError):

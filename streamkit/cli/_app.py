@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from fractions import Fraction
 from typing import Annotated, ClassVar, NoReturn, TypeVar
 
 import typer
@@ -22,7 +23,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from .. import __version__
-from ..errors import StreamkitError
+from ..errors import ConfigError, StreamkitError
 
 log = logging.getLogger("streamkit")
 
@@ -86,6 +87,20 @@ def _guard(fn: Callable[[], T], *, verbose: int = 0) -> T:
             err.print_exception()
         _fail(f"internal error: {type(exc).__name__}: {exc}",
               "this is a streamkit bug; run again with -v and report the traceback", EXIT_INTERNAL)
+
+
+def parse_fps(value: str | None) -> Fraction | None:
+    """``--fps`` as an exact frame rate (``24``, ``29.97``, ``30000/1001``); None when not given."""
+    if value is None:
+        return None
+    try:
+        fps = Fraction(value)
+    except (ValueError, ZeroDivisionError) as exc:
+        raise ConfigError(f"--fps {value!r} is not a frame rate", key="fps",
+                          hint="e.g. 24, 29.97 or 30000/1001") from exc
+    if fps <= 0:
+        raise ConfigError(f"--fps {value!r} must be positive", key="fps")
+    return fps
 
 
 def _version(value: bool) -> None:

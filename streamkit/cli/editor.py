@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import ConfigError, InputError, OutputExistsError
-from ._app import _guard, _setup_logging, app, out
+from ._app import _guard, _setup_logging, app, out, parse_fps
 
 LANG_HELP = "Subtitle language: ko or en [default: from the name (x.ko.srt), else ko when mostly Hangul]."
 VIDEO_HELP = "The video the subtitles are for: its frame rate sets the 2-frame gap rule."
@@ -28,14 +28,8 @@ FPS_HELP = "Frame rate instead of --video (24, 29.97, 30000/1001) [default: 24].
 
 def _fps(video: Path | None, fps: str | None) -> tuple[Fraction | None, str]:
     """The frame rate and where it came from."""
-    if fps is not None:
-        try:
-            rate = Fraction(fps)
-        except (ValueError, ZeroDivisionError) as exc:
-            raise ConfigError(f"--fps {fps!r} is not a frame rate", key="fps",
-                              hint="e.g. 24, 29.97 or 30000/1001") from exc
-        if rate <= 0:
-            raise ConfigError(f"--fps {fps!r} must be positive", key="fps")
+    rate = parse_fps(fps)
+    if rate is not None:
         return rate, "--fps"
     if video is not None:
         from ..media import probe

@@ -6,7 +6,6 @@ import importlib
 import json
 import logging
 import time
-from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,7 +15,7 @@ from rich.table import Table
 
 from ..config import load_config
 from ..errors import ConfigError, InputError, OutputExistsError, StreamkitError
-from ._app import _guard, _progress, _setup_logging, app, out
+from ._app import _guard, _progress, _setup_logging, app, out, parse_fps
 
 log = logging.getLogger("streamkit")
 
@@ -32,19 +31,6 @@ def default_output(path: Path, target: str) -> Path:
 
     stem = Path(path.stem).stem if language_from_path(path) else path.stem
     return path.with_name(f"{stem}.{target}{path.suffix or '.srt'}")
-
-
-def _fps(value: str | None) -> Fraction | None:
-    if value is None:
-        return None
-    try:
-        fps = Fraction(value)
-    except (ValueError, ZeroDivisionError) as exc:
-        raise ConfigError(f"--fps {value!r} is not a frame rate", key="fps",
-                          hint="e.g. 24, 29.97 or 30000/1001") from exc
-    if fps <= 0:
-        raise ConfigError(f"--fps {value!r} must be positive", key="fps")
-    return fps
 
 
 def _load_glossary(paths: list[Path]) -> Any:
@@ -126,7 +112,7 @@ def translate_command(
             raise ConfigError(f"--translator {name} cannot translate a subtitle file", key="translator",
                               hint="whisper translates speech; choose a text engine: google, deepl, papago, "
                               "mymemory or libre")
-        rate = _fps(fps)
+        rate = parse_fps(fps)
         track = read_subtitles(subtitles)
         source = track.language if track.language != "und" else "ko"
         destination = output if output is not None else default_output(subtitles, target)
