@@ -127,6 +127,7 @@ def probe(path: Path | str) -> MediaInfo:
                 subs += 1
         duration_ms = int(container.duration * 1000 // av.time_base) if container.duration else longest
         fmt = container.format.name
+        title = " ".join(str(v) for k, v in container.metadata.items() if k in ("title", "comment"))
     if not audios:
         raise NoAudioError(path, "has no audio stream")
     return MediaInfo(
@@ -136,6 +137,7 @@ def probe(path: Path | str) -> MediaInfo:
         video=tuple(videos),
         audio=tuple(audios),
         subtitle_streams=subs,
+        title=title,
     )
 
 

@@ -100,6 +100,8 @@ class MediaInfo:
     video: tuple[VideoStreamInfo, ...] = ()
     audio: tuple[AudioStreamInfo, ...] = ()
     subtitle_streams: int = 0
+    #: The container's own description (title and comment tags), "" when it has none.
+    title: str = ""
 
     def __post_init__(self) -> None:
         if self.duration_ms < 0:

@@ -161,17 +161,9 @@ class RunResult:
         }
 
 
-def _recording_context(path: Path) -> str:
-    """What the recording says about itself before it is heard: its name and container title."""
-    context = path.stem.replace("_", " ").replace("-", " ")
-    try:
-        import av
-
-        with av.open(str(path), metadata_errors="ignore") as container:
-            context += " " + " ".join(str(v) for k, v in container.metadata.items() if k in ("title", "comment"))
-    except Exception:  # probing already succeeded; metadata is a bonus
-        pass
-    return context
+def _recording_context(info: MediaInfo) -> str:
+    """What the recording says about itself before it is heard: its file name and container title."""
+    return f"{info.path.stem.replace('_', ' ').replace('-', ' ')} {info.title}".strip()
 
 
 def _enforce_names(glossary: Any, english: Transcript, korean: Transcript) -> Transcript:
@@ -342,7 +334,7 @@ def _run(
     hotwords = ""
     if job.glossary is not None and options.hotwords is None and options.initial_prompt is None:
         # Bias recognition toward the names likely in *this* recording (producer files, title), never the list.
-        hotwords = job.glossary.hotwords(job.glossary.hints_for(_recording_context(job.input)))
+        hotwords = job.glossary.hotwords(job.glossary.hints_for(_recording_context(info)))
         if hotwords:
             options = replace(options, hotwords=hotwords)
 

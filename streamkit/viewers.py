@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from .errors import InputError, StreamkitError
+from .errors import InputError, OutputError, StreamkitError
 from .fsutil import atomic_path, ensure_writable_dir
 from .plugins import notify
 
@@ -143,19 +143,11 @@ class SampleError(ViewerError):
         return {**super()._facts(), "field": self.field, "value": self.value, "problem": self.problem}
 
 
-class ViewerStoreError(ViewerError):
-    """The viewer database cannot be opened or written; names the file."""
+class ViewerStoreError(ViewerError, OutputError):
+    """The viewer database cannot be opened or written; names the file (``PATH: problem``)."""
 
     exit_code = 3
     default_hint = f"choose another file with --db (or {ENV_DB})"
-
-    def __init__(self, path: Path | str, problem: str, *, hint: str | None = None) -> None:
-        self.path = Path(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}", hint=hint)
-
-    def _facts(self) -> dict[str, Any]:
-        return {**super()._facts(), "path": self.path, "problem": self.problem}
 
 
 class PollerBusyError(ViewerStoreError):

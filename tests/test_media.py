@@ -117,3 +117,10 @@ def test_runner_maps_failure_to_ffmpeg_error_with_stderr_tail(ffmpeg_exe: str, t
                    action="decode")
     assert "missing.mp4" in info.value.stderr_tail
     assert info.value.returncode != 0
+
+
+def test_probe_keeps_the_container_title(tmp_path: Path) -> None:
+    titled = tmp_path / "t.mp4"
+    run_ffmpeg_cmd("-i", str(SHORT), "-c", "copy", "-metadata", "title=BTS 컴백 라이브", str(titled))
+    assert probe(titled).title == "BTS 컴백 라이브"
+    assert probe(SHORT).title == ""
