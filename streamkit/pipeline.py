@@ -33,6 +33,7 @@ from .models import MediaInfo, ModelChoice, MuxedVideo, SubtitleFile, SubtitleTr
 from .mux import burn_in, container_for, mux, output_name
 from .plugins import notify
 from .quality import Dropped, QualityOptions, clean_transcript, dropped_summary, energy_profile, vad_profile
+from .retranslate import save_record
 from .segment import DEFAULT_FPS, SegmentRules, rules_for, segment
 from .subtitles import FORMATS, write_subtitles
 from .transcribe import TranscribeOptions, Transcriber, WhisperTranscriber, resolve_model
@@ -421,6 +422,9 @@ def _run(
                 files.append(written)
                 notify("subtitle_written", run_id=run_id, recording=str(job.input), path=str(written.path),
                        language=written.language, cues=written.cues)
+                if translation is not None and track is tracks[-1]:
+                    # What the machine wrote, so `streamkit retranslate` can tell an editor's work from it.
+                    save_record(written.path, tracks[0], track, engine=job.translator, fps=fps)
 
     # Until the run finishes, these drafts may be replaced by re-running the same command.
     manifest.record([f.path for f in files], complete=False)

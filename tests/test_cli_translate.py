@@ -148,3 +148,171 @@ def test_doctor_offline_lists_engines_without_secrets(monkeypatch: pytest.Monkey
     table = runner.invoke(app, ["doctor", "--offline"])
     assert table.exit_code == 0 and "skipped (--offline)" in table.output
     assert "very-secret-key" not in table.output
+
+
+# --------------------------------------------------------------------------- retranslate
+
+LONGER_KOREAN = """\
+1
+00:00:01,000 --> 00:00:03,000
+안녕하세요 여러분!
+
+2
+00:00:05,000 --> 00:00:07,000
+오늘은 신곡 무대를 보여 드릴게요.
+
+3
+00:00:10,000 --> 00:00:12,000
+정말 보고 싶었어요.
+
+4
+00:00:15,000 --> 00:00:17,000
+콘서트 재밌었어요.
+
+5
+00:00:20,000 --> 00:00:22,000
+내일 또 만나요.
+
+6
+00:00:25,000 --> 00:00:27,000
+감사합니다.
+"""
+
+
+def _draft(tmp_path: Path, libre: LibreServer) -> tuple[Path, Path]:
+    """``streamkit translate`` makes the English draft (and records it), as a producer's run would."""
+    ko = tmp_path / "live.ko.srt"
+    ko.write_text(LONGER_KOREAN, encoding="utf-8")
+    result = runner.invoke(app, ["translate", str(ko), "-t", "libre", "--translator-url", libre.url, "-q"])
+    assert result.exit_code == 0, result.output
+    return ko, tmp_path / "live.en.srt"
+
+
+def _edit_cue(path: Path, number: int, text: str, encoding: str = "utf-8") -> None:
+    blocks = path.read_text(encoding="utf-8").strip().split("\n\n")
+    lines = blocks[number - 1].split("\n")
+    blocks[number - 1] = "\n".join([*lines[:2], text])
+    path.write_text("\n\n".join(blocks) + "\n", encoding=encoding)
+
+
+def test_retranslate_sends_only_changed_sentences_and_keeps_hand_edits(tmp_path: Path, libre: LibreServer) -> None:
+    _, en = _draft(tmp_path, libre)
+    draft_before = read_subtitles(en)
+    assert len(draft_before.cues) == 6
+    # The editor corrects two Korean sentences and one English cue elsewhere, and one English cue
+    # whose Korean they also corrected (a conflict: their English wins, the cue is listed for review).
+    edited_ko = tmp_path / "live.edited.ko.srt"
+    edited_ko.write_text(LONGER_KOREAN.replace("정말 보고 싶었어요.", "정말 많이 보고 싶었어요.")
+                         .replace("내일 또 만나요.", "내일 콘서트에서 만나요."), encoding="utf-8")
+    _edit_cue(en, 2, "Today we'll show you our new song on stage.")
+    _edit_cue(en, 5, "See you tomorrow, everyone!")
+    hand = en.read_text(encoding="utf-8")
+    libre.reset_counts()
+
+    result = runner.invoke(app, ["retranslate", "--ko", str(edited_ko), "--en", str(en), "-o",
+                                 str(tmp_path / "new.en.srt"), "--translator-url", libre.url, "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["translator"] == "libre"  # the engine that made the draft
+    assert libre.translate_requests == 1 and report["sentences_sent"] == 1  # only 정말 많이 보고 싶었어요
+    assert report["retranslated"] == 1 and report["kept-edit"] == 1
+    assert en.read_text(encoding="utf-8") == hand  # inputs untouched
+    new = read_subtitles(tmp_path / "new.en.srt")
+    old = read_subtitles(en)
+    assert [c.text for c in new.cues][:2] == [c.text for c in old.cues][:2]  # hand edit 2 kept, 1 unchanged
+    assert new.cues[1].text == "Today we'll show you our new song on stage."
+    assert new.cues[2].text == "Really mani I missed you."  # re-translated (the test server romanizes 많이)
+    assert new.cues[3] == old.cues[3] and new.cues[5] == old.cues[5]  # untouched cues exactly as they were
+    assert new.cues[4].text == "See you tomorrow, everyone!"  # kept, though its Korean changed
+    changes = {c["action"]: c for c in report["changes"]}
+    assert changes["retranslated"]["draft_cues"] == [3] and changes["retranslated"]["new_cues"] == [3]
+    assert changes["kept-edit"]["draft_cues"] == [5] and "콘서트에서" in changes["kept-edit"]["korean"]
+
+
+def test_retranslate_again_keeps_edits_across_rounds_and_costs_nothing_when_nothing_changed(
+    tmp_path: Path, libre: LibreServer
+) -> None:
+    _, en = _draft(tmp_path, libre)
+    _edit_cue(en, 1, "Hi, everybody!")
+    edited_ko = tmp_path / "round1.ko.srt"
+    edited_ko.write_text(LONGER_KOREAN.replace("감사합니다.", "정말 고마워요."), encoding="utf-8")
+    first = tmp_path / "round1.en.srt"
+    args = ["retranslate", "--ko", str(edited_ko), "--en", str(en), "-o", str(first), "-t", "libre",
+            "--translator-url", libre.url]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "re-translated" in result.output and "draft 6 -> new 6" in " ".join(result.output.split())
+    assert read_subtitles(first).cues[0].text == "Hi, everybody!"
+
+    # Round two starts from round one's output: its hand edit is still known as one.
+    _edit_cue(edited_ko, 1, "안녕 여러분!")
+    libre.reset_counts()
+    second = tmp_path / "round2.en.srt"
+    result = runner.invoke(app, [*args[:3], "--en", str(first), "-o", str(second), *args[7:], "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["kept-edit"] == 1 and report["retranslated"] == 0 and libre.translate_requests == 0
+    assert read_subtitles(second).cues[0].text == "Hi, everybody!"
+
+    # Nothing changed at all: no request, the same cues.
+    libre.reset_counts()
+    third = tmp_path / "round3.en.srt"
+    result = runner.invoke(app, [*args[:3], "--en", str(second), "-o", str(third), *args[7:], "--json"])
+    assert result.exit_code == 0, result.output
+    assert libre.translate_requests == 0 and json.loads(result.output)["changes"] == []
+    assert read_subtitles(third).cues == read_subtitles(second).cues
+
+
+def test_retranslate_after_a_shift_of_both_files_is_not_mistaken_for_editing(
+    tmp_path: Path, libre: LibreServer
+) -> None:
+    ko, en = _draft(tmp_path, libre)
+    for path in (ko, en):
+        assert runner.invoke(app, ["shift", str(path), "+1.5s", "-o", str(path), "--force"]).exit_code == 0
+    _edit_cue(ko, 4, "콘서트 정말 재밌었어요.")
+    result = runner.invoke(app, ["retranslate", "--ko", str(ko), "--en", str(en), "--translator-url", libre.url,
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["shift_ms"] == 1500 and report["edited_by_hand"] == 0
+    assert report["retranslated"] == 1 and report["kept-edit"] == 0
+    new = read_subtitles(tmp_path / "live.retranslated.en.srt")
+    assert new.cues[3].start_ms >= 16_500  # on the shifted Korean
+
+
+def test_retranslate_without_a_record_needs_the_original_korean(tmp_path: Path, libre: LibreServer) -> None:
+    ko, en = _draft(tmp_path, libre)
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    (moved / "live.en.srt").write_bytes(en.read_bytes())
+    edited = moved / "live.ko.srt"
+    edited.write_text(LONGER_KOREAN.replace("내일 또 만나요.", "내일 콘서트에서 만나요."), encoding="utf-8")
+    args = ["retranslate", "--ko", str(edited), "--en", str(moved / "live.en.srt"), "-t", "libre",
+            "--translator-url", libre.url]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 2 and "no record" in refused.output and "--ko-draft" in refused.output
+    assert "Traceback" not in refused.output
+
+    libre.reset_counts()
+    result = runner.invoke(app, [*args, "--ko-draft", str(ko), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["basis"].startswith("--ko-draft") and report["retranslated"] == 1
+    assert libre.translate_requests == 1  # the recomputed machine English came from the cache
+
+
+def test_retranslate_refuses_bad_input_without_writing(tmp_path: Path, libre: LibreServer) -> None:
+    ko, en = _draft(tmp_path, libre)
+    swapped = runner.invoke(app, ["retranslate", "--ko", str(en), "--en", str(ko), "--translator-url", libre.url])
+    assert swapped.exit_code == 2 and "--ko expects Korean" in swapped.output
+    missing = runner.invoke(app, ["retranslate", "--ko", str(tmp_path / "nope.srt"), "--en", str(en)])
+    assert missing.exit_code == 2 and "no such file" in missing.output
+    junk = tmp_path / "junk.ko.srt"
+    junk.write_bytes(b"\x00\x01binary")
+    bad = runner.invoke(app, ["retranslate", "--ko", str(junk), "--en", str(en)])
+    assert bad.exit_code == 2 and "NUL" in bad.output
+    over = runner.invoke(app, ["retranslate", "--ko", str(ko), "--en", str(en), "-o", str(en)])
+    assert over.exit_code == 3 and "already exists" in over.output
+    assert not (tmp_path / "live.retranslated.en.srt").exists()
+    for result in (swapped, missing, bad, over):
+        assert "Traceback" not in result.output

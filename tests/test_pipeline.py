@@ -12,6 +12,7 @@ from streamkit.hookspecs import hookimpl
 from streamkit.models import Transcript
 from streamkit.pipeline import RunManifest, SubtitleJob, plan_outputs, run_subtitle
 from streamkit.plugins import get_plugin_manager
+from streamkit.retranslate import load_record
 from streamkit.subtitles import read_subtitles
 from streamkit.transcribe import WhisperTranscriber
 
@@ -97,6 +98,8 @@ def test_full_run_writes_both_tracks_and_the_replay(
     en = read_subtitles(tmp_path / "out" / "fan live.en.srt")
     assert ko.language == "ko" and "커피" in " ".join(c.text for c in ko.cues)
     assert en.language == "en" and en.cues
+    record = load_record(tmp_path / "out" / "fan live.en.srt")  # for `streamkit retranslate`
+    assert record is not None and record.korean == ko and record.english == en and record.engine == "libre"
     assert result.video is not None and [t.language for t in result.video.tracks] == ["en", "ko"]
     summary = result.summary()
     assert summary["translator"] == "libre"

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from fractions import Fraction
+from pathlib import Path
 from typing import Annotated, ClassVar, NoReturn, TypeVar
 
 import typer
@@ -101,6 +102,33 @@ def parse_fps(value: str | None) -> Fraction | None:
     if fps <= 0:
         raise ConfigError(f"--fps {value!r} must be positive", key="fps")
     return fps
+
+
+VIDEO_HELP = "The video the subtitles are for: its frame rate sets the 2-frame gap rule."
+FPS_HELP = "Frame rate instead of --video (24, 29.97, 30000/1001) [default: 24]."
+
+
+def frame_rate(video: Path | None, fps: str | None) -> tuple[Fraction | None, str]:
+    """The frame rate from ``--fps`` or ``--video`` and where it came from (None: not given)."""
+    rate = parse_fps(fps)
+    if rate is not None:
+        return rate, "--fps"
+    if video is not None:
+        from ..media import probe
+
+        info = probe(video)
+        if info.fps:
+            return info.fps, f"video {video.name}"
+        return None, f"{video.name} has no video track; 24 fps assumed"
+    return None, "24 fps assumed (give --video or --fps)"
+
+
+def clock(ms: int) -> str:
+    """``HH:MM:SS,mmm``, as SRT writes times."""
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, rest = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d},{rest:03d}"
 
 
 def _version(value: bool) -> None:

@@ -10,7 +10,6 @@ file (or the input) without ``--force``.
 from __future__ import annotations
 
 import json
-from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,28 +18,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import ConfigError, InputError, OutputExistsError
-from ._app import _guard, _setup_logging, app, out, parse_fps
+from ._app import FPS_HELP, VIDEO_HELP, _guard, _setup_logging, app, clock, frame_rate, out
 
 LANG_HELP = "Subtitle language: ko or en [default: from the name (x.ko.srt), else ko when mostly Hangul]."
-VIDEO_HELP = "The video the subtitles are for: its frame rate sets the 2-frame gap rule."
-FPS_HELP = "Frame rate instead of --video (24, 29.97, 30000/1001) [default: 24]."
-
-
-def _fps(video: Path | None, fps: str | None) -> tuple[Fraction | None, str]:
-    """The frame rate and where it came from."""
-    rate = parse_fps(fps)
-    if rate is not None:
-        return rate, "--fps"
-    if video is not None:
-        from ..media import probe
-
-        info = probe(video)
-        if info.fps:
-            return info.fps, f"video {video.name}"
-        return None, f"{video.name} has no video track; 24 fps assumed"
-    return None, "24 fps assumed (give --video or --fps)"
-
-
 def _language(lang: str | None) -> str | None:
     if lang is None:
         return None
@@ -50,15 +30,8 @@ def _language(lang: str | None) -> str | None:
     return value
 
 
-def _time(ms: int) -> str:
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, rest = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d},{rest:03d}"
-
-
 def _signed(ms: int) -> str:
-    return ("-" if ms < 0 else "") + _time(abs(ms))
+    return ("-" if ms < 0 else "") + clock(abs(ms))
 
 
 def _check_output(source: Path, target: Path, force: bool) -> None:
@@ -105,7 +78,7 @@ def check_command(
     def body() -> int:
         from ..checks import check_file
 
-        rate, source = _fps(video, fps)
+        rate, source = frame_rate(video, fps)
         extra = [] if no_glossary else _glossary_checks(subtitles, pair, glossary_files or [])
         report = check_file(subtitles, language=_language(lang), fps=rate, extra_checks=extra)
         if as_json:
@@ -170,7 +143,7 @@ def _report_json(report: Any, fps_source: str) -> dict[str, Any]:
         "warnings": report.warnings,
         "counts": report.counts(),
         "problems": [
-            {"cue": p.cue, "start": _time(p.start_ms), "end": _time(p.end_ms), "start_ms": p.start_ms,
+            {"cue": p.cue, "start": clock(p.start_ms), "end": clock(p.end_ms), "start_ms": p.start_ms,
              "end_ms": p.end_ms, "line": p.line, "code": p.code, "severity": p.severity, "message": p.message}
             for p in report.problems
         ],
@@ -193,7 +166,7 @@ def _print_report(report: Any, fps_source: str) -> None:
         table.add_column("reason")
         for p in report.problems:
             mark = "[red]error[/]" if p.severity == "error" else "[yellow]warning[/]"
-            table.add_row(str(p.cue), _time(p.start_ms), str(p.line), mark, p.code, escape(p.message))
+            table.add_row(str(p.cue), clock(p.start_ms), str(p.line), mark, p.code, escape(p.message))
         out.print(table)
         counts = ", ".join(f"{code} {n}" for code, n in report.counts().items())
         out.print(f"{report.errors} errors, {report.warnings} warnings ({counts})", highlight=False)
@@ -242,7 +215,7 @@ def fix_command(
         _check_output(read.path, target, force)
         refuse_broken(read)
         language = _language(lang) or guess_language(read.path, read.cues)
-        rate, source = _fps(video, fps)
+        rate, source = frame_rate(video, fps)
         rate = rate or DEFAULT_FPS
         rules = rules_for(language)
         result = fix_cues(read.cues, rules, rate, language)

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from ..config import load_config
 from ..errors import ConfigError, InputError, OutputExistsError, StreamkitError
-from ._app import _guard, _progress, _setup_logging, app, out, parse_fps
+from ._app import FPS_HELP, VIDEO_HELP, _guard, _progress, _setup_logging, app, clock, frame_rate, out, parse_fps
 
 log = logging.getLogger("streamkit")
 
@@ -51,6 +51,33 @@ def _engine_settings(config: Path | None, translator_url: str | None) -> tuple[A
     if translator_url:
         settings["url"] = translator_url
     return cfg, settings
+
+
+def _text_engine_name(given: str | None, configured: str | None, recorded: str | None = None) -> str:
+    """The text engine for a subtitle file: --translator, else the one that made the draft, else the config's."""
+    if configured in ("whisper", "none"):
+        configured = None  # the producer's speech default; a subtitle file needs a text engine
+    if recorded in ("whisper", "none", ""):
+        recorded = None
+    name = given or recorded or configured or "google"
+    if name in ("whisper", "none"):
+        raise ConfigError(f"--translator {name} cannot translate a subtitle file", key="translator",
+                          hint="whisper translates speech; choose a text engine: google, deepl, papago, "
+                          "mymemory or libre")
+    return name
+
+
+def _text_engine(name: str, settings: dict[str, Any], target: str, glossary: list[Path] | None,
+                 no_glossary: bool) -> Any:
+    from ..translate import EngineContext, create_translator
+
+    if not no_glossary:
+        settings["glossary"] = _load_glossary(list(glossary or []))
+    elif glossary:
+        raise ConfigError("--glossary and --no-glossary contradict each other", key="glossary")
+    engine = create_translator(name, EngineContext(target=target, settings=settings))
+    assert engine is not None
+    return engine
 
 
 # --------------------------------------------------------------------------- translate
@@ -98,20 +125,13 @@ def translate_command(
     _setup_logging(verbose, quiet)
 
     def body() -> None:
+        from ..retranslate import save_record
         from ..segment import rules_for, segment
         from ..subtitles import read_subtitles, write_subtitles
         from ..textengines import TextEngine, transcript_from_track
-        from ..translate import EngineContext, create_translator
 
         cfg, settings = _engine_settings(config, translator_url)
-        configured = cfg.get("subtitle", "translator")
-        if configured in ("whisper", "none"):
-            configured = None  # the producer's speech default; a subtitle file needs a text engine
-        name = translator or configured or "google"
-        if name in ("whisper", "none"):
-            raise ConfigError(f"--translator {name} cannot translate a subtitle file", key="translator",
-                              hint="whisper translates speech; choose a text engine: google, deepl, papago, "
-                              "mymemory or libre")
+        name = _text_engine_name(translator, cfg.get("subtitle", "translator"))
         rate = parse_fps(fps)
         track = read_subtitles(subtitles)
         source = track.language if track.language != "und" else "ko"
@@ -120,12 +140,7 @@ def translate_command(
             raise InputError(subtitles, "the output would overwrite the input", hint="choose another --output")
         if destination.exists() and not force:
             raise OutputExistsError([destination])
-        if not no_glossary:
-            settings["glossary"] = _load_glossary(list(glossary or []))
-        elif glossary:
-            raise ConfigError("--glossary and --no-glossary contradict each other", key="glossary")
-        engine = create_translator(name, EngineContext(target=target, settings=settings))
-        assert engine is not None
+        engine = _text_engine(name, settings, target, glossary, no_glossary)
         transcript = transcript_from_track(track, language=source)
         started = time.perf_counter()
         with _progress(not (quiet or as_json)) as bars:
@@ -133,6 +148,7 @@ def translate_command(
             english = engine.translate(transcript, None, report)
         cues = segment(english, rules_for(target), rate)
         written = write_subtitles(cues, destination)
+        save_record(written.path, track, cues, engine=name, fps=rate)
         stats = engine.stats if isinstance(engine, TextEngine) else None
         summary: dict[str, Any] = {
             "input": str(subtitles),
@@ -153,6 +169,201 @@ def translate_command(
                      if stats is not None else "")
             out.print(f"wrote [bold]{escape(summary['output'])}[/]: {written.cues} cues from "
                       f"{summary['sentences']} sentences ({escape(name)}{escape(extra)})", highlight=False)
+
+    _guard(body, verbose=verbose)
+
+
+# --------------------------------------------------------------------------- retranslate
+
+
+RETRANSLATE_FPS_HELP = FPS_HELP.replace("[default: 24]", "[default: the draft's, else 24]")
+
+
+def _retranslated_name(english: Path) -> Path:
+    """``show.en.srt`` -> ``show.retranslated.en.srt``."""
+    from ..subtitles import language_from_path
+
+    lang = language_from_path(english)
+    stem = Path(english.stem).stem if lang else english.stem
+    return english.with_name(f"{stem}.retranslated{'.' + lang if lang else ''}{english.suffix or '.srt'}")
+
+
+def _require_language(path: Path, track: Any, want: str, option: str) -> None:
+    from ..checks import guess_language
+    from ..subtitles import read_raw
+
+    got = guess_language(path, read_raw(path).cues)
+    if got != want:
+        raise InputError(path, f"{option} expects {'Korean' if want == 'ko' else 'English'} subtitles, "
+                         f"but this file is mostly {'Hangul' if got == 'ko' else 'Latin letters'}",
+                         hint="check the order: --ko EDITED.ko.srt --en DRAFT.en.srt")
+
+
+def _cue_numbers(numbers: tuple[int, ...]) -> str:
+    if not numbers:
+        return "-"
+    runs: list[str] = []
+    start = prev = numbers[0]
+    for n in (*numbers[1:], None):
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        runs.append(str(start) if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(runs)
+
+
+@app.command("retranslate")
+def retranslate_command(
+    korean: Annotated[Path, typer.Option("--ko", help="The Korean subtitles as the editor corrected them.",
+                                         show_default=False)],
+    english: Annotated[Path, typer.Option("--en", help="The English draft (may hold the editor's corrections).",
+                                          show_default=False)],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="New English subtitles [default: NAME.retranslated.en.srt]."),
+    ] = None,
+    ko_draft: Annotated[
+        Path | None,
+        typer.Option("--ko-draft", help="The Korean the English draft was translated from, when streamkit's "
+                     "record of the draft is missing (files moved, or made by an older streamkit)."),
+    ] = None,
+    translator: Annotated[str | None, typer.Option("--translator", "-t", help=TEXT_ENGINES_HELP +
+                                                   " [default: the engine that made the draft]")] = None,
+    translator_url: Annotated[
+        str | None, typer.Option("--translator-url", help="Server URL for libre, e.g. http://localhost:5000.")
+    ] = None,
+    glossary: Annotated[
+        list[Path] | None,
+        typer.Option("--glossary", "-g", help="Extra glossary file (repeatable), on top of the built-in K-pop names."),
+    ] = None,
+    no_glossary: Annotated[
+        bool, typer.Option("--no-glossary", help="Translate names like any other word (no name protection).")
+    ] = False,
+    video: Annotated[Path | None, typer.Option("--video", help=VIDEO_HELP)] = None,
+    fps: Annotated[str | None, typer.Option("--fps", help=RETRANSLATE_FPS_HELP)] = None,
+    force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report.")] = False,
+    config: Annotated[Path | None, typer.Option(help="Config file (TOML) [default: ./streamkit.toml].")] = None,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv: debug).")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No report, errors only.")] = False,
+) -> None:
+    """After an editor corrected the Korean: re-translate only what changed, keep every English edit.
+
+    The edited Korean is compared sentence by sentence with the Korean the English draft was made
+    from (streamkit records it beside every English draft it writes, in .streamkit/drafts/; or give
+    --ko-draft). Only sentences whose Korean changed are sent to the engine. English cues the editor
+    changed (wording or timing; a uniform shift does not count) are never replaced: where the Korean
+    under them changed too, they are kept and listed as "review". Every other cue is carried over
+    exactly. The report lists the cues it touched, by number in the draft and in the new file.
+    """
+    _setup_logging(verbose, quiet)
+
+    def body() -> None:
+        from ..retranslate import DraftRecord, apply_plan, load_record, plan_retranslation, save_record
+        from ..segment import rules_for, segment
+        from ..subtitles import read_subtitles, write_subtitles
+        from ..textengines import TextEngine, transcript_from_track
+
+        for path, option in ((korean, "--ko"), (english, "--en")) + (((ko_draft, "--ko-draft"),) if ko_draft else ()):
+            if not path.exists():
+                raise InputError(path, "no such file", hint=f"check the {option} path")
+            if path.is_dir():
+                raise InputError(path, "is a folder, not a subtitle file", hint=f"give {option} a .srt file")
+        destination = output if output is not None else _retranslated_name(english)
+        if destination.resolve() in (korean.resolve(), *((ko_draft.resolve(),) if ko_draft else ())):
+            raise InputError(destination, "the output would overwrite the Korean input", hint="choose another -o")
+        if destination.exists() and not force:
+            raise OutputExistsError([destination])
+        edited = read_subtitles(korean, "ko")
+        draft = read_subtitles(english, "en")
+        _require_language(korean, edited, "ko", "--ko")
+        _require_language(english, draft, "en", "--en")
+        cfg, settings = _engine_settings(config, translator_url)
+        record = load_record(english)
+        name = _text_engine_name(translator, cfg.get("subtitle", "translator"), record.engine if record else None)
+        rate, _source = frame_rate(video, fps)
+        if rate is None and record is not None:
+            rate = record.fps
+        engine = _text_engine(name, settings, "en", glossary, no_glossary)
+        started = time.perf_counter()
+        rules = rules_for("en")
+        basis = "record"
+        if ko_draft is not None:
+            original = read_subtitles(ko_draft, "ko")
+            _require_language(ko_draft, original, "ko", "--ko-draft")
+            if record is None:
+                # The machine English is recomputed: the same sentences through the same engine (its
+                # cache answers when this engine made the draft) cut by the same rules.
+                machine = segment(engine.translate(transcript_from_track(original, language="ko"), None), rules, rate)
+                record = DraftRecord(original, machine, tuple(" ".join(c.text.split()) for c in machine.cues),
+                                     engine=name, fps=rate)
+                basis = "--ko-draft (machine English recomputed)"
+            else:
+                record = DraftRecord(original, record.english, record.machine, engine=record.engine, fps=record.fps)
+                basis = "--ko-draft with the record's English"
+        if record is None:
+            raise InputError(english, "streamkit has no record of how this draft was made",
+                             hint="give --ko-draft with the Korean the English was translated from "
+                             "(the unedited NAME.ko.srt)")
+        plan = plan_retranslation(record, edited, draft)
+        result = apply_plan(plan, draft, lambda texts: engine.translate_texts(texts, "ko"), rules=rules, fps=rate,
+                            duration_ms=max((c.end_ms for c in edited.cues), default=0))
+        written = write_subtitles(result.track, destination)
+        save_record(written.path, edited, result.track, engine=name, fps=rate, machine=result.machine)
+        stats = engine.stats if isinstance(engine, TextEngine) else None
+        counts = {a: sum(1 for c in result.changes if c.action == a)
+                  for a in ("retranslated", "added", "removed", "kept-edit")}
+        summary: dict[str, Any] = {
+            "korean": str(korean),
+            "draft": str(english),
+            "output": str(written.path),
+            "translator": name,
+            "basis": basis,
+            "draft_cues": len(draft.cues),
+            "cues": written.cues,
+            "unchanged": result.unchanged,
+            "edited_by_hand": sum(plan.human),
+            "shift_ms": plan.shift_ms,
+            "sentences_sent": len(plan.changed_sentences),
+            **counts,
+            "changes": [
+                {"action": c.action, "draft_cues": list(c.draft_cues), "new_cues": list(c.new_cues),
+                 "start_ms": c.start_ms, "korean": c.korean, "korean_was": c.original, "english": c.english}
+                for c in result.changes
+            ],
+            "not_placed": list(result.dropped),
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+        if stats is not None:
+            summary.update(requests=stats.requests, cached=stats.cached)
+        if as_json:
+            print(json.dumps(summary, ensure_ascii=False, indent=2))
+            return
+        for text in result.dropped:
+            log.warning("no free time left for %r: place it by hand", text)
+        if quiet:
+            return
+        labels = {"retranslated": "re-translated", "added": "added", "removed": "removed",
+                  "kept-edit": "review: kept your edit, but the Korean under it changed"}
+        for c in result.changes:
+            where = f"draft {_cue_numbers(c.draft_cues)} -> new {_cue_numbers(c.new_cues)}"
+            out.print(f"{clock(c.start_ms)}  {where}: {labels[c.action]}", highlight=False)
+            if c.original and c.original != c.korean:
+                out.print(f"    ko was: {escape(c.original)}", highlight=False)
+            if c.korean:
+                out.print(f"    ko now: {escape(c.korean)}", highlight=False)
+            if c.english:
+                out.print(f"    en: {escape(c.english)}", highlight=False)
+        extra = f"; {stats.requests} requests, {stats.cached} sentences from the cache" if stats is not None else ""
+        out.print(
+            f"wrote [bold]{escape(summary['output'])}[/]: {written.cues} cues; {result.unchanged} of "
+            f"{len(draft.cues)} draft cues kept as they were ({summary['edited_by_hand']} edited by hand); "
+            f"{counts['retranslated']} re-translated, {counts['added']} added, {counts['removed']} removed, "
+            f"{counts['kept-edit']} to review ({escape(name)}{escape(extra)})",
+            highlight=False,
+        )
 
     _guard(body, verbose=verbose)
 
