@@ -82,6 +82,11 @@ def test_check_ok_and_counts(tmp_path: Path) -> None:
     event.write_text('[[group]]\nid = "bts"\nenglish = "BTS"\nkorean = ["방탄소년단"]\n', encoding="utf-8")
     replaced = runner.invoke(app, ["glossary", "check", "-g", str(event)])
     assert replaced.exit_code == 0 and "bts:" in replaced.output and "replaces" in replaced.output
+    assert "without members" not in result.output  # every active built-in group has its line-up
+    rookies = tmp_path / "rookies.toml"
+    rookies.write_text('[[group]]\nid = "rookies"\nenglish = "ROOKIES"\nkorean = ["루키즈"]\n', encoding="utf-8")
+    warned = runner.invoke(app, ["glossary", "check", "-g", str(rookies)])
+    assert warned.exit_code == 0 and "1 active groups without members: ROOKIES" in " ".join(warned.output.split())
 
 
 @pytest.mark.parametrize(

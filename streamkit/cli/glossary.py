@@ -128,6 +128,13 @@ def check_command(
         out.print("  " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())), highlight=False)
         for ident, before, after in glossary.overrides:
             out.print(f"  {escape(ident)}: {escape(after)} replaces {escape(before)}", highlight=False)
+        with_members = {e.group for e in glossary.entries if e.kind == "member"}
+        with_members |= {e.group for e in glossary.entries if e.kind == "unit" and e.id in with_members}
+        empty = [e for e in glossary.entries
+                 if e.kind == "group" and e.id not in with_members and "disbanded" not in e.note]
+        if empty:
+            err.print(f"[yellow]warning:[/] {len(empty)} active groups without members: "
+                      + escape(", ".join(e.english for e in empty)), highlight=False, soft_wrap=True)
 
     _guard(body)
 
