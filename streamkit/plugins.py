@@ -42,6 +42,7 @@ __all__ = [
     "HookFailure",
     "PluginInfo",
     "clear_failures",
+    "collect_registrations",
     "failures",
     "get_plugin_manager",
     "hook_timeout",
@@ -458,6 +459,28 @@ def notify(hook: str, **kwargs: Any) -> None:
             raised = future.exception(timeout=0)
         if raised is not None:
             record_failure(impl.plugin_name, hook, _describe(raised))
+
+
+def collect_registrations(hook: str) -> dict[str, tuple[Callable[..., Any], str]]:
+    """Everything registered through a ``register_*`` hook, as ``{name: (factory, description)}``.
+
+    The hook's implementations are called with ``register(name, factory, description="")``
+    through :func:`notify`: a plugin that raises is reported and registers nothing, one that
+    answers after the hook timeout registers nothing (its late calls are ignored).
+    """
+    found: dict[str, tuple[Callable[..., Any], str]] = {}
+    lock = threading.Lock()
+    open_ = [True]
+
+    def register(name: str, factory: Callable[..., Any], description: str = "") -> None:
+        with lock:
+            if open_[0]:
+                found[name] = (factory, description)
+
+    notify(hook, register=register)
+    with lock:
+        open_[0] = False
+        return dict(found)
 
 
 @contextlib.contextmanager

@@ -43,16 +43,11 @@ class EngineInfo:
 
 
 def available_engines() -> dict[str, EngineInfo]:
-    """Every registered engine by name (built-ins and plugins)."""
-    from .plugins import get_plugin_manager
+    """Every registered engine by name (built-ins and plugins; a plugin that raises registers nothing)."""
+    from .plugins import collect_registrations
 
-    engines: dict[str, EngineInfo] = {}
-
-    def register(name: str, factory: Callable[[EngineContext], Translator], description: str = "") -> None:
-        engines[name] = EngineInfo(name, factory, description)
-
-    get_plugin_manager().hook.register_translators(register=register)
-    return engines
+    return {name: EngineInfo(name, factory, description)
+            for name, (factory, description) in collect_registrations("register_translators").items()}
 
 
 def create_translator(name: str, context: EngineContext) -> Translator | None:

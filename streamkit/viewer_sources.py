@@ -31,7 +31,6 @@ import email.utils
 import json
 import logging
 import os
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -44,7 +43,7 @@ from typing import Any, Protocol
 from . import __version__
 from .errors import ConfigError, StreamkitError
 from .hookspecs import hookimpl
-from .plugins import notify
+from .plugins import collect_registrations
 from .viewers import DEFAULT_LANGUAGE, ViewerSample, ViewerStore, parse_version
 
 __all__ = [
@@ -254,20 +253,9 @@ class SourceInfo:
 
 
 def available_sources() -> dict[str, SourceInfo]:
-    """Every registered viewer source by name (built-ins and plugins)."""
-    found: dict[str, SourceInfo] = {}
-    lock = threading.Lock()
-    open_ = [True]
-
-    def register(name: str, factory: Callable[[SourceContext], ViewerSource], description: str = "") -> None:
-        with lock:
-            if open_[0]:
-                found[name] = SourceInfo(name, factory, description)
-
-    notify("register_viewer_sources", register=register)
-    with lock:
-        open_[0] = False  # a plugin that answers after the hook timeout registers nothing
-        return dict(found)
+    """Every registered viewer source by name (built-ins and plugins; a plugin that raises registers nothing)."""
+    return {name: SourceInfo(name, factory, description)
+            for name, (factory, description) in collect_registrations("register_viewer_sources").items()}
 
 
 def create_source(name: str, context: SourceContext | None = None) -> ViewerSource:

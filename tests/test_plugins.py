@@ -110,6 +110,27 @@ def test_a_raising_plugin_is_reported_and_the_others_still_run() -> None:
     assert all(name.startswith("streamkit-plugin-") for name in rec.threads)  # ran on its worker thread
 
 
+
+class BrokenRegistrar:
+    @hookimpl
+    def register_translators(self, register: Any) -> None:
+        register("half", object, "registered before the plugin broke")
+        raise RuntimeError("registry down")
+
+    @hookimpl
+    def register_viewer_sources(self, register: Any) -> None:
+        raise RuntimeError("registry down")
+
+
+def test_a_plugin_raising_while_registering_leaves_the_built_in_engines_and_sources() -> None:
+    from streamkit.translate import available_engines
+    from streamkit.viewer_sources import available_sources
+
+    with registered(BrokenRegistrar(), "broken"):
+        engines, sources = available_engines(), available_sources()
+    assert {"google", "libre", "whisper"} <= set(engines) and sources
+    assert {f.hook for f in failures()} == {"register_translators", "register_viewer_sources"}
+
 def test_a_hung_plugin_is_bounded_reported_once_and_skipped_until_it_returns(
     monkeypatch: pytest.MonkeyPatch, warnings_log: list[str]
 ) -> None:
