@@ -36,7 +36,7 @@ from .quality import Dropped, QualityOptions, clean_transcript, dropped_summary,
 from .retranslate import save_record
 from .segment import DEFAULT_FPS, SegmentRules, rules_for, segment
 from .subtitles import FORMATS, write_subtitles
-from .transcribe import TranscribeOptions, Transcriber, WhisperTranscriber, resolve_model
+from .transcribe import TranscribeOptions, Transcriber, WhisperTranscriber, decodes_batched, resolve_model
 from .translate import EngineContext, create_translator
 
 __all__ = [
@@ -345,7 +345,8 @@ def _run(
 
         digest = file_digest(job.input) if job.use_cache else ""
         choice = transcriber.choice
-        t_key = StageCache.key("transcribe", digest, choice.location, choice.compute_type, options)
+        t_key = StageCache.key("transcribe", digest, choice.location, choice.compute_type, options,
+                               decodes_batched(options, choice.device))
         with stages.stage("transcribe", f"{choice.name} on {choice.device}") as notes:
             transcript = cache.load_transcript("transcribe", t_key) if job.use_cache else None
             if transcript is not None:

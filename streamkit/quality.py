@@ -8,16 +8,26 @@ those, and only those, from a :class:`~streamkit.models.Transcript`:
 1. **Loops** (:func:`find_loops`): a unit of 1-8 words repeated at least 4 times back to back
    inside an utterance is collapsed to its first occurrence; 3 or more identical consecutive
    utterances are collapsed to the first. The kept occurrence carries ``loop`` evidence.
-2. **Lead-ins and tails**: a run of at least two low-probability words at the start (or end) of an
+2. **Runs**: an utterance is cut at every pause of at least ``split_pause_ms`` (2 s) between its
+   words, a word stretched longer than plausible counting only for its plausible length at its end
+   (Whisper's alignment stretches a word back over the music or silence before it). Each run is
+   judged below as an utterance of its own, and the kept runs are put back together. Batched
+   decoding (the default) returns a whole VAD chunk, up to 30 s of speech chunks with music
+   between them, as one segment whose decoder scores (log-probability, no-speech probability,
+   compression ratio) are those of the whole chunk: judged whole, a few invented words in it
+   drown in its speech. A run is what a sequential decode would have made a segment of, so the
+   evidence below, calibrated on those, holds for both. An utterance dropped run by run is
+   reported as one piece.
+3. **Lead-ins and tails**: a run of at least two low-probability words at the start (or end) of an
    utterance, separated by a pause from a confident rest, is scored on its own (Whisper decodes
    the music before the speech into words, then the speech).
-3. **Scoring**: every utterance (or split-off run) collects evidence from independent signals;
+4. **Scoring**: every utterance (or split-off run) collects evidence from independent signals;
    it is dropped when the evidence reaches ``drop_score`` (1.0). No single weak signal can drop
    real speech, and only the strong ones (Whisper's own no-speech rule, audio that is silent
    compared with the recording's speech, words the model itself did not believe) reach 1.0 alone.
-4. **Timing** (kept utterances): the first and last words lose the silent frames at their outer
+5. **Timing** (kept runs): the first and last words lose the silent frames at their outer
    edges (with an energy profile), and a word longer than plausible (300 ms + 250 ms per character)
-   shrinks toward the speech: it keeps its end, except an utterance's last word, which keeps its
+   shrinks toward the speech: it keeps its end, except a run's last word, which keeps its
    start. So cues start on the speech onset and do not linger over silence. Words only shrink
    inside their own span; an edge touching the neighbouring utterance stays.
 
@@ -66,6 +76,7 @@ span, see :func:`vad_profile`), so tests can pass any function.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import re
@@ -197,6 +208,10 @@ class QualityOptions:
     attach_max_words: int = 4
     #: An utterance within this of dropped text collects ``w_cluster``.
     cluster_gap_ms: int = 1000
+    #: A pause between words at least this long cuts an utterance into runs judged on their own
+    #: (0 = never). Batched decoding returns a whole VAD chunk (up to 30 s) as one segment; the VAD
+    #: merges speech up to 2 s apart, so a longer pause is where its chunks were glued together.
+    split_pause_ms: int = 2000
     # Word timing.
     #: A word longer than ``max_word_ms + max_word_ms_per_char * characters`` is stretched.
     max_word_ms: int = 300
@@ -256,6 +271,8 @@ class QualityOptions:
             raise ValueError("QualityOptions: loop_max_unit and energy_frame_ms must be positive")
         if self.drop_score <= 0:
             raise ValueError("QualityOptions: drop_score must be positive")
+        if self.split_pause_ms < 0:
+            raise ValueError("QualityOptions: split_pause_ms must not be negative")
 
 
 @dataclass(frozen=True)
@@ -628,19 +645,23 @@ def _span_text(u: Utterance, idx: Sequence[int]) -> str:
 
 def _collapse_loops(
     utterances: Sequence[Utterance], o: QualityOptions, dropped: list[Dropped]
-) -> tuple[list[Utterance], set[int]]:
+) -> tuple[list[Utterance], dict[int, tuple[tuple[int, int], ...]]]:
     """Collapse loops inside utterances and across identical consecutive ones.
 
-    Returns the utterances and the positions (in the returned list) that held a loop.
+    Returns the utterances and, for each position (in the returned list) that held a loop, the
+    time spans of what is left of its loops (so a run of a long utterance is told only about the
+    loop it holds).
     """
     out: list[Utterance] = []
-    looped: set[int] = set()
+    looped: dict[int, tuple[tuple[int, int], ...]] = {}
     # The kept head of an utterance loop: (position in ``out``, normalized text, last repeat's end).
     head: tuple[int, str, int] | None = None
     for u in utterances:
         toks = _tokens(u)
         loops = find_loops(toks, min_repeats=o.loop_min_repeats, max_unit=o.loop_max_unit)
+        kept_spans: tuple[tuple[int, int], ...] = ()
         if loops:
+            kept_spans = tuple(_idx_span(u, list(range(lp.start, lp.start + lp.unit))) for lp in loops)
             drop_idx: set[int] = set()
             for lp in loops:
                 idx = list(range(lp.start + lp.unit, lp.end))
@@ -664,11 +685,12 @@ def _collapse_loops(
                 dropped.append(Dropped(extra.start_ms, extra.end_ms, extra.text,
                                        f"looped repetition of {extra.text!r}", ("loop",)))
             del out[first + 1 :]
-            looped = {i for i in looped if i <= first} | {first}
+            looped = {i: spans for i, spans in looped.items() if i < first}
+            looped[first] = ((out[first].start_ms, out[first].end_ms),)
             head = (first, key, u.end_ms)
             continue
         if loops:
-            looped.add(len(out))
+            looped[len(out)] = kept_spans
         out.append(u)
     return out, looped
 
@@ -825,6 +847,74 @@ def _retime(u: Utterance, ctx: _Context, *, keep_start: bool = False, keep_end: 
     return replace(u, words=words, start_ms=start, end_ms=max(max(w.end_ms for w in words), start))
 
 
+def _plausible_start(u: Utterance, i: int, o: QualityOptions) -> int:
+    """Where word ``i`` of ``u`` can start: an over-long word counts only for its plausible length.
+
+    The same rule as :func:`_retime`: Whisper stretches a word over the non-speech before it, so it
+    keeps its end, except the utterance's last word, which keeps its start.
+    """
+    w = u.words[i]
+    if i == len(u.words) - 1:
+        return w.start_ms
+    return max(w.start_ms, w.end_ms - _max_word_ms(w, o))
+
+
+def _split_runs(u: Utterance, o: QualityOptions) -> list[Utterance]:
+    """``u`` cut at every pause of at least ``split_pause_ms`` between its words (else ``[u]``).
+
+    The pause is measured to the next word's plausible start, and a run's first word shrinks to
+    it: that is what :func:`_retime` would make of it, and it keeps a word Whisper stretched over
+    seconds of music from gluing the run before it to the speech after.
+    """
+    words = u.words
+    if o.split_pause_ms <= 0 or len(words) < 2:
+        return [u]
+    cuts: list[int] = []
+    latest = words[0].end_ms
+    for i in range(1, len(words)):
+        if _plausible_start(u, i, o) - latest >= o.split_pause_ms:
+            cuts.append(i)
+        latest = max(latest, words[i].end_ms)
+    if not cuts:
+        return [u]
+    runs = []
+    for a, b in itertools.pairwise([0, *cuts, len(words)]):
+        ws = list(words[a:b])
+        if a > 0 and (start := _plausible_start(u, a, o)) != ws[0].start_ms:
+            ws[0] = replace(ws[0], start_ms=start)
+        runs.append(replace(u, words=tuple(ws), text=" ".join(w.text for w in ws), start_ms=ws[0].start_ms,
+                            end_ms=max(w.end_ms for w in ws)))
+    return runs
+
+
+def _join_runs(kept: Sequence[Utterance], origin: Sequence[int], utterances: Sequence[Utterance]) -> list[Utterance]:
+    """The kept runs put back together, one utterance per original one (the original if unchanged)."""
+    out: list[Utterance] = []
+    for i, group in itertools.groupby(zip(origin, kept, strict=True), key=lambda item: item[0]):
+        runs = [run for _, run in group]
+        u = utterances[i]
+        words = tuple(w for run in runs for w in run.words)
+        if len(runs) == 1:
+            out.append(runs[0])
+        elif words == u.words:
+            out.append(u)
+        else:
+            # Whisper's own text while every word is there (only times shrank), else the words'.
+            text = u.text if len(words) == len(u.words) else " ".join(w.text for w in words)
+            start = runs[0].start_ms
+            out.append(replace(u, words=words, text=text, start_ms=start,
+                               end_ms=max(start, max(run.end_ms for run in runs))))
+    return out
+
+
+def _merge_dropped(parts: Sequence[Dropped]) -> Dropped:
+    """Several dropped runs of one utterance as one piece: its whole text, every reason."""
+    reasons = dict.fromkeys(r for d in parts for r in d.reason.split("; "))
+    signals = dict.fromkeys(code for d in parts for code in d.signals)
+    return Dropped(min(d.start_ms for d in parts), max(d.end_ms for d in parts), " ".join(d.text for d in parts),
+                   "; ".join(reasons), tuple(signals))
+
+
 def _pass(
     transcript: Transcript, o: QualityOptions, energy: EnergyFn | None, prompt: str | None, speech: SpeechFn | None
 ) -> tuple[Transcript, list[Dropped]]:
@@ -835,9 +925,19 @@ def _pass(
     ctx = _Context(o, energy, speech_db, normalize_text(prompt or ""), transcript.duration_ms, transcript.language,
                    speech)
 
+    # Runs: every utterance cut at its long pauses (a batched segment is a whole VAD chunk, up to
+    # 30 s: sentences with music between them). Each run is judged as an utterance of its own and
+    # the kept runs are put back together at the end; ``origin`` is each run's utterance.
+    runs: list[Utterance] = []
+    origin: list[int] = []
+    for i, u in enumerate(utterances):
+        for run in _split_runs(u, o):
+            runs.append(run)
+            origin.append(i)
+
     # Lead-in / tail runs: judged on their own; the rest of the utterance stays.
     trimmed: list[Utterance] = []
-    for u in utterances:
+    for u in runs:
         drop_idx: set[int] = set()
         for _, idx in _edge_runs(u, o):
             ws = tuple(u.words[i] for i in idx)
@@ -857,7 +957,7 @@ def _pass(
     pieces = []
     for pos, u in enumerate(trimmed):
         piece = _Piece(u, u.words, u.text, u.start_ms, u.end_ms)
-        if pos in looped:
+        if any(a <= u.end_ms and b >= u.start_ms for a, b in looped.get(origin[pos], ())):
             piece.add("loop", o.w_loop, "was repeated in a loop")
         _judge(piece, ctx)
         pieces.append(piece)
@@ -880,11 +980,18 @@ def _pass(
                 if piece.score >= o.drop_score:
                     drop[pos] = changed = True
     kept: list[Utterance] = []
-    for piece, gone in zip(pieces, drop, strict=True):
+    kept_origin: list[int] = []
+    gone_runs: dict[int, list[Dropped]] = {}
+    for pos, (piece, gone) in enumerate(zip(pieces, drop, strict=True)):
         if gone:
-            dropped.append(piece.dropped())
+            gone_runs.setdefault(origin[pos], []).append(piece.dropped())
         else:
             kept.append(piece.utterance)
+            kept_origin.append(origin[pos])
+    for i, parts in gone_runs.items():
+        # An utterance dropped run by run is reported as one piece.
+        whole = len(parts) > 1 and len(parts) == origin.count(i)
+        dropped.extend([_merge_dropped(parts)] if whole else parts)
     gap = o.attach_gap_ms
     kept = [
         _retime(
@@ -899,7 +1006,7 @@ def _pass(
     # Keep the transcript's time order (trimming only moves starts later).
     ordered: list[Utterance] = []
     previous = 0
-    for u in kept:
+    for u in _join_runs(kept, kept_origin, utterances):
         if u.start_ms < previous:
             u = replace(u, start_ms=previous, end_ms=max(u.end_ms, previous))
         previous = u.start_ms

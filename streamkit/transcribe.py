@@ -27,6 +27,7 @@ __all__ = [
     "Transcriber",
     "WhisperTranscriber",
     "cuda_available",
+    "decodes_batched",
     "plan_windows",
     "resolve_model",
 ]
@@ -57,9 +58,13 @@ class TranscribeOptions:
     #: VAD's minimum silence between speech chunks; ``None`` keeps faster-whisper's default (2 s),
     #: which measured better than 500 ms on the Zeroth clips (CER 7.5 % vs 7.9 %).
     vad_min_silence_ms: int | None = None
-    #: Batched inference: ``None`` = automatic (on CUDA only), True/False to force. On CPU it measured
-    #: faster and as accurate on clean speech (RTF 0.085 vs 0.18; docs/benchmarks.md), but its 30 s
-    #: segments defeat the invented-text filter's per-segment signals, so it stays off there.
+    #: Batched inference (faster-whisper's ``BatchedInferencePipeline``): ``None`` = automatic,
+    #: True/False to force. Automatic is batched on CUDA, and on CPU whenever word timestamps are on
+    #: (the default): there it measured twice as fast at a lower CER (RTF 0.085 vs 0.18;
+    #: docs/benchmarks.md). A batched segment is a whole VAD chunk (up to 30 s); its words carry the
+    #: timing, and the invented-text filter judges it run by run (quality.py). Without word
+    #: timestamps (Whisper's own translation) it would be one span of up to 30 s of text, so
+    #: automatic decodes sequentially on CPU there.
     batched: bool | None = None
     batch_size: int = 8
     #: Long recordings are transcribed in windows of at most this length, cut at pauses, so
@@ -177,6 +182,13 @@ def resolve_model(
     return choice(spec, location, "hub", f"--model {spec}: loaded by name from the model hub cache")
 
 
+def decodes_batched(options: TranscribeOptions, device: str) -> bool:
+    """Whether ``options`` decode with the batched pipeline on ``device`` (``batched=None`` resolved)."""
+    if options.batched is not None:
+        return options.batched
+    return device == "cuda" or options.word_timestamps
+
+
 @dataclass
 class WhisperTranscriber:
     """faster-whisper behind the :class:`Transcriber` protocol. Loads the model once, lazily."""
@@ -218,7 +230,7 @@ class WhisperTranscriber:
         import ctranslate2
 
         total = audio.duration_ms / 1000
-        batched = options.batched if options.batched is not None else self.choice.device == "cuda"
+        batched = decodes_batched(options, self.choice.device)
         kwargs: dict[str, Any] = dict(
             language=options.language,
             task=options.task,

@@ -290,6 +290,48 @@ def test_english_invented_over_a_korean_outro_goes_as_a_cluster() -> None:
     assert "script" in dropped[0].signals and "cluster" in dropped[2].signals
 
 
+def test_a_batched_segment_is_judged_run_by_run() -> None:
+    # One batched segment (a whole VAD chunk; its decoder scores are those of the chunk): two
+    # sentences with English invented over the music between them. Judged whole it would stay.
+    first = said("다른 지역에서는 그곳이 아무리 넓다", 10_000)
+    english = [(20_000, 20_400, "This", 0.05), (20_400, 20_800, "place", 0.2), (20_800, 21_200, "is", 0.3),
+               (21_200, 21_600, "here.", 0.1)]
+    second = said("물론 십 대 자녀가 잘못된 결론을", 30_000)
+    words = [(w.start_ms, w.end_ms, w.text, w.probability) for w in first.words]
+    words += english + [(w.start_ms, w.end_ms, w.text, w.probability) for w in second.words]
+    t = transcript(utt(words, avg_logprob=-0.35, no_speech_prob=0.05))
+    assert clean_transcript(t, QualityOptions(split_pause_ms=0))[1] == ()
+    cleaned, dropped = clean_transcript(t)
+    assert kept_text(cleaned) == [f"{first.text} {second.text}"]
+    assert [d.text for d in dropped] == ["This place is here."] and "script" in dropped[0].signals
+
+
+def test_a_word_stretched_over_music_does_not_glue_a_run_to_the_speech() -> None:
+    # samples/noisy.mp4, batched: the aligner put "더" over the music and stretched "선은" over the
+    # 3.5 s of music and silence between it and the speech (from 61.73 s; the speech starts at 65.5 s).
+    u = utt([
+        (53380, 53620, "많이", 0.97), (53620, 54140, "쓴다고", 0.97), (55760, 56220, "어딨나.", 0.75),
+        (60890, 61730, "더", 0.29), (61730, 66070, "선은", 0.80), (66230, 66590, "이름이", 0.91),
+        (66590, 67170, "밝혀지지", 0.98), (67170, 67370, "않은", 0.80),
+    ], avg_logprob=-0.27, no_speech_prob=0.02)  # fmt: skip
+    cleaned, dropped = clean_transcript(transcript(u))
+    (kept,) = cleaned.utterances
+    assert kept.text == "많이 쓴다고 어딨나. 선은 이름이 밝혀지지 않은"
+    assert [(d.text, d.start_ms, d.end_ms) for d in dropped] == [("더", 61180, 61730)]
+    assert kept.words[3].start_ms == 66070 - 800 and kept.words[3].end_ms == 66070
+    assert (kept.start_ms, kept.end_ms) == (53380, 67370)
+
+
+def test_an_utterance_dropped_run_by_run_is_one_piece() -> None:
+    runs = [(1000, 1400, "Thank", 0.1), (1400, 1800, "you", 0.2), (5000, 5400, "so", 0.1), (5400, 5800, "much", 0.1)]
+    t = transcript(utt(runs, avg_logprob=-1.2), said("오늘 라이브 시작할게요", 20_000), duration_ms=60_000)
+    cleaned, dropped = clean_transcript(t)
+    assert kept_text(cleaned) == ["오늘 라이브 시작할게요"]
+    (d,) = dropped
+    assert (d.start_ms, d.end_ms, d.text) == (1000, 5800, "Thank you so much")
+    assert {"confidence", "script"} <= set(d.signals)
+
+
 def test_prompt_echo_is_dropped_when_anything_else_is_wrong() -> None:
     echo = said("방탄소년단 지민 정국", 40000, p=0.6, avg_logprob=-1.1)
     t = transcript(said("오늘 노래 불러볼게요", 1000), echo)
@@ -498,12 +540,18 @@ def cues_inside(track: SubtitleTrack, rows: list[tuple[int, int, str, str]]) -> 
     ]
 
 
-@pytest.fixture(scope="module")
-def noisy_run(transcriber: WhisperTranscriber, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """samples/noisy.mp4 through the real model, with and without the filter (what the pipeline does)."""
+@pytest.fixture(scope="module", params=[True, False], ids=["batched", "sequential"])
+def noisy_run(
+    request: pytest.FixtureRequest, transcriber: WhisperTranscriber, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, object]:
+    """samples/noisy.mp4 through the real model, with and without the filter (what the pipeline does).
+
+    Batched decoding (the default) and sequential decoding both: their segments differ (a batched
+    one is a whole VAD chunk, up to 30 s) and so does the text they invent.
+    """
     info = probe(NOISY)
     audio = extract_audio(info, tmp_path_factory.mktemp("noisy") / "audio.wav")
-    raw = transcriber.transcribe(audio, TranscribeOptions())
+    raw = transcriber.transcribe(audio, TranscribeOptions(batched=request.param))
     cleaned, dropped = clean_transcript(raw, energy=energy_profile(audio), speech=vad_profile(audio))
     return {"info": info, "raw": raw, "cleaned": cleaned, "dropped": dropped}
 
@@ -555,3 +603,46 @@ def test_the_filter_loses_no_speech(noisy_run: dict[str, object]) -> None:
     for start, end, kind, _ in rows:
         if kind == "speech":
             assert any(u.start_ms < end and u.end_ms > start for u in cleaned.utterances), (start, end)
+
+
+def _write_wav(path: Path, samples: np.ndarray) -> None:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("batched", [True, False], ids=["batched", "sequential"])
+def test_speech_over_a_music_bed_loses_nothing(transcriber: WhisperTranscriber, tmp_path: Path, batched: bool) -> None:
+    """fanlive.mp4's speech over noisy.mp4's music (its reversed-speech vocal included), 14 dB under
+    the speech, with 6 s of that music alone before and after: the filter keeps every clip."""
+    from streamkit.evaluation import load_reference_tsv
+    from streamkit.media import read_pcm
+
+    from .conftest import FANLIVE
+
+    speech = read_pcm(extract_audio(probe(FANLIVE), tmp_path / "fan.wav")).astype(np.float64)
+    music = read_pcm(extract_audio(probe(NOISY), tmp_path / "noisy.wav"), 0, 10_000).astype(np.float64)
+
+    def bed(n: int, level: float) -> np.ndarray:
+        m = np.tile(music, -(-n // music.size))[:n]
+        return m / np.sqrt(np.mean(m**2)) * level
+
+    level = float(np.sqrt(np.mean(speech**2)))
+    lead = 6 * 16000
+    mix = np.concatenate([bed(lead, level), speech + bed(speech.size, level * 10 ** (-14 / 20)), bed(lead, level)])
+    path = tmp_path / "bed.wav"
+    _write_wav(path, mix)
+    audio = AudioTrack(path=path, source=path, duration_ms=round(mix.size / 16))
+    raw = transcriber.transcribe(audio, TranscribeOptions(batched=batched))
+    cleaned, dropped = clean_transcript(raw, energy=energy_profile(audio), speech=vad_profile(audio))
+    clips = [(s + 6000, e + 6000, t) for s, e, t in load_reference_tsv(FANLIVE.with_suffix(".ref.tsv"))]
+    reference = " ".join(t for _, _, t in clips)
+    cer_raw, cer_clean = character_error_rate(reference, raw.text), character_error_rate(reference, cleaned.text)
+    print(f"\nCER over the music bed: {cer_raw:.2%} without the filter, {cer_clean:.2%} with it; "
+          f"dropped {[d.text for d in dropped]}")
+    assert cer_clean <= cer_raw + 0.005
+    for start, end, _ in clips:
+        assert any(u.start_ms < end and u.end_ms > start for u in cleaned.utterances), (start, end)

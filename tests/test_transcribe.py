@@ -8,7 +8,7 @@ import pytest
 from streamkit.errors import ModelError
 from streamkit.evaluation import character_error_rate, load_reference_tsv
 from streamkit.media import extract_audio, probe
-from streamkit.transcribe import TranscribeOptions, WhisperTranscriber, plan_windows, resolve_model
+from streamkit.transcribe import TranscribeOptions, WhisperTranscriber, decodes_batched, plan_windows, resolve_model
 
 from .conftest import FANLIVE, SHORT
 
@@ -45,6 +45,43 @@ def test_unknown_device() -> None:
 def test_an_uncached_hub_model_without_download_is_refused() -> None:
     with pytest.raises(Exception):  # noqa: B017 - faster-whisper raises the hub's own error here
         resolve_model("tiny.en", device="cpu", allow_download=False)
+
+
+def test_batched_by_default_with_word_timestamps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CPU: batched when words are timed (the default), sequential without (Whisper's translation)."""
+    import faster_whisper
+
+    calls: list[str] = []
+
+    class Sequential:
+        def transcribe(self, samples: object, **kwargs: object) -> tuple[list[object], None]:
+            calls.append("sequential")
+            return [], None
+
+    class Batched:
+        def __init__(self, model: object) -> None:
+            pass
+
+        def transcribe(self, samples: object, batch_size: int, **kwargs: object) -> tuple[list[object], None]:
+            calls.append("batched")
+            return [], None
+
+    monkeypatch.setattr(faster_whisper, "BatchedInferencePipeline", Batched)
+    transcriber = WhisperTranscriber(resolve_model("base", device="cpu"))
+    transcriber._model = Sequential()
+    audio = extract_audio(probe(SHORT), tmp_path / "a.wav")
+    cases = [
+        (TranscribeOptions(), "batched"),
+        (TranscribeOptions(batched=False), "sequential"),
+        (TranscribeOptions(task="translate", word_timestamps=False), "sequential"),
+        (TranscribeOptions(word_timestamps=False, batched=True), "batched"),
+    ]
+    for options, expected in cases:
+        calls.clear()
+        transcriber.transcribe(audio, options)
+        assert calls == [expected], options
+        assert decodes_batched(options, "cpu") == (expected == "batched")  # what the cache key records
+    assert decodes_batched(TranscribeOptions(task="translate", word_timestamps=False), "cuda")
 
 
 @pytest.mark.slow
