@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,9 @@ def configs() -> dict[str, dict[str, Any]]:
         "streamkit-batched": {"kind": "streamkit", "opts": {"batched": True}},
         "streamkit-batched-greedy": {"kind": "streamkit", "opts": {"batched": True, "beam_size": 1}},
         "streamkit-default": {"kind": "streamkit", "opts": {}},
+        # what a producer runs: `streamkit subtitle --translator none` (probe, audio decode, VAD and
+        # energy profiles, the invented-text filter, segmentation, SRT, mux); CER of the Korean SRT
+        "streamkit-pipeline": {"kind": "pipeline"},
     }
 
 
@@ -45,6 +49,7 @@ def main() -> None:
 
     from streamkit.evaluation import character_error_rate
     from streamkit.media import extract_audio, probe, read_pcm
+    from streamkit.pipeline import SubtitleJob, run_subtitle
     from streamkit.transcribe import TranscribeOptions, WhisperTranscriber, resolve_model
 
     video, reference = long_recording(args.minutes)
@@ -57,6 +62,7 @@ def main() -> None:
     transcriber = WhisperTranscriber(resolve_model("base", device="cpu"), cpu_threads=args.threads)
     model = transcriber.model
     seconds = audio.duration_ms / 1000
+
     def run_config(cfg: dict[str, Any]) -> str:
         if cfg["kind"] == "bare":
             segs, _ = model.transcribe(read_pcm(audio), language="ko", **cfg["kwargs"])
@@ -64,6 +70,12 @@ def main() -> None:
         if cfg["kind"] == "bare-batched":
             segs, _ = BatchedInferencePipeline(model).transcribe(read_pcm(audio), language="ko", **cfg["kwargs"])
             return " ".join(s.text for s in segs)
+        if cfg["kind"] == "pipeline":
+            out = video.parent / "accuracy-pipeline"
+            shutil.rmtree(out, ignore_errors=True)
+            job = SubtitleJob(video, out_dir=out, translator="none", use_cache=False)
+            result = run_subtitle(job, transcriber=transcriber)
+            return " ".join(c.text.replace("\n", " ") for c in result.tracks[0].cues)
         return transcriber.transcribe(audio, TranscribeOptions(**cfg["opts"])).text
 
     rows = []

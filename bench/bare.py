@@ -1,9 +1,10 @@
 """Bare faster-whisper on one file, with streamkit's decoding settings: the baseline process.
 
-    python bench/bare.py RECORDING [--model DIR] [--window]
+    python bench/bare.py RECORDING [--model DIR] [--print-text]
 
 Decodes the audio (faster-whisper's own PyAV decoder), loads the same model, transcribes with the
-same settings as streamkit's defaults, and consumes every segment. No segmentation, no files.
+same settings as streamkit's defaults (batched when words are timed, as streamkit decodes on
+CPU), and consumes every segment. No segmentation, no files.
 """
 
 from __future__ import annotations
@@ -23,18 +24,22 @@ def main() -> None:
     args = parser.parse_args()
 
     import ctranslate2
-    from faster_whisper import WhisperModel
+    from faster_whisper import BatchedInferencePipeline, WhisperModel
     from faster_whisper.audio import decode_audio
 
     from streamkit.modelstore import bundled_model_dir
-    from streamkit.transcribe import TranscribeOptions
+    from streamkit.transcribe import TranscribeOptions, decodes_batched
 
     o = TranscribeOptions()
     model = WhisperModel(args.model or str(bundled_model_dir()), device="cpu", compute_type="int8")
     audio = decode_audio(args.recording)
     ctranslate2.set_random_seed(o.seed)
-    segments, _ = model.transcribe(
+    # streamkit's default decoder on this machine: batched when words are timed, else sequential.
+    batched = {"batch_size": o.batch_size} if decodes_batched(o, "cpu") else {}
+    decoder = BatchedInferencePipeline(model) if batched else model
+    segments, _ = decoder.transcribe(
         audio,
+        **batched,
         language=o.language,
         beam_size=o.beam_size,
         temperature=list(o.temperature),
