@@ -8,10 +8,11 @@ integer milliseconds here, once.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -264,12 +265,15 @@ class WhisperTranscriber:
                     segments, _info = pipeline.transcribe(samples, batch_size=options.batch_size, **kwargs)
                 else:
                     segments, _info = self.model.transcribe(samples, **kwargs)
+                # faster-whisper has featurized the window and decodes lazily from the features:
+                # the PCM (38 MB per 10 minutes) need not stay alive through the decoding peak.
+                del samples
                 window_total = (end_ms - start_ms) / 1000
                 last = utterances[-1].start_ms if utterances else 0
-                utterances.extend(_convert(segments, window_total, report, offset_ms=start_ms, not_before_ms=last))
+                utterances.extend(_convert(_trimmed(segments), window_total, report, offset_ms=start_ms,
+                                           not_before_ms=last))
             except (RuntimeError, ValueError) as exc:
                 raise TranscriptionError(f"transcription failed: {exc}") from exc
-            del samples
             _release_memory()
         if progress is not None:
             progress(total, total)
@@ -282,14 +286,37 @@ class WhisperTranscriber:
         )
 
 
-def _release_memory() -> None:
-    """Hand freed heap back to the OS between windows, so peak RSS does not creep with length."""
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
     try:
         import ctypes
 
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        trim: Callable[[int], int] = ctypes.CDLL("libc.so.6").malloc_trim
+        return trim
     except (OSError, AttributeError):  # not glibc
-        pass
+        return None
+
+
+def _release_memory() -> None:
+    """Hand freed heap back to the OS (glibc ``malloc_trim``), so peak RSS does not creep with length."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+def _trimmed(segments: Iterable[Any]) -> Iterator[Any]:
+    """``segments``, with freed heap handed back to the OS before each next one is decoded.
+
+    faster-whisper decodes lazily: asking for the next segment runs CTranslate2 (one 30 s chunk,
+    or a batch of ``batch_size`` chunks when batched). The scratch buffers a decode frees stay in
+    glibc's arenas as free but resident memory, fragmented, and the next decode's buffers mostly
+    do not fit in it, so without a trim that memory sat on top of every later peak and its amount
+    varied by hundreds of MB from window to window and run to run (docs/benchmarks.md, Memory).
+    A trim costs about 1.5 ms; segments of one batch arrive together, so those trims find nothing.
+    """
+    for seg in segments:
+        yield seg
+        _release_memory()
 
 
 #: How far back from a window's nominal end the quietest cut point is searched for.

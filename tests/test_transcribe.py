@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -162,3 +164,34 @@ def test_a_local_model_makes_no_network_call(tmp_path: Path, monkeypatch: pytest
     fresh = WhisperTranscriber(choice)
     audio = extract_audio(probe(SHORT), tmp_path / "a.wav")
     assert "커피" in fresh.transcribe(audio, TranscribeOptions()).text
+
+
+def test_heap_is_returned_between_decodes_and_pcm_is_not_held(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each decode starts from a trimmed heap, and the window's PCM is released once featurized."""
+    import weakref
+    from types import SimpleNamespace
+
+    import streamkit.transcribe as transcribe_module
+
+    events: list[str] = []
+    monkeypatch.setattr(transcribe_module, "_release_memory", lambda: events.append("trim"))
+
+    class Model:
+        def transcribe(self, samples: Any, **kwargs: object) -> tuple[Iterator[object], None]:
+            pcm = weakref.ref(samples)
+
+            def decode() -> Iterator[object]:  # lazy, as faster-whisper's segments are
+                for i in range(3):
+                    events.append(f"decode {i}, pcm held: {pcm() is not None}")
+                    yield SimpleNamespace(start=i, end=i + 0.5, text=f"말 {i}", words=None, avg_logprob=-0.1,
+                                          no_speech_prob=0.0, compression_ratio=1.0)
+
+            return decode(), None
+
+    transcriber = WhisperTranscriber(resolve_model("base", device="cpu"))
+    transcriber._model = Model()
+    audio = extract_audio(probe(SHORT), tmp_path / "a.wav")
+    result = transcriber.transcribe(audio, TranscribeOptions(batched=False))
+    assert [u.start_ms for u in result.utterances] == [0, 1000, 2000]
+    assert events == ["decode 0, pcm held: False", "trim", "decode 1, pcm held: False", "trim",
+                      "decode 2, pcm held: False", "trim", "trim"]
