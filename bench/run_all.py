@@ -23,6 +23,12 @@ def main() -> None:
         ["memory.py", "--short", "10", "--long", "30" if args.quick else "180"],
         ["mux.py", "--minutes", "10" if args.quick else "60"],
     ]
+    try:
+        import pyinstrument  # noqa: F401  (optional: the profile needs it)
+
+        runs.append(["profile.py", "--minutes", "3"])
+    except ImportError:
+        print("== profile.py skipped: pip install pyinstrument", flush=True)
     for script, *rest in runs:
         print(f"== {script} {' '.join(rest)}", flush=True)
         subprocess.run([sys.executable, str(HERE / script), *rest], check=True)
