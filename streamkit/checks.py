@@ -297,10 +297,12 @@ def guess_language(path: Path, cues: Sequence[RawCue]) -> str:
     "Hangul" means at least a third of the letters are Hangul syllables (one syllable carries what
     two or three Latin letters do, and Korean drafts are full of Latin names: "오늘 BTS 콘서트").
     """
-    tagged = language_from_path(path)
-    if tagged:
-        return tagged
-    letters = [ch for cue in cues for line in cue.lines for ch in plain_text(line) if ch.isalpha()]
+    return language_from_path(path) or script_language(line for cue in cues for line in cue.lines)
+
+
+def script_language(lines: Iterable[str]) -> str:
+    """``ko`` when at least a third of the letters in ``lines`` (tags aside) are Hangul, else ``en``."""
+    letters = [ch for line in lines for ch in plain_text(line) if ch.isalpha()]
     hangul = sum(1 for ch in letters if unicodedata.name(ch, "").startswith("HANGUL"))
     return "ko" if letters and hangul * 3 >= len(letters) else "en"
 

@@ -23,6 +23,7 @@ translated from and the English cues as the machine wrote them.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import json
 import logging
@@ -35,7 +36,7 @@ from pathlib import Path
 from .errors import StreamkitError
 from .fsutil import atomic_write_text
 from .models import Cue, SubtitleTrack, Transcript, Utterance
-from .segment import SegmentRules, frame_ms, rules_for, segment
+from .segment import DEFAULT_FPS, SegmentRules, frame_ms, rules_for, segment
 from .textengines import Sentence, join_sentences, transcript_from_track
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,13 @@ class DraftRecord:
         if len(self.machine) != len(self.english.cues):
             raise ValueError("DraftRecord: one machine text per English cue")
 
+    @classmethod
+    def of_machine(
+        cls, korean: SubtitleTrack, english: SubtitleTrack, *, engine: str = "", fps: Fraction | None = None
+    ) -> DraftRecord:
+        """The record of a draft whose every English cue is the machine's own."""
+        return cls(korean, english, tuple(_norm(c) for c in english.cues), engine=engine, fps=fps)
+
 
 def record_path(english: Path) -> Path:
     """Where the record of the English draft ``english`` lives."""
@@ -106,7 +114,7 @@ def save_record(
     machine: Sequence[str | None] | None = None,
 ) -> None:
     """Record the draft just written to ``english_path``. Bookkeeping: a failure is only logged."""
-    texts = list(machine) if machine is not None else [_norm(c) for c in english.cues]
+    texts = list(machine) if machine is not None else list(DraftRecord.of_machine(korean, english).machine)
     data = {
         "version": RECORD_VERSION,
         "english_file": english_path.name,
@@ -188,12 +196,9 @@ class Region:
     draft: tuple[int, ...] = ()
     #: Draft cue indices among ``draft`` that hold an editor's work.
     human: tuple[int, ...] = ()
-    #: An editor changed this region's English (a cue's wording or timing, or deleted a cue).
-    edited: bool = False
-
-    @property
-    def conflict(self) -> bool:
-        return self.edited
+    #: An editor changed this region's English (a cue's wording or timing, or deleted a cue): the
+    #: draft's cues are kept and the region is reported for review instead of re-translated.
+    conflict: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,7 +347,7 @@ def plan_retranslation(record: DraftRecord, edited_korean: SubtitleTrack, draft:
         touched = tuple(j for j in inside if human[j])
         # A machine cue of this region that the editor deleted is an edit too.
         gone = any(within(machine_range[i], lo, hi) for i in deleted)
-        regions.append(Region(lo, hi, e_lo, e_hi, draft=inside, human=touched, edited=bool(touched) or gone))
+        regions.append(Region(lo, hi, e_lo, e_hi, draft=inside, human=touched, conflict=bool(touched) or gone))
     return RetranslationPlan(original, edited, tuple(regions), tuple(human), shift, tuple(deleted))
 
 
@@ -404,30 +409,26 @@ def apply_plan(
     rules = rules or rules_for("en")
     todo = [r for r in plan.regions if not r.conflict]
     sentences = [plan.edited[j] for r in todo for j in range(r.e_lo, r.e_hi)]
-    english = translate([s.text for s in sentences]) if sentences else []
-    by_sentence = dict(zip([id(s) for s in sentences], english, strict=True))
+    english = iter(translate([s.text for s in sentences]) if sentences else [])
 
     replaced = {j for r in todo for j in r.draft}
     kept = [(j, c) for j, c in enumerate(draft.cues) if j not in replaced]
-    gap = frame_ms(rules.min_gap_frames, fps) if fps is not None else frame_ms(rules.min_gap_frames, Fraction(24))
+    kept_starts = [c.start_ms for _, c in kept]  # a track's cues are in time order
+    gap = frame_ms(rules.min_gap_frames, fps or DEFAULT_FPS)
 
     new_cues: list[tuple[Region, Cue]] = []
     dropped: list[str] = []
     for region in todo:
-        utterances = [
-            Utterance(s.start_ms, s.end_ms, by_sentence[id(s)])
-            for s in (plan.edited[j] for j in range(region.e_lo, region.e_hi))
-            if by_sentence[id(s)].strip()
-        ]
+        pairs = [(plan.edited[j], next(english)) for j in range(region.e_lo, region.e_hi)]
+        utterances = [Utterance(s.start_ms, s.end_ms, text) for s, text in pairs if text.strip()]
         if not utterances:
             continue
         end = max(u.end_ms for u in utterances)
         track = segment(Transcript("en", tuple(utterances), max(duration_ms, end)), rules, fps)
         for cue in track.cues:
-            before = [c for _, c in kept if c.start_ms <= cue.start_ms]
-            after = [c for _, c in kept if c.start_ms > cue.start_ms]
-            lo = before[-1].end_ms + gap if before else 0
-            hi = after[0].start_ms - gap if after else cue.end_ms
+            k = bisect.bisect_right(kept_starts, cue.start_ms)  # kept[:k] start at or before this cue
+            lo = kept[k - 1][1].end_ms + gap if k else 0
+            hi = kept[k][1].start_ms - gap if k < len(kept) else cue.end_ms
             fitted = _fit(cue, lo, hi)
             if fitted is None:
                 dropped.append(cue.text)

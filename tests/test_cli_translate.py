@@ -305,6 +305,10 @@ def test_retranslate_refuses_bad_input_without_writing(tmp_path: Path, libre: Li
     ko, en = _draft(tmp_path, libre)
     swapped = runner.invoke(app, ["retranslate", "--ko", str(en), "--en", str(ko), "--translator-url", libre.url])
     assert swapped.exit_code == 2 and "--ko expects Korean" in swapped.output
+    misnamed = tmp_path / "wrong.ko.srt"  # English text under a Korean name: the text decides
+    misnamed.write_bytes(en.read_bytes())
+    named = runner.invoke(app, ["retranslate", "--ko", str(misnamed), "--en", str(en), "--translator-url", libre.url])
+    assert named.exit_code == 2 and "--ko expects Korean" in named.output
     missing = runner.invoke(app, ["retranslate", "--ko", str(tmp_path / "nope.srt"), "--en", str(en)])
     assert missing.exit_code == 2 and "no such file" in missing.output
     junk = tmp_path / "junk.ko.srt"
@@ -314,5 +318,5 @@ def test_retranslate_refuses_bad_input_without_writing(tmp_path: Path, libre: Li
     over = runner.invoke(app, ["retranslate", "--ko", str(ko), "--en", str(en), "-o", str(en)])
     assert over.exit_code == 3 and "already exists" in over.output
     assert not (tmp_path / "live.retranslated.en.srt").exists()
-    for result in (swapped, missing, bad, over):
+    for result in (swapped, named, missing, bad, over):
         assert "Traceback" not in result.output

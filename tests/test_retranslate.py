@@ -40,7 +40,7 @@ def machine_draft(track: SubtitleTrack) -> DraftRecord:
     english = fake_engine([s.text for s in sentences])
     utterances = tuple(Utterance(s.start_ms, s.end_ms, e) for s, e in zip(sentences, english, strict=True))
     cues = segment(Transcript("en", utterances, track.cues[-1].end_ms), rules_for("en"))
-    return DraftRecord(track, cues, tuple(" ".join(c.text.split()) for c in cues.cues), engine="fake")
+    return DraftRecord.of_machine(track, cues, engine="fake")
 
 
 class Calls:

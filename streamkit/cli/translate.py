@@ -24,6 +24,17 @@ TEXT_ENGINES_HELP = (
     "Keys come from environment variables or the config file, never from the command line."
 )
 
+TranslatorUrl = Annotated[
+    str | None, typer.Option("--translator-url", help="Server URL for libre, e.g. http://localhost:5000.")
+]
+ExtraGlossary = Annotated[
+    list[Path] | None,
+    typer.Option("--glossary", "-g", help="Extra glossary file (repeatable), on top of the built-in K-pop names."),
+]
+NoGlossary = Annotated[
+    bool, typer.Option("--no-glossary", help="Translate names like any other word (no name protection).")
+]
+
 
 def default_output(path: Path, target: str) -> Path:
     """``show.ko.srt`` -> ``show.en.srt``; ``show.srt`` -> ``show.en.srt``."""
@@ -93,17 +104,9 @@ def translate_command(
         Path | None, typer.Option("--output", "-o", help="English subtitles [default: NAME.en.srt beside the input].")
     ] = None,
     translator: Annotated[str | None, typer.Option("--translator", "-t", help=TEXT_ENGINES_HELP)] = None,
-    translator_url: Annotated[
-        str | None, typer.Option("--translator-url", help="Server URL for libre, e.g. http://localhost:5000.")
-    ] = None,
-    glossary: Annotated[
-        list[Path] | None,
-        typer.Option("--glossary", "-g",
-                     help="Extra glossary file (repeatable), on top of the built-in K-pop names."),
-    ] = None,
-    no_glossary: Annotated[
-        bool, typer.Option("--no-glossary", help="Translate names like any other word (no name protection).")
-    ] = False,
+    translator_url: TranslatorUrl = None,
+    glossary: ExtraGlossary = None,
+    no_glossary: NoGlossary = False,
     target: Annotated[str, typer.Option("--to", help="Target language.")] = "en",
     fps: Annotated[
         str | None, typer.Option("--fps", help="Frame rate of the video (minimum gaps are 2 frames). [default: 24]")
@@ -189,13 +192,12 @@ def _retranslated_name(english: Path) -> Path:
 
 
 def _require_language(path: Path, track: Any, want: str, option: str) -> None:
-    from ..checks import guess_language
-    from ..subtitles import read_raw
+    """Refuse a file whose text is in the other script (swapped --ko and --en), whatever its name says."""
+    from ..checks import script_language
 
-    got = guess_language(path, read_raw(path).cues)
-    if got != want:
+    if script_language(line for cue in track.cues for line in cue.lines) != want:
         raise InputError(path, f"{option} expects {'Korean' if want == 'ko' else 'English'} subtitles, "
-                         f"but this file is mostly {'Hangul' if got == 'ko' else 'Latin letters'}",
+                         f"but this file is mostly {'Latin letters' if want == 'ko' else 'Hangul'}",
                          hint="check the order: --ko EDITED.ko.srt --en DRAFT.en.srt")
 
 
@@ -231,16 +233,9 @@ def retranslate_command(
     ] = None,
     translator: Annotated[str | None, typer.Option("--translator", "-t", help=TEXT_ENGINES_HELP +
                                                    " [default: the engine that made the draft]")] = None,
-    translator_url: Annotated[
-        str | None, typer.Option("--translator-url", help="Server URL for libre, e.g. http://localhost:5000.")
-    ] = None,
-    glossary: Annotated[
-        list[Path] | None,
-        typer.Option("--glossary", "-g", help="Extra glossary file (repeatable), on top of the built-in K-pop names."),
-    ] = None,
-    no_glossary: Annotated[
-        bool, typer.Option("--no-glossary", help="Translate names like any other word (no name protection).")
-    ] = False,
+    translator_url: TranslatorUrl = None,
+    glossary: ExtraGlossary = None,
+    no_glossary: NoGlossary = False,
     video: Annotated[Path | None, typer.Option("--video", help=VIDEO_HELP)] = None,
     fps: Annotated[str | None, typer.Option("--fps", help=RETRANSLATE_FPS_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output.")] = False,
@@ -297,8 +292,7 @@ def retranslate_command(
                 # The machine English is recomputed: the same sentences through the same engine (its
                 # cache answers when this engine made the draft) cut by the same rules.
                 machine = segment(engine.translate(transcript_from_track(original, language="ko"), None), rules, rate)
-                record = DraftRecord(original, machine, tuple(" ".join(c.text.split()) for c in machine.cues),
-                                     engine=name, fps=rate)
+                record = DraftRecord.of_machine(original, machine, engine=name, fps=rate)
                 basis = "--ko-draft (machine English recomputed)"
             else:
                 record = DraftRecord(original, record.english, record.machine, engine=record.engine, fps=record.fps)
@@ -374,9 +368,7 @@ def retranslate_command(
 @app.command("doctor")
 def doctor_command(
     offline: Annotated[bool, typer.Option("--offline", help="Do not contact any engine.")] = False,
-    translator_url: Annotated[
-        str | None, typer.Option("--translator-url", help="Server URL for libre, e.g. http://localhost:5000.")
-    ] = None,
+    translator_url: TranslatorUrl = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each engine.")] = 5.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report.")] = False,
     config: Annotated[Path | None, typer.Option(help="Config file (TOML) [default: ./streamkit.toml].")] = None,
