@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from streamkit.cli import app
 
-from .conftest import SHORT, make_video
+from .conftest import FANLIVE, SHORT, make_video
 
 runner = CliRunner()
 
@@ -111,21 +111,22 @@ def test_mux_command_puts_corrected_files_in(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_real_subprocess_and_ctrl_c_leaves_nothing_half_written(tmp_path: Path) -> None:
-    """One real process: `python -m streamkit`, interrupted mid-run, then resumed."""
+    """One real process: `python -m streamkit`, interrupted mid-run, then resumed.
+
+    The 55-second sample, not the 5-second one: with batched decoding the short clip can
+    finish within the 4 s, and the interrupt then lands after the outputs are committed."""
     src = tmp_path / "show.mp4"
-    shutil.copy(SHORT, src)
+    shutil.copy(FANLIVE, src)
     cmd = [sys.executable, "-m", "streamkit", "subtitle", str(src), "-t", "none", "-q"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     time.sleep(4.0)  # mid-run: model loading or transcribing
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
-    if proc.returncode == 130:
-        assert "interrupted" in stderr and "Traceback" not in stderr
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
     leftovers = [p.name for p in tmp_path.iterdir() if p.name not in ("show.mp4", ".streamkit")]
-    assert all(not n.startswith(".") and ".part" not in n for n in leftovers), leftovers
-    if proc.returncode == 130:
-        assert leftovers == []
+    assert leftovers == []
     done = subprocess.run([*cmd, "--force"], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "show.ko.srt").is_file() and (tmp_path / "show.subtitled.mp4").is_file()

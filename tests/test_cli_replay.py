@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from streamkit.cli import app
 
+from .conftest import FANLIVE
 from .test_replay import make_recordings, spec_text, write_spec
 
 runner = CliRunner()
@@ -109,7 +110,8 @@ def test_json_report_status_and_exit_code_with_one_corrupt_recording(tmp_path: P
 @pytest.mark.slow
 def test_ctrl_c_mid_run_then_the_same_command_resumes_with_the_same_outputs(tmp_path: Path) -> None:
     """A real ``python -m streamkit replay``, interrupted like a terminal does (SIGINT to the group)."""
-    make_recordings(tmp_path, ["a.mp4", "b.mp4"])
+    # The 55-second sample: the 5-second one can finish inside the 1.5 s wait below.
+    make_recordings(tmp_path, ["a.mp4", "b.mp4"], source=FANLIVE)
     spec_file = write_spec(tmp_path, spec_text(engine="none", workers=1))
     state_file = tmp_path / "out" / ".streamkit" / "replay-state.json"
     cmd = [sys.executable, "-m", "streamkit", "replay", str(spec_file), "-q"]

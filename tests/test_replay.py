@@ -43,12 +43,13 @@ def write_spec(folder: Path, body: str, name: str = "event.toml") -> Path:
     return path
 
 
-def make_recordings(folder: Path, good: Sequence[str], corrupt: Sequence[str] = ()) -> Path:
-    """Copies of the short sample (identical content: identical outputs) and text files named .mp4."""
+def make_recordings(folder: Path, good: Sequence[str], corrupt: Sequence[str] = (),
+                    source: Path = SHORT) -> Path:
+    """Copies of one sample (identical content: identical outputs) and text files named .mp4."""
     rec = folder / "rec"
     rec.mkdir(parents=True, exist_ok=True)
     for name in good:
-        shutil.copy(SHORT, rec / name)
+        shutil.copy(source, rec / name)
     for name in corrupt:
         (rec / name).write_text("not a video\n" * 40)
     return rec
