@@ -30,6 +30,10 @@ def configs() -> dict[str, dict[str, Any]]:
         "streamkit-seq-greedy": {"kind": "streamkit", "opts": {"batched": False, "beam_size": 1}},
         "streamkit-batched": {"kind": "streamkit", "opts": {"batched": True}},
         "streamkit-batched-greedy": {"kind": "streamkit", "opts": {"batched": True, "beam_size": 1}},
+        "streamkit-batched-beam3": {"kind": "streamkit", "opts": {"batched": True, "beam_size": 3}},
+        "streamkit-batched-beam2": {"kind": "streamkit", "opts": {"batched": True, "beam_size": 2}},
+        "streamkit-batched-b16": {"kind": "streamkit", "opts": {"batched": True, "batch_size": 16}},
+        "streamkit-batched-b4": {"kind": "streamkit", "opts": {"batched": True, "batch_size": 4}},
         "streamkit-default": {"kind": "streamkit", "opts": {}},
         # what a producer runs: `streamkit subtitle --translator none` (probe, audio decode, VAD and
         # energy profiles, the invented-text filter, segmentation, SRT, mux); CER of the Korean SRT

@@ -29,6 +29,10 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "condition_off": {"vad_filter": True, "condition_on_previous_text": False},
     "streamkit+vad500": {"vad_filter": True, "condition_on_previous_text": False, "word_timestamps": True,
                          "vad_parameters": {"min_silence_duration_ms": 500}},
+    # BatchedInferencePipeline (batch 8), as streamkit's CPU default decodes, at three beam widths
+    "batched": {"batched": True, "word_timestamps": True},
+    "batched-beam3": {"batched": True, "word_timestamps": True, "beam_size": 3},
+    "batched-beam2": {"batched": True, "word_timestamps": True, "beam_size": 2},
 }
 
 
@@ -36,6 +40,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--zeroth", type=Path, default=REPO.parent / "shared" / "data" / "zeroth-korean")
     parser.add_argument("--orders", type=int, default=3)
+    parser.add_argument("--configs", default=",".join(CONFIGS))
     args = parser.parse_args()
 
     import numpy as np
@@ -58,11 +63,15 @@ def main() -> None:
             parts += [clips[i][0], (rng.standard_normal(int(16000 * 1.2)) * 0.0005).astype(np.float32)]
             ref.append(clips[i][1])
         recordings.append((np.concatenate(parts), " ".join(ref)))
-    for name, kwargs in CONFIGS.items():
+    from faster_whisper import BatchedInferencePipeline
+
+    for name in args.configs.split(","):
+        kwargs = dict(CONFIGS[name])
+        decoder: Any = BatchedInferencePipeline(model) if kwargs.pop("batched", False) else model
         started = time.perf_counter()
         cers = []
         for audio, ref in recordings:
-            segments, _ = model.transcribe(audio, language="ko", **kwargs)
+            segments, _ = decoder.transcribe(audio, language="ko", **kwargs)
             cers.append(character_error_rate(ref, " ".join(s.text for s in segments)))
         print(json.dumps({"config": name, "cer_per_order": [round(c, 4) for c in cers],
                           "cer_mean": round(sum(cers) / len(cers), 4),
