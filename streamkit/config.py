@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["Config", "find_config", "load_config"]
+__all__ = ["Config", "find_config", "load_config", "transcribe_settings"]
 
 #: section -> key -> accepted type(s)
 SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
@@ -29,6 +29,7 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "out": str,
         "mux": bool,
     },
+    "transcribe": {},  # decoding settings, checked against transcribe.TUNABLE
     "translator": {},  # engine settings (issue: translation) live here, free-form per engine
 }
 
@@ -76,6 +77,9 @@ def load_config(explicit: Path | None = None) -> Config:
                               hint=f"known sections: {', '.join(SCHEMA)}")
         if not isinstance(body, dict):
             raise ConfigError(f"[{section}] must be a table", key=section, source=source)
+        if section == "transcribe":
+            _check_transcribe(body, source)
+            continue
         schema = SCHEMA[section]
         if not schema:
             continue
@@ -83,8 +87,24 @@ def load_config(explicit: Path | None = None) -> Config:
             if key not in schema:
                 raise ConfigError(f"unknown key {section}.{key}", key=key, source=source,
                                   hint=f"known keys: {', '.join(schema)}")
-            if not isinstance(value, schema[key]):
+            if not isinstance(value, schema[key]) or (isinstance(value, bool) and schema[key] is not bool):
                 expected = schema[key]
                 want = expected.__name__ if isinstance(expected, type) else "value"
                 raise ConfigError(f"{section}.{key} must be a {want}", key=key, source=source)
     return Config(path, data)
+
+
+def _check_transcribe(body: dict[str, Any], source: str) -> None:
+    from .transcribe import tunable_problem
+
+    for key, value in body.items():
+        problem = tunable_problem(key, value)
+        if problem:
+            raise ConfigError(f"transcribe.{key} {problem}", key=key, source=source)
+
+
+def transcribe_settings(config: Config) -> dict[str, Any]:
+    """The ``[transcribe]`` table (checked on load) as :class:`~streamkit.transcribe.TranscribeOptions`
+    keywords: decoding settings a producer may trade, e.g. ``beam_size = 2``, about 9 % faster at a
+    slightly higher error rate (docs/benchmarks.md)."""
+    return dict(config.values.get("transcribe", {}))

@@ -130,6 +130,12 @@ class RunResult:
     timings: tuple[StageTiming, ...]
     dropped: tuple[Dropped, ...] = ()
 
+    def _decoding(self) -> dict[str, Any]:
+        options = self.job.transcribe_options
+        batched = decodes_batched(options, self.model.device)
+        return {"beam_size": options.beam_size, "batched": batched,
+                **({"batch_size": options.batch_size} if batched else {})}
+
     def summary(self) -> dict[str, Any]:
         """The machine-readable summary (``--json``); also what ``run_finished`` hooks receive."""
         return {
@@ -145,6 +151,7 @@ class RunResult:
                 "compute_type": self.model.compute_type,
                 "reason": self.model.reason,
             },
+            "decoding": self._decoding(),
             "translator": self.job.translator,
             "outputs": [
                 {"path": str(f.path), "kind": "subtitles", "language": f.language, "format": f.format,

@@ -60,7 +60,7 @@ from .mux import CONTAINERS
 from .pipeline import RunManifest, SubtitleJob, check_existing_outputs, plan_outputs, run_subtitle
 from .plugins import get_plugin_manager, notify
 from .subtitles import FORMATS
-from .transcribe import DEVICES, WhisperTranscriber, resolve_model
+from .transcribe import DEVICES, TUNABLE, TranscribeOptions, WhisperTranscriber, resolve_model, tunable_problem
 
 __all__ = [
     "EXECUTORS",
@@ -134,6 +134,7 @@ class ReplayLockedError(OutputError):
 SCHEMA: dict[str, dict[str, str]] = {
     "job": {"name": "str", "inputs": "strings", "output": "str"},
     "model": {"name": "str", "device": "str", "compute_type": "str"},
+    "transcribe": {key: "bool" if kind is bool else "int" for key, (kind, _, _) in TUNABLE.items()},
     "translate": {"engine": "str", "target": "str", "settings": "table"},
     "glossary": {"files": "strings"},
     "output": {"formats": "strings", "container": "str", "mux": "bool", "burn_in": "str", "layout": "str"},
@@ -178,6 +179,8 @@ class ReplaySpec:
     model: str | None = None
     device: str = "auto"
     compute_type: str | None = None
+    # [transcribe]: decoding settings (transcribe.TUNABLE), the defaults where absent
+    decoding: dict[str, Any] = field(default_factory=dict)
     # [translate]
     translator: str = "whisper"
     target_language: str = "en"
@@ -220,6 +223,7 @@ class ReplaySpec:
         glossary = {str(p): (file_digest(p) if p.is_file() else "missing") for p in self.glossary}
         data = {
             "model": self.model, "device": self.device, "compute_type": self.compute_type,
+            **({"decoding": self.decoding} if self.decoding else {}),  # absent: fingerprints stay as before
             "translator": self.translator, "target": self.target_language,
             "settings": self.translator_settings, "glossary": glossary, "formats": list(self.formats),
             "container": self.container, "mux": self.mux, "burn_in": self.burn_in,
@@ -236,6 +240,7 @@ class ReplaySpec:
             model_reason=self.model_reason,
             device=self.device,
             compute_type=self.compute_type,
+            transcribe_options=TranscribeOptions(**self.decoding),
             translator=self.translator,
             target_language=self.target_language,
             formats=self.formats,
@@ -294,6 +299,9 @@ def _check_shape(r: _Reader) -> None:
             kind = SCHEMA[section][key]
             if not _is_kind(value, kind):
                 raise r.fail(dotted, f"must be {_KIND_NAMES[kind]}, not {_toml_type(value)} ({value!r})")
+            problem = tunable_problem(key, value) if section == "transcribe" else None
+            if problem:
+                raise r.fail(dotted, problem)
     for section, key in REQUIRED:
         if key not in r.data.get(section, {}):
             raise r.fail(f"{section}.{key}", "is required", hint=f"add {key} = ... under [{section}]")
@@ -403,6 +411,7 @@ def load_spec(path: Path | str) -> ReplaySpec:
         model=r.get("model", "name"),
         device=device,
         compute_type=r.get("model", "compute_type"),
+        decoding=dict(r.data.get("transcribe", {})),
         translator=translator,
         target_language=target,
         translator_settings=dict(r.get("translate", "settings", {})),

@@ -24,6 +24,7 @@ from .models import AudioTrack, ModelChoice, ProgressCallback, Transcript, Utter
 __all__ = [
     "DEFAULT_CPU_MODEL",
     "DEFAULT_CUDA_MODEL",
+    "TUNABLE",
     "TranscribeOptions",
     "Transcriber",
     "WhisperTranscriber",
@@ -31,6 +32,7 @@ __all__ = [
     "decodes_batched",
     "plan_windows",
     "resolve_model",
+    "tunable_problem",
 ]
 
 log = logging.getLogger("streamkit")
@@ -77,6 +79,29 @@ class TranscribeOptions:
             raise ValueError(f"task must be 'transcribe' or 'translate', not {self.task!r}")
         if self.beam_size < 1:
             raise ValueError("beam_size must be at least 1")
+
+
+#: Decoding settings a producer may set (``[transcribe]`` in the config file and in replay specs):
+#: key -> (type, lowest, highest). The rest of :class:`TranscribeOptions` is how streamkit's
+#: accuracy was measured, or per recording (hints), and stays in code.
+TUNABLE: dict[str, tuple[type, int, int]] = {
+    "beam_size": (int, 1, 10),
+    "batched": (bool, 0, 1),
+    "batch_size": (int, 1, 64),
+    "vad_min_silence_ms": (int, 0, 10_000),
+}
+
+
+def tunable_problem(key: str, value: object) -> str | None:
+    """Why ``value`` is not acceptable for the tunable ``key``, or None when it is."""
+    if key not in TUNABLE:
+        return f"is not a decoding setting (known: {', '.join(TUNABLE)})"
+    kind, low, high = TUNABLE[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        return f"must be {'true or false' if kind is bool else 'an integer'}, not {value!r}"
+    if kind is int and not low <= value <= high:  # type: ignore[operator]
+        return f"must be between {low} and {high}, not {value}"
+    return None
 
 
 class Transcriber(Protocol):

@@ -76,6 +76,27 @@ def test_bad_config_file_names_the_key(tmp_path: Path) -> None:
     assert "unknown key subtitle.modle" in _one_line_error(result.output)
 
 
+def test_bad_decoding_setting_is_refused_before_any_work(tmp_path: Path) -> None:
+    cfg = tmp_path / "streamkit.toml"
+    cfg.write_text("[transcribe]\nbeam_size = 0\n")
+    result = runner.invoke(app, ["subtitle", str(SHORT), "--config", str(cfg), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "transcribe.beam_size must be between 1 and 10, not 0" in _one_line_error(result.output)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_config_decoding_settings_are_used_and_reported(tmp_path: Path) -> None:
+    cfg = tmp_path / "streamkit.toml"
+    cfg.write_text("[transcribe]\nbeam_size = 2\nbatched = false\n")
+    result = runner.invoke(app, ["subtitle", str(SHORT), "--config", str(cfg), "-o", str(tmp_path), "-t", "none",
+                                 "--no-mux", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["decoding"] == {"beam_size": 2, "batched": False}
+    assert summary["outputs"][0]["cues"] >= 1
+
+
 @pytest.mark.slow
 def test_subtitle_json_summary(tmp_path: Path) -> None:
     src = tmp_path / "팬 라이브 'v1'.mp4"
@@ -86,6 +107,7 @@ def test_subtitle_json_summary(tmp_path: Path) -> None:
     kinds = sorted((o["kind"], o.get("language"), o.get("format")) for o in summary["outputs"])
     assert kinds == [("subtitles", "ko", "srt"), ("subtitles", "ko", "vtt"), ("video", None, None)]
     assert summary["model"]["source"] == "bundled"
+    assert summary["decoding"] == {"beam_size": 5, "batched": True, "batch_size": 8}
     again = runner.invoke(app, ["subtitle", str(src), "-t", "none"])
     assert again.exit_code == 3
     assert "already exists" in _one_line_error(again.output)

@@ -156,6 +156,11 @@ def test_the_documented_example_is_valid(tmp_path: Path) -> None:
         ('[job]\ninputs=["rec/*.mp4"]\noutput="o"\n[hooks]\nwebhook="ftp://x"\n', "hooks.webhook", "not an http"),
         ('[job]\ninputs=["rec/*.mp4"]\noutput="o"\n[glossary]\nfiles=["idols.toml"]\n', "glossary.files",
          "'idols.toml': no such file"),
+        ('[job]\ninputs=["rec/*.mp4"]\noutput="o"\n[transcribe]\nbeam_size=0\n', "transcribe.beam_size",
+         "between 1 and 10"),
+        ('[job]\ninputs=["rec/*.mp4"]\noutput="o"\n[transcribe]\nbatched="yes"\n', "transcribe.batched",
+         "must be true or false"),
+        ('[job]\ninputs=["rec/*.mp4"]\noutput="o"\n[transcribe]\nbeam=2\n', "transcribe.beam", "unknown key"),
     ],
     ids=lambda v: v if isinstance(v, str) and "\n" not in v and " " not in v else None,
 )
@@ -205,6 +210,14 @@ def test_the_fingerprint_follows_what_changes_outputs_not_how_they_run(tmp_path:
     assert ReplaySpec(tmp_path / "s.toml", "s", (), tmp_path / "out", workers=4, executor="ray").fingerprint() == fp
     assert ReplaySpec(tmp_path / "s.toml", "s", (), tmp_path / "out", translator="none").fingerprint() != fp
     assert ReplaySpec(tmp_path / "s.toml", "s", (), tmp_path / "out", formats=("vtt",)).fingerprint() != fp
+    assert ReplaySpec(tmp_path / "s.toml", "s", (), tmp_path / "out", decoding={"beam_size": 2}).fingerprint() != fp
+
+
+def test_transcribe_settings_reach_every_recordings_job(tmp_path: Path) -> None:
+    make_recordings(tmp_path, ["a.mp4"])
+    spec = load_spec(write_spec(tmp_path, spec_text(extra="[transcribe]\nbeam_size = 2\nbatched = false\n")))
+    options = spec.job_for(plan_recordings(spec)[0]).transcribe_options
+    assert (options.beam_size, options.batched, options.batch_size) == (2, False, 8)
 
 
 def test_errors_survive_pickling_for_process_pools_and_ray(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..config import load_config
+from ..config import load_config, transcribe_settings
 from ..errors import ConfigError, InputError, OutputExistsError
 from ..plugins import failures
 from ..quality import QualityOptions
@@ -97,6 +97,7 @@ def subtitle(
 
     def body() -> None:
         from ..pipeline import SubtitleJob, run_subtitle
+        from ..transcribe import TranscribeOptions
 
         cfg = load_config(config)
         model_name = model if model is not None else cfg.get("subtitle", "model")
@@ -122,6 +123,7 @@ def subtitle(
             force=force,
             use_cache=not no_cache,
             quality=None if keep_invented else QualityOptions(),
+            transcribe_options=TranscribeOptions(**transcribe_settings(cfg)),
             translator_settings=dict(cfg.values.get("translator", {})),
         )
         if job.container not in (None, "mp4", "mkv"):

@@ -1,0 +1,52 @@
+"""The config file: decoding settings a producer sets once, checked on load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from streamkit.config import load_config, transcribe_settings
+from streamkit.errors import ConfigError
+from streamkit.transcribe import TUNABLE, TranscribeOptions
+
+
+def _write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "streamkit.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_transcribe_settings_become_options(tmp_path: Path) -> None:
+    cfg = load_config(_write(tmp_path, "[transcribe]\nbeam_size = 2\nbatched = false\nbatch_size = 16\n"))
+    options = TranscribeOptions(**transcribe_settings(cfg))
+    assert (options.beam_size, options.batched, options.batch_size) == (2, False, 16)
+    assert TranscribeOptions(**transcribe_settings(load_config(_write(tmp_path, "")))) == TranscribeOptions()
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ("[transcribe]\nbeam_size = 0\n", "transcribe.beam_size must be between 1 and 10, not 0"),
+        ("[transcribe]\nbeam_size = 11\n", "transcribe.beam_size must be between 1 and 10, not 11"),
+        ("[transcribe]\nbeam_size = true\n", "transcribe.beam_size must be an integer, not True"),
+        ("[transcribe]\nbeam_size = 2.5\n", "transcribe.beam_size must be an integer, not 2.5"),
+        ("[transcribe]\nbatched = 1\n", "transcribe.batched must be true or false, not 1"),
+        ("[transcribe]\nbatch_size = 0\n", "transcribe.batch_size must be between 1 and 64"),
+        ("[transcribe]\nvad_min_silence_ms = -5\n", "transcribe.vad_min_silence_ms must be between 0 and 10000"),
+        ("[transcribe]\nbeam = 2\n", "transcribe.beam is not a decoding setting (known: beam_size"),
+        ("[subtitle]\nmux = 1\n", "subtitle.mux must be a bool"),
+        ("[subtitle]\nmodel = true\n", "subtitle.model must be a str"),
+    ],
+)
+def test_bad_values_are_refused_on_load_naming_file_and_key(tmp_path: Path, body: str, says: str) -> None:
+    path = _write(tmp_path, body)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert says in str(info.value) and str(path) in str(info.value), str(info.value)
+    assert info.value.exit_code == 2
+
+
+def test_every_tunable_is_a_decoding_option() -> None:
+    fields = set(TranscribeOptions.__dataclass_fields__)
+    assert set(TUNABLE) <= fields
