@@ -384,6 +384,9 @@ def test_enforce_english_leaves_ordinary_words(g: Glossary, text: str) -> None:
         ("Jungwoo sang", "엔시티 정우", "Jungwoo sang"),
         ("Jenny waved", "제니가 손을 흔들었어", "Jennie waved"),
         ("Jenny waved", "친구가 손을 흔들었어", "Jenny waved"),
+        ("Twice and Itzy", "트와이스랑 있지가", "TWICE and ITZY"),
+        ("We are on M Count Down today", "오늘 엠카운트다운", "We are on M Countdown today"),
+        ("Mnet Countdown first place", "엠카 1위", "M Countdown first place"),
     ],
 )
 def test_enforce_english_for_korean_source(g: Glossary, english: str, korean: str, expected: str) -> None:
