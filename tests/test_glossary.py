@@ -354,6 +354,7 @@ def test_enforce_english_aliases_case_spacing(g: Glossary, text: str, expected: 
         "#bts @BTS_twt https://bts.com and bts.com",
         "the boy next door, new jeans, stray kids, a winter rose",
         "the Big Bang theory",
+        "Hello carats, two armies, Blinks and stays",
         "the youngest member won the grand prize",
         "f(x) = x + 1",
     ],
@@ -387,6 +388,11 @@ def test_enforce_english_leaves_ordinary_words(g: Glossary, text: str) -> None:
         ("Twice and Itzy", "트와이스랑 있지가", "TWICE and ITZY"),
         ("We are on M Count Down today", "오늘 엠카운트다운", "We are on M Countdown today"),
         ("Mnet Countdown first place", "엠카 1위", "M Countdown first place"),
+        ("Thank you armys", "아미들 고마워", "Thank you ARMYs"),
+        ("Hello Carats and Blinks", "캐럿 여러분 블링크 여러분 안녕", "Hello CARATs and BLINKs"),
+        ("Hi Onces, Stays!", "원스 안녕 스테이 여러분", "Hi ONCEs, STAYs!"),
+        ("two carats of diamond", "다이아몬드 2캐럿", "two carats of diamond"),
+        ("the armys of Rome", "로마의 군대", "the armys of Rome"),
     ],
 )
 def test_enforce_english_for_korean_source(g: Glossary, english: str, korean: str, expected: str) -> None:
@@ -421,14 +427,15 @@ NAMEISH = ["BTS", "bts", "Bulletproof Boy Scouts", "Black Pink", "blackpink", "N
            "(G)I-DLE", "GIDLE", "Twice", "TWICE", "twice", "Seventeen", "SEVENTEEN", "Army", "ARMY", "Rose",
            "Rosé", "Jisoo", "Stray Kids", "StrayKids", "TXT", "Tomorrow by Together", "i.n", "I.N", "Shinee",
            "Ji-hyo", "Jung Kook", "Le Sserafim", "Big Bang", "BIGBANG", "f(x)", "FX", "IZ*ONE", "izone", "woo!ah!",
-           "The8", "the eight", "D.O.", "do", "Sunwoo", "Sunoo", "youngest member", "light stick"]
+           "The8", "the eight", "D.O.", "do", "Sunwoo", "Sunoo", "youngest member", "light stick", "Armys", "ARMYs",
+           "carats", "Carats", "Itzy", "Blinks"]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.one_of(st.sampled_from(NAMEISH), st.sampled_from(ENGLISH_VOCAB)), max_size=12),
        st.sampled_from([" ", "  ", ", ", "-", "'s ", "\n"]),
        st.sampled_from(["", "트와이스 아미 로제 블랙핑크", "세븐틴 엔하이픈 선우 막내 응원봉",
-                        "더보이즈 선우 디오 엑소"]))
+                        "더보이즈 선우 디오 엑소", "아미들 캐럿 블링크 있지"]))
 def test_enforce_english_is_idempotent(g: Glossary, words: list[str], joiner: str, korean: str) -> None:
     text = joiner.join(words)
     once = g.enforce_english_for(text, korean) if korean else g.enforce_english(text)

@@ -311,8 +311,12 @@ class Glossary:
         longest = 2
         for e in self.entries:
             seen: dict[tuple[str, str], int] = {}
-            forms = [(t, t, True) for t in e.english_forms] + [(a, e.english, False) for a in e.aliases_en]
-            for text, target, correct in forms:
+            forms = [(t, t, True, False) for t in e.english_forms] + [(a, e.english, False, False)
+                                                                       for a in e.aliases_en]
+            if e.kind == "fandom":  # fans are greeted in the plural: "Hello CARATs", "ARMYs"
+                forms += [(t + "s", target + "s", correct, True) for t, target, correct, _ in forms
+                          if len(_chunks(t)) == 1 and t[-1:].isalpha() and t[-1:].lower() != "s"]
+            for text, target, correct, plural in forms:
                 parts = _chunks(text)
                 if not parts:
                     continue
@@ -333,7 +337,7 @@ class Glossary:
                     entry=e, text=text, target=target, key=key, splits=splits, marks=_marks(text), correct=correct,
                     listed=frozenset() if correct else frozenset({text}),
                     plain=plain, free_split=free,
-                    prefix=_edge(target, lead=True), suffix=_edge(target, lead=False),
+                    prefix=_edge(target, lead=True), suffix=_edge(target, lead=False), plural=plural,
                 ))
         return dict(index), longest
 
@@ -380,7 +384,8 @@ class Glossary:
                 said = text[start:end]
                 phrase = " ".join(norms[i:i + n])
                 common = phrase in self.common_strict or (
-                    phrase in self.common_en and not (n > 1 and _titled_mid_sentence(text, window, start)))
+                    phrase in self.common_en and not (n > 1 and _titled_mid_sentence(text, window, start))) or (
+                    n == 1 and phrase[:-1] in self.common_en and all(f.plural for f in fitting))
                 alternatives.append(_EnHit(start, end, said, fitting, i, i + n, common))
             if alternatives:
                 out.append(alternatives)

@@ -84,6 +84,7 @@ class _EnForm:
     free_split: bool  # a romanised given name: "Ji-hyo", "Jung Kook" accepted
     prefix: str
     suffix: str
+    plural: bool = False  # a fandom addressed in the plural ("CARATs"): ordinary when its singular is
 
 
 @dataclass
