@@ -1,6 +1,6 @@
 """Run every benchmark and print one JSON line per result: `python bench/run_all.py [--quick]`.
 
---quick uses shorter inputs (2-minute overhead, 10 vs 30-minute memory, 10-minute mux).
+--quick uses shorter inputs (2-minute overhead, 10 vs 30-minute memory, 10-minute mux, one stress recording).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ def main() -> None:
         ["overhead.py", "--minutes", "2" if args.quick else "10"],
         ["memory.py", "--short", "10", "--long", "30" if args.quick else "180"],
         ["mux.py", "--minutes", "10" if args.quick else "60"],
+        ["invented.py", "--recordings", "1" if args.quick else "3"],  # quality, not speed: cues over music
     ]
     try:
         import pyinstrument  # noqa: F401  (optional: the profile needs it)
