@@ -235,6 +235,11 @@ def test_one_syllable_and_ordinary_word_names_need_their_group(g: Glossary) -> N
     assert _ids(g.find_korean("진이 노래해", context="방탄소년단 라이브")) == ["bts.jin"]
     assert _ids(g.find_korean("예지랑 있지가 최고, 뭐 있지?")) == ["itzy.yeji", "itzy"]
     assert _ids(g.find_korean("모아 사랑해", context="투바투")) == ["moa"]
+    # At the end of a sentence such a name is a verb or a word ("뭐 하니?"), unless its group is said right before
+    assert _ids(g.find_korean("뉴진스 하니")) == ["newjeans", "newjeans.hanni"]
+    assert _ids(g.find_korean("블랙핑크 지수.")) == ["blackpink", "blackpink.jisoo"]
+    assert _ids(g.find_korean("뉴진스 보러 가니? 뭐 하니")) == ["newjeans"]
+    assert _ids(g.find_korean("블랙핑크 좋아. 지수")) == ["blackpink"]
 
 
 def test_member_collisions_resolved_by_the_group_named(g: Glossary) -> None:

@@ -190,11 +190,16 @@ class Glossary:
         active = set(self._context_groups(context))
         active |= self._active([e for e, _ in h.form.hits] for h in hits if not h.form.common)
         out: list[tuple[_KoHit, list[tuple[Entry, str]], bool]] = []
-        for h in hits:
+        for k, h in enumerate(hits):
             candidates = h.form.hits
             if h.form.common and not common:
                 if h.clause_end:
-                    continue
+                    # "뭐 하니?" is a verb; "뉴진스 하니" (the group right before) is still the name.
+                    before = hits[k - 1] if k else None
+                    if before is None or before.form.common or text[before.end:h.start].strip(" \t"):
+                        continue
+                    named = {g.id for g, _ in before.form.hits if g.kind in GROUP_KINDS}
+                    candidates = [(e, r) for e, r in candidates if e.group in named]
                 candidates = [(e, r) for e, r in candidates if self._group_keys(e) & active]
             if not candidates:
                 continue
