@@ -398,6 +398,12 @@ def test_enforce_english_leaves_ordinary_words(g: Glossary, text: str) -> None:
         ("Hi Onces, Stays!", "원스 안녕 스테이 여러분", "Hi ONCEs, STAYs!"),
         ("two carats of diamond", "다이아몬드 2캐럿", "two carats of diamond"),
         ("the armys of Rome", "로마의 군대", "the armys of Rome"),
+        ("Leserafim and Mamamu and Atiz", "르세라핌 마마무 에이티즈", "LE SSERAFIM and MAMAMOO and ATEEZ"),
+        ("Yeoja Aideul and N-hyphen", "여자아이들 엔하이픈", "(G)I-DLE and ENHYPEN"),
+        ("Jean sang, then Alem and Bwi", "방탄 진이 노래하고 알엠이랑 뷔", "Jin sang, then RM and V"),
+        ("Jean Paul Gaultier", "장 폴 고티에", "Jean Paul Gaultier"),
+        ("Hani is here", "뉴진스 하니가 왔어", "Hanni is here"),
+        ("Hani is here", "EXID 하니가 왔어", "Hani is here"),
     ],
 )
 def test_enforce_english_for_korean_source(g: Glossary, english: str, korean: str, expected: str) -> None:
