@@ -418,7 +418,7 @@ def test_refused_key_is_not_retried_and_names_the_setting(tmp_path: Path, monkey
 
 
 def test_error_messages_never_quote_a_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from streamkit.textengines.http import _redact
+    from streamkit.textengines.transport import _redact
 
     assert _redact("Max retries exceeded with url: /translate?q=x&api_key=s3cret&format=text") == (
         "Max retries exceeded with url: /translate?q=x&api_key=***&format=text")
@@ -469,10 +469,10 @@ def test_a_failed_run_resumes_without_asking_again(libre: LibreServer, tmp_path:
 def test_the_timeout_is_only_imposed_inside_engine_calls(libre: LibreServer, tmp_path: Path) -> None:
     import requests
 
-    from streamkit.textengines import http
+    from streamkit.textengines import transport
 
     libre_engine(libre, tmp_path).translate_texts(["안녕하세요."])
-    assert getattr(http._local, "guard", None) is None
+    assert getattr(transport._local, "guard", None) is None
     libre.fail("slow")
     started = time.perf_counter()
     assert requests.get(libre.url + "languages").status_code == 200  # not a translate call: no failure consumed

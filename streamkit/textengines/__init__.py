@@ -8,7 +8,7 @@ adapters over one base class, :class:`TextEngine`, which does everything they sh
   :class:`Sentence`) and :func:`transcript_from_track` for an editor's SRT.
 * ``names.py``: the glossary protocol (:class:`NameGlossary`) and name protection
   (:class:`ProtectedText`, :func:`protect_names`, :func:`restore_names`, :func:`names_kept`).
-* ``http.py``: the ``requests`` boundary (a socket timeout and a hard deadline on every call, only
+* ``transport.py``: the ``requests`` boundary (a socket timeout and a hard deadline on every call, only
   inside engine calls) and failures and retries (classification, :class:`RetryPolicy`).
 * ``cache.py``: the SQLite :class:`TranslationCache` (:class:`CacheKey`, :func:`default_cache_path`).
 * ``base.py``: engine settings and :class:`TextEngine` (batching and halving, retries, cache, names;
@@ -29,10 +29,10 @@ from .base import EngineStats, TextEngine
 from .cache import CacheKey as CacheKey
 from .cache import TranslationCache, default_cache_path
 from .doctor import EngineCheck, check_engines
-from .http import RetryPolicy
 from .names import NameGlossary, ProtectedText, protect_names, restore_names
 from .names import names_kept as names_kept
 from .sentences import JoinRules, Sentence, join_sentences, transcript_from_track
+from .transport import RetryPolicy
 
 __all__ = [
     "ENGINES",

@@ -15,7 +15,7 @@ import requests  # type: ignore[import-untyped,unused-ignore]
 
 from ..errors import TranslationError
 from .base import EngineConfig, TextEngine, _lookup, _source_of
-from .http import _EngineAnswer
+from .transport import _EngineAnswer
 
 
 class GoogleEngine(TextEngine):

@@ -24,9 +24,9 @@ from ..errors import ConfigError, StreamkitError, TranslationError
 from ..models import AudioTrack, ProgressCallback, Transcript, Utterance
 from ..translate import EngineContext, Translator
 from .cache import CacheKey, TranslationCache, default_cache_path
-from .http import RetryPolicy, _CallFailed, _classify, _Failure, _guarded, _redact
 from .names import NameGlossary, names_kept, protect_names, restore_names
 from .sentences import JoinRules, join_sentences
+from .transport import RetryPolicy, _CallFailed, _classify, _Failure, _guarded, _redact
 
 log = logging.getLogger("streamkit")
 
