@@ -5,7 +5,7 @@ Usage (from the repository root)::
 
     python samples/make_noisy.py [--zeroth DIR] [--out DIR] [--ffmpeg PATH] [--font PATH] [--wav PATH]
 
-A test recording for the hallucination filter (``streamkit/quality.py``): a livestream opens and
+A test recording for the hallucination filter (``streamkit/quality/``): a livestream opens and
 closes with music and has pauses, noise and cheering between the talk, and Whisper invents text
 over exactly those stretches.  What it writes (overwritten on every run):
 

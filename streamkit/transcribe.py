@@ -65,7 +65,7 @@ class TranscribeOptions:
     #: True/False to force. Automatic is batched on CUDA, and on CPU whenever word timestamps are on
     #: (the default): there it measured twice as fast at a lower CER (RTF 0.085 vs 0.18;
     #: docs/benchmarks.md). A batched segment is a whole VAD chunk (up to 30 s); its words carry the
-    #: timing, and the invented-text filter judges it run by run (quality.py). Without word
+    #: timing, and the invented-text filter judges it run by run (streamkit.quality). Without word
     #: timestamps (Whisper's own translation) it would be one span of up to 30 s of text, so
     #: automatic decodes sequentially on CPU there.
     batched: bool | None = None

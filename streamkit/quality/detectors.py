@@ -1,0 +1,123 @@
+"""Text detectors: :func:`normalize_text`, outro phrases (:func:`match_outro`), loops
+(:func:`find_loops`), the transcript language's script and prompt echoes. Text in, answer out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .options import QualityOptions
+
+# --------------------------------------------------------------------------- text detectors
+
+_DROP_CATEGORIES = frozenset("PSZC")
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, case-folded, without spaces, punctuation and symbols: what phrase matching compares."""
+    nfkc = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in nfkc if unicodedata.category(ch)[0] not in _DROP_CATEGORIES)
+
+
+def _phrase_table(options: QualityOptions) -> tuple[tuple[str, str, bool], ...]:
+    """(normalized phrase, phrase, strong) for every outro phrase."""
+    return tuple((normalize_text(p), p, True) for p in options.outro_phrases) + tuple(
+        (normalize_text(p), p, False) for p in options.weak_outro_phrases
+    )
+
+
+def match_outro(text: str, options: QualityOptions | None = None) -> tuple[str, bool] | None:
+    """The outro phrase that covers ``text`` and whether it is a strong one, else None.
+
+    A phrase covers the text when its normalized form occurs in the normalized text and makes up
+    at least ``outro_coverage`` of it: "시청해주셔서 감사합니다!" matches, a long sentence that
+    happens to end in "감사합니다" does not.
+    """
+    opts = options or QualityOptions()
+    norm = normalize_text(text)
+    if not norm:
+        return None
+    best: tuple[str, bool, int] | None = None
+    for key, phrase, strong in _phrase_table(opts):
+        if key and key in norm:
+            covered = len(key) * norm.count(key)
+            if covered >= opts.outro_coverage * len(norm) and (
+                best is None or (strong, covered) > (best[1], best[2])
+            ):
+                best = (phrase, strong, covered)
+    spaced = unicodedata.normalize("NFKC", text)
+    for pattern in opts.outro_patterns:
+        m = re.search(pattern, spaced)
+        if m is not None:
+            covered = len(normalize_text(m.group(0)))
+            if covered >= opts.outro_coverage * len(norm) and (best is None or not best[1] or covered > best[2]):
+                best = (m.group(0), True, covered)
+    return None if best is None else (best[0], best[1])
+
+
+@dataclass(frozen=True)
+class Loop:
+    """Tokens ``start .. start + unit * repeats`` are one unit of ``unit`` tokens repeated."""
+
+    start: int
+    unit: int
+    repeats: int
+
+    @property
+    def end(self) -> int:
+        return self.start + self.unit * self.repeats
+
+
+def find_loops(tokens: Sequence[str], *, min_repeats: int = 4, max_unit: int = 8) -> list[Loop]:
+    """Runs where a unit of 1..``max_unit`` tokens repeats at least ``min_repeats`` times in a row.
+
+    Tokens are compared normalized (punctuation and case ignored). Left to right, the run covering
+    the most tokens wins at each position; runs do not overlap.
+    """
+    keys = [normalize_text(t) or t for t in tokens]
+    n = len(keys)
+    loops: list[Loop] = []
+    i = 0
+    while i < n:
+        best: Loop | None = None
+        for unit in range(1, max_unit + 1):
+            if i + unit * min_repeats > n:
+                break
+            first = keys[i : i + unit]
+            repeats = 1
+            while keys[i + unit * repeats : i + unit * (repeats + 1)] == first:
+                repeats += 1
+            if repeats >= min_repeats and (best is None or unit * repeats > best.unit * best.repeats):
+                best = Loop(i, unit, repeats)
+        if best is not None:
+            loops.append(best)
+            i = best.end
+        else:
+            i += 1
+    return loops
+
+
+#: Unicode name prefixes of the letters each transcript language is written in.
+SCRIPTS: dict[str, tuple[str, ...]] = {
+    "ko": ("HANGUL",),
+    "ja": ("HIRAGANA", "KATAKANA", "CJK"),
+    "zh": ("CJK",),
+    "en": ("LATIN",),
+}
+
+
+def _script_mismatch(text: str, language: str) -> bool:
+    """Whether ``text`` has letters but none in ``language``'s script (English text in a Korean track)."""
+    wanted = SCRIPTS.get(language.split("-")[0].lower())
+    if not wanted:
+        return False
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) >= 2 and not any(unicodedata.name(ch, "").startswith(wanted) for ch in letters)
+
+
+def _prompt_echo(text: str, prompt_norm: str, options: QualityOptions) -> bool:
+    norm = normalize_text(text)
+    return len(norm) >= options.echo_min_chars and bool(prompt_norm) and norm in prompt_norm

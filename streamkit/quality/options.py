@@ -1,0 +1,223 @@
+"""The filter's vocabulary: :class:`QualityOptions` (every threshold and weight), :class:`Dropped`,
+the outro phrase data and the types of the audio callables (``EnergyFn``, ``SpeechFn``).
+
+Every other module of the package builds on this one; it imports none of them.
+
+Signals and their weights (``QualityOptions``; all thresholds are data):
+
+=============== ====== =====================================================================
+signal          weight why it is evidence of invented text
+=============== ====== =====================================================================
+no_speech       1.0    Whisper's own rule: no-speech probability >= 0.6 *and* average
+                       log-probability <= -1.0 (faster-whisper's defaults)
+energy          1.0    the audio under the words is silent: 30 dB below the recording's
+                0.5    speech level (or below -65 dBFS); 20 dB below: weak
+vad             0.5    the voice activity detector's speech probability under the words is
+                0.3    below 0.3 (below 0.45: 0.3). Whisper's VAD merges speech chunks up to
+                       2 s apart and pads them, so Whisper hears stretches the VAD did not call
+                       speech; it invents text there
+confidence      0.7    mean word probability below 0.3; below 0.45: 0.4
+no_confident    0.3    not one word reaches probability 0.5
+outro           0.7    a channel outro / subtitle credit / news sign-off covers the text;
+                0.5    a bare "감사합니다"/"Thank you" style closing: weak
+edge            0.2    an outro phrase within 30 s of the recording's start or end, where
+                       Whisper puts them (text alone never reaches 1.0: people do say
+                       "시청해주셔서 감사합니다"; a decoder or audio signal must agree)
+prompt_echo     0.7    the text is a piece of the prompt / hotwords given to Whisper
+loop            0.5    the text was repeated in a loop (what is left of it)
+detached        0.3    a low-confidence run split off a confident utterance by a pause
+logprob         0.3    average log-probability below -1.0 (shared by a whole 30 s window,
+                       so weak)
+compression     0.3    compression ratio above 2.4 (repetitive window)
+timing          0.3    implausible word timing: half the words faster than 25 characters/s
+cluster         0.3    within 1 s of dropped text (invented text comes in clusters)
+script          0.3    no letter in the transcript language's script (English sentences in a
+                       Korean transcript: Whisper's outros are often in English)
+attached        -0.4   counter-evidence: a fragment of at most 4 words touching (within 100 ms)
+                       confident speech that stays, over audio as loud as speech (Whisper cuts
+                       sentences into segments)
+=============== ====== =====================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+# --------------------------------------------------------------------------- options and Dropped
+
+#: ``energy(start_ms, end_ms)``: RMS level of the audio in that span, in dBFS.
+EnergyFn = Callable[[int, int], float]
+#: ``speech(start_ms, end_ms)``: mean voice-activity (speech) probability of that span, 0..1.
+SpeechFn = Callable[[int, int], float]
+
+#: Boilerplate Whisper learned from the end of YouTube videos and broadcasts (ko, en, ja, zh).
+OUTRO_PHRASES: tuple[str, ...] = (
+    # Korean
+    "시청해주셔서 감사합니다",
+    "시청해 주셔서 감사합니다",
+    "끝까지 시청해주셔서 감사합니다",
+    "오늘도 시청해주셔서 감사합니다",
+    "구독과 좋아요 부탁드립니다",
+    "구독 좋아요 부탁드립니다",
+    "좋아요와 구독 부탁드립니다",
+    "구독과 좋아요 알림설정 부탁드립니다",
+    "구독 좋아요 알림설정",
+    "구독과 좋아요",
+    "다음 영상에서 만나요",
+    "다음 영상에서 뵙겠습니다",
+    "한글자막",
+    # English
+    "Thanks for watching",
+    "Thank you for watching",
+    "Thank you so much for watching",
+    "Please subscribe",
+    "Don't forget to subscribe",
+    "Like and subscribe",
+    "Please like and subscribe",
+    "See you in the next video",
+    "Subtitles by the Amara.org community",
+    # Japanese
+    "ご視聴ありがとうございました",
+    "ご視聴ありがとうございます",
+    "チャンネル登録お願いします",
+    "チャンネル登録よろしくお願いします",
+    "字幕",
+    # Chinese
+    "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目",
+    "谢谢观看",
+)
+
+#: Closings people really say, which Whisper also invents over silence: weak evidence only.
+WEAK_OUTRO_PHRASES: tuple[str, ...] = (
+    "감사합니다",
+    "봐주셔서 감사합니다",
+    "고맙습니다",
+    "수고하셨습니다",
+    "안녕히 계세요",
+    "안녕히 가세요",
+    "Thank you",
+    "Thank you very much",
+    "Bye",
+    "ありがとうございました",
+    "谢谢",
+)
+
+#: News sign-offs ("MBC 뉴스 이덕영입니다", "KBS 뉴스 김철수입니다") and subtitle credits.
+OUTRO_PATTERNS: tuple[str, ...] = (
+    r"(?:MBC|KBS|SBS|YTN|JTBC|TV조선|채널A|MBN|연합)\s*뉴스\s*\S{2,5}\s*입니다",
+    r"(?:MBC|KBS|SBS|YTN|JTBC)\s*뉴스\s*\S{2,5}\s*기자",
+    r"\S{2,5}\s*기자가\s*보도합니다",
+    r"자막\s*(?:제공|제작|by)\b.*",
+    r"(?i:subtitles?\s+by)\b.*",
+    r"(?i:transcribed\s+by)\b.*",
+    r"字幕(?:由|制作|提供|:|：).*",
+)
+
+
+@dataclass(frozen=True)
+class QualityOptions:
+    """Thresholds and weights of :func:`clean_transcript` (see the module docstring)."""
+
+    #: An utterance whose evidence reaches this is dropped.
+    drop_score: float = 1.0
+    # Whisper's decoder signals (faster-whisper's own thresholds).
+    no_speech_prob: float = 0.6
+    avg_logprob: float = -1.0
+    compression_ratio: float = 2.4
+    # Word probabilities.
+    low_word_probability: float = 0.45
+    very_low_word_probability: float = 0.3
+    confident_word_probability: float = 0.5
+    #: Lead-in / tail runs: every word below this, mean below ``lead_in_mean``, a pause of at
+    #: least ``lead_in_pause_ms`` to a rest whose mean is at least ``lead_in_rest``.
+    lead_in_word_probability: float = 0.5
+    lead_in_mean: float = 0.4
+    lead_in_pause_ms: int = 200
+    lead_in_rest: float = 0.6
+    lead_in_min_words: int = 2
+    #: An utterance within this of a kept neighbour whose mean word probability is at least
+    #: ``attach_probability`` is a piece of that speech (counter-evidence ``w_attached``).
+    attach_gap_ms: int = 100
+    attach_probability: float = 0.6
+    #: Only fragments of at most this many words are pieces of their neighbour.
+    attach_max_words: int = 4
+    #: An utterance within this of dropped text collects ``w_cluster``.
+    cluster_gap_ms: int = 1000
+    #: A pause between words at least this long cuts an utterance into runs judged on their own
+    #: (0 = never). Batched decoding returns a whole VAD chunk (up to 30 s) as one segment; the VAD
+    #: merges speech up to 2 s apart, so a longer pause is where its chunks were glued together.
+    split_pause_ms: int = 2000
+    # Word timing.
+    #: A word longer than ``max_word_ms + max_word_ms_per_char * characters`` is stretched.
+    max_word_ms: int = 300
+    max_word_ms_per_char: int = 250
+    max_chars_per_second: float = 25.0
+    # Loops.
+    loop_min_repeats: int = 4
+    loop_max_unit: int = 8
+    utterance_loop_repeats: int = 3
+    utterance_loop_gap_ms: int = 3000
+    # Energy (needs ``energy``).
+    silence_below_speech_db: float = 30.0
+    quiet_below_speech_db: float = 20.0
+    silence_floor_dbfs: float = -65.0
+    energy_frame_ms: int = 50
+    #: Words at least this probable define the recording's speech level.
+    level_word_probability: float = 0.7
+    # Voice activity (needs ``speech``).
+    vad_silent: float = 0.3
+    vad_doubtful: float = 0.45
+    # Outros.
+    outro_phrases: tuple[str, ...] = OUTRO_PHRASES
+    weak_outro_phrases: tuple[str, ...] = WEAK_OUTRO_PHRASES
+    outro_patterns: tuple[str, ...] = OUTRO_PATTERNS
+    #: A phrase must cover at least this share of the utterance's characters.
+    outro_coverage: float = 0.5
+    edge_ms: int = 30_000
+    #: Prompt echo: the text is a piece of the prompt at least this many characters long.
+    echo_min_chars: int = 4
+    # Weights.
+    w_no_speech: float = 1.0
+    w_silence: float = 1.0
+    w_quiet: float = 0.5
+    w_very_low_confidence: float = 0.7
+    w_low_confidence: float = 0.4
+    w_no_confident_word: float = 0.3
+    w_outro: float = 0.7
+    w_weak_outro: float = 0.5
+    w_edge: float = 0.2
+    w_prompt_echo: float = 0.7
+    w_loop: float = 0.5
+    w_detached: float = 0.3
+    w_logprob: float = 0.3
+    w_compression: float = 0.3
+    w_timing: float = 0.3
+    w_cluster: float = 0.3
+    w_script: float = 0.3
+    w_vad_silent: float = 0.5
+    w_vad_doubtful: float = 0.3
+    #: Counter-evidence, subtracted.
+    w_attached: float = 0.4
+
+    def __post_init__(self) -> None:
+        if self.loop_min_repeats < 2 or self.utterance_loop_repeats < 2:
+            raise ValueError("QualityOptions: loop repeats must be at least 2")
+        if self.loop_max_unit < 1 or self.energy_frame_ms < 1:
+            raise ValueError("QualityOptions: loop_max_unit and energy_frame_ms must be positive")
+        if self.drop_score <= 0:
+            raise ValueError("QualityOptions: drop_score must be positive")
+        if self.split_pause_ms < 0:
+            raise ValueError("QualityOptions: split_pause_ms must not be negative")
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """Text taken out of the transcript, where, and why."""
+
+    start_ms: int
+    end_ms: int
+    text: str
+    reason: str
+    #: The signal codes that added up (``confidence``, ``energy``, ``outro``, ``loop`` ...).
+    signals: tuple[str, ...] = field(default=())

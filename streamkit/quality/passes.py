@@ -1,0 +1,476 @@
+"""The passes of :func:`clean_transcript`: loops collapsed, utterances cut into runs at long pauses,
+lead-ins and tails, whole utterances judged (with the attached and cluster rules), kept runs
+retimed and put back together, repeated until nothing changes; and :func:`dropped_summary`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from ..models import Transcript, Utterance, Word
+from .detectors import find_loops, normalize_text
+from .options import Dropped, EnergyFn, QualityOptions, SpeechFn
+from .profiles import _speech_level
+from .scoring import _Context, _judge, _Piece
+
+log = logging.getLogger("streamkit")
+
+# --------------------------------------------------------------------------- the passes
+
+
+def _tokens(u: Utterance) -> list[str]:
+    return [w.text for w in u.words] if u.words else u.text.split()
+
+
+def _rebuild(u: Utterance, keep: Sequence[int]) -> Utterance | None:
+    """``u`` with only the tokens at ``keep`` (word indexes, or text token indexes without words)."""
+    if u.words:
+        words = tuple(u.words[i] for i in keep)
+        if not words:
+            return None
+        if len(words) == len(u.words):
+            return u
+        return replace(u, words=words, text=" ".join(w.text for w in words),
+                       start_ms=words[0].start_ms, end_ms=max(w.end_ms for w in words))
+    tokens = u.text.split()
+    kept = [tokens[i] for i in keep]
+    if not kept:
+        return None
+    if len(kept) == len(tokens):
+        return u
+    return replace(u, text=" ".join(kept))
+
+
+def _span_text(u: Utterance, idx: Sequence[int]) -> str:
+    toks = _tokens(u)
+    return " ".join(toks[i] for i in idx)
+
+
+def _collapse_loops(
+    utterances: Sequence[Utterance], o: QualityOptions, dropped: list[Dropped]
+) -> tuple[list[Utterance], dict[int, tuple[tuple[int, int], ...]]]:
+    """Collapse loops inside utterances and across identical consecutive ones.
+
+    Returns the utterances and, for each position (in the returned list) that held a loop, the
+    time spans of what is left of its loops (so a run of a long utterance is told only about the
+    loop it holds).
+    """
+    out: list[Utterance] = []
+    looped: dict[int, tuple[tuple[int, int], ...]] = {}
+    # The kept head of an utterance loop: (position in ``out``, normalized text, last repeat's end).
+    head: tuple[int, str, int] | None = None
+    for u in utterances:
+        toks = _tokens(u)
+        loops = find_loops(toks, min_repeats=o.loop_min_repeats, max_unit=o.loop_max_unit)
+        kept_spans: tuple[tuple[int, int], ...] = ()
+        if loops:
+            kept_spans = tuple(_idx_span(u, list(range(lp.start, lp.start + lp.unit))) for lp in loops)
+            drop_idx: set[int] = set()
+            for lp in loops:
+                idx = list(range(lp.start + lp.unit, lp.end))
+                drop_idx.update(idx)
+                a, b = _idx_span(u, idx)
+                dropped.append(Dropped(a, b, _span_text(u, idx), f"looped repetition ({lp.repeats} times)", ("loop",)))
+            rebuilt = _rebuild(u, [i for i in range(len(toks)) if i not in drop_idx])
+            assert rebuilt is not None  # the first occurrence of every loop stays
+            u = rebuilt
+        key = normalize_text(u.text)
+        if head is not None and head[0] == len(out) - 1 and key == head[1] and (
+            u.start_ms - head[2] <= o.utterance_loop_gap_ms
+        ):
+            dropped.append(Dropped(u.start_ms, u.end_ms, u.text, f"looped repetition of {u.text!r}", ("loop",)))
+            head = (head[0], key, u.end_ms)
+            continue
+        run = _identical_run(out, u, o)
+        if key and run + 1 >= o.utterance_loop_repeats:
+            first = len(out) - run
+            for extra in [*out[first + 1 :], u]:
+                dropped.append(Dropped(extra.start_ms, extra.end_ms, extra.text,
+                                       f"looped repetition of {extra.text!r}", ("loop",)))
+            del out[first + 1 :]
+            looped = {i: spans for i, spans in looped.items() if i < first}
+            looped[first] = ((out[first].start_ms, out[first].end_ms),)
+            head = (first, key, u.end_ms)
+            continue
+        if loops:
+            looped[len(out)] = kept_spans
+        out.append(u)
+    return out, looped
+
+
+def _idx_span(u: Utterance, idx: Sequence[int]) -> tuple[int, int]:
+    if u.words and idx:
+        ws = [u.words[i] for i in idx]
+        return ws[0].start_ms, max(w.end_ms for w in ws)
+    return u.start_ms, u.end_ms
+
+
+def _identical_run(out: Sequence[Utterance], u: Utterance, o: QualityOptions) -> int:
+    """How many utterances at the end of ``out`` are identical to ``u`` and close in time to it."""
+    key = normalize_text(u.text)
+    count = 0
+    nxt = u
+    for prev in reversed(out):
+        if normalize_text(prev.text) != key or nxt.start_ms - prev.end_ms > o.utterance_loop_gap_ms:
+            break
+        count += 1
+        nxt = prev
+    return count
+
+
+def _edge_runs(u: Utterance, o: QualityOptions) -> list[tuple[str, list[int]]]:
+    """Leading / trailing low-probability runs detached from a confident rest by a pause.
+
+    The run ends at the last pause of at least ``lead_in_pause_ms`` inside the utterance's
+    low-probability prefix (the invented words, then the speech's own first, often uncertain,
+    words); a tail run starts at the first such pause inside the low-probability suffix.
+    """
+    words = u.words
+    n = len(words)
+    runs: list[tuple[str, list[int]]] = []
+    if n < o.lead_in_min_words + 1:
+        return runs
+    low = [w.probability < o.lead_in_word_probability for w in words]
+    prefix = 0
+    while prefix < n and low[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < n and low[n - 1 - suffix]:
+        suffix += 1
+
+    def gap(i: int) -> int:  # pause after word i
+        return words[i + 1].start_ms - words[i].end_ms
+
+    def qualifies(idx: list[int], rest: list[int]) -> bool:
+        if len(idx) < o.lead_in_min_words or not rest:
+            return False
+        mean = sum(words[i].probability for i in idx) / len(idx)
+        rest_mean = sum(words[i].probability for i in rest) / len(rest)
+        return mean < o.lead_in_mean and rest_mean >= o.lead_in_rest
+
+    lead_end = 0
+    for i in range(min(prefix, n - 1) - 1, -1, -1):
+        if gap(i) >= o.lead_in_pause_ms:
+            idx = list(range(i + 1))
+            if qualifies(idx, list(range(i + 1, n))):
+                runs.append(("lead", idx))
+                lead_end = i + 1
+            break
+    for i in range(max(n - suffix, 1), n):
+        if i - 1 >= lead_end and gap(i - 1) >= o.lead_in_pause_ms:
+            idx = list(range(i, n))
+            if qualifies(idx, list(range(lead_end, i))):
+                runs.append(("tail", idx))
+            break
+    return runs
+
+
+def _mean_probability(u: Utterance) -> float:
+    return sum(w.probability for w in u.words) / len(u.words) if u.words else 1.0
+
+
+def _attached(utterances: Sequence[Utterance], anchors: Sequence[bool], pos: int, o: QualityOptions) -> bool:
+    """Whether utterance ``pos`` touches (within ``attach_gap_ms``) a neighbour that is an anchor."""
+    u = utterances[pos]
+    if len(_tokens(u)) > o.attach_max_words:
+        return False
+    before = pos > 0 and anchors[pos - 1] and u.start_ms - utterances[pos - 1].end_ms <= o.attach_gap_ms
+    after = (
+        pos + 1 < len(utterances) and anchors[pos + 1] and utterances[pos + 1].start_ms - u.end_ms <= o.attach_gap_ms
+    )
+    return bool(before or after)
+
+
+def _next_to_dropped(utterances: Sequence[Utterance], drop: Sequence[bool], pos: int, gap_ms: int) -> bool:
+    u = utterances[pos]
+    before = pos > 0 and drop[pos - 1] and u.start_ms - utterances[pos - 1].end_ms <= gap_ms
+    after = pos + 1 < len(utterances) and drop[pos + 1] and utterances[pos + 1].start_ms - u.end_ms <= gap_ms
+    return bool(before or after)
+
+
+def _max_word_ms(w: Word, o: QualityOptions) -> int:
+    return o.max_word_ms + o.max_word_ms_per_char * max(len(normalize_text(w.text)), 1)
+
+
+def _silence_db(ctx: _Context) -> float | None:
+    if ctx.energy is None or ctx.speech_db <= -120:
+        return None
+    return max(ctx.speech_db - ctx.options.silence_below_speech_db, ctx.options.silence_floor_dbfs)
+
+
+def _trim_silence(w: Word, *, at_start: bool, at_end: bool, ctx: _Context) -> tuple[int, int]:
+    """``w``'s span without the silent energy frames at its outer edges (at least one frame kept)."""
+    start, end = w.start_ms, w.end_ms
+    silent = _silence_db(ctx)
+    if silent is None or ctx.energy is None or end <= start:
+        return start, end
+    step = ctx.options.energy_frame_ms
+    if at_start:
+        while end - start > step and ctx.energy(start, start + step) < silent:
+            start += step
+    if at_end:
+        while end - start > step and ctx.energy(end - step, end) < silent:
+            end -= step
+    return start, end
+
+
+def _retime(u: Utterance, ctx: _Context, *, keep_start: bool = False, keep_end: bool = False) -> Utterance:
+    """Edge words lose silent frames; words longer than plausible shrink toward the speech.
+
+    Whisper's word timestamps absorb the non-speech before a word into that word, so an over-long
+    word keeps its end and loses its start, except the utterance's last word, which keeps its
+    start and loses its lingering end. Words only ever shrink inside their own span. An edge that
+    touches the neighbouring utterance (``keep_start``/``keep_end``) is continuous speech and
+    stays where it is.
+    """
+    if not u.words:
+        return u
+    o = ctx.options
+    n = len(u.words)
+    spans = [(w.start_ms, w.end_ms) for w in u.words]
+    first, last = u.words[0], u.words[-1]
+    spans[0] = _trim_silence(first, at_start=not keep_start, at_end=n == 1 and not keep_end, ctx=ctx)
+    if n > 1:
+        spans[-1] = _trim_silence(last, at_start=False, at_end=not keep_end, ctx=ctx)
+        a, b = spans[-1]
+        if not keep_end and b - a > _max_word_ms(last, o):
+            spans[-1] = (a, a + _max_word_ms(last, o))
+    for i in range(n - 1 if n > 1 else 1):
+        a, b = spans[i]
+        cap = _max_word_ms(u.words[i], o)
+        if b - a > cap and not (i == 0 and keep_start):
+            spans[i] = (b - cap, b)
+    if all(span == (w.start_ms, w.end_ms) for span, w in zip(spans, u.words, strict=True)):
+        return u
+    words = tuple(
+        w if span == (w.start_ms, w.end_ms) else replace(w, start_ms=span[0], end_ms=span[1])
+        for span, w in zip(spans, u.words, strict=True)
+    )
+    start = words[0].start_ms
+    return replace(u, words=words, start_ms=start, end_ms=max(max(w.end_ms for w in words), start))
+
+
+def _plausible_start(u: Utterance, i: int, o: QualityOptions) -> int:
+    """Where word ``i`` of ``u`` can start: an over-long word counts only for its plausible length.
+
+    The same rule as :func:`_retime`: Whisper stretches a word over the non-speech before it, so it
+    keeps its end, except the utterance's last word, which keeps its start.
+    """
+    w = u.words[i]
+    if i == len(u.words) - 1:
+        return w.start_ms
+    return max(w.start_ms, w.end_ms - _max_word_ms(w, o))
+
+
+def _split_runs(u: Utterance, o: QualityOptions) -> list[Utterance]:
+    """``u`` cut at every pause of at least ``split_pause_ms`` between its words (else ``[u]``).
+
+    The pause is measured to the next word's plausible start, and a run's first word shrinks to
+    it: that is what :func:`_retime` would make of it, and it keeps a word Whisper stretched over
+    seconds of music from gluing the run before it to the speech after.
+    """
+    words = u.words
+    if o.split_pause_ms <= 0 or len(words) < 2:
+        return [u]
+    cuts: list[int] = []
+    latest = words[0].end_ms
+    for i in range(1, len(words)):
+        if _plausible_start(u, i, o) - latest >= o.split_pause_ms:
+            cuts.append(i)
+        latest = max(latest, words[i].end_ms)
+    if not cuts:
+        return [u]
+    runs = []
+    for a, b in itertools.pairwise([0, *cuts, len(words)]):
+        ws = list(words[a:b])
+        if a > 0 and (start := _plausible_start(u, a, o)) != ws[0].start_ms:
+            ws[0] = replace(ws[0], start_ms=start)
+        runs.append(replace(u, words=tuple(ws), text=" ".join(w.text for w in ws), start_ms=ws[0].start_ms,
+                            end_ms=max(w.end_ms for w in ws)))
+    return runs
+
+
+def _join_runs(kept: Sequence[Utterance], origin: Sequence[int], utterances: Sequence[Utterance]) -> list[Utterance]:
+    """The kept runs put back together, one utterance per original one (the original if unchanged)."""
+    out: list[Utterance] = []
+    for i, group in itertools.groupby(zip(origin, kept, strict=True), key=lambda item: item[0]):
+        runs = [run for _, run in group]
+        u = utterances[i]
+        words = tuple(w for run in runs for w in run.words)
+        if len(runs) == 1:
+            out.append(runs[0])
+        elif words == u.words:
+            out.append(u)
+        else:
+            # Whisper's own text while every word is there (only times shrank), else the words'.
+            text = u.text if len(words) == len(u.words) else " ".join(w.text for w in words)
+            start = runs[0].start_ms
+            out.append(replace(u, words=words, text=text, start_ms=start,
+                               end_ms=max(start, max(run.end_ms for run in runs))))
+    return out
+
+
+def _merge_dropped(parts: Sequence[Dropped]) -> Dropped:
+    """Several dropped runs of one utterance as one piece: its whole text, every reason."""
+    reasons = dict.fromkeys(r for d in parts for r in d.reason.split("; "))
+    signals = dict.fromkeys(code for d in parts for code in d.signals)
+    return Dropped(min(d.start_ms for d in parts), max(d.end_ms for d in parts), " ".join(d.text for d in parts),
+                   "; ".join(reasons), tuple(signals))
+
+
+def _pass(
+    transcript: Transcript, o: QualityOptions, energy: EnergyFn | None, prompt: str | None, speech: SpeechFn | None
+) -> tuple[Transcript, list[Dropped]]:
+    """One pass of :func:`clean_transcript`."""
+    dropped: list[Dropped] = []
+    utterances, looped = _collapse_loops(transcript.utterances, o, dropped)
+    speech_db = _speech_level(utterances, energy, o) if energy is not None else -120.0
+    ctx = _Context(o, energy, speech_db, normalize_text(prompt or ""), transcript.duration_ms, transcript.language,
+                   speech)
+
+    # Runs: every utterance cut at its long pauses (a batched segment is a whole VAD chunk, up to
+    # 30 s: sentences with music between them). Each run is judged as an utterance of its own and
+    # the kept runs are put back together at the end; ``origin`` is each run's utterance.
+    runs: list[Utterance] = []
+    origin: list[int] = []
+    for i, u in enumerate(utterances):
+        for run in _split_runs(u, o):
+            runs.append(run)
+            origin.append(i)
+
+    # Lead-in / tail runs: judged on their own; the rest of the utterance stays.
+    trimmed: list[Utterance] = []
+    for u in runs:
+        drop_idx: set[int] = set()
+        for _, idx in _edge_runs(u, o):
+            ws = tuple(u.words[i] for i in idx)
+            piece = _Piece(u, ws, " ".join(w.text for w in ws), ws[0].start_ms, max(w.end_ms for w in ws))
+            piece.add("detached", o.w_detached, "low-confidence run detached from the speech by a pause")
+            _judge(piece, ctx)
+            if piece.score >= o.drop_score:
+                drop_idx.update(idx)
+                dropped.append(piece.dropped())
+        rebuilt = _rebuild(u, [i for i in range(len(u.words)) if i not in drop_idx]) if drop_idx else u
+        assert rebuilt is not None  # the confident rest stays
+        trimmed.append(rebuilt)
+
+    # Whole utterances. A fragment glued to confident speech that stays, over audio as loud as
+    # speech that the VAD calls speech, is a piece of that speech (Whisper cuts segments
+    # mid-sentence): that counts against dropping it.
+    pieces = []
+    for pos, u in enumerate(trimmed):
+        piece = _Piece(u, u.words, u.text, u.start_ms, u.end_ms)
+        if any(a <= u.end_ms and b >= u.start_ms for a, b in looped.get(origin[pos], ())):
+            piece.add("loop", o.w_loop, "was repeated in a loop")
+        _judge(piece, ctx)
+        pieces.append(piece)
+    anchors = [p.score < o.drop_score and _mean_probability(p.utterance) >= o.attach_probability for p in pieces]
+    for pos, piece in enumerate(pieces):
+        quiet = any(code in ("energy", "vad") for code, _, _ in piece.evidence)
+        if piece.score >= o.drop_score and not quiet and _attached(trimmed, anchors, pos, o):
+            piece.add("attached", -o.w_attached, "touches confident speech")
+    # Invented text comes in clusters over one stretch of music or noise: next to dropped text
+    # is evidence too. Repeated until nothing changes (drops only grow, so this ends).
+    drop = [p.score >= o.drop_score for p in pieces]
+    changed = True
+    while changed:
+        changed = False
+        for pos, piece in enumerate(pieces):
+            if drop[pos] or any(code == "cluster" for code, _, _ in piece.evidence):
+                continue
+            if _next_to_dropped(trimmed, drop, pos, o.cluster_gap_ms):
+                piece.add("cluster", o.w_cluster, "next to invented text")
+                if piece.score >= o.drop_score:
+                    drop[pos] = changed = True
+    kept: list[Utterance] = []
+    kept_origin: list[int] = []
+    gone_runs: dict[int, list[Dropped]] = {}
+    for pos, (piece, gone) in enumerate(zip(pieces, drop, strict=True)):
+        if gone:
+            gone_runs.setdefault(origin[pos], []).append(piece.dropped())
+        else:
+            kept.append(piece.utterance)
+            kept_origin.append(origin[pos])
+    for i, parts in gone_runs.items():
+        # An utterance dropped run by run is reported as one piece.
+        whole = len(parts) > 1 and len(parts) == origin.count(i)
+        dropped.extend([_merge_dropped(parts)] if whole else parts)
+    gap = o.attach_gap_ms
+    kept = [
+        _retime(
+            u,
+            ctx,
+            keep_start=i > 0 and u.start_ms - kept[i - 1].end_ms <= gap,
+            keep_end=i + 1 < len(kept) and kept[i + 1].start_ms - u.end_ms <= gap,
+        )
+        for i, u in enumerate(kept)
+    ]
+
+    # Keep the transcript's time order (trimming only moves starts later).
+    ordered: list[Utterance] = []
+    previous = 0
+    for u in _join_runs(kept, kept_origin, utterances):
+        if u.start_ms < previous:
+            u = replace(u, start_ms=previous, end_ms=max(u.end_ms, previous))
+        previous = u.start_ms
+        ordered.append(u)
+    if len(ordered) == len(transcript.utterances) and all(
+        a is b for a, b in zip(ordered, transcript.utterances, strict=True)
+    ):
+        return transcript, dropped
+    return replace(transcript, utterances=tuple(ordered)), dropped
+
+
+def clean_transcript(
+    transcript: Transcript,
+    options: QualityOptions | None = None,
+    *,
+    energy: EnergyFn | None = None,
+    prompt: str | None = None,
+    speech: SpeechFn | None = None,
+) -> tuple[Transcript, tuple[Dropped, ...]]:
+    """``transcript`` without invented text, loops and edge timing over silence; what was dropped.
+
+    Pure: the same input gives the same output; kept words keep their text and order (their
+    times may only shrink), and nothing is added. ``energy`` (see :func:`energy_profile`) enables
+    the silence signal and the edge trimming; ``speech`` (see :func:`vad_profile`) the voice
+    activity signal; ``prompt`` (the initial prompt and hotwords given to Whisper) the prompt-echo
+    signal.
+    """
+    o = options or QualityOptions()
+    dropped: list[Dropped] = []
+    result = transcript
+    # One pass can expose more (three identical utterances once the one between them is gone):
+    # repeat until nothing changes, so cleaning a cleaned transcript changes nothing. Every
+    # pass that changes something removes a word or shrinks a span, so this ends.
+    for _ in range(sum(len(u.words) or 1 for u in transcript.utterances) + 2):
+        cleaned, more = _pass(result, o, energy, prompt, speech)
+        dropped.extend(more)
+        if cleaned == result:
+            break
+        result = cleaned
+    dropped.sort(key=lambda d: (d.start_ms, d.end_ms))
+    for d in dropped:
+        log.info("dropped %d-%d ms %r: %s", d.start_ms, d.end_ms, d.text, d.reason)
+    return result, tuple(dropped)
+
+
+def dropped_summary(dropped: Sequence[Dropped]) -> dict[str, Any]:
+    """What the run summary shows: how many pieces were dropped, by signal, and each one."""
+    by_signal: dict[str, int] = {}
+    for d in dropped:
+        for code in d.signals:
+            by_signal[code] = by_signal.get(code, 0) + 1
+    return {
+        "count": len(dropped),
+        "by_signal": dict(sorted(by_signal.items())),
+        "items": [
+            {"start_ms": d.start_ms, "end_ms": d.end_ms, "text": d.text, "reason": d.reason,
+             "signals": list(d.signals)}
+            for d in dropped
+        ],
+    }

@@ -1,0 +1,131 @@
+"""The audio side: the energy (:func:`energy_profile`) and voice-activity (:func:`vad_profile`) profiles
+of a track, the frame tables behind them, and the levels the scoring compares (a span's level, the
+recording's speech level). The only module that reads audio.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..models import AudioTrack, Utterance
+from .options import EnergyFn, QualityOptions, SpeechFn
+
+# --------------------------------------------------------------------------- energy
+
+
+def energy_profile(track: AudioTrack, *, frame_ms: int = 50, window_s: int = 60) -> EnergyFn:
+    """The RMS level (dBFS) of any span of ``track``, from a precomputed frame table.
+
+    The track is read through :func:`streamkit.media.read_pcm` ``window_s`` seconds at a time
+    (bounded memory for a 3-hour recording) and reduced to the mean square of every ``frame_ms``
+    frame (a 3-hour track: 216,000 floats). A span's level is the mean power of the frames it
+    touches, so it is exact to a frame; spans past the end read as silence (-120 dBFS).
+    """
+    from ..media import read_pcm
+
+    if frame_ms < 1:
+        raise ValueError("energy_profile: frame_ms must be positive")
+    frames: list[NDArray[np.float64]] = []
+    per_frame = track.sample_rate * frame_ms // 1000
+    window_ms = (window_s * 1000 // frame_ms) * frame_ms
+    for start in range(0, max(track.duration_ms, 1), window_ms):
+        samples = read_pcm(track, start, start + window_ms).astype(np.float64)
+        if samples.size == 0:
+            break
+        pad = (-samples.size) % per_frame
+        if pad:
+            samples = np.concatenate([samples, np.zeros(pad)])
+        frames.append(np.mean(samples.reshape(-1, per_frame) ** 2, axis=1))
+    power = np.concatenate(frames) if frames else np.zeros(0)
+    return _EnergyTable(power, frame_ms)
+
+
+def vad_profile(track: AudioTrack, *, window_s: int = 600) -> SpeechFn:
+    """The mean speech probability of any span of ``track``, from Silero VAD (faster-whisper's).
+
+    The track is read ``window_s`` seconds at a time through :func:`streamkit.media.read_pcm` and
+    scored in 32 ms frames (512 samples at 16 kHz): a 3-hour track is 337,500 floats and about
+    half a minute of CPU. Spans past the end read as 0.
+    """
+    from faster_whisper.vad import get_vad_model
+
+    from ..media import read_pcm
+
+    frame = 512
+    frame_ms = frame * 1000 // track.sample_rate  # 32
+    model = get_vad_model()
+    window_ms = max(window_s * 1000 // frame_ms, 1) * frame_ms
+    probs: list[NDArray[np.float64]] = []
+    for start in range(0, max(track.duration_ms, 1), window_ms):
+        samples = read_pcm(track, start, start + window_ms)
+        if samples.size == 0:
+            break
+        pad = (-samples.size) % frame
+        if pad:
+            samples = np.concatenate([samples, np.zeros(pad, dtype=np.float32)])
+        probs.append(np.asarray(model(samples), dtype=np.float64).reshape(-1))
+    return _MeanTable(np.concatenate(probs) if probs else np.zeros(0), frame_ms)
+
+
+@dataclass(frozen=True)
+class _MeanTable:
+    values: NDArray[np.float64]
+    frame_ms: int
+
+    def __call__(self, start_ms: int, end_ms: int) -> float:
+        a = max(0, start_ms) // self.frame_ms
+        b = max(a + 1, -(-max(end_ms, 0) // self.frame_ms))
+        chunk = self.values[a:b]
+        return float(np.mean(chunk)) if chunk.size else 0.0
+
+
+@dataclass(frozen=True)
+class _EnergyTable:
+    power: NDArray[np.float64]
+    frame_ms: int
+
+    def __call__(self, start_ms: int, end_ms: int) -> float:
+        a = max(0, start_ms) // self.frame_ms
+        b = max(a + 1, -(-max(end_ms, 0) // self.frame_ms))
+        chunk = self.power[a:b]
+        if chunk.size == 0:
+            return -120.0
+        return _db(float(np.mean(chunk)))
+
+
+def _db(power: float) -> float:
+    return 10 * math.log10(power) if power > 1e-12 else -120.0
+
+
+def _span_level(energy: EnergyFn, spans: Sequence[tuple[int, int]], frame_ms: int) -> float:
+    """The median level of the ``frame_ms`` frames covering the spans, in dB.
+
+    The median, not the mean power: a word stretched from the end of a sentence over a second of
+    silence is mostly silence, even though its first frames are loud.
+    """
+    levels: list[float] = []
+    for a, b in spans:
+        t = a
+        while True:
+            levels.append(energy(t, min(t + frame_ms, max(b, t + 1))))
+            t += frame_ms
+            if t >= b:
+                break
+    levels.sort()
+    return levels[len(levels) // 2] if levels else -120.0
+
+
+def _speech_level(utterances: Sequence[Utterance], energy: EnergyFn, options: QualityOptions) -> float:
+    """The recording's speech level: the median level of its confident words (else all words)."""
+    words = [w for u in utterances for w in u.words]
+    confident = [w for w in words if w.probability >= options.level_word_probability] or words
+    if confident:
+        levels = sorted(energy(w.start_ms, max(w.end_ms, w.start_ms + 1)) for w in confident)
+    else:
+        levels = sorted(energy(u.start_ms, max(u.end_ms, u.start_ms + 1)) for u in utterances)
+    return levels[len(levels) // 2] if levels else -120.0

@@ -1,0 +1,109 @@
+"""Scoring: the evidence that one utterance (or a run of its words) is invented (:func:`_judge`).
+
+The signals and their weights are listed in :mod:`streamkit.quality.options`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..models import Utterance, Word
+from .detectors import _prompt_echo, _script_mismatch, match_outro, normalize_text
+from .options import Dropped, EnergyFn, QualityOptions, SpeechFn
+from .profiles import _span_level
+
+# --------------------------------------------------------------------------- scoring
+
+
+@dataclass
+class _Piece:
+    """An utterance, or a run of its words, being judged."""
+
+    utterance: Utterance
+    words: tuple[Word, ...]
+    text: str
+    start_ms: int
+    end_ms: int
+    evidence: list[tuple[str, float, str]] = field(default_factory=list)
+
+    def add(self, code: str, weight: float, why: str) -> None:
+        if weight:
+            self.evidence.append((code, weight, why))
+
+    @property
+    def score(self) -> float:
+        return sum(w for _, w, _ in self.evidence)
+
+    def dropped(self) -> Dropped:
+        reason = "; ".join(why for _, w, why in self.evidence if w > 0)
+        codes = tuple(dict.fromkeys(code for code, w, _ in self.evidence if w > 0))
+        return Dropped(self.start_ms, self.end_ms, self.text, reason, codes)
+
+
+@dataclass(frozen=True)
+class _Context:
+    options: QualityOptions
+    energy: EnergyFn | None
+    speech_db: float
+    prompt_norm: str
+    duration_ms: int
+    language: str
+    speech: SpeechFn | None = None
+
+
+def _judge(piece: _Piece, ctx: _Context) -> None:
+    """Collect the evidence that ``piece`` is invented."""
+    o = ctx.options
+    u = piece.utterance
+    if u.no_speech_prob >= o.no_speech_prob and u.avg_logprob <= o.avg_logprob:
+        piece.add("no_speech", o.w_no_speech,
+                  f"Whisper's no-speech rule (no-speech {u.no_speech_prob:.2f}, log-prob {u.avg_logprob:.2f})")
+    elif u.avg_logprob < o.avg_logprob:
+        piece.add("logprob", o.w_logprob, f"log-probability {u.avg_logprob:.2f}")
+    if u.compression_ratio > o.compression_ratio:
+        piece.add("compression", o.w_compression, f"compression ratio {u.compression_ratio:.2f}")
+
+    if piece.words:
+        probs = [w.probability for w in piece.words]
+        mean = sum(probs) / len(probs)
+        if mean < o.very_low_word_probability:
+            piece.add("confidence", o.w_very_low_confidence, f"word probability {mean:.2f}")
+        elif mean < o.low_word_probability:
+            piece.add("confidence", o.w_low_confidence, f"word probability {mean:.2f}")
+        if max(probs) < o.confident_word_probability:
+            piece.add("confidence", o.w_no_confident_word, f"no word above {o.confident_word_probability:.2f}")
+        rushed = sum(
+            1 for w in piece.words
+            if (w.end_ms - w.start_ms) * o.max_chars_per_second < 1000 * len(normalize_text(w.text) or w.text)
+        )
+        if rushed * 2 >= len(piece.words):
+            piece.add("timing", o.w_timing, "implausible word timing")
+
+    if ctx.energy is not None:
+        spans = [(w.start_ms, w.end_ms) for w in piece.words] or [(piece.start_ms, piece.end_ms)]
+        level = _span_level(ctx.energy, spans, o.energy_frame_ms)
+        below = ctx.speech_db - level
+        if level < o.silence_floor_dbfs or below >= o.silence_below_speech_db:
+            piece.add("energy", o.w_silence, f"silence under the words ({level:.0f} dBFS, {below:.0f} dB below speech)")
+        elif below >= o.quiet_below_speech_db:
+            piece.add("energy", o.w_quiet, f"quiet under the words ({below:.0f} dB below speech)")
+
+    if ctx.speech is not None:
+        spans = [(w.start_ms, w.end_ms) for w in piece.words] or [(piece.start_ms, piece.end_ms)]
+        total = sum(max(b - a, 1) for a, b in spans)
+        vad = sum(ctx.speech(a, max(b, a + 1)) * max(b - a, 1) for a, b in spans) / total
+        if vad < o.vad_silent:
+            piece.add("vad", o.w_vad_silent, f"no speech for the voice activity detector ({vad:.2f})")
+        elif vad < o.vad_doubtful:
+            piece.add("vad", o.w_vad_doubtful, f"little speech for the voice activity detector ({vad:.2f})")
+
+    outro = match_outro(piece.text, o)
+    if outro is not None:
+        phrase, strong = outro
+        piece.add("outro", o.w_outro if strong else o.w_weak_outro, f"outro phrase {phrase!r}")
+        if piece.start_ms < o.edge_ms or (ctx.duration_ms and ctx.duration_ms - piece.end_ms < o.edge_ms):
+            piece.add("outro", o.w_edge, "at the recording's start or end")
+    if _script_mismatch(piece.text, ctx.language):
+        piece.add("script", o.w_script, f"not in the script of {ctx.language!r}")
+    if ctx.prompt_norm and _prompt_echo(piece.text, ctx.prompt_norm, o):
+        piece.add("prompt_echo", o.w_prompt_echo, "echoes the prompt")
