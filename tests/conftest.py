@@ -10,6 +10,8 @@ import pytest
 from streamkit.media import find_ffmpeg
 from streamkit.transcribe import WhisperTranscriber, resolve_model
 
+pytest_plugins = ["tests.browser"]  # the headless Chromium fixtures `browser` and `page`
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"
 SHORT = SAMPLES / "short.mp4"
