@@ -44,12 +44,13 @@ def subtitle(
     ] = None,
     translator: Annotated[
         str | None,
-        typer.Option("--translator", "-t", help="English engine: google, deepl, papago, mymemory, libre, "
+        typer.Option("--translator", "-t", help="English engine: google, deepl, papago, mymemory, libre, llm, "
                      "whisper (offline, Whisper's own translation) or none (Korean only); plugins add more. "
                      "Keys come from environment variables or the config file. [default: google]"),
     ] = None,
     translator_url: Annotated[
-        str | None, typer.Option("--translator-url", help="Server of the libre engine (LibreTranslate API).")
+        str | None, typer.Option("--translator-url", help="Server of the libre or llm engine "
+                     "(LibreTranslate API; OpenAI-compatible /v1).")
     ] = None,
     glossary: Annotated[
         list[Path] | None,

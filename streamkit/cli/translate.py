@@ -20,12 +20,13 @@ from ._app import FPS_HELP, VIDEO_HELP, _guard, _progress, _setup_logging, app, 
 log = logging.getLogger("streamkit")
 
 TEXT_ENGINES_HELP = (
-    "Text engine: google (default), deepl, papago, mymemory, libre, or one a plugin adds. "
+    "Text engine: google (default), deepl, papago, mymemory, libre, llm (an OpenAI-compatible chat server), "
+    "or one a plugin adds. "
     "Keys come from environment variables or the config file, never from the command line."
 )
 
 TranslatorUrl = Annotated[
-    str | None, typer.Option("--translator-url", help="Server URL for libre, e.g. http://localhost:5000.")
+    str | None, typer.Option("--translator-url", help="Server URL for libre (e.g. http://localhost:5000) or llm (e.g. http://127.0.0.1:11434/v1).")
 ]
 ExtraGlossary = Annotated[
     list[Path] | None,

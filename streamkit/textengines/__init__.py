@@ -15,6 +15,8 @@ adapters over one base class, :class:`TextEngine`, which does everything they sh
   :class:`EngineStats`).
 * ``adapters.py``: :class:`GoogleEngine`, :class:`DeeplEngine`, :class:`PapagoEngine`,
   :class:`MyMemoryEngine`, :class:`LibreEngine` and :data:`ENGINES`.
+* ``llm.py``: :class:`LlmEngine` (``-t llm``), context-aware translation through any OpenAI-compatible
+  chat-completions server (Ollama, llama.cpp, hosted), strict JSON answers.
 * ``doctor.py``: :class:`EngineCheck` and :func:`check_engines` (``streamkit doctor``).
 
 This package module is the built-in plugin (``plugins.BUILTIN_PLUGINS``): it implements
@@ -29,6 +31,7 @@ from .base import EngineStats, TextEngine
 from .cache import CacheKey as CacheKey
 from .cache import TranslationCache, default_cache_path
 from .doctor import EngineCheck, check_engines
+from .llm import LlmEngine
 from .names import NameGlossary, ProtectedText, protect_names, restore_names
 from .names import names_kept as names_kept
 from .sentences import JoinRules, Sentence, join_sentences, transcript_from_track
@@ -42,6 +45,7 @@ __all__ = [
     "GoogleEngine",
     "JoinRules",
     "LibreEngine",
+    "LlmEngine",
     "MyMemoryEngine",
     "NameGlossary",
     "PapagoEngine",

@@ -15,6 +15,7 @@ import requests  # type: ignore[import-untyped,unused-ignore]
 
 from ..errors import TranslationError
 from .base import EngineConfig, TextEngine, _lookup, _source_of
+from .llm import LlmEngine
 from .transport import _EngineAnswer
 
 
@@ -300,5 +301,5 @@ class MyMemoryEngine(TextEngine):
 
 #: The built-in text engines, by name.
 ENGINES: dict[str, type[TextEngine]] = {
-    cls.name: cls for cls in (GoogleEngine, DeeplEngine, PapagoEngine, MyMemoryEngine, LibreEngine)
+    cls.name: cls for cls in (GoogleEngine, DeeplEngine, PapagoEngine, MyMemoryEngine, LibreEngine, LlmEngine)
 }
