@@ -53,8 +53,7 @@ def review_command(
                                 glossary=tuple(glossary or ()), no_glossary=no_glossary, fps=parse_fps(fps))
         session = open_review(video, out_dir, options)
         broker = EventBroker()
-        if not no_voice:
-            find_speech(session, broker)
+        find_speech(session, broker, voice=not no_voice)
         server = start_server(create_app(session, broker), host=host, port=port)
         files = ", ".join(t.path.name for t in session.tracks.values())
         out.print(f"reviewing [bold]{escape(video.name)}[/] ({escape(files)}) at {server.url}/", highlight=False)

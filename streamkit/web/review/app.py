@@ -5,8 +5,9 @@
 | ``GET /`` , ``/static/*`` | the page (plain HTML, CSS, JavaScript from ``static/``) |
 | ``GET /video`` | the recording, with Range requests so the ``<video>`` element can seek |
 | ``GET /font/noto-sans-kr.ttf`` | the Korean font streamkit ships for burn-in, so Hangul shows everywhere |
-| ``GET /api/session`` | the video, every track with its version, the rules, the check codes, the first check |
+| ``GET /api/session`` | the video, every track with its version, the rules, the check codes |
 | ``POST /api/check`` | ``{tracks: {LANG: cues}}`` -> problems by cue id, counts, voiced stretches with no cue |
+|  | (``names_pending``: the glossary check of some cues is still running: ask again) |
 | ``POST /api/fix`` | ``{language, cues, id?}`` -> ``streamkit fix`` on one cue or all |
 | ``POST /api/retranslate`` | ``{ko: cues, en: cues}`` -> the new English, the cues touched |
 | ``POST /api/save`` | ``{language, version, cues}`` -> the new version; 409 when the file changed on disk |
@@ -87,16 +88,21 @@ def _api(work: Callable[[dict[str, Any]], object]) -> Handler:
     return endpoint
 
 
-def find_speech(session: ReviewSession, broker: EventBroker) -> threading.Thread:
-    """Find the recording's speech in the background; the page re-checks on the ``speech`` event."""
+def find_speech(session: ReviewSession, broker: EventBroker, *, voice: bool = True) -> threading.Thread:
+    """In the background: check the tracks as loaded (names too: seconds for a long show), then find
+    the recording's speech (``voice``); the page checks again on each ``checked`` event."""
 
     def run() -> None:
+        session.warm()
+        broker.publish("checked", {"what": "names"})
+        if not voice:
+            return
         try:
             session.speech = speech_spans(session.video)
-            broker.publish("speech", {"spans": len(session.speech)})
+            broker.publish("checked", {"what": "speech", "spans": len(session.speech)})
         except StreamkitError as exc:
             log.warning("no voiced-stretch check: %s", exc)
-            broker.publish("speech", {"error": exc.message})
+            broker.publish("checked", {"what": "speech", "error": exc.message})
 
     thread = threading.Thread(target=run, name="streamkit-review-speech", daemon=True)
     thread.start()
@@ -139,11 +145,6 @@ def create_app(session: ReviewSession, broker: EventBroker | None = None) -> Sta
     events = broker or EventBroker()
     muxer = _Muxer(session, events)
 
-    def snapshot(_data: dict[str, Any]) -> object:
-        state = session.snapshot()
-        tracks = {t["language"]: parse_cues(t["cues"]) for t in state["tracks"]}  # type: ignore[attr-defined]
-        return {**state, "check": session.check(tracks)}
-
     def fix(data: dict[str, Any]) -> object:
         only = data.get("id")
         if only is not None and not isinstance(only, str):
@@ -178,7 +179,7 @@ def create_app(session: ReviewSession, broker: EventBroker | None = None) -> Sta
         Route("/video", video),
         Route("/events", sse),
         Route("/font/noto-sans-kr.ttf", font),
-        Route("/api/session", _api(snapshot)),
+        Route("/api/session", _api(lambda _data: session.snapshot())),
         Route("/api/check", _api(lambda data: session.check(_tracks(data))), methods=["POST"]),
         Route("/api/fix", _api(fix), methods=["POST"]),
         Route("/api/retranslate", _api(retranslate), methods=["POST"]),

@@ -11,17 +11,19 @@ one on disk is a :class:`~streamkit.web.review.cues.StaleFileError` listing what
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ...checks import CHECKS, ERROR, ExtraCheck, check_track, glossary_check
+from ...checks import CHECKS, ERROR, CheckMemo, Problem, check_track, glossary_check
 from ...errors import InputError, StreamkitError
 from ...fixes import fix_cues, format_raw_srt
 from ...fsutil import atomic_write_text
@@ -29,7 +31,7 @@ from ...models import Cue, MediaInfo, SubtitleTrack
 from ...retranslate import load_record, retranslate_track, save_record
 from ...segment import DEFAULT_FPS, rules_for
 from ...subtitles import RawCue, language_from_path, read_raw
-from .cues import EditCue, RequestError, StaleFileError, cue_json, describe_changes, to_raw
+from .cues import EditCue, RequestError, StaleFileError, cue_json, describe_changes, parse_cues, to_raw
 from .voice import uncovered
 
 __all__ = ["ReviewOptions", "ReviewSession", "TrackFile", "find_tracks", "open_review", "show_name"]
@@ -111,6 +113,7 @@ class ReviewSession:
         self._served = {(t.language, t.version): t.cues for t in self.tracks.values()}
         self._pending: dict[str, tuple[SubtitleTrack, SubtitleTrack, tuple[str | None, ...], str]] = {}
         self._glossary: Any = None
+        self._memo: CheckMemo = {}
         self._glossary_loaded = False
         self._engine: Any = None
         self._new_ids = itertools.count(1)
@@ -151,38 +154,85 @@ class ReviewSession:
 
     # ----------------------------------------------------------------------- checking
 
-    def _glossary_checks(self, language: str, tracks: Mapping[str, Sequence[EditCue]]) -> list[ExtraCheck]:
-        base = language.split("-")[0]
-        other = {"ko": "en", "en": "ko"}.get(base)
-        if self.options.no_glossary or other is None or other not in tracks:
-            return []
+    def _load_glossary(self) -> Any:
         if not self._glossary_loaded:
             from ...translate import optional_glossary
 
             self._glossary_loaded = True
             try:
-                self._glossary = optional_glossary(self.options.glossary)
+                self._glossary = None if self.options.no_glossary else optional_glossary(self.options.glossary)
             except StreamkitError as exc:
                 log.warning("no glossary check on the review page: %s", exc)
-        return [] if self._glossary is None else [glossary_check(self._glossary, to_raw(tracks[other]))]
+        return self._glossary
 
-    def check(self, tracks: Mapping[str, Sequence[EditCue]]) -> dict[str, object]:
-        """Every problem of every track (by cue id), the counts, and voiced stretches with no cue."""
+    def _names(self, language: str, cues: Sequence[EditCue], other: Sequence[EditCue],
+               budget: float | None) -> tuple[list[tuple[int, Problem]], bool]:
+        """The glossary check cue by cue: each cue with its neighbours against the other track's cues
+        around it (what the whole-file report compares), remembered by their wording and timing.
+
+        A cue's first check takes a few ms (3,000 cues: seconds): past ``budget`` seconds the cues not
+        yet checked are left for later (the second value says so; :meth:`warm` checks them in the background).
+        """
+        glossary = self._load_glossary()
+        if glossary is None:
+            return [], False
+        raw, counterpart = to_raw(cues), to_raw(other)
+        starts = [c.start_ms for c in counterpart]
+        found: list[tuple[int, Problem]] = []
+        pending, spent = False, 0.0
+        for i, cue in enumerate(raw):
+            own = raw[max(i - 1, 0): i + 2]
+            lo = bisect.bisect_left(starts, own[0].start_ms - 8000)
+            hi = bisect.bisect_right(starts, own[-1].end_ms + 1000)
+            window = [c for c in counterpart[lo:hi] if c.end_ms > own[0].start_ms - 1000]
+            key = ("names", language, tuple((c.start_ms, c.end_ms, c.lines) for c in own),
+                   tuple((c.start_ms, c.end_ms, c.lines) for c in window))
+            mine = self._memo.get(key)
+            if mine is None and budget is not None and spent > budget:
+                pending = True
+                continue
+            if mine is None:
+                began = time.monotonic()
+                where = own.index(cue) + 1
+                mine = self._memo[key] = tuple(
+                    p for p in glossary_check(glossary, window)(own, language) if p.cue == where)
+                spent += time.monotonic() - began
+            found.extend((i, p) for p in mine)
+        return found, pending
+
+    def warm(self) -> None:
+        """Check the tracks as loaded, names included, so the page's first checks are quick."""
+        self.check({t.language: parse_cues(t.cues_json()) for t in self.tracks.values()}, budget=None)
+
+    def check(self, tracks: Mapping[str, Sequence[EditCue]], budget: float | None = 0.3) -> dict[str, object]:
+        """Every problem of every track (by cue id), the counts, and voiced stretches with no cue.
+
+        ``names_pending``: the glossary check of some cues did not fit in ``budget`` seconds (ask again).
+        """
+        pending = False
         problems: dict[str, list[dict[str, object]]] = {}
         counts: dict[str, dict[str, int]] = {}
         gaps: dict[str, list[list[int]]] = {}
+        if len(self._memo) > 200_000:
+            self._memo.clear()
         for language, cues in tracks.items():
             self._track(language)
-            found = check_track(to_raw(cues), rules_for(language), self.fps, language,
-                                extra_checks=self._glossary_checks(language, tracks), numbered=False)
-            problems[language] = [{"id": cues[p.cue - 1].id, "code": p.code, "severity": p.severity,
-                                   "message": p.message} for p in found]
-            errors = sum(1 for p in found if p.severity == ERROR)
+            found = [(p.cue - 1, p) for p in check_track(to_raw(cues), rules_for(language), self.fps, language,
+                                                         numbered=False, memo=self._memo)]
+            other = {"ko": "en", "en": "ko"}.get(language.split("-")[0])
+            if other is not None and other in tracks:
+                names, late = self._names(language, cues, tracks[other], budget)
+                found += names
+                pending = pending or late
+            problems[language] = [{"id": cues[i].id, "code": p.code, "severity": p.severity, "message": p.message}
+                                  for i, p in sorted(found, key=lambda item: item[0])]
+            errors = sum(1 for _, p in found if p.severity == ERROR)
             counts[language] = {"error": errors, "warning": len(found) - errors}
             if self.speech is not None:
                 gaps[language] = [[a, b] for a, b in uncovered(self.speech, ((c.start_ms, c.end_ms) for c in cues))]
                 counts[language]["no-cue"] = len(gaps[language])
-        return {"problems": problems, "counts": counts, "uncovered": gaps if self.speech is not None else None}
+        return {"problems": problems, "counts": counts, "uncovered": gaps if self.speech is not None else None,
+                "names_pending": pending}
 
     # ----------------------------------------------------------------------- fixing
 

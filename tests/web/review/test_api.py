@@ -32,7 +32,7 @@ def _codes(result: dict[str, Any], lang: str, cue_id: str) -> set[str]:
     return {p["code"] for p in result["problems"][lang] if p["id"] == cue_id}
 
 
-def test_the_session_serves_both_tracks_with_versions_rules_and_the_first_check(client: TestClient) -> None:
+def test_the_session_serves_both_tracks_with_versions_and_rules_and_checks_them(client: TestClient) -> None:
     state, tracks = _tracks(client)
     assert [t["file"] for t in state["tracks"]] == ["show.ko.srt", "show.en.srt"]
     assert all(len(t["version"]) == 16 for t in state["tracks"])
@@ -40,9 +40,10 @@ def test_the_session_serves_both_tracks_with_versions_rules_and_the_first_check(
     assert state["rules"]["ko"]["max_cps"] == 12 and state["rules"]["en"]["max_line_columns"] == 42
     assert tracks["ko"][2] == {"id": "ko-3", "start": 13200, "end": 14000,
                                "text": "신곡 무대 같이 보고 싶었어요 진짜 사랑해요 감사합니다"}
-    assert _codes(state["check"], "ko", "ko-3") == {"line-too-long", "too-fast", "too-short"}
-    assert state["check"]["counts"]["ko"] == {"error": 3, "warning": 0}
-    assert state["check"]["uncovered"] is None  # no speech search asked in this session
+    check = client.post("/api/check", json={"tracks": tracks}).json()
+    assert _codes(check, "ko", "ko-3") == {"line-too-long", "too-fast", "too-short"}
+    assert check["counts"]["ko"] == {"error": 3, "warning": 0}
+    assert check["uncovered"] is None and check["names_pending"] is False  # no speech search in this session
 
 
 def test_a_check_follows_the_edit(client: TestClient) -> None:

@@ -52,6 +52,7 @@ function showCheck(result, seq = state.checkSeq) {
     }
   }
   state.uncovered = result.uncovered;
+  if (result.names_pending) scheduleCheck(1500); // the glossary check of a long show is still running
   const parts = state.doc.langs.map(lang => {
     const c = result.counts[lang] || { error: 0, warning: 0 };
     const voiced = c["no-cue"] === undefined ? "" :
@@ -316,7 +317,7 @@ async function mux() {
 
 function listen() {
   const events = new EventSource("/events");
-  events.addEventListener("speech", () => scheduleCheck(0));
+  events.addEventListener("checked", () => scheduleCheck(0));
   events.addEventListener("mux", e => {
     const m = JSON.parse(e.data);
     const bar = $("#mux-progress");
@@ -443,10 +444,9 @@ async function start() {
   showKeys();
   wire();
   rebuild();
-  showCheck(session.check);
   renderCaptions();
-  changed();
-  clearTimeout(state.checkTimer);
+  changed(); // renders, then checks at once
+  scheduleCheck(0);
   listen();
   document.body.dataset.ready = "1";
   status(`${state.doc.langs.map(l => `${state.doc.tracks[l].length} ${l}`).join(" · ")} cues loaded`);
