@@ -235,3 +235,16 @@ def test_mux_runs_in_the_background_and_reports_progress(session: ReviewSession,
     assert states[0]["state"] == "running" and states[-1]["state"] == "done", states
     replay = show.parent / "show.subtitled.mp4"
     assert replay.stat().st_size > 100_000 and states[-1]["file"] == replay.name
+
+
+def test_tracks_are_found_beside_the_recording_and_in_out(tmp_path: Path) -> None:
+    from streamkit.web.review import find_tracks
+
+    (tmp_path / "out").mkdir()
+    for name in ["show.ko.srt", "show.en.srt", "show.fixed.ko.srt", "other.en.srt", "out/show.en.srt",
+                 "out/show.ja.srt"]:
+        (tmp_path / name).write_text("1\n00:00:01,000 --> 00:00:02,000\nx\n", encoding="utf-8")
+    found = find_tracks(tmp_path / "show.subtitled.mp4", tmp_path / "out")
+    assert found == {"ko": tmp_path / "show.ko.srt", "en": tmp_path / "out/show.en.srt",
+                     "ja": tmp_path / "out/show.ja.srt"}
+    assert list(found) == ["ko", "en", "ja"]

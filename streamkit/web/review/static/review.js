@@ -449,6 +449,7 @@ async function start() {
   scheduleCheck(0);
   listen();
   document.body.dataset.ready = "1";
+  document.body.dataset.readyMs = String(Math.round(performance.now()));
   status(`${state.doc.langs.map(l => `${state.doc.tracks[l].length} ${l}`).join(" · ")} cues loaded`);
 }
 
