@@ -174,7 +174,8 @@ def test_a_file_changed_on_disk_under_the_page_is_a_409_with_what_changed(client
     assert response.status_code == 409
     body = response.json()
     assert "show.ko.srt changed on disk" in body["error"] and body["disk"] != body["loaded"]
-    assert body["changes"] == [{"cue": 4, "start": 23400, "was": "팬 여러분 고마워요", "now": "팬 여러분 정말 고마워요"}]
+    assert body["changes"] == [{"cue": 4, "start": 23400, "was": "팬 여러분 고마워요",
+                                "now": "팬 여러분 정말 고마워요"}]
     assert ko.read_text(encoding="utf-8") == theirs  # never overwritten silently
     fresh = client.get("/api/track/ko").json()
     assert fresh["version"] == body["disk"] and fresh["cues"][3]["text"] == "팬 여러분 정말 고마워요"

@@ -130,6 +130,22 @@ def test_keyboard_shortcuts(page: Any, server: RunningServer) -> None:
     page.keyboard.press("Control+Space")
     page.wait_for_function("document.querySelector('#video').paused")
 
+    page.click(".cell[data-id='ko-4']")
+    page.evaluate("document.querySelector('#video').currentTime = 25")
+    page.wait_for_function("Math.abs(document.querySelector('#video').currentTime - 25) < 0.01")
+    page.keyboard.press("Alt+KeyS")  # split at the playhead, the text at the middle space
+    assert "cue 4 of 5" in page.inner_text("#ed-lang") and page.input_value("#ed-text") == "팬 여러분"
+    assert page.input_value("#ed-out") == "00:00:25.000"
+    page.keyboard.press("Alt+KeyM")
+    assert "cue 4 of 4" in page.inner_text("#ed-lang") and page.input_value("#ed-text") == "팬 여러분 고마워요"
+    page.keyboard.press("Alt+Delete")
+    assert "of 3" in page.inner_text("#ed-lang")
+    page.keyboard.press("Alt+KeyN")  # the playhead (25 s) is free again: a new cue there
+    assert "cue 4 of 4" in page.inner_text("#ed-lang") and page.input_value("#ed-in") == "00:00:25.000"
+    page.keyboard.type("새 자막")
+    page.wait_for_function("document.querySelector(\".cell[data-lang='ko'] .text\") !== null")
+    assert "새 자막" in page.locator(".cell[data-lang='ko'] .text").all_inner_texts()
+
 
 def _srt(n: int, text: str) -> str:
     return "".join(f"{i + 1}\n{_t(i * 3600)} --> {_t(i * 3600 + 3000)}\n{text} {i + 1}\n\n" for i in range(n))
