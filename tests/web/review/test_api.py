@@ -249,3 +249,12 @@ def test_tracks_are_found_beside_the_recording_and_in_out(tmp_path: Path) -> Non
     assert found == {"ko": tmp_path / "show.ko.srt", "en": tmp_path / "out/show.en.srt",
                      "ja": tmp_path / "out/show.ja.srt"}
     assert list(found) == ["ko", "en", "ja"]
+
+
+def test_every_language_present_is_a_track(show: Path, libre: LibreServer) -> None:
+    (show.parent / "show.ja.srt").write_text("1\n00:00:01,000 --> 00:00:04,000\nこんにちは\n", encoding="utf-8")
+    client = TestClient(create_app(open_review(show, None, ReviewOptions(no_glossary=True))))
+    state, tracks = _tracks(client)
+    assert [t["language"] for t in state["tracks"]] == ["ko", "en", "ja"]
+    result = client.post("/api/check", json={"tracks": tracks}).json()
+    assert set(result["problems"]) == {"ko", "en", "ja"} and result["counts"]["ja"]["error"] == 0

@@ -174,3 +174,16 @@ def test_a_three_hour_show_opens_with_a_virtualized_list(page: Any, tmp_path: Pa
         page.evaluate("document.querySelector('#list').scrollTop = 1e9")
         page.wait_for_selector(".cell[data-id='en-3000']", timeout=5000)
         assert page.locator("#rows .row").count() < 60
+
+
+@pytest.mark.slow
+def test_mux_from_the_page_saves_first_and_shows_the_replay(page: Any, server: RunningServer, show: Path) -> None:
+    _open(page, server.url)
+    page.click(".cell[data-id='en-1']")
+    page.fill("#ed-text", "Hello, everyone! Today was really fun")
+    page.click("#mux")
+    page.wait_for_function("document.querySelector('#status').textContent.startsWith('replay written')",
+                           timeout=60_000)
+    assert "show.subtitled.mp4" in page.inner_text("#status")
+    assert read_raw(show.parent / "show.en.srt").cues[0].lines == ("Hello, everyone! Today was really fun",)
+    assert (show.parent / "show.subtitled.mp4").stat().st_size > 100_000
