@@ -45,6 +45,7 @@ def review_command(
     def body() -> None:
         from ..web import EventBroker, check_port, start_server
         from ..web.review import ReviewOptions, create_app, find_speech, open_review
+        from ..web.review.app import LOCAL_HOSTS
 
         check_port(host, port)
         cfg, settings = _engine_settings(config, translator_url)
@@ -54,7 +55,8 @@ def review_command(
         session = open_review(video, out_dir, options)
         broker = EventBroker()
         find_speech(session, broker, voice=not no_voice)
-        server = start_server(create_app(session, broker), host=host, port=port)
+        hosts = (*LOCAL_HOSTS, host) if host not in LOCAL_HOSTS else LOCAL_HOSTS
+        server = start_server(create_app(session, broker, hosts=hosts), host=host, port=port)
         files = ", ".join(t.path.name for t in session.tracks.values())
         out.print(f"reviewing [bold]{escape(video.name)}[/] ({escape(files)}) at {server.url}/", highlight=False)
         out.print("Ctrl-C stops", style="dim", highlight=False)

@@ -14,7 +14,8 @@
 | ``GET /api/track/{language}`` | the file as it is on disk now |
 | ``POST /api/mux`` | starts the mux in a thread; progress as ``mux`` events on ``/events`` |
 
-Errors are JSON ``{"error", "hint", ...facts}``: 422 bad data, 404 unknown cue or track, 409 a stale
+POST bodies are JSON (``Content-Type: application/json``, else 415). Errors are JSON
+``{"error", "hint", ...facts}``: 422 bad data, 404 unknown cue or track, 409 a stale
 file, 502 the translation engine failed, 500 anything else the core refused (a write that failed).
 """
 
@@ -23,12 +24,14 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -43,6 +46,9 @@ from .voice import speech_spans
 __all__ = ["STATIC", "create_app", "find_speech"]
 
 STATIC = Path(__file__).with_name("static")
+JSON = "application/json"
+#: The names the page is served under; any other Host header (DNS rebinding) is refused.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 log = logging.getLogger("streamkit")
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -80,6 +86,9 @@ def _api(work: Callable[[dict[str, Any]], object]) -> Handler:
 
     async def endpoint(request: Request) -> Response:
         try:
+            if request.method == "POST" and request.headers.get("content-type", "").split(";")[0] != JSON:
+                # Another site's page can send a "simple" cross-origin POST; a JSON one needs our consent.
+                raise RequestError(f"send the body as {JSON}", status=415, field="content-type")
             data = await _body(request) if request.method == "POST" else dict(request.path_params)
             return JSONResponse(await run_in_threadpool(work, data))
         except StreamkitError as exc:
@@ -140,8 +149,13 @@ class _Muxer:
                 self.running = False
 
 
-def create_app(session: ReviewSession, broker: EventBroker | None = None) -> Starlette:
-    """The review page for ``session``; events (speech found, mux progress) go through ``broker``."""
+def create_app(session: ReviewSession, broker: EventBroker | None = None, *,
+               hosts: Sequence[str] = LOCAL_HOSTS) -> Starlette:
+    """The review page for ``session``; events (checks done, mux progress) go through ``broker``.
+
+    Only requests naming one of ``hosts`` are answered (the server binds 127.0.0.1; this stops a
+    web page from reaching it through a DNS name that points there).
+    """
     events = broker or EventBroker()
     muxer = _Muxer(session, events)
 
@@ -188,7 +202,7 @@ def create_app(session: ReviewSession, broker: EventBroker | None = None) -> Sta
         Route("/api/mux", _api(muxer.start), methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))])
     app.state.session = session
     app.state.broker = events
     return app

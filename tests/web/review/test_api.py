@@ -17,10 +17,12 @@ from streamkit.web.review import ReviewOptions, ReviewSession, create_app, open_
 
 from ...libre_server import LibreServer
 
+LOCAL = "http://127.0.0.1"
+
 
 @pytest.fixture
 def client(session: ReviewSession) -> TestClient:
-    return TestClient(create_app(session))
+    return TestClient(create_app(session), base_url=LOCAL)
 
 
 def _tracks(client: TestClient) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
@@ -59,7 +61,7 @@ def test_a_check_follows_the_edit(client: TestClient) -> None:
 
 def test_names_the_glossary_knows_are_flagged(show: Path, libre: LibreServer) -> None:
     session = open_review(show, None, ReviewOptions(translator_settings={"url": libre.url}))
-    client = TestClient(create_app(session))
+    client = TestClient(create_app(session), base_url=LOCAL)
     _, tracks = _tracks(client)
     tracks["ko"][0]["text"] = "방탄소년단 안녕하세요"
     tracks["en"][0]["text"] = "Bulletproof Boy Scouts hello"
@@ -93,7 +95,8 @@ def test_unknown_cues_and_tracks_are_404_and_broken_bodies_422(client: TestClien
     response = client.post("/api/save", json={"language": "fr", "version": "x", "cues": []})
     assert response.status_code == 404 and "ko, en" in response.json()["error"]
     assert client.get("/api/track/de").status_code == 404
-    assert client.post("/api/check", content=b"{not json").status_code == 422
+    broken = client.post("/api/check", content=b"{not json", headers={"Content-Type": "application/json"})
+    assert broken.status_code == 422
     assert client.post("/api/check", json=[1, 2]).status_code == 422
 
 
@@ -223,7 +226,7 @@ def test_the_video_is_served_with_range_requests(client: TestClient, show: Path)
 @pytest.mark.slow
 def test_mux_runs_in_the_background_and_reports_progress(session: ReviewSession, show: Path) -> None:
     broker = EventBroker()
-    client = TestClient(create_app(session, broker))
+    client = TestClient(create_app(session, broker), base_url=LOCAL)
     assert client.post("/api/mux", json={}).json() == {"started": True}
     deadline = 60.0
     import time
@@ -253,8 +256,17 @@ def test_tracks_are_found_beside_the_recording_and_in_out(tmp_path: Path) -> Non
 
 def test_every_language_present_is_a_track(show: Path, libre: LibreServer) -> None:
     (show.parent / "show.ja.srt").write_text("1\n00:00:01,000 --> 00:00:04,000\nこんにちは\n", encoding="utf-8")
-    client = TestClient(create_app(open_review(show, None, ReviewOptions(no_glossary=True))))
+    client = TestClient(create_app(open_review(show, None, ReviewOptions(no_glossary=True))), base_url=LOCAL)
     state, tracks = _tracks(client)
     assert [t["language"] for t in state["tracks"]] == ["ko", "en", "ja"]
     result = client.post("/api/check", json={"tracks": tracks}).json()
     assert set(result["problems"]) == {"ko", "en", "ja"} and result["counts"]["ja"]["error"] == 0
+
+
+def test_other_sites_cannot_drive_the_api(session: ReviewSession) -> None:
+    client = TestClient(create_app(session), base_url=LOCAL)
+    # A "simple" cross-origin POST (no CORS preflight) is refused, and so is a foreign Host header.
+    simple = client.post("/api/mux", content=b"{}", headers={"Content-Type": "text/plain"})
+    assert simple.status_code == 415
+    rebound = TestClient(create_app(session), base_url="http://evil.example")
+    assert rebound.get("/api/session").status_code == 400
