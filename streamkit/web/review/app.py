@@ -10,7 +10,8 @@
 |  | (``names_pending``: the glossary check of some cues is still running: ask again) |
 | ``POST /api/fix`` | ``{language, cues, id?}`` -> ``streamkit fix`` on one cue or all |
 | ``POST /api/retranslate`` | ``{ko: cues, en: cues}`` -> the new English, the cues touched |
-| ``POST /api/save`` | ``{language, version, cues}`` -> the new version; 409 when the file changed on disk |
+| ``POST /api/save`` | ``{language, version, cues, retranslation?}`` -> the new version; 409 when the file changed |
+|  | on disk; ``retranslation`` (a token) writes the draft record of the re-translation the English holds |
 | ``GET /api/track/{language}`` | the file as it is on disk now |
 | ``POST /api/mux`` | starts the mux in a thread; progress as ``mux`` events on ``/events`` |
 
@@ -169,7 +170,10 @@ def create_app(session: ReviewSession, broker: EventBroker | None = None, *,
         return session.retranslate(parse_cues(data.get("ko"), field="ko"), parse_cues(data.get("en"), field="en"))
 
     def save(data: dict[str, Any]) -> object:
-        return session.save(data.get("language"), data.get("version"), parse_cues(data.get("cues")))
+        token = data.get("retranslation")
+        if token is not None and not isinstance(token, str):
+            raise RequestError("retranslation must be the token /api/retranslate returned", field="retranslation")
+        return session.save(data.get("language"), data.get("version"), parse_cues(data.get("cues")), token)
 
     async def index(_request: Request) -> Response:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})

@@ -282,14 +282,20 @@ class ReviewSession:
         engine = self._text_engine(record.engine)
         result = retranslate_track(record, edited, draft, lambda texts: engine.translate_texts(texts, "ko"),
                                    fps=self.fps)
+        token = f"r{next(self._new_ids)}"
         with self._lock:
-            self._pending["en"] = (edited, result.track, result.machine, getattr(engine, "name", record.engine))
-        return _retranslation_json(english, result, self._new_ids)
+            self._pending[token] = (edited, result.track, result.machine, getattr(engine, "name", record.engine))
+        return {**_retranslation_json(english, result, self._new_ids), "token": token}
 
     # ----------------------------------------------------------------------- saving
 
-    def save(self, language: object, version: object, cues: Sequence[EditCue]) -> dict[str, object]:
-        """Write the track atomically unless the file changed on disk since ``version`` (then 409)."""
+    def save(self, language: object, version: object, cues: Sequence[EditCue],
+             retranslation: str | None = None) -> dict[str, object]:
+        """Write the track atomically unless the file changed on disk since ``version`` (then 409).
+
+        ``retranslation``: the token of the re-translation the English descends from: its draft
+        record (what the machine wrote, from which Korean) is written beside the file.
+        """
         track = self._track(language)
         for c in cues:
             if not c.lines:
@@ -310,7 +316,7 @@ class ReviewSession:
             fresh = _read(track.language, track.path)
             self.tracks[track.language] = fresh
             self._served[(fresh.language, fresh.version)] = fresh.cues
-            pending = self._pending.pop(track.language, None)
+            pending = self._pending.pop(retranslation, None) if retranslation and track.language == "en" else None
         if pending is not None:  # the record of what the machine wrote, for the next re-translation
             korean, machine_track, machine, engine = pending
             save_record(track.path, korean, machine_track, engine=engine, fps=self.fps, machine=machine)

@@ -198,7 +198,8 @@ def test_retranslate_sends_only_the_changed_sentence_keeps_english_edits_and_rec
     (new,) = result["touched"]
     assert texts[new] == "New song stage really it's good" and new not in {"en-1", "en-2", "en-3"}
     en_version = state["tracks"][1]["version"]
-    saved = client.post("/api/save", json={"language": "en", "version": en_version, "cues": result["cues"]})
+    saved = client.post("/api/save", json={"language": "en", "version": en_version, "cues": result["cues"],
+                                           "retranslation": result["token"]})
     assert saved.status_code == 200, saved.text
     record = load_record(show.parent / "show.en.srt")
     assert record is not None and record.korean.cues[2].lines == ("신곡 무대 정말 좋아요",)
@@ -270,3 +271,15 @@ def test_other_sites_cannot_drive_the_api(session: ReviewSession) -> None:
     assert simple.status_code == 415
     rebound = TestClient(create_app(session), base_url="http://evil.example")
     assert rebound.get("/api/session").status_code == 400
+
+
+def test_an_undone_retranslation_leaves_the_draft_record_alone(client: TestClient, show: Path) -> None:
+    state, tracks = _tracks(client)
+    record = record_path(show.parent / "show.en.srt").read_bytes()
+    tracks["ko"][2]["text"] = "신곡 무대 정말 좋아요"
+    client.post("/api/retranslate", json={"ko": tracks["ko"], "en": tracks["en"]})
+    tracks["en"][0]["text"] = "Hi everyone, today was really fun"  # the page undid it and edited by hand
+    saved = client.post("/api/save", json={"language": "en", "version": state["tracks"][1]["version"],
+                                           "cues": tracks["en"]})
+    assert saved.status_code == 200
+    assert record_path(show.parent / "show.en.srt").read_bytes() == record

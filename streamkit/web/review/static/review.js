@@ -10,7 +10,7 @@ const NAMES = { ko: "한국어 Korean", en: "English", ja: "日本語", zh: "中
 
 const state = {
   doc: null, session: null, rows: [], where: new Map(), problems: new Map(), uncovered: null,
-  touched: new Set(), review: new Set(), sel: null, checkSeq: 0, checkTimer: 0, follow: true,
+  touched: new Set(), review: new Set(), retranslation: null, sel: null, checkSeq: 0, checkTimer: 0, follow: true,
 };
 
 async function api(path, body) {
@@ -250,6 +250,7 @@ async function retranslate() {
     const result = await api("/api/retranslate", { ko: state.doc.tracks.ko, en: state.doc.tracks.en });
     ops.replaceTrack(state.doc, "en", result.cues);
     state.touched = new Set(result.touched);
+    state.retranslation = { token: result.token, ids: result.touched };
     state.review = new Set(result.review);
     const review = result.review.length ? `; ${result.review.length} kept (your edit) to review` : "";
     status(`re-translated ${result.sent} sentence(s): ${result.touched.length} English cue(s) new${review}`, "ok");
@@ -259,8 +260,13 @@ async function retranslate() {
 }
 
 async function saveTrack(lang, version) {
-  const result = await api("/api/save", { language: lang, version, cues: state.doc.tracks[lang] });
+  const body = { language: lang, version, cues: state.doc.tracks[lang] };
+  const r = state.retranslation;
+  // The draft record goes with the English only while it still holds that re-translation (not undone).
+  if (lang === "en" && r && (!r.ids.length || r.ids.some(id => state.doc.find("en", id) >= 0))) body.retranslation = r.token;
+  const result = await api("/api/save", body);
   state.doc.markSaved(lang, result.version);
+  if (lang === "en") state.retranslation = null;
   return result;
 }
 
