@@ -77,6 +77,9 @@ def test_edit_fix_retranslate_and_save(page: Any, server: RunningServer, show: P
     record = load_record(show.parent / "show.en.srt")
     assert record is not None and record.korean.cues[2].lines == ("신곡 무대 정말 좋아요",)
 
+    page.click("#fix-all")  # every track; the last one reports
+    page.wait_for_function("document.querySelector('#status').textContent.startsWith('en: ')")
+
 
 def test_two_pages_saving_the_same_file_give_a_conflict(page: Any, browser: Any, server: RunningServer,
                                                        show: Path) -> None:

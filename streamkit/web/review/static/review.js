@@ -211,7 +211,7 @@ const ACTIONS = {
   undo: () => { if (state.doc.undo()) changed(); },
   redo: () => { if (state.doc.redo()) changed(); },
   fix: () => withCue((lang, cue) => fix(lang, cue.id)),
-  fixAll: () => fix(state.sel ? state.sel.lang : state.doc.langs[0], null),
+  fixAll: async () => { for (const lang of state.doc.langs) await fix(lang, null); },
   save: () => saveAll(),
   retranslate: () => retranslate(),
   mux: () => mux(),
@@ -237,7 +237,8 @@ async function fix(lang, id) {
     const result = await api("/api/fix", body);
     if (id) ops.replaceCues(state.doc, lang, result.cues, result.removed);
     else ops.replaceTrack(state.doc, lang, result.cues);
-    status(result.changes.length ? `fixed: ${result.changes.map(c => c.what).join(", ")}` : "nothing to fix safely");
+    const what = [...new Set(result.changes.map(c => c.what))].join(", ");
+    status(result.changes.length ? `${lang}: ${result.changes.length} fix(es): ${what}` : `${lang}: nothing to fix safely`);
     changed();
   } catch (err) { status(err.message, "error"); }
 }
