@@ -44,7 +44,7 @@ def review_command(
 
     def body() -> None:
         from ..web import EventBroker, check_port, start_server
-        from ..web.review import ReviewOptions, create_app, find_speech, open_review
+        from ..web.review import ReviewOptions, check_in_background, create_app, open_review
         from ..web.review.app import LOCAL_HOSTS
 
         check_port(host, port)
@@ -54,7 +54,7 @@ def review_command(
                                 glossary=tuple(glossary or ()), no_glossary=no_glossary, fps=parse_fps(fps))
         session = open_review(video, out_dir, options)
         broker = EventBroker()
-        find_speech(session, broker, voice=not no_voice)
+        check_in_background(session, broker, voice=not no_voice)
         hosts = (*LOCAL_HOSTS, host) if host not in LOCAL_HOSTS else LOCAL_HOSTS
         server = start_server(create_app(session, broker, hosts=hosts), host=host, port=port)
         files = ", ".join(t.path.name for t in session.tracks.values())

@@ -13,7 +13,7 @@ undo history; the server is the core behind it. One concern per module:
 
 from __future__ import annotations
 
-from .app import create_app, find_speech
+from .app import check_in_background, create_app
 from .cues import EditCue, RequestError, StaleFileError
 from .session import ReviewOptions, ReviewSession, find_tracks, open_review
 
@@ -23,8 +23,8 @@ __all__ = [
     "ReviewOptions",
     "ReviewSession",
     "StaleFileError",
+    "check_in_background",
     "create_app",
-    "find_speech",
     "find_tracks",
     "open_review",
 ]

@@ -44,7 +44,7 @@ from .cues import EditCue, RequestError, StaleFileError, parse_cues
 from .session import ReviewSession
 from .voice import speech_spans
 
-__all__ = ["STATIC", "create_app", "find_speech"]
+__all__ = ["STATIC", "check_in_background", "create_app"]
 
 STATIC = Path(__file__).with_name("static")
 JSON = "application/json"
@@ -98,7 +98,7 @@ def _api(work: Callable[[dict[str, Any]], object]) -> Handler:
     return endpoint
 
 
-def find_speech(session: ReviewSession, broker: EventBroker, *, voice: bool = True) -> threading.Thread:
+def check_in_background(session: ReviewSession, broker: EventBroker, *, voice: bool = True) -> threading.Thread:
     """In the background: check the tracks as loaded (names too: seconds for a long show), then find
     the recording's speech (``voice``); the page checks again on each ``checked`` event."""
 

@@ -14,7 +14,7 @@ import pytest
 from streamkit.retranslate import load_record
 from streamkit.subtitles import read_raw
 from streamkit.web import EventBroker, RunningServer, start_server
-from streamkit.web.review import ReviewSession, create_app, find_speech, open_review
+from streamkit.web.review import ReviewSession, check_in_background, create_app, open_review
 
 from ...conftest import FANLIVE, REPO
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def server(session: ReviewSession) -> Iterator[RunningServer]:
     broker = EventBroker()
-    find_speech(session, broker).join(60)
+    check_in_background(session, broker).join(60)
     with start_server(create_app(session, broker)) as running:
         yield running
         broker.close()
