@@ -21,7 +21,7 @@ def review_command(
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Folder of the subtitle files [default: beside the recording].")
     ] = None,
-    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0: any free port).")] = 8765,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")] = 8765,
     host: Annotated[str, typer.Option("--host", help="Address to serve on (keep it local).")] = "127.0.0.1",
     translator: Annotated[str | None, typer.Option("--translator", "-t", help=TEXT_ENGINES_HELP +
                                                    " [default: the engine that made the draft]")] = None,
