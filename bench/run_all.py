@@ -23,6 +23,7 @@ def main() -> None:
         ["memory.py", "--short", "10", "--long", "30" if args.quick else "180"],
         ["mux.py", "--minutes", "10" if args.quick else "60"],
         ["invented.py", "--recordings", "1" if args.quick else "3"],  # quality, not speed: cues over music
+        ["review.py", "--cues", "3000"],  # the review page on a 3-hour show
     ]
     try:
         import pyinstrument  # noqa: F401  (optional: the profile needs it)

@@ -19,7 +19,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from .subtitles import RawCue, ReadResult, language_from_path, read_raw
 
 __all__ = [
     "CHECKS",
+    "CheckMemo",
     "CheckReport",
     "ExtraCheck",
     "Problem",
@@ -96,6 +97,9 @@ class Problem:
             raise ValueError(f"Problem: severity must be 'error' or 'warning', not {self.severity!r}")
 
 
+#: What :func:`check_track` remembers between calls: a cue's own problems by its wording and timing.
+CheckMemo = dict[tuple[object, ...], Any]
+
 #: A pluggable check: ``(cues, language) -> problems`` (the glossary report plugs in here).
 ExtraCheck = Callable[[Sequence[RawCue], str], Iterable[Problem]]
 
@@ -118,6 +122,7 @@ def check_track(
     extra_checks: Sequence[ExtraCheck] = (),
     quality: QualityOptions | None = None,
     numbered: bool = True,
+    memo: CheckMemo | None = None,
 ) -> list[Problem]:
     """Every rule violation in ``cues`` (as read from a file), sorted by cue.
 
@@ -126,6 +131,10 @@ def check_track(
     time order: overlap, gap below ``min_gap_frames``, small gaps that chaining would close. In the
     file: cues out of time order, missing / duplicate / out-of-order numbers (only when
     ``numbered``: WebVTT cues need no numbers).
+
+    ``memo`` (a dict kept between calls) remembers each cue's own problems by its wording and
+    timing, so checking a long track again after one edit redoes only the edited cue: the review
+    page checks 3,000 cues on every keystroke.
     """
     rate = Fraction(fps)
     gap_ms = frame_ms(rules.min_gap_frames, rate)
@@ -136,37 +145,18 @@ def check_track(
     problems: list[Problem] = []
     items = list(enumerate(cues, start=1))
 
+    context = hash((rules, q))  # hashed once per call, not once per cue
     for pos, cue in items:
-        texts = [plain_text(line) for line in cue.lines]
-        if not any(t.strip() for t in texts):
-            problems.append(_problem(pos, cue, "empty", "no text"))
-        if cue.end_ms < cue.start_ms:
-            early = cue.start_ms - cue.end_ms
-            problems.append(_problem(pos, cue, "end-before-start", f"ends {early} ms before it starts"))
+        if memo is None:
+            problems.extend(_cue_problems(pos, cue, rules, q))
             continue
-        for i, text in enumerate(texts):
-            width = display_width(text, rules)
-            if width > rules.max_line_columns + 1e-6:
-                problems.append(_problem(pos, cue, "line-too-long",
-                                         f"line {i + 1} is {width:g} columns wide (max {rules.max_line_columns:g})",
-                                         line=cue.line + 1 + i))
-        if len(cue.lines) > rules.max_lines:
-            problems.append(_problem(pos, cue, "too-many-lines", f"{len(cue.lines)} lines (max {rules.max_lines})"))
-        duration = cue.end_ms - cue.start_ms
-        chars = cue_chars(cue.lines)
-        if chars and duration > 0 and chars * 1000 / duration > rules.max_cps + 1e-9:
-            problems.append(_problem(pos, cue, "too-fast", f"{chars * 1000 / duration:.1f} characters/s "
-                                     f"(max {rules.max_cps:g}: {chars} characters need "
-                                     f"{_seconds(math.ceil(chars * 1000 / rules.max_cps))})"))
-        if duration < rules.min_duration_ms:
-            problems.append(_problem(pos, cue, "too-short",
-                                     f"shown {_seconds(duration)} (min {_seconds(rules.min_duration_ms)})"))
-        elif duration > rules.max_duration_ms:
-            problems.append(_problem(pos, cue, "too-long",
-                                     f"shown {_seconds(duration)} (max {_seconds(rules.max_duration_ms)})"))
-        problems.extend(_invented(pos, cue, q))
+        key = (context, cue.start_ms, cue.end_ms, cue.lines)
+        found = memo.get(key)
+        if found is None:  # computed once per wording and timing, at position 0 and line 0
+            found = memo[key] = tuple(_cue_problems(0, replace(cue, line=0), rules, q))
+        problems.extend(replace(p, cue=pos, line=cue.line + p.line) for p in found)
 
-    problems.extend(_repeated_cues(items, q))
+    problems.extend(_repeated_cues(items, q, memo))
 
     # Between consecutive cues in time order.
     timed = sorted((item for item in items if item[1].end_ms >= item[1].start_ms),
@@ -206,6 +196,40 @@ def check_track(
     return problems
 
 
+def _cue_problems(pos: int, cue: RawCue, rules: SegmentRules, q: QualityOptions) -> list[Problem]:
+    """The rules of one cue on its own: text, width, lines, reading speed, duration, invented text."""
+    problems: list[Problem] = []
+    texts = [plain_text(line) for line in cue.lines]
+    if not any(t.strip() for t in texts):
+        problems.append(_problem(pos, cue, "empty", "no text"))
+    if cue.end_ms < cue.start_ms:
+        early = cue.start_ms - cue.end_ms
+        problems.append(_problem(pos, cue, "end-before-start", f"ends {early} ms before it starts"))
+        return problems
+    for i, text in enumerate(texts):
+        width = display_width(text, rules)
+        if width > rules.max_line_columns + 1e-6:
+            problems.append(_problem(pos, cue, "line-too-long",
+                                     f"line {i + 1} is {width:g} columns wide (max {rules.max_line_columns:g})",
+                                     line=cue.line + 1 + i))
+    if len(cue.lines) > rules.max_lines:
+        problems.append(_problem(pos, cue, "too-many-lines", f"{len(cue.lines)} lines (max {rules.max_lines})"))
+    duration = cue.end_ms - cue.start_ms
+    chars = cue_chars(cue.lines)
+    if chars and duration > 0 and chars * 1000 / duration > rules.max_cps + 1e-9:
+        problems.append(_problem(pos, cue, "too-fast", f"{chars * 1000 / duration:.1f} characters/s "
+                                 f"(max {rules.max_cps:g}: {chars} characters need "
+                                 f"{_seconds(math.ceil(chars * 1000 / rules.max_cps))})"))
+    if duration < rules.min_duration_ms:
+        problems.append(_problem(pos, cue, "too-short",
+                                 f"shown {_seconds(duration)} (min {_seconds(rules.min_duration_ms)})"))
+    elif duration > rules.max_duration_ms:
+        problems.append(_problem(pos, cue, "too-long",
+                                 f"shown {_seconds(duration)} (max {_seconds(rules.max_duration_ms)})"))
+    problems.extend(_invented(pos, cue, q))
+    return problems
+
+
 def _fps(rate: Fraction) -> str:
     return str(rate.numerator) if rate.denominator == 1 else f"{float(rate):.3f}"
 
@@ -220,9 +244,18 @@ def _invented(pos: int, cue: RawCue, q: QualityOptions) -> Iterable[Problem]:
         yield _problem(pos, cue, "invented", f"{unit!r} repeated {loop.repeats} times: a recognition loop?")
 
 
-def _repeated_cues(items: Sequence[tuple[int, RawCue]], q: QualityOptions) -> Iterable[Problem]:
+def _repeated_cues(items: Sequence[tuple[int, RawCue]], q: QualityOptions,
+                   memo: CheckMemo | None = None) -> Iterable[Problem]:
     """Runs of at least ``utterance_loop_repeats`` cues with the same text."""
     run: list[tuple[int, RawCue]] = []
+
+    def key_of(cue: RawCue) -> str:
+        if memo is None:
+            return normalize_text(" ".join(plain_text(line) for line in cue.lines))
+        found = memo.get(("normalized", cue.lines))
+        if found is None:
+            found = memo[("normalized", cue.lines)] = normalize_text(" ".join(plain_text(x) for x in cue.lines))
+        return str(found)
 
     def flush() -> Iterable[Problem]:
         if len(run) >= q.utterance_loop_repeats:
@@ -231,8 +264,8 @@ def _repeated_cues(items: Sequence[tuple[int, RawCue]], q: QualityOptions) -> It
                 yield _problem(pos, cue, "invented", f"same text as cue {first} ({len(run)} in a row): a loop?")
 
     for pos, cue in items:
-        key = normalize_text(" ".join(plain_text(line) for line in cue.lines))
-        if run and key and key == normalize_text(" ".join(plain_text(line) for line in run[-1][1].lines)):
+        key = key_of(cue)
+        if run and key and key == key_of(run[-1][1]):
             run.append((pos, cue))
             continue
         yield from flush()

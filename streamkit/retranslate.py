@@ -50,6 +50,7 @@ __all__ = [
     "load_record",
     "plan_retranslation",
     "record_path",
+    "retranslate_track",
     "save_record",
 ]
 
@@ -486,3 +487,13 @@ def apply_plan(
         action = "retranslated" if old and numbers else "added" if numbers else "removed"
         changes.append(CueChange(action, old, numbers, start, korean, text, original=was))
     return Retranslation(out, tuple(changes), tuple(machine), plan, tuple(dropped))
+
+
+def retranslate_track(
+    record: DraftRecord, edited: SubtitleTrack, draft: SubtitleTrack,
+    translate: Callable[[list[str]], list[str]], *, fps: Fraction | None = None,
+) -> Retranslation:
+    """Plan and apply with the English rules: what ``streamkit retranslate`` and the review page both run."""
+    plan = plan_retranslation(record, edited, draft)
+    return apply_plan(plan, draft, translate, rules=rules_for("en"), fps=fps or record.fps,
+                      duration_ms=max((c.end_ms for c in edited.cues), default=0))

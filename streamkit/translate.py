@@ -8,14 +8,28 @@ whose utterances keep the source's time spans; ``segment`` then cuts it by the t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from .errors import ConfigError
 from .models import AudioTrack, ProgressCallback, Transcript
 
-__all__ = ["EngineContext", "EngineInfo", "Translator", "available_engines", "create_translator"]
+__all__ = [
+    "EngineContext",
+    "EngineInfo",
+    "Translator",
+    "available_engines",
+    "create_text_engine",
+    "create_translator",
+    "optional_glossary",
+    "text_engine_name",
+]
+
+log = logging.getLogger("streamkit")
 
 
 @dataclass(frozen=True)
@@ -59,3 +73,46 @@ def create_translator(name: str, context: EngineContext) -> Translator | None:
         known = ", ".join(sorted([*engines, "none"]))
         raise ConfigError(f"unknown translator {name!r}", key="translator", hint=f"choose one of: {known}")
     return engines[name].factory(context)
+
+
+# --------------------------------------------------------------------------- text engines for subtitle files
+
+
+def text_engine_name(given: str | None, configured: str | None, recorded: str | None = None) -> str:
+    """The text engine for a subtitle file: ``given``, else the one that made the draft, else the config's."""
+    if configured in ("whisper", "none"):
+        configured = None  # the producer's speech default; a subtitle file needs a text engine
+    if recorded in ("whisper", "none", ""):
+        recorded = None
+    name = given or recorded or configured or "google"
+    if name in ("whisper", "none"):
+        raise ConfigError(f"--translator {name} cannot translate a subtitle file", key="translator",
+                          hint="whisper translates speech; choose a text engine: google, deepl, papago, "
+                          "mymemory or libre")
+    return name
+
+
+def optional_glossary(paths: Sequence[Path]) -> Any:
+    """The built-in glossary plus ``paths``; None (names unprotected) when this build has no glossary module."""
+    try:
+        module = importlib.import_module("streamkit.glossary")
+    except ImportError as exc:
+        if paths:
+            raise ConfigError("--glossary needs streamkit.glossary, which this build lacks", key="glossary") from exc
+        log.warning("no glossary module: names are translated without protection")
+        return None
+    return module.load_glossary(list(paths))
+
+
+def create_text_engine(name: str, settings: dict[str, Any], target: str = "en", *,
+                       glossary: Sequence[Path] = (), no_glossary: bool = False) -> Translator:
+    """The text engine ``name`` (``settings``: the config's ``[translator]`` table), names protected by the glossary."""
+    settings = dict(settings)
+    if not no_glossary:
+        settings["glossary"] = optional_glossary(glossary)
+    elif glossary:
+        raise ConfigError("--glossary and --no-glossary contradict each other", key="glossary")
+    engine = create_translator(name, EngineContext(target=target, settings=settings))
+    if engine is None:
+        raise ConfigError(f"--translator {name} cannot translate a subtitle file", key="translator")
+    return engine

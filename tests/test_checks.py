@@ -179,3 +179,21 @@ def test_glossary_check_reports_names_missing_from_the_english() -> None:
     assert p.cue == 1 and p.code == "glossary"
     # Without the other file there is nothing to compare.
     assert check_track(bad, ENGLISH_RULES, NTSC, "en", extra_checks=[glossary_check(glossary)]) == []
+
+
+def test_a_memo_gives_the_same_problems_and_follows_edits() -> None:
+    cues = numbered(
+        cue(0, 500, "this line is far too long to fit the English rules of forty-two columns"),
+        cue(510, 3000, "ok"),
+        cue(3000, 5000, "ok"),
+        cue(6000, 8000, "ok"),
+    )
+    memo: dict[tuple[object, ...], object] = {}
+    plain = check_track(cues, ENGLISH_RULES, 25, "en")
+    assert plain and check_track(cues, ENGLISH_RULES, 25, "en", memo=memo) == plain
+    assert check_track(cues, ENGLISH_RULES, 25, "en", memo=memo) == plain  # from the memo now
+    moved = [cues[1], cues[0], *cues[2:]]  # the same cues at other positions
+    assert check_track(moved, ENGLISH_RULES, 25, "en", memo=memo) == check_track(moved, ENGLISH_RULES, 25, "en")
+    edited = [cues[0], cue(510, 3000, "ok " * 30, index=2, line=6), *cues[2:]]
+    assert check_track(edited, ENGLISH_RULES, 25, "en", memo=memo) == check_track(edited, ENGLISH_RULES, 25, "en")
+    assert check_track(cues, KOREAN_RULES, 25, "ko", memo=memo) == check_track(cues, KOREAN_RULES, 25, "ko")

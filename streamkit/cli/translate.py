@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import time
@@ -14,7 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..config import load_config
-from ..errors import ConfigError, InputError, OutputExistsError, StreamkitError
+from ..errors import InputError, OutputExistsError, StreamkitError
+from ..translate import text_engine_name
 from ._app import FPS_HELP, VIDEO_HELP, _guard, _progress, _setup_logging, app, clock, frame_rate, out, parse_fps
 
 log = logging.getLogger("streamkit")
@@ -45,18 +45,6 @@ def default_output(path: Path, target: str) -> Path:
     return path.with_name(f"{stem}.{target}{path.suffix or '.srt'}")
 
 
-def _load_glossary(paths: list[Path]) -> Any:
-    """The built-in glossary plus ``paths`` (``streamkit.glossary.load_glossary``); None without the module."""
-    try:
-        module = importlib.import_module("streamkit.glossary")
-    except ImportError as exc:
-        if paths:
-            raise ConfigError("--glossary needs streamkit.glossary, which this build lacks", key="glossary") from exc
-        log.warning("no glossary module: names are translated without protection")
-        return None
-    return module.load_glossary(list(paths))
-
-
 def _engine_settings(config: Path | None, translator_url: str | None) -> tuple[Any, dict[str, Any]]:
     cfg = load_config(config)
     settings: dict[str, Any] = dict(cfg.values.get("translator", {}))
@@ -65,31 +53,11 @@ def _engine_settings(config: Path | None, translator_url: str | None) -> tuple[A
     return cfg, settings
 
 
-def _text_engine_name(given: str | None, configured: str | None, recorded: str | None = None) -> str:
-    """The text engine for a subtitle file: --translator, else the one that made the draft, else the config's."""
-    if configured in ("whisper", "none"):
-        configured = None  # the producer's speech default; a subtitle file needs a text engine
-    if recorded in ("whisper", "none", ""):
-        recorded = None
-    name = given or recorded or configured or "google"
-    if name in ("whisper", "none"):
-        raise ConfigError(f"--translator {name} cannot translate a subtitle file", key="translator",
-                          hint="whisper translates speech; choose a text engine: google, deepl, papago, "
-                          "mymemory or libre")
-    return name
-
-
 def _text_engine(name: str, settings: dict[str, Any], target: str, glossary: list[Path] | None,
                  no_glossary: bool) -> Any:
-    from ..translate import EngineContext, create_translator
+    from ..translate import create_text_engine
 
-    if not no_glossary:
-        settings["glossary"] = _load_glossary(list(glossary or []))
-    elif glossary:
-        raise ConfigError("--glossary and --no-glossary contradict each other", key="glossary")
-    engine = create_translator(name, EngineContext(target=target, settings=settings))
-    assert engine is not None
-    return engine
+    return create_text_engine(name, settings, target, glossary=glossary or [], no_glossary=no_glossary)
 
 
 # --------------------------------------------------------------------------- translate
@@ -135,7 +103,7 @@ def translate_command(
         from ..textengines import TextEngine, transcript_from_track
 
         cfg, settings = _engine_settings(config, translator_url)
-        name = _text_engine_name(translator, cfg.get("subtitle", "translator"))
+        name = text_engine_name(translator, cfg.get("subtitle", "translator"))
         rate = parse_fps(fps)
         track = read_subtitles(subtitles)
         source = track.language if track.language != "und" else "ko"
@@ -257,7 +225,7 @@ def retranslate_command(
     _setup_logging(verbose, quiet)
 
     def body() -> None:
-        from ..retranslate import DraftRecord, apply_plan, load_record, plan_retranslation, save_record
+        from ..retranslate import DraftRecord, load_record, retranslate_track, save_record
         from ..segment import rules_for, segment
         from ..subtitles import read_subtitles, write_subtitles
         from ..textengines import TextEngine, transcript_from_track
@@ -278,7 +246,7 @@ def retranslate_command(
         _require_language(english, draft, "en", "--en")
         cfg, settings = _engine_settings(config, translator_url)
         record = load_record(english)
-        name = _text_engine_name(translator, cfg.get("subtitle", "translator"), record.engine if record else None)
+        name = text_engine_name(translator, cfg.get("subtitle", "translator"), record.engine if record else None)
         rate, _source = frame_rate(video, fps)
         if rate is None and record is not None:
             rate = record.fps
@@ -302,9 +270,9 @@ def retranslate_command(
             raise InputError(english, "streamkit has no record of how this draft was made",
                              hint="give --ko-draft with the Korean the English was translated from "
                              "(the unedited NAME.ko.srt)")
-        plan = plan_retranslation(record, edited, draft)
-        result = apply_plan(plan, draft, lambda texts: engine.translate_texts(texts, "ko"), rules=rules, fps=rate,
-                            duration_ms=max((c.end_ms for c in edited.cues), default=0))
+        result = retranslate_track(record, edited, draft, lambda texts: engine.translate_texts(texts, "ko"),
+                                   fps=rate)
+        plan = result.plan
         written = write_subtitles(result.track, destination)
         save_record(written.path, edited, result.track, engine=name, fps=rate, machine=result.machine)
         stats = engine.stats if isinstance(engine, TextEngine) else None
