@@ -8,14 +8,15 @@ whose utterances keep the source's time spans; ``segment`` then cuts it by the t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from .errors import ConfigError
 from .models import AudioTrack, ProgressCallback, Transcript
 
-__all__ = ["EngineContext", "EngineInfo", "Translator", "available_engines", "create_translator"]
+__all__ = ["EngineContext", "EngineInfo", "Translator", "available_engines", "create_translator", "refuse_server_url"]
 
 
 @dataclass(frozen=True)
@@ -59,3 +60,21 @@ def create_translator(name: str, context: EngineContext) -> Translator | None:
         known = ", ".join(sorted([*engines, "none"]))
         raise ConfigError(f"unknown translator {name!r}", key="translator", hint=f"choose one of: {known}")
     return engines[name].factory(context)
+
+
+def refuse_server_url(engine: str, settings: Mapping[str, Any], *, accepts_url: bool, home: str = "") -> None:
+    """Refuse ``--translator-url`` (the ``url`` setting) for an engine that does not take a server URL.
+
+    A credential goes only to its own service: an engine with a fixed service (its keys, its host)
+    must never be pointed elsewhere by a generic option. Engines whose server is the user's choice
+    (LibreTranslate, OpenAI-compatible servers) declare ``accepts_url``.
+    """
+    if accepts_url or not settings.get("url"):
+        return
+    if not home:  # an offline engine (whisper): no server at all
+        raise ConfigError(f"--translator-url is not for {engine}: it translates offline, with no server",
+                          key="translator-url", hint="drop --translator-url, or use it with -t libre")
+    raise ConfigError(f"--translator-url is not for {engine}: it talks to its own service only "
+                      f"({urlsplit(home).hostname or home})", key="translator-url",
+                      hint=f"--translator-url names a server you run (e.g. -t libre); to send {engine}'s requests "
+                      f"through a proxy, set [translator.{engine}] url in the config file")

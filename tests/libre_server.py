@@ -115,6 +115,17 @@ class Hit:
     params: dict[str, list[str]]
     headers: dict[str, str]
     json_body: Any = None
+    query: str = ""  # the raw query string (what a server's access log keeps)
+    body: bytes = b""
+
+    def carries(self, secret: str) -> bool:
+        """Whether ``secret`` arrived anywhere in this request: raw or percent-encoded, in any part."""
+        from urllib.parse import quote, quote_plus
+
+        forms = {secret, quote(secret, safe=""), quote_plus(secret)}
+        seen = " ".join([self.path, self.query, repr(self.headers), repr(self.params), repr(self.json_body),
+                         self.body.decode("utf-8", "replace")])
+        return any(form in seen for form in forms)
 
 
 @dataclass
@@ -239,6 +250,7 @@ class LibreServer:
 class _Handler(BaseHTTPRequestHandler):
     owner: LibreServer
     protocol_version = "HTTP/1.1"
+    _body = b""
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -250,6 +262,7 @@ class _Handler(BaseHTTPRequestHandler):
         params = parse_qs(parts.query, keep_blank_values=True)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        self._body = body
         json_body = None
         if body:
             if "json" in (self.headers.get("Content-Type") or ""):
@@ -287,7 +300,8 @@ class _Handler(BaseHTTPRequestHandler):
         params, json_body = self._read()
         server = self.owner
         with server.state.lock:
-            server.state.hits.append(Hit(method, path, params, dict(self.headers.items()), json_body))
+            server.state.hits.append(Hit(method, path, params, dict(self.headers.items()), json_body,
+                                         urlsplit(self.path).query, self._body))
         if path.endswith("/languages"):
             self._json(200, [{"code": "en", "name": "English", "targets": ["ko"]},
                              {"code": "ko", "name": "Korean", "targets": ["en"]}])

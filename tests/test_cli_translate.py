@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -320,3 +321,78 @@ def test_retranslate_refuses_bad_input_without_writing(tmp_path: Path, libre: Li
     assert not (tmp_path / "live.retranslated.en.srt").exists()
     for result in (swapped, named, missing, bad, over):
         assert "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- credentials only to their own service
+
+SECRETS = {"STREAMKIT_DEEPL_API_KEY": "dk-7Q2s+cret/Zz=:fx", "STREAMKIT_PAPAGO_CLIENT_ID": "pp-id-4471Xq",
+           "STREAMKIT_PAPAGO_CLIENT_SECRET": "pp-s3cr+t/9=", "STREAMKIT_MYMEMORY_EMAIL": "ops+subs@example.org",
+           "STREAMKIT_LIBRE_API_KEY": "lk-s3cret&x=1"}  # fmt: skip
+
+
+def _keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var, value in SECRETS.items():
+        monkeypatch.setenv(var, value)
+
+
+@pytest.mark.parametrize("engine", ["deepl", "papago", "mymemory", "google"])
+def test_translator_url_with_an_engine_of_its_own_service_is_refused_and_nothing_is_sent(
+    engine: str, tmp_path: Path, libre: LibreServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _keys(monkeypatch)
+    source = tmp_path / "live.ko.srt"
+    source.write_text(KOREAN_SRT, encoding="utf-8")
+    result = runner.invoke(app, ["translate", str(source), "-t", engine, "--translator-url", libre.url])
+    assert result.exit_code == 2, result.output
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert lines[0].startswith(f"error: --translator-url is not for {engine}") and len(lines) == 2
+    assert f"[translator.{engine}] url" in lines[1]
+    assert libre.hits() == [] and not (tmp_path / "live.en.srt").exists()
+
+
+def test_doctor_with_translator_url_sends_no_other_engines_key_there(
+    libre: LibreServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _keys(monkeypatch)
+    monkeypatch.delenv("STREAMKIT_CACHE")  # the model status uses the shared model cache
+    result = runner.invoke(app, ["doctor", "--translator-url", libre.url, "--timeout", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    engines = {e["name"]: e for e in json.loads(result.stdout)["engines"]}
+    assert engines["libre"]["reachable"] == "yes"
+    assert engines["deepl"]["configured"] == "yes"  # checked against its own host (unreachable here), not libre's
+    others = [v for k, v in SECRETS.items() if "LIBRE" not in k]
+    assert libre.hits() and all(not hit.carries(secret) for hit in libre.hits() for secret in others)
+    assert all(not hit.carries(SECRETS["STREAMKIT_LIBRE_API_KEY"]) for hit in libre.hits() if hit.query)
+    assert not any(hit.carries(s) for s in SECRETS.values() for hit in [_as_hit(result.output)])
+
+
+def _as_hit(text: str) -> Any:
+    from .libre_server import Hit
+
+    return Hit("", text, {}, {})
+
+
+def test_debug_logs_and_errors_never_show_a_secret(tmp_path: Path, libre: LibreServer,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    _keys(monkeypatch)
+    source = tmp_path / "live.ko.srt"
+    source.write_text(KOREAN_SRT, encoding="utf-8")
+    libre.fail(*["403"] * 8)
+    refused = runner.invoke(app, ["translate", str(source), "-t", "libre", "--translator-url", libre.url, "-vv"])
+    assert refused.exit_code == 6 and "the key was refused" in refused.output
+    config = tmp_path / "streamkit.toml"
+    config.write_text(f'[translator]\nmymemory_url = "http://127.0.0.1:{_free_port()}/get"\nretries = 1\n'
+                      "backoff = 0.01\n", encoding="utf-8")
+    down = runner.invoke(app, ["translate", str(source), "-t", "mymemory", "-vv", "-f", "--config", str(config)])
+    assert down.exit_code == 6 and "unreachable" in down.output
+    assert "DEBUG" in down.output or "attempt 1 failed" in down.output  # -vv really logged the failures
+    for output in (refused.output, down.output):
+        assert not any(_as_hit(output).carries(secret) for secret in SECRETS.values()), output
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
