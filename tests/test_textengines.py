@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -47,7 +46,7 @@ from streamkit.textengines import (
 )
 from streamkit.translate import EngineContext, available_engines, create_translator
 
-from .libre_server import LibreServer, iter_sentences
+from .libre_server import SECRETS, LibreServer, free_port, iter_sentences, leaked
 
 ENV_VARS = ("STREAMKIT_LIBRE_URL", "STREAMKIT_LIBRE_API_KEY", "STREAMKIT_DEEPL_API_KEY", "DEEPL_API_KEY",
             "STREAMKIT_PAPAGO_CLIENT_ID", "STREAMKIT_PAPAGO_CLIENT_SECRET", "STREAMKIT_MYMEMORY_EMAIL")  # fmt: skip
@@ -77,12 +76,6 @@ def fast(server: LibreServer | None, tmp_path: Path, **extra: Any) -> dict[str, 
 
 def libre_engine(server: LibreServer, tmp_path: Path, **extra: Any) -> LibreEngine:
     return LibreEngine(settings=fast(server, tmp_path, **extra))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # --------------------------------------------------------------------------- a fake glossary
@@ -753,19 +746,6 @@ def test_engine_check_is_one_short_request(libre: LibreServer, tmp_path: Path) -
 
 # --------------------------------------------------------------------------- credentials and the servers they go to
 
-#: Realistic credentials with characters that URL encoding changes (+ / = & @).
-SECRETS = {"STREAMKIT_DEEPL_API_KEY": "dk-7Q2s+cret/Zz=:fx", "STREAMKIT_PAPAGO_CLIENT_ID": "pp-id-4471Xq",
-           "STREAMKIT_PAPAGO_CLIENT_SECRET": "pp-s3cr+t/9=", "STREAMKIT_MYMEMORY_EMAIL": "ops+subs@example.org",
-           "STREAMKIT_LIBRE_API_KEY": "lk-s3cret&x=1"}  # fmt: skip
-
-
-def _leaked(text: str, secrets: Any = None) -> list[str]:
-    """Every secret found in ``text``: raw or percent-encoded (``%40``, ``+`` for spaces ...)."""
-    from urllib.parse import quote, quote_plus
-
-    return [s for s in (secrets or SECRETS.values()) if any(f in text for f in (s, quote(s, safe=""), quote_plus(s)))]
-
-
 @pytest.mark.parametrize("name", ["deepl", "papago", "mymemory", "google"])
 def test_translator_url_is_refused_for_engines_with_their_own_service(
     name: str, libre: LibreServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -836,7 +816,7 @@ def test_no_secret_reaches_a_log_record_or_an_error_message(
     attempt(MyMemoryEngine(settings=fast(None, tmp_path, retries=1, mymemory_url=down, cache=False)))
     assert len(said) == 6 and libre.translate_requests >= 4
     assert caplog.records and any(r.name.startswith("urllib3") for r in caplog.records)
-    assert _leaked(caplog.text + "\n".join(said)) == []
+    assert leaked(caplog.text + "\n".join(said)) == []
 
 
 def test_the_libre_key_travels_in_the_body_not_the_url(libre: LibreServer, tmp_path: Path,
@@ -847,4 +827,4 @@ def test_the_libre_key_travels_in_the_body_not_the_url(libre: LibreServer, tmp_p
     hit = libre.hits("/translate")[0]
     assert hit.method == "POST" and hit.query == ""  # nothing in the URL: text and key are in the body
     assert hit.params["api_key"] == [SECRETS["STREAMKIT_LIBRE_API_KEY"]] and hit.params["q"]
-    assert _leaked(hit.path + hit.query) == []
+    assert leaked(hit.path + hit.query) == []
