@@ -61,3 +61,26 @@ def test_the_log_filter_rewrites_messages_arguments_and_tracebacks(caplog: pytes
         finally:
             logger.propagate = was
     assert secret not in caplog.text and f"key={MASK}" in caplog.text
+
+
+def test_the_cli_error_line_never_shows_a_secret(capsys: pytest.CaptureFixture[str]) -> None:
+    import typer
+
+    from streamkit.cli._app import _guard
+    from streamkit.errors import StreamkitError
+
+    secret = "sk-cli-line-7f6e5d4c"
+    register_secret(secret)
+
+    def fails() -> None:
+        raise StreamkitError(f"the server said: bad key {secret}", hint=f"check {quote(secret, safe='')}")
+
+    def crashes() -> None:
+        raise RuntimeError(f"Unauthorized access with the api key {secret}")
+
+    for body in (fails, crashes):
+        with pytest.raises(typer.Exit):
+            _guard(body, verbose=1)
+    shown = capsys.readouterr().err
+    assert "bad key ***" in shown and "internal error: RuntimeError" in shown
+    assert secret not in shown and quote(secret, safe="") not in shown
