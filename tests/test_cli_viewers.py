@@ -218,3 +218,19 @@ def test_import_skips_rows_with_times_out_of_range_and_the_report_still_works(tm
     page = tmp_path / "report.html"
     report = runner.invoke(app, ["viewers", "report", "--html", str(page)])
     assert report.exit_code == 0, report.output
+
+
+def test_a_store_holding_impossible_times_from_before_still_reports(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from streamkit.viewers import ViewerSample
+
+    with ViewerStore(tmp_path / "viewers.sqlite") as store:  # written before input was checked
+        store.add([ViewerSample(datetime(9999, 12, 31, tzinfo=UTC), "decade-live", "live", "ko", "youtube",
+                                "concurrent", 5, "old"), *campaign()])
+    chart, page = tmp_path / "chart.png", tmp_path / "report.html"
+    result = runner.invoke(app, ["viewers", "report", "--chart", str(chart), "--html", str(page)])
+    assert result.exit_code == 0, result.output
+    assert "left out 1 sample(s) with times outside 2000-01-01 .. 2100-01-01, e.g. 9999-12-31" in result.stderr
+    data = json.loads(runner.invoke(app, ["viewers", "report", "--json"]).stdout)
+    assert [s["time"] for s in data["left_out"]] == ["9999-12-31T00:00:00.000Z"]

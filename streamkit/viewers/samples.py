@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -146,6 +146,16 @@ def check_time_range(when: datetime, shown: object) -> datetime:
     if not low <= when <= high:
         raise _out_of_range(shown if isinstance(shown, str) else _iso(when))
     return when
+
+
+def split_time_range(samples: Iterable[ViewerSample]) -> tuple[list[ViewerSample], list[ViewerSample]]:
+    """``(in range, out of range)``: a store written before input was checked may hold impossible times."""
+    low, high = TIME_RANGE
+    kept: list[ViewerSample] = []
+    left: list[ViewerSample] = []
+    for sample in samples:
+        (kept if low <= sample.time <= high else left).append(sample)
+    return kept, left
 
 
 def _out_of_range(shown: str) -> SampleError:
