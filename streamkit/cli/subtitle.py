@@ -266,9 +266,9 @@ def model_command(
         bool, typer.Option("--repair", help="Rebuild the bundled model's cache from its parts packages if damaged.")
     ] = False,
 ) -> None:
-    """Show which Whisper model would run and why; assemble and verify the bundled one.
+    """Show which Whisper model would run and why (the bundled one is assembled and hashed on first use).
 
-    A run checks the cached files' size and time only; --verify reads every byte (bit rot keeps
+    Later runs check the cached files' size and time only; --verify hashes every byte (bit rot keeps
     both), and --repair rebuilds a damaged cache from the installed parts packages.
     """
 
