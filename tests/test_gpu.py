@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from streamkit.cli import app
@@ -64,3 +66,18 @@ def test_doctor_reports_the_gpu_path(monkeypatch) -> None:  # type: ignore[no-un
     assert gpu["ready"] is False and gpu["cuda_devices"] == 0 and gpu["summary"].startswith("no CUDA device")
     table = CliRunner().invoke(app, ["doctor", "--offline"])
     assert "gpu:" in table.output and "no CUDA device" in table.output
+
+
+@given(devices=st.one_of(st.none(), st.integers(0, 8)),
+       loads=st.lists(st.booleans(), min_size=5, max_size=5),
+       pip=st.sets(st.sampled_from(["nvidia.cublas", "nvidia.cudnn"])))
+def test_every_probe_gets_a_verdict_and_a_fix_exactly_when_one_is_needed(
+    devices: int | None, loads: list[bool], pip: set[str]
+) -> None:  # injected probes: every combination a machine can show
+    libraries = dict(zip((*CUBLAS, *CUDNN, "libcublas.so.13"), loads, strict=True))
+    status = gpu_status(GpuProbe(devices, libraries, tuple(sorted(pip))))
+    missing = [lib for lib in (*CUBLAS, *CUDNN) if not libraries[lib]]
+    assert status.ready == bool(devices and not missing)
+    assert bool(status.fix) == bool(devices and missing)
+    assert all(lib in status.summary for lib in missing) if devices else "CPU" in status.summary
+    assert "\n" not in status.summary
