@@ -388,7 +388,9 @@ def _run(
                                                        prompt=prompt)
                 notes.append(f"dropped {len(dropped)} invented" if dropped else "nothing invented")
 
-        warnings = () if transcript.utterances else voice_without_words(transcript, speech or vad_profile(audio))
+        warnings: tuple[str, ...] = ()
+        if not transcript.utterances:  # voice but no words? (a damaged model says nothing, exit 0)
+            warnings = voice_without_words(transcript, speech if speech is not None else vad_profile(audio))
         if job.glossary is not None:
             with stages.stage("glossary", f"hints: {hotwords}" if hotwords else "no hints") as notes:
                 before = transcript.text
