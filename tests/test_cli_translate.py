@@ -345,18 +345,26 @@ def test_translator_url_with_an_engine_of_its_own_service_is_refused_and_nothing
 
 
 def test_doctor_with_translator_url_sends_no_other_engines_key_there(
-    libre: LibreServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, libre: LibreServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _keys(monkeypatch)
     monkeypatch.delenv("STREAMKIT_CACHE")  # the model status uses the shared model cache
-    result = runner.invoke(app, ["doctor", "--translator-url", libre.url, "--timeout", "1", "--json"])
-    assert result.exit_code == 0, result.output
-    engines = {e["name"]: e for e in json.loads(result.stdout)["engines"]}
-    assert engines["libre"]["reachable"] == "yes"
-    assert engines["deepl"]["configured"] == "yes"  # checked against its own host (unreachable here), not libre's
-    others = [v for k, v in SECRETS.items() if "LIBRE" not in k]
-    assert libre.hits() and all(not hit.carries(secret) for hit in libre.hits() for secret in others)
-    assert all(not hit.carries(SECRETS["STREAMKIT_LIBRE_API_KEY"]) for hit in libre.hits() if hit.query)
+    with LibreServer() as services:  # stands in for each engine's own service, named by engine in the config
+        config = tmp_path / "streamkit.toml"
+        config.write_text(f'[translator]\ngoogle_url = "{services.url}google/m"\ndeepl_url = "{services.url}deepl/v2"\n'
+                          f'papago_url = "{services.url}papago/v1/papago/n2mt"\n'
+                          f'mymemory_url = "{services.url}mymemory/get"\n', encoding="utf-8")
+        result = runner.invoke(app, ["doctor", "--translator-url", libre.url, "--timeout", "2", "--json",
+                                     "--config", str(config)])
+        assert result.exit_code == 0, result.output
+        engines = {e["name"]: e for e in json.loads(result.stdout)["engines"]}
+        assert all(engines[name]["reachable"] == "yes" for name in ("libre", "google", "deepl", "papago", "mymemory"))
+        others = [v for k, v in SECRETS.items() if "LIBRE" not in k]
+        assert len(libre.hits()) == 1 and not any(libre.hits()[0].carries(secret) for secret in others)
+        assert libre.hits()[0].query == ""  # libre's own key went in the body
+        own = {hit.path: hit for hit in services.hits()}
+        assert own["/deepl/v2/translate"].carries(SECRETS["STREAMKIT_DEEPL_API_KEY"])  # to its own service only
+        assert own["/papago/v1/papago/n2mt"].carries(SECRETS["STREAMKIT_PAPAGO_CLIENT_SECRET"])
     assert leaked(result.output) == []
 
 
