@@ -8,7 +8,7 @@ from .errors import TranslationError
 from .hookspecs import hookimpl
 from .models import AudioTrack, ProgressCallback, Transcript
 from .transcribe import TranscribeOptions, Transcriber
-from .translate import EngineContext, Translator
+from .translate import EngineContext, Translator, refuse_server_url
 
 
 @dataclass
@@ -33,6 +33,7 @@ class WhisperTranslator:
 
 
 def _whisper_factory(context: EngineContext) -> Translator:
+    refuse_server_url("whisper", context.settings, accepts_url=False)
     if context.target != "en":
         raise TranslationError("whisper", f"can only translate into English, not {context.target!r}")
     if context.transcriber is None:

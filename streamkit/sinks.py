@@ -37,6 +37,7 @@ from .errors import ConfigError, OutputError
 from .fsutil import ensure_writable_dir
 from .hookspecs import hookimpl
 from .plugins import hook_timeout, record_failure, register_plugin, unregister_plugin
+from .redaction import register_secret
 
 __all__ = [
     "ENV_WEBHOOK_SECRET",
@@ -211,6 +212,7 @@ class WebhookSink(EventSink):
         self.url = url
         self.host = parts.hostname
         self.secret = secret or None
+        register_secret(self.secret)
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff

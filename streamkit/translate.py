@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from .errors import ConfigError
 from .models import AudioTrack, ProgressCallback, Transcript
@@ -26,6 +27,7 @@ __all__ = [
     "create_text_engine",
     "create_translator",
     "optional_glossary",
+    "refuse_server_url",
     "text_engine_name",
 ]
 
@@ -116,3 +118,21 @@ def create_text_engine(name: str, settings: dict[str, Any], target: str = "en", 
     if engine is None:
         raise ConfigError(f"--translator {name} cannot translate a subtitle file", key="translator")
     return engine
+
+
+def refuse_server_url(engine: str, settings: Mapping[str, Any], *, accepts_url: bool, home: str = "") -> None:
+    """Refuse ``--translator-url`` (the ``url`` setting) for an engine that does not take a server URL.
+
+    A credential goes only to its own service: an engine with a fixed service (its keys, its host)
+    must never be pointed elsewhere by a generic option. Engines whose server is the user's choice
+    (LibreTranslate, OpenAI-compatible servers) declare ``accepts_url``.
+    """
+    if accepts_url or not settings.get("url"):
+        return
+    if not home:  # an offline engine (whisper): no server at all
+        raise ConfigError(f"--translator-url is not for {engine}: it translates offline, with no server",
+                          key="translator-url", hint="drop --translator-url, or use it with -t libre or -t llm")
+    raise ConfigError(f"--translator-url is not for {engine}: it talks to its own service only "
+                      f"({urlsplit(home).hostname or home})", key="translator-url",
+                      hint=f"--translator-url names a server you run (-t libre, -t llm); to send {engine}'s requests "
+                      f"through a proxy, set [translator.{engine}] url in the config file")

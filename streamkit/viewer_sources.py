@@ -44,6 +44,7 @@ from . import __version__
 from .errors import ConfigError, StreamkitError
 from .hookspecs import hookimpl
 from .plugins import collect_registrations
+from .redaction import register_secret
 from .viewers import DEFAULT_LANGUAGE, ViewerSample, ViewerStore, parse_version
 
 __all__ = [
@@ -272,6 +273,8 @@ def _require(env: Mapping[str, str], source: str, *names: str) -> list[str]:
     if missing:
         raise SourceAuthError(source, f"needs {' and '.join(missing)} in the environment",
                               hint=f"export {missing[0]}=... (keys are read from the environment only)")
+    for value in values:
+        register_secret(value)  # never in a log line (a URL with key=... included)
     return values
 
 

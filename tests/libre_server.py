@@ -28,16 +28,17 @@ import html
 import itertools
 import json
 import re
+import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
-__all__ = ["PHRASES", "Hit", "LibreServer", "romanize"]
+__all__ = ["PHRASES", "SECRETS", "Hit", "LibreServer", "free_port", "leaked", "romanize"]
 
 #: Whole-sentence and phrase translations (checked longest first).
 PHRASES: dict[str, str] = {
@@ -115,6 +116,32 @@ class Hit:
     params: dict[str, list[str]]
     headers: dict[str, str]
     json_body: Any = None
+    query: str = ""  # the raw query string (what a server's access log keeps)
+    body: bytes = b""
+
+    def carries(self, secret: str) -> bool:
+        """Whether ``secret`` arrived anywhere in this request: raw or percent-encoded, in any part."""
+        seen = " ".join([self.path, self.query, repr(self.headers), repr(self.params), repr(self.json_body),
+                         self.body.decode("utf-8", "replace")])
+        return bool(leaked(seen, [secret]))
+
+
+#: Realistic credentials for secret tests, with characters that URL encoding changes (+ / = & @).
+SECRETS = {"STREAMKIT_DEEPL_API_KEY": "dk-7Q2s+cret/Zz=:fx", "STREAMKIT_PAPAGO_CLIENT_ID": "pp-id-4471Xq",
+           "STREAMKIT_PAPAGO_CLIENT_SECRET": "pp-s3cr+t/9=", "STREAMKIT_MYMEMORY_EMAIL": "ops+subs@example.org",
+           "STREAMKIT_LIBRE_API_KEY": "lk-s3cret&x=1"}  # fmt: skip
+
+
+def leaked(text: str, secrets: Iterable[str] = SECRETS.values()) -> list[str]:
+    """Every secret found in ``text``: raw or percent-encoded (``%40``, ``+`` for a space ...)."""
+    return [s for s in secrets if any(f in text for f in (s, quote(s, safe=""), quote_plus(s)))]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (for "unreachable" tests)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -239,6 +266,7 @@ class LibreServer:
 class _Handler(BaseHTTPRequestHandler):
     owner: LibreServer
     protocol_version = "HTTP/1.1"
+    _body = b""
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -250,6 +278,7 @@ class _Handler(BaseHTTPRequestHandler):
         params = parse_qs(parts.query, keep_blank_values=True)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        self._body = body
         json_body = None
         if body:
             if "json" in (self.headers.get("Content-Type") or ""):
@@ -287,7 +316,8 @@ class _Handler(BaseHTTPRequestHandler):
         params, json_body = self._read()
         server = self.owner
         with server.state.lock:
-            server.state.hits.append(Hit(method, path, params, dict(self.headers.items()), json_body))
+            server.state.hits.append(Hit(method, path, params, dict(self.headers.items()), json_body,
+                                         urlsplit(self.path).query, self._body))
         if path.endswith("/languages"):
             self._json(200, [{"code": "en", "name": "English", "targets": ["ko"]},
                              {"code": "ko", "name": "Korean", "targets": ["en"]}])

@@ -152,3 +152,31 @@ def test_real_subprocess_and_ctrl_c_leaves_nothing_half_written(tmp_path: Path) 
     done = subprocess.run([*cmd, "--force"], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "show.ko.srt").is_file() and (tmp_path / "show.subtitled.mp4").is_file()
+
+
+def test_model_verify_reports_bit_rot_with_the_fix_and_repair_rebuilds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamkit.modelstore import bundled_model_dir
+
+    monkeypatch.setenv("STREAMKIT_CACHE", str(tmp_path / "cache"))
+    model_bin = bundled_model_dir() / "model.bin"
+    ok = runner.invoke(app, ["model", "--verify"])
+    assert ok.exit_code == 0 and "verified: 4 files match" in ok.output, ok.output
+    st = model_bin.stat()
+    with open(model_bin, "r+b") as f:  # 30 MB of the weights overwritten, size and mtime kept
+        f.seek(20_000_000)
+        f.write(os.urandom(30_000_000))
+    os.utime(model_bin, ns=(st.st_atime_ns, st.st_mtime_ns))
+    bad = runner.invoke(app, ["model", "--verify"])
+    lines = [ln for ln in bad.output.splitlines() if ln.strip()]
+    assert bad.exit_code == 5, bad.output
+    assert lines[-2].startswith("error: model 'base': the cached model is damaged: model.bin: sha256")
+    assert "streamkit model --repair" in lines[-1]
+    doctor = runner.invoke(app, ["doctor", "--offline", "--json"])
+    report = json.loads(doctor.stdout)
+    assert report["model_check"]["ok"] is False and report["model_check"]["damaged"] == ["model.bin"]
+    assert "streamkit model --repair" in report["model_check"]["fix"]
+    fixed = runner.invoke(app, ["model", "--repair"])
+    assert fixed.exit_code == 0 and "rebuilt" in fixed.output, fixed.output
+    assert runner.invoke(app, ["model", "--verify"]).exit_code == 0

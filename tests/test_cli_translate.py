@@ -13,7 +13,7 @@ from streamkit.cli import app
 from streamkit.segment import ENGLISH_RULES, display_width
 from streamkit.subtitles import read_subtitles
 
-from .libre_server import LibreServer
+from .libre_server import SECRETS, LibreServer, free_port, leaked
 
 runner = CliRunner()
 
@@ -320,3 +320,70 @@ def test_retranslate_refuses_bad_input_without_writing(tmp_path: Path, libre: Li
     assert not (tmp_path / "live.retranslated.en.srt").exists()
     for result in (swapped, named, missing, bad, over):
         assert "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- credentials only to their own service
+
+def _keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var, value in SECRETS.items():
+        monkeypatch.setenv(var, value)
+
+
+@pytest.mark.parametrize("engine", ["deepl", "papago", "mymemory", "google"])
+def test_translator_url_with_an_engine_of_its_own_service_is_refused_and_nothing_is_sent(
+    engine: str, tmp_path: Path, libre: LibreServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _keys(monkeypatch)
+    source = tmp_path / "live.ko.srt"
+    source.write_text(KOREAN_SRT, encoding="utf-8")
+    result = runner.invoke(app, ["translate", str(source), "-t", engine, "--translator-url", libre.url])
+    assert result.exit_code == 2, result.output
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert lines[0].startswith(f"error: --translator-url is not for {engine}") and len(lines) == 2
+    assert f"[translator.{engine}] url" in lines[1]
+    assert libre.hits() == [] and not (tmp_path / "live.en.srt").exists()
+
+
+def test_doctor_with_translator_url_sends_no_other_engines_key_there(
+    tmp_path: Path, libre: LibreServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _keys(monkeypatch)
+    monkeypatch.delenv("STREAMKIT_CACHE")  # the model status uses the shared model cache
+    with LibreServer() as services:  # stands in for each engine's own service, named by engine in the config
+        config = tmp_path / "streamkit.toml"
+        config.write_text(f'[translator]\ngoogle_url = "{services.url}google/m"\ndeepl_url = "{services.url}deepl/v2"\n'
+                          f'papago_url = "{services.url}papago/v1/papago/n2mt"\n'
+                          f'mymemory_url = "{services.url}mymemory/get"\n', encoding="utf-8")
+        result = runner.invoke(app, ["doctor", "--translator-url", libre.url, "--timeout", "2", "--json",
+                                     "--config", str(config)])
+        assert result.exit_code == 0, result.output
+        engines = {e["name"]: e for e in json.loads(result.stdout)["engines"]}
+        assert all(engines[name]["reachable"] == "yes" for name in ("libre", "google", "deepl", "papago", "mymemory"))
+        others = [v for k, v in SECRETS.items() if "LIBRE" not in k]
+        # llm takes the URL too (its chat endpoint is not on a LibreTranslate server): it has no key here
+        assert sorted(h.path for h in libre.hits()) == ["/chat/completions", "/translate"]
+        assert not any(hit.carries(secret) for hit in libre.hits() for secret in others)
+        assert libre.hits("/translate")[0].query == ""  # libre's own key went in the body
+        own = {hit.path: hit for hit in services.hits()}
+        assert own["/deepl/v2/translate"].carries(SECRETS["STREAMKIT_DEEPL_API_KEY"])  # to its own service only
+        assert own["/papago/v1/papago/n2mt"].carries(SECRETS["STREAMKIT_PAPAGO_CLIENT_SECRET"])
+    assert leaked(result.output) == []
+
+
+def test_debug_logs_and_errors_never_show_a_secret(tmp_path: Path, libre: LibreServer,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    _keys(monkeypatch)
+    source = tmp_path / "live.ko.srt"
+    source.write_text(KOREAN_SRT, encoding="utf-8")
+    libre.fail(*["403"] * 8)
+    refused = runner.invoke(app, ["translate", str(source), "-t", "libre", "--translator-url", libre.url, "-vv"])
+    assert refused.exit_code == 6 and "the key was refused" in refused.output
+    config = tmp_path / "streamkit.toml"
+    config.write_text(f'[translator]\nmymemory_url = "http://127.0.0.1:{free_port()}/get"\nretries = 1\n'
+                      "backoff = 0.01\n", encoding="utf-8")
+    down = runner.invoke(app, ["translate", str(source), "-t", "mymemory", "-vv", "-f", "--config", str(config)])
+    assert down.exit_code == 6 and "unreachable" in down.output
+    assert "DEBUG" in down.output or "attempt 1 failed" in down.output  # -vv really logged the failures
+    for output in (refused.output, down.output):
+        assert leaked(output) == [], output
+

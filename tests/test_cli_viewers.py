@@ -171,3 +171,66 @@ def test_two_poll_processes_on_one_database(platforms: FakePlatforms, tmp_path: 
     assert "stopped with Ctrl-C" in out
     with ViewerStore(db) as store:
         assert store.count() >= 2  # the first poller kept polling while the second was refused
+
+
+# --------------------------------------------------------------- foreign stores, times out of range (issue 13)
+
+
+def test_another_apps_database_is_refused_before_anything_changes(tmp_path: Path) -> None:
+    import hashlib
+    import sqlite3
+
+    other = tmp_path / "other-app.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER)")
+        conn.execute("INSERT INTO invoices (total) VALUES (42)")
+    conn.close()
+    before = hashlib.sha256(other.read_bytes()).hexdigest()
+    result = runner.invoke(app, ["viewers", "record", "-s", "decade-live", "--value", "5", "--db", str(other)])
+    assert result.exit_code == 3 and "not a streamkit viewer store" in _one_line_error(result.output)
+    assert hashlib.sha256(other.read_bytes()).hexdigest() == before  # still in rollback-journal mode: not WAL
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other-app.sqlite"]  # no -wal or -shm left beside it
+    with sqlite3.connect(other) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    conn.close()
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "1999-12-31T23:59:59Z",
+                                  "0001-01-01T00:00:00+09:00", "9999-12-31T23:59:59-05:00",
+                                  "2100-01-01T00:00:01Z"])
+def test_record_refuses_a_time_out_of_the_plausible_range(when: str, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["viewers", "record", "-s", "decade-live", "--value", "5", "--time", when])
+    assert result.exit_code == 2
+    assert f"time '{when}': is outside 2000-01-01 .. 2100-01-01" in _one_line_error(result.output)
+    assert not (tmp_path / "viewers.sqlite").exists()
+
+
+def test_import_skips_rows_with_times_out_of_range_and_the_report_still_works(tmp_path: Path) -> None:
+    path = tmp_path / "counts.csv"
+    path.write_text("time,stream,version,kind,value\n"
+                    "0001-01-01T00:00:00Z,decade-live,live,concurrent,5\n"
+                    "2024-05-01T11:00:00Z,decade-live,live,concurrent,7\n"
+                    "9999-12-31T00:00:00Z,decade-live,live,concurrent,9\n", encoding="utf-8")
+    result = runner.invoke(app, ["viewers", "import", str(path)])
+    assert result.exit_code == 2
+    assert "line 2: time '0001-01-01T00:00:00Z': is outside 2000-01-01 .. 2100-01-01" in result.stderr
+    assert "line 4: time '9999-12-31T00:00:00Z': is outside" in result.stderr
+    page = tmp_path / "report.html"
+    report = runner.invoke(app, ["viewers", "report", "--html", str(page)])
+    assert report.exit_code == 0, report.output
+
+
+def test_a_store_holding_impossible_times_from_before_still_reports(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from streamkit.viewers import ViewerSample
+
+    with ViewerStore(tmp_path / "viewers.sqlite") as store:  # written before input was checked
+        store.add([ViewerSample(datetime(9999, 12, 31, tzinfo=UTC), "decade-live", "live", "ko", "youtube",
+                                "concurrent", 5, "old"), *campaign()])
+    chart, page = tmp_path / "chart.png", tmp_path / "report.html"
+    result = runner.invoke(app, ["viewers", "report", "--chart", str(chart), "--html", str(page)])
+    assert result.exit_code == 0, result.output
+    assert "left out 1 sample(s) with times outside 2000-01-01 .. 2100-01-01, e.g. 9999-12-31" in result.stderr
+    data = json.loads(runner.invoke(app, ["viewers", "report", "--json"]).stdout)
+    assert [s["time"] for s in data["left_out"]] == ["9999-12-31T00:00:00.000Z"]

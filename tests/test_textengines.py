@@ -2,7 +2,7 @@
 
 ``LibreTranslator`` is pointed at the local server with its own ``custom_url``. The other engines'
 deep-translator classes have a fixed base URL; their adapters are tested at the HTTP boundary by
-pointing that base URL (the adapters' ``url`` setting sets the class's ``_base_url``) at the same
+pointing that base URL (the setting by name, e.g. ``deepl_url``, sets the class's ``_base_url``) at the same
 local server, which answers in each service's format. Nothing is mocked below ``requests``.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -47,7 +46,7 @@ from streamkit.textengines import (
 )
 from streamkit.translate import EngineContext, available_engines, create_translator
 
-from .libre_server import LibreServer, iter_sentences
+from .libre_server import SECRETS, LibreServer, free_port, iter_sentences, leaked
 
 ENV_VARS = ("STREAMKIT_LIBRE_URL", "STREAMKIT_LIBRE_API_KEY", "STREAMKIT_DEEPL_API_KEY", "DEEPL_API_KEY",
             "STREAMKIT_PAPAGO_CLIENT_ID", "STREAMKIT_PAPAGO_CLIENT_SECRET", "STREAMKIT_MYMEMORY_EMAIL")  # fmt: skip
@@ -77,12 +76,6 @@ def fast(server: LibreServer | None, tmp_path: Path, **extra: Any) -> dict[str, 
 
 def libre_engine(server: LibreServer, tmp_path: Path, **extra: Any) -> LibreEngine:
     return LibreEngine(settings=fast(server, tmp_path, **extra))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # --------------------------------------------------------------------------- a fake glossary
@@ -418,7 +411,7 @@ def test_refused_key_is_not_retried_and_names_the_setting(tmp_path: Path, monkey
 
 
 def test_error_messages_never_quote_a_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from streamkit.textengines.transport import _redact
+    from streamkit.redaction import redact as _redact
 
     assert _redact("Max retries exceeded with url: /translate?q=x&api_key=s3cret&format=text") == (
         "Max retries exceeded with url: /translate?q=x&api_key=***&format=text")
@@ -445,7 +438,7 @@ def test_unreachable_libre_server_says_how_to_go_on(tmp_path: Path) -> None:
 
 
 def test_offline_default_engine_names_the_offline_choices(tmp_path: Path) -> None:
-    engine = GoogleEngine(settings={**fast(None, tmp_path), "url": f"http://127.0.0.1:{free_port()}/m"})
+    engine = GoogleEngine(settings={**fast(None, tmp_path), "google_url": f"http://127.0.0.1:{free_port()}/m"})
     with pytest.raises(TranslationError) as caught:
         engine.translate_texts(["안녕하세요."])
     assert str(caught.value).startswith("translation engine 'google': unreachable")
@@ -685,14 +678,14 @@ def test_missing_keys_are_refused_before_any_work() -> None:
 
 
 def test_google_adapter_over_http(libre: LibreServer, tmp_path: Path) -> None:
-    engine = GoogleEngine(settings=fast(None, tmp_path, url=libre.url + "google/m"))
+    engine = GoogleEngine(settings=fast(None, tmp_path, google_url=libre.url + "google/m"))
     assert engine.translate_texts(["안녕하세요.", "감사합니다."]) == ["Hello.", "Thank you."]
     hit = libre.hits("/google/m")[0]
     assert hit.method == "GET" and hit.params["sl"] == ["ko"] and hit.params["tl"] == ["en"]
 
 
 def test_google_requests_stay_under_the_url_limit(libre: LibreServer, tmp_path: Path) -> None:
-    engine = GoogleEngine(settings=fast(None, tmp_path, url=libre.url + "google/m"))
+    engine = GoogleEngine(settings=fast(None, tmp_path, google_url=libre.url + "google/m"))
     texts = [f"{'가나다라마바사아자차카타파하' * 3} {i}번" for i in range(120)]
     engine.translate_texts(texts)
     from urllib.parse import quote
@@ -705,7 +698,7 @@ def test_deepl_adapter_sends_the_key_in_the_header_and_one_text_per_sentence(
     libre: LibreServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DEEPL_API_KEY", "k-123:fx")
-    engine = DeeplEngine(settings=fast(None, tmp_path, url=libre.url + "deepl/v2"))
+    engine = DeeplEngine(settings=fast(None, tmp_path, deepl_url=libre.url + "deepl/v2"))
     assert engine.translate_texts(["안녕하세요.", "감사합니다."]) == ["Hello.", "Thank you."]
     hit = libre.hits("/deepl/v2/translate")[0]
     assert hit.method == "POST" and hit.headers["Authorization"] == "DeepL-Auth-Key k-123:fx"
@@ -720,12 +713,12 @@ def test_papago_adapter_sends_language_codes_not_names(
 ) -> None:
     monkeypatch.setenv("STREAMKIT_PAPAGO_CLIENT_ID", "id")
     monkeypatch.setenv("STREAMKIT_PAPAGO_CLIENT_SECRET", "secret")
-    engine = PapagoEngine(settings=fast(None, tmp_path, url=libre.url + "papago/v1/papago/n2mt"))
+    engine = PapagoEngine(settings=fast(None, tmp_path, papago_url=libre.url + "papago/v1/papago/n2mt"))
     assert engine.translate_texts(["안녕하세요."]) == ["Hello."]
     hit = libre.hits("/n2mt")[0]
     assert hit.params["source"] == ["ko"] and hit.params["target"] == ["en"]
     assert hit.headers["X-Naver-Client-Id"] == "id"
-    ncp = PapagoEngine(settings=fast(None, tmp_path, url=libre.url + "ncp/nmt/v1/translation", papago_api="ncp",
+    ncp = PapagoEngine(settings=fast(None, tmp_path, papago_url=libre.url + "ncp/nmt/v1/translation", papago_api="ncp",
                                      cache=False))
     assert ncp.translate_texts(["감사합니다."]) == ["Thank you."]
     assert libre.hits("/nmt/v1/translation")[0].headers["X-NCP-APIGW-API-KEY-ID"] == "id"
@@ -735,7 +728,7 @@ def test_mymemory_adapter_respects_its_500_byte_limit(
     libre: LibreServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("STREAMKIT_MYMEMORY_EMAIL", "ops@example.com")
-    engine = MyMemoryEngine(settings=fast(None, tmp_path, url=libre.url + "mymemory/get"))
+    engine = MyMemoryEngine(settings=fast(None, tmp_path, mymemory_url=libre.url + "mymemory/get"))
     texts = list(iter_sentences(20))
     assert all(engine.translate_texts(texts))
     hits = libre.hits("/mymemory/get")
@@ -749,3 +742,89 @@ def test_engine_check_is_one_short_request(libre: LibreServer, tmp_path: Path) -
     down = LibreEngine(settings={**fast(None, tmp_path), "url": f"http://127.0.0.1:{free_port()}"})
     ok, detail = down.check(timeout=0.5)
     assert not ok and "unreachable" in detail
+
+
+# --------------------------------------------------------------------------- credentials and the servers they go to
+
+@pytest.mark.parametrize("name", ["deepl", "papago", "mymemory", "google"])
+def test_translator_url_is_refused_for_engines_with_their_own_service(
+    name: str, libre: LibreServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamkit.errors import ConfigError
+
+    for var, value in SECRETS.items():
+        monkeypatch.setenv(var, value)
+    with pytest.raises(ConfigError, match=f"--translator-url is not for {name}") as caught:
+        create_translator(name, EngineContext(settings=fast(libre, tmp_path)))
+    assert f"[translator.{name}] url" in caught.value.hint and caught.value.exit_code == 2
+    assert libre.hits() == []
+
+
+def test_which_engines_take_a_server_url_is_a_property_of_the_engine(libre: LibreServer, tmp_path: Path) -> None:
+    from streamkit.textengines import ENGINES
+
+    assert {name for name, cls in ENGINES.items() if cls.accepts_url} == {"libre", "llm"}  # servers the user runs
+    from streamkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="not for whisper: it translates offline"):
+        create_translator("whisper", EngineContext(settings={"url": libre.url}))
+
+    class OwnServer(LibreEngine):  # e.g. an OpenAI-compatible engine a plugin adds: it declares it takes a URL
+        name = "own-server"
+        accepts_url = True
+
+    assert OwnServer(settings=fast(libre, tmp_path)).url == libre.url
+
+
+def test_a_service_url_set_by_name_is_used_but_a_key_never_goes_over_plain_http_to_another_host(
+    libre: LibreServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamkit.errors import ConfigError
+
+    monkeypatch.setenv("DEEPL_API_KEY", "k-123:fx")
+    engine = DeeplEngine(settings=fast(None, tmp_path, deepl_url=libre.url + "deepl/v2"))  # loopback: a local proxy
+    assert engine.translate_texts(["안녕하세요."]) == ["Hello."]
+    with pytest.raises(ConfigError, match=r"plain HTTP to translate\.example\.org"):
+        DeeplEngine(settings=fast(None, tmp_path, deepl={"url": "http://translate.example.org/v2"}))
+    DeeplEngine(settings=fast(None, tmp_path, deepl={"url": "https://proxy.example.org/v2"}))  # https: fine
+    assert libre.translate_requests == 1
+
+
+def test_no_secret_reaches_a_log_record_or_an_error_message(
+    libre: LibreServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    for var, value in SECRETS.items():
+        monkeypatch.setenv(var, value)
+    monkeypatch.setattr(logging.getLogger("streamkit"), "propagate", True)  # a CLI test may have turned it off
+    caplog.set_level(logging.DEBUG)  # every logger, urllib3's request lines included
+    said: list[str] = []
+
+    def attempt(engine: TextEngine) -> None:
+        try:
+            engine.translate_texts(["안녕하세요."])
+        except TranslationError as exc:
+            said.extend([exc.message, exc.hint])
+
+    libre.fail("403", "403")  # deep-translator's AuthorizationException quotes the key it sent
+    attempt(libre_engine(libre, tmp_path, retries=0))
+    attempt(DeeplEngine(settings=fast(None, tmp_path, retries=0, deepl_url=libre.url + "deepl/v2")))
+    attempt(PapagoEngine(settings=fast(None, tmp_path, papago_url=libre.url + "papago/v1/papago/n2mt", cache=False)))
+    attempt(MyMemoryEngine(settings=fast(None, tmp_path, mymemory_url=libre.url + "mymemory/get", cache=False)))
+    down = f"http://127.0.0.1:{free_port()}/get"  # requests' message quotes the whole URL, de=... included
+    attempt(MyMemoryEngine(settings=fast(None, tmp_path, retries=1, mymemory_url=down, cache=False)))
+    assert len(said) == 6 and libre.translate_requests >= 4
+    assert caplog.records and any(r.name.startswith("urllib3") for r in caplog.records)
+    assert leaked(caplog.text + "\n".join(said)) == []
+
+
+def test_the_libre_key_travels_in_the_body_not_the_url(libre: LibreServer, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STREAMKIT_LIBRE_API_KEY", SECRETS["STREAMKIT_LIBRE_API_KEY"])
+    libre.api_key = SECRETS["STREAMKIT_LIBRE_API_KEY"]  # the server refuses requests without it
+    assert libre_engine(libre, tmp_path).translate_texts(["안녕하세요.", "감사합니다."]) == ["Hello.", "Thank you."]
+    hit = libre.hits("/translate")[0]
+    assert hit.method == "POST" and hit.query == ""  # nothing in the URL: text and key are in the body
+    assert hit.params["api_key"] == [SECRETS["STREAMKIT_LIBRE_API_KEY"]] and hit.params["q"]
+    assert leaked(hit.path + hit.query) == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from fractions import Fraction
@@ -25,6 +26,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemaining
 
 from .. import __version__
 from ..errors import ConfigError, StreamkitError
+from ..redaction import redact
 
 log = logging.getLogger("streamkit")
 
@@ -64,9 +66,9 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 
 
 def _fail(message: str, hint: str, code: int) -> NoReturn:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(redact(message))}", highlight=False, soft_wrap=True)
     if hint:
-        err.print(f"[dim]hint:[/] {escape(hint)}", highlight=False, soft_wrap=True)
+        err.print(f"[dim]hint:[/] {escape(redact(hint))}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -85,7 +87,11 @@ def _guard(fn: Callable[[], T], *, verbose: int = 0) -> T:
         raise
     except Exception as exc:
         if verbose:
-            err.print_exception()
+            trace = traceback.format_exc()
+            if redact(trace) == trace:
+                err.print_exception()
+            else:  # the traceback quotes a credential: plain text, blanked
+                err.print(escape(redact(trace)), highlight=False, soft_wrap=True)
         _fail(f"internal error: {type(exc).__name__}: {exc}",
               "this is a streamkit bug; run again with -v and report the traceback", EXIT_INTERNAL)
 

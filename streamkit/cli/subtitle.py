@@ -12,11 +12,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..config import load_config, transcribe_settings
-from ..errors import ConfigError, InputError, OutputExistsError
+from ..errors import ConfigError, InputError, ModelError, OutputExistsError
 from ..plugins import failures
 from ..quality import QualityOptions
 from ..sinks import ENV_WEBHOOK_SECRET, configure_sinks, unregister_sinks
-from ._app import _guard, _progress, _setup_logging, app, out
+from ._app import _guard, _progress, _setup_logging, app, err, out
 
 # --------------------------------------------------------------------------- subtitle
 
@@ -177,6 +177,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
     m = summary["model"]
     out.print(f"model: [bold]{escape(m['name'])}[/] ({m['source']}, {m['device']}, {m['compute_type']}) "
               f"— {escape(m['reason'])}", highlight=False)
+    for warning in summary.get("warnings", []):
+        err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- mux
@@ -258,10 +260,21 @@ def mux_command(
 def model_command(
     model: Annotated[str | None, typer.Option("--model", "-m", help="Name or folder to resolve.")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Hash every file of the bundled model against its declared sha256.")
+    ] = False,
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Rebuild the bundled model's cache from its parts packages if damaged.")
+    ] = False,
 ) -> None:
-    """Show which Whisper model would run and why; assemble and verify the bundled one."""
+    """Show which Whisper model would run and why (the bundled one is assembled and hashed on first use).
+
+    Later runs check the cached files' size and time only; --verify hashes every byte (bit rot keeps
+    both), and --repair rebuilds a damaged cache from the installed parts packages.
+    """
 
     def body() -> None:
+        from ..modelstore import repair_bundled, verify_bundled
         from ..transcribe import resolve_model
 
         choice = resolve_model(model, device=device, allow_download=False)
@@ -269,7 +282,25 @@ def model_command(
                   highlight=False)
         out.print(f"where: {escape(choice.location)}", highlight=False)
         out.print(f"why:   {escape(choice.reason)}", highlight=False)
+        if not (verify or repair):
+            return
+        if choice.source != "bundled":
+            out.print("check: no declared sha256 for this model (only the bundled base has one)", highlight=False)
+            return
+        check = verify_bundled(choice.name)
+        if check is not None and not check.ok and repair:
+            repair_bundled(choice.name)
+            out.print(f"rebuilt from the parts packages ({escape(check.problem())})", highlight=False)
+            check = verify_bundled(choice.name)
+        if check is None or not check.ok:
+            problem = check.problem() if check is not None else "no cached copy"
+            raise ModelError(choice.name, f"the cached model is damaged: {problem}", hint=REPAIR_HINT)
+        out.print(f"verified: {len(check.files)} files match the sha256 the {check.source} parts declare",
+                  highlight=False)
 
     _guard(body)
+
+
+REPAIR_HINT = "streamkit model --repair rebuilds it from the installed parts packages"
 
 

@@ -342,7 +342,7 @@ def doctor_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report.")] = False,
     config: Annotated[Path | None, typer.Option(help="Config file (TOML) [default: ./streamkit.toml].")] = None,
 ) -> None:
-    """Which translation engines are configured and reachable; ffmpeg; the Whisper model; the cache.
+    """Which translation engines are configured and reachable; ffmpeg; the Whisper model (hashed); the GPU; the cache.
 
     Keys are reported by where they come from, never by value. Reaching an engine sends one short
     greeting (skip with --offline).
@@ -359,14 +359,17 @@ def doctor_command(
             ffmpeg = find_ffmpeg()
         except StreamkitError as exc:
             ffmpeg = f"missing ({exc.message})"
+        model_check: dict[str, Any] = {"ok": None, "damaged": [], "detail": "not checked", "fix": ""}
         try:
             choice = resolve_model(None, allow_download=False)
             model = f"{choice.name} ({choice.source}, {choice.device}): {choice.location}"
+            model_check = _model_check(choice.name) if choice.source == "bundled" else model_check
         except StreamkitError as exc:
             model = f"unavailable ({exc.message})"
         cache_path = Path(settings["cache_path"]) if settings.get("cache_path") else default_cache_path()
         entries = TranslationCache(cache_path).count() if cache_path.exists() else 0
         default = cfg.get("subtitle", "translator") or "google"
+        gpu = _gpu_check()
         report = {
             "engines": [
                 {"name": c.name, "description": c.description, "configured": c.configured,
@@ -375,6 +378,8 @@ def doctor_command(
             ],
             "ffmpeg": ffmpeg,
             "model": model,
+            "model_check": model_check,
+            "gpu": gpu,
             "translation_cache": {"path": str(cache_path), "entries": entries},
             "config": str(cfg.path) if cfg.path else None,
         }
@@ -391,7 +396,37 @@ def doctor_command(
         out.print(table)
         out.print(f"ffmpeg: {escape(ffmpeg)}", highlight=False)
         out.print(f"model:  {escape(model)}", highlight=False)
+        mark = "[red]DAMAGED[/] " if model_check["ok"] is False else ""
+        out.print(f"        {mark}{escape(model_check['detail'])}", highlight=False)
+        if model_check["fix"]:
+            out.print(f"        fix: {escape(model_check['fix'])}", highlight=False)
+        out.print(f"gpu:    {escape(gpu['summary'])}", highlight=False, soft_wrap=True)
+        if gpu["fix"]:
+            out.print(f"        fix: {escape(gpu['fix'])}", highlight=False, soft_wrap=True)
         out.print(f"translation cache: {escape(str(cache_path))} ({entries} entries)", highlight=False)
         out.print(f"config: {escape(str(cfg.path)) if cfg.path else 'none found'}", highlight=False)
 
     _guard(body)
+
+
+def _model_check(name: str) -> dict[str, Any]:
+    """The bundled model's files hashed against their declared sha256 (``streamkit model --verify``)."""
+    from ..modelstore import verify_bundled
+    from .subtitle import REPAIR_HINT
+
+    check = verify_bundled(name)
+    if check is None:
+        return {"ok": None, "damaged": [], "detail": "not cached yet (assembled on first use)", "fix": ""}
+    if check.ok:
+        return {"ok": True, "damaged": [], "fix": "",
+                "detail": f"sha256 verified ({len(check.files)} files, {check.source} parts)"}
+    return {"ok": False, "damaged": list(check.damaged), "detail": check.problem(), "fix": REPAIR_HINT}
+
+
+def _gpu_check() -> dict[str, Any]:
+    """CUDA device and the cuBLAS 12 / cuDNN 9 libraries CTranslate2 needs, with the exact fix."""
+    from ..gpu import gpu_status, probe_gpu
+
+    status = gpu_status(probe_gpu())
+    return {"ready": status.ready, "cuda_devices": status.devices, "missing": list(status.missing),
+            "summary": status.summary, "fix": status.fix}

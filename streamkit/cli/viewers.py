@@ -289,11 +289,15 @@ def report(
     """
 
     def body() -> None:
-        from ..viewers import ViewerError, build_report, write_chart, write_html
+        from ..viewers import TIME_RANGE, ViewerError, build_report, split_time_range, write_chart, write_html
 
         with _store(db, create=False) as store:
-            samples = store.samples(stream=stream)
+            samples, left_out = split_time_range(store.samples(stream=stream))
             path = store.path
+        if left_out:  # stored before input was checked; they would break the chart's dates
+            low, high = (t.date() for t in TIME_RANGE)
+            err.print(f"[yellow]warning:[/] left out {len(left_out)} sample(s) with times outside {low} .. {high}, "
+                      f"e.g. {escape(left_out[0].to_dict()['time'])}", highlight=False, soft_wrap=True)
         if not samples:
             which = f" for stream {stream!r}" if stream else ""
             raise ViewerError(f"{path}: no viewer samples{which}", hint="record, import or poll some first")
@@ -304,7 +308,8 @@ def report(
         if html_page is not None:
             written.append(str(write_html(result, samples, html_page)))
         if as_json:
-            print(json.dumps({**result.to_dict(), "db": str(path), "written": written}, indent=2,
+            print(json.dumps({**result.to_dict(), "db": str(path), "written": written,
+                              "left_out": [x.to_dict() for x in left_out]}, indent=2,
                              ensure_ascii=False))
             return
         if not quiet:

@@ -62,7 +62,7 @@ from .detectors import SCRIPTS as SCRIPTS
 from .detectors import Loop, find_loops, match_outro, normalize_text
 from .options import OUTRO_PATTERNS, OUTRO_PHRASES, WEAK_OUTRO_PHRASES, Dropped, EnergyFn, QualityOptions, SpeechFn
 from .passes import clean_transcript, dropped_summary
-from .profiles import energy_profile, vad_profile
+from .profiles import energy_profile, speech_seconds, vad_profile, voice_without_words
 
 __all__ = [
     "OUTRO_PATTERNS",
@@ -79,5 +79,7 @@ __all__ = [
     "find_loops",
     "match_outro",
     "normalize_text",
+    "speech_seconds",
     "vad_profile",
+    "voice_without_words",
 ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ..models import AudioTrack, Utterance
+from ..models import AudioTrack, Transcript, Utterance
 from .options import EnergyFn, QualityOptions, SpeechFn
 
 # --------------------------------------------------------------------------- energy
@@ -70,6 +70,31 @@ def vad_profile(track: AudioTrack, *, window_s: int = 600) -> SpeechFn:
             samples = np.concatenate([samples, np.zeros(pad, dtype=np.float32)])
         probs.append(np.asarray(model(samples), dtype=np.float64).reshape(-1))
     return _MeanTable(np.concatenate(probs) if probs else np.zeros(0), frame_ms)
+
+
+def speech_seconds(speech: SpeechFn, duration_ms: int, *, threshold: float = 0.5, step_ms: int = 1000) -> float:
+    """Seconds of ``duration_ms`` whose mean speech probability reaches ``threshold`` (counted per ``step_ms``)."""
+    steps = sum(1 for start in range(0, max(duration_ms, 0), step_ms) if speech(start, start + step_ms) >= threshold)
+    return steps * step_ms / 1000
+
+
+#: Seconds of voice (Silero VAD) under which a transcript without a single word is unremarkable.
+VOICE_WITHOUT_WORDS_S = 2.0
+
+
+def voice_without_words(transcript: Transcript, speech: SpeechFn) -> tuple[str, ...]:
+    """A warning when the recording has voice but not one word came out (a damaged model, the wrong language).
+
+    A warning, not an error: singing and crowd noise also register as voice, so a music-only clip may
+    rightly end with no words; the files are valid, and the run's summary says what to check.
+    """
+    if transcript.utterances:
+        return ()
+    heard = speech_seconds(speech, transcript.duration_ms)
+    if heard < VOICE_WITHOUT_WORDS_S:
+        return ()
+    return (f"{heard:.0f} s of voice but no words: the subtitles are empty; check the model with "
+            "`streamkit model --verify` (`--repair` rebuilds a damaged one) and the recording's language",)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import requests  # type: ignore[import-untyped,unused-ignore]
 
 from ..errors import TranslationError
+from ..redaction import redact, register_secret
 from .base import EngineConfig, TextEngine, _lookup, _source_of
 from .llm import LlmEngine
 from .transport import _EngineAnswer
@@ -47,7 +48,8 @@ class LibreEngine(TextEngine):
 
     URL: ``--translator-url``, ``$STREAMKIT_LIBRE_URL``, ``[translator] libre_url``, else
     ``http://localhost:5000/``. Key (optional): ``$STREAMKIT_LIBRE_API_KEY`` or
-    ``[translator] libre_api_key``. deep-translator sends the text in the query string of a POST.
+    ``[translator] libre_api_key``. deep-translator sends the text and the key in the query string
+    of a POST (where server access logs keep them); the adapter sends both in the form body.
     """
 
     name = "libre"
@@ -57,6 +59,7 @@ class LibreEngine(TextEngine):
     url_env = ("STREAMKIT_LIBRE_URL",)
     default_url = "http://localhost:5000/"
     key_env = ("STREAMKIT_LIBRE_API_KEY",)
+    accepts_url = True  # a LibreTranslate server is whichever one the user runs
 
     @property
     def url(self) -> str:
@@ -66,9 +69,13 @@ class LibreEngine(TextEngine):
     def configure(self) -> None:
         parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise TranslationError(self.name, f"not an http(s) URL: {self.url!r}",
+            raise TranslationError(self.name, f"not an http(s) URL: {redact(self.url)!r}",
                                    hint="use --translator-url http://HOST:PORT (e.g. http://localhost:5000)")
         self.api_key = _lookup(self.settings, self.name, "api_key", self.key_env)
+        register_secret(parts.password)
+
+    def credentials(self) -> list[str]:
+        return [str(self.api_key)] if self.api_key else []
 
     @classmethod
     def configuration(cls, settings: Mapping[str, Any]) -> EngineConfig:
@@ -78,10 +85,8 @@ class LibreEngine(TextEngine):
         return EngineConfig(True, f"{url_part}; key {'from ' + key if key else 'none'}")
 
     def _client(self, source: str) -> Any:
-        from deep_translator import LibreTranslator
-
-        client = LibreTranslator(source=self.code(source), target=self.code(self.target),
-                                 api_key=self.api_key or "-", custom_url=self.url)
+        client = _libre_client_class()(source=self.code(source), target=self.code(self.target),
+                                       api_key=self.api_key or "-", custom_url=self.url)
         if not self.api_key:
             client.api_key = None  # deep-translator insists on a key; keyless servers get none
         return client
@@ -94,6 +99,32 @@ class LibreEngine(TextEngine):
 
     def key_hint(self) -> str:
         return "set STREAMKIT_LIBRE_API_KEY (or [translator] libre_api_key in the config file)"
+
+
+@functools.cache
+def _libre_client_class() -> Any:
+    from deep_translator import LibreTranslator
+    from deep_translator.exceptions import AuthorizationException, ServerException, TranslationNotFound
+    from deep_translator.validate import request_failed
+
+    class _LibreClient(LibreTranslator):  # type: ignore[misc]
+        """deep-translator's LibreTranslator with the text and the key in the form body, not the URL."""
+
+        def translate(self, text: str, **kwargs: Any) -> str:
+            form = {"q": text, "source": self._source, "target": self._target, "format": "text"}
+            if self.api_key:
+                form["api_key"] = self.api_key
+            response = requests.post(self._base_url + "translate", data=form)
+            if response.status_code == 403:
+                raise AuthorizationException("(the key sent)")
+            if request_failed(status_code=response.status_code):
+                raise ServerException(response.status_code)
+            res = response.json()
+            if not res:
+                raise TranslationNotFound(text)
+            return str(res["translatedText"])
+
+    return _LibreClient
 
 
 class DeeplEngine(TextEngine):
@@ -119,6 +150,9 @@ class DeeplEngine(TextEngine):
         if not key:
             raise TranslationError(self.name, "no API key", hint=self.key_hint())
         self.api_key = str(key)
+
+    def credentials(self) -> list[str]:
+        return [self.api_key]
 
     @classmethod
     def configuration(cls, settings: Mapping[str, Any]) -> EngineConfig:
@@ -164,7 +198,7 @@ def _deepl_client_class() -> Any:
             response = requests.post(self._base_url + "translate", data=data,
                                      headers={"Authorization": f"DeepL-Auth-Key {self.api_key}"})
             if response.status_code == 403:
-                raise AuthorizationException(self.api_key)
+                raise AuthorizationException("(the key sent)")
             if request_failed(status_code=response.status_code):
                 raise ServerException(response.status_code)
             res = response.json()
@@ -206,6 +240,9 @@ class PapagoEngine(TextEngine):
             raise TranslationError(self.name, f"unknown papago_api {self.api!r}", hint='use "developers" or "ncp"')
         if not (self.client_id and self.client_secret):
             raise TranslationError(self.name, "no client id and secret", hint=self.key_hint())
+
+    def credentials(self) -> list[str]:
+        return [str(self.client_id), str(self.client_secret)]
 
     @classmethod
     def configuration(cls, settings: Mapping[str, Any]) -> EngineConfig:
@@ -274,6 +311,9 @@ class MyMemoryEngine(TextEngine):
 
     def configure(self) -> None:
         self.email = _lookup(self.settings, self.name, "email", self.email_env)
+
+    def credentials(self) -> list[str]:
+        return [str(self.email)] if self.email else []  # MyMemory's API takes it in the URL (de=), to its host only
 
     @classmethod
     def configuration(cls, settings: Mapping[str, Any]) -> EngineConfig:

@@ -11,6 +11,7 @@ command again resumes where it stopped.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import time
@@ -18,15 +19,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from ..errors import ConfigError, StreamkitError, TranslationError
 from ..models import AudioTrack, ProgressCallback, Transcript, Utterance
-from ..translate import EngineContext, Translator
+from ..redaction import redact, register_secret
+from ..translate import EngineContext, Translator, refuse_server_url
 from .cache import CacheKey, TranslationCache, default_cache_path
 from .names import NameGlossary, names_kept, protect_names, restore_names
 from .sentences import JoinRules, join_sentences
-from .transport import RetryPolicy, _CallFailed, _classify, _Failure, _guarded, _redact
+from .transport import RetryPolicy, _CallFailed, _classify, _Failure, _guarded
 
 log = logging.getLogger("streamkit")
 
@@ -57,6 +59,15 @@ def _source_of(settings: Mapping[str, Any], engine: str, key: str, env: Sequence
     if settings.get(f"{engine}_{key}") not in (None, ""):
         return f"config [translator] {engine}_{key}"
     return None
+
+
+def _loopback(host: str | None) -> bool:
+    if host in ("localhost", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,12 @@ class TextEngine:
     #: Environment variables naming the endpoint (after ``--translator-url``), and the default endpoint.
     url_env: tuple[str, ...] = ()
     default_url: str = ""
+    #: Whether ``--translator-url`` (the ``url`` setting) may point this engine at any server: only for
+    #: engines whose server is the user's choice (LibreTranslate; an OpenAI-compatible engine declares it
+    #: too). An engine with its own service talks to that service only; an override for it (a proxy)
+    #: is set by name in the config file (``[translator.NAME] url``) and never carries a key over plain
+    #: HTTP to another machine.
+    accepts_url: ClassVar[bool] = False
 
     def __init__(self, target: str = "en", settings: Mapping[str, Any] | None = None) -> None:
         self.target = target
@@ -139,7 +156,11 @@ class TextEngine:
         if self.settings.get("cache", True) is not False:
             path = self.settings.get("cache_path")
             self.cache = TranslationCache(Path(path) if path else default_cache_path())
+        refuse_server_url(self.name, self.settings, accepts_url=self.accepts_url, home=self.default_url)
         self.configure()
+        for secret in self.credentials():
+            register_secret(secret)
+        self._check_transport()
 
     # -- what subclasses provide -------------------------------------------------------------
 
@@ -149,6 +170,19 @@ class TextEngine:
     @classmethod
     def configuration(cls, settings: Mapping[str, Any]) -> EngineConfig:
         return EngineConfig(True, "no key needed")
+
+    def credentials(self) -> list[str]:
+        """The secrets this engine sends (keys, ids, an e-mail): kept out of logs, sent to its own host only."""
+        return []
+
+    def _check_transport(self) -> None:
+        """Refuse to send a credential over plain HTTP to another machine (an override set by name)."""
+        parts = urlsplit(self.url)
+        if self.accepts_url or not self.credentials() or parts.scheme != "http" or _loopback(parts.hostname):
+            return
+        raise ConfigError(f"[translator.{self.name}] url would send {self.name}'s key over plain HTTP to "
+                          f"{parts.hostname}; refused", key=f"{self.name}_url",
+                          hint="use an https:// URL (or a proxy on this machine, http://127.0.0.1:PORT)")
 
     def _client(self, source: str) -> Any:
         """A new deep-translator translator for ``source`` -> ``self.target`` (one per attempt)."""
@@ -160,8 +194,9 @@ class TextEngine:
 
     @property
     def url(self) -> str:
-        """The endpoint the requests go to."""
-        explicit = self.settings.get("url") or _lookup(self.settings, self.name, "url", self.url_env)
+        """The endpoint the requests go to: ``--translator-url`` (engines that accept one), else set by name."""
+        given = self.settings.get("url") if self.accepts_url else None
+        explicit = given or _lookup(self.settings, self.name, "url", self.url_env)
         return str(explicit or self.default_url)
 
     def fingerprint(self) -> str:
@@ -216,7 +251,7 @@ class TextEngine:
                 self.stats.requests += failed.guard.requests
                 failure = _classify(failed.error, failed.guard)
                 log.debug("%s: attempt %d failed: %s (%s)", self.name, attempt, failure.detail,
-                          _redact(repr(failed.error)))
+                          redact(repr(failed.error)))
                 if not failure.retry:
                     failure.attempts = attempt
                     raise failure from failed.error

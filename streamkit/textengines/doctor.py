@@ -34,6 +34,8 @@ def _check_one(name: str, description: str, settings: Mapping[str, Any], offline
             return EngineCheck(name, description, "no", "offline engine", exc.message)
     if cls is None:
         return EngineCheck(name, description, "?", "not checked", "plugin engine")
+    if not cls.accepts_url:  # --translator-url is for servers the user runs: never another service's keys
+        settings = {key: value for key, value in settings.items() if key != "url"}
     config = cls.configuration(settings)
     if not config.configured:
         return EngineCheck(name, description, "no", "not checked", config.detail)
@@ -51,6 +53,9 @@ def check_engines(
     settings: Mapping[str, Any] | None = None, *, offline: bool = False, timeout: float = 5.0
 ) -> list[EngineCheck]:
     """Every registered engine: configured (keys present; never their values) and reachable (one short request).
+
+    A ``url`` setting (``--translator-url``) goes only to engines that take a server URL
+    (``accepts_url``); every other engine is checked against its own service.
 
     Reachability checks run concurrently, each bounded by ``timeout`` seconds.
     """

@@ -156,6 +156,9 @@ class LlmEngine(TextEngine):
         self._position: dict[str, int] = {}
         self._names: list[str] = []
 
+    def credentials(self) -> list[str]:
+        return [str(self.api_key)] if self.api_key else []
+
     @classmethod
     def configuration(cls, settings: Mapping[str, Any]) -> EngineConfig:
         where = "--translator-url" if settings.get("url") else _source_of(settings, cls.name, "url", cls.url_env)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import math
 import random
-import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 import requests  # type: ignore[import-untyped,unused-ignore]
 
 from ..errors import ConfigError
+from ..redaction import redact
 
 T = TypeVar("T")
 
@@ -193,12 +193,6 @@ _DROPPED = ("RemoteDisconnected", "Connection aborted", "ConnectionReset", "Inco
             "without response", "Connection broken")  # fmt: skip
 
 
-_SECRET_PARAM = re.compile(r"((?:api_key|auth_key|key|secret|token)=)[^&\s'\")]+", re.IGNORECASE)
-
-
-def _redact(text: str) -> str:
-    """``text`` (an exception message, which may quote a URL) with key parameters blanked."""
-    return _SECRET_PARAM.sub(r"\1***", text)
 
 
 def _host(url: str) -> str:
@@ -218,7 +212,7 @@ def _classify(error: BaseException, guard: _Guard) -> _Failure:
     from deep_translator import exceptions as dx
 
     rx = requests.exceptions
-    text = _redact(f"{type(error).__name__}: {error}")
+    text = redact(f"{type(error).__name__}: {error}")
     if isinstance(error, _EngineAnswer):
         return _Failure(error.kind, str(error), retry=error.retry)
     if isinstance(error, _Deadline | rx.Timeout):

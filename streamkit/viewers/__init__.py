@@ -46,6 +46,7 @@ from .report import (
 from .samples import (
     DEFAULT_LANGUAGE,
     KINDS,
+    TIME_RANGE,
     VERSIONS,
     PollerBusyError,
     SampleError,
@@ -56,6 +57,7 @@ from .samples import (
     parse_kind,
     parse_time,
     sample_from_fields,
+    split_time_range,
 )
 from .samples import ENV_DB as ENV_DB
 from .samples import KIND_LABELS as KIND_LABELS
@@ -65,6 +67,7 @@ from .store import AddResult, PollLock, ViewerStore, default_db_path
 __all__ = [
     "DEFAULT_LANGUAGE",
     "KINDS",
+    "TIME_RANGE",
     "VERSIONS",
     "AddResult",
     "ImportResult",
@@ -93,6 +96,7 @@ __all__ = [
     "read_samples",
     "report_html",
     "sample_from_fields",
+    "split_time_range",
     "write_chart",
     "write_html",
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -127,7 +127,41 @@ def parse_time(value: object) -> tuple[datetime, bool]:
     naive = parsed.tzinfo is None or parsed.utcoffset() is None
     if naive:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC), naive
+    try:
+        return parsed.astimezone(UTC), naive
+    except OverflowError:  # 0001-01-01T00:00+09:00 is before year 1 in UTC
+        raise _out_of_range(value if isinstance(value, str) else str(value)) from None
+
+
+#: The times a viewer count may carry (inclusive). Every platform streamkit reads started after 2000
+#: (YouTube 2005, Twitch 2011); 2100 is far beyond any recording. Fixed bounds, not "now": an import
+#: gives the same answer on any day, and dates stay far from year 1 and 9999, where the chart's date
+#: arithmetic (axis padding, time zones) overflows.
+TIME_RANGE = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+
+
+def check_time_range(when: datetime, shown: object) -> datetime:
+    """``when`` (aware, UTC) when it lies in :data:`TIME_RANGE`; else :class:`SampleError` naming ``shown``."""
+    low, high = TIME_RANGE
+    if not low <= when <= high:
+        raise _out_of_range(shown if isinstance(shown, str) else _iso(when))
+    return when
+
+
+def split_time_range(samples: Iterable[ViewerSample]) -> tuple[list[ViewerSample], list[ViewerSample]]:
+    """``(in range, out of range)``: a store written before input was checked may hold impossible times."""
+    low, high = TIME_RANGE
+    kept: list[ViewerSample] = []
+    left: list[ViewerSample] = []
+    for sample in samples:
+        (kept if low <= sample.time <= high else left).append(sample)
+    return kept, left
+
+
+def _out_of_range(shown: str) -> SampleError:
+    low, high = TIME_RANGE
+    return SampleError("time", shown, f"is outside {low.date()} .. {high.date()} (UTC), not a plausible viewer "
+                       "count time", hint="check the year and the column order")
 
 
 _COUNT = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmb]?)$", re.IGNORECASE)
@@ -283,6 +317,7 @@ def sample_from_fields(fields: Mapping[str, Any], *, default_source: str) -> tup
         return "" if value is None else str(value).strip()
 
     when, naive = parse_time(fields.get("time"))
+    check_time_range(when, fields.get("time"))
     version = parse_version(fields.get("version"))
     kind = parse_kind(fields.get("kind"))
     value = parse_count(fields.get("value"))

@@ -124,6 +124,7 @@ class ViewerStore:
             raise ViewerStoreError(path, f"cannot be opened ({exc})") from exc
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+            self._check_owner(conn)  # before WAL: another app's database is refused untouched
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 log.warning("%s: SQLite could not switch to WAL (journal mode %s); writers will wait longer",
@@ -138,23 +139,34 @@ class ViewerStore:
             raise
         return conn
 
+    def _check_owner(self, conn: sqlite3.Connection) -> bool:
+        """Read only: ``True`` for an empty database (to be set up), ``False`` for a viewer store; else refused.
+
+        Runs before anything is written (journal mode included) and again inside the setup
+        transaction, where a concurrent creator may have got there first.
+        """
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        if app_id == 0 and tables == 0:
+            return True
+        if app_id != _APPLICATION_ID:
+            raise ViewerStoreError(self.path, "is a SQLite database, but not a streamkit viewer store; refused "
+                                   "(nothing was written to it)",
+                                   hint="point --db at a viewer store streamkit created, or at a new file")
+        if version > _SCHEMA_VERSION:
+            raise ViewerStoreError(self.path, f"was written by a newer streamkit (schema {version})",
+                                   hint="upgrade streamkit")
+        return False
+
     def _init_schema(self, conn: sqlite3.Connection) -> None:
         with self._write(conn):
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
-            if app_id == 0 and tables == 0:
+            if self._check_owner(conn):
                 for statement in _SCHEMA.split(";"):  # not executescript(): it would COMMIT first
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
                 conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
-            elif app_id != _APPLICATION_ID:
-                raise ViewerStoreError(self.path, "is a SQLite database, but not a streamkit viewer store; refused",
-                                       hint="point --db at a viewer store streamkit created, or at a new file")
-            elif version > _SCHEMA_VERSION:
-                raise ViewerStoreError(self.path, f"was written by a newer streamkit (schema {version})",
-                                       hint="upgrade streamkit")
 
     @contextlib.contextmanager
     def _write(self, conn: sqlite3.Connection | None = None) -> Iterator[sqlite3.Connection]:
