@@ -37,19 +37,28 @@ __all__ = [
     "iso639_2",
 ]
 
-#: ISO 639-1 code -> (ISO 639-2/B code used in container tags, human title of the track)
+#: streamkit language code -> (ISO 639-2/B tag containers use, the track title: the language's own
+#: name). ffmpeg's MP4 muxer stores the bibliographic form (fre, ger, chi) whichever is given, and
+#: Matroska asks for it. Rules per language live in :mod:`streamkit.languages`.
 LANGUAGE_NAMES: dict[str, tuple[str, str]] = {
-    "ko": ("kor", "Korean"),
+    "ko": ("kor", "한국어"),
     "en": ("eng", "English"),
-    "ja": ("jpn", "Japanese"),
-    "zh": ("chi", "Chinese"),
-    "es": ("spa", "Spanish"),
-    "fr": ("fre", "French"),
-    "de": ("ger", "German"),
-    "id": ("ind", "Indonesian"),
-    "th": ("tha", "Thai"),
-    "vi": ("vie", "Vietnamese"),
-    "pt": ("por", "Portuguese"),
+    "ja": ("jpn", "日本語"),
+    "zh": ("chi", "中文"),
+    "zh-Hans": ("chi", "简体中文"),
+    "zh-Hant": ("chi", "繁體中文"),
+    "es": ("spa", "Español"),
+    "fr": ("fre", "Français"),
+    "de": ("ger", "Deutsch"),
+    "id": ("ind", "Bahasa Indonesia"),
+    "th": ("tha", "ไทย"),
+    "vi": ("vie", "Tiếng Việt"),
+    "pt": ("por", "Português"),
+    "ar": ("ara", "العربية"),
+    "he": ("heb", "עברית"),
+    "tl": ("tgl", "Filipino"),
+    "tr": ("tur", "Türkçe"),
+    "ru": ("rus", "Русский"),
 }
 
 
