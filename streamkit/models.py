@@ -35,6 +35,7 @@ __all__ = [
     "VideoStreamInfo",
     "Word",
     "iso639_2",
+    "known_language",
 ]
 
 #: streamkit language code -> (ISO 639-2/B tag containers use, the track title: the language's own
@@ -63,11 +64,18 @@ LANGUAGE_NAMES: dict[str, tuple[str, str]] = {
 
 
 def iso639_2(language: str) -> str:
-    """The three-letter tag containers use for ``language`` (``ko`` -> ``kor``)."""
-    try:
+    """The three-letter tag containers use for ``language`` (``ko`` -> ``kor``, ``pt-BR`` -> ``por``)."""
+    if language in LANGUAGE_NAMES:
         return LANGUAGE_NAMES[language][0]
-    except KeyError:
-        return language if len(language) == 3 else "und"
+    primary = language.split("-")[0].split("_")[0].lower()
+    if primary in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[primary][0]
+    return language if len(language) == 3 else "und"
+
+
+def known_language(language: str) -> bool:
+    """Whether containers can be told ``language`` (a code streamkit knows, or a three-letter tag)."""
+    return iso639_2(language) != "und" or language == "und"
 
 
 def _check_span(kind: str, start_ms: int, end_ms: int) -> None:

@@ -30,7 +30,7 @@ import ffmpeg
 from .errors import ConfigError, InputError, MediaError
 from .fsutil import atomic_path
 from .media import find_ffmpeg, run_ffmpeg
-from .models import LANGUAGE_NAMES, MediaInfo, MuxedVideo, ProgressCallback, SubtitleFile, iso639_2
+from .models import LANGUAGE_NAMES, MediaInfo, MuxedVideo, ProgressCallback, SubtitleFile, iso639_2, known_language
 
 __all__ = [
     "CONTAINERS",
@@ -44,6 +44,7 @@ __all__ = [
     "mux_args",
     "output_name",
     "static_font",
+    "check_languages",
     "track_title",
 ]
 
@@ -89,8 +90,21 @@ def output_name(source: Path, container: str, *, tag: str = "subtitled") -> str:
 
 
 def track_title(language: str) -> str:
-    """Human title of a subtitle track (``en`` -> ``English``; unknown codes stay as they are)."""
-    return LANGUAGE_NAMES.get(language, ("", language))[1]
+    """Title of a subtitle track: the language's own name (``en`` -> ``English``, ``ja`` -> ``日本語``,
+    ``pt-BR`` -> ``Português``); unknown codes stay as they are."""
+    if language in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[language][1]
+    return LANGUAGE_NAMES.get(language.split("-")[0].lower(), ("", language))[1]
+
+
+def check_languages(subs: Sequence[SubtitleFile], default_language: str | None = None) -> None:
+    """Refuse a track (or default) whose language code containers cannot be told (an error, not ``und``)."""
+    for code, what in [*((s.language, f"subtitle file {Path(s.path).name}") for s in subs),
+                       *([(default_language, "the default track")] if default_language else [])]:
+        if not known_language(code):
+            raise ConfigError(f"unknown language code {code!r} for {what}", key="language",
+                              hint="name files NAME.LANG.srt with a known code: "
+                              + ", ".join(sorted(c for c in LANGUAGE_NAMES)) + " (or a three-letter ISO 639-2 tag)")
 
 
 def _resolve_container(source: Path, target: Path, container: str | None) -> str:
@@ -221,6 +235,7 @@ def mux(
     target = Path(target)
     chosen = _resolve_container(info.path, target, container)
     _check_paths(info, target, subs)
+    check_languages(subs, default_language)
     tracks = tuple(_ordered(subs, default_language))
     exe = find_ffmpeg()
     log.info("muxing %d subtitle track(s) into %s (%s)", len(tracks), target, chosen)

@@ -233,7 +233,7 @@ def test_mux_args_mp4() -> None:
     assert _option_values(args, "-movflags") == ["+faststart"]
     assert _option_values(args, "-f")[-1] == "mp4"
     assert _option_values(args, "-metadata:s:s:0") == ["language=eng", "title=English", "handler_name=English"]
-    assert _option_values(args, "-metadata:s:s:1") == ["language=kor", "title=Korean", "handler_name=Korean"]
+    assert _option_values(args, "-metadata:s:s:1") == ["language=kor", "title=한국어", "handler_name=한국어"]
     assert _option_values(args, "-disposition:s:0") == ["default"]
     assert _option_values(args, "-disposition:s:1") == ["0"]
     # every option comes before the output file: nothing trails it
@@ -246,7 +246,7 @@ def test_mux_args_mkv() -> None:
     assert _option_values(args, "-f")[-1] == "matroska"
     assert "-movflags" not in args
     assert _option_values(args, "-metadata:s:s:0") == ["language=eng", "title=English"]
-    assert _option_values(args, "-metadata:s:s:1") == ["language=kor", "title=Korean"]
+    assert _option_values(args, "-metadata:s:s:1") == ["language=kor", "title=한국어"]
     assert _option_values(args, "-disposition:s:0") == ["default"]
     assert _option_values(args, "-disposition:s:1") == ["0"]
     assert "-c" not in args and "-vcodec" not in args  # nothing re-encodes
@@ -262,7 +262,7 @@ def test_mux_args_default_language_and_vtt() -> None:
     assert _option_values(args, "-i")[1:] == ["/s/a.ko.vtt", "/s/a.en.srt", "/s/a.ja.srt"]
     assert args[args.index("/s/a.ko.vtt") - 3 : args.index("/s/a.ko.vtt")] == ["-f", "webvtt", "-i"]
     assert [_option_values(args, f"-disposition:s:{i}")[0] for i in range(3)] == ["default", "0", "0"]
-    assert _option_values(args, "-metadata:s:s:2") == ["language=jpn", "title=Japanese"]
+    assert _option_values(args, "-metadata:s:s:2") == ["language=jpn", "title=日本語"]
 
 
 def test_mux_args_without_default_language_track() -> None:
@@ -409,7 +409,7 @@ def test_mux_mp4_source(media: dict[str, Path], subs: list[SubtitleFile], tmp_pa
     assert len(tracks) == 2
     assert [meta["language"] for _, meta, _ in tracks] == ["eng", "kor"]
     assert [default for _, _, default in tracks] == [True, False]
-    for (_, meta, _), title in zip(tracks, ["English", "Korean"], strict=True):
+    for (_, meta, _), title in zip(tracks, ["English", "한국어"], strict=True):
         assert title in (meta.get("title"), meta.get("name"))
         if container == "mp4":
             assert meta["handler_name"] == title

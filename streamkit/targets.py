@@ -1,0 +1,135 @@
+"""Many subtitle languages in one run: one engine per target, each translating the Korean sentences.
+
+:func:`create_engines` builds the chosen engine once per target language before anything is
+transcribed (an engine that cannot serve a language, e.g. ``whisper`` for Japanese, is refused up
+front). :func:`translate_targets` then translates the Korean transcript into each language in turn
+(never through English), each with the engine's own batching, cache, timeouts and retries, and the
+stage cache per language; a language whose engine gives up is reported in
+:attr:`TargetResults.failed` while the others go on, so a rerun has only that language left to do.
+Official names are enforced after every engine, in every language (:func:`localize_names`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .errors import TranslationError
+from .models import AudioTrack, ProgressCallback, Transcript
+from .translate import EngineContext, Translator, create_translator
+
+__all__ = ["TargetResults", "create_engines", "localize_names", "translate_targets"]
+
+log = logging.getLogger("streamkit")
+
+#: Runs of Latin letters, digits and the joiners names use, inside text of any script.
+_LATIN_RUN = re.compile(r"[A-Za-z0-9À-ɏ][A-Za-z0-9À-ɏ .'’&()\-*!:]*[A-Za-z0-9À-ɏ)!.*]|[A-Za-z0-9]")
+
+
+@dataclass
+class TargetResults:
+    """What :func:`translate_targets` produced: translations by language, failures by language."""
+
+    translations: dict[str, Transcript] = field(default_factory=dict)
+    failed: dict[str, TranslationError] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def create_engines(name: str, targets: Sequence[str], settings: Mapping[str, Any],
+                   transcriber: Any) -> dict[str, Translator]:
+    """The engine ``name`` for every target (empty for ``none``); raises before any work if one cannot be made."""
+    engines: dict[str, Translator] = {}
+    for lang in targets:
+        engine = create_translator(name, EngineContext(target=lang, transcriber=transcriber, settings=dict(settings)))
+        if engine is None:
+            return {}
+        engines[lang] = engine
+    return engines
+
+
+def localize_names(glossary: Any, text: str, language: str, korean_source: str, *, context: str = "") -> str:
+    """Official names in ``text`` (a translation into ``language``): aliases and mangled spellings to the
+    glossary's form, then the entry's own form for ``language`` when it gives one (``forms = { ja = ... }``).
+
+    Latin-script text is enforced whole (as English); in other scripts only its Latin runs are, so a
+    Japanese sentence's ``BlackPink`` becomes ``BLACKPINK`` without the scanner reading kana as letters.
+    """
+    from .languages import LANGUAGES
+
+    lang = LANGUAGES.get(language)
+    if lang is None or lang.script == "latin":
+        text = glossary.enforce_english_for(text, korean_source, context=context)
+    else:
+        text = _LATIN_RUN.sub(
+            lambda m: glossary.enforce_english_for(m.group(0), korean_source, context=context), text)
+    for entry in getattr(glossary, "entries", ()):
+        form = getattr(entry, "forms", {}).get(language)
+        if form and entry.english in text:
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(entry.english)}(?![A-Za-z0-9])", form, text)
+    return text
+
+
+def _with_names(glossary: Any, translation: Transcript, korean: Transcript) -> Transcript:
+    """``localize_names`` on every utterance, informed by the Korean said at the same time."""
+    context = korean.text
+    fixed = []
+    for u in translation.utterances:
+        said = " ".join(k.text for k in korean.utterances if k.start_ms < u.end_ms and k.end_ms > u.start_ms)
+        text = localize_names(glossary, u.text, translation.language, said, context=context)
+        fixed.append(replace(u, text=text) if text != u.text and text.strip() else u)
+    return replace(translation, utterances=tuple(fixed))
+
+
+def translate_targets(
+    engines: Mapping[str, Translator],
+    korean: Transcript,
+    audio: AudioTrack | None,
+    *,
+    load: Callable[[str], Transcript | None],
+    save: Callable[[str, Transcript], None],
+    glossary: Any = None,
+    clean: Callable[[Transcript], Transcript] | None = None,
+    progress: ProgressCallback | None = None,
+) -> TargetResults:
+    """Translate ``korean`` into every language of ``engines``; a failed language never stops the others.
+
+    ``load(lang)``/``save(lang, transcript)`` are the stage cache for the raw engine output; ``clean``
+    (for Whisper's own English) and the names apply to fresh and cached results alike.
+    """
+    results = TargetResults()
+    for lang, engine in engines.items():
+        try:
+            translation = load(lang)
+            if translation is not None:
+                results.notes.append(f"{lang}: reused cached result")
+            else:
+                translation = engine.translate(korean, audio, progress)
+                save(lang, translation)
+                stats = getattr(engine, "stats", None)
+                if stats is not None:
+                    results.notes.append(f"{lang}: {stats.requests} requests, {stats.cached} cached")
+        except TranslationError as exc:
+            log.warning("translation into %s failed: %s", lang, exc)
+            results.failed[lang] = exc
+            results.notes.append(f"{lang}: failed")
+            continue
+        if clean is not None and translation.task == "translate":
+            translation = clean(translation)
+        if glossary is not None:
+            translation = _with_names(glossary, translation, korean)
+        results.translations[lang] = translation
+    return results
+
+
+def failure_error(engine: str, failed: Mapping[str, TranslationError], written: Sequence[str]) -> TranslationError:
+    """One error for the languages that failed, naming them and what was written."""
+    first = next(iter(failed.values()))
+    what = "the Korean subtitles" if list(written) == ["ko"] else f"the subtitles in {', '.join(written)}"
+    missing = f" (not translated: {', '.join(failed)})" if len(failed) > 1 or list(failed) != ["en"] else ""
+    hint = (first.hint + "; " if first.hint else "") + (
+        "run the same command again to resume at translation (the transcription is kept; "
+        "only the missing languages are translated)")
+    return TranslationError(engine, f"{first.problem}{missing}; {what} were written", hint=hint)
