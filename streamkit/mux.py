@@ -38,13 +38,13 @@ __all__ = [
     "BurnInStyle",
     "burn_in",
     "burn_in_args",
+    "check_languages",
     "container_for",
     "font_dir",
     "mux",
     "mux_args",
     "output_name",
     "static_font",
-    "check_languages",
     "track_title",
 ]
 
@@ -363,8 +363,9 @@ def static_font(variable_font: Path, folder: Path, *, text: str, weight: int) ->
     subsetter.populate(text=text + _ALWAYS_GLYPHS)
     subsetter.subset(font)
     if "fvar" in font:
-        axes = {axis.axisTag for axis in font["fvar"].axes}
-        location = {"wght": weight} if "wght" in axes else {}
+        # Every axis pinned (weight as asked, width and the others at their default): a static font.
+        location = {axis.axisTag: weight if axis.axisTag == "wght" else axis.defaultValue
+                    for axis in font["fvar"].axes}
         font = instancer.instantiateVariableFont(font, location, updateFontNames="STAT" in font)
     ps_name = str(font["name"].getDebugName(6) or variable_font.stem).replace("/", "-")
     path = Path(folder) / f"{ps_name}.ttf"
@@ -431,16 +432,21 @@ def burn_in(
 ) -> MuxedVideo:
     """Write ``target``: the recording with ``sub`` drawn into the picture (libx264), audio copied.
 
-    The subtitle file and a static Noto Sans KR instance are staged in a temp folder under plain
-    names, so odd characters in the real paths never reach the filter graph.
+    The font is the one for the subtitles' language (:func:`streamkit.fonts.font_for`: Noto Sans
+    KR for Korean and English, JP/SC/TC, Thai, Arabic ...); without a ``style``, the default style
+    in that font. The subtitle file and a static instance of the font are staged in a temp folder
+    under plain names, so odd characters in the real paths never reach the filter graph.
     """
+    from .fonts import font_for, font_path
+
     target = Path(target)
-    style = style or BurnInStyle()
+    script_font = font_for(sub.language)
+    style = style or BurnInStyle(font_name=script_font.family)
     chosen = _resolve_container(info.path, target, container)
     _check_paths(info, target, [sub])
     if not info.video:
         raise MediaError(info.path, "has no video stream to burn subtitles into")
-    variable_font = font_dir() / FONT_FILE
+    variable_font = font_dir() / FONT_FILE if script_font.family == "Noto Sans KR" else font_path(script_font)
     exe = find_ffmpeg()
     with tempfile.TemporaryDirectory(prefix="streamkit-burn-") as tmp_dir:
         staging = Path(tmp_dir)
