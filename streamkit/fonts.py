@@ -6,7 +6,7 @@
 | Japanese | Noto Sans JP | ``justmytype-intl-cjk`` |
 | Chinese, simplified / traditional | Noto Sans SC / TC | ``justmytype-intl-cjk`` |
 | Thai | Noto Sans Thai | ``justmytype-intl-sea`` |
-| Arabic, Hebrew | Noto Sans Arabic / Hebrew (shaped by libass with HarfBuzz, ordered with FriBidi) | ``justmytype-intl-rtl`` |
+| Arabic, Hebrew | Noto Sans Arabic / Hebrew (libass shapes with HarfBuzz) | ``justmytype-intl-rtl`` |
 | other Latin, Cyrillic, Vietnamese | Noto Sans | ``justmytype-western-core`` |
 
 :func:`font_for` picks the font of a subtitle language; :func:`font_path` finds its file in the
