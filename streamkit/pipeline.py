@@ -197,7 +197,7 @@ def glossary_fingerprint(glossary: Any) -> str:
     entries = getattr(glossary, "entries", ())
     blob = json.dumps(
         [[getattr(e, "id", ""), getattr(e, "english", ""), list(getattr(e, "korean", ())),
-          list(getattr(e, "aliases_en", ())), *([dict(e.forms)] if getattr(e, "forms", None) else [])]
+          list(getattr(e, "aliases_en", ())), *([dict(getattr(e, "forms", ()))] if getattr(e, "forms", ()) else [])]
          for e in entries],
         ensure_ascii=False,
     )

@@ -66,7 +66,7 @@ def localize_names(glossary: Any, text: str, language: str, korean_source: str, 
         text = _LATIN_RUN.sub(
             lambda m: glossary.enforce_english_for(m.group(0), korean_source, context=context), text)
     for entry in getattr(glossary, "entries", ()):
-        form = getattr(entry, "forms", {}).get(language)
+        form = dict(getattr(entry, "forms", ())).get(language)
         if form and entry.english in text:
             text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(entry.english)}(?![A-Za-z0-9])", form, text)
     return text
