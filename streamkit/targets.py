@@ -6,13 +6,13 @@ front). :func:`translate_targets` then translates the Korean transcript into eac
 (never through English), each with the engine's own batching, cache, timeouts and retries, and the
 stage cache per language; a language whose engine gives up is reported in
 :attr:`TargetResults.failed` while the others go on, so a rerun has only that language left to do.
-Official names are enforced after every engine, in every language (:func:`localize_names`).
+Official names are enforced after every engine, in every language
+(:func:`streamkit.glossary.forms.localize_names`).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -21,13 +21,9 @@ from .errors import TranslationError
 from .models import AudioTrack, ProgressCallback, Transcript
 from .translate import EngineContext, Translator, create_translator
 
-__all__ = ["TargetResults", "create_engines", "localize_names", "translate_targets"]
+__all__ = ["TargetResults", "create_engines", "failure_error", "translate_targets"]
 
 log = logging.getLogger("streamkit")
-
-#: Runs of Latin letters, digits and the joiners names use, inside text of any script.
-_LATIN_RUN = re.compile(r"[A-Za-z0-9À-ɏ][A-Za-z0-9À-ɏ .'’&()\-*!:]*[A-Za-z0-9À-ɏ)!.*]|[A-Za-z0-9]")
-
 
 @dataclass
 class TargetResults:
@@ -50,30 +46,10 @@ def create_engines(name: str, targets: Sequence[str], settings: Mapping[str, Any
     return engines
 
 
-def localize_names(glossary: Any, text: str, language: str, korean_source: str, *, context: str = "") -> str:
-    """Official names in ``text`` (a translation into ``language``): aliases and mangled spellings to the
-    glossary's form, then the entry's own form for ``language`` when it gives one (``forms = { ja = ... }``).
-
-    Latin-script text is enforced whole (as English); in other scripts only its Latin runs are, so a
-    Japanese sentence's ``BlackPink`` becomes ``BLACKPINK`` without the scanner reading kana as letters.
-    """
-    from .languages import LANGUAGES
-
-    lang = LANGUAGES.get(language)
-    if lang is None or lang.script == "latin":
-        text = glossary.enforce_english_for(text, korean_source, context=context)
-    else:
-        text = _LATIN_RUN.sub(
-            lambda m: glossary.enforce_english_for(m.group(0), korean_source, context=context), text)
-    for entry in getattr(glossary, "entries", ()):
-        form = dict(getattr(entry, "forms", ())).get(language)
-        if form and entry.english in text:
-            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(entry.english)}(?![A-Za-z0-9])", form, text)
-    return text
-
-
 def _with_names(glossary: Any, translation: Transcript, korean: Transcript) -> Transcript:
     """``localize_names`` on every utterance, informed by the Korean said at the same time."""
+    from .glossary.forms import localize_names
+
     context = korean.text
     fixed = []
     for u in translation.utterances:
