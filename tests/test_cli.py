@@ -152,3 +152,18 @@ def test_real_subprocess_and_ctrl_c_leaves_nothing_half_written(tmp_path: Path) 
     done = subprocess.run([*cmd, "--force"], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "show.ko.srt").is_file() and (tmp_path / "show.subtitled.mp4").is_file()
+
+
+def test_subtitle_to_an_unknown_language_is_one_clear_line(tmp_path: Path) -> None:
+    src = tmp_path / "show.mp4"
+    shutil.copy(SHORT, src)
+    result = runner.invoke(app, ["subtitle", str(src), "--to", "en,klingon", "--translator", "libre"])
+    assert result.exit_code != 0
+    assert "unknown language 'klingon'" in _one_line_error(result.output)
+    config = tmp_path / "streamkit.toml"
+    config.write_text('[subtitle]\ntargets = ["en", "ja", "xx"]\n', encoding="utf-8")
+    result = runner.invoke(app, ["subtitle", str(src), "--config", str(config)])
+    assert result.exit_code != 0 and "unknown language 'xx'" in _one_line_error(result.output)
+    result = runner.invoke(app, ["subtitle", str(src), "--to", "en,ja", "--default-track", "fr"])
+    assert result.exit_code != 0 and "--default-track fr: no such track" in _one_line_error(result.output)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["show.mp4", "streamkit.toml"]  # nothing written

@@ -565,3 +565,26 @@ def test_burn_in_refuses_video_less_input(tmp_path: Path) -> None:
     sub = SubtitleFile(_srt(tmp_path / "a.srt", KO_TEXT), "ko", "srt")
     with pytest.raises(MediaError):
         mx.burn_in(audio_only, sub, tmp_path / "a.mp4")
+
+
+def test_every_language_gets_its_tag_and_its_own_name(tmp_path: Path) -> None:
+    """Issue 16: one track per language, ISO 639-2 tag and the language's own name as title."""
+    langs = ["ja", "es", "pt", "id", "th", "zh-Hans", "zh-Hant", "vi", "fr", "de", "ar", "tl", "tr", "ru"]
+    subs = [SubtitleFile(Path(f"/subs/rec.{lang}.srt"), lang, "srt") for lang in langs]
+    args = mx.mux_args(_fake_info(), subs, Path("/o/a.mkv"), container="mkv", default_language="th")
+    tags = [_option_values(args, f"-metadata:s:s:{i}")[0] for i in range(len(langs))]
+    assert tags[0] == "language=tha" and _option_values(args, "-disposition:s:0") == ["default"]
+    assert set(tags) == {f"language={t}" for t in ("jpn", "spa", "por", "ind", "tha", "chi", "vie", "fre", "ger",
+                                                   "ara", "tgl", "tur", "rus")}
+    titles = {_option_values(args, f"-metadata:s:s:{i}")[1] for i in range(len(langs))}
+    assert {"title=日本語", "title=Español", "title=العربية", "title=简体中文", "title=繁體中文"} <= titles
+    assert mx.track_title("pt-BR") == "Português"
+
+
+def test_an_unknown_language_code_is_an_error_not_und(tmp_path: Path) -> None:
+    sub = _srt(tmp_path / "clip.xx.srt", "text")
+    with pytest.raises(ConfigError, match="unknown language code 'xx' for subtitle file clip.xx.srt"):
+        mx.check_languages([SubtitleFile(sub, "xx", "srt", 1)])
+    with pytest.raises(ConfigError, match="unknown language code 'qq' for the default track"):
+        mx.check_languages([SubtitleFile(sub, "ja", "srt", 1)], "qq")
+    mx.check_languages([SubtitleFile(sub, "pt-BR", "srt", 1), SubtitleFile(sub, "kor", "srt", 1)], "en")

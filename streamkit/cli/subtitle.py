@@ -213,7 +213,7 @@ def mux_command(
         Path | None, typer.Option("--output", "-o", help="Output video [default: NAME.subtitled.mp4 beside it].")
     ] = None,
     container: Annotated[str | None, typer.Option(help="mp4 or mkv [default: as the input].")] = None,
-    default: Annotated[str, typer.Option("--default", help="Language of the default track.")] = "en",
+    default: Annotated[str, typer.Option("--default", "--default-track", help="Language of the default track.")] = "en",
     burn_in: Annotated[
         str | None, typer.Option("--burn-in", metavar="LANG", help="Render this track into the picture instead.")
     ] = None,

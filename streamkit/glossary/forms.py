@@ -43,11 +43,26 @@ def localize_names(glossary: Any, text: str, language: str, korean_source: str, 
     if _latin_script(language):
         text = glossary.enforce_english_for(text, korean_source, context=context)
     else:
-        text = _LATIN_RUN.sub(lambda m: glossary.enforce_english_for(m.group(0), korean_source, context=context), text)
+        text = _enforce_latin_runs(glossary, text, korean_source, context)
     for entry in getattr(glossary, "entries", ()):
         form = dict(getattr(entry, "forms", ())).get(language)
         if form and entry.english in text:
             text = _pattern(entry.english).sub(form, text)
+    return text
+
+
+def _enforce_latin_runs(glossary: Any, text: str, korean_source: str, context: str) -> str:
+    """Enforce the Latin runs of a CJK/Thai/Arabic text together (joined by " ; ", which no name spans, so
+    names seen beside each other count as context, as in an English sentence), then put each back."""
+    runs = list(_LATIN_RUN.finditer(text))
+    if not runs:
+        return text
+    fixed = glossary.enforce_english_for(" ; ".join(m.group(0) for m in runs), korean_source, context=context)
+    parts = fixed.split(" ; ")
+    if len(parts) != len(runs):  # never expected: no name has " ; " in it
+        parts = [glossary.enforce_english_for(m.group(0), korean_source, context=context) for m in runs]
+    for m, part in zip(reversed(runs), reversed(parts), strict=True):
+        text = text[:m.start()] + part + text[m.end():]
     return text
 
 
