@@ -39,10 +39,9 @@ def test_thai_breaks_only_at_spaces_and_zero_width_spaces() -> None:
 def test_cjk_lines_have_no_spaces_added_and_respect_kinsoku() -> None:
     lines = wrap_lines("我们今天非常高兴见到大家，谢谢你们的支持。", ZH, "zh-Hans")
     assert lines == ("我们今天非常高兴见到大家，", "谢谢你们的支持。")
-    cues = segment(Transcript("ja", (Utterance(0, 4000, "今日は「BTS」のライブに来てくれて本当にありがとうございます。"),),
-                              5000), JA, Fraction(24))
-    text = "".join(line for c in cues.cues for line in c.lines)
-    assert text == "今日は「BTS」のライブに来てくれて本当にありがとうございます。"
+    said = "今日は「BTS」のライブに来てくれて本当にありがとうございます。"
+    cues = segment(Transcript("ja", (Utterance(0, 4000, said),), 5000), JA, Fraction(24))
+    assert "".join(line for c in cues.cues for line in c.lines) == said
     assert all(display_width(line, JA) <= 13 + EPS for c in cues.cues for line in c.lines)
 
 

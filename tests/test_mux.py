@@ -583,7 +583,7 @@ def test_every_language_gets_its_tag_and_its_own_name(tmp_path: Path) -> None:
 
 def test_an_unknown_language_code_is_an_error_not_und(tmp_path: Path) -> None:
     sub = _srt(tmp_path / "clip.xx.srt", "text")
-    with pytest.raises(ConfigError, match="unknown language code 'xx' for subtitle file clip.xx.srt"):
+    with pytest.raises(ConfigError, match=r"unknown language code 'xx' for subtitle file clip\.xx\.srt"):
         mx.check_languages([SubtitleFile(sub, "xx", "srt", 1)])
     with pytest.raises(ConfigError, match="unknown language code 'qq' for the default track"):
         mx.check_languages([SubtitleFile(sub, "ja", "srt", 1)], "qq")
