@@ -21,7 +21,7 @@ from .errors import TranslationError
 from .models import AudioTrack, ProgressCallback, Transcript
 from .translate import EngineContext, Translator, create_translator
 
-__all__ = ["TargetResults", "create_engines", "failure_error", "translate_targets"]
+__all__ = ["TargetResults", "create_engines", "failure_error", "names_in", "translate_targets"]
 
 log = logging.getLogger("streamkit")
 
@@ -46,7 +46,7 @@ def create_engines(name: str, targets: Sequence[str], settings: Mapping[str, Any
     return engines
 
 
-def _with_names(glossary: Any, translation: Transcript, korean: Transcript) -> Transcript:
+def names_in(glossary: Any, translation: Transcript, korean: Transcript) -> Transcript:
     """``localize_names`` on every utterance, informed by the Korean said at the same time."""
     from .glossary.forms import localize_names
 
@@ -95,7 +95,7 @@ def translate_targets(
         if clean is not None and translation.task == "translate":
             translation = clean(translation)
         if glossary is not None:
-            translation = _with_names(glossary, translation, korean)
+            translation = names_in(glossary, translation, korean)
         results.translations[lang] = translation
     return results
 
