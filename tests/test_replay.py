@@ -431,5 +431,5 @@ def test_a_spec_lists_targets_like_dash_dash_to(tmp_path: Path) -> None:
     assert job.targets == ("ja", "zh-Hans", "en") and job.burn_in == "ja"
     plain = load_spec(write_spec(tmp_path, base, name="plain.toml"))
     assert plain.targets == () and plain.fingerprint() != spec.fingerprint()
-    with pytest.raises(SpecError, match="translate.targets.*unknown language 'xx'"):
+    with pytest.raises(SpecError, match=r"translate\.targets.*unknown language 'xx'"):
         load_spec(write_spec(tmp_path, base + 'targets = ["en", "xx"]\n', name="bad.toml"))
