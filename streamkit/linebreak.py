@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["NO_LINE_END", "NO_LINE_START", "ZWSP", "tokenize"]
+__all__ = ["NO_LINE_END", "NO_LINE_START", "RLM", "ZWSP", "right_to_left", "tokenize"]
 
 #: Characters a line must not start with (closing punctuation, small kana, iteration marks ...).
 NO_LINE_START = frozenset(
@@ -33,6 +33,8 @@ NO_LINE_END = frozenset("（〔［｛〈《「『【〘〖〝‘“｟«([{")
 #: The zero-width space: an invisible break opportunity (Thai, sometimes Japanese).
 ZWSP = "\u200b"
 _WIDE = frozenset("WF")
+#: The right-to-left mark: an invisible strong RTL character.
+RLM = "\u200f"
 
 
 def _atoms(text: str, breaks: str) -> list[tuple[str, bool]]:
@@ -82,3 +84,19 @@ def tokenize(text: str, breaks: str = "space") -> list[tuple[str, bool]]:
             out.append((token, glued))
         join_next = out[-1][0][-1] in NO_LINE_END
     return out
+
+
+def right_to_left(line: str) -> str:
+    """A line of Arabic or Hebrew that players lay out right to left even when it starts with a Latin name.
+
+    Players (and libass) take a line's direction from its first strong character: ``BTS في المسرح``
+    would be laid out left to right, with the name on the wrong side. A right-to-left mark in front
+    fixes that; a line that already starts with a right-to-left letter is left as it is.
+    """
+    for ch in line:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return line
+        if kind == "L":
+            return RLM + line
+    return line

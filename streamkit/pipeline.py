@@ -36,7 +36,7 @@ from .quality import Dropped, QualityOptions, clean_transcript, dropped_summary,
 from .retranslate import save_record
 from .segment import DEFAULT_FPS, SegmentRules, rules_for, segment
 from .subtitles import FORMATS, write_subtitles
-from .targets import create_engines, failure_error, translate_targets
+from .targets import create_engines, directed, failure_error, translate_targets
 from .transcribe import TranscribeOptions, Transcriber, WhisperTranscriber, decodes_batched, resolve_model
 
 __all__ = [
@@ -414,7 +414,7 @@ def _run(
     with stages.stage("segment", f"{float(fps):.3f} fps"):
         tracks = [segment(transcript, job.rules.get(job.source_language) or rules_for(job.source_language), fps)]
         for lang, translated in translations.items():
-            tracks.append(segment(translated, job.rules.get(lang) or rules_for(lang), fps))
+            tracks.append(directed(segment(translated, job.rules.get(lang) or rules_for(lang), fps)))
 
     files: list[SubtitleFile] = []
     with stages.stage("subtitles"):

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import TranslationError
-from .models import AudioTrack, ProgressCallback, Transcript
+from .models import AudioTrack, ProgressCallback, SubtitleTrack, Transcript
 from .translate import EngineContext, Translator, create_translator
 
-__all__ = ["TargetResults", "create_engines", "failure_error", "names_in", "translate_targets"]
+__all__ = ["TargetResults", "create_engines", "directed", "failure_error", "names_in", "translate_targets"]
 
 log = logging.getLogger("streamkit")
 
@@ -109,3 +109,15 @@ def failure_error(engine: str, failed: Mapping[str, TranslationError], written: 
         "run the same command again to resume at translation (the transcription is kept; "
         "only the missing languages are translated)")
     return TranslationError(engine, f"{first.problem}{missing}; {what} were written", hint=hint)
+
+
+def directed(track: SubtitleTrack) -> SubtitleTrack:
+    """An Arabic or Hebrew track whose lines players lay out right to left, even those starting with a
+    Latin name (:func:`streamkit.linebreak.right_to_left`); other languages as they are."""
+    from .languages import is_rtl
+    from .linebreak import right_to_left
+
+    if not is_rtl(track.language):
+        return track
+    return replace(track, cues=tuple(replace(c, lines=tuple(right_to_left(line) for line in c.lines))
+                                     for c in track.cues))

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streamkit.languages import LANGUAGES
-from streamkit.linebreak import NO_LINE_END, NO_LINE_START, ZWSP, tokenize
+from streamkit.linebreak import NO_LINE_END, NO_LINE_START, RLM, ZWSP, right_to_left, tokenize
 from streamkit.models import Transcript, Utterance
 from streamkit.segment import display_width, segment, wrap_lines
 
@@ -43,6 +43,13 @@ def test_cjk_lines_have_no_spaces_added_and_respect_kinsoku() -> None:
     cues = segment(Transcript("ja", (Utterance(0, 4000, said),), 5000), JA, Fraction(24))
     assert "".join(line for c in cues.cues for line in c.lines) == said
     assert all(display_width(line, JA) <= 13 + EPS for c in cues.cues for line in c.lines)
+
+
+def test_rtl_lines_starting_with_a_latin_name_get_a_right_to_left_mark() -> None:
+    assert right_to_left("BTS في المسرح") == RLM + "BTS في المسرح"
+    assert right_to_left("اليوم مع BTS") == "اليوم مع BTS"
+    assert right_to_left("2026 - היום BTS") == "2026 - היום BTS"  # digits are weak: the Hebrew decides
+    assert display_width(RLM + "BTS", LANGUAGES["ar"].rules) == 3  # invisible: no column
 
 
 # --------------------------------------------------------------------------- properties

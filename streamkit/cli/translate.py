@@ -173,7 +173,7 @@ def _translate_one(path: Path, track: Any, source: str, target: str, destination
     from ..retranslate import save_record
     from ..segment import rules_for, segment
     from ..subtitles import write_subtitles
-    from ..targets import names_in
+    from ..targets import directed, names_in
     from ..textengines import TextEngine, transcript_from_track
 
     engine = _text_engine(name, settings, target, glossary, no_glossary)
@@ -184,7 +184,7 @@ def _translate_one(path: Path, track: Any, source: str, target: str, destination
         translated = engine.translate(transcript, None, report)
     if settings.get("glossary") is not None and target != "en":
         translated = names_in(settings["glossary"], translated, transcript)
-    cues = segment(translated, rules_for(target), rate)
+    cues = directed(segment(translated, rules_for(target), rate))
     written = write_subtitles(cues, destination)
     save_record(written.path, track, cues, engine=name, fps=rate)
     stats = engine.stats if isinstance(engine, TextEngine) else None
