@@ -11,15 +11,19 @@ previous one with no space (the line is written without one, and a break there a
   are glued to the token before), and never ends with opening punctuation (``「（``: glued to the
   token after).
 - ``"thai"``: Thai writes no spaces between words, so a line breaks only where the text has a
-  space or a zero-width space (U+200B, removed from the text), never inside a word; a run wider
-  than a line is left whole.
+  space or a zero-width space (U+200B, removed from the text), never inside a word. A run wider than
+  a line is cut at its dictionary word boundaries (:func:`thai_words`, PyThaiNLP's ``newmm`` with its
+  bundled dictionary, when installed: ``pip install streamkit[thai]``), else left whole.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import unicodedata
+from collections.abc import Callable
 
-__all__ = ["NO_LINE_END", "NO_LINE_START", "RLM", "ZWSP", "right_to_left", "tokenize"]
+__all__ = ["NO_LINE_END", "NO_LINE_START", "RLM", "ZWSP", "right_to_left", "thai_words", "tokenize"]
 
 #: Characters a line must not start with (closing punctuation, small kana, iteration marks ...).
 NO_LINE_START = frozenset(
@@ -100,3 +104,23 @@ def right_to_left(line: str) -> str:
         if kind == "L":
             return RLM + line
     return line
+
+
+@functools.cache
+def _thai_segmenter() -> Callable[[str], list[str]] | None:
+    try:
+        module = importlib.import_module("pythainlp.tokenize")
+    except ImportError:
+        return None
+    tokenize_words = module.word_tokenize
+    return lambda text: list(tokenize_words(text, engine="newmm", keep_whitespace=False))
+
+
+def thai_words(run: str) -> list[str]:
+    """A run of Thai without spaces cut at its dictionary word boundaries; ``[run]`` when PyThaiNLP is not
+    installed or its words do not give back the run exactly (nothing is ever cut inside a word)."""
+    segmenter = _thai_segmenter()
+    if segmenter is None:
+        return [run]
+    words = [w for w in segmenter(run) if w]
+    return words if len(words) > 1 and "".join(words) == run else [run]

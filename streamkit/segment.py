@@ -29,7 +29,7 @@ import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 
-from streamkit.linebreak import tokenize
+from streamkit.linebreak import thai_words, tokenize
 from streamkit.models import Cue, SubtitleTrack, Transcript
 
 __all__ = [
@@ -344,6 +344,9 @@ def wrap_lines(text: str, rules: SegmentRules, language: str) -> tuple[str, ...]
     tokens = tokenize(text, rules.breaks)
     if not tokens:
         return ()
+    if rules.breaks == "thai":  # a run wider than a line: at its dictionary word boundaries, when known
+        tokens = [(w, g if i == 0 else True) for t, g in tokens
+                  for i, w in enumerate(thai_words(t) if display_width(t, rules) > rules.max_line_columns else [t])]
     words = [t for t, _ in tokens]
     glued = [g for _, g in tokens]
     widths = [display_width(w, rules) for w in words]
@@ -409,8 +412,10 @@ def _pieces(text: str, start: int, end: int, rules: SegmentRules) -> list[tuple[
     width = display_width(text, rules)
     if width <= rules.max_line_columns + _EPS:
         return [(text, start, end, width, False)]
-    if rules.breaks == "thai":
-        return [(text, start, end, rules.max_line_columns, False)]  # shown whole, on a line of its own
+    if rules.breaks == "thai":  # at dictionary word boundaries, else shown whole on a line of its own
+        words = thai_words(text)
+        return [(w, a, b, min(display_width(w, rules), rules.max_line_columns), i > 0)
+                for i, (w, a, b) in enumerate(_spread(words, start, end))]
     glue = rules.breaks != "space"  # the pieces of one word are written without a space (not in Latin: as before)
     return [(p, a, b, display_width(p, rules), glue and i > 0)
             for i, (p, a, b) in enumerate(_spread(_hard_split(text, rules), start, end))]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streamkit.languages import LANGUAGES
-from streamkit.linebreak import NO_LINE_END, NO_LINE_START, RLM, ZWSP, right_to_left, tokenize
+from streamkit.linebreak import NO_LINE_END, NO_LINE_START, RLM, ZWSP, right_to_left, thai_words, tokenize
 from streamkit.models import Transcript, Utterance
 from streamkit.segment import display_width, segment, wrap_lines
 
@@ -45,6 +46,21 @@ def test_cjk_lines_have_no_spaces_added_and_respect_kinsoku() -> None:
     assert all(display_width(line, JA) <= 13 + EPS for c in cues.cues for line in c.lines)
 
 
+def test_a_thai_run_wider_than_a_line_breaks_at_a_dictionary_word_boundary() -> None:
+    pytest.importorskip("pythainlp")
+    run = "สวัสดีครับทุกคนวันนี้มาคอนเสิร์ตของบีทีเอสขอบคุณมากครับ"  # 47 columns, no space
+    words = thai_words(run)
+    assert len(words) > 3 and "".join(words) == run and "คอนเสิร์ต" in words
+    lines = wrap_lines(run, TH, "th")
+    assert lines is not None and "".join(lines) == run
+    assert all(display_width(line, TH) <= 35 for line in lines)
+    bounds = {sum(len(w) for w in words[:i]) for i in range(len(words) + 1)}
+    assert len(lines[0]) in bounds  # the break falls between two words
+    track = segment(Transcript("th", (Utterance(0, 5000, run),), 6000), TH, Fraction(24))
+    assert "".join(line for c in track.cues for line in c.lines) == run
+    assert all(display_width(line, TH) <= 35 for c in track.cues for line in c.lines)
+
+
 def test_rtl_lines_starting_with_a_latin_name_get_a_right_to_left_mark() -> None:
     assert right_to_left("BTS في المسرح") == RLM + "BTS في المسرح"
     assert right_to_left("اليوم مع BTS") == "اليوم مع BTS"
@@ -65,7 +81,7 @@ cjk_text = st.lists(_CJK_PIECE, min_size=1, max_size=40).map("".join)
 
 _THAI_WORDS = ["สวัสดี", "ครับ", "ทุกคน", "วันนี้", "คอนเสิร์ต", "ขอบคุณ", "มากๆ", "เพลง", "ใหม่", "ด้วยกัน",
                "พรุ่งนี้", "เจอกัน", "ที่", "เวที", "BTS"]
-thai_words = st.lists(st.sampled_from(_THAI_WORDS), min_size=1, max_size=14)
+thai_word_lists = st.lists(st.sampled_from(_THAI_WORDS), min_size=1, max_size=14)
 separators = st.lists(st.sampled_from([" ", ZWSP]), min_size=14, max_size=14)
 
 
@@ -99,7 +115,7 @@ def test_cjk_cues_never_start_a_line_with_closing_punctuation(text: str, span: i
 
 
 @settings(max_examples=200, deadline=None)
-@given(thai_words, separators)
+@given(thai_word_lists, separators)
 def test_thai_words_are_never_split(words: list[str], seps: list[str]) -> None:
     text = _thai(words, seps)
     lines = wrap_lines(text, TH, "th")
@@ -140,7 +156,7 @@ def _split_known(line: str) -> list[str]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(thai_words, separators, st.integers(1000, 12000))
+@given(thai_word_lists, separators, st.integers(1000, 12000))
 def test_thai_cues_never_split_a_word(words: list[str], seps: list[str], span: int) -> None:
     text = _thai(words, seps)
     track = segment(Transcript("th", (Utterance(0, span, text),), span + 500), TH, Fraction(24))
