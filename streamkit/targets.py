@@ -77,20 +77,21 @@ def translate_targets(
     """
     results = TargetResults()
     for lang, engine in engines.items():
+        label = f"{lang}: " if len(engines) > 1 else ""  # one language: the notes read as they always did
         try:
             translation = load(lang)
             if translation is not None:
-                results.notes.append(f"{lang}: reused cached result")
+                results.notes.append(f"{label}reused cached result")
             else:
                 translation = engine.translate(korean, audio, progress)
                 save(lang, translation)
                 stats = getattr(engine, "stats", None)
                 if stats is not None:
-                    results.notes.append(f"{lang}: {stats.requests} requests, {stats.cached} cached")
+                    results.notes.append(f"{label}{stats.requests} requests, {stats.cached} cached")
         except TranslationError as exc:
             log.warning("translation into %s failed: %s", lang, exc)
             results.failed[lang] = exc
-            results.notes.append(f"{lang}: failed")
+            results.notes.append(f"{label}failed")
             continue
         if clean is not None and translation.task == "translate":
             translation = clean(translation)
