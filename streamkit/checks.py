@@ -294,6 +294,11 @@ def glossary_check(glossary: Any, counterpart: Sequence[RawCue] | None = None) -
     """
 
     def check(cues: Sequence[RawCue], language: str) -> Iterable[Problem]:
+        if language.split("-")[0] not in ("ko", "en") and counterpart is not None:
+            from .glossary.forms import name_check  # names in that language's form (issue 16)
+
+            yield from name_check(glossary, counterpart)(cues, language)
+            return
         if language.split("-")[0] == "ko":
             korean, english = _as_transcript(cues, "ko"), counterpart
             report = glossary.report(korean, _as_transcript(english, "en") if english is not None else None)

@@ -28,6 +28,7 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "container": str,
         "out": str,
         "mux": bool,
+        "targets": list,  # subtitle languages, as --to (["en", "ja", "zh-Hans"])
     },
     "transcribe": {},  # decoding settings, checked against transcribe.TUNABLE
     "translator": {},  # engine settings (issue: translation) live here, free-form per engine

@@ -35,30 +35,47 @@ __all__ = [
     "VideoStreamInfo",
     "Word",
     "iso639_2",
+    "known_language",
 ]
 
-#: ISO 639-1 code -> (ISO 639-2/B code used in container tags, human title of the track)
+#: streamkit language code -> (ISO 639-2/B tag containers use, the track title: the language's own
+#: name). ffmpeg's MP4 muxer stores the bibliographic form (fre, ger, chi) whichever is given, and
+#: Matroska asks for it. Rules per language live in :mod:`streamkit.languages`.
 LANGUAGE_NAMES: dict[str, tuple[str, str]] = {
-    "ko": ("kor", "Korean"),
+    "ko": ("kor", "한국어"),
     "en": ("eng", "English"),
-    "ja": ("jpn", "Japanese"),
-    "zh": ("chi", "Chinese"),
-    "es": ("spa", "Spanish"),
-    "fr": ("fre", "French"),
-    "de": ("ger", "German"),
-    "id": ("ind", "Indonesian"),
-    "th": ("tha", "Thai"),
-    "vi": ("vie", "Vietnamese"),
-    "pt": ("por", "Portuguese"),
+    "ja": ("jpn", "日本語"),
+    "zh": ("chi", "中文"),
+    "zh-Hans": ("chi", "简体中文"),
+    "zh-Hant": ("chi", "繁體中文"),
+    "es": ("spa", "Español"),
+    "fr": ("fre", "Français"),
+    "de": ("ger", "Deutsch"),
+    "id": ("ind", "Bahasa Indonesia"),
+    "th": ("tha", "ไทย"),
+    "vi": ("vie", "Tiếng Việt"),
+    "pt": ("por", "Português"),
+    "ar": ("ara", "العربية"),
+    "he": ("heb", "עברית"),
+    "tl": ("tgl", "Filipino"),
+    "tr": ("tur", "Türkçe"),
+    "ru": ("rus", "Русский"),
 }
 
 
 def iso639_2(language: str) -> str:
-    """The three-letter tag containers use for ``language`` (``ko`` -> ``kor``)."""
-    try:
+    """The three-letter tag containers use for ``language`` (``ko`` -> ``kor``, ``pt-BR`` -> ``por``)."""
+    if language in LANGUAGE_NAMES:
         return LANGUAGE_NAMES[language][0]
-    except KeyError:
-        return language if len(language) == 3 else "und"
+    primary = language.split("-")[0].split("_")[0].lower()
+    if primary in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[primary][0]
+    return language if len(language) == 3 else "und"
+
+
+def known_language(language: str) -> bool:
+    """Whether containers can be told ``language`` (a code streamkit knows, or a three-letter tag)."""
+    return iso639_2(language) != "und" or language == "und"
 
 
 def _check_span(kind: str, start_ms: int, end_ms: int) -> None:

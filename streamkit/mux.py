@@ -30,7 +30,7 @@ import ffmpeg
 from .errors import ConfigError, InputError, MediaError
 from .fsutil import atomic_path
 from .media import find_ffmpeg, run_ffmpeg
-from .models import LANGUAGE_NAMES, MediaInfo, MuxedVideo, ProgressCallback, SubtitleFile, iso639_2
+from .models import LANGUAGE_NAMES, MediaInfo, MuxedVideo, ProgressCallback, SubtitleFile, iso639_2, known_language
 
 __all__ = [
     "CONTAINERS",
@@ -38,6 +38,7 @@ __all__ = [
     "BurnInStyle",
     "burn_in",
     "burn_in_args",
+    "check_languages",
     "container_for",
     "font_dir",
     "mux",
@@ -89,8 +90,21 @@ def output_name(source: Path, container: str, *, tag: str = "subtitled") -> str:
 
 
 def track_title(language: str) -> str:
-    """Human title of a subtitle track (``en`` -> ``English``; unknown codes stay as they are)."""
-    return LANGUAGE_NAMES.get(language, ("", language))[1]
+    """Title of a subtitle track: the language's own name (``en`` -> ``English``, ``ja`` -> ``日本語``,
+    ``pt-BR`` -> ``Português``); unknown codes stay as they are."""
+    if language in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[language][1]
+    return LANGUAGE_NAMES.get(language.split("-")[0].lower(), ("", language))[1]
+
+
+def check_languages(subs: Sequence[SubtitleFile], default_language: str | None = None) -> None:
+    """Refuse a track (or default) whose language code containers cannot be told (an error, not ``und``)."""
+    for code, what in [*((s.language, f"subtitle file {Path(s.path).name}") for s in subs),
+                       *([(default_language, "the default track")] if default_language else [])]:
+        if not known_language(code):
+            raise ConfigError(f"unknown language code {code!r} for {what}", key="language",
+                              hint="name files NAME.LANG.srt with a known code: "
+                              + ", ".join(sorted(c for c in LANGUAGE_NAMES)) + " (or a three-letter ISO 639-2 tag)")
 
 
 def _resolve_container(source: Path, target: Path, container: str | None) -> str:
@@ -221,6 +235,7 @@ def mux(
     target = Path(target)
     chosen = _resolve_container(info.path, target, container)
     _check_paths(info, target, subs)
+    check_languages(subs, default_language)
     tracks = tuple(_ordered(subs, default_language))
     exe = find_ffmpeg()
     log.info("muxing %d subtitle track(s) into %s (%s)", len(tracks), target, chosen)
@@ -348,8 +363,9 @@ def static_font(variable_font: Path, folder: Path, *, text: str, weight: int) ->
     subsetter.populate(text=text + _ALWAYS_GLYPHS)
     subsetter.subset(font)
     if "fvar" in font:
-        axes = {axis.axisTag for axis in font["fvar"].axes}
-        location = {"wght": weight} if "wght" in axes else {}
+        # Every axis pinned (weight as asked, width and the others at their default): a static font.
+        location = {axis.axisTag: weight if axis.axisTag == "wght" else axis.defaultValue
+                    for axis in font["fvar"].axes}
         font = instancer.instantiateVariableFont(font, location, updateFontNames="STAT" in font)
     ps_name = str(font["name"].getDebugName(6) or variable_font.stem).replace("/", "-")
     path = Path(folder) / f"{ps_name}.ttf"
@@ -416,16 +432,21 @@ def burn_in(
 ) -> MuxedVideo:
     """Write ``target``: the recording with ``sub`` drawn into the picture (libx264), audio copied.
 
-    The subtitle file and a static Noto Sans KR instance are staged in a temp folder under plain
-    names, so odd characters in the real paths never reach the filter graph.
+    The font is the one for the subtitles' language (:func:`streamkit.fonts.font_for`: Noto Sans
+    KR for Korean and English, JP/SC/TC, Thai, Arabic ...); without a ``style``, the default style
+    in that font. The subtitle file and a static instance of the font are staged in a temp folder
+    under plain names, so odd characters in the real paths never reach the filter graph.
     """
+    from .fonts import font_for, font_path
+
     target = Path(target)
-    style = style or BurnInStyle()
+    script_font = font_for(sub.language)
+    style = style or BurnInStyle(font_name=script_font.family)
     chosen = _resolve_container(info.path, target, container)
     _check_paths(info, target, [sub])
     if not info.video:
         raise MediaError(info.path, "has no video stream to burn subtitles into")
-    variable_font = font_dir() / FONT_FILE
+    variable_font = font_dir() / FONT_FILE if script_font.family == "Noto Sans KR" else font_path(script_font)
     exe = find_ffmpeg()
     with tempfile.TemporaryDirectory(prefix="streamkit-burn-") as tmp_dir:
         staging = Path(tmp_dir)

@@ -26,7 +26,7 @@ from typing import Any
 
 from . import __version__
 from .cache import StageCache, file_digest
-from .errors import ConfigError, OutputExistsError, StreamkitError, TranslationError
+from .errors import ConfigError, OutputExistsError, StreamkitError
 from .fsutil import atomic_write_text, ensure_writable_dir
 from .media import extract_audio, probe
 from .models import MediaInfo, ModelChoice, MuxedVideo, SubtitleFile, SubtitleTrack, Transcript
@@ -45,8 +45,8 @@ from .quality import (
 from .retranslate import save_record
 from .segment import DEFAULT_FPS, SegmentRules, rules_for, segment
 from .subtitles import FORMATS, write_subtitles
+from .targets import create_engines, directed, failure_error, translate_targets
 from .transcribe import TranscribeOptions, Transcriber, WhisperTranscriber, decodes_batched, resolve_model
-from .translate import EngineContext, create_translator
 
 __all__ = [
     "STAGES",
@@ -94,24 +94,37 @@ class SubtitleJob:
     translator_settings: dict[str, Any] = field(default_factory=dict)
     #: Thresholds of the invented-text filter; ``None`` keeps everything Whisper wrote.
     quality: QualityOptions | None = field(default_factory=QualityOptions)
+    #: Every subtitle language to translate into (``--to en,ja,zh-Hans``); empty means
+    #: ``(target_language,)``. Given, ``target_language`` becomes its first.
+    targets: tuple[str, ...] = ()
+    #: The language of the replay's default track (``--default-track``) [default: the first target].
+    default_track: str | None = None
 
     def __post_init__(self) -> None:
+        from .languages import parse_targets
+
         bad = [f for f in self.formats if f not in FORMATS]
         if bad or not self.formats:
             raise ConfigError(f"unknown subtitle format {', '.join(bad) or '(none)'}", key="format",
                               hint=f"choose from {', '.join(FORMATS)}")
-        if self.burn_in is not None and self.burn_in not in (self.source_language, self.target_language):
+        targets = parse_targets(self.targets or (self.target_language,), source=self.source_language)
+        object.__setattr__(self, "targets", targets)
+        object.__setattr__(self, "target_language", targets[0])
+        if self.burn_in is not None and self.burn_in not in (self.source_language, *targets):
             raise ConfigError(f"--burn-in {self.burn_in}: no such track", key="burn_in",
-                              hint=f"use {self.target_language} or {self.source_language}")
-        if self.burn_in == self.target_language and self.translator == "none":
+                              hint=f"use one of {', '.join(targets)} or {self.source_language}")
+        if self.burn_in in targets and self.translator == "none":
             raise ConfigError(f"--burn-in {self.burn_in} needs a translation, but --translator is none",
                               key="burn_in")
+        if self.default_track is not None and self.default_track not in self.languages:
+            raise ConfigError(f"--default-track {self.default_track}: no such track", key="default_track",
+                              hint=f"use one of {', '.join(self.languages)}")
 
     @property
     def languages(self) -> tuple[str, ...]:
         if self.translator == "none":
             return (self.source_language,)
-        return (self.source_language, self.target_language)
+        return (self.source_language, *self.targets)
 
     @property
     def output_dir(self) -> Path:
@@ -140,6 +153,8 @@ class RunResult:
     dropped: tuple[Dropped, ...] = ()
     #: What the producer must look at although the run finished (e.g. voice but no words).
     warnings: tuple[str, ...] = ()
+    #: Every translation, in the order of ``job.targets`` (``translation`` is the first).
+    translations: tuple[Transcript, ...] = ()
 
     def _decoding(self) -> dict[str, Any]:
         options = self.job.transcribe_options
@@ -164,6 +179,7 @@ class RunResult:
             },
             "decoding": self._decoding(),
             "translator": self.job.translator,
+            "targets": list(self.job.targets) if self.job.translator != "none" else [],
             "outputs": [
                 {"path": str(f.path), "kind": "subtitles", "language": f.language, "format": f.format,
                  "cues": f.cues}
@@ -186,17 +202,6 @@ def _recording_context(info: MediaInfo) -> str:
     return f"{info.path.stem.replace('_', ' ').replace('-', ' ')} {info.title}".strip()
 
 
-def _enforce_names(glossary: Any, english: Transcript, korean: Transcript) -> Transcript:
-    """Official English forms in every English utterance, informed by the Korean said at the same time."""
-    context = korean.text
-    fixed = []
-    for u in english.utterances:
-        said = " ".join(k.text for k in korean.utterances if k.start_ms < u.end_ms and k.end_ms > u.start_ms)
-        text = glossary.enforce_english_for(u.text, said, context=context)
-        fixed.append(replace(u, text=text) if text != u.text and text.strip() else u)
-    return replace(english, utterances=tuple(fixed))
-
-
 def glossary_fingerprint(glossary: Any) -> str:
     """A digest of a glossary's entries, so a changed glossary re-translates (the object's repr would not)."""
     if glossary is None:
@@ -204,7 +209,8 @@ def glossary_fingerprint(glossary: Any) -> str:
     entries = getattr(glossary, "entries", ())
     blob = json.dumps(
         [[getattr(e, "id", ""), getattr(e, "english", ""), list(getattr(e, "korean", ())),
-          list(getattr(e, "aliases_en", ()))] for e in entries],
+          list(getattr(e, "aliases_en", ())), *([dict(getattr(e, "forms", ()))] if getattr(e, "forms", ()) else [])]
+         for e in entries],
         ensure_ascii=False,
     )
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -335,20 +341,14 @@ def _run(
         if job.model_reason and job.model is not None:
             choice = replace(choice, reason=job.model_reason)
         transcriber = WhisperTranscriber(choice)
-    # An unknown or misconfigured engine is refused before anything is transcribed.
-    engine = create_translator(
-        job.translator,
-        EngineContext(
-            target=job.target_language,
-            transcriber=transcriber,
-            settings={
-                "transcribe_options": job.transcribe_options,
-                **job.translator_settings,
-                **({"url": job.translator_url} if job.translator_url else {}),
-                "glossary": job.glossary,
-            },
-        ),
-    )
+    # An unknown or misconfigured engine (or one that cannot serve a language) is refused before anything
+    # is transcribed. One engine per target language, each translating the Korean.
+    engines = create_engines(job.translator, job.targets, {
+        "transcribe_options": job.transcribe_options,
+        **job.translator_settings,
+        **({"url": job.translator_url} if job.translator_url else {}),
+        "glossary": job.glossary,
+    }, transcriber)
     cache = StageCache(job.output_dir / ".streamkit" / "cache")
     options = job.transcribe_options
     hotwords = ""
@@ -400,42 +400,36 @@ def _run(
                 if transcript.text != before:
                     notes.append("names normalized")
 
-        translation: Transcript | None = None
-        translation_error: TranslationError | None = None
-        if engine is not None:
-            x_key = StageCache.key("translate", t_key, job.translator, job.target_language, job.translator_url,
-                                   sorted(job.translator_settings.items()), glossary_fingerprint(job.glossary),
-                                   job.quality)
-            try:
-                with stages.stage("translate", job.translator) as notes:
-                    translation = cache.load_transcript("translate", x_key) if job.use_cache else None
-                    if translation is not None:
-                        notes.append("reused cached result")
-                    else:
-                        translation = engine.translate(transcript, audio, report("translate"))
-                        if job.use_cache:
-                            cache.save_transcript("translate", x_key, translation)
-                        stats = getattr(engine, "stats", None)
-                        if stats is not None:
-                            notes.append(f"{stats.requests} requests, {stats.cached} cached")
-                    # The raw engine output is cached; cleaning and names apply to fresh and cached alike.
-                    if job.quality is not None and translation.task == "translate":
-                        # Whisper's own English invents outros ("Thanks for watching") by itself.
-                        translation, dropped_en = clean_transcript(translation, job.quality, energy=energy,
-                                                                   speech=speech)
-                        dropped += dropped_en
-                    if job.glossary is not None:
-                        translation = _enforce_names(job.glossary, translation, transcript)
-            except TranslationError as exc:
-                # The Korean track is still written; the same command resumes at translation.
-                translation_error = exc
+        results = None
+        if engines:
+            def x_key(lang: str) -> str:
+                return StageCache.key("translate", t_key, job.translator, lang, job.translator_url,
+                                      sorted(job.translator_settings.items()), glossary_fingerprint(job.glossary),
+                                      job.quality)
+
+            def clean(translation: Transcript) -> Transcript:
+                # Whisper's own English invents outros ("Thanks for watching") by itself.
+                nonlocal dropped
+                if job.quality is None:
+                    return translation
+                translation, dropped_en = clean_transcript(translation, job.quality, energy=energy, speech=speech)
+                dropped += dropped_en
+                return translation
+
+            with stages.stage("translate", job.translator) as notes:
+                results = translate_targets(
+                    engines, transcript, audio, glossary=job.glossary, clean=clean, progress=report("translate"),
+                    load=lambda lang: cache.load_transcript("translate", x_key(lang)) if job.use_cache else None,
+                    save=lambda lang, t: cache.save_transcript("translate", x_key(lang), t) if job.use_cache else None,
+                )
+                notes.extend(results.notes)
 
     fps = info.fps or DEFAULT_FPS
+    translations = results.translations if results is not None else {}
     with stages.stage("segment", f"{float(fps):.3f} fps"):
         tracks = [segment(transcript, job.rules.get(job.source_language) or rules_for(job.source_language), fps)]
-        if translation is not None:
-            rules = job.rules.get(job.target_language) or rules_for(job.target_language)
-            tracks.append(segment(translation, rules, fps))
+        for lang, translated in translations.items():
+            tracks.append(directed(segment(translated, job.rules.get(lang) or rules_for(lang), fps)))
 
     files: list[SubtitleFile] = []
     with stages.stage("subtitles"):
@@ -445,19 +439,15 @@ def _run(
                 files.append(written)
                 notify("subtitle_written", run_id=run_id, recording=str(job.input), path=str(written.path),
                        language=written.language, cues=written.cues)
-                if translation is not None and track is tracks[-1]:
+                if track is not tracks[0]:
                     # What the machine wrote, so `streamkit retranslate` can tell an editor's work from it.
                     save_record(written.path, tracks[0], track, engine=job.translator, fps=fps)
 
     # Until the run finishes, these drafts may be replaced by re-running the same command.
     manifest.record([f.path for f in files], complete=False)
-    if translation_error is not None:
-        raise TranslationError(
-            translation_error.engine,
-            f"{translation_error.problem}; the Korean subtitles were written",
-            hint=(translation_error.hint + "; " if translation_error.hint else "")
-            + "run the same command again to resume at translation (the transcription is kept)",
-        )
+    if results is not None and results.failed:
+        # The languages that worked are written; the same command resumes with only the others to do.
+        raise failure_error(job.translator, results.failed, [t.language for t in tracks])
 
     video: MuxedVideo | None = None
     if "video" in planned:
@@ -469,7 +459,7 @@ def _run(
                 video = burn_in(info, sub, planned["video"], container=container, progress=report("mux"))
             else:
                 video = mux(info, srt_like, planned["video"], container=container,
-                            default_language=job.target_language, progress=report("mux"))
+                            default_language=job.default_track or job.target_language, progress=report("mux"))
         notify("replay_written", run_id=run_id, recording=str(job.input), path=str(video.path),
                tracks=[t.language for t in video.tracks], burned_in=video.burned_in)
 
@@ -480,7 +470,8 @@ def _run(
         media=info,
         model=transcriber.choice,
         transcript=transcript,
-        translation=translation,
+        translation=next(iter(translations.values()), None),
+        translations=tuple(translations.values()),
         tracks=tuple(tracks),
         files=tuple(files),
         video=video,

@@ -425,7 +425,8 @@ def apply_plan(
         if not utterances:
             continue
         end = max(u.end_ms for u in utterances)
-        track = segment(Transcript("en", tuple(utterances), max(duration_ms, end)), rules, fps)
+        language = draft.language if draft.language not in ("und", "") else "en"  # the draft's (ja, th ...)
+        track = segment(Transcript(language, tuple(utterances), max(duration_ms, end)), rules, fps)
         for cue in track.cues:
             k = bisect.bisect_right(kept_starts, cue.start_ms)  # kept[:k] start at or before this cue
             lo = kept[k - 1][1].end_ms + gap if k else 0

@@ -29,6 +29,7 @@ import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 
+from streamkit.linebreak import thai_words, tokenize
 from streamkit.models import Cue, SubtitleTrack, Transcript
 
 __all__ = [
@@ -42,6 +43,10 @@ __all__ = [
     "segment",
     "wrap_lines",
 ]
+
+
+#: How lines may break (``SegmentRules.breaks``); see :func:`tokenize`.
+BREAK_STYLES = ("space", "cjk", "thai")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,10 @@ class SegmentRules:
     #: When two cues start so close that the first would be shown less than this, the second
     #: cue's in-time is delayed until the first has had this long (plus the minimum gap).
     min_visible_ms: int = 500
+    #: Where lines and cues may break: ``"space"`` (between words), ``"cjk"`` (between any two
+    #: characters, never before closing or after opening punctuation; no spaces added) or
+    #: ``"thai"`` (only at spaces and zero-width spaces: never inside a word).
+    breaks: str = "space"
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -98,6 +107,8 @@ class SegmentRules:
             problems.append("min_visible_ms must not exceed max_duration_ms")
         if self.chain_gap_frames < self.min_gap_frames:
             problems.append("chain_gap_frames must not be below min_gap_frames")
+        if self.breaks not in BREAK_STYLES:
+            problems.append(f"breaks must be one of {', '.join(BREAK_STYLES)} (got {self.breaks!r})")
         if problems:
             raise ValueError(f"SegmentRules {self.name!r}: " + "; ".join(problems))
 
@@ -110,8 +121,12 @@ DEFAULT_FPS = Fraction(24)
 
 
 def rules_for(language: str) -> SegmentRules:
-    """``KOREAN_RULES`` for ``"ko"``, ``ENGLISH_RULES`` for anything else."""
-    return KOREAN_RULES if language == "ko" else ENGLISH_RULES
+    """The rules of ``language`` from :mod:`streamkit.languages` (``KOREAN_RULES`` for ``"ko"``,
+    Netflix's Japanese rules for ``"ja"`` ...); ``ENGLISH_RULES`` for a language without its own."""
+    from .languages import LANGUAGES  # languages.py builds its table from this module's rules
+
+    known = LANGUAGES.get(language)
+    return known.rules if known is not None else ENGLISH_RULES
 
 
 def frame_ms(frames: int, fps: Fraction) -> int:
@@ -246,13 +261,18 @@ def _break_cost(prev: str, nxt: str, language: str) -> float:
 # --------------------------------------------------------------------------- line layout
 
 
-def _arrange(pw: list[float], bc: list[float], lo: int, hi: int, rules: SegmentRules) -> list[int] | None:
-    """Indices of the tokens that start each line of ``lo..hi``: fewest lines, then lowest cost."""
+def _arrange(
+    pw: list[float], bc: list[float], lo: int, hi: int, rules: SegmentRules, gp: list[float] | None = None
+) -> list[int] | None:
+    """Indices of the tokens that start each line of ``lo..hi``: fewest lines, then lowest cost.
+
+    ``gp``: prefix sums of the space before each token (0 where glued); every gap is a space without it.
+    """
     cols = rules.max_line_columns + _EPS
     space = rules.narrow_width
 
     def width(a: int, b: int) -> float:
-        return pw[b + 1] - pw[a] + (b - a) * space
+        return pw[b + 1] - pw[a] + (gp[b + 1] - gp[a + 1] if gp is not None else (b - a) * space)
 
     total = width(lo, hi)
     if total <= cols:
@@ -292,9 +312,17 @@ def _arrange(pw: list[float], bc: list[float], lo: int, hi: int, rules: SegmentR
     return None
 
 
-def _lines(texts: list[str], starts: list[int], hi: int) -> tuple[str, ...]:
+def _lines(texts: list[str], starts: list[int], hi: int, glued: list[bool] | None = None) -> tuple[str, ...]:
     bounds = [*starts, hi + 1]
-    return tuple(" ".join(texts[a:b]) for a, b in itertools.pairwise(bounds))
+    if glued is None:
+        return tuple(" ".join(texts[a:b]) for a, b in itertools.pairwise(bounds))
+    return tuple("".join(("" if k == a or glued[k] else " ") + texts[k] for k in range(a, b))
+                 for a, b in itertools.pairwise(bounds))
+
+
+def _gap_prefix(glued: list[bool], space: float) -> list[float]:
+    """Prefix sums of the space before each token: ``space`` unless glued (the first token has none)."""
+    return _prefix([0.0 if k == 0 or g else space for k, g in enumerate(glued)])
 
 
 def _prefix(values: list[float]) -> list[float]:
@@ -307,19 +335,26 @@ def _prefix(values: list[float]) -> list[float]:
 def wrap_lines(text: str, rules: SegmentRules, language: str) -> tuple[str, ...] | None:
     """Best layout of ``text`` in at most ``max_lines`` lines of ``max_line_columns``, or None.
 
-    One line when it fits; otherwise the fewest lines, broken at spaces where the break rules for
-    ``language`` (``"en"``, ``"ko"``; others use punctuation only) and line balance score best.
+    One line when it fits; otherwise the fewest lines, broken where ``rules.breaks`` allows (at
+    spaces; between CJK characters except before closing and after opening punctuation; Thai only
+    at spaces and zero-width spaces) and where the break rules for ``language`` (``"en"``,
+    ``"ko"``; others use punctuation only) and line balance score best.
     Returns ``()`` for blank text and None when it cannot fit (words are never split here).
     """
-    words = text.split()
-    if not words:
+    tokens = tokenize(text, rules.breaks)
+    if not tokens:
         return ()
+    if rules.breaks == "thai":  # a run wider than a line: at its dictionary word boundaries, when known
+        tokens = [(w, g if i == 0 else True) for t, g in tokens
+                  for i, w in enumerate(thai_words(t) if display_width(t, rules) > rules.max_line_columns else [t])]
+    words = [t for t, _ in tokens]
+    glued = [g for _, g in tokens]
     widths = [display_width(w, rules) for w in words]
     if max(widths) > rules.max_line_columns + _EPS:
         return None
     bc = [_break_cost(a, b, language) for a, b in itertools.pairwise(words)]
-    starts = _arrange(_prefix(widths), bc, 0, len(words) - 1, rules)
-    return None if starts is None else _lines(words, starts, len(words) - 1)
+    starts = _arrange(_prefix(widths), bc, 0, len(words) - 1, rules, _gap_prefix(glued, rules.narrow_width))
+    return None if starts is None else _lines(words, starts, len(words) - 1, glued)
 
 
 # --------------------------------------------------------------------------- words
@@ -361,36 +396,56 @@ class _Tokens:
     end: list[int]
     width: list[float]
     utterance_end: list[bool]
+    #: The token follows the previous one with no space (CJK characters, Thai after a zero-width space).
+    glued: list[bool]
+
+
+def _items(utterance_text: str, start: int, end: int, rules: SegmentRules) -> list[tuple[str, int, int, bool]]:
+    """A text without word times as timed tokens: its span shared out by character count."""
+    tokens = tokenize(utterance_text, rules.breaks)
+    spread = _spread([t for t, _ in tokens], start, end) if tokens else []
+    return [(text, a, b, glued) for (text, a, b), (_, glued) in zip(spread, tokens, strict=True)]
+
+
+def _pieces(text: str, start: int, end: int, rules: SegmentRules) -> list[tuple[str, int, int, float, bool]]:
+    """One token, or the pieces of a token wider than a line (a Thai run is left whole: no word is split)."""
+    width = display_width(text, rules)
+    if width <= rules.max_line_columns + _EPS:
+        return [(text, start, end, width, False)]
+    if rules.breaks == "thai":  # at dictionary word boundaries, else shown whole on a line of its own
+        words = thai_words(text)
+        return [(w, a, b, min(display_width(w, rules), rules.max_line_columns), i > 0)
+                for i, (w, a, b) in enumerate(_spread(words, start, end))]
+    glue = rules.breaks != "space"  # the pieces of one word are written without a space (not in Latin: as before)
+    return [(p, a, b, display_width(p, rules), glue and i > 0)
+            for i, (p, a, b) in enumerate(_spread(_hard_split(text, rules), start, end))]
 
 
 def _tokens(transcript: Transcript, rules: SegmentRules) -> _Tokens:
-    toks = _Tokens([], [], [], [], [])
+    toks = _Tokens([], [], [], [], [], [])
     prev_start = 0
     for utterance in transcript.utterances:
-        items: list[tuple[str, int, int]] = []
+        items: list[tuple[str, int, int, bool]] = []
         if utterance.words:
             for w in utterance.words:
                 parts = w.text.split()
                 if len(parts) == 1:
-                    items.append((parts[0], w.start_ms, w.end_ms))
+                    items.append((parts[0], w.start_ms, w.end_ms, False))
                 else:
-                    items.extend(_spread(parts, w.start_ms, w.end_ms))
+                    items.extend((p, a, b, False) for p, a, b in _spread(parts, w.start_ms, w.end_ms))
         else:
-            items = _spread(utterance.text.split(), utterance.start_ms, utterance.end_ms)
-        for text, start, end in items:
-            width = display_width(text, rules)
-            pieces = (
-                [(text, start, end, width)]
-                if width <= rules.max_line_columns + _EPS
-                else [(p, a, b, display_width(p, rules)) for p, a, b in _spread(_hard_split(text, rules), start, end)]
-            )
-            for p, a, b, pw in pieces:
+            items = _items(utterance.text, utterance.start_ms, utterance.end_ms, rules)
+        if items and rules.breaks == "cjk" and toks.text:
+            items[0] = (*items[0][:3], True)  # CJK sentences follow each other without a space
+        for text, start, end, glued in items:
+            for i, (p, a, b, pw, piece_glued) in enumerate(_pieces(text, start, end, rules)):
                 prev_start = max(a, prev_start)
                 toks.text.append(p)
                 toks.start.append(prev_start)
                 toks.end.append(max(b, prev_start))
                 toks.width.append(pw)
                 toks.utterance_end.append(False)
+                toks.glued.append(glued if i == 0 else piece_glued)
         if items:
             toks.utterance_end[-1] = True
     return toks
@@ -423,6 +478,9 @@ class _Plan:
     pc: list[int]  # prefix sums of character counts
     bc: list[float]  # break cost after token k (k < n - 1)
     forced: list[bool]  # a cue must end after token k
+    gap: list[float]  # width of the space before token k (0 when glued, and for token 0)
+    gp: list[float]  # prefix sums of ``gap``
+    spaces: list[int]  # prefix counts of the spaces between tokens (what reading speed counts)
 
 
 def _plan(toks: _Tokens, rules: SegmentRules, language: str) -> _Plan:
@@ -436,7 +494,12 @@ def _plan(toks: _Tokens, rules: SegmentRules, language: str) -> _Plan:
     for k in range(n - 1):
         latest_end = max(latest_end, toks.end[k])
         forced[k] = toks.start[k + 1] - latest_end >= rules.pause_split_ms
-    return _Plan(toks, rules, language, _prefix(toks.width), pc, bc, forced)
+    gp = _gap_prefix(toks.glued, rules.narrow_width)
+    gap = [b - a for a, b in itertools.pairwise(gp)]
+    spaces = [0]
+    for k, glued in enumerate(toks.glued):
+        spaces.append(spaces[-1] + (0 if k == 0 or glued else 1))
+    return _Plan(toks, rules, language, _prefix(toks.width), pc, bc, forced, gap, gp, spaces)
 
 
 def _fits(plan: _Plan, lo: int, hi: int) -> bool:
@@ -448,8 +511,8 @@ def _fits(plan: _Plan, lo: int, hi: int) -> bool:
     for k in range(lo + 1, hi + 1):
         if plan.forced[k - 1]:
             return False
-        if line_w + rules.narrow_width + toks.width[k] <= cols:
-            line_w += rules.narrow_width + toks.width[k]
+        if line_w + plan.gap[k] + toks.width[k] <= cols:
+            line_w += plan.gap[k] + toks.width[k]
         else:
             lines, line_w = lines + 1, toks.width[k]
             if lines > rules.max_lines:
@@ -462,7 +525,7 @@ def _mergeable(plan: _Plan, lo: int, hi: int) -> bool:
     """Whether ``lo..hi`` fits one cue without a forbidden line break."""
     if not _fits(plan, lo, hi):
         return False
-    starts = _arrange(plan.pw, plan.bc, lo, hi, plan.rules)
+    starts = _arrange(plan.pw, plan.bc, lo, hi, plan.rules, plan.gp)
     return starts is not None and all(plan.bc[t - 1] < FORBIDDEN_BREAK_COST for t in starts[1:])
 
 
@@ -470,7 +533,6 @@ def _cut_block(plan: _Plan, a: int, b: int, out: list[tuple[int, int]]) -> None:
     """Cheapest cutting of tokens ``a..b`` (no forced cut inside) into cues, appended to ``out``."""
     rules, toks = plan.rules, plan.toks
     cols = rules.max_line_columns + _EPS
-    space = rules.narrow_width
     capacity = rules.max_line_columns * rules.max_lines
     orphan_width = rules.max_line_columns * ORPHAN_SHARE
     cut_cost = [0.0] * (b - a + 1)
@@ -485,6 +547,7 @@ def _cut_block(plan: _Plan, a: int, b: int, out: list[tuple[int, int]]) -> None:
     best[0] = 0.0
     back = [0] * (b - a + 2)
     pw, bc, widths, starts, ends = plan.pw, plan.bc, toks.width, toks.start, toks.end
+    gap, gp = plan.gap, plan.gp
     max_lines, max_duration = rules.max_lines, rules.max_duration_ms
     for i in range(a, b + 1):
         base = best[i - a] + CUE_COST
@@ -496,9 +559,10 @@ def _cut_block(plan: _Plan, a: int, b: int, out: list[tuple[int, int]]) -> None:
         for k in range(i, b + 1):
             if k > i:
                 w = widths[k]
-                width += space + w
-                if line_w + space + w <= cols:
-                    line_w += space + w
+                g = gap[k]
+                width += g + w
+                if line_w + g + w <= cols:
+                    line_w += g + w
                 else:
                     lines += 1
                     if lines > max_lines:
@@ -518,7 +582,7 @@ def _cut_block(plan: _Plan, a: int, b: int, out: list[tuple[int, int]]) -> None:
             if empty > 0.0:
                 cost += FILL_WEIGHT * empty * empty
             if lines == 2:
-                while pw[k + 1] - pw[t_lo + 1] + (k - t_lo - 1) * space > cols:
+                while pw[k + 1] - pw[t_lo + 1] + gp[k + 1] - gp[t_lo + 2] > cols:
                     t_lo += 1
                 if break_min[t_lo - i] > 0.0:
                     cost += break_min[t_lo - i]
@@ -561,7 +625,7 @@ def _merge_short(plan: _Plan, groups: list[tuple[int, int]], gap: int, last_limi
 
     def shortfall(g: tuple[int, int]) -> float:
         lo, hi = g
-        need = _need_ms(plan.pc[hi + 1] - plan.pc[lo] + hi - lo, plan.rules)
+        need = _need_ms(plan.pc[hi + 1] - plan.pc[lo] + plan.spaces[hi + 1] - plan.spaces[lo + 1], plan.rules)
         room = (toks.start[hi + 1] - gap if hi + 1 < n else last_limit) - toks.start[lo]
         return max(0.0, need - room)
 
@@ -632,9 +696,9 @@ def segment(transcript: Transcript, rules: SegmentRules | None = None, fps: Frac
         else:
             limit = start + rules.max_duration_ms
         hard = min(limit, start + rules.max_duration_ms)
-        starts = _arrange(plan.pw, plan.bc, lo, hi, rules)
+        starts = _arrange(plan.pw, plan.bc, lo, hi, rules, plan.gp)
         assert starts is not None, "cut groups always fit the layout"
-        lines = _lines(toks.text, starts, hi)
+        lines = _lines(toks.text, starts, hi, toks.glued)
         need = _need_ms(sum(len(line) for line in lines), rules)
         end = min(speech_end + rules.max_linger_ms, hard)
         end = max(end, min(start + need, hard))

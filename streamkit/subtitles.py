@@ -519,7 +519,7 @@ def read_subtitles(path: Path, language: str | None = None) -> SubtitleTrack:
 
 
 _TWO_LETTER = re.compile(r"([a-z]{2})(?:[-_]([a-z0-9]{2,8}))?", re.IGNORECASE)
-_THREE_LETTER = {three: two for two, (three, _) in LANGUAGE_NAMES.items()}
+_THREE_LETTER = {three: two for two, (three, _) in reversed(LANGUAGE_NAMES.items())}  # chi -> zh, the first
 
 
 def language_from_path(path: Path) -> str | None:

@@ -15,6 +15,12 @@ name tokens optionally mangled (lowercased, letters spaced out, re-cased), Korea
 to Latin tokens dropped, and any other Hangul romanized (so English lengths are realistic).
 Each line of ``q`` is translated separately and the lines are joined with ``\\n`` again.
 
+Any other ``target`` gets a stand-in for the service's answer in that language, made from the Korean
+directly (never through English) by :func:`fake_translation`: words of a small phrase list in the
+target's script (which marks the language), names and placeholders kept as the engine would, sentence
+punctuation in the target's style, and as many characters as a subtitler's translation would have: the
+Korean syllables times the ratio of the target's reading speed to Korean's (Japanese 4 cps: a third).
+
 Failures are scripted per translate request with :meth:`LibreServer.fail`: ``"slow"`` (answer after
 ``slow_seconds``), ``"429"``, ``"500"``, ``"503"``, ``"403"``, ``"413"``, ``"malformed"`` (invalid
 JSON), ``"html"`` (an HTML error page with status 200), ``"drop"`` (close the connection without an
@@ -31,6 +37,7 @@ import re
 import socket
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -38,7 +45,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
-__all__ = ["PHRASES", "SECRETS", "Hit", "LibreServer", "free_port", "leaked", "romanize"]
+__all__ = ["PHRASES", "SECRETS", "VOCABULARY", "Hit", "LibreServer", "fake_translation", "free_port", "leaked",
+           "romanize"]
 
 #: Whole-sentence and phrase translations (checked longest first).
 PHRASES: dict[str, str] = {
@@ -95,6 +103,74 @@ _FINALS = ["", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", 
            "ng", "t", "t", "k", "t", "p", "t"]  # fmt: skip
 
 
+#: Words of each target language the stand-in translation is made of (deterministically chosen).
+VOCABULARY: dict[str, tuple[str, ...]] = {
+    "en": ("today", "everyone", "thank you", "song", "stage", "together", "tomorrow", "happy", "really"),
+    "ja": ("今日", "みんな", "本当に", "ありがとう", "歌", "ステージ", "一緒に", "楽しい", "また", "会いたい"),
+    "zh-Hans": ("今天", "大家", "真的", "谢谢", "歌曲", "舞台", "一起", "开心", "明天", "见面"),
+    "zh-Hant": ("今天", "大家", "真的", "謝謝", "歌曲", "舞臺", "一起", "開心", "明天", "見面"),
+    "es": ("hoy", "todos", "gracias", "canción", "escenario", "juntos", "mañana", "feliz", "amigos", "ver"),
+    "pt": ("hoje", "todos", "obrigado", "música", "palco", "juntos", "amanhã", "feliz", "amigos", "ver"),
+    "id": ("hari", "ini", "semua", "terima", "kasih", "lagu", "panggung", "bersama", "besok", "senang"),
+    "th": ("วันนี้", "ทุกคน", "ขอบคุณ", "เพลง", "เวที", "ด้วยกัน", "พรุ่งนี้", "มีความสุข", "จริงๆ", "เจอกัน"),
+    "vi": ("hôm nay", "mọi người", "cảm ơn", "bài hát", "sân khấu", "cùng nhau", "ngày mai", "vui", "thật"),
+    "fr": ("aujourd'hui", "tous", "merci", "chanson", "scène", "ensemble", "demain", "heureux", "vraiment"),
+    "de": ("heute", "alle", "danke", "Lied", "Bühne", "zusammen", "morgen", "glücklich", "wirklich"),
+    "ar": ("اليوم", "الجميع", "شكرا", "أغنية", "المسرح", "معا", "غدا", "سعيد", "حقا"),
+    "he": ("היום", "כולם", "תודה", "שיר", "במה", "ביחד", "מחר", "שמח", "באמת"),
+    "tl": ("ngayon", "lahat", "salamat", "kanta", "entablado", "sama-sama", "bukas", "masaya", "talaga"),
+    "tr": ("bugün", "herkes", "teşekkürler", "şarkı", "sahne", "birlikte", "yarın", "mutlu", "gerçekten"),
+    "ru": ("сегодня", "все", "спасибо", "песня", "сцена", "вместе", "завтра", "рады", "правда"),
+}
+#: Target characters per Korean syllable: the target's reading speed over Korean's 12 cps (Netflix).
+_RATIO = {"ja": 4 / 12, "zh-Hans": 9 / 12, "zh-Hant": 9 / 12, "ar": 1.2}
+_UNSPACED = frozenset({"ja", "zh-Hans", "zh-Hant"})
+_END_MARKS = {"ja": {".": "。", "?": "？", "!": "！"}, "zh-Hans": {".": "。", "?": "？", "!": "！"},
+              "zh-Hant": {".": "。", "?": "？", "!": "！"}, "ar": {"?": "؟"}, "th": {".": ""}}
+_NAME_OR_HOLDER = re.compile(r"⟦\d+⟧|__[A-Z]+\d*__|\[\[\d+\]\]|[A-Za-z][A-Za-z0-9()\-.']*")
+
+
+def _words_for(korean: str, target: str, budget: int) -> list[str]:
+    vocab = VOCABULARY[target]
+    seed = zlib.crc32(korean.encode("utf-8"))
+    words: list[str] = []
+    used = 0
+    while used < budget:
+        word = vocab[(seed + len(words) * 7) % len(vocab)]
+        words.append(word)
+        used += len(word) + (0 if target in _UNSPACED else 1)
+    return words
+
+
+def fake_translation(line: str, target: str) -> str:
+    """A stand-in for a service's translation of one Korean line into ``target`` (deterministic).
+
+    Names and placeholders (Latin runs, ``⟦1⟧``) are kept in place, each stretch of Hangul between
+    them becomes target-language words, about ``syllables x _RATIO`` characters long.
+    """
+    if target not in VOCABULARY:
+        return f"[{target}] " + line
+    joiner = "" if target in _UNSPACED else " "
+    ratio = _RATIO.get(target, 17 / 12 * 0.9)
+    parts: list[str] = []
+    last = 0
+    for m in [*_NAME_OR_HOLDER.finditer(line), None]:
+        stretch = line[last:m.start()] if m else line[last:]
+        syllables = len(_HANGUL_RUN.findall(stretch)) and sum(len(r) for r in _HANGUL_RUN.findall(stretch))
+        if syllables:
+            parts.append(joiner.join(_words_for(stretch, target, max(1, round(syllables * ratio)))))
+        if m:
+            parts.append(m.group(0))
+            last = m.end()
+    text = " ".join(p for p in parts if p) if joiner else "".join(
+        (p if i == 0 or not (p[0].isascii() or parts[i - 1][-1:].isascii()) else " " + p)
+        for i, p in enumerate(parts) if p)
+    mark = line.rstrip()[-1:] if line.rstrip()[-1:] in ".?!" else ""
+    if mark:
+        text += _END_MARKS.get(target, {}).get(mark, mark)
+    return text[:1].upper() + text[1:] if joiner else text
+
+
 def romanize(hangul: str) -> str:
     """Revised-Romanization-like spelling of Hangul syllables (stand-in for a real translation)."""
     out = []
@@ -105,6 +181,10 @@ def romanize(hangul: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+class _Refused(Exception):
+    """The scripted server has no model for this target language."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +242,8 @@ class LibreServer:
         drop_name_every: int = 0,
         api_key: str | None = None,
         retry_after: str | None = None,
+        refuse_targets: tuple[str, ...] = (),
+        english_standin: bool = False,
     ) -> None:
         self.slow_seconds = slow_seconds
         #: Mangle Latin name tokens in the input (lowercase, spaced letters, re-cased), in turn.
@@ -170,6 +252,11 @@ class LibreServer:
         self.drop_name_every = drop_name_every
         self.api_key = api_key
         self.retry_after = retry_after
+        #: Target languages answered with HTTP 400 "not supported" (a server without that model).
+        self.refuse_targets = refuse_targets
+        #: English made like the other languages (phrase-list words at subtitle density) instead of the
+        #: phrase book + romanization, which runs ~2.5x longer than a real translation.
+        self.english_standin = english_standin
         self._mangles = itertools.cycle(["lower", "spaced", "title", "keep"])
         self._names_seen = 0
         self.state = _State()
@@ -212,6 +299,10 @@ class LibreServer:
     def translate_requests(self) -> int:
         """Requests to any translate endpoint (everything except ``/languages``)."""
         return len([h for h in self.hits() if not h.path.endswith("/languages")])
+
+    def requests_for(self, target: str) -> int:
+        """Translate requests into ``target``."""
+        return len([h for h in self.hits("/translate") if (h.params.get("target") or ["en"])[0] == target])
 
     def reset_counts(self) -> None:
         with self.state.lock:
@@ -259,7 +350,9 @@ class LibreServer:
         text = re.sub(r"\s+([.,!?~])", r"\1", text)
         return text[:1].upper() + text[1:]
 
-    def translate_text(self, q: str) -> str:
+    def translate_text(self, q: str, target: str = "en") -> str:
+        if target != "en" or self.english_standin:
+            return "\n".join(fake_translation(line, target) for line in q.split("\n"))
         return "\n".join(self.translate_line(line) for line in q.split("\n"))
 
 
@@ -343,10 +436,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- endpoints ----------------------------------------------------------------------------
 
-    def _answer(self, q: str, failure: str | None) -> str:
+    def _answer(self, q: str, failure: str | None, target: str = "en") -> str:
         if failure == "empty":
             return ""
-        answer = self.owner.translate_text(q)
+        if target in self.owner.refuse_targets:
+            raise _Refused(target)
+        answer = self.owner.translate_text(q, target)
         return answer.replace("\n", " ") if failure == "merge" else answer
 
     def _route(self, path: str, params: dict[str, list[str]], json_body: Any, failure: str | None) -> None:
@@ -360,10 +455,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(403, {"error": "Invalid API key"})
                 return
             q: Any = json_body.get("q") if isinstance(json_body, dict) else None
-            if isinstance(q, list):
-                self._json(200, {"translatedText": [self._answer(str(x), failure) for x in q]})
-                return
-            self._json(200, {"translatedText": self._answer(one("q"), failure)})
+            target = one("target") or "en"
+            try:
+                if isinstance(q, list):
+                    self._json(200, {"translatedText": [self._answer(str(x), failure, target) for x in q]})
+                    return
+                self._json(200, {"translatedText": self._answer(one("q"), failure, target)})
+            except _Refused:  # as a LibreTranslate server without that language's model answers
+                self._json(400, {"error": f"{target} is not supported"})
         elif path == "/google/m":
             text = html.escape(self._answer(one("q"), failure))
             page = f'<html><body><div class="result-container">{text}</div></body></html>'

@@ -180,3 +180,18 @@ def test_model_verify_reports_bit_rot_with_the_fix_and_repair_rebuilds(
     fixed = runner.invoke(app, ["model", "--repair"])
     assert fixed.exit_code == 0 and "rebuilt" in fixed.output, fixed.output
     assert runner.invoke(app, ["model", "--verify"]).exit_code == 0
+
+
+def test_subtitle_to_an_unknown_language_is_one_clear_line(tmp_path: Path) -> None:
+    src = tmp_path / "show.mp4"
+    shutil.copy(SHORT, src)
+    result = runner.invoke(app, ["subtitle", str(src), "--to", "en,klingon", "--translator", "libre"])
+    assert result.exit_code != 0
+    assert "unknown language 'klingon'" in _one_line_error(result.output)
+    config = tmp_path / "streamkit.toml"
+    config.write_text('[subtitle]\ntargets = ["en", "ja", "xx"]\n', encoding="utf-8")
+    result = runner.invoke(app, ["subtitle", str(src), "--config", str(config)])
+    assert result.exit_code != 0 and "unknown language 'xx'" in _one_line_error(result.output)
+    result = runner.invoke(app, ["subtitle", str(src), "--to", "en,ja", "--default-track", "fr"])
+    assert result.exit_code != 0 and "--default-track fr: no such track" in _one_line_error(result.output)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["show.mp4", "streamkit.toml"]  # nothing written

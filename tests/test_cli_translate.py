@@ -387,3 +387,47 @@ def test_debug_logs_and_errors_never_show_a_secret(tmp_path: Path, libre: LibreS
     for output in (refused.output, down.output):
         assert leaked(output) == [], output
 
+
+
+def test_translate_into_several_languages_from_the_korean(tmp_path: Path, libre: LibreServer) -> None:
+    """Issue 16: --to ja,th,ar writes live.ja.srt, live.th.srt, live.ar.srt, each from the Korean, by its rules."""
+    from streamkit.checks import check_file
+    from streamkit.segment import rules_for
+
+    source = tmp_path / "live.ko.srt"
+    source.write_text(KOREAN_SRT, encoding="utf-8")
+    args = ["translate", str(source), "-t", "libre", "--translator-url", libre.url, "--to", "ja,th,ar", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    outputs = json.loads(result.output)["outputs"]
+    assert [o["language"] for o in outputs] == ["ja", "th", "ar"]
+    assert {h.params["target"][0] for h in libre.hits("/translate")} == {"ja", "th", "ar"}
+    for lang in ("ja", "th", "ar"):
+        track = read_subtitles(tmp_path / f"live.{lang}.srt")
+        assert track.cues and all(display_width(line, rules_for(lang)) <= rules_for(lang).max_line_columns
+                                  for cue in track.cues for line in cue.lines)
+        assert check_file(tmp_path / f"live.{lang}.srt").language == lang
+    ja = " ".join(c.text for c in read_subtitles(tmp_path / "live.ja.srt").cues)
+    assert not any("가" <= ch <= "힣" for ch in ja) and any("ぁ" <= ch <= "ヿ" or "一" <= ch <= "鿿" for ch in ja)
+    several = runner.invoke(app, [*args, "-o", str(tmp_path / "x.srt")])
+    assert several.exit_code != 0 and "--output names one file" in several.output
+
+
+def test_retranslate_a_japanese_draft_sends_only_the_changed_sentence(tmp_path: Path, libre: LibreServer) -> None:
+    """Issue 16: retranslate --to ja works on a Japanese draft as on an English one."""
+    ko = tmp_path / "live.ko.srt"
+    ko.write_text(LONGER_KOREAN, encoding="utf-8")
+    made = runner.invoke(app, ["translate", str(ko), "-t", "libre", "--translator-url", libre.url, "--to", "ja", "-q"])
+    assert made.exit_code == 0, made.output
+    ja = tmp_path / "live.ja.srt"
+    edited_ko = tmp_path / "live.edited.ko.srt"
+    edited_ko.write_text(LONGER_KOREAN.replace("정말 보고 싶었어요.", "정말 많이 보고 싶었어요."), encoding="utf-8")
+    libre.reset_counts()
+    result = runner.invoke(app, ["retranslate", "--ko", str(edited_ko), "--en", str(ja), "--to", "ja",
+                                 "--translator-url", libre.url, "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["sentences_sent"] == 1 and report["retranslated"] == 1
+    assert {h.params["target"][0] for h in libre.hits("/translate")} == {"ja"}
+    new = read_subtitles(tmp_path / "live.retranslated.ja.srt")
+    assert new.language == "ja" and all(" " not in line for c in new.cues for line in c.lines)

@@ -456,7 +456,8 @@ def test_enforce_english_is_idempotent(g: Glossary, words: list[str], joiner: st
 
 def test_enforce_english_keeps_everything_but_the_name(g: Glossary) -> None:
     text = "“Black Pink”, (bts) & New-Jeans!\nsecond line: Bangtan Boys"
-    assert g.enforce_english(text) == "“BLACKPINK”, (BTS) & NewJeans!\nsecond line: Bangtan Boys"
+    # Issue 16: "Bangtan Boys" is an alias now (BTS is the only official English form), rewritten even alone.
+    assert g.enforce_english(text) == "“BLACKPINK”, (BTS) & NewJeans!\nsecond line: BTS"
 
 
 def test_find_english_names_only_sure_ones(g: Glossary) -> None:

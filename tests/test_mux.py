@@ -233,7 +233,7 @@ def test_mux_args_mp4() -> None:
     assert _option_values(args, "-movflags") == ["+faststart"]
     assert _option_values(args, "-f")[-1] == "mp4"
     assert _option_values(args, "-metadata:s:s:0") == ["language=eng", "title=English", "handler_name=English"]
-    assert _option_values(args, "-metadata:s:s:1") == ["language=kor", "title=Korean", "handler_name=Korean"]
+    assert _option_values(args, "-metadata:s:s:1") == ["language=kor", "title=한국어", "handler_name=한국어"]
     assert _option_values(args, "-disposition:s:0") == ["default"]
     assert _option_values(args, "-disposition:s:1") == ["0"]
     # every option comes before the output file: nothing trails it
@@ -246,7 +246,7 @@ def test_mux_args_mkv() -> None:
     assert _option_values(args, "-f")[-1] == "matroska"
     assert "-movflags" not in args
     assert _option_values(args, "-metadata:s:s:0") == ["language=eng", "title=English"]
-    assert _option_values(args, "-metadata:s:s:1") == ["language=kor", "title=Korean"]
+    assert _option_values(args, "-metadata:s:s:1") == ["language=kor", "title=한국어"]
     assert _option_values(args, "-disposition:s:0") == ["default"]
     assert _option_values(args, "-disposition:s:1") == ["0"]
     assert "-c" not in args and "-vcodec" not in args  # nothing re-encodes
@@ -262,7 +262,7 @@ def test_mux_args_default_language_and_vtt() -> None:
     assert _option_values(args, "-i")[1:] == ["/s/a.ko.vtt", "/s/a.en.srt", "/s/a.ja.srt"]
     assert args[args.index("/s/a.ko.vtt") - 3 : args.index("/s/a.ko.vtt")] == ["-f", "webvtt", "-i"]
     assert [_option_values(args, f"-disposition:s:{i}")[0] for i in range(3)] == ["default", "0", "0"]
-    assert _option_values(args, "-metadata:s:s:2") == ["language=jpn", "title=Japanese"]
+    assert _option_values(args, "-metadata:s:s:2") == ["language=jpn", "title=日本語"]
 
 
 def test_mux_args_without_default_language_track() -> None:
@@ -409,7 +409,7 @@ def test_mux_mp4_source(media: dict[str, Path], subs: list[SubtitleFile], tmp_pa
     assert len(tracks) == 2
     assert [meta["language"] for _, meta, _ in tracks] == ["eng", "kor"]
     assert [default for _, _, default in tracks] == [True, False]
-    for (_, meta, _), title in zip(tracks, ["English", "Korean"], strict=True):
+    for (_, meta, _), title in zip(tracks, ["English", "한국어"], strict=True):
         assert title in (meta.get("title"), meta.get("name"))
         if container == "mp4":
             assert meta["handler_name"] == title
@@ -565,3 +565,26 @@ def test_burn_in_refuses_video_less_input(tmp_path: Path) -> None:
     sub = SubtitleFile(_srt(tmp_path / "a.srt", KO_TEXT), "ko", "srt")
     with pytest.raises(MediaError):
         mx.burn_in(audio_only, sub, tmp_path / "a.mp4")
+
+
+def test_every_language_gets_its_tag_and_its_own_name(tmp_path: Path) -> None:
+    """Issue 16: one track per language, ISO 639-2 tag and the language's own name as title."""
+    langs = ["ja", "es", "pt", "id", "th", "zh-Hans", "zh-Hant", "vi", "fr", "de", "ar", "tl", "tr", "ru"]
+    subs = [SubtitleFile(Path(f"/subs/rec.{lang}.srt"), lang, "srt") for lang in langs]
+    args = mx.mux_args(_fake_info(), subs, Path("/o/a.mkv"), container="mkv", default_language="th")
+    tags = [_option_values(args, f"-metadata:s:s:{i}")[0] for i in range(len(langs))]
+    assert tags[0] == "language=tha" and _option_values(args, "-disposition:s:0") == ["default"]
+    assert set(tags) == {f"language={t}" for t in ("jpn", "spa", "por", "ind", "tha", "chi", "vie", "fre", "ger",
+                                                   "ara", "tgl", "tur", "rus")}
+    titles = {_option_values(args, f"-metadata:s:s:{i}")[1] for i in range(len(langs))}
+    assert {"title=日本語", "title=Español", "title=العربية", "title=简体中文", "title=繁體中文"} <= titles
+    assert mx.track_title("pt-BR") == "Português"
+
+
+def test_an_unknown_language_code_is_an_error_not_und(tmp_path: Path) -> None:
+    sub = _srt(tmp_path / "clip.xx.srt", "text")
+    with pytest.raises(ConfigError, match=r"unknown language code 'xx' for subtitle file clip\.xx\.srt"):
+        mx.check_languages([SubtitleFile(sub, "xx", "srt", 1)])
+    with pytest.raises(ConfigError, match="unknown language code 'qq' for the default track"):
+        mx.check_languages([SubtitleFile(sub, "ja", "srt", 1)], "qq")
+    mx.check_languages([SubtitleFile(sub, "pt-BR", "srt", 1), SubtitleFile(sub, "kor", "srt", 1)], "en")

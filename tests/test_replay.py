@@ -418,3 +418,18 @@ def test_the_ray_executor_without_ray_says_how_to_install_it(tmp_path: Path, mon
         RayExecutor(spec)
     assert "pip install 'streamkit[ray]'" in info.value.hint
 
+
+
+def test_a_spec_lists_targets_like_dash_dash_to(tmp_path: Path) -> None:
+    """Issue 16: ``[translate] targets`` makes every recording's job translate into each language."""
+    (tmp_path / "rec").mkdir()
+    (tmp_path / "rec" / "a.mp4").write_bytes(b"x")
+    base = '[job]\ninputs = ["rec/*.mp4"]\noutput = "out"\n[translate]\nengine = "libre"\n'
+    spec = load_spec(write_spec(tmp_path, base + 'targets = ["ja", "zh-CN", "en"]\n[output]\nburn_in = "ja"\n'))
+    assert spec.targets == ("ja", "zh-Hans", "en") and spec.target_language == "ja"
+    job = spec.job_for(plan_recordings(spec)[0])
+    assert job.targets == ("ja", "zh-Hans", "en") and job.burn_in == "ja"
+    plain = load_spec(write_spec(tmp_path, base, name="plain.toml"))
+    assert plain.targets == () and plain.fingerprint() != spec.fingerprint()
+    with pytest.raises(SpecError, match=r"translate\.targets.*unknown language 'xx'"):
+        load_spec(write_spec(tmp_path, base + 'targets = ["en", "xx"]\n', name="bad.toml"))

@@ -64,10 +64,12 @@ def test_rule_sets_carry_the_netflix_numbers() -> None:
     assert DEFAULT_FPS == 24
 
 
-def test_rules_for_picks_korean_only_for_ko() -> None:
+def test_rules_for_picks_each_languages_own_rules() -> None:
     assert rules_for("ko") is KOREAN_RULES
     assert rules_for("en") is ENGLISH_RULES
-    assert rules_for("ja") is ENGLISH_RULES
+    # Issue 16: Japanese has its own rules now (13 full-width characters, 4 cps); unknown codes get English's.
+    assert rules_for("ja").max_line_columns == 13 and rules_for("ja").breaks == "cjk"
+    assert rules_for("xx") is ENGLISH_RULES
 
 
 @pytest.mark.parametrize(

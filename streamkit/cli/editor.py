@@ -93,11 +93,11 @@ def check_command(
 
 
 def _sibling(path: Path) -> Path | None:
-    """``show.ko.srt`` -> ``show.en.srt`` (and back), when it exists."""
+    """``show.ko.srt`` -> ``show.en.srt``, and any other language's file (``show.ja.srt``) -> ``show.ko.srt``."""
     from ..subtitles import language_from_path
 
     language = language_from_path(path)
-    other = {"ko": "en", "en": "ko"}.get(language or "")
+    other = ("en" if language == "ko" else "ko") if language else None
     if other is None:
         return None
     base = path.name[: -len("".join(path.suffixes[-2:]))]

@@ -52,6 +52,16 @@ def subtitle(
         str | None, typer.Option("--translator-url", help="Server of the libre or llm engine "
                      "(LibreTranslate API; OpenAI-compatible /v1).")
     ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", metavar="LANGS", help="Subtitle languages, comma-separated, each translated from the "
+                     "Korean: en, ja, es, pt, id, th, zh-Hans, zh-Hant, vi, fr, de, ar, tl, tr, ru, he. "
+                     "[default: en, or [subtitle] targets in the config file]"),
+    ] = None,
+    default_track: Annotated[
+        str | None, typer.Option("--default-track", metavar="LANG", help="Language of the replay's default "
+                                 "subtitle track [default: the first of --to].")
+    ] = None,
     glossary: Annotated[
         list[Path] | None,
         typer.Option("--glossary", "-g", help="Extra glossary file (TOML) for guests, songs, segments; repeatable. "
@@ -62,8 +72,8 @@ def subtitle(
     no_mux: Annotated[bool, typer.Option("--no-mux", help="Write subtitle files only, no replay video.")] = False,
     burn_in: Annotated[
         str | None,
-        typer.Option("--burn-in", metavar="LANG", help="Render LANG (en or ko) into the picture instead of "
-                     "soft tracks (re-encodes the video)."),
+        typer.Option("--burn-in", metavar="LANG", help="Render LANG (ko or one of --to) into the picture instead "
+                     "of soft tracks (re-encodes the video), with a font for its script."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite existing outputs.")] = False,
     keep_invented: Annotated[
@@ -92,7 +102,9 @@ def subtitle(
 
     Writes **NAME.ko.srt**, **NAME.en.srt** and **NAME.subtitled.mp4** (video and audio
     copied untouched, plus Korean and English subtitle tracks, English the default) next to the
-    recording or in --out. Existing outputs are never overwritten without --force.
+    recording or in --out. With --to en,ja,es ... one file and one track per language
+    (NAME.ja.srt ...), each translated from the Korean. Existing outputs are never overwritten
+    without --force.
     """
     _setup_logging(verbose, quiet)
 
@@ -116,6 +128,8 @@ def subtitle(
             compute_type=compute_type or cfg.get("subtitle", "compute_type"),
             translator=translator or cfg.get("subtitle", "translator", "google"),
             translator_url=translator_url,
+            targets=_targets(to, cfg.get("subtitle", "targets")),
+            default_track=default_track,
             glossary=_load_glossary(list(glossary or [])),
             formats=fmt,
             container=(container or cfg.get("subtitle", "container")),
@@ -145,6 +159,13 @@ def subtitle(
             _print_summary(summary)
 
     _guard(body, verbose=verbose)
+
+
+def _targets(option: str | None, configured: list[str] | None) -> tuple[str, ...]:
+    """``--to`` if given, else the config file's ``[subtitle] targets``, else English only."""
+    from ..languages import parse_targets
+
+    return parse_targets(option if option is not None else configured)
 
 
 def _load_glossary(paths: list[Path]) -> Any:
@@ -195,7 +216,7 @@ def mux_command(
         Path | None, typer.Option("--output", "-o", help="Output video [default: NAME.subtitled.mp4 beside it].")
     ] = None,
     container: Annotated[str | None, typer.Option(help="mp4 or mkv [default: as the input].")] = None,
-    default: Annotated[str, typer.Option("--default", help="Language of the default track.")] = "en",
+    default: Annotated[str, typer.Option("--default", "--default-track", help="Language of the default track.")] = "en",
     burn_in: Annotated[
         str | None, typer.Option("--burn-in", metavar="LANG", help="Render this track into the picture instead.")
     ] = None,

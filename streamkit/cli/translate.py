@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..config import load_config
-from ..errors import InputError, OutputExistsError, StreamkitError
+from ..errors import ConfigError, InputError, OutputExistsError, StreamkitError
 from ..translate import text_engine_name
 from ._app import FPS_HELP, VIDEO_HELP, _guard, _progress, _setup_logging, app, clock, frame_rate, out, parse_fps
 
@@ -76,7 +76,8 @@ def translate_command(
     translator_url: TranslatorUrl = None,
     glossary: ExtraGlossary = None,
     no_glossary: NoGlossary = False,
-    target: Annotated[str, typer.Option("--to", help="Target language.")] = "en",
+    target: Annotated[str, typer.Option("--to", help="Target languages, comma-separated (en, ja, zh-Hans, th ...): "
+                                        "each translated from the Korean into NAME.LANG.srt.")] = "en",
     fps: Annotated[
         str | None, typer.Option("--fps", help="Frame rate of the video (minimum gaps are 2 frames). [default: 24]")
     ] = None,
@@ -97,52 +98,79 @@ def translate_command(
     _setup_logging(verbose, quiet)
 
     def body() -> None:
-        from ..retranslate import save_record
-        from ..segment import rules_for, segment
-        from ..subtitles import read_subtitles, write_subtitles
-        from ..textengines import TextEngine, transcript_from_track
+        from ..languages import parse_targets
+        from ..subtitles import read_subtitles
 
         cfg, settings = _engine_settings(config, translator_url)
         name = text_engine_name(translator, cfg.get("subtitle", "translator"))
         rate = parse_fps(fps)
         track = read_subtitles(subtitles)
         source = track.language if track.language != "und" else "ko"
-        destination = output if output is not None else default_output(subtitles, target)
-        if destination.resolve() == subtitles.resolve():
-            raise InputError(subtitles, "the output would overwrite the input", hint="choose another --output")
-        if destination.exists() and not force:
-            raise OutputExistsError([destination])
-        engine = _text_engine(name, settings, target, glossary, no_glossary)
-        transcript = transcript_from_track(track, language=source)
-        started = time.perf_counter()
-        with _progress(not (quiet or as_json)) as bars:
-            report = (lambda d, t: bars("translate", d, t)) if bars else None
-            english = engine.translate(transcript, None, report)
-        cues = segment(english, rules_for(target), rate)
-        written = write_subtitles(cues, destination)
-        save_record(written.path, track, cues, engine=name, fps=rate)
-        stats = engine.stats if isinstance(engine, TextEngine) else None
-        summary: dict[str, Any] = {
-            "input": str(subtitles),
-            "output": str(written.path),
-            "translator": name,
-            "source_cues": len(track.cues),
-            "sentences": len(english.utterances),
-            "cues": written.cues,
-            "seconds": round(time.perf_counter() - started, 3),
-        }
-        if stats is not None:
-            summary.update(requests=stats.requests, cached=stats.cached, translated=stats.translated,
-                           retries=stats.retries, names=stats.names, names_kept=stats.names_kept)
+        targets = parse_targets(target, source=source)
+        if output is not None and len(targets) > 1:
+            raise ConfigError("--output names one file, but --to names several languages", key="output",
+                              hint="leave --output out: each language is written as NAME.LANG.srt beside the input")
+        destinations = {lang: output if output is not None else default_output(subtitles, lang) for lang in targets}
+        for destination in destinations.values():
+            if destination.resolve() == subtitles.resolve():
+                raise InputError(subtitles, "the output would overwrite the input", hint="choose another --output")
+        existing = [d for d in destinations.values() if d.exists()]
+        if existing and not force:
+            raise OutputExistsError(existing)
+        summaries = [
+            _translate_one(subtitles, track, source, lang, destination, name, dict(settings), glossary,
+                           no_glossary, rate, quiet or as_json)
+            for lang, destination in destinations.items()
+        ]
         if as_json:
-            print(json.dumps(summary, ensure_ascii=False, indent=2))
+            print(json.dumps(summaries[0] if len(summaries) == 1 else {"outputs": summaries}, ensure_ascii=False,
+                             indent=2))
         elif not quiet:
-            extra = (f"; {stats.requests} requests, {stats.cached} sentences from the cache"
-                     if stats is not None else "")
-            out.print(f"wrote [bold]{escape(summary['output'])}[/]: {written.cues} cues from "
-                      f"{summary['sentences']} sentences ({escape(name)}{escape(extra)})", highlight=False)
+            for summary in summaries:
+                extra = (f"; {summary['requests']} requests, {summary['cached']} sentences from the cache"
+                         if "requests" in summary else "")
+                out.print(f"wrote [bold]{escape(summary['output'])}[/]: {summary['cues']} cues from "
+                          f"{summary['sentences']} sentences ({escape(name)}{escape(extra)})", highlight=False)
 
     _guard(body, verbose=verbose)
+
+
+def _translate_one(path: Path, track: Any, source: str, target: str, destination: Path, name: str,
+                   settings: dict[str, Any], glossary: list[Path] | None, no_glossary: bool, rate: Any,
+                   quiet: bool) -> dict[str, Any]:
+    """One target language of ``streamkit translate``: translated from the Korean, cut by that language's rules."""
+    from ..retranslate import save_record
+    from ..segment import rules_for, segment
+    from ..subtitles import write_subtitles
+    from ..targets import directed, names_in
+    from ..textengines import TextEngine, transcript_from_track
+
+    engine = _text_engine(name, settings, target, glossary, no_glossary)
+    transcript = transcript_from_track(track, language=source)
+    started = time.perf_counter()
+    with _progress(not quiet) as bars:
+        report = (lambda d, t: bars("translate", d, t)) if bars else None
+        translated = engine.translate(transcript, None, report)
+    if settings.get("glossary") is not None and target != "en":
+        translated = names_in(settings["glossary"], translated, transcript)
+    cues = directed(segment(translated, rules_for(target), rate))
+    written = write_subtitles(cues, destination)
+    save_record(written.path, track, cues, engine=name, fps=rate)
+    stats = engine.stats if isinstance(engine, TextEngine) else None
+    summary: dict[str, Any] = {
+        "input": str(path),
+        "output": str(written.path),
+        "language": target,
+        "translator": name,
+        "source_cues": len(track.cues),
+        "sentences": len(translated.utterances),
+        "cues": written.cues,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    if stats is not None:
+        summary.update(requests=stats.requests, cached=stats.cached, translated=stats.translated,
+                       retries=stats.retries, names=stats.names, names_kept=stats.names_kept)
+    return summary
 
 
 # --------------------------------------------------------------------------- retranslate
@@ -207,6 +235,8 @@ def retranslate_command(
     no_glossary: NoGlossary = False,
     video: Annotated[Path | None, typer.Option("--video", help=VIDEO_HELP)] = None,
     fps: Annotated[str | None, typer.Option("--fps", help=RETRANSLATE_FPS_HELP)] = None,
+    target: Annotated[str, typer.Option("--to", help="The language of the --en draft (ja, zh-Hans, th ...): "
+                                        "re-translated from the Korean into it, cut by its rules.")] = "en",
     force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report.")] = False,
     config: Annotated[Path | None, typer.Option(help="Config file (TOML) [default: ./streamkit.toml].")] = None,
@@ -240,19 +270,23 @@ def retranslate_command(
             raise InputError(destination, "the output would overwrite the Korean input", hint="choose another -o")
         if destination.exists() and not force:
             raise OutputExistsError([destination])
+        from ..languages import parse_targets
+
+        lang = parse_targets(target)[0]
         edited = read_subtitles(korean, "ko")
-        draft = read_subtitles(english, "en")
+        draft = read_subtitles(english, lang)
         _require_language(korean, edited, "ko", "--ko")
-        _require_language(english, draft, "en", "--en")
+        if lang == "en":
+            _require_language(english, draft, "en", "--en")
         cfg, settings = _engine_settings(config, translator_url)
         record = load_record(english)
         name = text_engine_name(translator, cfg.get("subtitle", "translator"), record.engine if record else None)
         rate, _source = frame_rate(video, fps)
         if rate is None and record is not None:
             rate = record.fps
-        engine = _text_engine(name, settings, "en", glossary, no_glossary)
+        engine = _text_engine(name, settings, lang, glossary, no_glossary)
         started = time.perf_counter()
-        rules = rules_for("en")
+        rules = rules_for(lang)
         basis = "record"
         if ko_draft is not None:
             original = read_subtitles(ko_draft, "ko")

@@ -75,6 +75,9 @@ class Entry:
     #: Rewrite English variants only when the Korean source (or the group) names this entry.
     ambiguous: bool = False
     note: str = ""
+    #: The name as written in other subtitle languages, when not the English form (``(("ja", "..."),)``);
+    #: from the TOML table ``forms = { ja = "..." }``. Names stay in Latin script unless given here.
+    forms: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -87,6 +90,10 @@ class Entry:
     @property
     def canonical_ko(self) -> str:
         return self.korean[0]
+
+    def form(self, language: str) -> str:
+        """How the name is written in subtitles in ``language``: its own form there, else the English one."""
+        return dict(self.forms).get(language, self.english)
 
     @property
     def english_forms(self) -> tuple[str, ...]:

@@ -93,6 +93,8 @@ def _inline(fields: list[tuple[str, Any]]) -> str:
             parts.append(f"{name} = {'true' if value else 'false'}")
         elif isinstance(value, str):
             parts.append(f"{name} = {_q(value)}")
+        elif isinstance(value, dict):
+            parts.append(f"{name} = {{ " + ", ".join(f"{k} = {_q(v)}" for k, v in value.items()) + " }")
         else:
             parts.append(f"{name} = {_qlist(value)}")
     return ", ".join(parts)
@@ -108,6 +110,8 @@ def _entry_fields(entry: Entry) -> list[tuple[str, Any]]:
         fields.append(("ambiguous", True))
     if entry.note:
         fields.append(("note", entry.note))
+    if entry.forms:
+        fields.append(("forms", dict(entry.forms)))
     return fields
 
 

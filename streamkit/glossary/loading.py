@@ -21,7 +21,8 @@ log = logging.getLogger("streamkit")
 
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9][a-z0-9_-]*)*")
 _LOCAL_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
-_FIELDS = frozenset({"id", "english", "korean", "aliases_en", "also_en", "nicknames_ko", "group", "ambiguous", "note"})
+_FIELDS = frozenset({"id", "english", "korean", "aliases_en", "also_en", "nicknames_ko", "group", "ambiguous", "note",
+                     "forms"})
 _MEMBER_FIELDS = _FIELDS - {"group"}
 
 # --------------------------------------------------------------------------- loading
@@ -242,6 +243,7 @@ def _parse_entry(table: dict[str, Any], key: str, header: int, where: _Locator, 
         fail("note must be a string")
         note = ""
     entry_id = f"{parent.id}.{ident}" if parent is not None else ident
+    forms = _forms(table.get("forms", {}), fail, where.field_line("forms", line) if "forms" in table else line)
     fields = dict(
         aliases_en=_strings(table.get("aliases_en"), "aliases_en", fail),
         also_en=_strings(table.get("also_en"), "also_en", fail),
@@ -251,7 +253,7 @@ def _parse_entry(table: dict[str, Any], key: str, header: int, where: _Locator, 
         parsed.problems.extend(errors)
         return
     entry = Entry(id=entry_id, kind=kind, english=" ".join(english.split()), korean=korean, group=group,
-                  source=f"{display}:{line}", ambiguous=ambiguous, note=note, **fields)
+                  source=f"{display}:{line}", ambiguous=ambiguous, note=note, forms=forms, **fields)
     parsed.entries.append(entry)
     members = table.get("members", [])
     if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):
@@ -260,6 +262,24 @@ def _parse_entry(table: dict[str, Any], key: str, header: int, where: _Locator, 
         return
     for member in members:
         _parse_entry(member, key, line, where, display, parsed, parent=entry)
+
+
+def _forms(value: Any, fail: Any, line: int) -> tuple[tuple[str, str], ...]:
+    """``forms = { ja = "...", zh-Hans = "..." }``: the name in other subtitle languages, checked."""
+    from ..languages import LANGUAGES
+
+    if not isinstance(value, dict):
+        fail('forms must be a table of language = "form" (forms = { ja = "..." })', at=line)
+        return ()
+    out: list[tuple[str, str]] = []
+    for lang, form in value.items():
+        if lang not in LANGUAGES:
+            fail(f"forms: unknown language {lang!r}", hint=f"known: {', '.join(sorted(LANGUAGES))}", at=line)
+        elif not isinstance(form, str) or not form.strip():
+            fail(f"forms.{lang} must be a non-empty string", at=line)
+        else:
+            out.append((lang, " ".join(form.split())))
+    return tuple(out)
 
 
 _PARSED: dict[tuple[str, int, int], _Parsed] = {}

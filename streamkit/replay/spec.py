@@ -46,7 +46,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "job": {"name": "str", "inputs": "strings", "output": "str"},
     "model": {"name": "str", "device": "str", "compute_type": "str"},
     "transcribe": {key: "bool" if kind is bool else "int" for key, (kind, _, _) in TUNABLE.items()},
-    "translate": {"engine": "str", "target": "str", "settings": "table"},
+    "translate": {"engine": "str", "target": "str", "targets": "strings", "settings": "table"},
     "glossary": {"files": "strings"},
     "output": {"formats": "strings", "container": "str", "mux": "bool", "burn_in": "str", "layout": "str"},
     "hooks": {"event_log": "str", "webhook": "str"},
@@ -95,6 +95,8 @@ class ReplaySpec:
     # [translate]
     translator: str = "whisper"
     target_language: str = "en"
+    #: Every subtitle language (``targets = ["en", "ja", "zh-Hans"]``); empty: ``target_language`` only.
+    targets: tuple[str, ...] = ()
     translator_settings: dict[str, Any] = field(default_factory=dict)
     # [glossary]
     glossary: tuple[Path, ...] = ()
@@ -136,6 +138,7 @@ class ReplaySpec:
             "model": self.model, "device": self.device, "compute_type": self.compute_type,
             **({"decoding": self.decoding} if self.decoding else {}),  # absent: fingerprints stay as before
             "translator": self.translator, "target": self.target_language,
+            **({"targets": list(self.targets)} if self.targets else {}),  # absent: fingerprints stay as before
             "settings": self.translator_settings, "glossary": glossary, "formats": list(self.formats),
             "container": self.container, "mux": self.mux, "burn_in": self.burn_in,
         }
@@ -154,6 +157,7 @@ class ReplaySpec:
             transcribe_options=TranscribeOptions(**self.decoding),
             translator=self.translator,
             target_language=self.target_language,
+            targets=self.targets,
             formats=self.formats,
             container=self.container,
             mux=self.mux,
@@ -274,6 +278,8 @@ def load_spec(path: Path | str) -> ReplaySpec:
     translator: str = r.get("translate", "engine", "whisper")
     _check_engine(r, translator)
     target: str = r.get("translate", "target", "en")
+    targets = _targets(r, target)
+    target = targets[0] if targets else target
     formats = tuple(dict.fromkeys(f.strip().lower().lstrip(".") for f in r.get("output", "formats", ["srt"])))
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
@@ -284,9 +290,10 @@ def load_spec(path: Path | str) -> ReplaySpec:
         raise r.fail("output.container", f"{container!r} is not one of {', '.join(CONTAINERS)}")
     burn_in: str | None = r.get("output", "burn_in")
     if burn_in is not None:
-        if burn_in not in ("ko", target):
-            raise r.fail("output.burn_in", f"{burn_in!r}: no such track", hint=f"use {target} or ko")
-        if burn_in == target and translator == "none":
+        if burn_in not in ("ko", target, *targets):
+            raise r.fail("output.burn_in", f"{burn_in!r}: no such track",
+                         hint=f"use {', '.join(targets or (target,))} or ko")
+        if burn_in != "ko" and translator == "none":
             raise r.fail("output.burn_in", f"{burn_in!r} needs a translation, but translate.engine is 'none'")
     mux: bool = r.get("output", "mux", True)
     if burn_in is not None and not mux:
@@ -325,6 +332,7 @@ def load_spec(path: Path | str) -> ReplaySpec:
         decoding=dict(r.data.get("transcribe", {})),
         translator=translator,
         target_language=target,
+        targets=targets,
         translator_settings=dict(r.get("translate", "settings", {})),
         glossary=glossary,
         formats=formats,
@@ -344,6 +352,20 @@ def load_spec(path: Path | str) -> ReplaySpec:
     )
     plan_recordings(spec, shown=shown)  # refuses output name collisions now, naming the inputs
     return spec
+
+
+def _targets(r: _Reader, target: str) -> tuple[str, ...]:
+    """``[translate] targets`` checked as ``--to`` is (known codes, not Korean); () when absent."""
+    from ..errors import ConfigError
+    from ..languages import parse_targets
+
+    raw: list[str] | None = r.get("translate", "targets")
+    if raw is None:
+        return ()
+    try:
+        return parse_targets(raw or [target])
+    except ConfigError as exc:
+        raise r.fail("translate.targets", exc.message, hint=exc.hint) from exc
 
 
 def _check_engine(r: _Reader, name: str) -> None:

@@ -85,8 +85,10 @@ class LibreEngine(TextEngine):
         return EngineConfig(True, f"{url_part}; key {'from ' + key if key else 'none'}")
 
     def _client(self, source: str) -> Any:
-        client = _libre_client_class()(source=self.code(source), target=self.code(self.target),
-                                       api_key=self.api_key or "-", custom_url=self.url)
+        client = _libre_client_class()(source=self.code(source), target="en", api_key=self.api_key or "-",
+                                       custom_url=self.url)
+        # deep-translator's own language list lags LibreTranslate's (no th, tl, zh-Hans, zh-Hant): the server decides.
+        client.target = self.code(self.target)
         if not self.api_key:
             client.api_key = None  # deep-translator insists on a key; keyless servers get none
         return client

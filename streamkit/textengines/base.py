@@ -204,7 +204,9 @@ class TextEngine:
         return f"{self.name}|{self.url}"
 
     def code(self, language: str) -> str:
-        return self.codes.get(language, language)
+        from ..languages import engine_code  # the per-language table (zh-Hans -> zh-CN for Google ...)
+
+        return self.codes.get(language) or engine_code(self.name, language)
 
     # -- hints -------------------------------------------------------------------------------
 
