@@ -58,3 +58,14 @@ def test_an_entry_that_is_not_utf8_is_a_miss(tmp_path: Path) -> None:
     key = StageCache.key("transcribe", "x")
     (tmp_path / f"transcribe-{key}.json").write_bytes(b"\xff\xfe\x00garbage")
     assert cache.load_transcript("transcribe", key) is None
+
+
+@pytest.mark.parametrize("content", ["[1,2,3]", "null", '{"version": 1, "korean": [[0, 1', '"x"'])
+def test_a_corrupt_draft_record_is_no_record(tmp_path: Path, content: str) -> None:
+    """The retranslate draft record is a cache of what the machine wrote: the same rule holds."""
+    from streamkit.retranslate import load_record, record_path
+
+    english = tmp_path / "live.en.srt"
+    record_path(english).parent.mkdir(parents=True)
+    record_path(english).write_text(content, encoding="utf-8")
+    assert load_record(english) is None
