@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -10,7 +11,22 @@ from pathlib import Path
 
 from .errors import OutputError
 
-__all__ = ["atomic_path", "atomic_write_text", "ensure_writable_dir"]
+__all__ = ["DISK_FULL_HINT", "atomic_path", "atomic_write_text", "ensure_writable_dir", "write_problem"]
+
+DISK_FULL_HINT = "free some space on that disk (or write elsewhere) and run the same command again"
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def write_problem(exc: OSError) -> tuple[str, str | None]:
+    """The one-line problem and the hint for an ``OSError`` met while writing an output."""
+    if exc.errno in _DISK_FULL:
+        return f"not written: the disk is full ({exc.strerror or exc})", DISK_FULL_HINT
+    return f"cannot write ({exc.strerror or exc})", None
+
+
+def _output_error(path: Path, exc: OSError) -> OutputError:
+    problem, hint = write_problem(exc)
+    return OutputError(path, problem, hint=hint)
 
 
 def ensure_writable_dir(folder: Path) -> None:
@@ -18,6 +34,8 @@ def ensure_writable_dir(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        if exc.errno in _DISK_FULL:
+            raise _output_error(folder, exc) from exc
         raise OutputError(folder, f"cannot create output folder ({exc.strerror or exc})") from exc
     if not folder.is_dir():
         raise OutputError(folder, "is not a folder")
@@ -38,7 +56,7 @@ def atomic_path(target: Path, *, suffix: str | None = None) -> Iterator[Path]:
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part{ext}", dir=target.parent)
     except OSError as exc:
-        raise OutputError(target.parent, f"cannot write here ({exc.strerror or exc})") from exc
+        raise _output_error(target.parent, exc) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -47,7 +65,7 @@ def atomic_path(target: Path, *, suffix: str | None = None) -> Iterator[Path]:
             os.chmod(tmp, 0o644)
             os.replace(tmp, target)
         except OSError as exc:
-            raise OutputError(target, f"cannot write ({exc.strerror or exc})") from exc
+            raise _output_error(target, exc) from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -58,4 +76,4 @@ def atomic_write_text(target: Path, text: str, *, encoding: str = "utf-8") -> No
         try:
             tmp.write_text(text, encoding=encoding, newline="")
         except OSError as exc:
-            raise OutputError(target, f"cannot write ({exc.strerror or exc})") from exc
+            raise _output_error(target, exc) from exc
