@@ -418,3 +418,17 @@ def test_the_ray_executor_without_ray_says_how_to_install_it(tmp_path: Path, mon
         RayExecutor(spec)
     assert "pip install 'streamkit[ray]'" in info.value.hint
 
+
+
+def test_the_event_log_is_never_a_recording_an_output_or_the_spec(tmp_path: Path) -> None:
+    rec = make_recordings(tmp_path, ["a.mp4"])
+    recording = rec / "a.mp4"
+    before = recording.read_bytes()
+    for target, says in ((recording, "input or output"), (tmp_path / "out" / "a" / "a.ko.srt", "input or output"),
+                         (tmp_path / "event.toml", "input or output")):
+        spec = load_spec(write_spec(tmp_path, spec_text(extra=f"[hooks]\nevent_log = {str(target)!r}")))
+        with pytest.raises(StreamkitError, match=says) as info:
+            run_replay(spec)
+        assert str(target) in str(info.value)
+    assert recording.read_bytes() == before
+    assert not (tmp_path / "out").exists()  # refused before anything was written

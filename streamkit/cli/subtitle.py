@@ -96,7 +96,7 @@ def subtitle(
     _setup_logging(verbose, quiet)
 
     def body() -> None:
-        from ..pipeline import SubtitleJob, run_subtitle
+        from ..pipeline import SubtitleJob, plan_outputs, run_subtitle
         from ..transcribe import TranscribeOptions
 
         cfg = load_config(config)
@@ -128,7 +128,8 @@ def subtitle(
         )
         if job.container not in (None, "mp4", "mkv"):
             raise ConfigError(f"unknown container {job.container!r}", key="container", hint="use mp4 or mkv")
-        sinks = configure_sinks(event_log, webhook, os.environ.get(ENV_WEBHOOK_SECRET))
+        sinks = configure_sinks(event_log, webhook, os.environ.get(ENV_WEBHOOK_SECRET),
+                                 protected=[job.input, *plan_outputs(job).values()])
         try:
             with _progress(not (quiet or as_json)) as bars:
                 result = run_subtitle(job, progress=bars)

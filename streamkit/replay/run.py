@@ -119,12 +119,22 @@ def _remove_part_files(recording: Recording) -> None:
             path.unlink()
 
 
-def _open_sinks(spec: ReplaySpec) -> list[Any]:
+def _protected(spec: ReplaySpec, recordings: list[Recording]) -> list[Path]:
+    """Every file the replay reads or writes: never the event log (``hooks.event_log``)."""
+    kept = spec.output / ".streamkit"
+    paths = [spec.path, spec.output / "replay-report.json", kept / "replay-state.json", kept / "replay.lock"]
+    for rec in recordings:
+        paths += [rec.input, *plan_outputs(spec.job_for(rec)).values()]
+    return paths
+
+
+def _open_sinks(spec: ReplaySpec, recordings: list[Recording]) -> list[Any]:
     if spec.event_log is None and spec.webhook is None:
         return []
     from ..sinks import ENV_WEBHOOK_SECRET, configure_sinks
 
-    return list(configure_sinks(spec.event_log, spec.webhook, os.environ.get(ENV_WEBHOOK_SECRET)))
+    return list(configure_sinks(spec.event_log, spec.webhook, os.environ.get(ENV_WEBHOOK_SECRET),
+                                protected=_protected(spec, recordings)))
 
 
 def _close_sinks(sinks: list[Any]) -> None:
@@ -150,6 +160,10 @@ def run_replay(
     """
     started_at, started = _now(), time.perf_counter()
     recordings = plan_recordings(spec)
+    if spec.event_log is not None:  # refused before anything is locked or planned
+        from ..sinks import check_event_log
+
+        check_event_log(spec.event_log, _protected(spec, recordings))
     ensure_writable_dir(spec.output)
     with ReplayLock(spec.output):
         state = ReplayState(spec.output)
@@ -196,7 +210,7 @@ def run_replay(
         state.save()
 
         runner = executor or (make_executor(spec) if todo else None)
-        sinks = _open_sinks(spec)
+        sinks = _open_sinks(spec, recordings)
         try:
             for recording, error in refused:
                 notify("run_finished", run_id="", recording=recording, summary={}, error=error)
