@@ -165,7 +165,7 @@ def run_replay(
 
         check_event_log(spec.event_log, _protected(spec, recordings))
     ensure_writable_dir(spec.output)
-    with ReplayLock(spec.output):
+    with ReplayLock(spec.output, command=f"streamkit replay {spec.path}"):
         state = ReplayState(spec.output)
         params = spec.fingerprint()
         view = _View(spec, observer)
