@@ -91,7 +91,8 @@ def _outputs(summary: dict[str, Any], recording: Recording, output: Path) -> dic
 def _preflight(job: SubtitleJob, rs: RecordingState | None, output: Path) -> SubtitleJob:
     """Decide ``force`` for a recording that runs again; refuse outputs someone else changed.
 
-    Outputs the replay itself wrote (same sha256 as in the state) may be replaced; untouched
+    Outputs the replay itself wrote (same sha256 as in the state, or as in the recording's run
+    manifest when the driver died before the state said so) may be replaced; untouched
     drafts of an unfinished run are resumed; anything else (an editor's correction, a file
     from another tool) is refused without ``--force``, exactly as ``streamkit subtitle`` does.
     """
@@ -100,13 +101,17 @@ def _preflight(job: SubtitleJob, rs: RecordingState | None, output: Path) -> Sub
     planned = plan_outputs(job)
     existing = [p for p in planned.values() if p.exists()]
     ours = rs.outputs if rs is not None else {}
-    if existing and all(
-        p.relative_to(output).as_posix() in ours and _intact(output, p.relative_to(output).as_posix(),
-                                                             ours[p.relative_to(output).as_posix()])
-        for p in existing
-    ):
+    manifest = RunManifest(job.output_dir, job.input.stem)
+
+    def replays_own(path: Path) -> bool:
+        rel = path.relative_to(output).as_posix()
+        # In the state, or (the driver was killed before the state recorded a finished recording)
+        # exactly the bytes the pipeline wrote, by the run manifest's sha256.
+        return (rel in ours and _intact(output, rel, ours[rel])) or manifest.untouched(path)
+
+    if existing and all(replays_own(p) for p in existing):
         return replace(job, force=True)
-    check_existing_outputs(planned, False, RunManifest(job.output_dir, job.input.stem))
+    check_existing_outputs(planned, False, manifest)
     return replace(job, force=True)  # nothing left to protect: drafts of an unfinished run at most
 
 
