@@ -389,11 +389,13 @@ def verify_output(written: Path, expected: ExpectedOutput, *, target: Path | Non
         found = (kinds["video"], kinds["audio"], kinds["subtitle"])
         planned = (expected.video, expected.audio, expected.subtitles)
         if found != planned:
-            raise _incomplete(named, "{} video, {} audio, {} subtitle streams; planned {}, {}, {}".format(*found, *planned))
+            raise _incomplete(named, "{} video, {} audio, {} subtitle streams; planned {}, {}, {}".format(
+                *found, *planned))
         declared_ms = int(container.duration * 1000 // av.time_base) if container.duration else 0
         shortest = expected.duration_ms - expected.tolerance_ms
+        planned_s = expected.duration_ms / 1000
         if declared_ms < shortest:
-            raise _incomplete(named, f"lasts {declared_ms / 1000:.1f} s of the {expected.duration_ms / 1000:.1f} s planned")
+            raise _incomplete(named, f"lasts {declared_ms / 1000:.1f} s of the {planned_s:.1f} s planned")
         end_ms = _data_end_ms(container, declared_ms)
         if end_ms < shortest:
-            raise _incomplete(named, f"its data stops at {end_ms / 1000:.1f} s of {expected.duration_ms / 1000:.1f} s")
+            raise _incomplete(named, f"its data stops at {end_ms / 1000:.1f} s of {planned_s:.1f} s")

@@ -16,15 +16,9 @@ from typer.testing import CliRunner
 from streamkit.cli import app
 
 from .conftest import SHORT
+from .test_cli_replay import one_line_error
 
 runner = CliRunner()
-
-
-def one_line_error(output: str) -> str:
-    lines = [ln for ln in output.strip().splitlines() if ln.strip()]
-    assert lines and lines[0].startswith("error: "), output
-    assert "Traceback" not in output and len(lines) <= 2, output
-    return lines[0]
 
 
 # --------------------------------------------------------------------------- --event-log

@@ -55,7 +55,8 @@ def one_line_error(output: str) -> str:
         ("[mp4 @ 0x1] Starting second pass: moving the moov atom\n"
          "[out#0/mp4 @ 0x5620] Error closing file: No space left on device",
          "Error closing file: No space left on device"),
-        ("av_interleaved_write_frame(): No space left on device", "av_interleaved_write_frame(): No space left on device"),
+        ("av_interleaved_write_frame(): No space left on device",
+         "av_interleaved_write_frame(): No space left on device"),
         ("[matroska @ 0x2] Error writing trailer of out.mkv: Disk quota exceeded",
          "Error writing trailer of out.mkv: Disk quota exceeded"),
         ("Error submitting a packet to the muxer: Input/output error",
@@ -161,27 +162,31 @@ def _sub(folder: Path) -> SubtitleFile:
     return SubtitleFile(path=path, language="ko", format="srt", cues=2)
 
 
-@pytest.mark.slow
-def test_mux_refuses_an_ffmpeg_that_reports_a_failed_trailer_and_exits_0(tmp_path: Path, fake_ffmpeg: object) -> None:
-    info = probe(SHORT)
-    sub = _sub(tmp_path)
-    fake_ffmpeg(message="[out#0/mp4 @ 0x55c4] Error writing trailer: No space left on device")  # type: ignore[operator]
-    target = tmp_path / "short.subtitled.mp4"
-    with pytest.raises(OutputError) as info_err:
-        mx.mux(info, [sub], target)
-    assert info_err.value.path == target and "disk is full" in str(info_err.value)
-    assert "free" in info_err.value.hint
-    assert not target.exists() and not list(tmp_path.glob(".*part*"))
+FAULTS = {
+    # what ffmpeg says (and exits 0) -> what the error says
+    "failed trailer": ("[out#0/mp4 @ 0x55c4] Error writing trailer: No space left on device", "disk is full"),
+    "silent truncation": ("", "incomplete"),
+}
 
 
 @pytest.mark.slow
-def test_mux_refuses_a_silently_truncated_file(tmp_path: Path, fake_ffmpeg: object) -> None:
+@pytest.mark.parametrize("fault", list(FAULTS))
+@pytest.mark.parametrize("operation", ["mux", "burn-in"])
+def test_a_replay_ffmpeg_did_not_write_whole_is_never_kept(
+    tmp_path: Path, fake_ffmpeg: object, fault: str, operation: str
+) -> None:
     info = probe(SHORT)
     sub = _sub(tmp_path)
-    fake_ffmpeg(message="")  # type: ignore[operator]
+    message, says = FAULTS[fault]
+    fake_ffmpeg(message=message)  # type: ignore[operator]
     target = tmp_path / "short.subtitled.mp4"
-    with pytest.raises(OutputError, match="incomplete"):
-        mx.mux(info, [sub], target)
+    with pytest.raises(OutputError) as raised:
+        if operation == "mux":
+            mx.mux(info, [sub], target)
+        else:
+            mx.burn_in(info, sub, target)
+    assert raised.value.path == target and says in str(raised.value), str(raised.value)
+    assert "free" in raised.value.hint
     assert not target.exists() and not list(tmp_path.glob(".*part*"))
 
 

@@ -14,9 +14,9 @@ from rich.table import Table
 
 from ..config import load_config, transcribe_settings
 from ..errors import ConfigError, InputError, OutputExistsError
+from ..fsutil import FolderLock
 from ..plugins import failures
 from ..quality import QualityOptions
-from ..fsutil import FolderLock
 from ..sinks import ENV_WEBHOOK_SECRET, check_event_log, configure_sinks, unregister_sinks
 from ._app import _guard, _progress, _setup_logging, app, out
 
