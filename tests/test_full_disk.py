@@ -291,3 +291,28 @@ def test_a_full_disk_no_streamkit_code_wrapped_is_still_a_clear_error(monkeypatc
     with pytest.raises(_app.typer.Exit) as info:
         _app._guard(body)
     assert info.value.exit_code == 3
+
+
+@pytest.mark.slow
+def test_replay_on_a_full_disk_fails_the_recording_then_resumes(
+    small_disk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``streamkit replay`` left a corrupt replay: now the recording fails (exit 1) and reruns whole."""
+    from streamkit.replay import load_spec, run_replay
+
+    from .test_replay import make_recordings, spec_text, write_spec
+
+    make_recordings(tmp_path, ["a.mp4"])
+    body = spec_text(engine="none", workers=1).replace('"out"', repr(str(small_disk / "out")))
+    spec_file = write_spec(tmp_path, body)
+    monkeypatch.setenv("STREAMKIT_FFMPEG", str(_wrapper(tmp_path, keep=1.0, message="")))  # exits 0, as old builds
+    filler = fill(small_disk, leave_kb=100)
+    first = run_replay(load_spec(spec_file))
+    (entry,) = first.recordings
+    assert entry.status == "failed" and "the disk is full" in entry.error, entry.error
+    assert not (small_disk / "out" / "a" / "a.subtitled.mp4").exists()
+    assert not [p for p in (small_disk / "out").rglob("*") if ".part" in p.name]
+    filler.unlink()
+    (again,) = run_replay(load_spec(spec_file)).recordings
+    assert again.status == "done", again.error
+    assert probe(small_disk / "out" / "a" / "a.subtitled.mp4").subtitle_streams == 1
