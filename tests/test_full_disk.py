@@ -316,3 +316,44 @@ def test_replay_on_a_full_disk_fails_the_recording_then_resumes(
     (again,) = run_replay(load_spec(spec_file)).recordings
     assert again.status == "done", again.error
     assert probe(small_disk / "out" / "a" / "a.subtitled.mp4").subtitle_streams == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fails", ["drafts", "final"])
+def test_outputs_the_run_manifest_could_not_record_are_not_left_to_pass_for_an_editors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails: str
+) -> None:
+    """The disk fills up exactly when the run manifest is written (the outputs fit, its JSON does
+    not). Unrecorded, the outputs would be refused on the rerun as an editor's; so the run fails
+    with the disk error and removes the files it could not record, and the rerun redoes them.
+    The fault is injected (an OSError from the manifest's write): a tmpfs cannot be filled that exactly."""
+    import errno
+
+    from streamkit import pipeline
+    from streamkit.pipeline import SubtitleJob, run_subtitle
+    from streamkit.transcribe import WhisperTranscriber, resolve_model
+
+    src = tmp_path / "show.mp4"
+    src.write_bytes(SHORT.read_bytes())
+    real = pipeline.atomic_write_text
+    calls = {"n": 0}
+
+    def full_for_the_manifest(path: Path, text: str, **kw: object) -> None:
+        if "/runs/" in str(path):
+            calls["n"] += 1
+            if fails == "drafts" or calls["n"] == 2:
+                from streamkit.fsutil import _output_error
+
+                raise _output_error(path, OSError(errno.ENOSPC, "No space left on device"))
+        real(path, text, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "atomic_write_text", full_for_the_manifest)
+    transcriber = WhisperTranscriber(resolve_model("base", device="cpu"))
+    job = SubtitleJob(src, translator="none")
+    with pytest.raises(OutputError, match="the disk is full"):
+        run_subtitle(job, transcriber=transcriber)
+    assert not (tmp_path / "show.subtitled.mp4").exists()
+    assert (tmp_path / "show.ko.srt").exists() == (fails == "final")  # recorded drafts stay
+    monkeypatch.setattr(pipeline, "atomic_write_text", real)
+    result = run_subtitle(job, transcriber=transcriber)  # the same command: nothing passes for an editor's
+    assert result.video is not None and result.video.path.is_file()
