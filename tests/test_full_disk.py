@@ -357,3 +357,22 @@ def test_outputs_the_run_manifest_could_not_record_are_not_left_to_pass_for_an_e
     monkeypatch.setattr(pipeline, "atomic_write_text", real)
     result = run_subtitle(job, transcriber=transcriber)  # the same command: nothing passes for an editor's
     assert result.video is not None and result.video.path.is_file()
+
+
+def test_ray_outputs_shipped_back_onto_a_full_disk_fail_that_recording(small_disk: Path, tmp_path: Path) -> None:
+    """With Ray the driver writes the files a worker returns: ENOSPC there is the recording's
+    OutputError (the others go on), not an OSError that stopped the whole replay."""
+    pytest.importorskip("ray", reason="Ray is not installed: pip install 'streamkit[ray]'")
+    from streamkit.replay import RayExecutor, Recording, load_spec
+    from streamkit.replay.tasks import Outcome
+
+    from .test_replay import make_recordings, spec_text, write_spec
+
+    make_recordings(tmp_path, ["a.mp4"])
+    spec = load_spec(write_spec(tmp_path, spec_text(extra='executor = "ray"')))
+    executor = RayExecutor(spec)  # imports Ray; starts nothing
+    fill(small_disk, leave_kb=0)
+    outcome = Outcome("a", files={"a.ko.srt": SRT.encode() * 200})
+    with pytest.raises(OutputError, match="the disk is full"):
+        executor.materialize(outcome, Recording("a", tmp_path / "rec" / "a.mp4", small_disk / "a"))
+    assert not [p for p in small_disk.rglob("*") if ".part" in p.name]
