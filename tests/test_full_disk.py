@@ -283,12 +283,14 @@ def test_a_full_disk_no_streamkit_code_wrapped_is_still_a_clear_error(monkeypatc
     """ENOSPC raised anywhere (a library's own write) is exit 3 with the disk named, not an internal error."""
     import errno
 
+    import typer
+
     from streamkit.cli import _app
 
     def body() -> None:
         raise OSError(errno.ENOSPC, "No space left on device", "/media/full/x.json")
 
-    with pytest.raises(_app.typer.Exit) as info:
+    with pytest.raises(typer.Exit) as info:
         _app._guard(body)
     assert info.value.exit_code == 3
 
@@ -335,7 +337,7 @@ def test_outputs_the_run_manifest_could_not_record_are_not_left_to_pass_for_an_e
 
     src = tmp_path / "show.mp4"
     src.write_bytes(SHORT.read_bytes())
-    real = pipeline.atomic_write_text
+    from streamkit.fsutil import atomic_write_text as real
     calls = {"n": 0}
 
     def full_for_the_manifest(path: Path, text: str, **kw: object) -> None:
