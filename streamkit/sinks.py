@@ -134,6 +134,7 @@ def check_event_log(path: Path, protected: Iterable[Path] = ()) -> None:
     """Refuse to append events to a file that is not an event log: one of ``protected`` (the
     run's inputs and outputs, existing or not) or an existing non-empty file whose first line is
     not a streamkit event (a recording, an editor's SRT, a database ...)."""
+    path = Path(path).expanduser()
     if path.is_dir():
         raise OutputError(path, "is a folder", hint="give --event-log a file name, e.g. events.jsonl")
     if any(_same_file(path, Path(p)) for p in protected):

@@ -63,7 +63,9 @@ def _die_with_driver(driver: int) -> None:
     thread watches the parent pid. Both are set up first thing, right after the imports a spawned
     process cannot skip: a driver that died during them is noticed here (the parent is then no
     longer ``driver``: compared with the pid the driver passed, not with whatever ``getppid()``
-    says now, which was PID 1 and made orphans watch init for good).
+    says now, which was PID 1 and made orphans watch init for good). The kernel's "parent" is the
+    thread that spawned the worker: the driver's one driving thread (``run_replay``), which
+    outlives the pool.
     """
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
