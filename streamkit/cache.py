@@ -36,7 +36,10 @@ def transcript_to_dict(t: Transcript) -> dict[str, Any]:
     return {"format": _FORMAT, **asdict(t)}
 
 
-def transcript_from_dict(d: dict[str, Any]) -> Transcript:
+def transcript_from_dict(d: object) -> Transcript:
+    """Rebuild a transcript from its JSON form; ``ValueError`` (or ``KeyError``/``TypeError``) when it is not one."""
+    if not isinstance(d, dict):
+        raise ValueError(f"not a cache entry (a JSON {type(d).__name__})")
     if d.get("format") != _FORMAT:
         raise ValueError("unknown cache format")
     utterances = tuple(
@@ -74,8 +77,9 @@ class StageCache:
             return transcript_from_dict(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            log.warning("ignoring unreadable cache entry %s (%s)", path, exc)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            # Damaged by hand, by a full disk or by another version: a miss, redone and replaced.
+            log.warning("ignoring unreadable cache entry %s (%s: %s)", path, type(exc).__name__, exc)
             return None
 
     def save_transcript(self, stage: str, key: str, transcript: Transcript) -> None:

@@ -15,6 +15,7 @@ __all__ = [
     "ConfigError",
     "FFmpegError",
     "InputError",
+    "LockedError",
     "MediaError",
     "ModelError",
     "ModelIntegrityError",
@@ -120,6 +121,20 @@ class OutputExistsError(OutputError):
 
     def _facts(self) -> dict[str, Any]:
         return {**super()._facts(), "paths": self.paths}
+
+
+class LockedError(OutputError):
+    """Another streamkit run holds an output folder's lock; ``holder`` says who (pid, host, command, since)."""
+
+    default_hint = "wait for that run to finish (or stop it), or write to another folder with --out DIR"
+
+    def __init__(self, lock: Path | str, holder: str, *, what: str = "run", hint: str | None = None) -> None:
+        self.holder = holder
+        self.what = what
+        super().__init__(lock, f"another streamkit {what} holds this lock ({holder})", hint=hint)
+
+    def _facts(self) -> dict[str, Any]:
+        return {**super()._facts(), "holder": self.holder, "what": self.what}
 
 
 class FFmpegError(StreamkitError):

@@ -10,11 +10,13 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import shutil
 import subprocess
 import threading
 import wave
-from collections import deque
+from collections import Counter, deque
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -23,18 +25,22 @@ import ffmpeg
 import numpy as np
 from numpy.typing import NDArray
 
-from .errors import FFmpegError, InputError, MediaError, NoAudioError
-from .fsutil import atomic_path
+from .errors import FFmpegError, InputError, MediaError, NoAudioError, OutputError
+from .fsutil import DISK_FULL_HINT, atomic_path
 from .models import AudioStreamInfo, AudioTrack, MediaInfo, ProgressCallback, VideoStreamInfo
 
 __all__ = [
     "SAMPLE_RATE",
+    "ExpectedOutput",
     "extract_audio",
     "extract_audio_args",
+    "ffmpeg_write_failure",
     "find_ffmpeg",
+    "media_end_ms",
     "probe",
     "read_pcm",
     "run_ffmpeg",
+    "verify_output",
 ]
 
 log = logging.getLogger("streamkit")
@@ -43,6 +49,13 @@ SAMPLE_RATE = 16000
 #: Decoded audio shorter than this share of the container's duration means a truncated file.
 MIN_DECODED_SHARE = 0.9
 _QUIET = ("-hide_banner", "-nostdin", "-loglevel", "error")
+#: What ffmpeg prints when an output was not written whole. Some ffmpeg versions print
+#: "Error writing trailer: No space left on device" and still exit 0.
+_WRITE_FAILURES = ("error writing trailer", "error closing file", "error submitting a packet to the muxer",
+                   "error muxing a packet", "av_interleaved_write_frame()")
+#: OS errors that mean the disk, not the data: an output error whatever ffmpeg's exit code.
+_DISK_ERRORS = ("no space left on device", "disk quota exceeded", "file too large")
+_LOG_PREFIX = re.compile(r"^(?:\[[^\]]*@ 0x[0-9a-f]+\]\s*)+", re.IGNORECASE)
 
 
 @functools.cache
@@ -166,17 +179,43 @@ def extract_audio_args(source: Path, target: Path, *, stream: int = 0, ffmpeg_ex
     return args
 
 
+def ffmpeg_write_failure(stderr: str) -> str | None:
+    """The first line of ffmpeg's ``stderr`` saying an output was not written whole (without the
+    ``[out#0/mp4 @ 0x..]`` prefix), or ``None``."""
+    for line in stderr.splitlines():
+        lowered = line.lower()
+        if any(m in lowered for m in _WRITE_FAILURES) or any(m in lowered for m in _DISK_ERRORS):
+            return _LOG_PREFIX.sub("", line.strip())
+    return None
+
+
+def _check_written(cmd: list[str], action: str, stderr: str, returncode: int, output: Path | None) -> None:
+    """Raise when ffmpeg failed, or said it could not write its output even though it exited 0."""
+    failure = ffmpeg_write_failure(stderr)
+    if failure is not None and any(m in failure.lower() for m in _DISK_ERRORS):
+        target = output if output is not None else Path(cmd[-1])
+        raise OutputError(target, f"not written: the disk is full (ffmpeg: {failure})", hint=DISK_FULL_HINT)
+    if returncode != 0:
+        raise FFmpegError(action, cmd, stderr, returncode)
+    if failure is not None:
+        raise FFmpegError(action, cmd, failure, returncode)
+
+
 def run_ffmpeg(
     args: list[str],
     *,
     action: str,
     total_seconds: float | None = None,
     progress: ProgressCallback | None = None,
+    output: Path | None = None,
 ) -> None:
     """Run one ffmpeg command; raise :class:`FFmpegError` with stderr's tail when it fails.
 
-    With ``progress``, ffmpeg reports ``out_time`` on a pipe and the callback gets
-    ``(seconds_done, total_seconds)``. Ctrl-C stops ffmpeg before the interrupt propagates.
+    A failed write is a failure even when ffmpeg exits 0 (some versions do after "Error writing
+    trailer"); a full disk is an :class:`OutputError` naming ``output`` (the file the caller will
+    rename the result to; default: the command's last argument). With ``progress``, ffmpeg reports
+    ``out_time`` on a pipe and the callback gets ``(seconds_done, total_seconds)``. Ctrl-C stops
+    ffmpeg before the interrupt propagates.
     """
     cmd = list(args)
     if progress is not None:
@@ -218,8 +257,7 @@ def run_ffmpeg(
         raise
     finally:
         reader.join(timeout=5)
-    if returncode != 0:
-        raise FFmpegError(action, cmd, "\n".join(tail), returncode)
+    _check_written(cmd, action, "\n".join(tail), returncode, output)
     if progress is not None and total:
         progress(total, total)
 
@@ -278,3 +316,86 @@ def read_pcm(track: AudioTrack, start_ms: int = 0, end_ms: int | None = None) ->
     a = start_ms * SAMPLE_RATE // 1000
     b = n if end_ms is None else min(n, end_ms * SAMPLE_RATE // 1000)
     return (np.asarray(data[a:b], dtype=np.float32) / 32768.0).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- verifying a written file
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedOutput:
+    """What a media file streamkit writes must hold: its streams by kind and (about) its duration."""
+
+    duration_ms: int
+    video: int
+    audio: int
+    subtitles: int
+
+    @property
+    def tolerance_ms(self) -> int:
+        """How much shorter than planned a whole file may still be (packet and frame boundaries)."""
+        return 1000 + self.duration_ms // 200
+
+
+def _incomplete(target: Path, problem: str) -> OutputError:
+    return OutputError(
+        target,
+        f"ffmpeg wrote an incomplete file ({problem}); it was not kept",
+        hint="if the disk is full, free some space; then run the same command again",
+    )
+
+
+def _data_end_ms(container: Any, declared_ms: int) -> int:
+    """Where the file's packets really stop (ms from its start): demuxes only its last seconds."""
+    import av
+
+    start_ms = int(container.start_time * 1000 // av.time_base) if container.start_time else 0
+    try:
+        container.seek(max(0, (declared_ms - 3000) * 1000), backward=True, any_frame=False)
+    except (av.FFmpegError, OverflowError, ValueError):
+        container.seek(0)
+    end = 0.0
+    try:
+        for packet in container.demux():
+            if packet.pts is not None and packet.time_base is not None:
+                end = max(end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
+    except av.FFmpegError:
+        pass  # truncated: what was read so far is where the data stops
+    return int(end * 1000) - start_ms
+
+
+def media_end_ms(path: Path) -> int:
+    """Where the media data of a (probed, readable) file really stops, in ms: what a copy of it
+    must reach. Reads only the file's index and its last seconds."""
+    import av
+
+    with av.open(str(path), metadata_errors="ignore") as container:
+        declared_ms = int(container.duration * 1000 // av.time_base) if container.duration else 0
+        return _data_end_ms(container, declared_ms)
+
+
+def verify_output(written: Path, expected: ExpectedOutput, *, target: Path | None = None) -> None:
+    """Probe the file ffmpeg just wrote (before it is renamed to ``target``); raise ``OutputError``
+    when it cannot be opened, lacks a planned stream, is shorter than planned, or its data stops early
+    (an index written but the media data cut off by a full disk)."""
+    import av
+
+    named = target if target is not None else written
+    try:
+        container = av.open(str(written), metadata_errors="ignore")
+    except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise _incomplete(named, f"unreadable: {_short(exc)}") from exc
+    with container:
+        kinds = Counter(s.type for s in container.streams if not (s.type == "video" and _is_cover_art(s)))
+        found = (kinds["video"], kinds["audio"], kinds["subtitle"])
+        planned = (expected.video, expected.audio, expected.subtitles)
+        if found != planned:
+            raise _incomplete(named, "{} video, {} audio, {} subtitle streams; planned {}, {}, {}".format(
+                *found, *planned))
+        declared_ms = int(container.duration * 1000 // av.time_base) if container.duration else 0
+        shortest = expected.duration_ms - expected.tolerance_ms
+        planned_s = expected.duration_ms / 1000
+        if declared_ms < shortest:
+            raise _incomplete(named, f"lasts {declared_ms / 1000:.1f} s of the {planned_s:.1f} s planned")
+        end_ms = _data_end_ms(container, declared_ms)
+        if end_ms < shortest:
+            raise _incomplete(named, f"its data stops at {end_ms / 1000:.1f} s of {planned_s:.1f} s")

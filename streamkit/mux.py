@@ -29,7 +29,7 @@ import ffmpeg
 
 from .errors import ConfigError, InputError, MediaError
 from .fsutil import atomic_path
-from .media import find_ffmpeg, run_ffmpeg
+from .media import ExpectedOutput, find_ffmpeg, media_end_ms, run_ffmpeg, verify_output
 from .models import LANGUAGE_NAMES, MediaInfo, MuxedVideo, ProgressCallback, SubtitleFile, iso639_2, known_language
 
 __all__ = [
@@ -207,6 +207,12 @@ def _track_options(tracks: Sequence[SubtitleFile], *, container: str, default_la
     return options
 
 
+def _expected(info: MediaInfo, *, video: int, subtitles: int) -> ExpectedOutput:
+    """What the written replay must hold before it replaces anything: every planned stream, and
+    media up to where the recording's own data stops (a full disk cuts it short)."""
+    return ExpectedOutput(media_end_ms(info.path), video=video, audio=len(info.audio), subtitles=subtitles)
+
+
 def _check_paths(info: MediaInfo, target: Path, subs: Sequence[SubtitleFile]) -> None:
     for sub in subs:
         if not Path(sub.path).is_file():
@@ -248,7 +254,9 @@ def mux(
             action="add the subtitle tracks",
             total_seconds=info.duration_ms / 1000,
             progress=progress,
+            output=target,
         )
+        verify_output(tmp, _expected(info, video=len(info.video), subtitles=len(tracks)), target=target)
     return MuxedVideo(path=target, container=chosen, tracks=tracks)
 
 
@@ -468,5 +476,7 @@ def burn_in(
                 action="burn the subtitles into the video",
                 total_seconds=info.duration_ms / 1000,
                 progress=progress,
+                output=target,
             )
+            verify_output(tmp, _expected(info, video=1, subtitles=0), target=target)
     return MuxedVideo(path=target, container=chosen, tracks=(), burned_in=sub.language)

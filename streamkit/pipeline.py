@@ -26,7 +26,7 @@ from typing import Any
 
 from . import __version__
 from .cache import StageCache, file_digest
-from .errors import ConfigError, OutputExistsError, StreamkitError
+from .errors import ConfigError, OutputError, OutputExistsError, StreamkitError
 from .fsutil import atomic_write_text, ensure_writable_dir
 from .media import extract_audio, probe
 from .models import MediaInfo, ModelChoice, MuxedVideo, SubtitleFile, SubtitleTrack, Transcript
@@ -251,13 +251,23 @@ class RunManifest:
         return recorded is not None and path.is_file() and file_digest(path) == recorded
 
     def record(self, paths: list[Path], *, complete: bool) -> None:
+        """Record what the run wrote; on failure (a full disk) remove the outputs it could not record.
+
+        Unrecorded, they would be refused on the next run as an editor's; removed, the same
+        command writes them again. Files recorded before stay.
+        """
+        unrecorded = [p for p in paths if not self.untouched(p)]
         self.complete = complete
         self.files = {p.name: file_digest(p) for p in paths if p.is_file()}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_text(self.path, json.dumps({"complete": complete, "files": self.files}, indent=1))
-        except StreamkitError as exc:  # bookkeeping must not fail a run whose outputs are written
-            log.warning("could not record the run manifest: %s", exc)
+        except (OSError, StreamkitError) as exc:
+            for path in unrecorded:
+                path.unlink(missing_ok=True)
+            if isinstance(exc, StreamkitError):
+                raise
+            raise OutputError(self.path, f"cannot record the run ({exc.strerror or exc})") from exc
 
 
 def check_existing_outputs(planned: dict[str, Path], force: bool, manifest: RunManifest | None = None) -> None:

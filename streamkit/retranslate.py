@@ -147,7 +147,7 @@ def load_record(english_path: Path) -> DraftRecord | None:
         return DraftRecord(korean, english, machine, engine=str(data.get("engine", "")), fps=fps)
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError, TypeError, IndexError, ZeroDivisionError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, IndexError, ZeroDivisionError, AttributeError) as exc:
         log.warning("ignoring the unreadable draft record %s: %s", path, exc)
         return None
 

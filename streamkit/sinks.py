@@ -28,6 +28,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections import deque
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ __all__ = [
     "EventLogSink",
     "EventSink",
     "WebhookSink",
+    "check_event_log",
     "configure_sinks",
     "event_payload",
     "sign",
@@ -117,18 +119,58 @@ class EventSink:
 # --------------------------------------------------------------------------- event log
 
 
+_EVENT_LOG_HINT = "give --event-log a file of its own (a new one, or an earlier event log), e.g. events.jsonl"
+#: The first line of an event log is one event; longer than this it is not one of ours.
+_FIRST_LINE_LIMIT = 1 << 20
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)  # hard links and symlinks too
+    except OSError:
+        return a.resolve() == b.resolve()  # one of them does not exist (yet)
+
+
+def check_event_log(path: Path, protected: Iterable[Path] = ()) -> None:
+    """Refuse to append events to a file that is not an event log: one of ``protected`` (the
+    run's inputs and outputs, existing or not) or an existing non-empty file whose first line is
+    not a streamkit event (a recording, an editor's SRT, a database ...)."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise OutputError(path, "is a folder", hint="give --event-log a file name, e.g. events.jsonl")
+    if any(_same_file(path, Path(p)) for p in protected):
+        raise OutputError(path, "is an input or output of this run; events are never appended to it",
+                          hint=_EVENT_LOG_HINT)
+    try:
+        with open(path, "rb") as f:
+            first = f.readline(_FIRST_LINE_LIMIT)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(path, f"cannot read the event log ({exc.strerror or exc})") from exc
+    if not first.strip():
+        return  # an empty file: a new log
+    try:
+        event = json.loads(first)
+    except ValueError:
+        event = None
+    if not (isinstance(event, dict) and isinstance(event.get("event"), str) and "time" in event):
+        raise OutputError(path, "exists and is not a streamkit event log (JSON lines); refusing to append to it",
+                          hint=_EVENT_LOG_HINT)
+
+
 class EventLogSink(EventSink):
     """Appends one JSON line per event to ``path`` (created with its folder if needed).
 
     Each line is written with a single ``write`` on an ``O_APPEND`` descriptor, so several
     streamkit processes can share one log without interleaving lines. The log is append-only by
-    design (it is not written through ``atomic_path``).
+    design (it is not written through ``atomic_path``). Only an event log is ever appended to
+    (:func:`check_event_log`): never an input or output of the run, nor any other existing file.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, protected: Iterable[Path] = ()) -> None:
         self.path = Path(path).expanduser()
-        if self.path.is_dir():
-            raise OutputError(self.path, "is a folder", hint="give --event-log a file name, e.g. events.jsonl")
+        check_event_log(self.path, protected)
         ensure_writable_dir(self.path.parent)
         try:
             self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -362,18 +404,20 @@ class WebhookSink(EventSink):
 
 
 def configure_sinks(
-    event_log: Path | None = None, webhook: str | None = None, secret: str | None = None
+    event_log: Path | None = None, webhook: str | None = None, secret: str | None = None, *,
+    protected: Iterable[Path] = (),
 ) -> list[EventSink]:
     """Create and register the sinks asked for (``--event-log PATH``, ``--webhook URL``).
 
     ``secret`` signs webhook requests (pass ``os.environ.get("STREAMKIT_WEBHOOK_SECRET")``).
+    ``protected``: the run's inputs and outputs, which the event log must not be.
     Raises :class:`OutputError`/:class:`ConfigError` before anything runs when a sink cannot work.
     Give the result to :func:`unregister_sinks` when the command ends.
     """
     sinks: list[EventSink] = []
     try:
         if event_log is not None:
-            sinks.append(EventLogSink(event_log))
+            sinks.append(EventLogSink(event_log, protected=protected))
         if webhook:
             sinks.append(WebhookSink(webhook, secret=secret))
     except BaseException:

@@ -266,7 +266,12 @@ _SRT_TIME = re.compile(r"(\d+):(\d{2}):(\d{2})[,.](\d{3})")
 #: WebVTT: optional hours; ``,`` accepted as well as ``.`` (lenient).
 _VTT_TIME = re.compile(r"(?:(\d+):)?(\d{2}):(\d{2})[.,](\d{3})")
 #: A line that starts like a timing line but has no ``-->`` (``00:00:01,000 - 00:00:02,000``).
-_ARROWLESS_TIMING = re.compile(r"\s*\d+:\d{2}:\d{2}[,.]\d+\s*\S{0,3}\s*\d+:\d{2}:\d{2}[,.]\d+")
+_ARROWLESS_TIMING = re.compile(
+    r"\s*[-+\u2212]?\d+:\d{2}:\d{2}[,.]\d+\s*\S{0,3}\s*[-+\u2212]?\d+:\d{2}:\d{2}[,.]\d+"
+)
+#: A line with "-->" that starts like a time (a sign allowed: "-00:00:03,000 --> ..." is a timing line).
+_TIMING_START = re.compile(r"\s*[-+\u2212]?\d")
+_MINUS_SIGNS = ("-", "\u2212")
 #: WebVTT blocks that are not cues.
 _VTT_SKIPPED_BLOCK = re.compile(r"(NOTE|STYLE|REGION)(?:[ \t]|$)")
 _VTT_HEADER = re.compile(r"WEBVTT(?:[ \t]|$)")
@@ -302,7 +307,7 @@ def _is_timing_candidate(line: str, fmt: str) -> bool:
     """Whether ``line`` is meant as a timing line (and so must parse as one)."""
     if "-->" in line:
         # WebVTT forbids "-->" in text. SRT cannot escape it, so "A --> B" stays text there.
-        return fmt == "vtt" or line.lstrip()[:1].isdigit()
+        return fmt == "vtt" or _TIMING_START.match(line) is not None
     return _ARROWLESS_TIMING.match(line) is not None
 
 
@@ -346,6 +351,9 @@ class _Parser:
 
     def timestamp(self, token: str, *, line: int, cue: int) -> int:
         pattern = _SRT_TIME if self.fmt == "srt" else _VTT_TIME
+        if token.startswith(_MINUS_SIGNS):
+            raise self.error(f"negative time {token!r} (times start at {_show_time(0, self.fmt)})",
+                             line=line, cue=cue)
         match = pattern.fullmatch(token)
         if match is None:
             raise self.error(f"bad timestamp {token!r} (expected {_EXPECTED[self.fmt]})", line=line, cue=cue)
@@ -361,7 +369,7 @@ class _Parser:
         left, _, right = text.partition("-->")
         # After the end time may come SRT coordinates or WebVTT cue settings: ignored.
         right_tokens = right.split(None, 1)
-        if not left.strip() or not right_tokens:
+        if not left.strip() or not right_tokens or "-->" in right:
             raise self.error(f"bad timing line {text.strip()!r} (expected {_EXPECTED[self.fmt]})", line=line, cue=cue)
         start = self.timestamp(left.strip(), line=line, cue=cue)
         end = self.timestamp(right_tokens[0], line=line, cue=cue)

@@ -299,3 +299,46 @@ def test_check_compares_names_with_the_sibling_file(tmp_path: Path) -> None:
     lonely.write_text("1\n00:00:01,000 --> 00:00:03,000\nHe came out today\n", encoding="utf-8")
     code, output = run(["check", str(lonely), "--pair", str(other), "--json"], lonely, other)
     assert [p["code"] for p in json.loads(output)["problems"]] == ["glossary"]
+
+
+# --------------------------------------------------------------------------- negative or malformed times
+
+NEGATIVE_CUE_2 = (
+    "1\n00:00:01,000 --> 00:00:02,000\n첫 번째 대사\n\n"
+    "2\n-00:00:03,000 --> 00:00:04,000\n두 번째 중요한 대사\n\n"
+    "3\n00:00:05,000 --> 00:00:06,000\n세 번째 대사\n"
+)
+
+
+@pytest.mark.parametrize("command", ["check", "fix", "shift", "mux", "translate", "retranslate-ko", "retranslate-en"])
+def test_a_negative_time_is_one_error_naming_file_line_and_cue_in_every_command(tmp_path: Path, command: str) -> None:
+    """Before, cue 2 became the text of cue 1 (fix/shift wrote it, mux said 2 cues and muxed 3)."""
+    bad = tmp_path / "live.ko.srt"
+    bad.write_text(NEGATIVE_CUE_2, encoding="utf-8")
+    good_en = tmp_path / "live.en.srt"
+    good_en.write_text("1\n00:00:01,000 --> 00:00:02,000\nHello\n", encoding="utf-8")
+    video = tmp_path / "live.mp4"
+    video.write_bytes(SHORT.read_bytes())
+    if command == "retranslate-en":
+        bad = bad.rename(tmp_path / "live.en.srt.bad")
+        good_ko = tmp_path / "live.ko.srt"
+        good_ko.write_text("1\n00:00:01,000 --> 00:00:02,000\n안녕\n", encoding="utf-8")
+        good_en.unlink()
+        bad = bad.rename(good_en)
+    args = {
+        "check": ["check", str(bad)],
+        "fix": ["fix", str(bad), "-o", str(tmp_path / "fixed.ko.srt")],
+        "shift": ["shift", str(bad), "+1s", "-o", str(tmp_path / "shifted.ko.srt")],
+        "mux": ["mux", str(video), "--sub", str(bad), "-o", str(tmp_path / "out.mp4"), "-q"],
+        "translate": ["translate", str(bad), "-t", "libre", "--translator-url", "http://127.0.0.1:9", "-o",
+                      str(tmp_path / "out.en.srt"), "-q"],
+        "retranslate-ko": ["retranslate", "--ko", str(bad), "--en", str(good_en), "-o", str(tmp_path / "o.en.srt")],
+        "retranslate-en": ["retranslate", "--ko", str(tmp_path / "live.ko.srt"), "--en", str(bad),
+                           "-o", str(tmp_path / "o.en.srt")],
+    }[command]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code, output = run(args, bad)
+    assert code == 2, output
+    line = one_line_error(output)
+    assert str(bad) in line and "cue 2, line 6: negative time '-00:00:03,000'" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written

@@ -433,3 +433,133 @@ def test_a_spec_lists_targets_like_dash_dash_to(tmp_path: Path) -> None:
     assert plain.targets == () and plain.fingerprint() != spec.fingerprint()
     with pytest.raises(SpecError, match=r"translate\.targets.*unknown language 'xx'"):
         load_spec(write_spec(tmp_path, base + 'targets = ["en", "xx"]\n', name="bad.toml"))
+
+
+def test_the_event_log_is_never_a_recording_an_output_or_the_spec(tmp_path: Path) -> None:
+    rec = make_recordings(tmp_path, ["a.mp4"])
+    recording = rec / "a.mp4"
+    before = recording.read_bytes()
+    for target, says in ((recording, "input or output"), (tmp_path / "out" / "a" / "a.ko.srt", "input or output"),
+                         (tmp_path / "event.toml", "input or output")):
+        spec = load_spec(write_spec(tmp_path, spec_text(extra=f"[hooks]\nevent_log = {str(target)!r}")))
+        with pytest.raises(StreamkitError, match=says) as info:
+            run_replay(spec)
+        assert str(target) in str(info.value)
+    assert recording.read_bytes() == before
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+# --------------------------------------------------------------------------- kill -9 of the driver
+
+_DRIVER = """
+import os, signal, sys
+from streamkit.hookspecs import hookimpl
+from streamkit.plugins import get_plugin_manager
+from streamkit.replay import load_spec, run_replay
+
+class DieWhenARecordingFinishes:
+    # In the driver: a worker has finished and its outputs are written; the state does not say so yet.
+    @hookimpl
+    def run_finished(self, run_id, recording, summary, error):
+        if sys.argv[2] == "finished":
+            os.kill(os.getpid(), signal.SIGKILL)
+
+get_plugin_manager().register(DieWhenARecordingFinishes(), name="die")
+print("driver", os.getpid(), flush=True)
+run_replay(load_spec(sys.argv[1]))
+"""
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _start_driver(spec_file: Path, when: str) -> Any:
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-c", _DRIVER, str(spec_file), when], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _gone_within(pids: list[int], seconds: float) -> list[int]:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.2)
+    return [p for p in pids if _alive(p)]
+
+
+@pytest.mark.slow
+def test_after_kill_9_between_a_finished_worker_and_the_state_the_rerun_accepts_its_own_outputs(
+    tmp_path: Path,
+) -> None:
+    """The driver dies (SIGKILL) right when a recording's result comes back: outputs written, state
+    still 'running'. The rerun must take them as the replay's own (their sha256 is in the run
+    manifest), not refuse them as an editor's; and the idle workers must not outlive the driver."""
+    make_recordings(tmp_path, ["a.mp4"])
+    spec_file = write_spec(tmp_path, spec_text(engine="none", workers=1))
+    driver = _start_driver(spec_file, "finished")
+    assert driver.stdout is not None
+    pid = int(driver.stdout.readline().split()[1])
+    workers: set[int] = set()
+    while driver.poll() is None:
+        workers |= {c for c in _children(pid) if "resource_tracker" not in Path(f"/proc/{c}/cmdline").read_text()}
+    driver.wait(timeout=30)
+    assert driver.returncode == -signal.SIGKILL
+    out = tmp_path / "out"
+    state = json.loads((out / ".streamkit" / "replay-state.json").read_text())["recordings"]
+    assert state["a"]["status"] == "running" and (out / "a" / "a.subtitled.mp4").is_file()
+    assert workers and _gone_within(sorted(workers), 15) == []  # no orphan worker left
+
+    again = run_replay(load_spec(spec_file))
+    entry = by_key(again)["a"]
+    assert entry.status == "done", entry.error
+    # an editor's change is still refused: only streamkit's own bytes are taken over
+    srt = out / "a" / "a.ko.srt"
+    state_file = out / ".streamkit" / "replay-state.json"
+    data = json.loads(state_file.read_text())
+    data["recordings"]["a"].update(status="running", outputs={})
+    state_file.write_text(json.dumps(data))
+    srt.write_text("1\n00:00:00,500 --> 00:00:02,000\n편집자가 고친 자막\n", encoding="utf-8")
+    edited = by_key(run_replay(load_spec(spec_file)))["a"]
+    assert edited.status == "failed" and "already exists" in edited.error
+    assert "편집자가" in srt.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_workers_still_importing_when_the_driver_is_killed_do_not_survive(tmp_path: Path) -> None:
+    """kill -9 of the driver while its spawned workers are still importing streamkit: before, they
+    took PID 1 for their parent, watched it for good, loaded the model and waited forever."""
+    make_recordings(tmp_path, ["a.mp4", "b.mp4"])
+    spec_file = write_spec(tmp_path, spec_text(engine="none", workers=2))
+    driver = _start_driver(spec_file, "never")
+    assert driver.stdout is not None
+    pid = int(driver.stdout.readline().split()[1])
+    workers: list[int] = []
+    while driver.poll() is None and len(workers) < 2:
+        workers = [c for c in _children(pid) if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()]
+    assert len(workers) == 2, "the workers never started"
+    os.kill(pid, signal.SIGKILL)  # the workers are importing now (that takes seconds)
+    driver.wait(timeout=30)  # not communicate(): orphans would hold its pipes open
+    survivors = _gone_within(workers, 45)
+    for p in survivors:  # do not leave them running on the machine
+        os.kill(p, signal.SIGKILL)
+    assert survivors == []

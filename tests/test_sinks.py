@@ -16,7 +16,7 @@ import pytest
 
 from streamkit.errors import ConfigError, OutputError
 from streamkit.models import AudioTrack, ModelChoice, Transcript, Utterance, Word
-from streamkit.plugins import failures, notify, registered, reset_plugin_manager
+from streamkit.plugins import failures, get_plugin_manager, notify, registered, reset_plugin_manager
 from streamkit.sinks import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
@@ -142,6 +142,55 @@ def test_an_event_log_that_cannot_be_written_is_refused_up_front(tmp_path: Path)
     blocker.write_text("x")
     with pytest.raises(OutputError):
         configure_sinks(event_log=blocker / "events.jsonl")
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"\x00\x00\x00\x18ftypisom" + bytes(200), "not a streamkit event log"),  # a recording
+        ("1\n00:00:01,000 --> 00:00:02,000\n편집자 자막\n".encode(), "not a streamkit event log"),  # an SRT
+        (b'{"format": 1, "recordings": {}}\n', "not a streamkit event log"),  # JSON, not events
+        (b"SQLite format 3\x00" + bytes(100), "not a streamkit event log"),
+    ],
+)
+def test_an_existing_file_that_is_not_an_event_log_is_never_appended_to(
+    tmp_path: Path, content: bytes, why: str
+) -> None:
+    path = tmp_path / "precious"
+    path.write_bytes(content)
+    with pytest.raises(OutputError, match=why) as info:
+        configure_sinks(event_log=path)
+    assert "--event-log" in info.value.hint
+    assert path.read_bytes() == content
+    assert get_plugin_manager().get_plugin("event-log") is None  # nothing registered
+
+
+def test_inputs_and_outputs_of_the_run_are_refused_even_before_they_exist(tmp_path: Path) -> None:
+    recording = tmp_path / "show.mp4"
+    recording.write_bytes(b"")  # empty: the content check alone would let it through
+    planned = tmp_path / "out" / "show.en.srt"
+    for path in (recording, planned, tmp_path / "link.mp4"):
+        if path.name == "link.mp4":
+            path.symlink_to(recording)
+        with pytest.raises(OutputError, match="input or output of this run"):
+            configure_sinks(event_log=path, protected=[recording, planned])
+    assert recording.read_bytes() == b"" and not planned.exists()
+
+
+def test_an_existing_event_log_and_an_empty_file_are_appended_to(tmp_path: Path) -> None:
+    log_file = tmp_path / "events.jsonl"
+    unregister_sinks(configure_sinks(event_log=log_file))
+    notify("stage_started", run_id="r", recording="x", stage="media")  # not registered: nothing
+    sinks = configure_sinks(event_log=log_file)
+    notify("stage_started", run_id="r", recording="x", stage="media")
+    unregister_sinks(sinks)
+    empty = tmp_path / "empty.jsonl"
+    empty.touch()
+    unregister_sinks(configure_sinks(event_log=empty))
+    again = configure_sinks(event_log=log_file)  # one line in it now: still an event log
+    notify("stage_started", run_id="r2", recording="x", stage="media")
+    unregister_sinks(again)
+    assert [json.loads(x)["run_id"] for x in log_file.read_text().splitlines()] == ["r", "r2"]
 
 
 # --------------------------------------------------------------------------- webhook

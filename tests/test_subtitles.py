@@ -538,3 +538,49 @@ def test_raw_cues_number_srt_blocks(track: SubtitleTrack) -> None:
     assert [c.index for c in raw] == list(range(1, len(track.cues) + 1))
     lines = format_srt(track).split("\n")
     assert all(" --> " in lines[c.line - 1] for c in raw)
+
+
+# --------------------------------------------------------------------------- negative or malformed times
+
+NEGATIVE_CUE_2 = (
+    "1\n00:00:01,000 --> 00:00:02,000\n첫 번째 대사\n\n"
+    "2\n-00:00:03,000 --> 00:00:04,000\n두 번째 중요한 대사\n\n"
+    "3\n00:00:05,000 --> 00:00:06,000\n세 번째 대사\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("timing", "problem"),
+    [
+        ("-00:00:03,000 --> 00:00:04,000", "negative time '-00:00:03,000'"),
+        ("00:00:03,000 --> -00:00:04,000", "negative time '-00:00:04,000'"),
+        ("\u221200:00:03,000 --> 00:00:04,000", "negative time"),  # a Unicode minus sign
+        ("+00:00:03,000 --> 00:00:04,000", "bad timestamp '+00:00:03,000'"),
+        (" -00:00:03,000 --> 00:00:04,000", "negative time"),
+        ("-00:00:03,000 - 00:00:04,000", "bad timing line"),
+        ("00:00:03,000 --> 00:00:04,000 --> 00:00:05,000", "bad timing line"),
+        ("-1 --> 4", "negative time '-1'"),
+    ],
+)
+def test_a_line_that_looks_like_timing_is_read_as_timing_or_refused(timing: str, problem: str) -> None:
+    """It never becomes the text of the cue above (which then lost a cue without a word)."""
+    text = f"1\n00:00:00,000 --> 00:00:00,500\nok\n\n2\n{timing}\n두 번째 중요한 대사\n"
+    with pytest.raises(SubtitleFormatError) as info:
+        parse_raw(text)
+    assert (info.value.cue, info.value.line) == (2, 6), str(info.value)
+    assert problem in str(info.value)
+
+
+def test_a_negative_time_names_file_cue_and_line(tmp_path: Path) -> None:
+    path = write_srt(tmp_path, NEGATIVE_CUE_2)
+    for read in (read_raw, read_subtitles):
+        with pytest.raises(SubtitleFormatError) as info:
+            read(path)
+        assert str(path) in str(info.value) and "cue 2, line 6: negative time" in str(info.value)
+
+
+@pytest.mark.parametrize("line", ["A --> B", "너 --> 나", "-> 화살표", "- 대사 --> 다음", "--> 시작"])
+def test_text_with_an_arrow_that_is_no_timing_stays_text(line: str) -> None:
+    text = f"1\n00:00:01,000 --> 00:00:02,000\n{line}\n"
+    (cue,) = parse_raw(text)
+    assert cue.lines == (line,)

@@ -9,6 +9,7 @@ and anything unexpected becomes a one-line internal error (the traceback only wi
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 import traceback
@@ -25,7 +26,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from .. import __version__
-from ..errors import ConfigError, StreamkitError
+from ..errors import ConfigError, OutputError, StreamkitError
+from ..fsutil import write_problem
 from ..redaction import redact
 
 log = logging.getLogger("streamkit")
@@ -92,6 +94,10 @@ def _guard(fn: Callable[[], T], *, verbose: int = 0) -> T:
                 err.print_exception()
             else:  # the traceback quotes a credential: plain text, blanked
                 err.print(escape(redact(trace)), highlight=False, soft_wrap=True)
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            # A write streamkit does not wrap itself (a library's): still the disk, not a bug.
+            problem, hint = write_problem(exc)
+            _fail(f"{exc.filename or 'output'}: {problem}", hint or "", OutputError.exit_code)
         _fail(f"internal error: {type(exc).__name__}: {exc}",
               "this is a streamkit bug; run again with -v and report the traceback", EXIT_INTERNAL)
 

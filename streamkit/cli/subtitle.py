@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -13,9 +14,10 @@ from rich.table import Table
 
 from ..config import load_config, transcribe_settings
 from ..errors import ConfigError, InputError, ModelError, OutputExistsError
+from ..fsutil import FolderLock
 from ..plugins import failures
 from ..quality import QualityOptions
-from ..sinks import ENV_WEBHOOK_SECRET, configure_sinks, unregister_sinks
+from ..sinks import ENV_WEBHOOK_SECRET, check_event_log, configure_sinks, unregister_sinks
 from ._app import _guard, _progress, _setup_logging, app, err, out
 
 # --------------------------------------------------------------------------- subtitle
@@ -109,7 +111,7 @@ def subtitle(
     _setup_logging(verbose, quiet)
 
     def body() -> None:
-        from ..pipeline import SubtitleJob, run_subtitle
+        from ..pipeline import SubtitleJob, plan_outputs, run_subtitle
         from ..transcribe import TranscribeOptions
 
         cfg = load_config(config)
@@ -143,12 +145,19 @@ def subtitle(
         )
         if job.container not in (None, "mp4", "mkv"):
             raise ConfigError(f"unknown container {job.container!r}", key="container", hint="use mp4 or mkv")
-        sinks = configure_sinks(event_log, webhook, os.environ.get(ENV_WEBHOOK_SECRET))
-        try:
-            with _progress(not (quiet or as_json)) as bars:
-                result = run_subtitle(job, progress=bars)
-        finally:
-            unregister_sinks(sinks)
+        protected = [job.input, *plan_outputs(job).values()]
+        if event_log is not None:
+            check_event_log(event_log, protected)  # before the lock: a refused run leaves nothing
+        # One run per output folder: a second one (say, another recording with the same name)
+        # would replace this run's files. A missing input locks nothing: run_subtitle says why.
+        lock = FolderLock(job.output_dir, "subtitle", command=f"streamkit subtitle {job.input}")
+        with lock if job.input.is_file() else contextlib.nullcontext():
+            sinks = configure_sinks(event_log, webhook, os.environ.get(ENV_WEBHOOK_SECRET), protected=protected)
+            try:
+                with _progress(not (quiet or as_json)) as bars:
+                    result = run_subtitle(job, progress=bars)
+            finally:
+                unregister_sinks(sinks)
         summary = result.summary()
         problems = failures()
         if problems:

@@ -8,11 +8,13 @@ task) and its signal handlers live here, set by the pool's initializer.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import queue
 import signal
 import socket
+import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor
@@ -35,18 +37,49 @@ def _on_sigterm(signum: int, frame: object) -> None:
     os._exit(0)
 
 
-def _watch_parent(parent: int) -> None:
+_PR_SET_PDEATHSIG = 1
+#: After the driver died and SIGTERM was sent to unwind a task, how long before a hard exit.
+_UNWIND_S = 10.0
+
+
+def _orphaned(driver: int) -> None:
+    """The driver is gone: unwind a running task (SIGTERM: temp and .part files removed), then exit."""
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(_UNWIND_S)
+    os._exit(1)
+
+
+def _watch_parent(driver: int) -> None:
     while True:
-        time.sleep(1.0)
-        if os.getppid() != parent:  # the driver died (kill -9): do not go on writing alone
-            os._exit(1)
+        time.sleep(0.5)
+        if os.getppid() != driver:  # the driver died (kill -9): do not go on writing alone
+            _orphaned(driver)
 
 
-def _init_local_worker(setup: WorkerSetup, channel: Any) -> None:
+def _die_with_driver(driver: int) -> None:
+    """Never outlive the driver, whatever phase this worker is in.
+
+    On Linux the kernel sends SIGTERM when the driver dies (``PR_SET_PDEATHSIG``); everywhere a
+    thread watches the parent pid. Both are set up first thing, right after the imports a spawned
+    process cannot skip: a driver that died during them is noticed here (the parent is then no
+    longer ``driver``: compared with the pid the driver passed, not with whatever ``getppid()``
+    says now, which was PID 1 and made orphans watch init for good). The kernel's "parent" is the
+    thread that spawned the worker: the driver's one driving thread (``run_replay``), which
+    outlives the pool.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    if os.getppid() != driver:
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(driver,), daemon=True, name="streamkit-watch-driver").start()
+
+
+def _init_local_worker(setup: WorkerSetup, channel: Any, driver: int) -> None:
     global _local
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's; it stops workers with SIGTERM
     signal.signal(signal.SIGTERM, _on_sigterm)
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    _die_with_driver(driver)
     label = f"{socket.gethostname()}:{os.getpid()}"
 
     def send(message: Message) -> None:
@@ -99,7 +132,7 @@ class LocalExecutor:
             ctx = multiprocessing.get_context("spawn")
             self._channel = ctx.Queue()
             self._pool = ProcessPoolExecutor(self.slots, mp_context=ctx, initializer=_init_local_worker,
-                                             initargs=(self.setup, self._channel))
+                                             initargs=(self.setup, self._channel, os.getpid()))
         return self._pool
 
     def prepare(self, task: Task, recording: Recording) -> Task:

@@ -18,8 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
-from ..fsutil import atomic_path
+from ..errors import ConfigError, OutputError
+from ..fsutil import atomic_path, write_problem
 from .spec import Recording, ReplaySpec
 from .tasks import Message, Outcome, Task, WorkerSetup, _Finished, _setup
 from .worker import _Worker
@@ -247,13 +247,17 @@ class RayExecutor:
         """Write the files a worker returned into the recording's folder (atomically, one by one)."""
         for rel, content in outcome.files.items():
             target = recording.folder / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_path(target) as tmp, open(tmp, "wb") as f:
-                if isinstance(content, bytes):
-                    f.write(content)
-                else:
-                    for ref in content:
-                        f.write(self.ray.get(ref))
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with atomic_path(target) as tmp, open(tmp, "wb") as f:
+                    if isinstance(content, bytes):
+                        f.write(content)
+                    else:
+                        for ref in content:
+                            f.write(self.ray.get(ref))
+            except OSError as exc:  # a full disk on the driver: this recording fails, the others go on
+                problem, hint = write_problem(exc)
+                raise OutputError(target, problem, hint=hint) from exc
         outcome.files = {}
 
     def close(self, *, interrupted: bool = False) -> None:

@@ -91,7 +91,8 @@ def _outputs(summary: dict[str, Any], recording: Recording, output: Path) -> dic
 def _preflight(job: SubtitleJob, rs: RecordingState | None, output: Path) -> SubtitleJob:
     """Decide ``force`` for a recording that runs again; refuse outputs someone else changed.
 
-    Outputs the replay itself wrote (same sha256 as in the state) may be replaced; untouched
+    Outputs the replay itself wrote (same sha256 as in the state, or as in the recording's run
+    manifest when the driver died before the state said so) may be replaced; untouched
     drafts of an unfinished run are resumed; anything else (an editor's correction, a file
     from another tool) is refused without ``--force``, exactly as ``streamkit subtitle`` does.
     """
@@ -100,13 +101,17 @@ def _preflight(job: SubtitleJob, rs: RecordingState | None, output: Path) -> Sub
     planned = plan_outputs(job)
     existing = [p for p in planned.values() if p.exists()]
     ours = rs.outputs if rs is not None else {}
-    if existing and all(
-        p.relative_to(output).as_posix() in ours and _intact(output, p.relative_to(output).as_posix(),
-                                                             ours[p.relative_to(output).as_posix()])
-        for p in existing
-    ):
+    manifest = RunManifest(job.output_dir, job.input.stem)
+
+    def replays_own(path: Path) -> bool:
+        rel = path.relative_to(output).as_posix()
+        # In the state, or (the driver was killed before the state recorded a finished recording)
+        # exactly the bytes the pipeline wrote, by the run manifest's sha256.
+        return (rel in ours and _intact(output, rel, ours[rel])) or manifest.untouched(path)
+
+    if existing and all(replays_own(p) for p in existing):
         return replace(job, force=True)
-    check_existing_outputs(planned, False, RunManifest(job.output_dir, job.input.stem))
+    check_existing_outputs(planned, False, manifest)
     return replace(job, force=True)  # nothing left to protect: drafts of an unfinished run at most
 
 
@@ -119,12 +124,22 @@ def _remove_part_files(recording: Recording) -> None:
             path.unlink()
 
 
-def _open_sinks(spec: ReplaySpec) -> list[Any]:
+def _protected(spec: ReplaySpec, recordings: list[Recording]) -> list[Path]:
+    """Every file the replay reads or writes: never the event log (``hooks.event_log``)."""
+    kept = spec.output / ".streamkit"
+    paths = [spec.path, spec.output / "replay-report.json", kept / "replay-state.json", kept / "replay.lock"]
+    for rec in recordings:
+        paths += [rec.input, *plan_outputs(spec.job_for(rec)).values()]
+    return paths
+
+
+def _open_sinks(spec: ReplaySpec, recordings: list[Recording]) -> list[Any]:
     if spec.event_log is None and spec.webhook is None:
         return []
     from ..sinks import ENV_WEBHOOK_SECRET, configure_sinks
 
-    return list(configure_sinks(spec.event_log, spec.webhook, os.environ.get(ENV_WEBHOOK_SECRET)))
+    return list(configure_sinks(spec.event_log, spec.webhook, os.environ.get(ENV_WEBHOOK_SECRET),
+                                protected=_protected(spec, recordings)))
 
 
 def _close_sinks(sinks: list[Any]) -> None:
@@ -150,8 +165,12 @@ def run_replay(
     """
     started_at, started = _now(), time.perf_counter()
     recordings = plan_recordings(spec)
+    if spec.event_log is not None:  # refused before anything is locked or planned
+        from ..sinks import check_event_log
+
+        check_event_log(spec.event_log, _protected(spec, recordings))
     ensure_writable_dir(spec.output)
-    with ReplayLock(spec.output):
+    with ReplayLock(spec.output, command=f"streamkit replay {spec.path}"):
         state = ReplayState(spec.output)
         params = spec.fingerprint()
         view = _View(spec, observer)
@@ -196,7 +215,7 @@ def run_replay(
         state.save()
 
         runner = executor or (make_executor(spec) if todo else None)
-        sinks = _open_sinks(spec)
+        sinks = _open_sinks(spec, recordings)
         try:
             for recording, error in refused:
                 notify("run_finished", run_id="", recording=recording, summary={}, error=error)

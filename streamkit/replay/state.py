@@ -9,12 +9,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import logging
-import os
-import socket
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,8 +18,8 @@ from typing import Any
 
 from .. import __version__
 from ..cache import file_digest
-from ..errors import OutputError
-from ..fsutil import atomic_write_text, ensure_writable_dir
+from ..errors import LockedError
+from ..fsutil import FolderLock, atomic_write_text
 
 log = logging.getLogger("streamkit")
 
@@ -130,79 +126,24 @@ def _staleness(rs: RecordingState | None, digest: str, params: str, output: Path
 # --------------------------------------------------------------------------- lock
 
 
-class ReplayLockedError(OutputError):
+class ReplayLockedError(LockedError):
     """Another ``streamkit replay`` holds the output folder's lock."""
 
     default_hint = "wait for that run to finish (or stop it); `streamkit replay SPEC --status` shows its progress"
 
-    def __init__(self, lock: Path | str, holder: str, *, hint: str | None = None) -> None:
-        self.holder = holder
-        super().__init__(lock, f"another streamkit replay holds this lock ({holder})", hint=hint)
-
-    def _facts(self) -> dict[str, Any]:
-        return {**super()._facts(), "holder": self.holder}
+    def __init__(self, lock: Path | str, holder: str, *, what: str = "replay", hint: str | None = None) -> None:
+        super().__init__(lock, holder, what=what, hint=hint)
 
 
-class ReplayLock:
-    """``<output>/.streamkit/replay.lock``: an exclusive ``flock`` for the whole run.
+class ReplayLock(FolderLock):
+    """``<output>/.streamkit/replay.lock``: the :class:`~streamkit.fsutil.FolderLock` of a replay."""
 
-    The kernel releases it when the holder exits, however it exits (no stale locks after a
-    crash or ``kill -9``). The file holds the holder's pid, host and start time for messages.
-    """
+    error = ReplayLockedError
 
-    def __init__(self, output: Path) -> None:
-        self.path = output / ".streamkit" / "replay.lock"
-        self._fd: int | None = None
-
-    def acquire(self) -> None:
-        ensure_writable_dir(self.path.parent)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _read_holder(fd)
-            os.close(fd)
-            raise ReplayLockedError(self.path, holder) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": _now()}).encode())
-        self._fd = fd
-
-    def release(self) -> None:
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, 0)
-            os.close(self._fd)  # closing drops the flock
-            self._fd = None
-
-    def __enter__(self) -> ReplayLock:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
+    def __init__(self, output: Path, *, command: str = "") -> None:
+        super().__init__(output, "replay", command=command)
 
     @staticmethod
     def holder(output: Path) -> str | None:
         """Who holds the lock now (``None`` when no replay is running); takes no lock."""
-        path = output / ".streamkit" / "replay.lock"
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            return None
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return _read_holder(fd)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            return None
-        finally:
-            os.close(fd)
-
-
-def _read_holder(fd: int) -> str:
-    try:
-        info = json.loads(os.pread(fd, 4096, 0).decode() or "{}")
-        return f"pid {info['pid']} on {info['host']} since {info['since']}"
-    except (OSError, ValueError, KeyError):
-        return "holder unknown"
+        return FolderLock.holder_of(output, "replay")
