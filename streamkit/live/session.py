@@ -198,9 +198,10 @@ class _Run:
             self.publish("status", {"lag_ms": self.engine.received_ms - self.engine.processed_ms,
                                     "received_ms": self.engine.received_ms, "cheap": result.cheap})
 
-    def pump(self, feed: AudioFeed, record: Callable[[np.ndarray[Any, Any]], None]) -> LiveSourceError | None:
+    def pump(self, feed: AudioFeed, record: Callable[[np.ndarray[Any, Any]], None],
+             stop: threading.Event) -> LiveSourceError | None:
         """Move audio from the source to the engine until the source ends; returns its error, if any."""
-        while True:
+        while not stop.is_set():
             item = feed.get(timeout=0.2)
             while item is not None:
                 if isinstance(item, FeedEnded):
@@ -217,6 +218,7 @@ class _Run:
                                          "reason": item.reason})
                 item = feed.items.get_nowait() if not feed.items.empty() else None
             self.handle(self.engine.step())
+        return None
 
     def finalize(self) -> None:
         self.handle(self.engine.finish())
@@ -229,12 +231,15 @@ class _Run:
         self.notifier.close()
 
 
-def run_live(job: LiveJob, transcriber: Any, publish: Publish | None = None) -> LiveResult:
+def run_live(
+    job: LiveJob, transcriber: Any, publish: Publish | None = None, stop: threading.Event | None = None
+) -> LiveResult:
     """Caption ``job.source`` live until it ends or Ctrl-C; files finalized either way.
 
     ``transcriber`` is a :class:`streamkit.transcribe.WhisperTranscriber` (its model is loaded once).
     Raises :class:`LiveSourceError` (after finalizing) when the source could not be read to its end.
-    Ctrl-C ends the run like the source ending, with ``result.interrupted`` set.
+    Ctrl-C ends the run like the source ending, with ``result.interrupted`` set; setting ``stop`` (a
+    program embedding the run) ends it the same way.
     """
     ensure_writable_dir(job.out_dir)
     run = _Run(job, transcriber.model, publish or (lambda _name, _payload: None))
@@ -247,7 +252,7 @@ def run_live(job: LiveJob, transcriber: Any, publish: Publish | None = None) -> 
     with _recorder(job.record) as record:
         feed.start()
         try:
-            error = run.pump(feed, record)
+            error = run.pump(feed, record, stop or threading.Event())
         except KeyboardInterrupt:
             interrupted = True
         finally:

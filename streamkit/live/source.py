@@ -122,7 +122,9 @@ class RetryPolicy:
     first_delay_s: float = 0.5
     max_delay_s: float = 4.0
     #: No audio for this long from a running ffmpeg: the stream is stuck; reopen it.
-    stall_s: float = 8.0
+    stall_s: float = 15.0
+    #: Audio resuming after this long without any (wall clock) is marked as a gap.
+    gap_s: float = 3.0
 
     def delay(self, attempt: int) -> float:
         return float(min(self.max_delay_s, self.first_delay_s * 2 ** max(0, attempt - 1)))
@@ -168,6 +170,7 @@ class AudioFeed:
         self.connects = 0
         self.reconnects = 0
         self._stop = threading.Event()
+        self._stalled = threading.Event()
         self._proc: subprocess.Popen[bytes] | None = None
         self._thread = threading.Thread(target=self._run, name="streamkit-live-source", daemon=True)
 
@@ -195,7 +198,7 @@ class AudioFeed:
         ever_audio = False
         lost_at: float | None = None
         while not self._stop.is_set():
-            got_audio, stderr = self._read_once(lost_at)
+            got_audio, stderr, returncode = self._read_once(lost_at)
             if self._stop.is_set():
                 break
             if got_audio:
@@ -203,6 +206,9 @@ class AudioFeed:
             if _no_audio(stderr):
                 self._end(LiveSourceError(self.spec.label, "has no audio stream",
                                           hint="check the stream carries sound (ffmpeg -i URL)"))
+                return
+            if got_audio and returncode == 0:  # the stream ended properly (an HLS #EXT-X-ENDLIST ...)
+                self._end(None)
                 return
             if not self.spec.reconnects:
                 problem = None if ever_audio else f"cannot be read ({_last_line(stderr) or 'no audio arrived'})"
@@ -219,16 +225,17 @@ class AudioFeed:
                         failures, self.retry.attempts)
             self._stop.wait(self.retry.delay(failures))
 
-    def _read_once(self, lost_at: float | None) -> tuple[bool, str]:
-        """One ffmpeg run: pass its audio on; returns (any audio came, stderr tail)."""
+    def _read_once(self, lost_at: float | None) -> tuple[bool, str, int | None]:
+        """One ffmpeg run: pass its audio on; returns (any audio came, stderr tail, exit code; None: stalled)."""
         tail: deque[str] = deque(maxlen=20)
         try:
             proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, bufsize=0,
                                     start_new_session=True)  # Ctrl-C is ours to handle
         except OSError as exc:
-            return False, f"cannot start ffmpeg: {exc}"
+            return False, f"cannot start ffmpeg: {exc}", None
         self._proc = proc
+        self._stalled.clear()
         self.connects += 1
 
         def drain() -> None:
@@ -248,7 +255,10 @@ class AudioFeed:
             data = proc.stdout.read(CHUNK_BYTES)
             if not data:
                 break
-            last_data = time.monotonic()
+            now = time.monotonic()
+            if got and now - last_data > self.retry.gap_s:  # a live stream paused (a publisher restart)
+                self.items.put(Gap(now - last_data, f"no audio for {now - last_data:.0f} s"))
+            last_data = now
             if not got:
                 got = True
                 if lost_at is not None:
@@ -259,13 +269,14 @@ class AudioFeed:
             samples = np.frombuffer(pending[:usable], dtype=np.int16).astype(np.float32) / 32768.0
             pending = pending[usable:]
             self.items.put(AudioChunk(samples, last_data))
-        proc.wait()
+        returncode = proc.wait()
         reader.join(2)
-        return got, "\n".join(tail)
+        return got, "\n".join(tail), None if self._stalled.is_set() else returncode
 
     def _watch(self, proc: subprocess.Popen[bytes], last: Any) -> None:
         while proc.poll() is None and not self._stop.is_set():
             if time.monotonic() - last() > self.retry.stall_s and self.spec.reconnects:
+                self._stalled.set()
                 log.warning("live source stalled for %.0f s; reopening it", self.retry.stall_s)
                 proc.kill()
                 return
