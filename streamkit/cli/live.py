@@ -119,7 +119,7 @@ def live(
         try:
             if not quiet:
                 err.print(f"captions: [bold]{server.url}/[/]   OBS overlay: [bold]{server.url}/overlay?lang="
-                          f"{','.join(reversed(langs))}&lines=2[/]   (Ctrl-C to stop)", highlight=False)
+                          f"{','.join(reversed(langs))}&lines=2[/]   (Ctrl-C to stop)", highlight=False, soft_wrap=True)
             result = run_live(job, transcriber, board.publish)
         finally:
             board.broker.close()
@@ -141,8 +141,8 @@ def _print(summary: dict[str, Any], as_json: bool, quiet: bool) -> None:
     if quiet:
         return
     for path in summary["files"]:
-        out.print(f"wrote {escape(path)}", highlight=False)
+        out.print(f"wrote {escape(path)}", highlight=False, soft_wrap=True)
     lag = summary["lag_s"]
     out.print(f"{summary['audio_s']} s of audio, sentences {summary['sentences']}; lag median {lag['median']} s, "
               f"max {lag['max']} s; {summary['gaps']} gap(s), {summary['skipped_s']} s skipped; "
-              f"CPU {summary['cpu_share_of_one_core']:.0%} of one core", highlight=False)
+              f"CPU {summary['cpu_share_of_one_core']:.0%} of one core", highlight=False, soft_wrap=True)

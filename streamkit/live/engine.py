@@ -51,6 +51,10 @@ class LiveOptions:
     #: Commit the pending words after this much silence (the speaker stopped).
     silence_commit_ms: int = 700
     vad_threshold: float = 0.5
+    #: A buffer is decoded only when it holds at least this much speech (a breath is not a sentence).
+    min_speech_ms: int = 300
+    #: The decoder's output is bounded by this many tokens per second of buffer (speech needs about 10).
+    tokens_per_second: float = 24.0
     #: Lag control: past ``cheap_lag_ms`` decode with ``cheap_beam_size`` and ``cheap_window_ms``;
     #: past ``skip_lag_ms`` skip the backlog (a "[…]" marker).
     cheap_lag_ms: int = 3000
@@ -75,8 +79,11 @@ def whisper_decoder(model: Any, options: LiveOptions) -> Decoder:
     """A :data:`Decoder` on a loaded faster-whisper ``WhisperModel`` (VAD, word timestamps, greedy fallback off)."""
 
     def decode(samples: NDArray[np.float32], beam_size: int, offset_ms: int) -> list[TimedWord]:
+        seconds = samples.size / SAMPLE_RATE
         segments, _info = model.transcribe(
             samples, language=options.language, beam_size=beam_size, word_timestamps=True,
+            # A loop over noise would otherwise run to 448 tokens and stall the stream for many seconds.
+            max_new_tokens=min(220, int(16 + options.tokens_per_second * seconds)),
             vad_filter=True, vad_parameters={"min_silence_duration_ms": 500},
             condition_on_previous_text=False, temperature=[0.0],
             initial_prompt=options.initial_prompt, hotwords=options.hotwords,
@@ -168,6 +175,11 @@ class StreamingTranscriber:
         chunk = self._speech[a:b]
         return max(chunk) if chunk else 0.0
 
+    def speech_ms(self, start_ms: int, end_ms: int) -> int:
+        """How much of a span of the stream is speech (frames at or above the VAD threshold)."""
+        a, b = max(0, start_ms) // VAD_FRAME_MS, max(0, end_ms) // VAD_FRAME_MS + 1
+        return sum(p >= self.options.vad_threshold for p in self._speech[a:b]) * VAD_FRAME_MS
+
     def mean_speech(self, start_ms: int, end_ms: int) -> float:
         a, b = max(0, start_ms) // VAD_FRAME_MS, max(max(0, start_ms) // VAD_FRAME_MS + 1, -(-end_ms // VAD_FRAME_MS))
         chunk = self._speech[a:b]
@@ -196,7 +208,7 @@ class StreamingTranscriber:
         if lag < o.min_step_ms:
             return StepResult(lag_ms=lag)
         end = self.buffer_end_ms
-        if self.speech(self._buffer_start_ms, end) < o.vad_threshold:
+        if self.speech_ms(self._buffer_start_ms, end) < o.min_speech_ms:
             committed = self.agreement.flush()
             self._drop_until(max(self._buffer_start_ms, end - 500))  # keep a little left context
             self.processed_ms = end
@@ -220,8 +232,8 @@ class StreamingTranscriber:
 
     def finish(self) -> StepResult:
         """The stream ended: decode what is left once more and commit everything."""
-        if self.buffer_end_ms > self.processed_ms and self.speech(self._buffer_start_ms, self.buffer_end_ms) >= \
-                self.options.vad_threshold:
+        if self.buffer_end_ms > self.processed_ms and \
+                self.speech_ms(self._buffer_start_ms, self.buffer_end_ms) >= self.options.min_speech_ms:
             self.agreement.insert(self.decoder(self._buffer, self.options.beam_size, self._buffer_start_ms))
         committed = self.agreement.flush()
         self.processed_ms = self.received_ms

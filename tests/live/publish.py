@@ -40,7 +40,7 @@ def start(args: list[str]) -> subprocess.Popen[bytes]:
 
 
 class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -62,5 +64,5 @@ def test_the_committed_sequence_only_grows_and_each_word_was_agreed(hypotheses: 
         for w in new:  # each committed word is in this decode and was in the previous one, same place
             assert any(p.text == w.text and p.start_ms == w.start_ms for p in previous)
             assert any(c.text == w.text and c.start_ms == w.start_ms for c in current)
-        assert all(a.end_ms <= b.start_ms for a, b in zip(shown, shown[1:], strict=False))
+        assert all(a.end_ms <= b.start_ms for a, b in itertools.pairwise(shown))
         previous = current

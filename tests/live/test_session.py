@@ -3,6 +3,8 @@ the real translation path (tests/libre_server.py), the rolling files finalized; 
 
 from __future__ import annotations
 
+import itertools
+
 import threading
 import time
 import wave
@@ -53,7 +55,7 @@ def assert_never_changed_once_shown(captions: list[dict[str, Any]]) -> None:
 def assert_track_in_order(path: Path) -> None:
     cues = read_subtitles(path).cues
     assert cues, f"{path.name} has no cues"
-    assert all(a.end_ms <= b.start_ms for a, b in zip(cues, cues[1:], strict=False))
+    assert all(a.end_ms <= b.start_ms for a, b in itertools.pairwise(cues))
 
 
 @pytest.mark.slow

@@ -29,7 +29,7 @@ def test_sources_are_told_apart(tmp_path: Path) -> None:
 def test_the_decode_command_as_data() -> None:
     hls = decode_args(parse_source("http://127.0.0.1:8080/live.m3u8"), ffmpeg_exe="ffmpeg", rw_timeout_s=5)
     assert hls[:5] == ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error"]
-    assert ["-reconnect", "1"] == hls[5:7] and "-reconnect_streamed" in hls
+    assert hls[5:7] == ["-reconnect", "1"] and "-reconnect_streamed" in hls
     assert hls[hls.index("-live_start_index") + 1] == "-1"
     assert hls[hls.index("-rw_timeout") + 1] == "5000000"
     assert hls[hls.index("-i") + 1 :] == ["http://127.0.0.1:8080/live.m3u8", "-map", "0:a:0", "-vn", "-sn", "-dn",
