@@ -4,7 +4,6 @@ the real translation path (tests/libre_server.py), the rolling files finalized; 
 from __future__ import annotations
 
 import itertools
-
 import threading
 import time
 import wave
