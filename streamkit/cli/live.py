@@ -61,6 +61,14 @@ def live(
         bool, typer.Option("--keep-invented", help="Keep text the invented-text filter would drop.")
     ] = False,
     force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite existing live drafts.")] = False,
+    poll: Annotated[
+        list[str] | None,
+        typer.Option("--poll", metavar="SOURCE:ID", help="Record viewer counts alongside (youtube:VIDEO_ID, "
+                     "twitch:LOGIN, x:POST_ID); repeatable. Keys as for `streamkit viewers poll`."),
+    ] = None,
+    viewers_db: Annotated[
+        Path | None, typer.Option("--viewers-db", help="Viewer database for --poll [default: as `viewers poll`].")
+    ] = None,
     event_log: Annotated[
         Path | None, typer.Option("--event-log", help="Append every event (caption_committed ...) to this file.")
     ] = None,
@@ -82,6 +90,7 @@ def live(
     def body() -> None:
         nonlocal interrupted
         from ..live import LiveJob, LiveOptions, parse_source, run_live
+        from ..live.polling import ViewerPoll, parse_poll_targets
         from ..media import find_ffmpeg
         from ..quality import QualityOptions
         from ..sinks import ENV_WEBHOOK_SECRET, configure_sinks, unregister_sinks
@@ -111,17 +120,21 @@ def live(
             idle_timeout_s=idle_timeout, options=LiveOptions(beam_size=beam_size),
             quality=None if keep_invented else QualityOptions(), ffmpeg=find_ffmpeg(),
         )
+        targets = parse_poll_targets(poll or [], job_name)
         transcriber = WhisperTranscriber(resolve_model("base", device="cpu"))
         _ = transcriber.model  # load once, before the stream starts
         board = LiveBoard()
         sinks = configure_sinks(event_log, webhook, os.environ.get(ENV_WEBHOOK_SECRET))
         server = start_server(create_app(board), host=host, port=overlay)
+        viewers = ViewerPoll(targets, viewers_db).start() if targets else None
         try:
             if not quiet:
                 err.print(f"captions: [bold]{server.url}/[/]   OBS overlay: [bold]{server.url}/overlay?lang="
                           f"{','.join(reversed(langs))}&lines=2[/]   (Ctrl-C to stop)", highlight=False, soft_wrap=True)
             result = run_live(job, transcriber, board.publish)
         finally:
+            if viewers is not None:
+                viewers.stop()
             board.broker.close()
             server.stop()
             unregister_sinks(sinks)
