@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -117,9 +118,7 @@ def changed_once_shown(events: list[tuple[float, str, dict[str, Any]]]) -> int:
 
 def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bool) -> dict[str, Any]:
     work = WORK / "live" / f"{sample}-{mode}"
-    if work.exists():
-        for p in sorted(work.rglob("*"), reverse=True):
-            p.unlink() if p.is_file() else p.rmdir()
+    shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     refs = references(sample)
     board = LiveBoard()

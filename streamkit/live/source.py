@@ -125,6 +125,8 @@ class RetryPolicy:
     stall_s: float = 15.0
     #: Audio resuming after this long without any (wall clock) is marked as a gap.
     gap_s: float = 3.0
+    #: A reopened stream counts as recovered (the retries start over) after this much audio.
+    recovered_s: float = 10.0
 
     def delay(self, attempt: int) -> float:
         return float(min(self.max_delay_s, self.first_delay_s * 2 ** max(0, attempt - 1)))
@@ -171,6 +173,7 @@ class AudioFeed:
         self.reconnects = 0
         self._stop = threading.Event()
         self._stalled = threading.Event()
+        self._run_audio_s = 0.0
         self._proc: subprocess.Popen[bytes] | None = None
         self._thread = threading.Thread(target=self._run, name="streamkit-live-source", daemon=True)
 
@@ -202,7 +205,9 @@ class AudioFeed:
             if self._stop.is_set():
                 break
             if got_audio:
-                failures, ever_audio, lost_at = 0, True, time.monotonic()
+                ever_audio, lost_at = True, time.monotonic()
+                if self._run_audio_s >= self.retry.recovered_s:  # a real recovery, not a replayed last segment
+                    failures = 0
             if _no_audio(stderr):
                 self._end(LiveSourceError(self.spec.label, "has no audio stream",
                                           hint="check the stream carries sound (ffmpeg -i URL)"))
@@ -249,6 +254,7 @@ class AudioFeed:
         watchdog = threading.Thread(target=self._watch, args=(proc, lambda: last_data), daemon=True)
         watchdog.start()
         got = False
+        self._run_audio_s = 0.0
         pending = b""
         assert proc.stdout is not None
         while True:
@@ -268,6 +274,7 @@ class AudioFeed:
             usable = len(pending) // 2 * 2
             samples = np.frombuffer(pending[:usable], dtype=np.int16).astype(np.float32) / 32768.0
             pending = pending[usable:]
+            self._run_audio_s += samples.size / SAMPLE_RATE
             self.items.put(AudioChunk(samples, last_data))
         returncode = proc.wait()
         reader.join(2)

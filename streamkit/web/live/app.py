@@ -70,10 +70,22 @@ def create_app(board: LiveBoard) -> Starlette:
     async def state(_request: Request) -> Response:
         return JSONResponse(board.state())
 
+    async def font(_request: Request) -> Response:
+        """The bundled Noto Sans KR (the burn-in font): Hangul on an OBS machine without Korean fonts."""
+        from ...errors import ConfigError
+        from ...mux import FONT_FILE, font_dir
+
+        try:
+            path = font_dir() / FONT_FILE
+        except ConfigError:
+            return Response(status_code=404)
+        return FileResponse(path, media_type="font/ttf", headers={"Cache-Control": "max-age=86400"})
+
     return Starlette(routes=[
         Route("/", captions),
         Route("/overlay", overlay),
         Route("/events", events),
         Route("/api/state", state),
+        Route("/font/noto-sans-kr.ttf", font),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ])
