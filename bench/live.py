@@ -166,7 +166,8 @@ def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bo
         "captions_over_non_speech": len(over_noise), "over_non_speech": over_noise,
         "changed_once_shown": changed_once_shown(events),
         "cpu_share_of_2_cores": round(summary["cpu_share_of_one_core"] / 2, 3), "lag_s": summary["lag_s"],
-        "skipped_s": summary["skipped_s"], "cheap_steps": summary["cheap_steps"],
+        "skipped_s": summary["skipped_s"], "cheap_steps": summary["cheap_steps"], "decodes": summary["decodes"],
+        "decode_cpu_s_median": summary["decode_cpu_s_median"],
         "load_average": os.getloadavg(),
     }
 

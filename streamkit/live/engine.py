@@ -16,6 +16,7 @@ caller shows a "[…]" marker.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,6 +114,8 @@ class StepResult:
     decoded: bool = False
     lag_ms: int = 0
     cheap: bool = False
+    #: CPU time of this step's decode (all of the process's threads), in ms.
+    decode_cpu_ms: int = 0
 
 
 def _ends_sentence(word: TimedWord) -> bool:
@@ -218,7 +221,9 @@ class StreamingTranscriber:
         forced: list[TimedWord] = []
         if self._buffer.size > window * SAMPLE_RATE // 1000:
             forced = self._cut(window)
+        cpu = time.process_time()
         hypothesis = self.decoder(self._buffer, o.cheap_beam_size if cheap else o.beam_size, self._buffer_start_ms)
+        cpu_ms = round((time.process_time() - cpu) * 1000)
         self.processed_ms = end
         committed = forced + self.agreement.insert(hypothesis)
         sentence_end = bool(committed) and (bool(forced) or _ends_sentence(committed[-1]))
@@ -228,7 +233,7 @@ class StreamingTranscriber:
             self._drop_until(max(self._buffer_start_ms, end - o.silence_commit_ms // 2))
         else:
             self._trim(committed)
-        return StepResult(tuple(committed), sentence_end, decoded=True, lag_ms=lag, cheap=cheap)
+        return StepResult(tuple(committed), sentence_end, decoded=True, lag_ms=lag, cheap=cheap, decode_cpu_ms=cpu_ms)
 
     def finish(self) -> StepResult:
         """The stream ended: decode what is left once more and commit everything."""

@@ -72,6 +72,7 @@ class LiveResult:
     cpu_s: float
     lag_ms: tuple[int, ...]
     cheap_steps: int
+    decode_cpu_ms: tuple[int, ...]
     skipped_ms: int
     gaps: int
     dropped: int
@@ -88,6 +89,8 @@ class LiveResult:
             "cpu_share_of_one_core": round(self.cpu_s / self.wall_s, 2) if self.wall_s else 0.0,
             "lag_s": {"median": round(statistics.median(lag) / 1000, 2), "max": round(lag[-1] / 1000, 2)},
             "cheap_steps": self.cheap_steps,
+            "decodes": len(self.decode_cpu_ms),
+            "decode_cpu_s_median": round(statistics.median(self.decode_cpu_ms or [0]) / 1000, 2),
             "skipped_s": round(self.skipped_ms / 1000, 1),
             "gaps": self.gaps,
             "dropped_invented": self.dropped,
@@ -150,6 +153,7 @@ class _Run:
         self.notifier = _Notifier(self.run_id, job.source.label)
         self.history: list[dict[str, Any]] = []
         self.lags: list[int] = []
+        self.decode_cpu: list[int] = []
         self.cheap = self.skipped = self.gaps = 0
         self.sentences: dict[str, int] = {job.options.language: 0}
         self.translator: Any = None
@@ -185,6 +189,8 @@ class _Run:
     def handle(self, result: StepResult) -> None:
         if result.decoded or result.skipped_ms:
             self.lags.append(result.lag_ms)
+        if result.decode_cpu_ms:
+            self.decode_cpu.append(result.decode_cpu_ms)
         self.cheap += result.cheap
         for caption in self.builder.add(result.words, result.sentence_end):
             self.on_caption(caption)
@@ -261,7 +267,8 @@ def run_live(
     result = LiveResult(
         files=tuple(p for t in run.tracks.values() for p in t.paths) + ((job.record,) if job.record else ()),
         sentences=dict(run.sentences), audio_ms=run.engine.received_ms, wall_s=time.monotonic() - wall0,
-        cpu_s=time.process_time() - cpu0, lag_ms=tuple(run.lags), cheap_steps=run.cheap, skipped_ms=run.skipped,
+        cpu_s=time.process_time() - cpu0, lag_ms=tuple(run.lags), cheap_steps=run.cheap,
+        decode_cpu_ms=tuple(run.decode_cpu), skipped_ms=run.skipped,
         gaps=run.gaps, dropped=run.builder.dropped,
         translation_failures=run.translator.failures if run.translator else 0, interrupted=interrupted)
     run.publish("end", result.summary())
