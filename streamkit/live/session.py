@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..fsutil import atomic_path, ensure_writable_dir
 from ..plugins import notify
 from ..quality import QualityOptions
@@ -59,6 +60,11 @@ class LiveJob:
     quality: QualityOptions | None = field(default_factory=QualityOptions)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     ffmpeg: str = "ffmpeg"
+
+    def __post_init__(self) -> None:
+        if self.target is not None and self.translator == "whisper":
+            raise ConfigError("the whisper engine is not offered live (it would decode the audio a second time)",
+                              key="translator", hint="use a text engine (-t google, libre ...) or -t none")
 
 
 @dataclass(frozen=True)
