@@ -219,8 +219,11 @@ class StreamingTranscriber:
         cheap = lag > o.cheap_lag_ms
         window = o.cheap_window_ms if cheap else o.max_window_ms
         forced: list[TimedWord] = []
+        skipped = 0
         if self._buffer.size > window * SAMPLE_RATE // 1000:
+            before = max(self._buffer_start_ms, self.processed_ms)
             forced = self._cut(window)
+            skipped = max(0, self._buffer_start_ms - before)  # audio dropped before it was ever decoded
         cpu = time.process_time()
         hypothesis = self.decoder(self._buffer, o.cheap_beam_size if cheap else o.beam_size, self._buffer_start_ms)
         cpu_ms = round((time.process_time() - cpu) * 1000)
@@ -233,7 +236,8 @@ class StreamingTranscriber:
             self._drop_until(max(self._buffer_start_ms, end - o.silence_commit_ms // 2))
         else:
             self._trim(committed)
-        return StepResult(tuple(committed), sentence_end, decoded=True, lag_ms=lag, cheap=cheap, decode_cpu_ms=cpu_ms)
+        return StepResult(tuple(committed), sentence_end, skipped_ms=skipped, decoded=True, lag_ms=lag, cheap=cheap,
+                          decode_cpu_ms=cpu_ms)
 
     def finish(self) -> StepResult:
         """The stream ended: decode what is left once more and commit everything."""

@@ -192,7 +192,8 @@ class _Run:
         if caption.language == self.job.options.language and self.translator is not None:
             self.translator.submit(caption)
 
-    def handle(self, result: StepResult) -> None:
+    def handle(self, result: StepResult, gap: str | None = None) -> None:
+        """One step's outcome to the pages and files; ``gap`` is why audio is missing (None: the lag)."""
         if result.decoded or result.skipped_ms:
             self.lags.append(result.lag_ms)
         if result.decode_cpu_ms:
@@ -200,10 +201,12 @@ class _Run:
         self.cheap += result.cheap
         for caption in self.builder.add(result.words, result.sentence_end):
             self.on_caption(caption)
-        if result.skipped_ms and not result.decoded:
-            self.skipped += result.skipped_ms
-            self.publish("gap", {"at_ms": self.engine.processed_ms, "skipped_ms": result.skipped_ms,
-                                 "text": GAP_MARKER})
+        if result.skipped_ms:
+            if gap is None:
+                self.skipped += result.skipped_ms
+            at = (self.engine.received_ms if gap else self.engine.processed_ms) - result.skipped_ms
+            self.publish("gap", {"at_ms": max(0, at), "skipped_ms": result.skipped_ms, "text": GAP_MARKER,
+                                 "reason": gap or "the captions fell behind: audio skipped"})
         now = time.monotonic()
         if now - self._last_status >= 1.0:
             self._last_status = now
@@ -225,9 +228,7 @@ class _Run:
                     ms = int(item.seconds * 1000)
                     record(np.zeros(min(ms, 600_000) * 16, np.float32))
                     self.gaps += 1
-                    self.handle(self.engine.gap(ms))
-                    self.publish("gap", {"at_ms": self.engine.received_ms, "skipped_ms": ms, "text": GAP_MARKER,
-                                         "reason": item.reason})
+                    self.handle(self.engine.gap(ms), gap=item.reason)
                 item = feed.items.get_nowait() if not feed.items.empty() else None
             self.handle(self.engine.step())
         return None

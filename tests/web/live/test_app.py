@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from streamkit.live import Caption, LiveJob, layout, parse_source, run_live
+from streamkit.live import Caption, LiveJob, LiveOptions, layout, parse_source, run_live
 from streamkit.models import Utterance
 from streamkit.transcribe import WhisperTranscriber
 from streamkit.web import start_server
@@ -96,7 +96,7 @@ def test_a_real_run_reaches_the_overlay_and_the_captions_page_in_order(
             history = browser.new_page()
             history.goto(server.url + "/")
             job = LiveJob(parse_source(str(growing)), tmp_path, "show", target=None, idle_timeout_s=2.0,
-                          ffmpeg=ffmpeg_exe)
+                          options=LiveOptions(cheap_lag_ms=60_000, skip_lag_ms=120_000), ffmpeg=ffmpeg_exe)
             done = threading.Event()
             result = run_live(job, transcriber, board.publish, done)
             page.wait_for_function("window.seen.length > 0", timeout=10000)
