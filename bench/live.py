@@ -88,16 +88,17 @@ class SSEClient(threading.Thread):
 
 
 def latency(refs: list[dict[str, Any]], events: list[tuple[float, str, dict[str, Any]]], t0: float,
-            language: str) -> list[float]:
+            language: str, *, final: bool = False, from_end: bool = False) -> list[float]:
+    """Per speech utterance: seconds from its voice onset (or its end) to the first caption holding a word of it."""
     out = []
     for ref in refs:
         if ref["kind"] != "speech":
             continue
         onset, end = ref["onset_ms"], ref["end_ms"]
         seen = [t for t, name, c in events if name == "caption" and c["language"] == language
-                and c["end_ms"] > onset + 100 and c["start_ms"] < end]
+                and c["end_ms"] > onset + 100 and c["start_ms"] < end and (c["final"] or not final)]
         if seen:
-            out.append(seen[0] - (t0 + onset / 1000))
+            out.append(seen[0] - (t0 + (end if from_end else onset) / 1000))
     return out
 
 
@@ -163,6 +164,8 @@ def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bo
     return {
         "sample": sample, "mode": mode, "utterances": len(speech_refs), "captioned": len(ko),
         "ko_latency_s": _stats(ko), "en_latency_s": _stats(en) if english else None,
+        "en_after_utterance_end_s": _stats(latency(refs, events, t0, "en", from_end=True)) if english else None,
+        "ko_sentence_final_after_end_s": _stats(latency(refs, events, t0, "ko", final=True, from_end=True)),
         "cer_live": round(character_error_rate(" ".join(r["text"] for r in speech_refs), hyp), 4),
         "captions_over_non_speech": len(over_noise), "over_non_speech": over_noise,
         "changed_once_shown": changed_once_shown(events),
@@ -246,6 +249,7 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float) -> dict
     builder = SentenceBuilder(speech=engine.mean_speech)
     clock, fed, total = 0.0, 0, audio.size
     shown: list[tuple[float, str, dict[str, Any]]] = []
+    cpus: list[float] = []
     while fed < total:
         upto = min(total, int(clock * 16000))
         if upto > fed:
@@ -255,6 +259,8 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float) -> dict
         for caption in builder.add(result.words, result.sentence_end):
             shown.append((clock, "caption", caption.to_dict()))
         clock += result.decode_cpu_ms / 1000 / cores if result.decoded else 0.05
+        if result.decode_cpu_ms:
+            cpus.append(result.decode_cpu_ms / 1000)
     cpu = time.process_time()
     result = engine.finish()
     clock += (time.process_time() - cpu) / cores
@@ -266,7 +272,11 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float) -> dict
     finals = [c for _t, _n, c in shown if c["final"]]
     speech_refs = [r for r in refs if r["kind"] == "speech"]
     return {"sample": sample, "mode": f"simulated, decode = CPU time / {cores:g}", "utterances": len(speech_refs),
-            "captioned": len(ko), "ko_latency_s": _stats(ko),
+            "captioned": len(ko), "ko_latency_s": _stats(ko), "decodes": len(cpus),
+            "decode_cpu_s_median": round(statistics.median(cpus), 2) if cpus else 0.0,
+            # English follows the final sentence by one local translation request (milliseconds).
+            "ko_sentence_final_s": _stats(latency(refs, shown, 0.0, "ko", final=True)),
+            "ko_sentence_final_after_end_s": _stats(latency(refs, shown, 0.0, "ko", final=True, from_end=True)),
             "cer_live": round(character_error_rate(" ".join(r["text"] for r in speech_refs),
                                                    " ".join(c["text"] for c in finals)), 4),
             "captions_over_non_speech": sum(1 for c in finals for r in refs if r["kind"] != "speech"
