@@ -39,6 +39,8 @@ def test_the_wheel_holds_every_module_and_the_glossary_and_runs(tmp_path: Path) 
     data = {f"streamkit/_glossary/{p.name}" for p in (REPO / "glossary").glob("*.toml")}
     assert data - names == set()
     assert "streamkit/py.typed" in names
+    pages = {p.relative_to(REPO).as_posix() for p in (REPO / "streamkit").rglob("static/*") if p.is_file()}
+    assert pages - names == set()  # the local pages' HTML, CSS and JavaScript (package-data)
 
     site = tmp_path / "site"
     install = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site),
