@@ -205,6 +205,7 @@ def main() -> None:
                         help="comma-separated SAMPLE:MODE[:en] (MODE hls or file; en adds English via libre)")
     parser.add_argument("--no-offline", action="store_true", help="skip the offline CER of fanlive")
     parser.add_argument("--simulate", default="", help="comma-separated samples to replay in virtual time too")
+    parser.add_argument("--cores", default="2,1", help="virtual-time runs: decode = CPU time / each of these")
     args = parser.parse_args()
     transcriber = WhisperTranscriber(resolve_model("base", device="cpu"))
     _ = transcriber.model
@@ -215,7 +216,7 @@ def main() -> None:
         print(json.dumps(run, ensure_ascii=False), flush=True)
         report["runs"].append(run)
     for sample in filter(None, args.simulate.split(",")):
-        for cores in (2.0, 1.0):
+        for cores in (float(c) for c in args.cores.split(",")):
             run = simulate(sample, transcriber, cores)
             print(json.dumps(run, ensure_ascii=False), flush=True)
             report["runs"].append(run)
@@ -279,8 +280,10 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float) -> dict
             "ko_sentence_final_after_end_s": _stats(latency(refs, shown, 0.0, "ko", final=True, from_end=True)),
             "cer_live": round(character_error_rate(" ".join(r["text"] for r in speech_refs),
                                                    " ".join(c["text"] for c in finals)), 4),
-            "captions_over_non_speech": sum(1 for c in finals for r in refs if r["kind"] != "speech"
-                                            and r["start_ms"] <= (c["start_ms"] + c["end_ms"]) // 2 < r["end_ms"])}
+            "over_non_speech": [f"{c['start_ms']}-{c['end_ms']} {c['text']}" for c in finals for r in refs
+                                if r["kind"] != "speech"
+                                and r["start_ms"] <= (c["start_ms"] + c["end_ms"]) // 2 < r["end_ms"]],
+            "dropped_invented": builder.dropped}
 
 
 if __name__ == "__main__":

@@ -78,9 +78,13 @@ class SentenceBuilder:
     glossary: Any = None
     speech: Callable[[int, int], float] | None = None
     prompt: str | None = None
+    energy: Callable[[int, int], float] | None = None
+    #: Kept words of the last ``context_ms``: the speech level the silence signal compares with.
+    context_ms: int = 60_000
     pause_ms: int = 1000
     max_sentence_ms: int = 12000
     words: list[Word] = field(default_factory=list)
+    recent: list[Word] = field(default_factory=list)
     dropped: int = 0
     _next_id: int = 1
 
@@ -128,13 +132,23 @@ class SentenceBuilder:
                               words, avg_logprob=min(w.avg_logprob for w in committed),
                               no_speech_prob=first.no_speech_prob,
                               compression_ratio=max(w.compression_ratio for w in committed))
-        transcript = Transcript(self.language, (utterance,), duration_ms=utterance.end_ms)
+        context = [w for w in self.recent if w.end_ms <= utterance.start_ms]
+        before = (Utterance(context[0].start_ms, context[-1].end_ms, " ".join(w.text for w in context),
+                            tuple(context)),) if context else ()
+        transcript = Transcript(self.language, (*before, utterance), duration_ms=utterance.end_ms)
         if self.quality is not None:
-            transcript, dropped = clean_transcript(transcript, self.quality, speech=self.speech, prompt=self.prompt)
-            self.dropped += len(dropped)
+            transcript, dropped = clean_transcript(transcript, self.quality, energy=self.energy, speech=self.speech,
+                                                   prompt=self.prompt)
+            self.dropped += sum(1 for d in dropped if d.end_ms > utterance.start_ms)
+        # The context is only judged again for the speech level; what is new is what starts here.
+        kept = [u for u in transcript.utterances if u.start_ms >= utterance.start_ms]
+        transcript = Transcript(self.language, tuple(kept), duration_ms=utterance.end_ms)
         if self.glossary is not None and transcript.utterances:
             transcript = self.glossary.apply_korean(transcript)
-        return [w for u in transcript.utterances for w in (u.words or _spread(u))]
+        fresh = [w for u in transcript.utterances for w in (u.words or _spread(u))]
+        floor = utterance.end_ms - self.context_ms
+        self.recent = [w for w in self.recent if w.start_ms >= floor] + fresh
+        return fresh
 
 
 def _spread(u: Utterance) -> tuple[Word, ...]:

@@ -16,6 +16,7 @@ caller shows a "[…]" marker.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ log = logging.getLogger("streamkit")
 SAMPLE_RATE = 16000
 VAD_FRAME = 512  # samples: 32 ms
 VAD_FRAME_MS = VAD_FRAME * 1000 // SAMPLE_RATE
+ENERGY_FRAME = 800  # samples: 50 ms, the quality filter's frame
+ENERGY_FRAME_MS = ENERGY_FRAME * 1000 // SAMPLE_RATE
 _VAD_CONTEXT_FRAMES = 32  # ~1 s of left context when scoring new audio (Silero's state is per call)
 
 
@@ -137,6 +140,8 @@ class StreamingTranscriber:
     _speech: list[float] = field(default_factory=list)  # VAD probability per 32 ms frame, whole stream
     _tail: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
     _vad_context: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
+    _power: list[float] = field(default_factory=list)  # mean square per 50 ms frame, whole stream
+    _power_tail: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
 
     # ----------------------------------------------------------------- audio in
 
@@ -145,6 +150,12 @@ class StreamingTranscriber:
         self._tail = np.concatenate([self._tail, samples.astype(np.float32, copy=False)])
         self.received_ms += samples.size * 1000 // SAMPLE_RATE
         self._score_vad()
+        self._power_tail = np.concatenate([self._power_tail, samples.astype(np.float32, copy=False)])
+        whole = self._power_tail.size // ENERGY_FRAME * ENERGY_FRAME
+        if whole:
+            frames = self._power_tail[:whole].astype(np.float64).reshape(-1, ENERGY_FRAME)
+            self._power.extend(float(x) for x in np.mean(frames**2, axis=1))
+            self._power_tail = self._power_tail[whole:]
 
     def gap(self, ms: int) -> StepResult:
         """``ms`` of audio are missing (the source dropped): commit what is pending, move the clock on."""
@@ -154,6 +165,8 @@ class StreamingTranscriber:
         self._buffer = np.zeros(0, np.float32)
         self._buffer_start_ms = self.received_ms
         self._speech.extend([0.0] * (ms // VAD_FRAME_MS))
+        self._power.extend([0.0] * (ms // ENERGY_FRAME_MS))
+        self._power_tail = np.zeros(0, np.float32)
         self._tail = np.zeros(0, np.float32)
         self._vad_context = np.zeros(0, np.float32)
         return StepResult(tuple(committed), sentence_end=True, skipped_ms=ms)
@@ -177,6 +190,14 @@ class StreamingTranscriber:
         a, b = max(0, start_ms) // VAD_FRAME_MS, max(0, end_ms) // VAD_FRAME_MS + 1
         chunk = self._speech[a:b]
         return max(chunk) if chunk else 0.0
+
+    def energy(self, start_ms: int, end_ms: int) -> float:
+        """The RMS level (dBFS) of a span of the stream (the quality filter's silence signal)."""
+        a = max(0, start_ms) // ENERGY_FRAME_MS
+        b = max(a + 1, -(-max(end_ms, 0) // ENERGY_FRAME_MS))
+        chunk = self._power[a:b]
+        power = sum(chunk) / len(chunk) if chunk else 0.0
+        return 10 * math.log10(power) if power > 1e-12 else -120.0
 
     def speech_ms(self, start_ms: int, end_ms: int) -> int:
         """How much of a span of the stream is speech (frames at or above the VAD threshold)."""

@@ -153,7 +153,7 @@ class _Run:
         self.engine = StreamingTranscriber(whisper_decoder(model, job.options), job.options, vad=vad)
         prompt = " ".join(p for p in (job.options.initial_prompt, job.options.hotwords) if p) or None
         self.builder = SentenceBuilder(job.options.language, job.quality, job.glossary, self.engine.mean_speech,
-                                       prompt)
+                                       prompt, self.engine.energy)
         self.tracks = {job.options.language: RollingTrack(job.options.language, live_paths(
             job.out_dir, job.name, job.options.language, job.formats))}
         self.notifier = _Notifier(self.run_id, job.source.label)
