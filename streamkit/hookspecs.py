@@ -89,3 +89,18 @@ def viewer_sample_recorded(sample: ViewerSample) -> None:
     its JSON form. Fired after the sample is committed, by ``viewers record``, ``import`` and
     ``poll`` alike.
     """
+
+
+# --------------------------------------------------------------------------- live captions
+
+
+@hookspec
+def caption_committed(
+    run_id: str, source: str, language: str, sentence: int, text: str, start_ms: int, end_ms: int
+) -> None:
+    """``streamkit live`` committed a sentence in ``language`` (the source language or a translation).
+
+    Fired once per sentence and language, after it is final (shown, and written to the rolling
+    ``NAME.live.LANG.srt``); ``sentence`` numbers the source sentence, so a translation carries the
+    number of the sentence it renders. Times are stream milliseconds. A chat bot can post these.
+    """

@@ -115,6 +115,13 @@ class EventSink:
     def viewer_sample_recorded(self, sample: Any) -> None:
         self.emit(event_payload("viewer_sample_recorded", sample=sample))
 
+    @hookimpl
+    def caption_committed(
+        self, run_id: str, source: str, language: str, sentence: int, text: str, start_ms: int, end_ms: int
+    ) -> None:
+        self.emit(event_payload("caption_committed", run_id=run_id, source=source, language=language,
+                                sentence=sentence, text=text, start_ms=start_ms, end_ms=end_ms))
+
 
 # --------------------------------------------------------------------------- event log
 

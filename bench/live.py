@@ -1,0 +1,290 @@
+"""Live captions, measured: a sample published in real time, captions as a page sees them (SSE).
+
+For each run a sample is published with ``ffmpeg -re`` (as HLS into a folder served on 127.0.0.1,
+or as a growing MPEG-TS file), ``run_live`` follows it with the real model, the real web server
+serves ``/events``, and an SSE client records when each caption arrives. For every reference
+utterance (``samples/*.ref.tsv``) the latency is the time from its voice onset (Silero VAD on the
+source, inside the utterance's span) to the first caption holding a word of it. Also: CER of the
+committed Korean against the reference, next to offline ``streamkit subtitle``'s; captions over the
+music/silence/noise spans of ``noisy.mp4``; whether any shown caption was ever changed; CPU share.
+
+    python bench/live.py                     # fanlive over HLS (+ English via the test LibreTranslate
+                                             # server), fanlive as a growing file, noisy as a growing file
+    python bench/live.py --runs fanlive:hls  # one run
+    python bench/live.py --runs '' --simulate fanlive,noisy --no-offline   # virtual time (see simulate)
+
+Results are printed as JSON and written to bench/.work/live.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import httpx
+import numpy as np
+from common import REPO, SAMPLES, WORK, ffmpeg, machine
+
+sys.path.insert(0, str(REPO))
+
+from streamkit.evaluation import character_error_rate, load_reference_tsv
+from streamkit.live import LiveJob, parse_source, run_live
+from streamkit.transcribe import WhisperTranscriber, resolve_model
+from streamkit.web import start_server
+from streamkit.web.live import LiveBoard, create_app
+from tests.libre_server import LibreServer
+from tests.live.publish import PLAYLIST, growing_file_args, hls_args, serve_folder, start, wait_for
+
+
+def references(sample: str) -> list[dict[str, Any]]:
+    """Every reference span with its kind (speech, music, silence, crowd ...), text and voice onset."""
+    from faster_whisper.vad import get_speech_timestamps
+
+    path = SAMPLES / f"{sample}.ref.tsv"
+    header, *lines = path.read_text(encoding="utf-8").splitlines()
+    columns = header.split("\t")
+    rows = [dict(zip(columns, line.split("\t"), strict=False)) for line in lines if line.strip()]
+    raw = subprocess.run([ffmpeg(), "-v", "error", "-i", str(SAMPLES / f"{sample}.mp4"), "-f", "s16le", "-ac", "1",
+                          "-ar", "16000", "-"], capture_output=True, check=True).stdout
+    audio = np.frombuffer(raw, np.int16).astype(np.float32) / 32768
+    speech = [(c["start"] // 16, c["end"] // 16) for c in get_speech_timestamps(audio)]
+    out = []
+    for row in rows:
+        start, end = int(row["start_ms"]), int(row["end_ms"])
+        onset = next((max(a, start) for a, b in speech if b > start and a < end), start)
+        out.append({"start_ms": start, "end_ms": end, "kind": row.get("kind") or "speech",
+                    "text": row.get("text", ""), "onset_ms": onset})
+    return out
+
+
+class SSEClient(threading.Thread):
+    """Reads ``/events`` like a page does and notes each event's arrival time."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.events: list[tuple[float, str, dict[str, Any]]] = []
+        self.ready = threading.Event()
+
+    def run(self) -> None:
+        name = ""
+        with httpx.stream("GET", self.url, timeout=None) as response:
+            self.ready.set()
+            for line in response.iter_lines():
+                if line.startswith("event: "):
+                    name = line[7:]
+                elif line.startswith("data: "):
+                    self.events.append((time.monotonic(), name, json.loads(line[6:])))
+                    if name == "end":
+                        return
+
+
+def latency(refs: list[dict[str, Any]], events: list[tuple[float, str, dict[str, Any]]], t0: float,
+            language: str, *, final: bool = False, from_end: bool = False) -> list[float]:
+    """Per speech utterance: seconds from its voice onset (or its end) to the first caption holding a word of it."""
+    out = []
+    for ref in refs:
+        if ref["kind"] != "speech":
+            continue
+        onset, end = ref["onset_ms"], ref["end_ms"]
+        seen = [t for t, name, c in events if name == "caption" and c["language"] == language
+                and c["end_ms"] > onset + 100 and c["start_ms"] < end and (c["final"] or not final)]
+        if seen:
+            out.append(seen[0] - (t0 + (end if from_end else onset) / 1000))
+    return out
+
+
+def changed_once_shown(events: list[tuple[float, str, dict[str, Any]]]) -> int:
+    shown: dict[tuple[str, int], str] = {}
+    finals: set[tuple[str, int]] = set()
+    changed = 0
+    for _t, name, c in events:
+        if name != "caption":
+            continue
+        key = (c["language"], c["sentence"])
+        if key in finals or (key in shown and not c["text"].startswith(shown[key])):
+            changed += 1
+        shown[key] = c["text"]
+        if c["final"]:
+            finals.add(key)
+    return changed
+
+
+def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bool) -> dict[str, Any]:
+    work = WORK / "live" / f"{sample}-{mode}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    refs = references(sample)
+    board = LiveBoard()
+    libre = LibreServer().start() if english else None
+    with start_server(create_app(board)) as server, serve_folder(work) as base:
+        client = SSEClient(server.url + "/events")
+        client.start()
+        client.ready.wait(10)
+        if mode == "hls":
+            publisher = start(hls_args(SAMPLES / f"{sample}.mp4", work))
+            source = f"{base}/{PLAYLIST}"
+            t0 = time.monotonic()
+            wait_for(work / PLAYLIST)
+        else:
+            target = work / f"{sample}.ts"
+            publisher = start(growing_file_args(SAMPLES / f"{sample}.mp4", target))
+            t0 = time.monotonic()
+            wait_for(target)
+            source = str(target)
+        job = LiveJob(parse_source(source), work / "out", sample, target="en" if english else None,
+                      translator="libre", translator_settings={"url": libre.url} if libre else {},
+                      idle_timeout_s=3.0, ffmpeg=ffmpeg())
+        stop = threading.Event()
+        if mode == "hls":  # the playlist never ends (a live stream): stop after the sample's length + slack
+            threading.Timer(max(r["end_ms"] for r in refs) / 1000 + 12, stop.set).start()
+        result = run_live(job, transcriber, board.publish, stop)
+        publisher.kill()
+        publisher.wait()
+        client.join(10)
+    if libre is not None:
+        libre.stop()
+    events = client.events
+    ko = latency(refs, events, t0, "ko")
+    en = latency(refs, events, t0, "en") if english else []
+    finals = [c for _t, n, c in events if n == "caption" and c["final"] and c["language"] == "ko"]
+    speech_refs = [r for r in refs if r["kind"] == "speech"]
+    hyp = " ".join(c["text"] for c in finals)
+    over_noise = [c["text"] for c in finals for r in refs if r["kind"] != "speech"
+                  and r["start_ms"] <= (c["start_ms"] + c["end_ms"]) // 2 < r["end_ms"]]
+    summary = result.summary()
+    return {
+        "sample": sample, "mode": mode, "utterances": len(speech_refs), "captioned": len(ko),
+        "ko_latency_s": _stats(ko), "en_latency_s": _stats(en) if english else None,
+        "en_after_utterance_end_s": _stats(latency(refs, events, t0, "en", from_end=True)) if english else None,
+        "ko_sentence_final_after_end_s": _stats(latency(refs, events, t0, "ko", final=True, from_end=True)),
+        "cer_live": round(character_error_rate(" ".join(r["text"] for r in speech_refs), hyp), 4),
+        "captions_over_non_speech": len(over_noise), "over_non_speech": over_noise,
+        "changed_once_shown": changed_once_shown(events),
+        "cpu_share_of_2_cores": round(summary["cpu_share_of_one_core"] / 2, 3), "lag_s": summary["lag_s"],
+        "skipped_s": summary["skipped_s"], "cheap_steps": summary["cheap_steps"], "decodes": summary["decodes"],
+        "decode_cpu_s_median": summary["decode_cpu_s_median"],
+        "load_average": os.getloadavg(),
+    }
+
+
+def _stats(values: list[float]) -> dict[str, Any]:
+    if not values:
+        return {"n": 0}
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"n": len(values), "median": round(statistics.median(values), 2), "p95": round(p95, 2),
+            "max": round(ordered[-1], 2), "each": [round(v, 2) for v in values]}
+
+
+def offline_cer(sample: str, transcriber: WhisperTranscriber) -> float:
+    from streamkit.pipeline import SubtitleJob, run_subtitle
+    from streamkit.subtitles import read_subtitles
+
+    out = WORK / "live" / f"{sample}-offline"
+    job = SubtitleJob(input=SAMPLES / f"{sample}.mp4", out_dir=out, translator="none", mux=False, force=True,
+                      use_cache=False)
+    result = run_subtitle(job, transcriber=transcriber)
+    ko = next(f.path for f in result.files if f.language == "ko")
+    text = " ".join(c.text.replace("\n", " ") for c in read_subtitles(ko).cues)
+    refs = [t for _s, _e, t in load_reference_tsv(SAMPLES / f"{sample}.ref.tsv")]
+    return round(character_error_rate(" ".join(refs), text), 4)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", default="fanlive:hls:en,fanlive:file,noisy:file",
+                        help="comma-separated SAMPLE:MODE[:en] (MODE hls or file; en adds English via libre)")
+    parser.add_argument("--no-offline", action="store_true", help="skip the offline CER of fanlive")
+    parser.add_argument("--simulate", default="", help="comma-separated samples to replay in virtual time too")
+    parser.add_argument("--cores", default="2,1", help="virtual-time runs: decode = CPU time / each of these")
+    args = parser.parse_args()
+    transcriber = WhisperTranscriber(resolve_model("base", device="cpu"))
+    _ = transcriber.model
+    report: dict[str, Any] = {"machine": machine(), "runs": []}
+    for spec in filter(None, args.runs.split(",")):
+        sample, mode, *rest = spec.split(":")
+        run = one_run(sample, mode, transcriber, english="en" in rest)
+        print(json.dumps(run, ensure_ascii=False), flush=True)
+        report["runs"].append(run)
+    for sample in filter(None, args.simulate.split(",")):
+        for cores in (float(c) for c in args.cores.split(",")):
+            run = simulate(sample, transcriber, cores)
+            print(json.dumps(run, ensure_ascii=False), flush=True)
+            report["runs"].append(run)
+    if not args.no_offline:
+        report["offline_cer_fanlive"] = offline_cer("fanlive", transcriber)
+        print(json.dumps({"offline_cer_fanlive": report["offline_cer_fanlive"]}), flush=True)
+    (WORK / "live.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+
+# --------------------------------------------------------------------------- simulated quiet machine
+
+
+def simulate(sample: str, transcriber: WhisperTranscriber, cores: float) -> dict[str, Any]:
+    """The same engine in virtual time: a decode takes its measured CPU time / ``cores`` of stream time.
+
+    On a shared machine wall-clock latency measures the other tenants; CPU time does not (much). This
+    replays the sample through :class:`StreamingTranscriber` and :class:`SentenceBuilder` with a virtual
+    clock: audio arrives at 1x, each decode advances the clock by its CPU seconds / ``cores``.
+    """
+    from faster_whisper.vad import get_vad_model
+
+    from streamkit.live import LiveOptions, SentenceBuilder, StreamingTranscriber, whisper_decoder
+
+    refs = references(sample)
+    raw = subprocess.run([ffmpeg(), "-v", "error", "-i", str(SAMPLES / f"{sample}.mp4"), "-f", "s16le", "-ac", "1",
+                          "-ar", "16000", "-"], capture_output=True, check=True).stdout
+    audio = np.frombuffer(raw, np.int16).astype(np.float32) / 32768
+    options = LiveOptions()
+    engine = StreamingTranscriber(whisper_decoder(transcriber.model, options), options, vad=get_vad_model())
+    builder = SentenceBuilder(speech=engine.mean_speech)
+    clock, fed, total = 0.0, 0, audio.size
+    shown: list[tuple[float, str, dict[str, Any]]] = []
+    cpus: list[float] = []
+    while fed < total:
+        upto = min(total, int(clock * 16000))
+        if upto > fed:
+            engine.feed(audio[fed:upto])
+            fed = upto
+        result = engine.step()
+        for caption in builder.add(result.words, result.sentence_end):
+            shown.append((clock, "caption", caption.to_dict()))
+        clock += result.decode_cpu_ms / 1000 / cores if result.decoded else 0.05
+        if result.decode_cpu_ms:
+            cpus.append(result.decode_cpu_ms / 1000)
+    cpu = time.process_time()
+    result = engine.finish()
+    clock += (time.process_time() - cpu) / cores
+    for caption in builder.add(result.words, result.sentence_end):
+        shown.append((clock, "caption", caption.to_dict()))
+    for caption in builder.close():
+        shown.append((clock, "caption", caption.to_dict()))
+    ko = latency(refs, shown, 0.0, "ko")
+    finals = [c for _t, _n, c in shown if c["final"]]
+    speech_refs = [r for r in refs if r["kind"] == "speech"]
+    return {"sample": sample, "mode": f"simulated, decode = CPU time / {cores:g}", "utterances": len(speech_refs),
+            "captioned": len(ko), "ko_latency_s": _stats(ko), "decodes": len(cpus),
+            "decode_cpu_s_median": round(statistics.median(cpus), 2) if cpus else 0.0,
+            # English follows the final sentence by one local translation request (milliseconds).
+            "ko_sentence_final_s": _stats(latency(refs, shown, 0.0, "ko", final=True)),
+            "ko_sentence_final_after_end_s": _stats(latency(refs, shown, 0.0, "ko", final=True, from_end=True)),
+            "cer_live": round(character_error_rate(" ".join(r["text"] for r in speech_refs),
+                                                   " ".join(c["text"] for c in finals)), 4),
+            "over_non_speech": [f"{c['start_ms']}-{c['end_ms']} {c['text']}" for c in finals for r in refs
+                                if r["kind"] != "speech"
+                                and r["start_ms"] <= (c["start_ms"] + c["end_ms"]) // 2 < r["end_ms"]],
+            "dropped_invented": builder.dropped}
+
+
+if __name__ == "__main__":
+    main()

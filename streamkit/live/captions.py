@@ -1,0 +1,185 @@
+"""Committed words -> sentences -> captions laid out by the subtitle rules -> rolling subtitle files.
+
+:class:`SentenceBuilder` takes the words each step commits, drops invented text (the quality filter:
+outros, loops, prompt echo, wrong script, no speech under them), normalizes names (the glossary),
+and groups them into sentences: a sentence ends at end punctuation, at a pause, when the speaker
+stops, or when it grows too long. Each change becomes a :class:`Caption`: the sentence so far and
+the lines of its newest cue, cut by :func:`streamkit.segment.segment` with the language's rules.
+
+:class:`RollingTrack` keeps the final cues of one language in order without overlaps and rewrites
+its files atomically (``NAME.live.ko.srt`` ...) after each sentence.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..models import Cue, SubtitleTrack, Transcript, Utterance, Word
+from ..quality import QualityOptions, clean_transcript
+from ..segment import DEFAULT_FPS, frame_ms, rules_for, segment
+from ..subtitles import write_subtitles
+from .policy import TimedWord
+
+__all__ = ["Caption", "RollingTrack", "SentenceBuilder", "layout", "live_paths"]
+
+log = logging.getLogger("streamkit")
+
+
+@dataclass(frozen=True, slots=True)
+class Caption:
+    """One sentence in one language as a page shows it: its text so far and its newest cue's lines."""
+
+    language: str
+    sentence: int
+    text: str
+    lines: tuple[str, ...]
+    start_ms: int
+    end_ms: int
+    final: bool
+    #: Final captions: every cue of the sentence, ``(start_ms, end_ms, lines)``.
+    cues: tuple[Cue, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.end_ms < self.start_ms or self.start_ms < 0:
+            raise ValueError("Caption: bad span")
+        if not self.text.strip():
+            raise ValueError("Caption: text must not be empty")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "language": self.language, "sentence": self.sentence, "text": self.text, "lines": list(self.lines),
+            "start_ms": self.start_ms, "end_ms": self.end_ms, "final": self.final,
+            "cues": [{"start_ms": c.start_ms, "end_ms": c.end_ms, "lines": list(c.lines)} for c in self.cues],
+        }
+
+
+def layout(utterance: Utterance, language: str) -> tuple[Cue, ...]:
+    """The cues of one sentence by ``language``'s subtitle rules (its words' times, or spread over its span)."""
+    transcript = Transcript(language=language, utterances=(utterance,), duration_ms=0)
+    return segment(transcript, rules_for(language)).cues
+
+
+def live_paths(folder: Path, name: str, language: str, formats: Sequence[str]) -> list[Path]:
+    """``NAME.live.LANG.srt`` (and ``.vtt``): never the names ``streamkit subtitle`` writes."""
+    return [folder / f"{name}.live.{language}.{fmt}" for fmt in formats]
+
+
+@dataclass
+class SentenceBuilder:
+    """Korean sentences from committed words. ``speech(start, end)`` is the stream's voice activity."""
+
+    language: str = "ko"
+    quality: QualityOptions | None = field(default_factory=QualityOptions)
+    glossary: Any = None
+    speech: Callable[[int, int], float] | None = None
+    prompt: str | None = None
+    energy: Callable[[int, int], float] | None = None
+    #: Kept words of the last ``context_ms``: the speech level the silence signal compares with.
+    context_ms: int = 60_000
+    pause_ms: int = 1000
+    max_sentence_ms: int = 12000
+    words: list[Word] = field(default_factory=list)
+    recent: list[Word] = field(default_factory=list)
+    dropped: int = 0
+    _next_id: int = 1
+
+    def add(self, committed: Sequence[TimedWord], sentence_end: bool) -> list[Caption]:
+        """Take one step's committed words; return the captions that changed (partial, then any final)."""
+        out: list[Caption] = []
+        for word in self._clean(committed):
+            if self.words and (word.start_ms - self.words[-1].end_ms >= self.pause_ms
+                               or word.end_ms - self.words[0].start_ms > self.max_sentence_ms):
+                out.extend(self.close())
+            self.words.append(word)
+        if self.words:
+            if sentence_end:
+                out.extend(self.close())
+            else:
+                out.append(self._caption(final=False))
+        return out
+
+    def close(self) -> list[Caption]:
+        """End the open sentence (its final caption), if any."""
+        if not self.words:
+            return []
+        caption = self._caption(final=True)
+        self.words = []
+        self._next_id += 1
+        return [caption]
+
+    def _utterance(self) -> Utterance:
+        start, end = self.words[0].start_ms, max(w.end_ms for w in self.words)
+        return Utterance(start, end, " ".join(w.text for w in self.words), tuple(self.words))
+
+    def _caption(self, *, final: bool) -> Caption:
+        utterance = self._utterance()
+        cues = layout(utterance, self.language)
+        lines = cues[-1].lines if cues else (utterance.text,)
+        return Caption(self.language, self._next_id, utterance.text, lines, utterance.start_ms, utterance.end_ms,
+                       final, cues if final else ())
+
+    def _clean(self, committed: Sequence[TimedWord]) -> list[Word]:
+        if not committed:
+            return []
+        words = tuple(Word(w.start_ms, w.end_ms, w.text, w.probability) for w in committed)
+        first = committed[0]
+        utterance = Utterance(words[0].start_ms, max(w.end_ms for w in words), " ".join(w.text for w in words),
+                              words, avg_logprob=min(w.avg_logprob for w in committed),
+                              no_speech_prob=first.no_speech_prob,
+                              compression_ratio=max(w.compression_ratio for w in committed))
+        context = [w for w in self.recent if w.end_ms <= utterance.start_ms]
+        before = (Utterance(context[0].start_ms, context[-1].end_ms, " ".join(w.text for w in context),
+                            tuple(context)),) if context else ()
+        transcript = Transcript(self.language, (*before, utterance), duration_ms=utterance.end_ms)
+        if self.quality is not None:
+            transcript, dropped = clean_transcript(transcript, self.quality, energy=self.energy, speech=self.speech,
+                                                   prompt=self.prompt)
+            self.dropped += sum(1 for d in dropped if d.end_ms > utterance.start_ms)
+        # The context is only judged again for the speech level; what is new is what starts here.
+        kept = [u for u in transcript.utterances if u.start_ms >= utterance.start_ms]
+        transcript = Transcript(self.language, tuple(kept), duration_ms=utterance.end_ms)
+        if self.glossary is not None and transcript.utterances:
+            transcript = self.glossary.apply_korean(transcript)
+        fresh = [w for u in transcript.utterances for w in (u.words or _spread(u))]
+        floor = utterance.end_ms - self.context_ms
+        self.recent = [w for w in self.recent if w.start_ms >= floor] + fresh
+        return fresh
+
+
+def _spread(u: Utterance) -> tuple[Word, ...]:
+    return (Word(u.start_ms, u.end_ms, u.text),)
+
+
+@dataclass
+class RollingTrack:
+    """The final cues of one language, in order and never overlapping, rewritten atomically as they grow."""
+
+    language: str
+    paths: list[Path]
+    cues: list[Cue] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def append(self, new: Sequence[Cue]) -> None:
+        gap = frame_ms(rules_for(self.language).min_gap_frames, DEFAULT_FPS)
+        with self._lock:
+            for cue in new:
+                start, end = cue.start_ms, cue.end_ms
+                if self.cues:
+                    last = self.cues[-1]
+                    start = max(start, last.start_ms + 1 + gap)
+                    if last.end_ms > start - gap:  # the previous cue lingers into this one: shorten it
+                        self.cues[-1] = Cue(last.start_ms, max(last.start_ms + 1, start - gap), last.lines)
+                self.cues.append(Cue(start, max(end, start + 1), cue.lines))
+
+    def write(self) -> list[Path]:
+        """Rewrite every file of this track (each atomically); returns the paths written."""
+        with self._lock:
+            track = SubtitleTrack(self.language, tuple(self.cues))
+        for path in self.paths:
+            write_subtitles(track, path)
+        return list(self.paths)

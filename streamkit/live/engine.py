@@ -1,0 +1,306 @@
+"""Streaming transcription: a rolling window of audio, decoded again as it grows, words committed by agreement.
+
+:class:`StreamingTranscriber` holds the audio not yet settled (the buffer) and the voice-activity
+probabilities of everything received (faster-whisper's Silero VAD, 32 ms frames). Each
+:meth:`~StreamingTranscriber.step` decodes the buffer once, when it holds speech and at least
+``min_step_ms`` of new audio, and commits what :class:`~streamkit.live.policy.LocalAgreement` says
+two consecutive decodes agree on. The buffer is trimmed at the end of committed sentences (or, when
+none comes, at the last committed word) so a step's cost stays bounded; after ``silence_commit_ms``
+of silence the pending words are committed and the buffer emptied (the speaker stopped).
+
+Lag is the audio received but not yet decoded. Past ``cheap_lag_ms`` the decoder switches to a
+cheaper setting (beam 1, a shorter window); past ``skip_lag_ms`` the backlog is skipped and the
+caller shows a "[…]" marker.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..segment import SENTENCE_END
+from .policy import LocalAgreement, TimedWord
+
+__all__ = ["Decoder", "LiveOptions", "StepResult", "StreamingTranscriber", "whisper_decoder"]
+
+log = logging.getLogger("streamkit")
+
+SAMPLE_RATE = 16000
+VAD_FRAME = 512  # samples: 32 ms
+VAD_FRAME_MS = VAD_FRAME * 1000 // SAMPLE_RATE
+ENERGY_FRAME = 800  # samples: 50 ms, the quality filter's frame
+ENERGY_FRAME_MS = ENERGY_FRAME * 1000 // SAMPLE_RATE
+_VAD_CONTEXT_FRAMES = 32  # ~1 s of left context when scoring new audio (Silero's state is per call)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveOptions:
+    """How live transcription trades latency, cost and accuracy. Times in ms."""
+
+    language: str = "ko"
+    beam_size: int = 5
+    #: Decode once at least this much new audio arrived since the last decode.
+    min_step_ms: int = 1000
+    #: Trim the buffer at a committed sentence end once it is longer than this.
+    trim_ms: int = 8000
+    #: The buffer never grows past this: it is cut at the last committed word (or committed as is).
+    max_window_ms: int = 15000
+    #: Commit the pending words after this much silence (the speaker stopped).
+    silence_commit_ms: int = 700
+    vad_threshold: float = 0.5
+    #: A buffer is decoded only when it holds at least this much speech (a breath is not a sentence).
+    min_speech_ms: int = 300
+    #: The decoder's output is bounded by this many tokens per second of buffer (speech needs about 10).
+    tokens_per_second: float = 24.0
+    #: Lag control: past ``cheap_lag_ms`` decode with ``cheap_beam_size`` and ``cheap_window_ms``;
+    #: past ``skip_lag_ms`` skip the backlog (a "[…]" marker).
+    cheap_lag_ms: int = 3000
+    cheap_beam_size: int = 1
+    cheap_window_ms: int = 8000
+    skip_lag_ms: int = 10000
+    initial_prompt: str | None = None
+    hotwords: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 < self.cheap_lag_ms < self.skip_lag_ms:
+            raise ValueError("LiveOptions: need 0 < cheap_lag_ms < skip_lag_ms")
+        if self.min_step_ms <= 0 or self.max_window_ms < self.trim_ms:
+            raise ValueError("LiveOptions: need min_step_ms > 0 and max_window_ms >= trim_ms")
+
+
+#: ``decode(samples, beam_size, offset_ms)`` -> the words of the buffer, in stream time.
+Decoder = Callable[[NDArray[np.float32], int, int], list[TimedWord]]
+
+
+def whisper_decoder(model: Any, options: LiveOptions) -> Decoder:
+    """A :data:`Decoder` on a loaded faster-whisper ``WhisperModel`` (VAD, word timestamps, greedy fallback off)."""
+
+    def decode(samples: NDArray[np.float32], beam_size: int, offset_ms: int) -> list[TimedWord]:
+        seconds = samples.size / SAMPLE_RATE
+        segments, _info = model.transcribe(
+            samples, language=options.language, beam_size=beam_size, word_timestamps=True,
+            # A loop over noise would otherwise run to 448 tokens and stall the stream for many seconds.
+            max_new_tokens=min(220, int(16 + options.tokens_per_second * seconds)),
+            vad_filter=True, vad_parameters={"min_silence_duration_ms": 500},
+            condition_on_previous_text=False, temperature=[0.0],
+            initial_prompt=options.initial_prompt, hotwords=options.hotwords,
+        )
+        words: list[TimedWord] = []
+        for seg in segments:
+            for w in seg.words or ():
+                text = w.word.strip()
+                if not text:
+                    continue
+                start = offset_ms + max(0, round(w.start * 1000))
+                end = max(start, offset_ms + round(w.end * 1000))
+                words.append(TimedWord(start, end, text, float(w.probability), float(seg.avg_logprob),
+                                       float(seg.no_speech_prob), float(seg.compression_ratio)))
+        return words
+
+    return decode
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """What one step did: words committed, whether they end a sentence, audio skipped, the lag."""
+
+    words: tuple[TimedWord, ...] = ()
+    sentence_end: bool = False
+    skipped_ms: int = 0
+    decoded: bool = False
+    lag_ms: int = 0
+    cheap: bool = False
+    #: CPU time of this step's decode (all of the process's threads), in ms.
+    decode_cpu_ms: int = 0
+
+
+def _ends_sentence(word: TimedWord) -> bool:
+    return word.text.rstrip("\"'”’)]") [-1:] in SENTENCE_END
+
+
+@dataclass
+class StreamingTranscriber:
+    """The rolling window. Feed audio with :meth:`feed`; call :meth:`step` in a loop; :meth:`finish` at the end."""
+
+    decoder: Decoder
+    options: LiveOptions = field(default_factory=LiveOptions)
+    vad: Callable[[NDArray[np.float32]], NDArray[np.float64]] | None = None
+    agreement: LocalAgreement = field(default_factory=LocalAgreement)
+    received_ms: int = 0
+    processed_ms: int = 0
+    _buffer: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
+    _buffer_start_ms: int = 0
+    _speech: list[float] = field(default_factory=list)  # VAD probability per 32 ms frame, whole stream
+    _tail: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
+    _vad_context: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
+    _power: list[float] = field(default_factory=list)  # mean square per 50 ms frame, whole stream
+    _power_tail: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
+
+    # ----------------------------------------------------------------- audio in
+
+    def feed(self, samples: NDArray[np.float32]) -> None:
+        self._buffer = np.concatenate([self._buffer, samples.astype(np.float32, copy=False)])
+        self._tail = np.concatenate([self._tail, samples.astype(np.float32, copy=False)])
+        self.received_ms += samples.size * 1000 // SAMPLE_RATE
+        self._score_vad()
+        self._power_tail = np.concatenate([self._power_tail, samples.astype(np.float32, copy=False)])
+        whole = self._power_tail.size // ENERGY_FRAME * ENERGY_FRAME
+        if whole:
+            frames = self._power_tail[:whole].astype(np.float64).reshape(-1, ENERGY_FRAME)
+            self._power.extend(float(x) for x in np.mean(frames**2, axis=1))
+            self._power_tail = self._power_tail[whole:]
+
+    def gap(self, ms: int) -> StepResult:
+        """``ms`` of audio are missing (the source dropped): commit what is pending, move the clock on."""
+        committed = self.agreement.flush()
+        self.received_ms += ms
+        self.processed_ms = self.received_ms
+        self._buffer = np.zeros(0, np.float32)
+        self._buffer_start_ms = self.received_ms
+        self._speech.extend([0.0] * (ms // VAD_FRAME_MS))
+        self._power.extend([0.0] * (ms // ENERGY_FRAME_MS))
+        self._power_tail = np.zeros(0, np.float32)
+        self._tail = np.zeros(0, np.float32)
+        self._vad_context = np.zeros(0, np.float32)
+        return StepResult(tuple(committed), sentence_end=True, skipped_ms=ms)
+
+    def _score_vad(self) -> None:
+        whole = self._tail.size // VAD_FRAME * VAD_FRAME
+        if whole == 0:
+            return
+        context = min(_VAD_CONTEXT_FRAMES * VAD_FRAME, self._vad_context.size)
+        audio = np.concatenate([self._vad_context[self._vad_context.size - context:], self._tail[:whole]])
+        if self.vad is not None:
+            probs = np.asarray(self.vad(audio), dtype=np.float64).reshape(-1)[context // VAD_FRAME:]
+        else:
+            probs = np.ones(whole // VAD_FRAME)
+        self._speech.extend(float(p) for p in probs)
+        self._vad_context = np.concatenate([self._vad_context, self._tail[:whole]])[-_VAD_CONTEXT_FRAMES * VAD_FRAME:]
+        self._tail = self._tail[whole:]
+
+    def speech(self, start_ms: int, end_ms: int) -> float:
+        """The highest voice-activity probability over a span of the stream (0 where none was scored)."""
+        a, b = max(0, start_ms) // VAD_FRAME_MS, max(0, end_ms) // VAD_FRAME_MS + 1
+        chunk = self._speech[a:b]
+        return max(chunk) if chunk else 0.0
+
+    def energy(self, start_ms: int, end_ms: int) -> float:
+        """The RMS level (dBFS) of a span of the stream (the quality filter's silence signal)."""
+        a = max(0, start_ms) // ENERGY_FRAME_MS
+        b = max(a + 1, -(-max(end_ms, 0) // ENERGY_FRAME_MS))
+        chunk = self._power[a:b]
+        power = sum(chunk) / len(chunk) if chunk else 0.0
+        return 10 * math.log10(power) if power > 1e-12 else -120.0
+
+    def speech_ms(self, start_ms: int, end_ms: int) -> int:
+        """How much of a span of the stream is speech (frames at or above the VAD threshold)."""
+        a, b = max(0, start_ms) // VAD_FRAME_MS, max(0, end_ms) // VAD_FRAME_MS + 1
+        return sum(p >= self.options.vad_threshold for p in self._speech[a:b]) * VAD_FRAME_MS
+
+    def mean_speech(self, start_ms: int, end_ms: int) -> float:
+        a, b = max(0, start_ms) // VAD_FRAME_MS, max(max(0, start_ms) // VAD_FRAME_MS + 1, -(-end_ms // VAD_FRAME_MS))
+        chunk = self._speech[a:b]
+        return float(np.mean(chunk)) if chunk else 0.0
+
+    def _trailing_silence_ms(self) -> int:
+        n = 0
+        for p in reversed(self._speech):
+            if p >= self.options.vad_threshold:
+                break
+            n += 1
+        return n * VAD_FRAME_MS
+
+    @property
+    def buffer_end_ms(self) -> int:
+        return self._buffer_start_ms + self._buffer.size * 1000 // SAMPLE_RATE
+
+    # ----------------------------------------------------------------- the step
+
+    def step(self) -> StepResult:
+        """Decode once if there is enough new speech; commit, trim, and control the lag."""
+        o = self.options
+        lag = self.received_ms - self.processed_ms
+        if lag > o.skip_lag_ms:
+            return self._skip(lag)
+        if lag < o.min_step_ms:
+            return StepResult(lag_ms=lag)
+        end = self.buffer_end_ms
+        if self.speech_ms(self._buffer_start_ms, end) < o.min_speech_ms:
+            committed = self.agreement.flush()
+            self._drop_until(max(self._buffer_start_ms, end - 500))  # keep a little left context
+            self.processed_ms = end
+            return StepResult(tuple(committed), sentence_end=bool(committed), lag_ms=lag)
+        cheap = lag > o.cheap_lag_ms
+        window = o.cheap_window_ms if cheap else o.max_window_ms
+        forced: list[TimedWord] = []
+        skipped = 0
+        if self._buffer.size > window * SAMPLE_RATE // 1000:
+            before = max(self._buffer_start_ms, self.processed_ms)
+            forced = self._cut(window)
+            skipped = max(0, self._buffer_start_ms - before)  # audio dropped before it was ever decoded
+        cpu = time.process_time()
+        hypothesis = self.decoder(self._buffer, o.cheap_beam_size if cheap else o.beam_size, self._buffer_start_ms)
+        cpu_ms = round((time.process_time() - cpu) * 1000)
+        self.processed_ms = end
+        committed = forced + self.agreement.insert(hypothesis)
+        sentence_end = bool(committed) and (bool(forced) or _ends_sentence(committed[-1]))
+        if self._trailing_silence_ms() >= o.silence_commit_ms:
+            committed += self.agreement.flush()
+            sentence_end = bool(committed)
+            self._drop_until(max(self._buffer_start_ms, end - o.silence_commit_ms // 2))
+        else:
+            self._trim(committed)
+        return StepResult(tuple(committed), sentence_end, skipped_ms=skipped, decoded=True, lag_ms=lag, cheap=cheap,
+                          decode_cpu_ms=cpu_ms)
+
+    def finish(self) -> StepResult:
+        """The stream ended: decode what is left once more and commit everything."""
+        if self.buffer_end_ms > self.processed_ms and \
+                self.speech_ms(self._buffer_start_ms, self.buffer_end_ms) >= self.options.min_speech_ms:
+            self.agreement.insert(self.decoder(self._buffer, self.options.beam_size, self._buffer_start_ms))
+        committed = self.agreement.flush()
+        self.processed_ms = self.received_ms
+        self._drop_until(self.buffer_end_ms)
+        return StepResult(tuple(committed), sentence_end=bool(committed), decoded=True)
+
+    def _skip(self, lag: int) -> StepResult:
+        log.warning("live captions are %.1f s behind: skipping the backlog", lag / 1000)
+        committed = self.agreement.flush()
+        keep = self.options.min_step_ms
+        self._drop_until(max(self._buffer_start_ms, self.buffer_end_ms - keep))
+        skipped = self._buffer_start_ms - max(self.processed_ms, 0)
+        self.processed_ms = self._buffer_start_ms
+        return StepResult(tuple(committed), sentence_end=True, skipped_ms=max(0, skipped), lag_ms=lag)
+
+    def _trim(self, committed: Sequence[TimedWord]) -> None:
+        o = self.options
+        if self.buffer_end_ms - self._buffer_start_ms <= o.trim_ms or not self.agreement.committed:
+            return
+        ends = [w.end_ms for w in self.agreement.committed if w.end_ms > self._buffer_start_ms and _ends_sentence(w)]
+        if ends:
+            self._drop_until(ends[-1])
+
+    def _cut(self, window_ms: int) -> list[TimedWord]:
+        """The buffer is too long: cut at the last committed word, else commit the pending words there."""
+        last = self.agreement.committed_end_ms
+        if last > self._buffer_start_ms:
+            self._drop_until(last)
+        forced: list[TimedWord] = []
+        if self.buffer_end_ms - self._buffer_start_ms > window_ms:
+            forced = self.agreement.flush()
+            self._drop_until(max(self.agreement.committed_end_ms, self.buffer_end_ms - window_ms))
+        return forced
+
+    def _drop_until(self, ms: int) -> None:
+        drop = (ms - self._buffer_start_ms) * SAMPLE_RATE // 1000
+        if drop <= 0:
+            return
+        self._buffer = self._buffer[drop:]
+        self._buffer_start_ms += drop * 1000 // SAMPLE_RATE

@@ -1,0 +1,107 @@
+"""The commit policy of live captions: LocalAgreement-2 (pure).
+
+whisper_streaming (Macháček, Dabre and Bojar, 2023) decodes a growing audio buffer again and again
+and commits a word only when two consecutive decodes agree on it: the longest common prefix of the
+last two hypotheses, beyond what is already committed. Committed words are shown and never taken
+back; the rest of the newest hypothesis waits for the next decode.
+
+Times are integer milliseconds of the stream. A hypothesis covers the whole audio buffer, so its
+first words repeat what is already committed: words starting before the last committed word's end
+(less ``tolerance_ms``) are ignored, and so is a repeated n-gram (1-5 words) at the seam.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+__all__ = ["LocalAgreement", "TimedWord", "common_prefix"]
+
+
+@dataclass(frozen=True, slots=True)
+class TimedWord:
+    """One decoded word with its stream time and the decoder's confidence in it and its segment."""
+
+    start_ms: int
+    end_ms: int
+    text: str
+    probability: float = 1.0
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+    compression_ratio: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.start_ms < 0 or self.end_ms < self.start_ms:
+            raise ValueError(f"TimedWord: bad span {self.start_ms}-{self.end_ms} ms")
+        if not self.text.strip():
+            raise ValueError("TimedWord: text must not be empty")
+
+
+def common_prefix(a: Sequence[TimedWord], b: Sequence[TimedWord]) -> int:
+    """How many leading words ``a`` and ``b`` share (compared by text)."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x.text != y.text:
+            break
+        n += 1
+    return n
+
+
+@dataclass
+class LocalAgreement:
+    """Feed each new hypothesis to :meth:`insert`; it returns the words newly committed.
+
+    The committed sequence only grows: nothing returned is ever changed or taken back.
+    """
+
+    tolerance_ms: int = 100
+    max_ngram: int = 5
+    committed: list[TimedWord] = field(default_factory=list)
+    pending: list[TimedWord] = field(default_factory=list)
+
+    @property
+    def committed_end_ms(self) -> int:
+        return self.committed[-1].end_ms if self.committed else 0
+
+    def _beyond_committed(self, hypothesis: Sequence[TimedWord]) -> list[TimedWord]:
+        floor = self.committed_end_ms - self.tolerance_ms
+        new = [w for w in hypothesis if w.start_ms > floor] if self.committed else list(hypothesis)
+        if new and self.committed and abs(new[0].start_ms - self.committed_end_ms) < 1000:
+            tail = [w.text for w in self.committed[-self.max_ngram:]]
+            for n in range(min(len(tail), len(new), self.max_ngram), 0, -1):
+                if tail[-n:] == [w.text for w in new[:n]]:
+                    new = new[n:]
+                    break
+        return new
+
+    def insert(self, hypothesis: Sequence[TimedWord]) -> list[TimedWord]:
+        """Take the newest decode of the buffer; commit what it and the previous one agree on."""
+        new = self._beyond_committed(hypothesis)
+        agreed = common_prefix(self.pending, new)
+        out = self._commit(new[:agreed])
+        self.pending = new[agreed:]
+        return out
+
+    def flush(self) -> list[TimedWord]:
+        """Commit the pending words as they are (the speech ended, or the stream did)."""
+        out = self._commit(self.pending)
+        self.pending = []
+        return out
+
+    def drop_pending(self) -> None:
+        """Forget the pending words (audio skipped, a gap in the source)."""
+        self.pending = []
+
+    def _commit(self, words: Sequence[TimedWord]) -> list[TimedWord]:
+        out: list[TimedWord] = []
+        for w in words:
+            floor = self.committed_end_ms
+            start = max(w.start_ms, floor)
+            word = w if start == w.start_ms else TimedWord(start, max(start, w.end_ms), w.text, w.probability,
+                                                          w.avg_logprob, w.no_speech_prob, w.compression_ratio)
+            self.committed.append(word)
+            out.append(word)
+        # Only the seam matters for de-duplication: keep memory flat on a long stream.
+        if len(self.committed) > 64:
+            del self.committed[: len(self.committed) - 32]
+        return out

@@ -1,0 +1,67 @@
+"""Real-time publishers for live tests and bench/live.py: ffmpeg -re writing HLS or a growing file.
+
+An HLS folder is served by a small HTTP server on 127.0.0.1. Segment numbers start at the epoch
+second (``-hls_start_number_source epoch``), as a restarted encoder's do, so a player carries on
+after a publisher restart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from streamkit.media import find_ffmpeg
+
+PLAYLIST = "live.m3u8"
+
+
+def hls_args(source: Path, folder: Path, *, start_s: float = 0.0, segment_s: float = 1.0) -> list[str]:
+    """``ffmpeg -re`` publishing ``source``'s audio as a live HLS playlist in ``folder`` (as data)."""
+    return [find_ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-ss", f"{start_s:.3f}",
+            "-i", str(source), "-map", "0:a:0", "-c:a", "aac", "-b:a", "96k",
+            "-f", "hls", "-hls_time", f"{segment_s:g}", "-hls_list_size", "6",
+            "-hls_flags", "delete_segments+omit_endlist", "-hls_start_number_source", "epoch",
+            "-hls_segment_filename", str(folder / "seg%d.ts"), str(folder / PLAYLIST)]
+
+
+def growing_file_args(source: Path, target: Path) -> list[str]:
+    """``ffmpeg -re`` writing ``source`` to an MPEG-TS file that grows in real time (as data)."""
+    return [find_ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-i", str(source),
+            "-map", "0:a:0", "-c:a", "aac", "-b:a", "96k", "-f", "mpegts", "-flush_packets", "1", str(target)]
+
+
+def start(args: list[str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve_folder(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` over HTTP on 127.0.0.1; yields the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def wait_for(path: Path, timeout: float = 20.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path} did not appear")
+        time.sleep(0.05)

@@ -1,0 +1,68 @@
+"""Committed words -> sentences and captions (pure): invented text never shown, names normalized,
+sentences cut at punctuation and pauses, layout by the subtitle rules, rolling files in order."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from streamkit.glossary import load_glossary
+from streamkit.live import RollingTrack, SentenceBuilder, TimedWord, live_paths
+from streamkit.models import Cue
+from streamkit.subtitles import read_subtitles
+
+
+def words(text: str, start: int, step: int = 400, probability: float = 0.9) -> list[TimedWord]:
+    return [TimedWord(start + i * step, start + i * step + step - 50, w, probability, -0.3, 0.05, 1.4)
+            for i, w in enumerate(text.split())]
+
+
+def loud(_a: int, _b: int) -> float:
+    return -20.0
+
+
+def test_sentences_end_at_punctuation_and_pauses_and_partials_only_grow() -> None:
+    builder = SentenceBuilder(quality=None, speech=lambda a, b: 0.9)
+    out = builder.add(words("오늘 정말", 0), False)
+    assert [(c.text, c.final) for c in out] == [("오늘 정말", False)]
+    out = builder.add(words("감사합니다.", 800), True)
+    assert [(c.text, c.final, c.sentence) for c in out] == [("오늘 정말 감사합니다.", True, 1)]
+    assert out[0].cues and all(len(c.lines) <= 2 for c in out[0].cues)
+    out = builder.add(words("다음 노래", 3000) + words("신곡입니다", 6000), False)  # a 2 s pause between
+    assert [(c.text, c.final, c.sentence) for c in out] == [("다음 노래", True, 2), ("신곡입니다", False, 3)]
+
+
+def test_an_outro_over_silence_is_never_shown_and_names_are_normalized() -> None:
+    speech = {True: 0.95, False: 0.02}
+    builder = SentenceBuilder(glossary=load_glossary(), energy=lambda a, b: -22.0 if b <= 4000 else -75.0,
+                              speech=lambda a, b: speech[b <= 4000])
+    shown = builder.add(words("방탄 소년단 노래 좋아요", 0), True)
+    assert shown and "방탄소년단" in shown[-1].text
+    assert builder.add(words("시청해 주셔서 감사합니다", 6000, probability=0.3), True) == []
+    assert builder.dropped >= 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5000), st.integers(300, 6000)), min_size=1, max_size=12))
+def test_a_rolling_track_stays_in_order_without_overlaps(spans: list[tuple[int, int]]) -> None:
+    track = RollingTrack("ko", [])
+    start = 0
+    for gap, length in spans:
+        start += gap
+        track.append([Cue(start, start + length, ("가나다",))])
+        start += length // 2  # the next sentence may start before this cue's linger ends
+    assert all(a.end_ms <= b.start_ms and a.start_ms < a.end_ms for a, b in itertools.pairwise(track.cues))
+
+
+def test_rolling_files_are_the_live_names_and_read_back(tmp_path: Path) -> None:
+    paths = live_paths(tmp_path, "show", "ko", ("srt", "vtt"))
+    assert [p.name for p in paths] == ["show.live.ko.srt", "show.live.ko.vtt"]
+    track = RollingTrack("ko", paths)
+    track.append([Cue(0, 1500, ("안녕하세요",)), Cue(1400, 3000, ("여러분",))])
+    track.write()
+    cues = read_subtitles(paths[0]).cues
+    assert [c.text for c in cues] == ["안녕하세요", "여러분"] and cues[0].end_ms <= cues[1].start_ms
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["show.live.ko.srt", "show.live.ko.vtt"]

@@ -1,0 +1,80 @@
+"""The rolling window with a scripted decoder (a stand-in for Whisper that hears exactly the words
+whose audio is in the buffer): commits in order, bounded buffer, lag control, silence gives nothing."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from streamkit.live import LiveOptions, StreamingTranscriber, TimedWord
+
+SCRIPT = [TimedWord(i * 400 + 100, i * 400 + 400, f"w{i}" + ("." if i % 7 == 6 else "")) for i in range(60)]
+
+
+class Scripted:
+    """Words fully inside the buffer; a word cut by the buffer's end is heard wrong (as Whisper would)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int, int]] = []
+
+    def __call__(self, samples: NDArray[np.float32], beam: int, offset_ms: int) -> list[TimedWord]:
+        end = offset_ms + samples.size // 16
+        self.calls.append((offset_ms, end, beam))
+        out = [w for w in SCRIPT if w.start_ms >= offset_ms and w.end_ms <= end]
+        out += [TimedWord(w.start_ms, end, w.text + "?") for w in SCRIPT if w.start_ms >= offset_ms
+                and w.start_ms < end < w.end_ms]
+        return out
+
+
+def chunks(seconds: float, size_ms: int = 500) -> list[NDArray[np.float32]]:
+    return [np.full(size_ms * 16, 0.1, np.float32) for _ in range(int(seconds * 1000) // size_ms)]
+
+
+def test_words_are_committed_in_order_once_and_the_buffer_stays_bounded() -> None:
+    decoder = Scripted()
+    engine = StreamingTranscriber(decoder, LiveOptions(min_step_ms=500, trim_ms=3000, max_window_ms=6000))
+    committed: list[TimedWord] = []
+    for chunk in chunks(24.5):
+        engine.feed(chunk)
+        committed += engine.step().words
+        assert engine.buffer_end_ms - engine._buffer_start_ms <= 6000 + 500
+    committed += engine.finish().words
+    assert [w.text for w in committed] == [w.text for w in SCRIPT]
+    assert all("?" not in w.text for w in committed)
+    assert max(end - start for start, end, _ in decoder.calls) <= 6500
+
+
+def test_far_behind_it_skips_the_backlog_and_a_little_behind_it_decodes_cheaper() -> None:
+    decoder = Scripted()
+    engine = StreamingTranscriber(decoder, LiveOptions(cheap_lag_ms=3000, skip_lag_ms=10000))
+    for chunk in chunks(12):
+        engine.feed(chunk)
+    result = engine.step()
+    assert result.skipped_ms >= 10000 and not result.decoded
+    for chunk in chunks(4):
+        engine.feed(chunk)
+    result = engine.step()
+    assert result.decoded and result.cheap and decoder.calls[-1][2] == 1
+    for chunk in chunks(1):
+        engine.feed(chunk)
+    assert engine.step().decoded and decoder.calls[-1][2] == 5
+
+
+def test_silence_is_never_decoded() -> None:
+    decoder = Scripted()
+    engine = StreamingTranscriber(decoder, LiveOptions(), vad=lambda a: np.zeros(a.size // 512))
+    for chunk in chunks(10):
+        engine.feed(chunk)
+        assert engine.step().words == ()
+    assert engine.finish().words == ()
+    assert decoder.calls == []
+
+
+def test_a_gap_commits_what_was_pending_and_moves_the_clock() -> None:
+    engine = StreamingTranscriber(Scripted(), LiveOptions(min_step_ms=500))
+    for chunk in chunks(2):
+        engine.feed(chunk)
+        engine.step()
+    result = engine.gap(5000)
+    assert result.sentence_end and result.skipped_ms == 5000
+    assert engine.received_ms == 7000 and engine.processed_ms == 7000

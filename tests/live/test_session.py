@@ -1,0 +1,139 @@
+"""Real runs: ffmpeg publishing in real time (a growing file, HLS served on 127.0.0.1), the real model,
+the real translation path (tests/libre_server.py), the rolling files finalized; a publisher restart."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import wave
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from streamkit.live import LiveJob, LiveOptions, RetryPolicy, parse_source, run_live
+from streamkit.subtitles import read_subtitles
+from streamkit.transcribe import WhisperTranscriber
+
+from ..conftest import FANLIVE, SHORT
+from ..libre_server import LibreServer
+from .publish import PLAYLIST, growing_file_args, hls_args, serve_folder, start, wait_for
+
+#: On a busy shared machine a decode can take many seconds: these tests are about following the
+#: source, not about lag, so nothing is skipped (tests/live/test_engine.py covers lag control).
+PATIENT = LiveOptions(cheap_lag_ms=60_000, skip_lag_ms=120_000)
+
+
+class Events:
+    """What a page would get: every published event, in order, with its arrival time."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[float, str, dict[str, Any]]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, name: str, payload: dict[str, Any]) -> None:
+        with self.lock:
+            self.items.append((time.monotonic(), name, payload))
+
+    def named(self, name: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [p for _t, n, p in self.items if n == name]
+
+
+def assert_never_changed_once_shown(captions: list[dict[str, Any]]) -> None:
+    shown: dict[tuple[str, int], str] = {}
+    finals: set[tuple[str, int]] = set()
+    for c in captions:
+        key = (c["language"], c["sentence"])
+        assert key not in finals, f"a final caption changed: {c}"
+        if key in shown:
+            assert c["text"].startswith(shown[key]), (shown[key], c["text"])
+        shown[key] = c["text"]
+        if c["final"]:
+            finals.add(key)
+        assert 1 <= len(c["lines"]) <= 2
+
+
+def assert_track_in_order(path: Path) -> None:
+    cues = read_subtitles(path).cues
+    assert cues, f"{path.name} has no cues"
+    assert all(a.end_ms <= b.start_ms for a, b in itertools.pairwise(cues))
+
+
+@pytest.mark.slow
+def test_a_growing_recording_is_followed_to_its_end_with_english(tmp_path: Path, transcriber: WhisperTranscriber,
+                                                                 ffmpeg_exe: str) -> None:
+    growing = tmp_path / "show.ts"
+    publisher = start(growing_file_args(SHORT, growing))
+    events = Events()
+    try:
+        wait_for(growing)
+        with LibreServer() as libre:
+            job = LiveJob(parse_source(str(growing)), tmp_path / "out", "show", target="en", translator="libre",
+                          translator_settings={"url": libre.url}, record=tmp_path / "out" / "show.wav",
+                          idle_timeout_s=2.0, options=PATIENT, ffmpeg=ffmpeg_exe)
+            result = run_live(job, transcriber, events)
+    finally:
+        publisher.kill()
+        publisher.wait()
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["show.live.en.srt", "show.live.en.vtt", "show.live.ko.srt",
+                                                     "show.live.ko.vtt", "show.wav"]  # nothing half-written
+    for name in ("show.live.ko.srt", "show.live.ko.vtt", "show.live.en.srt"):
+        assert_track_in_order(out / name)
+    korean = " ".join(c.text for c in read_subtitles(out / "show.live.ko.srt").cues)
+    assert "커피" in korean or "소비자" in korean
+    captions = events.named("caption")
+    assert_never_changed_once_shown(captions)
+    assert [c for c in captions if c["language"] == "en" and c["final"]]
+    assert result.sentences["ko"] >= 1 and result.sentences["en"] >= 1 and not result.interrupted
+    with wave.open(str(out / "show.wav")) as wav:
+        assert abs(wav.getnframes() / 16000 - result.audio_ms / 1000) < 0.2
+    assert events.named("end")[-1]["sentences"] == result.sentences
+
+
+@pytest.mark.slow
+def test_hls_in_real_time_survives_a_publisher_restart_with_a_gap_marker(
+    tmp_path: Path, transcriber: WhisperTranscriber, ffmpeg_exe: str
+) -> None:
+    hls = tmp_path / "hls"
+    hls.mkdir()
+    events = Events()
+    stop = threading.Event()
+    with serve_folder(hls) as base:
+        publisher = start(hls_args(FANLIVE, hls))
+        try:
+            wait_for(hls / PLAYLIST)
+            job = LiveJob(parse_source(f"{base}/{PLAYLIST}"), tmp_path / "out", "hls", target=None,
+                          options=PATIENT, retry=RetryPolicy(stall_s=30, gap_s=3.0), ffmpeg=ffmpeg_exe)
+            results: list[Any] = []
+            runner = threading.Thread(target=lambda: results.append(run_live(job, transcriber, events, stop)))
+            runner.start()
+            time.sleep(12)  # the first utterance is 1-12 s
+            publisher.kill()  # the encoder dies mid-stream ...
+            publisher.wait()
+            time.sleep(5)
+            publisher = start(hls_args(FANLIVE, hls, start_s=13.0))  # ... and comes back at the next utterance
+            deadline = time.monotonic() + 40
+            while time.monotonic() < deadline:
+                gaps = events.named("gap")
+                later = [c for c in events.named("caption") if gaps and c["start_ms"] > gaps[0]["at_ms"]]
+                if later and any(c["final"] for c in later):
+                    break
+                time.sleep(0.5)
+        finally:
+            stop.set()
+            publisher.kill()
+            publisher.wait()
+            runner.join(60)
+    assert results, "the run did not end"
+    gaps = events.named("gap")
+    assert gaps and gaps[0]["text"] == "[…]" and gaps[0]["skipped_ms"] >= 3000
+    captions = events.named("caption")
+    before = [c for c in captions if c["end_ms"] <= gaps[0]["at_ms"]]
+    after = [c for c in captions if c["start_ms"] >= gaps[0]["at_ms"]]
+    assert before and after, [c["text"] for c in captions]
+    assert_never_changed_once_shown(captions)
+    assert results[0].gaps >= 1
+    assert_track_in_order(tmp_path / "out" / "hls.live.ko.srt")

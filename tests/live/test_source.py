@@ -1,0 +1,79 @@
+"""What SOURCE is, the ffmpeg command as data, and real ffmpeg on bad sources (one clear error each)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from streamkit.live import AudioFeed, LiveSourceError, RetryPolicy, decode_args, parse_source
+from streamkit.live.source import AudioChunk, FeedEnded
+
+from ..conftest import SHORT, make_video
+
+
+def test_sources_are_told_apart(tmp_path: Path) -> None:
+    assert parse_source("https://cdn.example/live/index.m3u8").kind == "url"
+    assert parse_source("srt://127.0.0.1:9000?mode=caller").kind == "url"
+    device = parse_source("alsa:default")
+    assert (device.kind, device.device_format, device.target, device.label) == ("device", "alsa", "default",
+                                                                                 "alsa:default")
+    assert parse_source(str(SHORT)).kind == "file"
+    with pytest.raises(LiveSourceError, match="no such file"):
+        parse_source(str(tmp_path / "missing.ts"))
+    with pytest.raises(LiveSourceError, match="is a folder"):
+        parse_source(str(tmp_path))
+
+
+def test_the_decode_command_as_data() -> None:
+    hls = decode_args(parse_source("http://127.0.0.1:8080/live.m3u8"), ffmpeg_exe="ffmpeg", rw_timeout_s=5)
+    assert hls[:5] == ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error"]
+    assert hls[5:7] == ["-reconnect", "1"] and "-reconnect_streamed" in hls
+    assert hls[hls.index("-live_start_index") + 1] == "-1"
+    assert hls[hls.index("-rw_timeout") + 1] == "5000000"
+    assert hls[hls.index("-i") + 1 :] == ["http://127.0.0.1:8080/live.m3u8", "-map", "0:a:0", "-vn", "-sn", "-dn",
+                                          "-ac", "1", "-ar", "16000", "-acodec", "pcm_s16le", "-f", "s16le", "pipe:1"]
+    rtmp = decode_args(parse_source("rtmp://127.0.0.1/live/key"))
+    assert "-reconnect" not in rtmp and "-live_start_index" not in rtmp
+    grown = decode_args(parse_source(str(SHORT)), idle_timeout_s=2.5)
+    i = grown.index("-i")
+    assert grown[i - 5 : i] == ["-re", "-follow", "1", "-rw_timeout", "2500000"]
+    assert grown[i + 1] == f"file:{SHORT}"
+    device = decode_args(parse_source("pulse:default"))
+    assert device[device.index("-i") - 2 : device.index("-i") + 2] == ["-f", "pulse", "-i", "default"]
+
+
+def _drain(feed: AudioFeed, timeout: float = 60.0) -> tuple[int, FeedEnded]:
+    samples = 0
+    while True:
+        item = feed.get(timeout)
+        assert item is not None, "the feed neither ended nor gave audio"
+        if isinstance(item, AudioChunk):
+            samples += item.samples.size
+        elif isinstance(item, FeedEnded):
+            return samples, item
+
+
+@pytest.mark.slow
+def test_an_unreachable_url_is_one_clear_error_after_bounded_retries(ffmpeg_exe: str) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    spec = parse_source(f"http://127.0.0.1:{port}/live.m3u8")
+    feed = AudioFeed(spec, decode_args(spec, ffmpeg_exe=ffmpeg_exe, rw_timeout_s=2),
+                     RetryPolicy(attempts=2, first_delay_s=0.1)).start()
+    samples, end = _drain(feed)
+    feed.stop()
+    assert samples == 0 and feed.connects == 3
+    assert end.error is not None and "is unreachable after 2 retries" in str(end.error)
+
+
+@pytest.mark.slow
+def test_a_source_without_audio_says_so(tmp_path: Path, ffmpeg_exe: str) -> None:
+    silent = make_video(tmp_path / "video-only.mp4", seconds=1.0, audio=False)
+    spec = parse_source(str(silent))
+    feed = AudioFeed(spec, decode_args(spec, ffmpeg_exe=ffmpeg_exe, idle_timeout_s=1)).start()
+    _samples, end = _drain(feed)
+    feed.stop()
+    assert end.error is not None and str(end.error).endswith("has no audio stream")
