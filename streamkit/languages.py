@@ -8,10 +8,13 @@ Netflix's Timed Text Style Guide for that language.
 
 Sources, cited next to each number below:
 
-- characters per line: each language's own Netflix Timed Text Style Guide (partnerhelp.netflixstudios.com,
-  "<Language> Timed Text Style Guide", section "Character Limitation"): Japanese 13 full-width
-  characters (half-width ones count 0.5), Simplified and Traditional Chinese 16, Thai 35, Korean 16,
-  Arabic 42, English 42, and 42 for the other Latin and Cyrillic languages here;
+- characters per line: each language's own Netflix Timed Text Style Guide (partnerhelp.netflixstudios.com
+  or its older backlothelp.netflix.com copy, "<Language> Timed Text Style Guide", section "Character
+  Limitation"; the section number is cited on the entries whose guide was read for it): Japanese 13
+  full-width characters (half-width ones count 0.5), Simplified and Traditional Chinese 16, Thai 35,
+  Korean 16, Russian 39, and 42 for English, Arabic, Hebrew, Spanish, Brazilian Portuguese, Vietnamese, French, German,
+  Filipino and Turkish. The Indonesian guide was not found in the stored copies searched: 42 there is
+  an assumption (every Latin-script guide found gives 42), said so on its entry;
 - reading speed (adult programmes): Netflix's per-language limits as Subtitle Edit's Netflix quality
   check encodes them (``NetflixQualityController.CharactersPerSecond``): English and Arabic 20,
   Korean 12, Chinese 9, Japanese 4 characters per second, every other language 17;
@@ -92,23 +95,32 @@ _TTSG = "Netflix {} Timed Text Style Guide"
 _SPEED = "reading speed {} cps: Netflix adult limit (Subtitle Edit NetflixQualityController)"
 
 
-def _latin(code: str, name: str, guide: str, *, script: str = "latin", rtl: bool = False,
-           cps: float = 17.0, **codes: str) -> Language:
-    """A language written with spaces between words, 42 characters a line (as English)."""
-    rules = dataclasses.replace(ENGLISH_RULES, name=f"netflix-{code}", max_cps=cps)
-    return Language(code, name, script, rules,
-                    f"{_TTSG.format(guide)}: 42 characters per line; {_SPEED.format(f'{cps:g}')}",
-                    rtl=rtl, engine_codes=codes)
+def _limit(guide: str, section: str, columns: float) -> str:
+    """Where a character limit was read: ``Netflix, Russian Timed Text Style Guide, 2. Character Limitation: 39``."""
+    return f"Netflix, {guide} Timed Text Style Guide, {section}: {columns:g} characters per line"
 
 
-def _cjk(code: str, name: str, script: str, columns: float, cps: float, guide: str, **codes: str) -> Language:
+def _latin(code: str, name: str, guide: str, section: str | None, *, columns: int = 42, script: str = "latin",
+           rtl: bool = False, cps: float = 17.0, **codes: str) -> Language:
+    """A language written with spaces between words: ``columns`` characters a line, as ``section`` of
+    ``guide`` says; ``section=None`` when the guide was not found, and the source says so."""
+    rules = dataclasses.replace(ENGLISH_RULES, name=f"netflix-{code}", max_line_columns=columns, max_cps=cps)
+    limit = (_limit(guide, section, columns) if section is not None else
+             f"Netflix {guide} Timed Text Style Guide not found in the stored copies searched; {columns} characters "
+             f"per line assumed (every Latin-script Netflix guide that was found gives {columns})")
+    return Language(code, name, script, rules, f"{limit}; {_SPEED.format(f'{cps:g}')}", rtl=rtl, engine_codes=codes)
+
+
+def _cjk(code: str, name: str, script: str, columns: float, cps: float, limit: str, **codes: str) -> Language:
     """A CJK language: full-width characters count 1, half-width ones 0.5 (Netflix's counting)."""
     rules = SegmentRules(name=f"netflix-{code}", max_line_columns=columns, max_cps=cps, narrow_width=0.5,
                          breaks="cjk")
     return Language(code, name, script, rules,
-                    f"{_TTSG.format(guide)}: {columns:g} full-width characters per line (half-width 0.5); "
-                    f"{_SPEED.format(f'{cps:g}')}", engine_codes=codes)
+                    f"{limit} (full-width; half-width characters count 0.5); {_SPEED.format(f'{cps:g}')}",
+                    engine_codes=codes)
 
+
+_ZH_HANS = f"{_TTSG.format('Simplified Chinese (PRC)')}: 16 characters per line"
 
 _ALL: tuple[Language, ...] = (
     # English (USA) TTSG: 42 characters per line; 20 cps adult.
@@ -119,31 +131,38 @@ _ALL: tuple[Language, ...] = (
              f"{_TTSG.format('Korean')}: 16 characters per line, Latin letters, digits, spaces and "
              f"punctuation 0.5; {_SPEED.format(12)}"),
     # Japanese TTSG: horizontal subtitles at most 13 full-width characters per line, half-width 0.5; 4 cps.
-    _cjk("ja", "Japanese", "japanese", 13, 4.0, "Japanese"),
+    _cjk("ja", "Japanese", "japanese", 13, 4.0, f"{_TTSG.format('Japanese')}: 13 characters per line horizontally"),
     # Simplified Chinese (PRC) TTSG: 16 characters per line; 9 cps.
-    _cjk("zh-Hans", "Chinese (Simplified)", "han-simplified", 16, 9.0, "Simplified Chinese (PRC)",
+    _cjk("zh-Hans", "Chinese (Simplified)", "han-simplified", 16, 9.0, _ZH_HANS,
          google="zh-CN", papago="zh-CN", mymemory="zh-CN"),
-    # Traditional Chinese (Taiwan) TTSG: 16 characters per line; 9 cps.
-    _cjk("zh-Hant", "Chinese (Traditional)", "han-traditional", 16, 9.0, "Traditional Chinese (Taiwan)",
+    # Read in the stored partnerhelp copy (article "Chinese-Traditional"): "1. Character Limitation:
+    # 16 characters per line". The guide's title is "Traditional Chinese", without "(Taiwan)".
+    _cjk("zh-Hant", "Chinese (Traditional)", "han-traditional", 16, 9.0,
+         _limit("Traditional Chinese", "1. Character Limitation", 16),
          google="zh-TW", papago="zh-TW", mymemory="zh-TW"),
-    _cjk("zh", "Chinese", "han-simplified", 16, 9.0, "Simplified Chinese (PRC)",
-         google="zh-CN", papago="zh-CN", mymemory="zh-CN"),
-    # Latin American Spanish, Brazilian Portuguese, Indonesian, Vietnamese, French, German, Filipino,
-    # Turkish TTSGs: 42 characters per line; 17 cps.
-    _latin("es", "Spanish", "Latin American Spanish"),
-    _latin("pt", "Portuguese", "Brazilian Portuguese", deepl="PT-BR"),
-    _latin("id", "Indonesian", "Indonesian"),
-    _latin("vi", "Vietnamese", "Vietnamese"),
-    _latin("fr", "French", "French"),
-    _latin("de", "German", "German"),
-    _latin("tl", "Filipino (Tagalog)", "Filipino", mymemory="tl-PH"),
-    _latin("tr", "Turkish", "Turkish"),
-    # Russian TTSG: 42 characters per line; 17 cps.
-    _latin("ru", "Russian", "Russian", script="cyrillic"),
-    # Arabic TTSG: 42 characters per line, right to left; 20 cps (Arabic's own adult limit).
-    _latin("ar", "Arabic", "Arabic", script="arabic", rtl=True, cps=20.0),
-    # Hebrew TTSG: 42 characters per line, right to left; 17 cps.
-    _latin("he", "Hebrew", "Hebrew", script="hebrew", rtl=True, google="iw"),
+    _cjk("zh", "Chinese", "han-simplified", 16, 9.0, _ZH_HANS, google="zh-CN", papago="zh-CN", mymemory="zh-CN"),
+    # Each limit below was read in the stored copy of the guide named, in the section named. No reading
+    # speed appears in the stored excerpts of these guides: 17 cps is Subtitle Edit's Netflix adult limit
+    # for every language without its own number.
+    # Spanish: read in the backlothelp copy titled "Castilian & Latin American Spanish" (the current
+    # partnerhelp page is "Spanish (Latin America & Spain)"; its stored excerpt stops before this section).
+    _latin("es", "Spanish", "Castilian & Latin American Spanish", "3. Character Limitation"),
+    _latin("pt", "Portuguese", "Brazilian Portuguese", "3. Character Limitation", deepl="PT-BR"),
+    # Indonesian: the guide was not found in the stored copies (searched by title, wording and article
+    # number); 42 is an assumption, because every Latin-script guide that was found gives 42.
+    _latin("id", "Indonesian", "Indonesian", None),
+    _latin("vi", "Vietnamese", "Vietnamese", "2. Character Limit"),
+    _latin("fr", "French", "French", "4. Character Limitation"),
+    _latin("de", "German", "German", "3. Character Limitation"),
+    _latin("tl", "Filipino (Tagalog)", "Filipino", "2. Character Limitation", mymemory="tl-PH"),
+    # Turkish: section 2 in the stored older copy; the current one is renumbered (1. Abbreviations ...)
+    # and its stored excerpt stops before the limit.
+    _latin("tr", "Turkish", "Turkish", "2. Character Limitation"),
+    # Russian: 39, not 42 (the current partnerhelp copy and the older backlothelp copy agree).
+    _latin("ru", "Russian", "Russian", "2. Character Limitation", columns=39, script="cyrillic"),
+    # Arabic: right to left; 20 cps (Arabic's own adult limit in Subtitle Edit's Netflix check).
+    _latin("ar", "Arabic", "Arabic", "3. Character Limitation", script="arabic", rtl=True, cps=20.0),
+    _latin("he", "Hebrew", "Hebrew", "1. Character Limitation", script="hebrew", rtl=True, google="iw"),
     # Thai TTSG: 35 characters per line (tone marks and vowels above/below take no column); 17 cps.
     Language("th", "Thai", "thai",
              SegmentRules(name="netflix-th", max_line_columns=35, max_cps=17.0, breaks="thai"),

@@ -31,6 +31,18 @@ def test_the_numbers_of_the_netflix_guides() -> None:
     assert (th.max_line_columns, th.breaks) == (35, "thai")
     assert (ar.max_line_columns, ar.max_cps) == (42, 20) and is_rtl("ar") and is_rtl("he") and not is_rtl("en")
     assert (es.max_line_columns, es.max_cps, es.breaks) == (42, 17, "space")
+    # Russian's guide gives 39, not the 42 of the Latin-script guides.
+    ru, zh_hant = LANGUAGES["ru"], LANGUAGES["zh-Hant"]
+    assert (ru.rules.max_line_columns, ru.script) == (39, "cyrillic") and "Character Limitation: 39" in ru.source
+    assert zh_hant.rules.max_line_columns == 16 and "Character Limitation: 16" in zh_hant.source
+
+
+def test_a_source_that_was_not_found_says_so() -> None:
+    for code in ("es", "pt", "vi", "fr", "de", "tl", "tr", "ar", "he"):
+        assert "Character Limit" in LANGUAGES[code].source and "not found" not in LANGUAGES[code].source
+    indonesian = LANGUAGES["id"]
+    assert "not found" in indonesian.source and "assumed" in indonesian.source
+    assert indonesian.rules.max_line_columns == 42
 
 
 def test_targets_are_parsed_canonical_and_unknown_ones_refused() -> None:
