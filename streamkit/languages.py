@@ -8,13 +8,14 @@ Netflix's Timed Text Style Guide for that language.
 
 Sources, cited next to each number below:
 
-- characters per line: each language's own Netflix Timed Text Style Guide (partnerhelp.netflixstudios.com
-  or its older backlothelp.netflix.com copy, "<Language> Timed Text Style Guide", section "Character
-  Limitation"; the section number is cited on the entries whose guide was read for it): Japanese 13
-  full-width characters (half-width ones count 0.5), Simplified and Traditional Chinese 16, Thai 35,
-  Korean 16, Russian 39, and 42 for English, Arabic, Hebrew, Spanish, Brazilian Portuguese, Vietnamese, French, German,
-  Filipino and Turkish. The Indonesian guide was not found in the stored copies searched: 42 there is
-  an assumption (every Latin-script guide found gives 42), said so on its entry;
+- characters per line: each language's own Netflix Timed Text Style Guide
+  (partnerhelp.netflixstudios.com or its older backlothelp.netflix.com copy, "<Language> Timed Text
+  Style Guide", section "Character Limitation"; the section number is cited on the entries whose guide
+  was read for it): Japanese 13 full-width characters (half-width ones count 0.5), Simplified and
+  Traditional Chinese 16, Thai 35, Korean 16, Russian 39, and 42 for English, Arabic, Hebrew, Spanish,
+  Brazilian Portuguese, Vietnamese, French, German, Filipino and Turkish. The Indonesian guide was not
+  found in the stored copies searched: 42 there is an assumption (every Latin-script guide found gives
+  42), said so on its entry;
 - reading speed (adult programmes): Netflix's per-language limits as Subtitle Edit's Netflix quality
   check encodes them (``NetflixQualityController.CharactersPerSecond``): English and Arabic 20,
   Korean 12, Chinese 9, Japanese 4 characters per second, every other language 17;
