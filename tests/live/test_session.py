@@ -72,7 +72,7 @@ def test_a_growing_recording_is_followed_to_its_end_with_english(tmp_path: Path,
         with LibreServer() as libre:
             job = LiveJob(parse_source(str(growing)), tmp_path / "out", "show", target="en", translator="libre",
                           translator_settings={"url": libre.url}, record=tmp_path / "out" / "show.wav",
-                          idle_timeout_s=2.0, options=PATIENT, ffmpeg=ffmpeg_exe)
+                          idle_timeout_s=6.0, options=PATIENT, ffmpeg=ffmpeg_exe)
             result = run_live(job, transcriber, events)
     finally:
         publisher.kill()
