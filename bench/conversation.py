@@ -139,6 +139,8 @@ def run_config(config: str, recording: Path, out_dir: Path) -> tuple[list[Any], 
         cmd += ["--config", str(toml)]
     measured = run_measured(cmd)
     srt = out_dir / config / f"{recording.stem}.ko.srt"
+    if not srt.read_text(encoding="utf-8").strip():  # no cue at all (read_raw refuses an empty file)
+        return [], measured
     return list(read_raw(srt).cues), measured
 
 
