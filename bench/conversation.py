@@ -23,6 +23,8 @@ Measured per set and configuration, against the timeline:
   (``streamkit.evaluation.character_error_rate``);
 - **covered**: reference utterances (``speech`` and ``reply`` rows) with a cue overlapping their voice;
   **replies** the same for the short replies only;
+- **heard**: covered utterances with at least half of their characters (in order) in the text of the
+  cues over them: a 50-second segment covers every utterance but hears few of them;
 - **on time**: utterances whose first overlapping cue starts within 0.5 s of the voice onset;
 - **invented**: cues with less than 200 ms of any utterance under them, by the kind of the stretch
   they overlap most (music, silence, noise, babble, laughter, applause, pause; ``-`` for none);
@@ -51,6 +53,7 @@ CONFIGS = ("bare-seq", "bare-batched", "streamkit", "streamkit-seq")
 SPEECH = ("speech", "reply")
 ONSET_MS = 500
 INVENTED_MS = 200
+HEARD = 0.5
 
 
 @dataclass(frozen=True)
@@ -118,27 +121,32 @@ def child(config: str, recording: str, out: str) -> None:
     Path(out).write_text(json.dumps(cues, ensure_ascii=False), encoding="utf-8")
 
 
-def run_config(config: str, recording: Path, out_dir: Path) -> tuple[list[Any], dict[str, Any]]:
-    """Cues (as read back from the SRT for streamkit) and the process's wall time and peak RSS."""
-    from streamkit.subtitles import read_raw
+def run_config(config: str, recording: Path, out_dir: Path, *, reuse: bool = False) -> tuple[list[Any], dict[str, Any]]:
+    """Cues (as read back from the SRT for streamkit) and the process's wall time and peak RSS.
+
+    With ``reuse``, a run whose outputs are in ``out_dir`` from an earlier call is read, not repeated."""
+    from streamkit.subtitles import RawCue, read_raw
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    if config.startswith("bare"):
-        out = out_dir / f"{config}.json"
-        measured = run_measured([sys.executable, __file__, "--child", config, str(recording), str(out)])
-        raw = json.loads(out.read_text(encoding="utf-8"))
-        from streamkit.subtitles import RawCue
-
-        cues = [RawCue(i + 1, c["start_ms"], c["end_ms"], (c["text"],), 4 * i + 2) for i, c in enumerate(raw)]
-        return cues, measured
-    cmd = [sys.executable, "-m", "streamkit", "subtitle", str(recording), "-t", "none", "--no-mux", "--force",
-           "--no-cache", "-q", "-o", str(out_dir / config)]
-    if config == "streamkit-seq":
-        toml = out_dir / "sequential.toml"
-        toml.write_text("[transcribe]\nbatched = false\n", encoding="utf-8")
-        cmd += ["--config", str(toml)]
-    measured = run_measured(cmd)
+    record = out_dir / f"{config}.measured.json"
+    bare = out_dir / f"{config}.json"
     srt = out_dir / config / f"{recording.stem}.ko.srt"
+    if not (reuse and record.is_file()):
+        if config.startswith("bare"):
+            measured = run_measured([sys.executable, __file__, "--child", config, str(recording), str(bare)])
+        else:
+            cmd = [sys.executable, "-m", "streamkit", "subtitle", str(recording), "-t", "none", "--no-mux",
+                   "--force", "--no-cache", "-q", "-o", str(out_dir / config)]
+            if config == "streamkit-seq":
+                toml = out_dir / "sequential.toml"
+                toml.write_text("[transcribe]\nbatched = false\n", encoding="utf-8")
+                cmd += ["--config", str(toml)]
+            measured = run_measured(cmd)
+        record.write_text(json.dumps(measured), encoding="utf-8")
+    measured = json.loads(record.read_text(encoding="utf-8"))
+    if config.startswith("bare"):
+        raw = json.loads(bare.read_text(encoding="utf-8"))
+        return [RawCue(i + 1, c["start_ms"], c["end_ms"], (c["text"],), 4 * i + 2) for i, c in enumerate(raw)], measured
     if not srt.read_text(encoding="utf-8").strip():  # no cue at all (read_raw refuses an empty file)
         return [], measured
     return list(read_raw(srt).cues), measured
@@ -149,6 +157,17 @@ def run_config(config: str, recording: Path, out_dir: Path) -> tuple[list[Any], 
 
 def overlap(a: Any, b: Any) -> int:
     return max(0, min(a.end_ms, b.end_ms) - max(a.start_ms, b.start_ms))
+
+
+def recall(reference: str, hypothesis: str) -> float:
+    """Share of the reference's characters found, in order, in the hypothesis (spaces ignored)."""
+    import difflib
+
+    from streamkit.evaluation import normalize_for_cer
+
+    ref, hyp = normalize_for_cer(reference), normalize_for_cer(hypothesis)
+    matcher = difflib.SequenceMatcher(None, ref, hyp, autojunk=False)
+    return sum(b.size for b in matcher.get_matching_blocks()) / max(len(ref), 1)
 
 
 def measure(spans: list[Span], cues: list[Any], fps: Any) -> dict[str, Any]:
@@ -169,6 +188,7 @@ def measure(spans: list[Span], cues: list[Any], fps: Any) -> dict[str, Any]:
             kind = best.kind if best is not None and overlap(c, best) > 0 else "-"
             invented[kind] = invented.get(kind, 0) + 1
     replies = [s for s in speech if s.kind == "reply"]
+    heard = [s for s in covered if recall(s.text, " ".join(" ".join(c.lines) for c in under[id(s)])) >= HEARD]
     errors = [p for p in check_track(cues, rules_for("ko"), fps, "ko") if p.severity == "error"]
     hypothesis = " ".join(" ".join(c.lines) for c in cues)
     return {
@@ -177,6 +197,7 @@ def measure(spans: list[Span], cues: list[Any], fps: Any) -> dict[str, Any]:
         "covered": len(covered),
         "replies": len(replies),
         "replies_covered": sum(1 for s in replies if under[id(s)]),
+        "heard": len(heard),
         "on_time": len(on_time),
         "invented": invented,
         "cues": len(cues),
@@ -186,15 +207,16 @@ def measure(spans: list[Span], cues: list[Any], fps: Any) -> dict[str, Any]:
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    head = ("| set | config | CER | covered | replies | on time (0.5 s) | invented cues | hard / cues "
-            "| wall s | peak MB |\n|---|---|---|---|---|---|---|---|---|---|\n")
+    head = ("| set | config | CER | covered | heard | replies covered | on time (0.5 s) | invented cues "
+            "| hard / cues | wall s | peak MB |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
     body = ""
     for r in rows:
         n = max(r["utterances"], 1)
         inv = sum(r["invented"].values())
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(r["invented"].items()))
         body += (f"| {r['set']} | {r['config']} | {r['cer']:.1%} | {r['covered']}/{r['utterances']} "
-                 f"({r['covered'] / n:.0%}) | {r['replies_covered']}/{r['replies']} | {r['on_time'] / n:.0%} | "
+                 f"({r['covered'] / n:.0%}) | {r['heard'] / n:.0%} | {r['replies_covered']}/{r['replies']} | "
+                 f"{r['on_time'] / n:.0%} | "
                  f"{inv}{f' ({kinds})' if kinds else ''} | {r['hard']} / {r['cues']} | {r['wall_s']:.1f} | "
                  f"{r['peak_rss_mb']:.0f} |\n")
     return head + body
@@ -207,6 +229,7 @@ def main() -> None:
     parser.add_argument("--no-sample", action="store_true", help="skip samples/conversation.mp4")
     parser.add_argument("--extra", default="", help="more recordings with a .ref.tsv, comma-separated")
     parser.add_argument("--json", action="store_true", help="also print one JSON line per row")
+    parser.add_argument("--reuse", action="store_true", help="score the outputs of an earlier run, do not rerun")
     parser.add_argument("--child", nargs=3, metavar=("CONFIG", "RECORDING", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -224,7 +247,7 @@ def main() -> None:
         spans = read_timeline(recording.with_suffix(".ref.tsv"))
         fps = probe(recording).fps or DEFAULT_FPS
         for config in args.configs.split(","):
-            cues, measured = run_config(config, recording, WORK / "conversation" / "runs" / recording.stem)
+            cues, measured = run_config(config, recording, SETS_DIR / "runs" / recording.stem, reuse=args.reuse)
             row = {"set": recording.stem, "seconds": spans[-1].end_ms / 1000, "config": config,
                    **measure(spans, cues, fps), "wall_s": measured["wall_s"], "peak_rss_mb": measured["peak_rss_mb"]}
             rows.append(row)

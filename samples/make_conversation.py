@@ -18,8 +18,13 @@ seconds, music beds. This script makes such recordings from the ten transcribed 
    250 ms of a low-energy gap (at least 50 ms, 30 dB under the clip's speech level). The cut is made
    at the quietest 10 ms of that gap, so no cut ever falls inside a voiced word. Every piece between
    two cuts is a phrase with its reference words; the phrase's voice onset and offset are the first
-   and last 10 ms frame within 30 dB of the clip's speech level. Pieces with 0.4-3 s of voice are
-   kept. Whisper is only used to place the cuts; the texts are the corpus transcripts.
+   and last 10 ms frame within 30 dB of the clip's speech level (in a run of 3). Runs of up to three
+   consecutive pieces with 0.4-3 s of voice are candidates; each is decoded alone and kept when it
+   reads as its text (CER <= 0.35) or, for a piece of at most 1 s, which ``base`` often cannot read
+   without context, when what it heard has the text's syllable count +-1 at 3-9 syllables a second.
+   Whisper only places and checks the cuts; the texts are the corpus transcripts. Known limits: the
+   cut can fall in the quiet /h/ or stop closure that opens the next word, so a phrase may start
+   with a few ms of the next word's onset, or lose it; the 1-s check is a plausibility check only.
 2. **Splicing** (every run, standard library + numpy + ffmpeg, seeded): turns are drawn from the
    phrases (about a third are short replies of 0.4-0.8 s) and placed with pauses of 0.3-20 s
    (mostly short, some long); each turn's level varies by +-12 dB around -24 dBFS RMS (capped so
