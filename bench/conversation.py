@@ -23,8 +23,9 @@ Measured per set and configuration, against the timeline:
   (``streamkit.evaluation.character_error_rate``);
 - **covered**: reference utterances (``speech`` and ``reply`` rows) with a cue overlapping their voice;
   **replies** the same for the short replies only;
-- **heard**: covered utterances with at least half of their characters (in order) in the text of the
-  cues over them: a 50-second segment covers every utterance but hears few of them;
+- **heard**: utterances with at least half of their characters (in order) in the text of the cues
+  over them, within 1 s of the utterance, a cue's characters taken as evenly spread over its time
+  (a 50-second segment covers every utterance but hears few of them);
 - **on time**: utterances whose first overlapping cue starts within 0.5 s of the voice onset;
 - **invented**: cues with less than 200 ms of any utterance under them, by the kind of the stretch
   they overlap most (music, silence, noise, babble, laughter, applause, pause; ``-`` for none);
@@ -159,6 +160,18 @@ def overlap(a: Any, b: Any) -> int:
     return max(0, min(a.end_ms, b.end_ms) - max(a.start_ms, b.start_ms))
 
 
+def text_near(cue: Any, span: Span) -> str:
+    """The part of the cue's text spoken within 1 s of ``span``, taking its characters as evenly spread
+    over the cue (so that a 50-second cue does not "hear" a short reply in a long text)."""
+    from streamkit.evaluation import normalize_for_cer
+
+    chars = normalize_for_cer(" ".join(cue.lines))
+    length = max(cue.end_ms - cue.start_ms, 1)
+    a = max(span.start_ms - 1000, cue.start_ms) - cue.start_ms
+    b = min(span.end_ms + 1000, cue.end_ms) - cue.start_ms
+    return chars[len(chars) * a // length : -(-len(chars) * b // length)]
+
+
 def recall(reference: str, hypothesis: str) -> float:
     """Share of the reference's characters found, in order, in the hypothesis (spaces ignored)."""
     import difflib
@@ -188,7 +201,7 @@ def measure(spans: list[Span], cues: list[Any], fps: Any) -> dict[str, Any]:
             kind = best.kind if best is not None and overlap(c, best) > 0 else "-"
             invented[kind] = invented.get(kind, 0) + 1
     replies = [s for s in speech if s.kind == "reply"]
-    heard = [s for s in covered if recall(s.text, " ".join(" ".join(c.lines) for c in under[id(s)])) >= HEARD]
+    heard = [s for s in covered if recall(s.text, " ".join(text_near(c, s) for c in under[id(s)])) >= HEARD]
     errors = [p for p in check_track(cues, rules_for("ko"), fps, "ko") if p.severity == "error"]
     hypothesis = " ".join(" ".join(c.lines) for c in cues)
     return {
