@@ -33,6 +33,7 @@ from .models import MediaInfo, ModelChoice, MuxedVideo, SubtitleFile, SubtitleTr
 from .mux import burn_in, container_for, mux, output_name
 from .plugins import notify
 from .quality import Dropped, QualityOptions, clean_transcript, dropped_summary, energy_profile, vad_profile
+from .rescue import SpanTranscriber, VoiceReport, rescue_voice
 from .retranslate import save_record
 from .segment import DEFAULT_FPS, SegmentRules, rules_for, segment
 from .subtitles import FORMATS, write_subtitles
@@ -129,6 +130,8 @@ class RunResult:
     video: MuxedVideo | None
     timings: tuple[StageTiming, ...]
     dropped: tuple[Dropped, ...] = ()
+    #: Voiced stretches without words: decoded again, and what is left without a cue.
+    voice: VoiceReport | None = None
 
     def _decoding(self) -> dict[str, Any]:
         options = self.job.transcribe_options
@@ -166,6 +169,7 @@ class RunResult:
             ),
             "stages": [{"stage": t.stage, "seconds": round(t.seconds, 3), "note": t.note} for t in self.timings],
             "dropped": dropped_summary(self.dropped),
+            **({"voice": self.voice.summary()} if self.voice is not None else {}),
         }
 
 
@@ -366,6 +370,7 @@ def _run(
                     cache.save_transcript("transcribe", t_key, transcript)
 
         dropped: tuple[Dropped, ...] = ()
+        voice: VoiceReport | None = None
         energy: Callable[[int, int], float] | None = None
         speech: Any = None
         if job.quality is not None:
@@ -375,6 +380,11 @@ def _run(
                 transcript, dropped = clean_transcript(transcript, job.quality, energy=energy, speech=speech,
                                                        prompt=prompt)
                 notes.append(f"dropped {len(dropped)} invented" if dropped else "nothing invented")
+                if isinstance(transcriber, SpanTranscriber):
+                    transcript, more, voice = rescue_voice(transcript, audio, transcriber, options, job.quality,
+                                                           energy=energy, speech=speech, prompt=prompt)
+                    dropped += more
+                    notes.append(f"{voice.recovered} of {voice.stretches} voiced stretches without words recovered")
 
         if job.glossary is not None:
             with stages.stage("glossary", f"hints: {hotwords}" if hotwords else "no hints") as notes:
@@ -471,4 +481,5 @@ def _run(
         video=video,
         timings=tuple(stages.timings),
         dropped=dropped,
+        voice=voice,
     )

@@ -176,6 +176,13 @@ def _print_summary(summary: dict[str, Any]) -> None:
     m = summary["model"]
     out.print(f"model: [bold]{escape(m['name'])}[/] ({m['source']}, {m['device']}, {m['compute_type']}) "
               f"— {escape(m['reason'])}", highlight=False)
+    voice = summary.get("voice")
+    if voice and voice["left"]:
+        spans = ", ".join(f"{v['start_ms'] / 1000:.1f}-{v['end_ms'] / 1000:.1f} s" for v in voice["left"][:8])
+        more = f" and {len(voice['left']) - 8} more" if len(voice["left"]) > 8 else ""
+        out.print(f"[yellow]voice without a cue:[/] {voice['voiced_seconds_without_cue']:.1f} s in "
+                  f"{len(voice['left'])} stretches ({spans}{more}); `streamkit check --video` lists them",
+                  highlight=False)
 
 
 # --------------------------------------------------------------------------- mux
