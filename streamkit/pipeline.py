@@ -86,6 +86,8 @@ class SubtitleJob:
     translator_settings: dict[str, Any] = field(default_factory=dict)
     #: Thresholds of the invented-text filter; ``None`` keeps everything Whisper wrote.
     quality: QualityOptions | None = field(default_factory=QualityOptions)
+    #: Decode voiced stretches without a kept word again on their own (``streamkit.rescue``).
+    rescue: bool = True
 
     def __post_init__(self) -> None:
         bad = [f for f in self.formats if f not in FORMATS]
@@ -380,7 +382,7 @@ def _run(
                 transcript, dropped = clean_transcript(transcript, job.quality, energy=energy, speech=speech,
                                                        prompt=prompt)
                 notes.append(f"dropped {len(dropped)} invented" if dropped else "nothing invented")
-                if isinstance(transcriber, SpanTranscriber):
+                if job.rescue and isinstance(transcriber, SpanTranscriber):
                     transcript, more, voice = rescue_voice(transcript, audio, transcriber, options, job.quality,
                                                            energy=energy, speech=speech, prompt=prompt)
                     dropped += more

@@ -100,26 +100,44 @@ def _known(found: Utterance, transcript: Transcript, prompt: str | None, near_ms
     return None
 
 
+def _decode_one(
+    audio: AudioTrack, span: tuple[int, int], transcript: Transcript, transcriber: SpanTranscriber,
+    options: TranscribeOptions, prompt: str | None,
+) -> tuple[list[Utterance], list[Dropped]]:
+    """What one stretch decoded on its own holds that is new (not the prompt, not a neighbour's words)."""
+    lo, hi = span
+    found: list[Utterance] = []
+    dropped: list[Dropped] = []
+    for u in transcriber.transcribe_span(audio, lo, hi, options, prompt):
+        words = tuple(w for w in u.words if w.end_ms > lo and w.start_ms < hi)
+        if u.words and not words:
+            continue
+        if words != u.words:
+            u = replace(u, words=words, text=" ".join(w.text for w in words), start_ms=words[0].start_ms,
+                        end_ms=max(w.end_ms for w in words))
+        why = _known(u, transcript, prompt)
+        if why is None:
+            found.append(u)
+        else:
+            dropped.append(Dropped(u.start_ms, u.end_ms, u.text, f"decoded again: {why}", ("prompt_echo",)))
+    return found, dropped
+
+
 def _decode_stretches(
     stretches: Sequence[tuple[int, int]], transcript: Transcript, audio: AudioTrack, transcriber: SpanTranscriber,
     options: TranscribeOptions, r: RescueOptions, dropped: list[Dropped],
 ) -> list[Utterance]:
+    """Each stretch decoded with the text before it as context; again without it when all it gave was an echo."""
     found: list[Utterance] = []
     for a, b in stretches:
-        lo, hi = max(a - r.pad_ms, 0), min(b + r.pad_ms, audio.duration_ms)
+        span = (max(a - r.pad_ms, 0), min(b + r.pad_ms, audio.duration_ms))
         prompt = _context(transcript, a, r.prompt_chars)
-        for u in transcriber.transcribe_span(audio, lo, hi, options, prompt):
-            words = tuple(w for w in u.words if w.end_ms > lo and w.start_ms < hi)
-            if u.words and not words:
-                continue
-            if words != u.words:
-                u = replace(u, words=words, text=" ".join(w.text for w in words), start_ms=words[0].start_ms,
-                            end_ms=max(w.end_ms for w in words))
-            why = _known(u, transcript, prompt)
-            if why is not None:
-                dropped.append(Dropped(u.start_ms, u.end_ms, u.text, f"decoded again: {why}", ("prompt_echo",)))
-                continue
-            found.append(u)
+        new, echoes = _decode_one(audio, span, transcript, transcriber, options, prompt)
+        if echoes and not new and prompt:
+            # Whisper repeats its prompt over a short stretch it cannot read: listen once more without it.
+            new, echoes = _decode_one(audio, span, transcript, transcriber, options, None)
+        found += new
+        dropped += echoes
     return found
 
 
