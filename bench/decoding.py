@@ -97,7 +97,7 @@ def run(config: dict[str, Any], media: Path, transcriber: Any, label: str) -> tu
                       rescue=config.get("rescue", True), transcribe_options=TranscribeOptions(**opts))
     result = run_subtitle(job, transcriber=transcriber)
     cues = [(c.start_ms, c.end_ms, c.text.replace("\n", " ")) for c in result.tracks[0].cues]
-    return cues, check_file(result.files[0].path).errors
+    return cues, check_file(result.files[0].path, fps=result.media.fps).errors
 
 
 def main() -> None:

@@ -168,7 +168,7 @@ def rescue_voice(
             result, more = clean_transcript(replace(transcript, utterances=tuple(merged)), quality, energy=energy,
                                             speech=speech, prompt=prompt)
             dropped.extend(more)
-    result = align_to_voice(result, energy, speech, level, quality)
+    result = align_to_voice(result, energy, speech, stretches, quality)
     left = tuple(uncovered(stretches, result))
     report = VoiceReport(len(missing), len(todo), len(missing) - len(left), left)
     log.info("voice: %d stretches without words, %d decoded again, %d recovered, %.1f s left",

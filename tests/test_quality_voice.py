@@ -64,7 +64,9 @@ def test_a_reply_with_voice_within_1_5_s_is_kept_unless_a_known_pattern(case: tu
     t, offset = case
     u = t.utterances[0]
     assume(match_outro(u.text) is None and not find_loops([w.text for w in u.words]))
-    energy, speech = _voice([(u.start_ms + offset, u.end_ms + offset)])
+    # The voice: as long as the words, at least ``voice_min_ms`` (a stretch where someone speaks).
+    end = max(u.end_ms, u.start_ms + QualityOptions().voice_min_ms)
+    energy, speech = _voice([(u.start_ms + offset, end + offset)])
     cleaned, dropped = clean_transcript(t, energy=energy, speech=speech)
     assert dropped == () and [w.text for c in cleaned.utterances for w in c.words] == [w.text for w in u.words]
 
@@ -76,6 +78,20 @@ def test_over_voice_a_known_pattern_still_goes() -> None:
     assert cleaned.utterances == () and "outro" in dropped[0].signals
 
 
+def test_music_is_not_a_voice_though_the_vad_hears_singing() -> None:
+    # Sung vocals: loud, and "speech" for the VAD line by line, but as loud as everything around them.
+    def level(a: int, b: int) -> float:
+        return -20.0 if 3000 <= a < 40_000 else -75.0
+
+    def sung(a: int, b: int) -> float:
+        return 0.9 if 3000 <= a < 40_000 and (a - 3000) % 2500 < 2000 else 0.1
+
+    music = (level, sung)
+    assert voiced_stretches(*music, 60_000, -20.0, QualityOptions()) == []
+    u = _utterance([(20_000, 20_400, "그래", 0.2), (20_400, 20_900, "진짜", 0.2)], avg_logprob=-1.2)
+    assert clean_transcript(Transcript("ko", (u,), 60_000), energy=music[0], speech=music[1])[0].utterances == ()
+
+
 def test_low_confidence_text_off_the_voice_still_goes() -> None:
     # Nothing within 1.5 s is voice: the old evidence holds (silence, no speech, low confidence).
     u = _utterance([(5000, 5400, "그래", 0.2)], avg_logprob=-1.2, no_speech_prob=0.7)
@@ -85,9 +101,10 @@ def test_low_confidence_text_off_the_voice_still_goes() -> None:
 
 def test_fit_voice_finds_the_voice_a_second_away() -> None:
     energy, speech = _voice([(6000, 6600)])
-    fit = fit_voice([(5000, 5600)], energy, speech, -22.0, QualityOptions())
+    voiced = [(6000, 6600)]
+    fit = fit_voice([(5000, 5600)], energy, speech, voiced, QualityOptions())
     assert fit.shift_ms == 1000 and fit.share == 1.0 and fit.level_db == -22.0
-    assert fit_voice([(2000, 2600)], energy, speech, -22.0, QualityOptions()).share == 0.0
+    assert fit_voice([(2000, 2600)], energy, speech, voiced, QualityOptions()).share == 0.0
 
 
 def test_voiced_stretches_and_the_ones_without_words() -> None:
@@ -103,8 +120,9 @@ def test_align_to_voice_moves_an_utterance_onto_its_voice_but_not_over_a_neighbo
     a = _utterance([(1000, 1500, "네", 0.9)])
     b = _utterance([(4000, 4500, "그래", 0.4)])  # its voice starts 1.2 s later
     energy, speech = _voice([(1000, 1500), (5200, 5700)])
-    moved = align_to_voice(Transcript("ko", (a, b), 20_000), energy, speech, -22.0, QualityOptions())
+    voiced = [(1000, 1500), (5200, 5700)]
+    moved = align_to_voice(Transcript("ko", (a, b), 20_000), energy, speech, voiced, QualityOptions())
     assert moved.utterances[0] == a and moved.utterances[1].start_ms == 5200
     blocked = align_to_voice(Transcript("ko", (b, _utterance([(4700, 5000, "왜", 0.9)])), 20_000), energy, speech,
-                             -22.0, QualityOptions())
+                             voiced, QualityOptions())
     assert blocked.utterances[0].end_ms <= 4700

@@ -16,6 +16,7 @@ from .detectors import find_loops, normalize_text
 from .options import Dropped, EnergyFn, QualityOptions, SpeechFn
 from .profiles import _speech_level
 from .scoring import _Context, _judge, _Piece
+from .voice import voiced_stretches
 
 log = logging.getLogger("streamkit")
 
@@ -329,8 +330,9 @@ def _pass(
     dropped: list[Dropped] = []
     utterances, looped = _collapse_loops(transcript.utterances, o, dropped)
     speech_db = _speech_level(utterances, energy, o) if energy is not None else -120.0
+    voiced = voiced_stretches(energy, speech, transcript.duration_ms, speech_db, o) if energy and speech else []
     ctx = _Context(o, energy, speech_db, normalize_text(prompt or ""), transcript.duration_ms, transcript.language,
-                   speech)
+                   speech, tuple(voiced))
 
     # Runs: every utterance cut at its long pauses (a batched segment is a whole VAD chunk, up to
     # 30 s: sentences with music between them). Each run is judged as an utterance of its own and

@@ -58,6 +58,8 @@ class _Context:
     duration_ms: int
     language: str
     speech: SpeechFn | None = None
+    #: The track's voiced stretches (``voice.voiced_stretches``), with both profiles.
+    voiced: tuple[tuple[int, int], ...] = ()
 
 
 def _judge(piece: _Piece, ctx: _Context) -> None:
@@ -116,7 +118,7 @@ def _audio_evidence(piece: _Piece, ctx: _Context) -> None:
     level: float | None = None
     vad: float | None = None
     if ctx.energy is not None and ctx.speech is not None and o.voice_search_ms > 0:
-        fit = fit_voice(spans, ctx.energy, ctx.speech, ctx.speech_db, o)
+        fit = fit_voice(spans, ctx.energy, ctx.speech, ctx.voiced, o)
         level, vad, piece.over_voice = fit.level_db, fit.vad, fit.share >= o.voice_share
     else:
         if ctx.energy is not None:

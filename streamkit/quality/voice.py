@@ -71,9 +71,10 @@ def _frames(spans: Sequence[tuple[int, int]], step: int) -> list[int]:
 
 
 def fit_voice(
-    spans: Sequence[tuple[int, int]], energy: EnergyFn, speech: SpeechFn, speech_db: float, o: QualityOptions
+    spans: Sequence[tuple[int, int]], energy: EnergyFn, speech: SpeechFn, voiced: Sequence[tuple[int, int]],
+    o: QualityOptions,
 ) -> VoiceFit:
-    """The best shift of ``spans`` onto voice frames within ``voice_search_ms`` (see the module doc).
+    """The best shift of ``spans`` onto the ``voiced`` stretches within ``voice_search_ms`` (see the module doc).
 
     Ties go to the smallest shift, so a piece already on the voice stays where it is; the search
     runs only when the unshifted spans are not already mostly on voice.
@@ -84,43 +85,47 @@ def fit_voice(
         return VoiceFit(0, 0.0, -120.0, 0.0)
     reach = o.voice_search_ms // step
     lo, hi = max(frames[0] - reach, 0), frames[-1] + reach + 1
-    level = {i: energy(i * step, (i + 1) * step) for i in range(lo, hi)}
-    vad = {i: speech(i * step, (i + 1) * step) for i in range(lo, hi)}
-    floor = voice_floor_db(speech_db, o)
+    near = [(a // step, -(-b // step)) for a, b in voiced if a < hi * step and b > lo * step]
+    on = {i for a, b in near for i in range(a, b)}
+    cache: dict[int, tuple[float, float]] = {}
+
+    def frame(i: int) -> tuple[float, float]:
+        if i not in cache:
+            cache[i] = (energy(i * step, (i + 1) * step), speech(i * step, (i + 1) * step))
+        return cache[i]
 
     def measure(k: int) -> VoiceFit:
-        idx = [i + k for i in frames if lo <= i + k < hi]
+        idx = [i + k for i in frames if i + k >= 0]
         if not idx:
             return VoiceFit(k * step, 0.0, -120.0, 0.0)
-        voiced = sum(1 for i in idx if level[i] >= floor and vad[i] >= o.voice_vad)
-        levels = sorted(level[i] for i in idx)
-        median = levels[len(levels) // 2]
-        inside = set(idx)
-        if not _stands_out(median, [v for i, v in level.items() if i not in inside], o):
-            voiced = 0  # as loud as what is around it: music, crowd or noise, not a voice between pauses
-        return VoiceFit(k * step, voiced / len(frames), median, sum(vad[i] for i in idx) / len(idx))
+        levels = sorted(frame(i)[0] for i in idx)
+        vad = sum(frame(i)[1] for i in idx) / len(idx)
+        return VoiceFit(k * step, sum(1 for i in idx if i in on) / len(frames), levels[len(levels) // 2], vad)
 
-    best = measure(0)
-    if best.share >= o.voice_share:
-        return best
-    for k in sorted(range(-reach, reach + 1), key=abs):
-        if k and frames[0] + k >= 0:
-            fit = measure(k)
-            if fit.share > best.share:
-                best = fit
-    return best
+    def share(k: int) -> float:
+        return sum(1 for i in frames if i + k in on) / len(frames)
+
+    best = 0
+    if share(0) < o.voice_share and on:
+        for k in sorted(range(-reach, reach + 1), key=abs):
+            if frames[0] + k >= 0 and share(k) > share(best):
+                best = k
+    return measure(best)
 
 
-def _stands_out(median_db: float, around: Sequence[float], o: QualityOptions) -> bool:
-    """Whether a span's median level is ``voice_contrast_db`` above the quiet fifth of what is around it.
+def _stands_out(median_db: float, before: Sequence[float], after: Sequence[float], o: QualityOptions) -> bool:
+    """Whether a span's median level is ``voice_contrast_db`` above the quiet fifth of each side around it.
 
     Speech comes between pauses (or over a bed well below it); music, crowd and noise go on at
-    one level, though the VAD hears voice in sung vocals and babble.
+    one level, though the VAD hears voice in sung vocals and babble. Both sides must be quieter,
+    so the onset of music after a pause is not a voice. A side past the track's edge agrees.
     """
-    if not around:
-        return True
-    ordered = sorted(around)
-    return median_db - ordered[len(ordered) // 5] >= o.voice_contrast_db
+    for side in (before, after):
+        if side:
+            ordered = sorted(side)
+            if median_db - ordered[len(ordered) // 5] < o.voice_contrast_db:
+                return False
+    return True
 
 
 def voiced_stretches(
@@ -141,15 +146,16 @@ def voiced_stretches(
             last_end = min(t + step, duration_ms)
     if start is not None:
         stretches.append((start, last_end))
-    return [(a, b) for a, b in stretches if b - a >= o.voice_min_ms and _stretch_stands_out(energy, a, b, o)]
+    return [(a, b) for a, b in stretches
+            if b - a >= o.voice_min_ms and _stretch_stands_out(energy, a, b, duration_ms, o)]
 
 
-def _stretch_stands_out(energy: EnergyFn, a: int, b: int, o: QualityOptions) -> bool:
+def _stretch_stands_out(energy: EnergyFn, a: int, b: int, duration_ms: int, o: QualityOptions) -> bool:
     step = o.energy_frame_ms
     inner = sorted(energy(t, t + step) for t in range(a, b, step))
-    around = [energy(t, t + step) for t in range(max(a - o.voice_search_ms, 0), a, step)]
-    around += [energy(t, t + step) for t in range(b, b + o.voice_search_ms, step)]
-    return _stands_out(inner[len(inner) // 2], around, o)
+    before = [energy(t, t + step) for t in range(max(a - o.voice_search_ms, 0), a, step)]
+    after = [energy(t, t + step) for t in range(b, min(b + o.voice_search_ms, duration_ms), step)]
+    return _stands_out(inner[len(inner) // 2], before, after, o)
 
 
 def uncovered(stretches: Sequence[tuple[int, int]], transcript: Transcript) -> list[tuple[int, int]]:
@@ -164,7 +170,7 @@ def uncovered(stretches: Sequence[tuple[int, int]], transcript: Transcript) -> l
 
 
 def align_to_voice(
-    transcript: Transcript, energy: EnergyFn, speech: SpeechFn, speech_db: float, o: QualityOptions
+    transcript: Transcript, energy: EnergyFn, speech: SpeechFn, voiced: Sequence[tuple[int, int]], o: QualityOptions
 ) -> Transcript:
     """Kept utterances moved onto the voice they fit, by at most ``voice_search_ms``.
 
@@ -172,16 +178,16 @@ def align_to_voice(
     frames) and fits clearly better elsewhere (by at least ``voice_share`` of its frames) moves
     there whole, words and all, but never over its neighbours nor before 0.
     """
-    if o.voice_search_ms <= 0 or speech_db <= -120:
+    if o.voice_search_ms <= 0 or not voiced:
         return transcript
     utterances = list(transcript.utterances)
     changed = False
     for i, u in enumerate(utterances):
         spans = [(w.start_ms, w.end_ms) for w in u.words] or [(u.start_ms, u.end_ms)]
-        here = fit_voice(spans, energy, speech, speech_db, replace(o, voice_search_ms=0))
+        here = fit_voice(spans, energy, speech, voiced, replace(o, voice_search_ms=0))
         if here.share >= o.voice_share:
             continue
-        fit = fit_voice(spans, energy, speech, speech_db, o)
+        fit = fit_voice(spans, energy, speech, voiced, o)
         if fit.share - here.share < o.voice_share or not fit.shift_ms:
             continue
         low = utterances[i - 1].end_ms if i else 0
