@@ -1,0 +1,242 @@
+"""Conversational speech: what each decoder keeps of short turns between pauses, music and noise.
+
+    python bench/conversation.py [--sets 3] [--configs bare-seq,bare-batched,streamkit,streamkit-seq]
+                                 [--no-sample] [--extra samples/noisy.mp4,...] [--json]
+
+Sets: ``samples/conversation.mp4`` and ``--sets`` longer held-out-like recordings made by
+``samples/make_conversation.py`` with other seeds (150, 210, 270 s, ...), cached as WAV + timeline in
+``bench/.work/conversation/``. ``--extra`` adds other samples with a ``start_ms end_ms kind text``
+timeline (``noisy.mp4``) or a ``start_ms end_ms text`` one (``fanlive.mp4``: all speech).
+
+Configurations, each run in its own process (wall time and peak memory of that process, model
+load included):
+
+``bare-seq``      faster-whisper ``base`` int8, ``WhisperModel.transcribe(vad_filter=True)``, everything
+                  else faster-whisper's default (its README's way): segments as cues
+``bare-batched``  ``BatchedInferencePipeline(model).transcribe(batch_size=8)`` (VAD on by default)
+``streamkit``     ``streamkit subtitle -t none --no-mux`` with the defaults; the Korean SRT
+``streamkit-seq`` the same with ``[transcribe] batched = false`` (the path ``-t whisper`` uses)
+
+Measured per set and configuration, against the timeline:
+
+- **CER**: all cue text against all reference phrases, in time order, without spaces and punctuation
+  (``streamkit.evaluation.character_error_rate``);
+- **covered**: reference utterances (``speech`` and ``reply`` rows) with a cue overlapping their voice;
+  **replies** the same for the short replies only;
+- **on time**: utterances whose first overlapping cue starts within 0.5 s of the voice onset;
+- **invented**: cues with less than 200 ms of any utterance under them, by the kind of the stretch
+  they overlap most (music, silence, noise, babble, laughter, applause, pause; ``-`` for none);
+- **hard**: errors of ``streamkit.checks.check_track`` (the subtitle rules) / number of cues;
+- wall time and peak RSS of the process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "samples"))
+
+from common import REPO, SAMPLES, WORK, run_measured  # noqa: E402
+
+SETS_DIR = WORK / "conversation"
+SET_SECONDS = (150.0, 210.0, 270.0)
+CONFIGS = ("bare-seq", "bare-batched", "streamkit", "streamkit-seq")
+SPEECH = ("speech", "reply")
+ONSET_MS = 500
+INVENTED_MS = 200
+
+
+@dataclass(frozen=True)
+class Span:
+    start_ms: int
+    end_ms: int
+    kind: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Cue:
+    start_ms: int
+    end_ms: int
+    text: str
+
+
+def read_timeline(path: Path) -> list[Span]:
+    """Any ``samples/*.ref.tsv``: with a ``kind`` column, or all rows speech."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    spans = []
+    for line in lines[1:]:
+        if not line.strip():
+            continue
+        f = line.split("\t")
+        if header[2] == "kind":
+            spans.append(Span(int(f[0]), int(f[1]), f[2], f[3] if len(f) > 3 else ""))
+        else:
+            spans.append(Span(int(f[0]), int(f[1]), "speech", f[2]))
+    return spans
+
+
+def make_sets(n: int) -> list[Path]:
+    """``n`` generated recordings (WAV + ``.ref.tsv``), made once and cached."""
+    import make_conversation as mc
+
+    paths = []
+    for i in range(n):
+        wav = SETS_DIR / f"conv-{101 + i}.wav"
+        if not (wav.is_file() and wav.with_suffix(".ref.tsv").is_file()):
+            mc.main(["--seed", str(101 + i), "--seconds", str(SET_SECONDS[i % len(SET_SECONDS)]), "--wav", str(wav)])
+        paths.append(wav)
+    return paths
+
+
+# --- one configuration in a child process ---------------------------------------------------------
+
+
+def child(config: str, recording: str, out: str) -> None:
+    """Run ``config`` on ``recording`` in this process; write its cues to ``out`` (JSON)."""
+    from faster_whisper import BatchedInferencePipeline, WhisperModel
+    from faster_whisper.audio import decode_audio
+
+    from streamkit.modelstore import bundled_model_dir
+
+    model = WhisperModel(str(bundled_model_dir()), device="cpu", compute_type="int8")
+    audio = decode_audio(recording)
+    if config == "bare-seq":
+        segments, _ = model.transcribe(audio, language="ko", vad_filter=True)
+    else:
+        segments, _ = BatchedInferencePipeline(model).transcribe(audio, language="ko", batch_size=8)
+    cues = [{"start_ms": round(s.start * 1000), "end_ms": round(s.end * 1000), "text": s.text.strip()}
+            for s in segments]
+    Path(out).write_text(json.dumps(cues, ensure_ascii=False), encoding="utf-8")
+
+
+def run_config(config: str, recording: Path, out_dir: Path) -> tuple[list[Any], dict[str, Any]]:
+    """Cues (as read back from the SRT for streamkit) and the process's wall time and peak RSS."""
+    from streamkit.subtitles import read_raw
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if config.startswith("bare"):
+        out = out_dir / f"{config}.json"
+        measured = run_measured([sys.executable, __file__, "--child", config, str(recording), str(out)])
+        raw = json.loads(out.read_text(encoding="utf-8"))
+        from streamkit.subtitles import RawCue
+
+        cues = [RawCue(i + 1, c["start_ms"], c["end_ms"], (c["text"],), 4 * i + 2) for i, c in enumerate(raw)]
+        return cues, measured
+    cmd = [sys.executable, "-m", "streamkit", "subtitle", str(recording), "-t", "none", "--no-mux", "--force",
+           "--no-cache", "-q", "-o", str(out_dir / config)]
+    if config == "streamkit-seq":
+        toml = out_dir / "sequential.toml"
+        toml.write_text("[transcribe]\nbatched = false\n", encoding="utf-8")
+        cmd += ["--config", str(toml)]
+    measured = run_measured(cmd)
+    srt = out_dir / config / f"{recording.stem}.ko.srt"
+    if not srt.read_text(encoding="utf-8").strip():  # no cue at all (read_raw refuses an empty file)
+        return [], measured
+    return list(read_raw(srt).cues), measured
+
+
+# --- measures -------------------------------------------------------------------------------------
+
+
+def overlap(a: Any, b: Any) -> int:
+    return max(0, min(a.end_ms, b.end_ms) - max(a.start_ms, b.start_ms))
+
+
+def measure(spans: list[Span], cues: list[Any], fps: Any) -> dict[str, Any]:
+    from streamkit.checks import check_track
+    from streamkit.evaluation import character_error_rate
+    from streamkit.segment import rules_for
+
+    cues = sorted(cues, key=lambda c: (c.start_ms, c.end_ms))
+    speech = [s for s in spans if s.kind in SPEECH]
+    other = [s for s in spans if s.kind not in SPEECH]
+    under = {id(s): [c for c in cues if overlap(c, s) > 0] for s in speech}
+    covered = [s for s in speech if under[id(s)]]
+    on_time = [s for s in covered if abs(under[id(s)][0].start_ms - s.start_ms) <= ONSET_MS]
+    invented: dict[str, int] = {}
+    for c in cues:
+        if sum(overlap(c, s) for s in speech) < INVENTED_MS:
+            best = max(other, key=lambda s: overlap(c, s), default=None)
+            kind = best.kind if best is not None and overlap(c, best) > 0 else "-"
+            invented[kind] = invented.get(kind, 0) + 1
+    replies = [s for s in speech if s.kind == "reply"]
+    errors = [p for p in check_track(cues, rules_for("ko"), fps, "ko") if p.severity == "error"]
+    hypothesis = " ".join(" ".join(c.lines) for c in cues)
+    return {
+        "cer": round(character_error_rate(" ".join(s.text for s in speech), hypothesis), 4),
+        "utterances": len(speech),
+        "covered": len(covered),
+        "replies": len(replies),
+        "replies_covered": sum(1 for s in replies if under[id(s)]),
+        "on_time": len(on_time),
+        "invented": invented,
+        "cues": len(cues),
+        "hard": len(errors),
+        "lost": [s.text for s in speech if not under[id(s)]],
+    }
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    head = ("| set | config | CER | covered | replies | on time (0.5 s) | invented cues | hard / cues "
+            "| wall s | peak MB |\n|---|---|---|---|---|---|---|---|---|---|\n")
+    body = ""
+    for r in rows:
+        n = max(r["utterances"], 1)
+        inv = sum(r["invented"].values())
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(r["invented"].items()))
+        body += (f"| {r['set']} | {r['config']} | {r['cer']:.1%} | {r['covered']}/{r['utterances']} "
+                 f"({r['covered'] / n:.0%}) | {r['replies_covered']}/{r['replies']} | {r['on_time'] / n:.0%} | "
+                 f"{inv}{f' ({kinds})' if kinds else ''} | {r['hard']} / {r['cues']} | {r['wall_s']:.1f} | "
+                 f"{r['peak_rss_mb']:.0f} |\n")
+    return head + body
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sets", type=int, default=3, help="generated held-out-like sets (default 3)")
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--no-sample", action="store_true", help="skip samples/conversation.mp4")
+    parser.add_argument("--extra", default="", help="more recordings with a .ref.tsv, comma-separated")
+    parser.add_argument("--json", action="store_true", help="also print one JSON line per row")
+    parser.add_argument("--child", nargs=3, metavar=("CONFIG", "RECORDING", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+
+    from streamkit.media import probe
+    from streamkit.segment import DEFAULT_FPS
+
+    recordings = [] if args.no_sample else [SAMPLES / "conversation.mp4"]
+    recordings += [Path(p) for p in args.extra.split(",") if p]
+    recordings += make_sets(args.sets)
+    rows = []
+    for recording in recordings:
+        spans = read_timeline(recording.with_suffix(".ref.tsv"))
+        fps = probe(recording).fps or DEFAULT_FPS
+        for config in args.configs.split(","):
+            cues, measured = run_config(config, recording, WORK / "conversation" / "runs" / recording.stem)
+            row = {"set": recording.stem, "seconds": spans[-1].end_ms / 1000, "config": config,
+                   **measure(spans, cues, fps), "wall_s": measured["wall_s"], "peak_rss_mb": measured["peak_rss_mb"]}
+            rows.append(row)
+            if args.json:
+                print(json.dumps(row, ensure_ascii=False), flush=True)
+            else:
+                print(f"{row['set']:<14} {config:<14} CER {row['cer']:.1%}  covered {row['covered']}/"
+                      f"{row['utterances']}  invented {sum(row['invented'].values())}  wall {row['wall_s']:.1f} s",
+                      file=sys.stderr, flush=True)
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(REPO))
+    main()
