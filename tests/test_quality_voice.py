@@ -126,3 +126,13 @@ def test_align_to_voice_moves_an_utterance_onto_its_voice_but_not_over_a_neighbo
     blocked = align_to_voice(Transcript("ko", (b, _utterance([(4700, 5000, "왜", 0.9)])), 20_000), energy, speech,
                              voiced, QualityOptions())
     assert blocked.utterances[0].end_ms <= 4700
+
+
+def test_a_cue_starts_on_the_voice_onset() -> None:
+    early = _utterance([(4200, 5400, "알겠어", 0.8)])  # Whisper starts the word on the pause before
+    late = _utterance([(9600, 10_000, "그래", 0.8)])  # ... or a few hundred ms into the voice
+    energy, speech = _voice([(5000, 5400), (9000, 10_000)])
+    voiced = voiced_stretches(energy, speech, 20_000, -22.0, QualityOptions())
+    moved = align_to_voice(Transcript("ko", (early, late), 20_000), energy, speech, voiced, QualityOptions())
+    assert [u.start_ms for u in moved.utterances] == [5000, 9000]
+    assert [u.words[0].start_ms for u in moved.utterances] == [5000, 9000]

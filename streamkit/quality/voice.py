@@ -197,7 +197,33 @@ def align_to_voice(
             continue
         utterances[i] = _shifted(u, shift)
         changed = True
+    for i, u in enumerate(utterances):
+        snapped = _snap_onset(u, voiced, utterances[i - 1].end_ms if i else 0, o)
+        if snapped is not u:
+            utterances[i] = snapped
+            changed = True
     return replace(transcript, utterances=tuple(utterances)) if changed else transcript
+
+
+def _snap_onset(u: Utterance, voiced: Sequence[tuple[int, int]], not_before: int, o: QualityOptions) -> Utterance:
+    """``u`` starting on the onset of the voiced stretch its first word begins in or just before.
+
+    Whisper starts a word on the silence before it, or a few hundred ms into it; a cue should come
+    up when the voice does. The onset must be within ``voice_search_ms``, after the previous
+    utterance, and before the first word's end.
+    """
+    if not u.words:
+        return u
+    first = u.words[0]
+    onsets = [a for a, b in voiced if a < first.end_ms and b > first.start_ms - o.voice_search_ms
+              and abs(a - first.start_ms) <= o.voice_search_ms and a >= not_before]
+    if not onsets:
+        return u
+    onset = min(onsets, key=lambda a: abs(a - first.start_ms))
+    if abs(onset - first.start_ms) < 2 * o.energy_frame_ms or onset >= first.end_ms:
+        return u
+    words = (replace(first, start_ms=onset), *u.words[1:])
+    return replace(u, words=words, start_ms=onset)
 
 
 def _shifted(u: Utterance, shift: int) -> Utterance:
