@@ -10,9 +10,9 @@ Then kept utterances are moved onto the voice they fit (``quality.align_to_voice
 voiced stretches still without a word are reported (:class:`VoiceReport`): the run summary and
 ``--json`` give their seconds, and ``streamkit check --video`` lists them for the editor.
 
-A stretch longer than ``RescueOptions.max_stretch_ms`` of unbroken voice is not decoded again:
-decoding loses short replies, not 10 seconds of talk; such a stretch is crowd, singing or babble,
-and is only reported.
+What counts as a voiced stretch (``QualityOptions.voice_*``) excludes what the VAD hears in
+music and crowds: a stretch must differ from both sides of it by 8 dB and last at most 8 s
+unbroken (decoding loses short replies, not 10 seconds of talk).
 """
 
 from __future__ import annotations
@@ -55,8 +55,6 @@ class SpanTranscriber(Protocol):
 class RescueOptions:
     #: Audio decoded around a stretch on each side (Whisper hears a word's onset and tail).
     pad_ms: int = 300
-    #: Longer unbroken voice is reported, not decoded again (see the module docstring).
-    max_stretch_ms: int = 8000
     #: Characters of the text before a stretch given to Whisper as context.
     prompt_chars: int = 120
 
@@ -158,7 +156,7 @@ def rescue_voice(
     level = speech_level(transcript, energy, quality)
     stretches = voiced_stretches(energy, speech, transcript.duration_ms or audio.duration_ms, level, quality)
     missing = uncovered(stretches, transcript)
-    todo = [(a, b) for a, b in missing if b - a <= r.max_stretch_ms]
+    todo = missing
     dropped: list[Dropped] = []
     result = transcript
     if todo:

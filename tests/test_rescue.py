@@ -12,7 +12,7 @@ from streamkit.checks import voice_check
 from streamkit.media import extract_audio, probe
 from streamkit.models import Transcript
 from streamkit.quality import QualityOptions, energy_profile, speech_level, uncovered, vad_profile, voiced_stretches
-from streamkit.rescue import RescueOptions, SpanTranscriber, rescue_voice
+from streamkit.rescue import SpanTranscriber, rescue_voice
 from streamkit.subtitles import parse_raw
 from streamkit.transcribe import TranscribeOptions, WhisperTranscriber
 
@@ -42,7 +42,7 @@ def test_a_lost_stretch_of_voice_is_decoded_again(transcriber: WhisperTranscribe
     full = transcriber.transcribe(audio, options)
     energy, speech, quality = energy_profile(audio), vad_profile(audio), QualityOptions()
     stretches = voiced_stretches(energy, speech, audio.duration_ms, speech_level(full, energy, quality), quality)
-    a, b = min((s for s in stretches if s[1] - s[0] <= RescueOptions().max_stretch_ms), key=lambda s: s[1] - s[0])
+    a, b = min((s for s in stretches if s[1] - s[0] <= QualityOptions().voice_max_ms), key=lambda s: s[1] - s[0])
     # The words on one voiced stretch lost, as batched decoding loses a short reply.
     lost = replace(full, utterances=tuple(
         u for u in (replace(u, words=tuple(w for w in u.words if not (w.start_ms < b and w.end_ms > a)))

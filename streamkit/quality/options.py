@@ -174,7 +174,7 @@ class QualityOptions:
     vad_doubtful: float = 0.45
     # Voice (needs ``energy`` and ``speech``; see ``voice.py``). A voice frame is within
     # ``quiet_below_speech_db`` of the speech level and has a VAD probability of ``voice_vad``.
-    voice_vad: float = 0.5
+    voice_vad: float = 0.3
     #: ... and stands this far above the quiet fifth of the audio around it (``voice.py``).
     voice_contrast_db: float = 8.0
     #: Words are fitted to the voice within this of their claimed time (0 = never).
@@ -186,6 +186,7 @@ class QualityOptions:
     #: Voiced stretches: voice frames with gaps up to ``voice_gap_ms``, at least ``voice_min_ms``.
     voice_gap_ms: int = 300
     voice_min_ms: int = 400
+    voice_max_ms: int = 8000
     # Outros.
     outro_phrases: tuple[str, ...] = OUTRO_PHRASES
     weak_outro_phrases: tuple[str, ...] = WEAK_OUTRO_PHRASES

@@ -11,11 +11,12 @@ at least ``voice_vad``: the energy and the voice activity detector both say some
   frames on voice frames, and the level, VAD and voice share measured there. The filter judges a
   piece where it fits, and a piece mostly on voice is *over voice*: only known invented patterns
   drop it (``pattern_signals``), never its confidence.
-A voice must also stand ``voice_contrast_db`` (8 dB) above the quiet fifth of the 1.5 s around
-it: the VAD hears voice in sung vocals and crowd babble too, but those go on at one level, while
-a speaker talks between pauses or over a bed well below the voice (measured on the stress and
-conversational recordings: speech stands 8 dB or more above its surroundings in 95 % of turns,
-music in under 10 % of its seconds).
+A voiced stretch must also differ by ``voice_contrast_db`` (8 dB) from the quiet fifth of the
+1.5 s on each side, and last at most ``voice_max_ms`` (8 s) unbroken: the VAD hears voice in sung
+vocals and crowd babble too, but those go on at one level and for long, while a speaker talks
+between pauses, over a bed well below the voice, or next to a louder sound (measured on the
+stress and conversational recordings: speech stands 8 dB or more above its surroundings in 95 %
+of turns, music in under 10 % of its seconds). Long unbroken talk is left to the other evidence.
 
 * :func:`voiced_stretches`: every stretch of voice frames (gaps up to ``voice_gap_ms`` bridged)
   at least ``voice_min_ms`` long; :func:`uncovered` keeps those with no word on them.
@@ -114,16 +115,16 @@ def fit_voice(
 
 
 def _stands_out(median_db: float, before: Sequence[float], after: Sequence[float], o: QualityOptions) -> bool:
-    """Whether a span's median level is ``voice_contrast_db`` above the quiet fifth of each side around it.
+    """Whether neither side of a span goes on at its level (within ``voice_contrast_db``).
 
-    Speech comes between pauses (or over a bed well below it); music, crowd and noise go on at
-    one level, though the VAD hears voice in sung vocals and babble. Both sides must be quieter,
-    so the onset of music after a pause is not a voice. A side past the track's edge agrees.
+    Speech comes between pauses, over a bed well below it, or next to a louder sound (music
+    coming in); music, crowd and noise go on at one level, though the VAD hears voice in sung
+    vocals and babble. Each side is read by its quiet fifth; a side past the track's edge agrees.
     """
     for side in (before, after):
         if side:
             ordered = sorted(side)
-            if median_db - ordered[len(ordered) // 5] < o.voice_contrast_db:
+            if abs(median_db - ordered[len(ordered) // 5]) < o.voice_contrast_db:
                 return False
     return True
 
@@ -147,7 +148,7 @@ def voiced_stretches(
     if start is not None:
         stretches.append((start, last_end))
     return [(a, b) for a, b in stretches
-            if b - a >= o.voice_min_ms and _stretch_stands_out(energy, a, b, duration_ms, o)]
+            if o.voice_min_ms <= b - a <= o.voice_max_ms and _stretch_stands_out(energy, a, b, duration_ms, o)]
 
 
 def _stretch_stands_out(energy: EnergyFn, a: int, b: int, duration_ms: int, o: QualityOptions) -> bool:
