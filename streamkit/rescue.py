@@ -11,8 +11,10 @@ voiced stretches still without a word are reported (:class:`VoiceReport`): the r
 ``--json`` give their seconds, and ``streamkit check --video`` lists them for the editor.
 
 What counts as a voiced stretch (``QualityOptions.voice_*``) excludes what the VAD hears in
-music and crowds: a stretch must differ from both sides of it by 8 dB and last at most 8 s
-unbroken (decoding loses short replies, not 10 seconds of talk).
+music and crowds: a stretch must differ from the audio beside it by 8 dB and last at most 8 s
+unbroken (decoding loses short replies, not 10 seconds of talk). Decoded again is voice that
+differs from one side at least (speech followed by music as loud as it); reported, and what the
+filter protects, is voice that differs from both (music coming in after a pause does not).
 """
 
 from __future__ import annotations
@@ -154,9 +156,13 @@ def rescue_voice(
     """``transcript`` (already cleaned) with the voice it missed decoded again and cleaned; see the module doc."""
     r = rescue or RescueOptions()
     level = speech_level(transcript, energy, quality)
-    stretches = voiced_stretches(energy, speech, transcript.duration_ms or audio.duration_ms, level, quality)
+    duration = transcript.duration_ms or audio.duration_ms
+    # Decoded again: voice standing out from one side at least (speech next to music as loud);
+    # reported and aligned to: voice standing out from both (music after a pause is not a voice).
+    heard = voiced_stretches(energy, speech, duration, level, quality, strict=False)
+    stretches = voiced_stretches(energy, speech, duration, level, quality)
+    todo = uncovered(heard, transcript)
     missing = uncovered(stretches, transcript)
-    todo = missing
     dropped: list[Dropped] = []
     result = transcript
     if todo:
@@ -168,7 +174,7 @@ def rescue_voice(
             dropped.extend(more)
     result = align_to_voice(result, energy, speech, stretches, quality)
     left = tuple(uncovered(stretches, result))
-    report = VoiceReport(len(missing), len(todo), len(missing) - len(left), left)
+    report = VoiceReport(len(missing), len(todo), max(len(missing) - len(left), 0), left)
     log.info("voice: %d stretches without words, %d decoded again, %d recovered, %.1f s left",
              report.stretches, report.decoded, report.recovered, report.left_seconds)
     return result, tuple(sorted(dropped, key=lambda d: (d.start_ms, d.end_ms))), report

@@ -58,8 +58,8 @@ class VoiceFit:
 
 
 def voice_floor_db(speech_db: float, o: QualityOptions) -> float:
-    """The lowest level a voice frame may have: ``quiet_below_speech_db`` under the speech level."""
-    return max(speech_db - o.quiet_below_speech_db, o.silence_floor_dbfs)
+    """The lowest level a voice frame may have: ``silence_below_speech_db`` under the speech level."""
+    return max(speech_db - o.silence_below_speech_db, o.silence_floor_dbfs)
 
 
 def _frames(spans: Sequence[tuple[int, int]], step: int) -> list[int]:
@@ -114,25 +114,28 @@ def fit_voice(
     return measure(best)
 
 
-def _stands_out(median_db: float, before: Sequence[float], after: Sequence[float], o: QualityOptions) -> bool:
+def _stands_out(
+    median_db: float, before: Sequence[float], after: Sequence[float], o: QualityOptions, *, strict: bool = True
+) -> bool:
     """Whether neither side of a span goes on at its level (within ``voice_contrast_db``).
 
     Speech comes between pauses, over a bed well below it, or next to a louder sound (music
     coming in); music, crowd and noise go on at one level, though the VAD hears voice in sung
     vocals and babble. Each side is read by its quiet fifth; a side past the track's edge agrees.
+    Not ``strict``: one side agreeing is enough (speech followed by music as loud as it).
     """
+    agree = []
     for side in (before, after):
-        if side:
-            ordered = sorted(side)
-            if abs(median_db - ordered[len(ordered) // 5]) < o.voice_contrast_db:
-                return False
-    return True
+        ordered = sorted(side)
+        agree.append(not side or abs(median_db - ordered[len(ordered) // 5]) >= o.voice_contrast_db)
+    return all(agree) if strict else any(agree)
 
 
 def voiced_stretches(
-    energy: EnergyFn, speech: SpeechFn, duration_ms: int, speech_db: float, o: QualityOptions
+    energy: EnergyFn, speech: SpeechFn, duration_ms: int, speech_db: float, o: QualityOptions, *, strict: bool = True
 ) -> list[tuple[int, int]]:
-    """Every stretch of voice frames at least ``voice_min_ms`` long (gaps to ``voice_gap_ms`` bridged)."""
+    """Every stretch of voice frames ``voice_min_ms`` to ``voice_max_ms`` long (gaps to ``voice_gap_ms``
+    bridged) that stands out from both sides (not ``strict``: from one side; see :func:`_stands_out`)."""
     step = o.energy_frame_ms
     floor = voice_floor_db(speech_db, o)
     stretches: list[tuple[int, int]] = []
@@ -148,15 +151,15 @@ def voiced_stretches(
     if start is not None:
         stretches.append((start, last_end))
     return [(a, b) for a, b in stretches
-            if o.voice_min_ms <= b - a <= o.voice_max_ms and _stretch_stands_out(energy, a, b, duration_ms, o)]
+            if o.voice_min_ms <= b - a <= o.voice_max_ms and _stretch_stands_out(energy, a, b, duration_ms, o, strict)]
 
 
-def _stretch_stands_out(energy: EnergyFn, a: int, b: int, duration_ms: int, o: QualityOptions) -> bool:
+def _stretch_stands_out(energy: EnergyFn, a: int, b: int, duration_ms: int, o: QualityOptions, strict: bool) -> bool:
     step = o.energy_frame_ms
     inner = sorted(energy(t, t + step) for t in range(a, b, step))
     before = [energy(t, t + step) for t in range(max(a - o.voice_search_ms, 0), a, step)]
     after = [energy(t, t + step) for t in range(b, min(b + o.voice_search_ms, duration_ms), step)]
-    return _stands_out(inner[len(inner) // 2], before, after, o)
+    return _stands_out(inner[len(inner) // 2], before, after, o, strict=strict)
 
 
 def uncovered(stretches: Sequence[tuple[int, int]], transcript: Transcript) -> list[tuple[int, int]]:
