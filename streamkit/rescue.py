@@ -85,12 +85,26 @@ def _context(transcript: Transcript, before_ms: int, chars: int) -> str | None:
     return text[-chars:].strip() or None
 
 
+def _echoes(text: str, prompt: str) -> bool:
+    """Whether ``text`` is a piece of ``prompt``, or half or more of its words are the prompt's.
+
+    Over music Whisper writes the prompt back with a word or two changed; a real reply that shares
+    words with what came before is decoded again without the prompt (see ``_decode_stretches``).
+    """
+    norm = normalize_text(text)
+    if len(norm) >= 4 and norm in normalize_text(prompt):
+        return True
+    words = [w for w in (normalize_text(t) for t in text.split()) if w]
+    said = {normalize_text(t) for t in prompt.split()}
+    return len(words) >= 2 and sum(1 for w in words if w in said) * 2 >= len(words)
+
+
 def _known(found: Utterance, transcript: Transcript, prompt: str | None, near_ms: int = 3000) -> str | None:
     """Why ``found`` repeats text already there (the prompt, or a neighbour's words), else None."""
     norm = normalize_text(found.text)
     if not norm:
         return "empty"
-    if prompt and len(norm) >= 4 and norm in normalize_text(prompt):
+    if prompt and _echoes(found.text, prompt):
         return "echoes the text before it (the prompt)"
     for u in transcript.utterances:
         if u.start_ms - near_ms < found.end_ms and u.end_ms + near_ms > found.start_ms:

@@ -55,3 +55,12 @@ def test_a_lost_stretch_of_voice_is_decoded_again(transcriber: WhisperTranscribe
     assert (a, b) not in report.left and (a, b) not in uncovered(stretches, rescued)
     assert isinstance(rescued, Transcript) and len(rescued.text) > len(lost.text)
     assert report.summary()["voiced_seconds_without_cue"] == report.left_seconds
+
+
+def test_the_prompt_written_back_with_a_word_changed_is_an_echo() -> None:
+    from streamkit.rescue import _echoes
+
+    prompt = "정말로 손을 내밀면 안철수 대표와 국민의당은 어떤 선택을"
+    assert _echoes("김정은, 정말로 손을 내밀면 안철수 대표와 국민의당을 내밀면", prompt)
+    assert _echoes("어떤 선택을", prompt)
+    assert not _echoes("그래? 알겠어", prompt) and not _echoes("선택", prompt)
