@@ -299,3 +299,15 @@ def test_check_compares_names_with_the_sibling_file(tmp_path: Path) -> None:
     lonely.write_text("1\n00:00:01,000 --> 00:00:03,000\nHe came out today\n", encoding="utf-8")
     code, output = run(["check", str(lonely), "--pair", str(other), "--json"], lonely, other)
     assert [p["code"] for p in json.loads(output)["problems"]] == ["glossary"]
+
+
+@pytest.mark.slow
+def test_check_with_the_video_lists_voice_without_a_cue(tmp_path: Path) -> None:
+    from .conftest import FANLIVE
+
+    path = tmp_path / "fanlive.ko.srt"
+    path.write_text("1\n00:00:01,000 --> 00:00:05,000\n지난해 삼월 김 전 장관의\n\n", encoding="utf-8")
+    code, output = run(["check", str(path), "--video", str(FANLIVE), "--json"], path, FANLIVE)
+    voice = [p for p in json.loads(output)["problems"] if p["code"] == "voice"]
+    # fanlive holds five read sentences; only the start of the first has a cue: voice after it is listed.
+    assert code == 0 and voice and all(p["severity"] == "warning" and p["start_ms"] >= 5000 for p in voice)
