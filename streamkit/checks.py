@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .models import Transcript, Utterance
-from .quality import QualityOptions, find_loops, match_outro, normalize_text
+from .quality import QualityOptions, find_loops, match_outro, normalize_text, speech_level, uncovered, voiced_stretches
 from .segment import DEFAULT_FPS, SegmentRules, display_width, frame_ms, rules_for
 from .subtitles import RawCue, ReadResult, language_from_path, read_raw
 
@@ -41,6 +41,7 @@ __all__ = [
     "glossary_check",
     "guess_language",
     "plain_text",
+    "voice_check",
 ]
 
 ERROR = "error"
@@ -63,6 +64,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "encoding": (WARNING, "the file is UTF-8 (players misread CP949 / UTF-16)"),
     "invented": (WARNING, "no text Whisper typically invents: outros, credits, looped repetition"),
     "glossary": (WARNING, "names as the glossary spells them, and said names present in the translation"),
+    "voice": (WARNING, "someone speaks (energy and voice activity agree, 0.4 s or more) and no cue is up (--video)"),
 }
 
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|\{\\[^{}]*\}")
@@ -322,6 +324,30 @@ def glossary_check(glossary: Any, counterpart: Sequence[RawCue] | None = None) -
                 found = at(start, start)
                 if found is not None:
                     yield _problem(found[0], found[1], "glossary", f"the glossary spells it {new!r} (is {old!r})")
+
+    return check
+
+
+# --------------------------------------------------------------------------- voice without a cue
+
+
+def voice_check(energy: Any, speech: Any, duration_ms: int, options: QualityOptions | None = None) -> ExtraCheck:
+    """An extra check: every voiced stretch of the video's audio with no cue over it.
+
+    ``energy`` and ``speech`` are the audio's profiles (:func:`streamkit.quality.energy_profile`,
+    :func:`streamkit.quality.vad_profile`). A stretch is reported on the cue before it.
+    """
+    o = options or QualityOptions()
+
+    def check(cues: Sequence[RawCue], language: str) -> Iterable[Problem]:
+        heard = _as_transcript(cues, language)
+        level = speech_level(heard, energy, o)
+        stretches = uncovered(voiced_stretches(energy, speech, duration_ms, level, o), heard)
+        for a, b in stretches:
+            before = [(pos, c.line) for pos, c in enumerate(cues, start=1) if c.start_ms <= a]
+            pos, line = before[-1] if before else (1, cues[0].line if cues else 1)
+            yield Problem(pos, a, b, line, "voice", WARNING,
+                          f"{(b - a) / 1000:.1f} s of voice at {_seconds(a)} with no cue over it (missed speech?)")
 
     return check
 

@@ -42,6 +42,7 @@ from .quality import (
     vad_profile,
     voice_without_words,
 )
+from .rescue import SpanTranscriber, VoiceReport, rescue_voice
 from .retranslate import save_record
 from .segment import DEFAULT_FPS, SegmentRules, rules_for, segment
 from .subtitles import FORMATS, write_subtitles
@@ -99,6 +100,8 @@ class SubtitleJob:
     targets: tuple[str, ...] = ()
     #: The language of the replay's default track (``--default-track``) [default: the first target].
     default_track: str | None = None
+    #: Decode voiced stretches without a kept word again on their own (``streamkit.rescue``).
+    rescue: bool = True
 
     def __post_init__(self) -> None:
         from .languages import parse_targets
@@ -155,6 +158,8 @@ class RunResult:
     warnings: tuple[str, ...] = ()
     #: Every translation, in the order of ``job.targets`` (``translation`` is the first).
     translations: tuple[Transcript, ...] = ()
+    #: Voiced stretches without words: decoded again, and what is left without a cue.
+    voice: VoiceReport | None = None
 
     def _decoding(self) -> dict[str, Any]:
         options = self.job.transcribe_options
@@ -194,6 +199,7 @@ class RunResult:
             "stages": [{"stage": t.stage, "seconds": round(t.seconds, 3), "note": t.note} for t in self.timings],
             "dropped": dropped_summary(self.dropped),
             "warnings": list(self.warnings),
+            **({"voice": self.voice.summary()} if self.voice is not None else {}),
         }
 
 
@@ -388,6 +394,7 @@ def _run(
                     cache.save_transcript("transcribe", t_key, transcript)
 
         dropped: tuple[Dropped, ...] = ()
+        voice: VoiceReport | None = None
         energy: Callable[[int, int], float] | None = None
         speech: Any = None
         if job.quality is not None:
@@ -397,6 +404,11 @@ def _run(
                 transcript, dropped = clean_transcript(transcript, job.quality, energy=energy, speech=speech,
                                                        prompt=prompt)
                 notes.append(f"dropped {len(dropped)} invented" if dropped else "nothing invented")
+                if job.rescue and isinstance(transcriber, SpanTranscriber):
+                    transcript, more, voice = rescue_voice(transcript, audio, transcriber, options, job.quality,
+                                                           energy=energy, speech=speech, prompt=prompt)
+                    dropped += more
+                    notes.append(f"{voice.recovered} of {voice.stretches} voiced stretches without words recovered")
 
         warnings: tuple[str, ...] = ()
         if not transcript.utterances:  # voice but no words? (a damaged model says nothing, exit 0)
@@ -488,4 +500,5 @@ def _run(
         timings=tuple(stages.timings),
         dropped=dropped,
         warnings=warnings,
+        voice=voice,
     )

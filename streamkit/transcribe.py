@@ -310,6 +310,29 @@ class WhisperTranscriber:
             task=options.task,
         )
 
+    def transcribe_span(
+        self, audio: AudioTrack, start_ms: int, end_ms: int, options: TranscribeOptions, prompt: str | None = None
+    ) -> list[Utterance]:
+        """One stretch of ``audio`` decoded on its own: sequential, no VAD (the caller found voice there),
+        temperature fallback, ``prompt`` (the text before it) as context; track times in ms."""
+        import ctranslate2
+
+        samples = read_pcm(audio, max(start_ms, 0), end_ms)
+        if samples.size == 0:
+            return []
+        ctranslate2.set_random_seed(options.seed)
+        context = " ".join(p for p in (options.initial_prompt, prompt) if p) or None
+        try:
+            segments, _info = self.model.transcribe(
+                samples, language=options.language, task=options.task, beam_size=options.beam_size,
+                temperature=list(options.temperature), condition_on_previous_text=True,
+                word_timestamps=options.word_timestamps, vad_filter=False, initial_prompt=context,
+                hotwords=options.hotwords,
+            )
+            return list(_convert(segments, (end_ms - start_ms) / 1000, None, offset_ms=max(start_ms, 0)))
+        except (RuntimeError, ValueError) as exc:
+            raise TranscriptionError(f"transcription failed: {exc}") from exc
+
 
 @functools.cache
 def _malloc_trim() -> Callable[[int], int] | None:

@@ -342,3 +342,15 @@ def test_a_negative_time_is_one_error_naming_file_line_and_cue_in_every_command(
     line = one_line_error(output)
     assert str(bad) in line and "cue 2, line 6: negative time '-00:00:03,000'" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+
+
+@pytest.mark.slow
+def test_check_with_the_video_lists_voice_without_a_cue(tmp_path: Path) -> None:
+    from .conftest import FANLIVE
+
+    path = tmp_path / "fanlive.ko.srt"
+    path.write_text("1\n00:00:01,000 --> 00:00:05,000\n지난해 삼월 김 전 장관의\n\n", encoding="utf-8")
+    code, output = run(["check", str(path), "--video", str(FANLIVE), "--json"], path, FANLIVE)
+    voice = [p for p in json.loads(output)["problems"] if p["code"] == "voice"]
+    # fanlive holds five read sentences; only the start of the first has a cue: voice after it is listed.
+    assert code == 0 and voice and all(p["severity"] == "warning" and p["start_ms"] >= 5000 for p in voice)

@@ -116,7 +116,8 @@ def parse_fps(value: str | None) -> Fraction | None:
     return fps
 
 
-VIDEO_HELP = "The video the subtitles are for: its frame rate sets the 2-frame gap rule."
+VIDEO_HELP = ("The video the subtitles are for: its frame rate sets the 2-frame gap rule (check: and voice "
+              "with no cue over it is listed).")
 FPS_HELP = "Frame rate instead of --video (24, 29.97, 30000/1001) [default: 24]."
 
 

@@ -80,6 +80,8 @@ def check_command(
 
         rate, source = frame_rate(video, fps)
         extra = [] if no_glossary else _glossary_checks(subtitles, pair, glossary_files or [])
+        if video is not None:
+            extra.append(_voice_check(video))
         report = check_file(subtitles, language=_language(lang), fps=rate, extra_checks=extra)
         if as_json:
             print(json.dumps(_report_json(report, source), ensure_ascii=False, indent=2))
@@ -90,6 +92,21 @@ def check_command(
     code = _guard(body, verbose=verbose)
     if code:
         raise typer.Exit(code)
+
+
+def _voice_check(video: Path) -> Any:
+    """The voice check on ``video``'s audio (extracted to a temporary folder, profiled, removed)."""
+    import tempfile
+
+    from ..checks import voice_check
+    from ..media import extract_audio, probe
+    from ..quality import energy_profile, vad_profile
+
+    info = probe(video)
+    with tempfile.TemporaryDirectory(prefix="streamkit-check-") as work:
+        audio = extract_audio(info, Path(work) / "audio.wav")
+        energy, speech = energy_profile(audio), vad_profile(audio)
+    return voice_check(energy, speech, audio.duration_ms)
 
 
 def _sibling(path: Path) -> Path | None:

@@ -209,6 +209,13 @@ def _print_summary(summary: dict[str, Any]) -> None:
               f"— {escape(m['reason'])}", highlight=False)
     for warning in summary.get("warnings", []):
         err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+    voice = summary.get("voice")
+    if voice and voice["left"]:
+        spans = ", ".join(f"{v['start_ms'] / 1000:.1f}-{v['end_ms'] / 1000:.1f} s" for v in voice["left"][:8])
+        more = f" and {len(voice['left']) - 8} more" if len(voice["left"]) > 8 else ""
+        out.print(f"[yellow]voice without a cue:[/] {voice['voiced_seconds_without_cue']:.1f} s in "
+                  f"{len(voice['left'])} stretches ({spans}{more}); `streamkit check --video` lists them",
+                  highlight=False)
 
 
 # --------------------------------------------------------------------------- mux

@@ -25,6 +25,10 @@ those, and only those, from a :class:`~streamkit.models.Transcript`:
    it is dropped when the evidence reaches ``drop_score`` (1.0). No single weak signal can drop
    real speech, and only the strong ones (Whisper's own no-speech rule, audio that is silent
    compared with the recording's speech, words the model itself did not believe) reach 1.0 alone.
+   The audio evidence is measured where the words fit the voice (within 1.5 s of their claimed
+   time; ``voice.py``), and a piece lying mostly on voice (energy and VAD agree) is dropped only
+   for a known invented pattern (outro, loop, prompt echo, wrong script), never for its
+   confidence: short replies have low word probability by nature.
 5. **Timing** (kept runs): the first and last words lose the silent frames at their outer
    edges (with an energy profile), and a word longer than plausible (300 ms + 250 ms per character)
    shrinks toward the speech: it keeps its end, except a run's last word, which keeps its
@@ -52,6 +56,9 @@ one way: options -> detectors and profiles -> scoring -> passes):
 * ``profiles.py``: :func:`energy_profile` and :func:`vad_profile` (the only module that reads
   audio), their frame tables, and the levels the scoring compares.
 * ``scoring.py``: the evidence that one utterance, or a run of its words, is invented.
+* ``voice.py``: where the voice really is: :func:`fit_voice` (a piece's words fitted to the voice
+  within 1.5 s, and whether it is over voice), :func:`voiced_stretches` and :func:`uncovered`
+  (voice with no word on it, which :mod:`streamkit.rescue` decodes again), :func:`align_to_voice`.
 * ``passes.py``: :func:`clean_transcript` and its passes (loops, runs, lead-ins and tails, whole
   utterances, retiming), and :func:`dropped_summary`.
 """
@@ -63,6 +70,7 @@ from .detectors import Loop, find_loops, match_outro, normalize_text
 from .options import OUTRO_PATTERNS, OUTRO_PHRASES, WEAK_OUTRO_PHRASES, Dropped, EnergyFn, QualityOptions, SpeechFn
 from .passes import clean_transcript, dropped_summary
 from .profiles import energy_profile, speech_seconds, vad_profile, voice_without_words
+from .voice import VoiceFit, align_to_voice, fit_voice, speech_level, uncovered, voiced_stretches
 
 __all__ = [
     "OUTRO_PATTERNS",
@@ -73,13 +81,19 @@ __all__ = [
     "Loop",
     "QualityOptions",
     "SpeechFn",
+    "VoiceFit",
+    "align_to_voice",
     "clean_transcript",
     "dropped_summary",
     "energy_profile",
     "find_loops",
+    "fit_voice",
     "match_outro",
     "normalize_text",
+    "speech_level",
     "speech_seconds",
+    "uncovered",
     "vad_profile",
     "voice_without_words",
+    "voiced_stretches",
 ]

@@ -126,3 +126,12 @@ def _script_mismatch(text: str, language: str) -> bool:
 def _prompt_echo(text: str, prompt_norm: str, options: QualityOptions) -> bool:
     norm = normalize_text(text)
     return len(norm) >= options.echo_min_chars and bool(prompt_norm) and norm in prompt_norm
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def _counting(text: str) -> bool:
+    """Whether ``text`` is nothing but two or more numbers ("1, 2, 3, 4"): Whisper counts over music."""
+    norm = normalize_text(text)
+    return bool(norm) and norm.isdigit() and len(_NUMBER.findall(text)) >= 2

@@ -31,8 +31,12 @@ logprob         0.3    average log-probability below -1.0 (shared by a whole 30 
 compression     0.3    compression ratio above 2.4 (repetitive window)
 timing          0.3    implausible word timing: half the words faster than 25 characters/s
 cluster         0.3    within 1 s of dropped text (invented text comes in clusters)
+counting        0.5    nothing but two or more numbers ("1, 2, 3, 4"): Whisper counts over music
 script          0.3    no letter in the transcript language's script (English sentences in a
                        Korean transcript: Whisper's outros are often in English)
+over voice      —      a piece fitted (within 1.5 s, ``voice.py``) mostly onto frames that the
+                       energy and the VAD both call voice: evidence is measured there, and only
+                       outro, loop, prompt_echo or script evidence can drop it
 attached        -0.4   counter-evidence: a fragment of at most 4 words touching (within 100 ms)
                        confident speech that stays, over audio as loud as speech (Whisper cuts
                        sentences into segments)
@@ -168,6 +172,21 @@ class QualityOptions:
     # Voice activity (needs ``speech``).
     vad_silent: float = 0.3
     vad_doubtful: float = 0.45
+    # Voice (needs ``energy`` and ``speech``; see ``voice.py``). A voice frame is within
+    # ``quiet_below_speech_db`` of the speech level and has a VAD probability of ``voice_vad``.
+    voice_vad: float = 0.3
+    #: ... and stands this far above the quiet fifth of the audio around it (``voice.py``).
+    voice_contrast_db: float = 8.0
+    #: Words are fitted to the voice within this of their claimed time (0 = never).
+    voice_search_ms: int = 1500
+    #: A piece with at least this share of its frames on voice frames is over voice: only the
+    #: ``pattern_signals`` (known invented patterns) can drop it, never its confidence.
+    voice_share: float = 0.5
+    pattern_signals: tuple[str, ...] = ("outro", "loop", "prompt_echo", "script", "counting")
+    #: Voiced stretches: voice frames with gaps up to ``voice_gap_ms``, at least ``voice_min_ms``.
+    voice_gap_ms: int = 300
+    voice_min_ms: int = 400
+    voice_max_ms: int = 8000
     # Outros.
     outro_phrases: tuple[str, ...] = OUTRO_PHRASES
     weak_outro_phrases: tuple[str, ...] = WEAK_OUTRO_PHRASES
@@ -195,6 +214,7 @@ class QualityOptions:
     w_timing: float = 0.3
     w_cluster: float = 0.3
     w_script: float = 0.3
+    w_counting: float = 0.5
     w_vad_silent: float = 0.5
     w_vad_doubtful: float = 0.3
     #: Counter-evidence, subtracted.
@@ -207,6 +227,8 @@ class QualityOptions:
             raise ValueError("QualityOptions: loop_max_unit and energy_frame_ms must be positive")
         if self.drop_score <= 0:
             raise ValueError("QualityOptions: drop_score must be positive")
+        if self.voice_search_ms < 0 or not 0 < self.voice_share <= 1:
+            raise ValueError("QualityOptions: voice_search_ms must not be negative, voice_share in (0, 1]")
         if self.split_pause_ms < 0:
             raise ValueError("QualityOptions: split_pause_ms must not be negative")
 

@@ -16,6 +16,7 @@ from .detectors import find_loops, normalize_text
 from .options import Dropped, EnergyFn, QualityOptions, SpeechFn
 from .profiles import _speech_level
 from .scoring import _Context, _judge, _Piece
+from .voice import voiced_stretches
 
 log = logging.getLogger("streamkit")
 
@@ -329,8 +330,9 @@ def _pass(
     dropped: list[Dropped] = []
     utterances, looped = _collapse_loops(transcript.utterances, o, dropped)
     speech_db = _speech_level(utterances, energy, o) if energy is not None else -120.0
+    voiced = voiced_stretches(energy, speech, transcript.duration_ms, speech_db, o) if energy and speech else []
     ctx = _Context(o, energy, speech_db, normalize_text(prompt or ""), transcript.duration_ms, transcript.language,
-                   speech)
+                   speech, tuple(voiced))
 
     # Runs: every utterance cut at its long pauses (a batched segment is a whole VAD chunk, up to
     # 30 s: sentences with music between them). Each run is judged as an utterance of its own and
@@ -351,7 +353,7 @@ def _pass(
             piece = _Piece(u, ws, " ".join(w.text for w in ws), ws[0].start_ms, max(w.end_ms for w in ws))
             piece.add("detached", o.w_detached, "low-confidence run detached from the speech by a pause")
             _judge(piece, ctx)
-            if piece.score >= o.drop_score:
+            if piece.drops(o):
                 drop_idx.update(idx)
                 dropped.append(piece.dropped())
         rebuilt = _rebuild(u, [i for i in range(len(u.words)) if i not in drop_idx]) if drop_idx else u
@@ -368,14 +370,14 @@ def _pass(
             piece.add("loop", o.w_loop, "was repeated in a loop")
         _judge(piece, ctx)
         pieces.append(piece)
-    anchors = [p.score < o.drop_score and _mean_probability(p.utterance) >= o.attach_probability for p in pieces]
+    anchors = [not p.drops(o) and _mean_probability(p.utterance) >= o.attach_probability for p in pieces]
     for pos, piece in enumerate(pieces):
         quiet = any(code in ("energy", "vad") for code, _, _ in piece.evidence)
-        if piece.score >= o.drop_score and not quiet and _attached(trimmed, anchors, pos, o):
+        if piece.drops(o) and not quiet and _attached(trimmed, anchors, pos, o):
             piece.add("attached", -o.w_attached, "touches confident speech")
     # Invented text comes in clusters over one stretch of music or noise: next to dropped text
     # is evidence too. Repeated until nothing changes (drops only grow, so this ends).
-    drop = [p.score >= o.drop_score for p in pieces]
+    drop = [p.drops(o) for p in pieces]
     changed = True
     while changed:
         changed = False
@@ -384,7 +386,7 @@ def _pass(
                 continue
             if _next_to_dropped(trimmed, drop, pos, o.cluster_gap_ms):
                 piece.add("cluster", o.w_cluster, "next to invented text")
-                if piece.score >= o.drop_score:
+                if piece.drops(o):
                     drop[pos] = changed = True
     kept: list[Utterance] = []
     kept_origin: list[int] = []

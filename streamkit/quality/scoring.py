@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..models import Utterance, Word
-from .detectors import _prompt_echo, _script_mismatch, match_outro, normalize_text
+from .detectors import _counting, _prompt_echo, _script_mismatch, match_outro, normalize_text
 from .options import Dropped, EnergyFn, QualityOptions, SpeechFn
 from .profiles import _span_level
+from .voice import fit_voice
 
 # --------------------------------------------------------------------------- scoring
 
@@ -25,6 +26,14 @@ class _Piece:
     start_ms: int
     end_ms: int
     evidence: list[tuple[str, float, str]] = field(default_factory=list)
+    #: Fitted mostly onto voice (``voice.fit_voice``): only known invented patterns drop it.
+    over_voice: bool = False
+
+    def drops(self, o: QualityOptions) -> bool:
+        """Whether the evidence drops this piece (over voice: only with a known invented pattern)."""
+        if self.score < o.drop_score:
+            return False
+        return not self.over_voice or any(code in o.pattern_signals for code, w, _ in self.evidence if w > 0)
 
     def add(self, code: str, weight: float, why: str) -> None:
         if weight:
@@ -49,6 +58,8 @@ class _Context:
     duration_ms: int
     language: str
     speech: SpeechFn | None = None
+    #: The track's voiced stretches (``voice.voiced_stretches``), with both profiles.
+    voiced: tuple[tuple[int, int], ...] = ()
 
 
 def _judge(piece: _Piece, ctx: _Context) -> None:
@@ -79,23 +90,7 @@ def _judge(piece: _Piece, ctx: _Context) -> None:
         if rushed * 2 >= len(piece.words):
             piece.add("timing", o.w_timing, "implausible word timing")
 
-    if ctx.energy is not None:
-        spans = [(w.start_ms, w.end_ms) for w in piece.words] or [(piece.start_ms, piece.end_ms)]
-        level = _span_level(ctx.energy, spans, o.energy_frame_ms)
-        below = ctx.speech_db - level
-        if level < o.silence_floor_dbfs or below >= o.silence_below_speech_db:
-            piece.add("energy", o.w_silence, f"silence under the words ({level:.0f} dBFS, {below:.0f} dB below speech)")
-        elif below >= o.quiet_below_speech_db:
-            piece.add("energy", o.w_quiet, f"quiet under the words ({below:.0f} dB below speech)")
-
-    if ctx.speech is not None:
-        spans = [(w.start_ms, w.end_ms) for w in piece.words] or [(piece.start_ms, piece.end_ms)]
-        total = sum(max(b - a, 1) for a, b in spans)
-        vad = sum(ctx.speech(a, max(b, a + 1)) * max(b - a, 1) for a, b in spans) / total
-        if vad < o.vad_silent:
-            piece.add("vad", o.w_vad_silent, f"no speech for the voice activity detector ({vad:.2f})")
-        elif vad < o.vad_doubtful:
-            piece.add("vad", o.w_vad_doubtful, f"little speech for the voice activity detector ({vad:.2f})")
+    _audio_evidence(piece, ctx)
 
     outro = match_outro(piece.text, o)
     if outro is not None:
@@ -103,7 +98,42 @@ def _judge(piece: _Piece, ctx: _Context) -> None:
         piece.add("outro", o.w_outro if strong else o.w_weak_outro, f"outro phrase {phrase!r}")
         if piece.start_ms < o.edge_ms or (ctx.duration_ms and ctx.duration_ms - piece.end_ms < o.edge_ms):
             piece.add("outro", o.w_edge, "at the recording's start or end")
+    if _counting(piece.text):
+        piece.add("counting", o.w_counting, "nothing but numbers counted (Whisper's pattern over music)")
     if _script_mismatch(piece.text, ctx.language):
         piece.add("script", o.w_script, f"not in the script of {ctx.language!r}")
     if ctx.prompt_norm and _prompt_echo(piece.text, ctx.prompt_norm, o):
         piece.add("prompt_echo", o.w_prompt_echo, "echoes the prompt")
+
+
+def _audio_evidence(piece: _Piece, ctx: _Context) -> None:
+    """Energy and voice-activity evidence, measured where the words fit the voice (``voice.py``).
+
+    With both profiles, the piece's word frames are fitted to the voice within
+    ``voice_search_ms`` (Whisper's times can sit seconds off the voice) and measured there; a
+    piece mostly on voice is marked ``over_voice``. With one profile, it is measured in place.
+    """
+    o = ctx.options
+    spans = [(w.start_ms, w.end_ms) for w in piece.words] or [(piece.start_ms, piece.end_ms)]
+    level: float | None = None
+    vad: float | None = None
+    if ctx.energy is not None and ctx.speech is not None and o.voice_search_ms > 0:
+        fit = fit_voice(spans, ctx.energy, ctx.speech, ctx.voiced, o)
+        level, vad, piece.over_voice = fit.level_db, fit.vad, fit.share >= o.voice_share
+    else:
+        if ctx.energy is not None:
+            level = _span_level(ctx.energy, spans, o.energy_frame_ms)
+        if ctx.speech is not None:
+            total = sum(max(b - a, 1) for a, b in spans)
+            vad = sum(ctx.speech(a, max(b, a + 1)) * max(b - a, 1) for a, b in spans) / total
+    if level is not None:
+        below = ctx.speech_db - level
+        if level < o.silence_floor_dbfs or below >= o.silence_below_speech_db:
+            piece.add("energy", o.w_silence, f"silence under the words ({level:.0f} dBFS, {below:.0f} dB below speech)")
+        elif below >= o.quiet_below_speech_db:
+            piece.add("energy", o.w_quiet, f"quiet under the words ({below:.0f} dB below speech)")
+    if vad is not None:
+        if vad < o.vad_silent:
+            piece.add("vad", o.w_vad_silent, f"no speech for the voice activity detector ({vad:.2f})")
+        elif vad < o.vad_doubtful:
+            piece.add("vad", o.w_vad_doubtful, f"little speech for the voice activity detector ({vad:.2f})")

@@ -1,0 +1,235 @@
+"""Where the voice really is: words fitted to the voice near their claimed time, voiced stretches.
+
+Whisper's times can sit up to about 2 s away from the voice they transcribe (sequential
+decoding especially, and short replies between long pauses most of all), so evidence measured
+strictly under the claimed words reads a pause or the music next to the voice. Here a *voice
+frame* is an ``energy_frame_ms`` frame whose level is at most ``quiet_below_speech_db`` below the
+recording's speech level (and above the silence floor) and whose voice-activity probability is
+at least ``voice_vad``: the energy and the voice activity detector both say someone speaks.
+
+* :func:`fit_voice`: the shift (within ``voice_search_ms``) that puts the most of a piece's word
+  frames on voice frames, and the level, VAD and voice share measured there. The filter judges a
+  piece where it fits, and a piece mostly on voice is *over voice*: only known invented patterns
+  drop it (``pattern_signals``), never its confidence.
+A voiced stretch must also differ by ``voice_contrast_db`` (8 dB) from the quiet fifth of the
+1.5 s on each side, and last at most ``voice_max_ms`` (8 s) unbroken: the VAD hears voice in sung
+vocals and crowd babble too, but those go on at one level and for long, while a speaker talks
+between pauses, over a bed well below the voice, or next to a louder sound (measured on the
+stress and conversational recordings: speech stands 8 dB or more above its surroundings in 95 %
+of turns, music in under 10 % of its seconds). Long unbroken talk is left to the other evidence.
+
+* :func:`voiced_stretches`: every stretch of voice frames (gaps up to ``voice_gap_ms`` bridged)
+  at least ``voice_min_ms`` long; :func:`uncovered` keeps those with no word on them.
+* :func:`align_to_voice`: kept utterances moved onto the voice they fit (a cue starts on the
+  voice onset, not a second before or after it), never across a neighbour.
+
+Pure: the audio enters through the ``energy`` and ``speech`` callables, as everywhere here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from ..models import Transcript, Utterance
+from .options import EnergyFn, QualityOptions, SpeechFn
+from .profiles import _speech_level
+
+__all__ = [
+    "VoiceFit", "align_to_voice", "fit_voice", "speech_level", "uncovered", "voice_floor_db", "voiced_stretches",
+]
+
+
+def speech_level(transcript: Transcript, energy: EnergyFn, o: QualityOptions) -> float:
+    """The recording's speech level (dBFS): the median level of its confident words."""
+    return _speech_level(transcript.utterances, energy, o)
+
+
+@dataclass(frozen=True)
+class VoiceFit:
+    """How a piece's word frames sit on the voice at the best shift."""
+
+    shift_ms: int
+    #: Share of the piece's frames that are voice frames at that shift.
+    share: float
+    #: Median frame level (dBFS) and mean voice-activity probability at that shift.
+    level_db: float
+    vad: float
+
+
+def voice_floor_db(speech_db: float, o: QualityOptions) -> float:
+    """The lowest level a voice frame may have: ``silence_below_speech_db`` under the speech level."""
+    return max(speech_db - o.silence_below_speech_db, o.silence_floor_dbfs)
+
+
+def _frames(spans: Sequence[tuple[int, int]], step: int) -> list[int]:
+    """Frame indexes (of ``step`` ms) the spans touch, in order, without repeats."""
+    out: dict[int, None] = {}
+    for a, b in spans:
+        for i in range(max(a, 0) // step, max(-(-max(b, a + 1) // step), max(a, 0) // step + 1)):
+            out[i] = None
+    return list(out)
+
+
+def fit_voice(
+    spans: Sequence[tuple[int, int]], energy: EnergyFn, speech: SpeechFn, voiced: Sequence[tuple[int, int]],
+    o: QualityOptions,
+) -> VoiceFit:
+    """The best shift of ``spans`` onto the ``voiced`` stretches within ``voice_search_ms`` (see the module doc).
+
+    Ties go to the smallest shift, so a piece already on the voice stays where it is; the search
+    runs only when the unshifted spans are not already mostly on voice.
+    """
+    step = o.energy_frame_ms
+    frames = _frames(spans, step)
+    if not frames:
+        return VoiceFit(0, 0.0, -120.0, 0.0)
+    reach = o.voice_search_ms // step
+    lo, hi = max(frames[0] - reach, 0), frames[-1] + reach + 1
+    near = [(a // step, -(-b // step)) for a, b in voiced if a < hi * step and b > lo * step]
+    on = {i for a, b in near for i in range(a, b)}
+    cache: dict[int, tuple[float, float]] = {}
+
+    def frame(i: int) -> tuple[float, float]:
+        if i not in cache:
+            cache[i] = (energy(i * step, (i + 1) * step), speech(i * step, (i + 1) * step))
+        return cache[i]
+
+    def measure(k: int) -> VoiceFit:
+        idx = [i + k for i in frames if i + k >= 0]
+        if not idx:
+            return VoiceFit(k * step, 0.0, -120.0, 0.0)
+        levels = sorted(frame(i)[0] for i in idx)
+        vad = sum(frame(i)[1] for i in idx) / len(idx)
+        return VoiceFit(k * step, sum(1 for i in idx if i in on) / len(frames), levels[len(levels) // 2], vad)
+
+    def share(k: int) -> float:
+        return sum(1 for i in frames if i + k in on) / len(frames)
+
+    best = 0
+    if share(0) < o.voice_share and on:
+        for k in sorted(range(-reach, reach + 1), key=abs):
+            if frames[0] + k >= 0 and share(k) > share(best):
+                best = k
+    return measure(best)
+
+
+def _stands_out(
+    median_db: float, before: Sequence[float], after: Sequence[float], o: QualityOptions, *, strict: bool = True
+) -> bool:
+    """Whether neither side of a span goes on at its level (within ``voice_contrast_db``).
+
+    Speech comes between pauses, over a bed well below it, or next to a louder sound (music
+    coming in); music, crowd and noise go on at one level, though the VAD hears voice in sung
+    vocals and babble. Each side is read by its quiet fifth; a side past the track's edge agrees.
+    Not ``strict``: one side agreeing is enough (speech followed by music as loud as it).
+    """
+    agree = []
+    for side in (before, after):
+        ordered = sorted(side)
+        agree.append(not side or abs(median_db - ordered[len(ordered) // 5]) >= o.voice_contrast_db)
+    return all(agree) if strict else any(agree)
+
+
+def voiced_stretches(
+    energy: EnergyFn, speech: SpeechFn, duration_ms: int, speech_db: float, o: QualityOptions, *, strict: bool = True
+) -> list[tuple[int, int]]:
+    """Every stretch of voice frames ``voice_min_ms`` to ``voice_max_ms`` long (gaps to ``voice_gap_ms``
+    bridged) that stands out from both sides (not ``strict``: from one side; see :func:`_stands_out`)."""
+    step = o.energy_frame_ms
+    floor = voice_floor_db(speech_db, o)
+    stretches: list[tuple[int, int]] = []
+    start: int | None = None
+    last_end = 0
+    for t in range(0, max(duration_ms, 0), step):
+        if energy(t, t + step) >= floor and speech(t, t + step) >= o.voice_vad:
+            if start is None or t - last_end > o.voice_gap_ms:
+                if start is not None:
+                    stretches.append((start, last_end))
+                start = t
+            last_end = min(t + step, duration_ms)
+    if start is not None:
+        stretches.append((start, last_end))
+    return [(a, b) for a, b in stretches
+            if o.voice_min_ms <= b - a <= o.voice_max_ms and _stretch_stands_out(energy, a, b, duration_ms, o, strict)]
+
+
+def _stretch_stands_out(energy: EnergyFn, a: int, b: int, duration_ms: int, o: QualityOptions, strict: bool) -> bool:
+    step = o.energy_frame_ms
+    inner = sorted(energy(t, t + step) for t in range(a, b, step))
+    before = [energy(t, t + step) for t in range(max(a - o.voice_search_ms, 0), a, step)]
+    after = [energy(t, t + step) for t in range(b, min(b + o.voice_search_ms, duration_ms), step)]
+    return _stands_out(inner[len(inner) // 2], before, after, o, strict=strict)
+
+
+def uncovered(stretches: Sequence[tuple[int, int]], transcript: Transcript) -> list[tuple[int, int]]:
+    """The stretches on which no word (or, without words, no utterance) of ``transcript`` lies."""
+    spans = [(w.start_ms, w.end_ms) for u in transcript.utterances for w in u.words]
+    spans += [(u.start_ms, u.end_ms) for u in transcript.utterances if not u.words]
+    out = []
+    for a, b in stretches:
+        if not any(s < b and e > a for s, e in spans):
+            out.append((a, b))
+    return out
+
+
+def align_to_voice(
+    transcript: Transcript, energy: EnergyFn, speech: SpeechFn, voiced: Sequence[tuple[int, int]], o: QualityOptions
+) -> Transcript:
+    """Kept utterances moved onto the voice they fit, by at most ``voice_search_ms``.
+
+    An utterance that sits off its voice (less than ``voice_share`` of its word frames on voice
+    frames) and fits clearly better elsewhere (by at least ``voice_share`` of its frames) moves
+    there whole, words and all, but never over its neighbours nor before 0.
+    """
+    if o.voice_search_ms <= 0 or not voiced:
+        return transcript
+    utterances = list(transcript.utterances)
+    changed = False
+    for i, u in enumerate(utterances):
+        spans = [(w.start_ms, w.end_ms) for w in u.words] or [(u.start_ms, u.end_ms)]
+        here = fit_voice(spans, energy, speech, voiced, replace(o, voice_search_ms=0))
+        if here.share >= o.voice_share:
+            continue
+        fit = fit_voice(spans, energy, speech, voiced, o)
+        if fit.share - here.share < o.voice_share or not fit.shift_ms:
+            continue
+        low = utterances[i - 1].end_ms if i else 0
+        high = utterances[i + 1].start_ms if i + 1 < len(utterances) else transcript.duration_ms or u.end_ms
+        shift = max(fit.shift_ms, low - u.start_ms) if fit.shift_ms < 0 else min(fit.shift_ms, high - u.end_ms)
+        if shift * fit.shift_ms <= 0:
+            continue
+        utterances[i] = _shifted(u, shift)
+        changed = True
+    for i, u in enumerate(utterances):
+        snapped = _snap_onset(u, voiced, utterances[i - 1].end_ms if i else 0, o)
+        if snapped is not u:
+            utterances[i] = snapped
+            changed = True
+    return replace(transcript, utterances=tuple(utterances)) if changed else transcript
+
+
+def _snap_onset(u: Utterance, voiced: Sequence[tuple[int, int]], not_before: int, o: QualityOptions) -> Utterance:
+    """``u`` starting on the onset of the voiced stretch its first word begins in or just before.
+
+    Whisper starts a word on the silence before it, or a few hundred ms into it; a cue should come
+    up when the voice does. The onset must be within ``voice_search_ms``, after the previous
+    utterance, and before the first word's end.
+    """
+    if not u.words:
+        return u
+    first = u.words[0]
+    onsets = [a for a, b in voiced if a < first.end_ms and b > first.start_ms - o.voice_search_ms
+              and abs(a - first.start_ms) <= o.voice_search_ms and a >= not_before]
+    if not onsets:
+        return u
+    onset = min(onsets, key=lambda a: abs(a - first.start_ms))
+    if abs(onset - first.start_ms) < 2 * o.energy_frame_ms or onset >= first.end_ms:
+        return u
+    words = (replace(first, start_ms=onset), *u.words[1:])
+    return replace(u, words=words, start_ms=onset)
+
+
+def _shifted(u: Utterance, shift: int) -> Utterance:
+    words = tuple(replace(w, start_ms=w.start_ms + shift, end_ms=w.end_ms + shift) for w in u.words)
+    return replace(u, words=words, start_ms=u.start_ms + shift, end_ms=u.end_ms + shift)

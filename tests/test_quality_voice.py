@@ -1,0 +1,138 @@
+"""The filter judges where the words really are (``streamkit.quality.voice``): words fitted to the
+voice within 1.5 s, nothing over voice dropped on confidence alone, voiced stretches without words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from streamkit.models import Transcript, Utterance, Word
+from streamkit.quality import (
+    QualityOptions,
+    align_to_voice,
+    clean_transcript,
+    find_loops,
+    fit_voice,
+    match_outro,
+    uncovered,
+    voiced_stretches,
+)
+
+#: Ordinary conversational words: no outro, no prompt, Hangul (the transcript's script).
+_WORDS = ("그래", "알겠어", "진짜", "글쎄", "빨리", "가야", "돼", "언니가", "왜", "잘하냐고", "집에", "있겠네", "음",
+          "네")
+
+
+Profile = Callable[[int, int], float]
+
+
+def _voice(spans: list[tuple[int, int]], loud: float = -22.0) -> tuple[Profile, Profile]:
+    """Energy and VAD callables: voice (``loud`` dBFS, VAD 0.9) on ``spans``, near-silence elsewhere."""
+
+    def on(a: int, b: int) -> bool:
+        return any(s < b and e > a for s, e in spans)
+
+    return (lambda a, b: loud if on(a, b) else -75.0), (lambda a, b: 0.9 if on(a, b) else 0.02)
+
+
+def _utterance(words: list[tuple[int, int, str, float]], **signals: float) -> Utterance:
+    ws = tuple(Word(a, b, t, p) for a, b, t, p in words)
+    return Utterance(ws[0].start_ms, ws[-1].end_ms, " ".join(w.text for w in ws), ws,
+                     avg_logprob=signals.get("avg_logprob", -0.3), no_speech_prob=signals.get("no_speech_prob", 0.1),
+                     compression_ratio=signals.get("compression_ratio", 1.5))
+
+
+@st.composite
+def _replies(draw: st.DrawFn) -> tuple[Transcript, int]:
+    """One short reply with any confidence and decoder scores, and how far its voice sits from it."""
+    t = draw(st.integers(2000, 20_000))
+    words = []
+    for _ in range(draw(st.integers(1, 4))):
+        duration = draw(st.integers(80, 700))
+        words.append((t, t + duration, draw(st.sampled_from(_WORDS)), draw(st.floats(0.0, 1.0))))
+        t += duration + draw(st.integers(0, 300))
+    u = _utterance(words, avg_logprob=draw(st.floats(-3.0, 0.0)), no_speech_prob=draw(st.floats(0.0, 1.0)),
+                   compression_ratio=draw(st.floats(0.5, 3.0)))
+    return Transcript("ko", (u,), t + 30_000), draw(st.integers(-1500, 1500))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_replies())
+def test_a_reply_with_voice_within_1_5_s_is_kept_unless_a_known_pattern(case: tuple[Transcript, int]) -> None:
+    t, offset = case
+    u = t.utterances[0]
+    assume(match_outro(u.text) is None and not find_loops([w.text for w in u.words]))
+    # The voice: as long as the words, at least ``voice_min_ms`` (a stretch where someone speaks).
+    end = max(u.end_ms, u.start_ms + QualityOptions().voice_min_ms)
+    energy, speech = _voice([(u.start_ms + offset, end + offset)])
+    cleaned, dropped = clean_transcript(t, energy=energy, speech=speech)
+    assert dropped == () and [w.text for c in cleaned.utterances for w in c.words] == [w.text for w in u.words]
+
+
+def test_over_voice_a_known_pattern_still_goes() -> None:
+    u = _utterance([(5000, 5600, "시청해주셔서", 0.2), (5600, 6400, "감사합니다", 0.2)], avg_logprob=-1.2)
+    energy, speech = _voice([(4000, 7000)])
+    cleaned, dropped = clean_transcript(Transcript("ko", (u,), 60_000), energy=energy, speech=speech)
+    assert cleaned.utterances == () and "outro" in dropped[0].signals
+
+
+def test_music_is_not_a_voice_though_the_vad_hears_singing() -> None:
+    # Sung vocals: loud, and "speech" for the VAD line by line, but as loud as everything around them.
+    def level(a: int, b: int) -> float:
+        return -20.0 if 3000 <= a < 40_000 else -75.0
+
+    def sung(a: int, b: int) -> float:
+        return 0.9 if 3000 <= a < 40_000 and (a - 3000) % 2500 < 2000 else 0.1
+
+    music = (level, sung)
+    assert voiced_stretches(*music, 60_000, -20.0, QualityOptions()) == []
+    u = _utterance([(20_000, 20_400, "그래", 0.2), (20_400, 20_900, "진짜", 0.2)], avg_logprob=-1.2)
+    assert clean_transcript(Transcript("ko", (u,), 60_000), energy=music[0], speech=music[1])[0].utterances == ()
+
+
+def test_low_confidence_text_off_the_voice_still_goes() -> None:
+    # Nothing within 1.5 s is voice: the old evidence holds (silence, no speech, low confidence).
+    u = _utterance([(5000, 5400, "그래", 0.2)], avg_logprob=-1.2, no_speech_prob=0.7)
+    energy, speech = _voice([(9000, 12_000)])
+    assert clean_transcript(Transcript("ko", (u,), 60_000), energy=energy, speech=speech)[0].utterances == ()
+
+
+def test_fit_voice_finds_the_voice_a_second_away() -> None:
+    energy, speech = _voice([(6000, 6600)])
+    voiced = [(6000, 6600)]
+    fit = fit_voice([(5000, 5600)], energy, speech, voiced, QualityOptions())
+    assert fit.shift_ms == 1000 and fit.share == 1.0 and fit.level_db == -22.0
+    assert fit_voice([(2000, 2600)], energy, speech, voiced, QualityOptions()).share == 0.0
+
+
+def test_voiced_stretches_and_the_ones_without_words() -> None:
+    energy, speech = _voice([(1000, 1300), (1500, 2500), (5000, 5200), (8000, 9000)])
+    o = QualityOptions()
+    stretches = voiced_stretches(energy, speech, 12_000, -22.0, o)
+    assert stretches == [(1000, 2500), (8000, 9000)]  # the 300 ms gap bridged; 200 ms is too short
+    t = Transcript("ko", (_utterance([(1200, 1800, "그래", 0.9)]),), 12_000)
+    assert uncovered(stretches, t) == [(8000, 9000)]
+
+
+def test_align_to_voice_moves_an_utterance_onto_its_voice_but_not_over_a_neighbour() -> None:
+    a = _utterance([(1000, 1500, "네", 0.9)])
+    b = _utterance([(4000, 4500, "그래", 0.4)])  # its voice starts 1.2 s later
+    energy, speech = _voice([(1000, 1500), (5200, 5700)])
+    voiced = [(1000, 1500), (5200, 5700)]
+    moved = align_to_voice(Transcript("ko", (a, b), 20_000), energy, speech, voiced, QualityOptions())
+    assert moved.utterances[0] == a and moved.utterances[1].start_ms == 5200
+    blocked = align_to_voice(Transcript("ko", (b, _utterance([(4700, 5000, "왜", 0.9)])), 20_000), energy, speech,
+                             voiced, QualityOptions())
+    assert blocked.utterances[0].end_ms <= 4700
+
+
+def test_a_cue_starts_on_the_voice_onset() -> None:
+    early = _utterance([(4200, 5400, "알겠어", 0.8)])  # Whisper starts the word on the pause before
+    late = _utterance([(9600, 10_000, "그래", 0.8)])  # ... or a few hundred ms into the voice
+    energy, speech = _voice([(5000, 5400), (9000, 10_000)])
+    voiced = voiced_stretches(energy, speech, 20_000, -22.0, QualityOptions())
+    moved = align_to_voice(Transcript("ko", (early, late), 20_000), energy, speech, voiced, QualityOptions())
+    assert [u.start_ms for u in moved.utterances] == [5000, 9000]
+    assert [u.words[0].start_ms for u in moved.utterances] == [5000, 9000]

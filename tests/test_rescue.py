@@ -1,0 +1,66 @@
+"""No voice left behind (``streamkit.rescue``): voiced stretches without a kept word are decoded
+again on their own, and ``streamkit check --video``'s voice check lists those still without a cue."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from streamkit.checks import voice_check
+from streamkit.media import extract_audio, probe
+from streamkit.models import Transcript
+from streamkit.quality import QualityOptions, energy_profile, speech_level, uncovered, vad_profile, voiced_stretches
+from streamkit.rescue import SpanTranscriber, rescue_voice
+from streamkit.subtitles import parse_raw
+from streamkit.transcribe import TranscribeOptions, WhisperTranscriber
+
+from .conftest import FANLIVE
+
+
+def test_the_voice_check_lists_voice_with_no_cue_over_it() -> None:
+    def on(a: int, b: int, spans: tuple[tuple[int, int], ...] = ((1000, 3000), (6000, 7000))) -> bool:
+        return any(s < b and e > a for s, e in spans)
+
+    cues = parse_raw("1\n00:00:01,000 --> 00:00:03,000\n안녕하세요\n\n")
+    check = voice_check(lambda a, b: -20.0 if on(a, b) else -70.0, lambda a, b: 0.9 if on(a, b) else 0.0, 10_000)
+    problems = list(check(cues, "ko"))
+    found = [(p.code, p.severity, p.start_ms, p.end_ms, p.cue) for p in problems]
+    assert found == [("voice", "warning", 6000, 7000, 1)]
+    assert "1.0 s of voice" in problems[0].message
+
+
+def test_the_whisper_transcriber_decodes_spans() -> None:
+    assert isinstance(WhisperTranscriber.__new__(WhisperTranscriber), SpanTranscriber)
+
+
+@pytest.mark.slow
+def test_a_lost_stretch_of_voice_is_decoded_again(transcriber: WhisperTranscriber, tmp_path: Path) -> None:
+    audio = extract_audio(probe(FANLIVE), tmp_path / "audio.wav")
+    options = TranscribeOptions()
+    full = transcriber.transcribe(audio, options)
+    energy, speech, quality = energy_profile(audio), vad_profile(audio), QualityOptions()
+    stretches = voiced_stretches(energy, speech, audio.duration_ms, speech_level(full, energy, quality), quality)
+    a, b = min((s for s in stretches if s[1] - s[0] <= QualityOptions().voice_max_ms), key=lambda s: s[1] - s[0])
+    # The words on one voiced stretch lost, as batched decoding loses a short reply.
+    lost = replace(full, utterances=tuple(
+        u for u in (replace(u, words=tuple(w for w in u.words if not (w.start_ms < b and w.end_ms > a)))
+                    for u in full.utterances) if u.words
+    ))
+    lost = replace(lost, utterances=tuple(replace(u, text=" ".join(w.text for w in u.words)) for u in lost.utterances))
+    assert (a, b) in uncovered(stretches, lost)
+    rescued, _dropped, report = rescue_voice(lost, audio, transcriber, options, quality, energy=energy, speech=speech)
+    assert report.stretches >= 1 and report.decoded >= 1 and report.recovered >= 1
+    assert (a, b) not in report.left and (a, b) not in uncovered(stretches, rescued)
+    assert isinstance(rescued, Transcript) and len(rescued.text) > len(lost.text)
+    assert report.summary()["voiced_seconds_without_cue"] == report.left_seconds
+
+
+def test_the_prompt_written_back_with_a_word_changed_is_an_echo() -> None:
+    from streamkit.rescue import _echoes
+
+    prompt = "정말로 손을 내밀면 안철수 대표와 국민의당은 어떤 선택을"
+    assert _echoes("김정은, 정말로 손을 내밀면 안철수 대표와 국민의당을 내밀면", prompt)
+    assert _echoes("어떤 선택을", prompt)
+    assert not _echoes("그래? 알겠어", prompt) and not _echoes("선택", prompt)
