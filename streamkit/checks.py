@@ -223,6 +223,7 @@ def _invented(pos: int, cue: RawCue, q: QualityOptions) -> Iterable[Problem]:
 def _repeated_cues(items: Sequence[tuple[int, RawCue]], q: QualityOptions) -> Iterable[Problem]:
     """Runs of at least ``utterance_loop_repeats`` cues with the same text."""
     run: list[tuple[int, RawCue]] = []
+    run_key = ""
 
     def flush() -> Iterable[Problem]:
         if len(run) >= q.utterance_loop_repeats:
@@ -232,11 +233,11 @@ def _repeated_cues(items: Sequence[tuple[int, RawCue]], q: QualityOptions) -> It
 
     for pos, cue in items:
         key = normalize_text(" ".join(plain_text(line) for line in cue.lines))
-        if run and key and key == normalize_text(" ".join(plain_text(line) for line in run[-1][1].lines)):
+        if run and key and key == run_key:
             run.append((pos, cue))
             continue
         yield from flush()
-        run = [(pos, cue)]
+        run, run_key = [(pos, cue)], key
     yield from flush()
 
 
