@@ -273,7 +273,7 @@ def fix_command(
             was = read.encoding.upper() + (" with BOM" if read.had_bom else "") + (", CRLF" if read.crlf else "")
             changes.insert(0, _encoding_change(was))
         atomic_write_text(target, format_raw_srt(result.cues), encoding="utf-8")
-        remaining = check_track(result.cues, rules, rate, language)
+        remaining = check_track(result.cues, rules, rate, language, invented=as_json)
         errors = [p for p in remaining if p.severity == "error"]
         if as_json:
             _stream_json({
