@@ -14,6 +14,7 @@ from typing import Any
 __all__ = [
     "ConfigError",
     "FFmpegError",
+    "FFmpegUnusableError",
     "InputError",
     "MediaError",
     "ModelError",
@@ -145,6 +146,23 @@ class FFmpegError(StreamkitError):
             "returncode": self.returncode,
             "stderr_tail": self.stderr_tail,
         }
+
+
+class FFmpegUnusableError(FFmpegError):
+    """The ffmpeg binary itself fails (it cannot even print its version): not the recording's fault."""
+
+    def __init__(self, binary: str, returncode: int | None, stderr: str) -> None:
+        super().__init__("run", [binary, "-version"], stderr, returncode)
+        self.binary = binary
+        said = f" ({self.stderr_tail.splitlines()[-1]})" if self.stderr_tail else ""
+        status = f"exit code {returncode}" if returncode is not None else "it could not be started"
+        self.message = f"ffmpeg itself fails: {binary} -version gives {status}{said}"
+        self.hint = ("fix or unset STREAMKIT_FFMPEG, or install ffmpeg (apt install ffmpeg / pip install "
+                     "imageio-ffmpeg)")
+        Exception.__init__(self, self.message)
+
+    def _facts(self) -> dict[str, Any]:
+        return {**super()._facts(), "binary": self.binary}
 
 
 class ModelError(StreamkitError):

@@ -23,12 +23,13 @@ import ffmpeg
 import numpy as np
 from numpy.typing import NDArray
 
-from .errors import FFmpegError, InputError, MediaError, NoAudioError
+from .errors import FFmpegError, FFmpegUnusableError, InputError, MediaError, NoAudioError
 from .fsutil import atomic_path
 from .models import AudioStreamInfo, AudioTrack, MediaInfo, ProgressCallback, VideoStreamInfo
 
 __all__ = [
     "SAMPLE_RATE",
+    "check_ffmpeg_runs",
     "extract_audio",
     "extract_audio_args",
     "find_ffmpeg",
@@ -128,8 +129,13 @@ def probe(path: Path | str) -> MediaInfo:
         duration_ms = int(container.duration * 1000 // av.time_base) if container.duration else longest
         fmt = container.format.name
         title = " ".join(str(v) for k, v in container.metadata.items() if k in ("title", "comment"))
+    if not audios and not videos:
+        # A damaged container (garbled boxes) opens but holds no stream: not "a video without sound".
+        raise MediaError(path, "cannot be read as media: ffmpeg finds no audio or video stream in it "
+                         "(damaged, or not a recording)")
     if not audios:
-        raise NoAudioError(path, "has no audio stream")
+        found = ", ".join(f"video {v.codec}" for v in videos)
+        raise NoAudioError(path, f"has no audio stream (only {found})")
     return MediaInfo(
         path=path,
         container=fmt,
@@ -195,7 +201,7 @@ def run_ffmpeg(
             errors="replace",
         )
     except OSError as exc:
-        raise FFmpegError(action, cmd, f"cannot start ffmpeg: {exc}") from exc
+        raise FFmpegUnusableError(cmd[0], None, str(exc)) from exc
 
     def drain_stderr() -> None:
         assert proc.stderr is not None
@@ -219,9 +225,33 @@ def run_ffmpeg(
     finally:
         reader.join(timeout=5)
     if returncode != 0:
+        check_ffmpeg_runs(cmd[0])
         raise FFmpegError(action, cmd, "\n".join(tail), returncode)
     if progress is not None and total:
         progress(total, total)
+
+
+@functools.lru_cache(maxsize=4)
+def _version_check(binary: str) -> tuple[int | None, str]:
+    try:
+        done = subprocess.run([binary, "-version"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              errors="replace", timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, str(exc)
+    if done.returncode == 0 and "ffmpeg version" in done.stdout:
+        return 0, ""
+    return done.returncode, done.stderr or done.stdout
+
+
+def check_ffmpeg_runs(binary: str) -> None:
+    """Raise :class:`FFmpegUnusableError` when ``binary -version`` fails: ffmpeg is broken, not the input.
+
+    Called after a failed command (once per binary), so a bad ``STREAMKIT_FFMPEG`` is named instead
+    of the recording being called undecodable.
+    """
+    code, said = _version_check(binary)
+    if code != 0:
+        raise FFmpegUnusableError(binary, code, said)
 
 
 def extract_audio(
@@ -241,6 +271,8 @@ def extract_audio(
         args[args.index(str(target))] = str(tmp)
         try:
             run_ffmpeg(args, action="decode the audio", total_seconds=info.duration_ms / 1000, progress=progress)
+        except FFmpegUnusableError:
+            raise
         except FFmpegError as exc:
             last = exc.stderr_tail.splitlines()[-1] if exc.stderr_tail else f"exit code {exc.returncode}"
             raise MediaError(info.path, f"audio cannot be decoded ({last})") from exc

@@ -128,7 +128,7 @@ class EventLogSink(EventSink):
         self.path = Path(path).expanduser()
         if self.path.is_dir():
             raise OutputError(self.path, "is a folder", hint="give --event-log a file name, e.g. events.jsonl")
-        ensure_writable_dir(self.path.parent)
+        ensure_writable_dir(self.path.parent, option="--event-log FILE")
         try:
             self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as exc:

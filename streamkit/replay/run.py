@@ -150,7 +150,7 @@ def run_replay(
     """
     started_at, started = _now(), time.perf_counter()
     recordings = plan_recordings(spec)
-    ensure_writable_dir(spec.output)
+    ensure_writable_dir(spec.output, option="job.output in the spec")
     with ReplayLock(spec.output):
         state = ReplayState(spec.output)
         params = spec.fingerprint()

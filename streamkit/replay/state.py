@@ -155,7 +155,7 @@ class ReplayLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        ensure_writable_dir(self.path.parent)
+        ensure_writable_dir(self.path.parent, option="job.output in the spec")
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
