@@ -155,8 +155,10 @@ class FFmpegUnusableError(FFmpegError):
         super().__init__("run", [binary, "-version"], stderr, returncode)
         self.binary = binary
         said = f" ({self.stderr_tail.splitlines()[-1]})" if self.stderr_tail else ""
-        status = f"exit code {returncode}" if returncode is not None else "it could not be started"
-        self.message = f"ffmpeg itself fails: {binary} -version gives {status}{said}"
+        if returncode is None:
+            self.message = f"ffmpeg itself fails: {binary} cannot be started{said}"
+        else:
+            self.message = f"ffmpeg itself fails: {binary} -version gives exit code {returncode}{said}"
         self.hint = ("fix or unset STREAMKIT_FFMPEG, or install ffmpeg (apt install ffmpeg / pip install "
                      "imageio-ffmpeg)")
         Exception.__init__(self, self.message)

@@ -232,15 +232,17 @@ def run_ffmpeg(
 
 
 @functools.lru_cache(maxsize=4)
-def _version_check(binary: str) -> tuple[int | None, str]:
+def _version_check(binary: str) -> tuple[bool, int | None, str]:
+    """``(works, exit code, what it said)`` of ``binary -version``."""
     try:
         done = subprocess.run([binary, "-version"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               errors="replace", timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return None, str(exc)
+        return False, None, str(exc)
     if done.returncode == 0 and "ffmpeg version" in done.stdout:
-        return 0, ""
-    return done.returncode, done.stderr or done.stdout
+        return True, 0, ""
+    # Exit 0 without ffmpeg's banner (say /bin/true) is no ffmpeg either.
+    return False, done.returncode, done.stderr or done.stdout or "prints no 'ffmpeg version' line: not ffmpeg"
 
 
 def check_ffmpeg_runs(binary: str) -> None:
@@ -249,8 +251,8 @@ def check_ffmpeg_runs(binary: str) -> None:
     Called after a failed command (once per binary), so a bad ``STREAMKIT_FFMPEG`` is named instead
     of the recording being called undecodable.
     """
-    code, said = _version_check(binary)
-    if code != 0:
+    works, code, said = _version_check(binary)
+    if not works:
         raise FFmpegUnusableError(binary, code, said)
 
 
@@ -279,6 +281,7 @@ def extract_audio(
         frames = _wav_frames(tmp)
     duration_ms = frames * 1000 // SAMPLE_RATE
     if frames == 0:
+        check_ffmpeg_runs(args[0])  # an "ffmpeg" that exits 0 and writes nothing is not the recording's fault
         raise NoAudioError(info.path, "audio track is empty (0 s of sound)")
     if info.duration_ms > 2000 and duration_ms < info.duration_ms * MIN_DECODED_SHARE:
         target.unlink(missing_ok=True)

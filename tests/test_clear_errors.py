@@ -51,16 +51,20 @@ def test_garbled_media_is_not_called_a_file_without_audio(tmp_path: Path) -> Non
     assert "cannot be read as media" in str(info.value) and "no audio stream" not in str(info.value)
 
 
-def test_a_broken_ffmpeg_is_named_not_the_recording(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("STREAMKIT_FFMPEG", "/bin/false")
+@pytest.mark.parametrize(("binary", "says"), [("/bin/false", "exit code 1"), ("/bin/true", "not ffmpeg"),
+                                              ("/nonexistent/ffmpeg", "cannot be started")])
+def test_a_broken_ffmpeg_is_named_not_the_recording(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, binary: str, says: str
+) -> None:
+    monkeypatch.setenv("STREAMKIT_FFMPEG", binary)
     find_ffmpeg.cache_clear()
     try:
         result = runner.invoke(app, ["subtitle", str(SHORT), "--out", str(tmp_path / "o"), "-t", "none", "-q"])
     finally:
         find_ffmpeg.cache_clear()
     line = one_line_error(result.output)
-    assert "/bin/false" in line and "exit code 1" in line and "ffmpeg itself" in line, line
-    assert "re-download" not in line and "cannot be decoded" not in line
+    assert binary in line and says in line and "ffmpeg itself" in line, line
+    assert "re-download" not in line and "cannot be decoded" not in line and "audio track is empty" not in line
     assert "STREAMKIT_FFMPEG" in line
     assert result.exit_code == 4
 
