@@ -103,8 +103,7 @@ def load_config(explicit: Path | None = None) -> Config:
             continue
         for key, value in body.items():
             if key not in schema:
-                raise ConfigError(f"unknown key {section}.{key}", key=key, source=source,
-                                  hint=f"known keys: {', '.join(schema)}")
+                raise _unknown(f"{section}.{key}", [f"{section}.{k}" for k in schema], source)
             if not isinstance(value, schema[key]) or (isinstance(value, bool) and schema[key] is not bool):
                 expected = schema[key]
                 want = expected.__name__ if isinstance(expected, type) else "value"
