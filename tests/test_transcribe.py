@@ -118,12 +118,12 @@ def test_at_least_as_accurate_as_bare_faster_whisper(transcriber: WhisperTranscr
     ours_cer, bare_cer = character_error_rate(ref, ours), character_error_rate(ref, bare)
     print(f"CER streamkit {ours_cer:.3%} bare faster-whisper {bare_cer:.3%}")
     # Not worse by more than a few characters of the 220: across CPU kernels the two move apart by
-    # about one character either way (bench/model_margins.py); a lost clip costs 0.15 or more.
+    # up to three characters (bench/model_margins.py); a lost clip costs 0.15 or more.
     assert ours_cer <= bare_cer + OURS_VS_BARE_MARGIN
 
 
-#: streamkit vs bare faster-whisper on fanlive.mp4 moved by -0.0045..+0.0045 across kernels (bench/model_margins.py).
-OURS_VS_BARE_MARGIN = 0.02
+#: streamkit minus bare faster-whisper on fanlive.mp4: -0.009..+0.0135 across kernels (bench/model_margins.py).
+OURS_VS_BARE_MARGIN = 0.03
 #: Measured (bench/model_margins.py, CT2_FORCE_CPU_ISA=GENERIC/AVX/AVX2; docs/reliability.md): windowed
 #: vs one window differed by 0.022-0.062 CER (0.058 on the CPU of issue 13); a lost or doubled window
 #: (32-58 of fanlive.mp4's ~225 characters) is caught window by window below.
