@@ -1,6 +1,6 @@
 """How much the model-output figures the tests assert on move with the CPU's kernels.
 
-    python bench/model_margins.py [--variant native intel-mkl avx sse41] [--compute int8]
+    python bench/model_margins.py [--variant native intel-mkl ct2-generic ct2-avx sse41] [--compute int8]
 
 int8 kernels differ across CPUs: CTranslate2 multiplies int8 matrices with oneDNN on AMD and with
 Intel MKL on Intel CPUs, each choosing kernels by instruction set. ``CT2_USE_MKL``,
@@ -83,7 +83,8 @@ def figures(compute: str) -> dict[str, float]:
 VARIANTS: dict[str, dict[str, str]] = {
     "native": {},
     "intel-mkl": {"CT2_USE_MKL": "1"},
-    "avx": {"ONEDNN_MAX_CPU_ISA": "AVX", "CT2_FORCE_CPU_ISA": "AVX"},
+    "ct2-generic": {"CT2_FORCE_CPU_ISA": "GENERIC"},
+    "ct2-avx": {"CT2_FORCE_CPU_ISA": "AVX"},
     "sse41": {"ONEDNN_MAX_CPU_ISA": "SSE41", "CT2_FORCE_CPU_ISA": "GENERIC"},
 }
 
