@@ -125,6 +125,7 @@ def check_track(
     quality: QualityOptions | None = None,
     numbered: bool = True,
     memo: CheckMemo | None = None,
+    invented: bool = True,
 ) -> list[Problem]:
     """Every rule violation in ``cues`` (as read from a file), sorted by cue.
 
@@ -132,7 +133,8 @@ def check_track(
     count, reading speed, minimum / maximum duration, suspected invented text. Between cues in
     time order: overlap, gap below ``min_gap_frames``, small gaps that chaining would close. In the
     file: cues out of time order, missing / duplicate / out-of-order numbers (only when
-    ``numbered``: WebVTT cues need no numbers).
+    ``numbered``: WebVTT cues need no numbers). ``invented=False`` skips the invented-text
+    warnings (the costliest pass; ``fix`` only counts the errors left).
 
     ``memo`` (a dict kept between calls) remembers each cue's own problems by its wording and
     timing, so checking a long track again after one edit redoes only the edited cue: the review
@@ -150,15 +152,16 @@ def check_track(
     context = hash((rules, q))  # hashed once per call, not once per cue
     for pos, cue in items:
         if memo is None:
-            problems.extend(_cue_problems(pos, cue, rules, q))
+            problems.extend(_cue_problems(pos, cue, rules, q, invented))
             continue
-        key = (context, cue.start_ms, cue.end_ms, cue.lines)
+        key = (context, invented, cue.start_ms, cue.end_ms, cue.lines)
         found = memo.get(key)
         if found is None:  # computed once per wording and timing, at position 0 and line 0
-            found = memo[key] = tuple(_cue_problems(0, replace(cue, line=0), rules, q))
+            found = memo[key] = tuple(_cue_problems(0, replace(cue, line=0), rules, q, invented))
         problems.extend(replace(p, cue=pos, line=cue.line + p.line) for p in found)
 
-    problems.extend(_repeated_cues(items, q, memo))
+    if invented:
+        problems.extend(_repeated_cues(items, q, memo))
 
     # Between consecutive cues in time order.
     timed = sorted((item for item in items if item[1].end_ms >= item[1].start_ms),
@@ -198,7 +201,8 @@ def check_track(
     return problems
 
 
-def _cue_problems(pos: int, cue: RawCue, rules: SegmentRules, q: QualityOptions) -> list[Problem]:
+def _cue_problems(pos: int, cue: RawCue, rules: SegmentRules, q: QualityOptions, invented: bool = True
+                  ) -> list[Problem]:
     """The rules of one cue on its own: text, width, lines, reading speed, duration, invented text."""
     problems: list[Problem] = []
     texts = [plain_text(line) for line in cue.lines]
@@ -228,7 +232,8 @@ def _cue_problems(pos: int, cue: RawCue, rules: SegmentRules, q: QualityOptions)
     elif duration > rules.max_duration_ms:
         problems.append(_problem(pos, cue, "too-long",
                                  f"shown {_seconds(duration)} (max {_seconds(rules.max_duration_ms)})"))
-    problems.extend(_invented(pos, cue, q))
+    if invented:
+        problems.extend(_invented(pos, cue, q))
     return problems
 
 
@@ -250,6 +255,7 @@ def _repeated_cues(items: Sequence[tuple[int, RawCue]], q: QualityOptions,
                    memo: CheckMemo | None = None) -> Iterable[Problem]:
     """Runs of at least ``utterance_loop_repeats`` cues with the same text."""
     run: list[tuple[int, RawCue]] = []
+    run_key = ""
 
     def key_of(cue: RawCue) -> str:
         if memo is None:
@@ -267,11 +273,11 @@ def _repeated_cues(items: Sequence[tuple[int, RawCue]], q: QualityOptions,
 
     for pos, cue in items:
         key = key_of(cue)
-        if run and key and key == key_of(run[-1][1]):
+        if run and key and key == run_key:
             run.append((pos, cue))
             continue
         yield from flush()
-        run = [(pos, cue)]
+        run, run_key = [(pos, cue)], key
     yield from flush()
 
 

@@ -14,6 +14,7 @@ from typing import Any
 __all__ = [
     "ConfigError",
     "FFmpegError",
+    "FFmpegUnusableError",
     "InputError",
     "LockedError",
     "MediaError",
@@ -160,6 +161,25 @@ class FFmpegError(StreamkitError):
             "returncode": self.returncode,
             "stderr_tail": self.stderr_tail,
         }
+
+
+class FFmpegUnusableError(FFmpegError):
+    """The ffmpeg binary itself fails (it cannot even print its version): not the recording's fault."""
+
+    def __init__(self, binary: str, returncode: int | None, stderr: str) -> None:
+        super().__init__("run", [binary, "-version"], stderr, returncode)
+        self.binary = binary
+        said = f" ({self.stderr_tail.splitlines()[-1]})" if self.stderr_tail else ""
+        if returncode is None:
+            self.message = f"ffmpeg itself fails: {binary} cannot be started{said}"
+        else:
+            self.message = f"ffmpeg itself fails: {binary} -version gives exit code {returncode}{said}"
+        self.hint = ("fix or unset STREAMKIT_FFMPEG, or install ffmpeg (apt install ffmpeg / pip install "
+                     "imageio-ffmpeg)")
+        Exception.__init__(self, self.message)
+
+    def _facts(self) -> dict[str, Any]:
+        return {**super()._facts(), "binary": self.binary}
 
 
 class ModelError(StreamkitError):

@@ -188,9 +188,10 @@ def fix_cues(
             if target > end:
                 changes.append(Change(pos, "chain", _span(cue), f"ends at {_time(target)} (gap closed to {gap} ms)"))
                 end = target
-        timed.append((pos, replace(cue, end_ms=end)))
+        timed.append((pos, cue if end == cue.end_ms else replace(cue, end_ms=end)))
 
-    fixed = tuple(replace(cue, index=number) for number, (_, cue) in enumerate(timed, start=1))
+    fixed = tuple(cue if cue.index == number else replace(cue, index=number)
+                  for number, (_, cue) in enumerate(timed, start=1))
     changes.sort(key=lambda c: c.cue)
     return FixResult(fixed, tuple(changes))
 

@@ -10,7 +10,7 @@ import os
 import socket
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
@@ -22,6 +22,7 @@ __all__ = [
     "FolderLock",
     "atomic_path",
     "atomic_write_text",
+    "check_name_lengths",
     "ensure_writable_dir",
     "write_problem",
 ]
@@ -42,18 +43,48 @@ def _output_error(path: Path, exc: OSError) -> OutputError:
     return OutputError(path, problem, hint=hint)
 
 
-def ensure_writable_dir(folder: Path) -> None:
-    """Create ``folder`` if needed and prove it is writable, or raise ``OutputError``."""
+def ensure_writable_dir(folder: Path, *, option: str = "--out DIR") -> None:
+    """Create ``folder`` if needed and prove it is writable, or raise ``OutputError``.
+
+    ``option`` is what chose the folder (``--out DIR``, ``--db FILE``, ``job.output in the spec``):
+    the hint names it, so a read-only ``--db`` folder does not send the user to ``--out``.
+    """
+    hint = f"choose another with {option}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         if exc.errno in _DISK_FULL:
             raise _output_error(folder, exc) from exc
-        raise OutputError(folder, f"cannot create output folder ({exc.strerror or exc})") from exc
+        raise OutputError(folder, f"cannot create the folder ({exc.strerror or exc})", hint=hint) from exc
     if not folder.is_dir():
-        raise OutputError(folder, "is not a folder")
+        raise OutputError(folder, "is not a folder", hint=hint)
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(folder, "output folder is not writable", hint="choose another with --out DIR")
+        raise OutputError(folder, "folder is not writable", hint=hint)
+
+
+#: Bytes ``atomic_path`` adds around a name's stem for its temporary file (``.STEM.xxxxxxxx.part``).
+_TEMP_EXTRA = len(".") + len(".xxxxxxxx") + len(".part")
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name (bytes) the file system holding ``folder`` takes (255 on Linux file systems)."""
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            try:
+                return int(os.pathconf(candidate, "PC_NAME_MAX"))
+            except (OSError, ValueError):
+                break
+    return 255
+
+
+def check_name_lengths(paths: Iterable[Path], *, hint: str = "") -> None:
+    """Refuse, before any work, an output whose name the file system cannot hold ("File name too long")."""
+    for path in paths:
+        limit = _name_max(path.parent)
+        size = len(os.fsencode(path.name))
+        if size > limit:
+            raise OutputError(path, f"file name too long ({size} bytes; the file system allows {limit})",
+                              hint=hint or "give the input a shorter name")
 
 
 @contextlib.contextmanager
@@ -66,8 +97,12 @@ def atomic_path(target: Path, *, suffix: str | None = None) -> Iterator[Path]:
     """
     target = Path(target)
     ext = suffix if suffix is not None else target.suffix
+    # A name near the file system's limit must still get a temporary name: shorten the stem in it.
+    room = max(8, _name_max(target.parent) - _TEMP_EXTRA - len(os.fsencode(ext)))
+    stem = os.fsdecode(os.fsencode(target.stem)[:room]).rstrip("\ufffd") if len(os.fsencode(target.stem)) > room \
+        else target.stem
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part{ext}", dir=target.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=f".part{ext}", dir=target.parent)
     except OSError as exc:
         raise _output_error(target.parent, exc) from exc
     os.close(fd)

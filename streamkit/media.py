@@ -25,13 +25,14 @@ import ffmpeg
 import numpy as np
 from numpy.typing import NDArray
 
-from .errors import FFmpegError, InputError, MediaError, NoAudioError, OutputError
+from .errors import FFmpegError, FFmpegUnusableError, InputError, MediaError, NoAudioError, OutputError
 from .fsutil import DISK_FULL_HINT, atomic_path
 from .models import AudioStreamInfo, AudioTrack, MediaInfo, ProgressCallback, VideoStreamInfo
 
 __all__ = [
     "SAMPLE_RATE",
     "ExpectedOutput",
+    "check_ffmpeg_runs",
     "extract_audio",
     "extract_audio_args",
     "ffmpeg_write_failure",
@@ -141,8 +142,13 @@ def probe(path: Path | str) -> MediaInfo:
         duration_ms = int(container.duration * 1000 // av.time_base) if container.duration else longest
         fmt = container.format.name
         title = " ".join(str(v) for k, v in container.metadata.items() if k in ("title", "comment"))
+    if not audios and not videos:
+        # A damaged container (garbled boxes) opens but holds no stream: not "a video without sound".
+        raise MediaError(path, "cannot be read as media: ffmpeg finds no audio or video stream in it "
+                         "(damaged, or not a recording)")
     if not audios:
-        raise NoAudioError(path, "has no audio stream")
+        found = ", ".join(f"video {v.codec}" for v in videos)
+        raise NoAudioError(path, f"has no audio stream (only {found})")
     return MediaInfo(
         path=path,
         container=fmt,
@@ -196,6 +202,7 @@ def _check_written(cmd: list[str], action: str, stderr: str, returncode: int, ou
         target = output if output is not None else Path(cmd[-1])
         raise OutputError(target, f"not written: the disk is full (ffmpeg: {failure})", hint=DISK_FULL_HINT)
     if returncode != 0:
+        check_ffmpeg_runs(cmd[0])  # a broken ffmpeg is named, not the input
         raise FFmpegError(action, cmd, stderr, returncode)
     if failure is not None:
         raise FFmpegError(action, cmd, failure, returncode)
@@ -234,7 +241,7 @@ def run_ffmpeg(
             errors="replace",
         )
     except OSError as exc:
-        raise FFmpegError(action, cmd, f"cannot start ffmpeg: {exc}") from exc
+        raise FFmpegUnusableError(cmd[0], None, str(exc)) from exc
 
     def drain_stderr() -> None:
         assert proc.stderr is not None
@@ -262,6 +269,31 @@ def run_ffmpeg(
         progress(total, total)
 
 
+@functools.lru_cache(maxsize=4)
+def _version_check(binary: str) -> tuple[bool, int | None, str]:
+    """``(works, exit code, what it said)`` of ``binary -version``."""
+    try:
+        done = subprocess.run([binary, "-version"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              errors="replace", timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, None, str(exc)
+    if done.returncode == 0 and "ffmpeg version" in done.stdout:
+        return True, 0, ""
+    # Exit 0 without ffmpeg's banner (say /bin/true) is no ffmpeg either.
+    return False, done.returncode, done.stderr or done.stdout or "prints no 'ffmpeg version' line: not ffmpeg"
+
+
+def check_ffmpeg_runs(binary: str) -> None:
+    """Raise :class:`FFmpegUnusableError` when ``binary -version`` fails: ffmpeg is broken, not the input.
+
+    Called after a failed command (once per binary), so a bad ``STREAMKIT_FFMPEG`` is named instead
+    of the recording being called undecodable.
+    """
+    works, code, said = _version_check(binary)
+    if not works:
+        raise FFmpegUnusableError(binary, code, said)
+
+
 def extract_audio(
     info: MediaInfo,
     target: Path,
@@ -279,12 +311,15 @@ def extract_audio(
         args[args.index(str(target))] = str(tmp)
         try:
             run_ffmpeg(args, action="decode the audio", total_seconds=info.duration_ms / 1000, progress=progress)
+        except FFmpegUnusableError:
+            raise
         except FFmpegError as exc:
             last = exc.stderr_tail.splitlines()[-1] if exc.stderr_tail else f"exit code {exc.returncode}"
             raise MediaError(info.path, f"audio cannot be decoded ({last})") from exc
         frames = _wav_frames(tmp)
     duration_ms = frames * 1000 // SAMPLE_RATE
     if frames == 0:
+        check_ffmpeg_runs(args[0])  # an "ffmpeg" that exits 0 and writes nothing is not the recording's fault
         raise NoAudioError(info.path, "audio track is empty (0 s of sound)")
     if info.duration_ms > 2000 and duration_ms < info.duration_ms * MIN_DECODED_SHARE:
         target.unlink(missing_ok=True)

@@ -109,6 +109,15 @@ def check_languages(subs: Sequence[SubtitleFile], default_language: str | None =
 
 def _resolve_container(source: Path, target: Path, container: str | None) -> str:
     implied = _SUFFIXES.get(target.suffix.lower())
+    if implied is None:
+        # MP4 data in a file named .avi plays nowhere it should: the name must say what the file is.
+        # (AVI, TS and the rest cannot carry the soft subtitle tracks anyway.)
+        raise ConfigError(
+            f"output {target.name!r}: a replay with subtitle tracks is written as MP4 or MKV, "
+            f"not {target.suffix or 'a file without an extension'}",
+            key="container",
+            hint=f"name the output {target.stem}.mp4 or {target.stem}.mkv",
+        )
     if container is None:
         return implied or container_for(source, None)
     chosen = container_for(source, container)

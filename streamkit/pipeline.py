@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -27,7 +26,7 @@ from typing import Any
 from . import __version__
 from .cache import StageCache, file_digest
 from .errors import ConfigError, OutputError, OutputExistsError, StreamkitError
-from .fsutil import atomic_write_text, ensure_writable_dir
+from .fsutil import atomic_write_text, check_name_lengths, ensure_writable_dir
 from .media import extract_audio, probe
 from .models import MediaInfo, ModelChoice, MuxedVideo, SubtitleFile, SubtitleTrack, Transcript
 from .modelstore import model_stamp
@@ -43,11 +42,12 @@ from .quality import (
     voice_without_words,
 )
 from .rescue import SpanTranscriber, VoiceReport, rescue_voice
-from .retranslate import save_record
+from .retranslate import record_path, save_record
 from .segment import DEFAULT_FPS, SegmentRules, rules_for, segment
 from .subtitles import FORMATS, write_subtitles
 from .targets import create_engines, directed, failure_error, translate_targets
 from .transcribe import TranscribeOptions, Transcriber, WhisperTranscriber, decodes_batched, resolve_model
+from .workdir import workdir
 
 __all__ = [
     "STAGES",
@@ -198,9 +198,18 @@ class RunResult:
             ),
             "stages": [{"stage": t.stage, "seconds": round(t.seconds, 3), "note": t.note} for t in self.timings],
             "dropped": dropped_summary(self.dropped),
-            "warnings": list(self.warnings),
+            "warnings": self.all_warnings(),
             **({"voice": self.voice.summary()} if self.voice is not None else {}),
         }
+
+    def all_warnings(self) -> list[str]:
+        """What the person should know although the run succeeded (``--json``: ``warnings``)."""
+        if self.warnings:
+            return list(self.warnings)
+        if self.tracks and not self.tracks[0].cues:
+            return [f"no speech found in {self.media.path.name}: the subtitle files have no cues"
+                    + (" (the speech that was heard was dropped as invented text)" if self.dropped else "")]
+        return []
 
 
 def _recording_context(info: MediaInfo) -> str:
@@ -276,9 +285,16 @@ class RunManifest:
             raise OutputError(self.path, f"cannot record the run ({exc.strerror or exc})") from exc
 
 
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long to exist: refused by name after the probe
+        return False
+
+
 def check_existing_outputs(planned: dict[str, Path], force: bool, manifest: RunManifest | None = None) -> None:
     """Refuse existing outputs unless ``force``, or unless they are the untouched drafts of an unfinished run."""
-    existing = [p for p in planned.values() if p.exists()]
+    existing = [p for p in planned.values() if _exists(p)]
     if not existing or force:
         return
     if manifest is not None and not manifest.complete and all(manifest.untouched(p) for p in existing):
@@ -352,6 +368,9 @@ def _run(
     info = probe(job.input)
     planned = plan_outputs(job, info)
     ensure_writable_dir(job.output_dir)
+    records = [record_path(path) for key, path in planned.items() if key.startswith(f"{job.target_language}.")]
+    check_name_lengths([*planned.values(), *records],
+                       hint="rename the recording to a shorter name (streamkit adds up to 14 characters to it)")
     if transcriber is None:
         choice = resolve_model(job.model, device=job.device, compute_type=job.compute_type)
         if job.model_reason and job.model is not None:
@@ -374,9 +393,9 @@ def _run(
         if hotwords:
             options = replace(options, hotwords=hotwords)
 
-    with tempfile.TemporaryDirectory(prefix="streamkit-") as work:
+    with workdir() as work:
         with stages.stage("media", f"{info.container}, {info.duration_ms / 1000:.1f} s"):
-            audio = extract_audio(info, Path(work) / "audio.wav", progress=report("media"))
+            audio = extract_audio(info, work / "audio.wav", progress=report("media"))
 
         digest = file_digest(job.input) if job.use_cache else ""
         choice = transcriber.choice

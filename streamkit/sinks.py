@@ -177,8 +177,10 @@ class EventLogSink(EventSink):
 
     def __init__(self, path: Path | str, *, protected: Iterable[Path] = ()) -> None:
         self.path = Path(path).expanduser()
+        if self.path.is_dir():
+            raise OutputError(self.path, "is a folder", hint="give --event-log a file name, e.g. events.jsonl")
         check_event_log(self.path, protected)
-        ensure_writable_dir(self.path.parent)
+        ensure_writable_dir(self.path.parent, option="--event-log FILE")
         try:
             self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as exc:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from streamkit.errors import ModelError
-from streamkit.evaluation import character_error_rate, load_reference_tsv
+from streamkit.evaluation import character_error_rate, load_reference_tsv, normalize_for_cer
 from streamkit.media import extract_audio, probe
 from streamkit.transcribe import TranscribeOptions, WhisperTranscriber, decodes_batched, plan_windows, resolve_model
 
@@ -117,7 +117,25 @@ def test_at_least_as_accurate_as_bare_faster_whisper(transcriber: WhisperTranscr
     ref = " ".join(t for _, _, t in load_reference_tsv(FANLIVE.with_suffix(".ref.tsv")))
     ours_cer, bare_cer = character_error_rate(ref, ours), character_error_rate(ref, bare)
     print(f"CER streamkit {ours_cer:.3%} bare faster-whisper {bare_cer:.3%}")
-    assert ours_cer <= bare_cer + 0.002
+    # Not worse by more than a few characters of the 220: across CPU kernels the two move apart by
+    # up to three characters (bench/model_margins.py); a lost clip costs 0.15 or more.
+    assert ours_cer <= bare_cer + OURS_VS_BARE_MARGIN
+
+
+#: streamkit minus bare faster-whisper on fanlive.mp4: -0.009..+0.0135 across kernels (bench/model_margins.py).
+OURS_VS_BARE_MARGIN = 0.03
+#: Measured (bench/model_margins.py, CT2_FORCE_CPU_ISA=GENERIC/AVX/AVX2; docs/reliability.md): windowed
+#: vs one window differed by 0.022-0.062 CER (0.058 on the CPU of issue 13); a lost or doubled window
+#: (32-58 of fanlive.mp4's ~225 characters) is caught window by window below.
+WINDOWED_CER_MARGIN = 0.12
+#: Characters of one window's text may differ by this share (and 10 characters) from one-window decoding.
+WINDOW_CHARS_TOLERANCE = 0.35
+
+
+def _chars_within(transcript: Any, start: int, end: int) -> int:
+    """Characters (spaces and punctuation aside) of the words whose middle lies in ``start..end``."""
+    return len(normalize_for_cer("".join(w.text for u in transcript.utterances for w in u.words
+                                         if start <= (w.start_ms + w.end_ms) // 2 < end)))
 
 
 @pytest.mark.slow
@@ -140,7 +158,17 @@ def test_windowed_transcription_cuts_in_pauses_and_matches_one_window(
     seen: list[float] = []
     windowed = transcriber.transcribe(audio, TranscribeOptions(window_ms=20_000, batched=False),
                                       lambda d, t: seen.append(d))
-    assert character_error_rate(whole.text, windowed.text) < 0.03
+    # Same words within a tolerance, not a near-identical text: int8 kernels differ across CPUs and
+    # each window decodes from its own start, so a few characters move ("동격적인"/"본격적인" gave 0.058
+    # on another CPU, 0.03 was asserted). A window lost or decoded twice fails the per-window count.
+    difference = character_error_rate(whole.text, windowed.text)
+    print(f"\nwindowed vs one window: CER {difference:.3f}")
+    assert difference <= WINDOWED_CER_MARGIN
+    for start, end in windows:  # every window holds about the text one window has there
+        alone = _chars_within(whole, start, end)
+        cut = _chars_within(windowed, start, end)
+        print(f"  window {start}-{end} ms: {cut} characters windowed, {alone} in one window")
+        assert abs(cut - alone) <= max(10, WINDOW_CHARS_TOLERANCE * alone), (start, end, cut, alone)
     assert seen == sorted(seen) and seen[-1] == pytest.approx(audio.duration_ms / 1000)
     starts = [w.start_ms for u in windowed.utterances for w in u.words]
     assert starts == sorted(starts)

@@ -42,8 +42,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-out = Console()
-err = Console(stderr=True)
+# No emoji codes: a file named "live :tv:.mp4" is printed as typed (user strings are also escaped).
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70

@@ -10,6 +10,8 @@ file (or the input) without ``--force``.
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -65,6 +67,9 @@ def check_command(
     ] = None,
     no_glossary: Annotated[bool, typer.Option("--no-glossary", help="Skip the glossary check.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON.")] = False,
+    every: Annotated[
+        bool, typer.Option("--all", help=f"Print every problem as a plain line, not a table of the first {TABLE_ROWS}.")
+    ] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")] = 0,
 ) -> None:
     """List every rule violation in a subtitle file: cue, time, line and reason.
@@ -84,9 +89,9 @@ def check_command(
             extra.append(_voice_check(video))
         report = check_file(subtitles, language=_language(lang), fps=rate, extra_checks=extra)
         if as_json:
-            print(json.dumps(_report_json(report, source), ensure_ascii=False, indent=2))
+            _stream_json(*_report_json(report, source))
         else:
-            _print_report(report, source)
+            _print_report(report, source, every=every)
         return 1 if report.errors else 0
 
     code = _guard(body, verbose=verbose)
@@ -145,8 +150,26 @@ def _glossary_checks(path: Path, pair: Path | None, extra_files: list[Path]) -> 
     return [glossary_check(glossary, read_raw(counterpart).cues)]
 
 
-def _report_json(report: Any, fps_source: str) -> dict[str, Any]:
-    return {
+def _stream_json(head: dict[str, Any], lists: dict[str, Iterable[dict[str, Any]]]) -> None:
+    """``head`` and ``lists`` as one JSON object, each list item written as it is made.
+
+    ``json.dumps`` of the whole report held every problem's dict and the whole text at once
+    (700 MB for 100,000 cues); this keeps one item at a time.
+    """
+    write = sys.stdout.write
+    text = json.dumps(head, ensure_ascii=False, indent=2)
+    write(text[:-2] if head else "{")
+    for n, (key, items) in enumerate(lists.items()):
+        write(("," if head or n else "") + f"\n  {json.dumps(key)}: [")
+        for i, item in enumerate(items):
+            write(("," if i else "") + "\n    " + json.dumps(item, ensure_ascii=False))
+        write("\n  ]")
+    write("\n}\n")
+    sys.stdout.flush()
+
+
+def _report_json(report: Any, fps_source: str) -> tuple[dict[str, Any], dict[str, Iterable[dict[str, Any]]]]:
+    head = {
         "file": str(report.read.path),
         "language": report.language,
         "rules": report.rules.name,
@@ -159,32 +182,26 @@ def _report_json(report: Any, fps_source: str) -> dict[str, Any]:
         "errors": report.errors,
         "warnings": report.warnings,
         "counts": report.counts(),
-        "problems": [
-            {"cue": p.cue, "start": clock(p.start_ms), "end": clock(p.end_ms), "start_ms": p.start_ms,
-             "end_ms": p.end_ms, "line": p.line, "code": p.code, "severity": p.severity, "message": p.message}
-            for p in report.problems
-        ],
     }
+    problems = (
+        {"cue": p.cue, "start": clock(p.start_ms), "end": clock(p.end_ms), "start_ms": p.start_ms,
+         "end_ms": p.end_ms, "line": p.line, "code": p.code, "severity": p.severity, "message": p.message}
+        for p in report.problems
+    )
+    return head, {"problems": problems}
 
 
-def _print_report(report: Any, fps_source: str) -> None:
+def _print_report(report: Any, fps_source: str, *, every: bool = False) -> None:
     read = report.read
     notes = [read.encoding.upper() + (" with BOM" if read.had_bom else ""), "CRLF" if read.crlf else "LF"]
     out.print(f"[bold]{escape(str(read.path))}[/]: {len(read.cues)} cues, {report.language} "
               f"({report.rules.name}), {float(report.fps):.3f} fps ({escape(fps_source)}), {', '.join(notes)}",
               highlight=False)
     if report.problems:
-        table = Table(show_edge=False, pad_edge=False)
-        table.add_column("cue", justify="right")
-        table.add_column("time")
-        table.add_column("line", justify="right")
-        table.add_column("", no_wrap=True)
-        table.add_column("check")
-        table.add_column("reason")
-        for p in report.problems:
-            mark = "[red]error[/]" if p.severity == "error" else "[yellow]warning[/]"
-            table.add_row(str(p.cue), clock(p.start_ms), str(p.line), mark, p.code, escape(p.message))
-        out.print(table)
+        if every:
+            _print_plain(report.problems)
+        else:
+            _print_problem_table(report.problems)
         counts = ", ".join(f"{code} {n}" for code, n in report.counts().items())
         out.print(f"{report.errors} errors, {report.warnings} warnings ({counts})", highlight=False)
         if report.errors:
@@ -192,6 +209,38 @@ def _print_report(report: Any, fps_source: str) -> None:
                       "the rest needs an editor.[/]")
     else:
         out.print("[green]no problems[/]")
+
+
+#: Rows a table shows: a Rich table is laid out in memory, whole (100,000 cues took 1.3 GB and minutes).
+TABLE_ROWS = 200
+
+
+def _print_problem_table(problems: Sequence[Any]) -> None:
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("cue", justify="right")
+    table.add_column("time")
+    table.add_column("line", justify="right")
+    table.add_column("", no_wrap=True)
+    table.add_column("check")
+    table.add_column("reason")
+    for p in problems[:TABLE_ROWS]:
+        mark = "[red]error[/]" if p.severity == "error" else "[yellow]warning[/]"
+        table.add_row(str(p.cue), clock(p.start_ms), str(p.line), mark, p.code, escape(p.message))
+    out.print(table)
+    _more(len(problems), "problems", "--all prints every one as a line, --json as JSON")
+
+
+def _print_plain(problems: Sequence[Any]) -> None:
+    """One tab-separated line per problem, written as it goes (constant memory, any count)."""
+    write = sys.stdout.write
+    for p in problems:
+        write(f"{p.cue}\t{clock(p.start_ms)}\t{p.line}\t{p.severity}\t{p.code}\t{p.message}\n")
+    sys.stdout.flush()
+
+
+def _more(total: int, what: str, how: str) -> None:
+    if total > TABLE_ROWS:
+        out.print(f"[dim]the first {TABLE_ROWS} of {total} {what} shown; {how}[/]", highlight=False)
 
 
 # --------------------------------------------------------------------------- fix
@@ -241,17 +290,17 @@ def fix_command(
             was = read.encoding.upper() + (" with BOM" if read.had_bom else "") + (", CRLF" if read.crlf else "")
             changes.insert(0, _encoding_change(was))
         atomic_write_text(target, format_raw_srt(result.cues), encoding="utf-8")
-        remaining = check_track(result.cues, rules, rate, language)
+        remaining = check_track(result.cues, rules, rate, language, invented=as_json)
         errors = [p for p in remaining if p.severity == "error"]
         if as_json:
-            print(json.dumps({
+            _stream_json({
                 "input": str(read.path), "output": str(target), "language": language, "fps": str(rate),
-                "fps_source": source, "cues": len(result.cues),
-                "changes": [{"cue": c.cue, "what": c.what, "before": c.before, "after": c.after} for c in changes],
-                "remaining_errors": len(errors),
-                "remaining": [{"cue": p.cue, "line": p.line, "code": p.code, "severity": p.severity,
-                               "message": p.message} for p in remaining],
-            }, ensure_ascii=False, indent=2))
+                "fps_source": source, "cues": len(result.cues), "remaining_errors": len(errors),
+            }, {
+                "changes": ({"cue": c.cue, "what": c.what, "before": c.before, "after": c.after} for c in changes),
+                "remaining": ({"cue": p.cue, "line": p.line, "code": p.code, "severity": p.severity,
+                               "message": p.message} for p in remaining),
+            })
             return
         if changes:
             table = Table(show_edge=False, pad_edge=False)
@@ -259,9 +308,10 @@ def fix_command(
             table.add_column("fix")
             table.add_column("before")
             table.add_column("after")
-            for c in changes:
+            for c in changes[:TABLE_ROWS]:
                 table.add_row(str(c.cue) if c.cue else "-", c.what, escape(c.before), escape(c.after))
             out.print(table)
+            _more(len(changes), "changes", "--json lists every one")
         out.print(f"wrote [bold]{escape(str(target))}[/]: {len(result.cues)} cues, {len(changes)} changes"
                   + (f"; {len(errors)} errors need an editor (run streamkit check on it)" if errors else ""),
                   highlight=False)

@@ -49,7 +49,7 @@ def plugins_command(
         if any(p.unknown_hooks for p in plugins):
             out.print("[yellow]?[/] implements a hook streamkit does not have (misspelt, or for another version)")
         if allow is not None:
-            out.print(f"{ENV_LOAD_PLUGINS}={allow!r}: only the entry-point plugins it names are loaded",
+            out.print(f"{ENV_LOAD_PLUGINS}={escape(repr(allow))}: only the entry-point plugins it names are loaded",
                       highlight=False, soft_wrap=True)
         for f in broken:
             err.print(f"[bold yellow]not loaded:[/] {escape(f.plugin)}: {escape(f.error)}", highlight=False,

@@ -164,8 +164,11 @@ def subtitle(
             summary["plugin_failures"] = [{"plugin": f.plugin, "hook": f.hook, "error": f.error} for f in problems]
         if as_json:
             print(json.dumps(summary, ensure_ascii=False, indent=2))
-        elif not quiet:
+            return
+        if not quiet:
             _print_summary(summary)
+        for warning in summary["warnings"]:
+            err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
 
     _guard(body, verbose=verbose)
 
@@ -232,7 +235,11 @@ def mux_command(
         Path | None, typer.Option("--output", "-o", help="Output video [default: NAME.subtitled.mp4 beside it].")
     ] = None,
     container: Annotated[str | None, typer.Option(help="mp4 or mkv [default: as the input].")] = None,
-    default: Annotated[str, typer.Option("--default", "--default-track", help="Language of the default track.")] = "en",
+    default: Annotated[
+        str | None,
+        typer.Option("--default", "--default-track", help="Language of the default track [default: en when there "
+                     "is one, else the first --sub]."),
+    ] = None,
     burn_in: Annotated[
         str | None, typer.Option("--burn-in", metavar="LANG", help="Render this track into the picture instead.")
     ] = None,
@@ -263,6 +270,12 @@ def mux_command(
                                  hint="name it NAME.LANG.srt, e.g. show.en.srt or show.ko.srt")
             track = read_subtitles(path, language)  # validates before ffmpeg sees it
             files.append(SubtitleFile(path, language, path.suffix.lstrip(".").lower(), len(track.cues)))
+        languages = [f.language for f in files]
+        if default is not None and default not in languages and not burn_in:
+            raise ConfigError(f"--default {default}: no --sub track in that language (tracks: "
+                              f"{', '.join(languages)})", key="default",
+                              hint="name one of the tracks, or leave --default out")
+        default_language = default or ("en" if "en" in languages else languages[0])
         if output is not None and container is None:
             box = None  # the output's extension decides
             target = output
@@ -281,7 +294,8 @@ def mux_command(
                     raise ConfigError(f"--burn-in {burn_in}: no --sub file in that language", key="burn_in")
                 result = do_burn_in(info, chosen[0], target, container=box, progress=report)
             else:
-                result = mux(info, files, target, container=box, default_language=default, progress=report)
+                result = mux(info, files, target, container=box, default_language=default_language,
+                             progress=report)
         if not quiet:
             what = f"burned-in {result.burned_in}" if result.burned_in else ", ".join(
                 f"{t.language} ({t.cues} cues)" for t in result.tracks)

@@ -169,7 +169,7 @@ def run_replay(
         from ..sinks import check_event_log
 
         check_event_log(spec.event_log, _protected(spec, recordings))
-    ensure_writable_dir(spec.output)
+    ensure_writable_dir(spec.output, option="job.output in the spec")
     with ReplayLock(spec.output, command=f"streamkit replay {spec.path}"):
         state = ReplayState(spec.output)
         params = spec.fingerprint()

@@ -10,6 +10,7 @@ import json
 import os
 import tomllib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -200,6 +201,22 @@ class _Reader:
         return (self.base / Path(raw).expanduser()).resolve()
 
 
+def _check_output_inside(r: _Reader, raw: str, output: Path, inputs: Sequence[Path]) -> None:
+    """A relative ``job.output`` stays in the tree that holds the spec and its recordings.
+
+    ``pipelines/x.toml`` writing ``../replays/x`` beside ``../recordings/`` is the documented layout;
+    ``../../x`` climbing out of that tree writes wherever the spec happens to sit: refused. An
+    absolute folder is the producer's explicit choice.
+    """
+    if Path(raw).expanduser().is_absolute():
+        return
+    root = Path(os.path.commonpath([r.base.resolve(), *(p.resolve().parent for p in inputs)]))
+    if not output.is_relative_to(root):
+        raise r.fail("job.output", f"{raw!r} points outside the folder that holds the spec and its recordings "
+                     f"({root}): it would write to {output}",
+                     hint="use a folder inside it, or write the absolute path if you mean that place")
+
+
 def _check_shape(r: _Reader) -> None:
     for section, body in r.data.items():
         if section not in SCHEMA:
@@ -268,11 +285,13 @@ def load_spec(path: Path | str) -> ReplaySpec:
     r = _Reader(path, data, shown)
     _check_shape(r)
 
-    output = r.resolve(r.get("job", "output"))
+    raw_output = r.get("job", "output")
+    output = r.resolve(raw_output)
     if output.exists() and not output.is_dir():
         raise r.fail("job.output", f"{output} exists and is not a folder")
     patterns: list[str] = r.get("job", "inputs")
     inputs = _expand_inputs(r, patterns, output)
+    _check_output_inside(r, raw_output, output, inputs)
 
     device = r.choice("model", "device", "auto", DEVICES)
     translator: str = r.get("translate", "engine", "whisper")

@@ -117,7 +117,7 @@ class ViewerStore:
                 raise ViewerStoreError(path, "is not a SQLite database; refused (nothing was written to it)",
                                        hint="point --db at a viewer store streamkit created, or at a new file")
         else:
-            ensure_writable_dir(path.parent)
+            ensure_writable_dir(path.parent, option="--db FILE (or STREAMKIT_VIEWERS_DB)")
         try:
             conn = sqlite3.connect(path, timeout=self.timeout, isolation_level=None)
         except sqlite3.Error as exc:
