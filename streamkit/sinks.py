@@ -151,10 +151,11 @@ def check_event_log(path: Path, protected: Iterable[Path] = ()) -> None:
     try:
         with open(path, "rb") as f:
             first = f.readline(_FIRST_LINE_LIMIT)
-    except FileNotFoundError:
-        return
+    except (FileNotFoundError, NotADirectoryError):
+        return  # a new log; whether its folder can be written is checked where it is opened
     except OSError as exc:
-        raise OutputError(path, f"cannot read the event log ({exc.strerror or exc})") from exc
+        raise OutputError(path, f"cannot read the event log ({exc.strerror or exc})",
+                          hint="choose another with --event-log FILE") from exc
     if not first.strip():
         return  # an empty file: a new log
     try:
