@@ -253,20 +253,29 @@ def test_glossary_biases_by_the_recording_title_without_inventing_names(
 
 
 @pytest.mark.slow
-def test_no_cue_over_music_silence_noise_or_crowd(transcriber: WhisperTranscriber, tmp_path: Path) -> None:
-    """The issue's measure, end to end: cues inside the non-speech stretches of samples/noisy.mp4."""
+def test_no_cue_over_music_silence_noise_or_crowd(tmp_path: Path) -> None:
+    """The issue's measure, end to end: cues inside the non-speech stretches of samples/noisy.mp4.
+
+    Run as a producer runs it, `streamkit subtitle` in a process of its own. In this test session's
+    process the result would depend on the tests before it: CTranslate2 seeds its sampling generator
+    once per worker thread, so the temperature fallback samples other text after earlier decodes
+    (found 2026-12-03; a long-lived replay worker has the same exposure, see docs/reliability.md)."""
     import csv
+    import subprocess
+    import sys
 
     src = tmp_path / "noisy.mp4"
     shutil.copy(SHORT.with_name("noisy.mp4"), src)
     with open(SHORT.with_name("noisy.ref.tsv"), encoding="utf-8") as f:
         stretches = [(int(r["start_ms"]), int(r["end_ms"]), r["kind"]) for r in csv.DictReader(f, delimiter="\t")]
     quiet = [(s, e) for s, e, kind in stretches if kind != "speech"]
-    result = run_subtitle(SubtitleJob(src, translator="none", mux=False), transcriber=transcriber)
-    inside = [c for c in result.tracks[0].cues
-              if any(min(c.end_ms, e) - max(c.start_ms, s) > 300 for s, e in quiet)]
+    done = subprocess.run([sys.executable, "-m", "streamkit", "subtitle", str(src), "-t", "none", "--no-mux", "-q"],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    cues = read_subtitles(tmp_path / "noisy.ko.srt").cues
+    inside = [c for c in cues if any(min(c.end_ms, e) - max(c.start_ms, s) > 300 for s, e in quiet)]
     assert inside == [], [c.text for c in inside]
-    assert result.tracks[0].cues  # the speech is still there
+    assert cues  # the speech is still there
 
 
 # --------------------------------------------------------------------------- voice but no words (issue 13, item 7)
