@@ -90,7 +90,7 @@ def text_engine_name(given: str | None, configured: str | None, recorded: str | 
     if name in ("whisper", "none"):
         raise ConfigError(f"--translator {name} cannot translate a subtitle file", key="translator",
                           hint="whisper translates speech; choose a text engine: google, deepl, papago, "
-                          "mymemory or libre")
+                          "mymemory, libre or llm")
     return name
 
 

@@ -20,7 +20,6 @@ machine), ``description``, ``context`` (previous sentences sent, default 3).
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -31,7 +30,7 @@ from urllib.parse import urlsplit
 import requests  # type: ignore[import-untyped,unused-ignore]
 
 from ..errors import TranslationError
-from .base import EngineConfig, TextEngine, _lookup, _source_of
+from .base import EngineConfig, TextEngine, _lookup, _loopback, _source_of
 from .names import protect_names
 from .transport import _EngineAnswer
 
@@ -107,17 +106,6 @@ def parse_answer(content: str, count: int) -> list[str] | None:
     return [" ".join(str(x).split()) for x in items]
 
 
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class LlmEngine(TextEngine):
     """Context-aware translation through an OpenAI-compatible ``/chat/completions`` endpoint."""
 
@@ -142,7 +130,7 @@ class LlmEngine(TextEngine):
                                    hint="use --translator-url http://HOST:PORT/v1 (e.g. http://127.0.0.1:11434/v1)")
         self.model = str(_lookup(self.settings, self.name, "model", self.model_env) or self.default_model)
         self.api_key = _lookup(self.settings, self.name, "api_key", self.key_env)
-        if self.api_key and parts.scheme != "https" and not _is_loopback(parts.hostname):
+        if self.api_key and parts.scheme != "https" and not _loopback(parts.hostname):
             raise TranslationError(self.name, f"refusing to send the API key over plain HTTP to {parts.hostname}",
                                    hint="use an https:// URL for a hosted server (keys go only over HTTPS or "
                                    "to this machine)")
