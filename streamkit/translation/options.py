@@ -54,7 +54,7 @@ class TranslatorSettings:
                 shared[key] = value
             elif isinstance(value, Mapping):
                 engines.setdefault(key, {}).update({str(k): v for k, v in value.items() if _is_value(v)})
-            elif "_" in key and _is_value(value):
+            elif "_" in key and isinstance(value, str | int | float | bool):
                 engine, _, sub = key.partition("_")
                 engines.setdefault(engine, {}).setdefault(sub, value)
         return cls(
