@@ -16,15 +16,25 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .models import Transcript, Utterance
+from .problems import (
+    CHECKS,
+    ERROR,
+    WARNING,
+    CheckMemo,
+    ExtraCheck,
+    Problem,
+    cue_chars,
+    plain_text,
+)
+from .problems import cues_as_transcript as _as_transcript
+from .problems import problem as _problem
 from .quality import QualityOptions, find_loops, match_outro, normalize_text, speech_level, uncovered, voiced_stretches
 from .segment import DEFAULT_FPS, SegmentRules, display_width, frame_ms, rules_for
 from .subtitles import RawCue, ReadResult, language_from_path, read_raw
@@ -43,73 +53,6 @@ __all__ = [
     "plain_text",
     "voice_check",
 ]
-
-ERROR = "error"
-WARNING = "warning"
-
-#: Every check: code -> (severity, the rule it enforces). ``docs/editing.md`` lists the same.
-CHECKS: dict[str, tuple[str, str]] = {
-    "empty": (ERROR, "a cue must have text"),
-    "end-before-start": (ERROR, "a cue must end after it starts"),
-    "line-too-long": (ERROR, "at most max_line_columns per line (en 42; ko 16, Latin/digits/spaces 0.5)"),
-    "too-many-lines": (ERROR, "at most max_lines lines per cue (2)"),
-    "too-fast": (ERROR, "reading speed at most max_cps characters per second (en 20, ko 12)"),
-    "too-short": (ERROR, "a cue stays up at least min_duration_ms (833 ms)"),
-    "too-long": (ERROR, "a cue stays up at most max_duration_ms (7 s)"),
-    "overlap": (ERROR, "a cue must end before the next one starts"),
-    "gap": (ERROR, "consecutive cues are at least 2 frames apart"),
-    "chain": (WARNING, "gaps up to 12 frames are closed to 2 frames (chaining)"),
-    "order": (WARNING, "cues are stored in time order"),
-    "number": (WARNING, "cues are numbered 1, 2, 3 ... in file order"),
-    "encoding": (WARNING, "the file is UTF-8 (players misread CP949 / UTF-16)"),
-    "invented": (WARNING, "no text Whisper typically invents: outros, credits, looped repetition"),
-    "glossary": (WARNING, "names as the glossary spells them, and said names present in the translation"),
-    "voice": (WARNING, "someone speaks (energy and voice activity agree, 0.4 s or more) and no cue is up (--video)"),
-}
-
-_TAG = re.compile(r"</?[A-Za-z][^<>]*>|\{\\[^{}]*\}")
-
-
-def plain_text(line: str) -> str:
-    """A cue line without formatting tags (``<i>``, ``<font ...>``, ``{\\an8}``)."""
-    return _TAG.sub("", line)
-
-
-def cue_chars(lines: Sequence[str]) -> int:
-    """Characters the reading-speed rule counts: every character except line breaks and tags."""
-    return sum(len(plain_text(line)) for line in lines)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One rule violation in a subtitle file."""
-
-    #: 1-based position of the cue in the file (what subtitle editors show as the row number).
-    cue: int
-    start_ms: int
-    end_ms: int
-    #: 1-based line in the file (the timing line, or the offending text line).
-    line: int
-    code: str
-    severity: str  # "error" | "warning"
-    message: str
-
-    def __post_init__(self) -> None:
-        if self.severity not in (ERROR, WARNING):
-            raise ValueError(f"Problem: severity must be 'error' or 'warning', not {self.severity!r}")
-
-
-#: What :func:`check_track` remembers between calls: a cue's own problems by its wording and timing.
-CheckMemo = dict[tuple[object, ...], Any]
-
-#: A pluggable check: ``(cues, language) -> problems`` (the glossary report plugs in here).
-ExtraCheck = Callable[[Sequence[RawCue], str], Iterable[Problem]]
-
-
-def _problem(position: int, cue: RawCue, code: str, message: str, *, line: int | None = None) -> Problem:
-    return Problem(position, cue.start_ms, cue.end_ms, cue.line if line is None else line, code,
-                   CHECKS[code][0], message)
-
 
 def _seconds(ms: int) -> str:
     return f"{ms / 1000:.3f} s"
@@ -140,15 +83,26 @@ def check_track(
     timing, so checking a long track again after one edit redoes only the edited cue: the review
     page checks 3,000 cues on every keystroke.
     """
-    rate = Fraction(fps)
-    gap_ms = frame_ms(rules.min_gap_frames, rate)
-    chain_ms = math.floor(Fraction(rules.chain_gap_frames * 1000) / rate)
-    # A gap a few ms over 2 frames is 2 frames; chaining concerns gaps of 3 or more frames.
-    chain_from = frame_ms(rules.min_gap_frames + 1, rate)
     q = quality or QualityOptions()
-    problems: list[Problem] = []
     items = list(enumerate(cues, start=1))
+    problems = _own_problems(items, rules, q, memo, invented)
+    if invented:
+        problems.extend(_repeated_cues(items, q, memo))
+    problems.extend(_spacing_problems(items, rules, Fraction(fps)))
+    problems.extend(_order_problems(items))
+    if numbered:
+        problems.extend(_number_problems(items))
+    for check in extra_checks:
+        problems.extend(check(cues, language))
+    order = {code: i for i, code in enumerate(CHECKS)}
+    problems.sort(key=lambda p: (p.cue, order.get(p.code, len(order)), p.line))
+    return problems
 
+
+def _own_problems(items: list[tuple[int, RawCue]], rules: SegmentRules, q: QualityOptions,
+                  memo: CheckMemo | None, invented: bool) -> list[Problem]:
+    """Each cue's own problems (see :func:`_cue_problems`), through ``memo`` when one is kept."""
+    problems: list[Problem] = []
     context = hash((rules, q))  # hashed once per call, not once per cue
     for pos, cue in items:
         if memo is None:
@@ -159,46 +113,49 @@ def check_track(
         if found is None:  # computed once per wording and timing, at position 0 and line 0
             found = memo[key] = tuple(_cue_problems(0, replace(cue, line=0), rules, q, invented))
         problems.extend(replace(p, cue=pos, line=cue.line + p.line) for p in found)
+    return problems
 
-    if invented:
-        problems.extend(_repeated_cues(items, q, memo))
 
-    # Between consecutive cues in time order.
+def _spacing_problems(items: list[tuple[int, RawCue]], rules: SegmentRules, rate: Fraction) -> Iterable[Problem]:
+    """Between consecutive cues in time order: overlap, a gap below the minimum, a gap chaining would close."""
+    gap_ms = frame_ms(rules.min_gap_frames, rate)
+    chain_ms = math.floor(Fraction(rules.chain_gap_frames * 1000) / rate)
+    # A gap a few ms over 2 frames is 2 frames; chaining concerns gaps of 3 or more frames.
+    chain_from = frame_ms(rules.min_gap_frames + 1, rate)
     timed = sorted((item for item in items if item[1].end_ms >= item[1].start_ms),
                    key=lambda item: (item[1].start_ms, item[1].end_ms))
     for (a_pos, a), (b_pos, b) in itertools.pairwise(timed):
         space = b.start_ms - a.end_ms
         if space < 0:
-            problems.append(_problem(b_pos, b, "overlap", f"starts {-space} ms before cue {a_pos} ends"))
+            yield _problem(b_pos, b, "overlap", f"starts {-space} ms before cue {a_pos} ends")
         elif space < gap_ms:
-            problems.append(_problem(b_pos, b, "gap", f"{space} ms after cue {a_pos} (min {gap_ms} ms = "
-                                     f"{rules.min_gap_frames} frames at {_fps(rate)} fps)"))
+            yield _problem(b_pos, b, "gap", f"{space} ms after cue {a_pos} (min {gap_ms} ms = "
+                           f"{rules.min_gap_frames} frames at {_fps(rate)} fps)")
         elif chain_from <= space <= chain_ms:
-            problems.append(_problem(a_pos, a, "chain", f"{space} ms before cue {b_pos}: close to {gap_ms} ms "
-                                     f"(gaps up to {rules.chain_gap_frames} frames are chained)"))
+            yield _problem(a_pos, a, "chain", f"{space} ms before cue {b_pos}: close to {gap_ms} ms "
+                           f"(gaps up to {rules.chain_gap_frames} frames are chained)")
 
-    # File order and numbering.
+
+def _order_problems(items: list[tuple[int, RawCue]]) -> Iterable[Problem]:
+    """Cues that start before the cue above them in the file."""
     for (_, a), (b_pos, b) in itertools.pairwise(items):
         if (b.start_ms, b.end_ms) < (a.start_ms, a.end_ms):
-            problems.append(_problem(b_pos, b, "order", f"starts before cue {b_pos - 1} in the file"))
+            yield _problem(b_pos, b, "order", f"starts before cue {b_pos - 1} in the file")
+
+
+def _number_problems(items: list[tuple[int, RawCue]]) -> Iterable[Problem]:
+    """Missing, repeated and out-of-order cue numbers (SRT; WebVTT cues need none)."""
     seen: dict[int, int] = {}
-    for pos, cue in items if numbered else ():
+    for pos, cue in items:
+        line = max(cue.line - 1, 1)
         if cue.index is None:
-            problems.append(_problem(pos, cue, "number", "no cue number", line=max(cue.line - 1, 1)))
+            yield _problem(pos, cue, "number", "no cue number", line=line)
         elif cue.index in seen:
-            problems.append(_problem(pos, cue, "number", f"number {cue.index} repeats cue {seen[cue.index]}",
-                                     line=max(cue.line - 1, 1)))
+            yield _problem(pos, cue, "number", f"number {cue.index} repeats cue {seen[cue.index]}", line=line)
         elif cue.index != pos:
-            problems.append(_problem(pos, cue, "number", f"numbered {cue.index}, is cue {pos} of the file",
-                                     line=max(cue.line - 1, 1)))
+            yield _problem(pos, cue, "number", f"numbered {cue.index}, is cue {pos} of the file", line=line)
         if cue.index is not None:
             seen.setdefault(cue.index, pos)
-
-    for check in extra_checks:
-        problems.extend(check(cues, language))
-    order = {code: i for i, code in enumerate(CHECKS)}
-    problems.sort(key=lambda p: (p.cue, order.get(p.code, len(order)), p.line))
-    return problems
 
 
 def _cue_problems(pos: int, cue: RawCue, rules: SegmentRules, q: QualityOptions, invented: bool = True
@@ -282,14 +239,6 @@ def _repeated_cues(items: Sequence[tuple[int, RawCue]], q: QualityOptions,
 
 
 # --------------------------------------------------------------------------- glossary
-
-
-def _as_transcript(cues: Sequence[RawCue], language: str) -> Transcript:
-    """Readable cues as a transcript (overlaps allowed there), for the glossary report."""
-    good = sorted((c for c in cues if c.end_ms >= c.start_ms and " ".join(plain_text(x) for x in c.lines).strip()),
-                  key=lambda c: (c.start_ms, c.end_ms))
-    utterances = tuple(Utterance(c.start_ms, c.end_ms, " ".join(plain_text(x) for x in c.lines).strip()) for c in good)
-    return Transcript(language, utterances, max((c.end_ms for c in good), default=0))
 
 
 def glossary_check(glossary: Any, counterpart: Sequence[RawCue] | None = None) -> ExtraCheck:

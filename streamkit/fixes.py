@@ -130,16 +130,21 @@ def fix_cues(
     ``Change.cue`` is the cue's position in the input. Raises ``ValueError`` for a cue that ends
     before it starts (see :func:`refuse_broken`, which names the file and line).
     """
-    rate = Fraction(fps)
-    gap = frame_ms(rules.min_gap_frames, rate)
-    chain = math.floor(Fraction(rules.chain_gap_frames * 1000) / rate)
-    chain_from = frame_ms(rules.min_gap_frames + 1, rate)
-    changes: list[Change] = []
     for pos, cue in enumerate(cues, start=1):
         if cue.end_ms < cue.start_ms:
             raise ValueError(f"cue {pos} ends before it starts")
+    changes: list[Change] = []
+    kept = _sorted_without_empty(cues, changes)
+    laid = _laid_out(kept, rules, language, changes)
+    timed = _retimed(laid, rules, Fraction(fps), changes)
+    fixed = tuple(cue if cue.index == number else replace(cue, index=number)
+                  for number, (_, cue) in enumerate(timed, start=1))
+    changes.sort(key=lambda c: c.cue)
+    return FixResult(fixed, tuple(changes))
 
-    # Time order, numbering, empty cues.
+
+def _sorted_without_empty(cues: Sequence[RawCue], changes: list[Change]) -> list[tuple[int, RawCue]]:
+    """Time order, empty cues removed, numbering checked: each cue with its position in the input."""
     items = list(enumerate(cues, start=1))
     ordered = sorted(items, key=lambda item: (item[1].start_ms, item[1].end_ms))
     if [pos for pos, _ in ordered] != [pos for pos, _ in items]:
@@ -154,8 +159,12 @@ def fix_cues(
     if any(cue.index != number for number, (_, cue) in enumerate(kept, start=1)):
         first = next(pos for number, (pos, cue) in enumerate(kept, start=1) if cue.index != number)
         changes.append(Change(first, "renumber", "numbers missing, repeated or out of order", "numbered 1, 2, 3 ..."))
+    return kept
 
-    # Layout.
+
+def _laid_out(kept: list[tuple[int, RawCue]], rules: SegmentRules, language: str,
+              changes: list[Change]) -> list[tuple[int, RawCue]]:
+    """Cues whose lines break the layout rules reflowed (when a better layout exists)."""
     laid: list[tuple[int, RawCue]] = []
     for pos, cue in kept:
         if _breaks_layout(cue.lines, rules):
@@ -164,8 +173,15 @@ def fix_cues(
                 changes.append(Change(pos, "reflow", " | ".join(cue.lines), " | ".join(new)))
                 cue = replace(cue, lines=new)
         laid.append((pos, cue))
+    return laid
 
-    # Timing: out-times only.
+
+def _retimed(laid: list[tuple[int, RawCue]], rules: SegmentRules, rate: Fraction,
+             changes: list[Change]) -> list[tuple[int, RawCue]]:
+    """Timing, out-times only: overlaps and short gaps cut, short cues extended, small gaps chained."""
+    gap = frame_ms(rules.min_gap_frames, rate)
+    chain = math.floor(Fraction(rules.chain_gap_frames * 1000) / rate)
+    chain_from = frame_ms(rules.min_gap_frames + 1, rate)
     timed: list[tuple[int, RawCue]] = []
     for k, (pos, cue) in enumerate(laid):
         start, end = cue.start_ms, cue.end_ms
@@ -189,11 +205,7 @@ def fix_cues(
                 changes.append(Change(pos, "chain", _span(cue), f"ends at {_time(target)} (gap closed to {gap} ms)"))
                 end = target
         timed.append((pos, cue if end == cue.end_ms else replace(cue, end_ms=end)))
-
-    fixed = tuple(cue if cue.index == number else replace(cue, index=number)
-                  for number, (_, cue) in enumerate(timed, start=1))
-    changes.sort(key=lambda c: c.cue)
-    return FixResult(fixed, tuple(changes))
+    return timed
 
 
 def format_raw_srt(cues: Sequence[RawCue]) -> str:

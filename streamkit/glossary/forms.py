@@ -75,7 +75,8 @@ def _shows(entry: Any, language: str, text: str) -> bool:
 def name_check(glossary: Any, counterpart: Sequence[RawCue]) -> ExtraCheck:
     """``streamkit check`` on a file in ``language`` with its Korean ``counterpart``: names said in the Korean
     that the file does not show (in that language's form) near the same time, and names it spells otherwise."""
-    from ..checks import _as_transcript, _problem
+    from ..problems import cues_as_transcript as _as_transcript
+    from ..problems import problem as _problem
 
     def check(cues: Sequence[RawCue], language: str) -> Iterable[Problem]:
         korean = _as_transcript(counterpart, "ko")

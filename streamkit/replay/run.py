@@ -172,68 +172,18 @@ def run_replay(
     ensure_writable_dir(spec.output, option="job.output in the spec")
     with ReplayLock(spec.output, command=f"streamkit replay {spec.path}"):
         state = ReplayState(spec.output)
-        params = spec.fingerprint()
         view = _View(spec, observer)
         reports: dict[str, RecordingReport] = {}
-        todo: deque[Task] = deque()
         refused: list[tuple[str, str]] = []
-        by_key = {r.key: r for r in recordings}
+        todo: deque[Task] = deque()
+        params = spec.fingerprint()
         for rec in recordings:
-            prior = state.get(rec.key)
-            try:
-                size, mtime_ns, digest = _input_digest(rec.input, prior)
-            except OSError as exc:  # gone or unreadable since the spec was loaded
-                problem = InputError(rec.input, f"cannot be read ({exc.strerror or exc})")
-                reports[rec.key] = RecordingReport(rec.key, str(rec.input), "failed", str(rec.folder),
-                                                   error=str(problem), hint="check the file and run again")
-                refused.append((str(rec.input), str(problem)))
-                view.set(rec.key, status="failed", error=str(problem), fraction=1.0)
-                continue
-            why = "--force" if force else _staleness(prior, digest, params, spec.output)
-            if not why and prior is not None:
-                reports[rec.key] = RecordingReport(rec.key, str(rec.input), "skipped", str(rec.folder),
-                                                   reason="done and fresh", seconds=prior.seconds,
-                                                   attempts=prior.attempts, worker=prior.worker,
-                                                   outputs=tuple(prior.outputs), stages=tuple(prior.stages))
-                view.set(rec.key, status="skipped", fraction=1.0)
-                continue
-            rs = RecordingState(rec.key, str(rec.input), size, mtime_ns, digest, params,
-                                outputs=prior.outputs if prior else {})
-            state.recordings[rec.key] = rs
-            job = spec.job_for(rec, force=force, use_cache=not force)
-            try:
-                job = _preflight(job, prior, spec.output)
-            except StreamkitError as exc:
-                rs.status, rs.error, rs.hint, rs.finished = "failed", str(exc), exc.hint, _now()
-                reports[rec.key] = _report(rec, rs, why)
-                refused.append((str(rec.input), str(exc)))
-                view.set(rec.key, status="failed", error=str(exc), fraction=1.0)
-                continue
-            todo.append(Task(rec.key, job))
-            view.set(rec.key, status="pending")
-            reports[rec.key] = _report(rec, rs, why)  # replaced when it finishes
+            task = _plan(spec, rec, state, params, force, reports, refused, view)
+            if task is not None:
+                todo.append(task)
         state.save()
-
         runner = executor or (make_executor(spec) if todo else None)
-        sinks = _open_sinks(spec, recordings)
-        try:
-            for recording, error in refused:
-                notify("run_finished", run_id="", recording=recording, summary={}, error=error)
-            if runner is not None:
-                _drive(spec, runner, todo, state, by_key, reports, view)
-        except BaseException:
-            for rs in state.recordings.values():
-                if rs.status == "running":
-                    rs.status, rs.error = "pending", "interrupted"
-            state.save()
-            if runner is not None:
-                runner.close(interrupted=True)
-            raise
-        finally:
-            _close_sinks(sinks)
-        if runner is not None:
-            runner.close()
-        state.save()
+        _execute(spec, runner, todo, state, recordings, reports, refused, view)
         report = ReplayReport(str(spec.path), spec.name, str(spec.output),
                               runner.name if runner else spec.executor,
                               runner.slots if runner else spec.workers, started_at,
@@ -241,6 +191,72 @@ def run_replay(
         atomic_write_text(spec.output / "replay-report.json",
                           json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
         return report
+
+
+def _plan(spec: ReplaySpec, rec: Recording, state: ReplayState, params: str, force: bool,
+          reports: dict[str, RecordingReport], refused: list[tuple[str, str]], view: _View) -> Task | None:
+    """One recording's place in this run: skipped (done and fresh), refused (unreadable, failed its
+    preflight) or a task to run. Its report and state are set either way."""
+    prior = state.get(rec.key)
+    try:
+        size, mtime_ns, digest = _input_digest(rec.input, prior)
+    except OSError as exc:  # gone or unreadable since the spec was loaded
+        problem = InputError(rec.input, f"cannot be read ({exc.strerror or exc})")
+        reports[rec.key] = RecordingReport(rec.key, str(rec.input), "failed", str(rec.folder),
+                                           error=str(problem), hint="check the file and run again")
+        refused.append((str(rec.input), str(problem)))
+        view.set(rec.key, status="failed", error=str(problem), fraction=1.0)
+        return None
+    why = "--force" if force else _staleness(prior, digest, params, spec.output)
+    if not why and prior is not None:
+        reports[rec.key] = RecordingReport(rec.key, str(rec.input), "skipped", str(rec.folder),
+                                           reason="done and fresh", seconds=prior.seconds,
+                                           attempts=prior.attempts, worker=prior.worker,
+                                           outputs=tuple(prior.outputs), stages=tuple(prior.stages))
+        view.set(rec.key, status="skipped", fraction=1.0)
+        return None
+    rs = RecordingState(rec.key, str(rec.input), size, mtime_ns, digest, params,
+                        outputs=prior.outputs if prior else {})
+    state.recordings[rec.key] = rs
+    job = spec.job_for(rec, force=force, use_cache=not force)
+    try:
+        job = _preflight(job, prior, spec.output)
+    except StreamkitError as exc:
+        rs.status, rs.error, rs.hint, rs.finished = "failed", str(exc), exc.hint, _now()
+        reports[rec.key] = _report(rec, rs, why)
+        refused.append((str(rec.input), str(exc)))
+        view.set(rec.key, status="failed", error=str(exc), fraction=1.0)
+        return None
+    view.set(rec.key, status="pending")
+    reports[rec.key] = _report(rec, rs, why)  # replaced when it finishes
+    return Task(rec.key, job)
+
+
+def _execute(spec: ReplaySpec, runner: Executor | None, todo: deque[Task], state: ReplayState,
+             recordings: list[Recording], reports: dict[str, RecordingReport], refused: list[tuple[str, str]],
+             view: _View) -> None:
+    """Run the tasks on ``runner`` with the spec's sinks open; on any interruption the running
+    recordings go back to pending in the saved state and the workers are stopped."""
+    by_key = {r.key: r for r in recordings}
+    sinks = _open_sinks(spec, recordings)
+    try:
+        for recording, error in refused:
+            notify("run_finished", run_id="", recording=recording, summary={}, error=error)
+        if runner is not None:
+            _drive(spec, runner, todo, state, by_key, reports, view)
+    except BaseException:
+        for rs in state.recordings.values():
+            if rs.status == "running":
+                rs.status, rs.error = "pending", "interrupted"
+        state.save()
+        if runner is not None:
+            runner.close(interrupted=True)
+        raise
+    finally:
+        _close_sinks(sinks)
+    if runner is not None:
+        runner.close()
+    state.save()
 
 
 def _report(rec: Recording, rs: RecordingState, reason: str) -> RecordingReport:
