@@ -563,3 +563,40 @@ def test_workers_still_importing_when_the_driver_is_killed_do_not_survive(tmp_pa
     for p in survivors:  # do not leave them running on the machine
         os.kill(p, signal.SIGKILL)
     assert survivors == []
+
+
+# --------------------------------------------------------------------------- repeatable decoding (issue 13)
+
+
+@pytest.mark.slow
+def test_a_replay_decodes_every_recording_as_a_subtitle_run_of_its_own(tmp_path: Path) -> None:
+    """One worker decoding three copies of a recording that provokes Whisper's temperature fallback (the
+    music intro of samples/noisy.mp4 and its first sentence) writes, for each, exactly what `streamkit
+    subtitle` writes in a process of its own.
+
+    Before: CTranslate2's sampling generator lives in the loaded model's threads, seeded once; the
+    worker's third decoding sampled on from where the first two left it and wrote an invented
+    "잘 모르겠습니다." over the music (found 2026-12-03). Now each recording gets a freshly loaded model."""
+    import subprocess
+
+    from .conftest import run_ffmpeg_cmd
+
+    rec = tmp_path / "rec"
+    rec.mkdir()
+    run_ffmpeg_cmd("-i", str(SHORT.with_name("noisy.mp4")), "-t", "18", "-c", "copy", str(rec / "a.mp4"))
+    for name in ("b.mp4", "c.mp4"):
+        shutil.copy(rec / "a.mp4", rec / name)
+    alone = tmp_path / "alone"
+    done = subprocess.run([sys.executable, "-m", "streamkit", "subtitle", str(rec / "a.mp4"), "--out", str(alone),
+                           "-t", "none", "--no-mux", "--no-cache", "-q"], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    expected = (alone / "a.ko.srt").read_text(encoding="utf-8")
+    assert "-->" in expected
+
+    spec = load_spec(write_spec(tmp_path, spec_text(workers=1, extra="").replace(
+        'formats = ["srt"]', 'formats = ["srt"]\n        mux = false')))
+    report = run_replay(spec, force=True)  # --force: no stage cache, every copy is decoded
+    assert report.ok, [r.error for r in report.recordings]
+    assert len({r.worker for r in report.recordings}) == 1
+    for key in ("a", "b", "c"):
+        assert (tmp_path / "out" / key / f"{key}.ko.srt").read_text(encoding="utf-8") == expected, key

@@ -1,5 +1,14 @@
-"""A worker's side, the same in a local process and in a Ray actor: the model loaded once, one
-recording at a time through :func:`~streamkit.pipeline.run_subtitle`.
+"""A worker's side, the same in a local process and in a Ray actor: one recording at a time through
+:func:`~streamkit.pipeline.run_subtitle`, each with a model loaded for it.
+
+Why a model per recording: CTranslate2 keeps its sampling generator (Whisper's temperature
+fallback) per worker thread of the loaded model, seeded once when that thread first samples;
+``ctranslate2.set_random_seed`` does not reach a thread that has sampled before. With one model for
+many recordings, a recording's text would depend on what the worker decoded before it (seen: an
+invented cue over music on ``samples/noisy.mp4`` that a single ``streamkit subtitle`` run does not
+write). A freshly loaded model has fresh threads, so every recording decodes exactly as
+``streamkit subtitle`` decodes it in a process of its own. The cost is one model load per recording
+(``base`` int8: about 0.3 s of CPU, see docs/benchmarks.md), small beside any recording's decoding.
 
 Workers return their hook events (collected by a plugin registered in the worker) and the driver
 fires them through :func:`~streamkit.plugins.notify`, in order, when the recording's result comes
@@ -8,6 +17,7 @@ back.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import time
@@ -17,6 +27,7 @@ from typing import Any
 
 from ..errors import StreamkitError
 from ..hookspecs import hookimpl
+from ..models import ModelChoice
 from ..pipeline import SubtitleJob, run_subtitle
 from ..plugins import get_plugin_manager
 from ..transcribe import WhisperTranscriber, resolve_model
@@ -81,24 +92,41 @@ def _isolate_plugins(collector: _Collector) -> None:
 
 
 class _Worker:
-    """A worker's model (loaded once) and its event collector; runs one recording at a time."""
+    """A worker's model and its event collector; runs one recording at a time, each with a model loaded
+    for it (the first at start, so a model that cannot load fails every recording at once)."""
 
     def __init__(self, setup: WorkerSetup, send: Callable[[Message], None], label: str) -> None:
         self.send = send
         self.label = label
         self.collector = _Collector(send)
         _isolate_plugins(self.collector)
+        self.setup = setup
         self.transcriber: WhisperTranscriber | None = None
         self.load_error: StreamkitError | None = None
+        self.used = False  # the loaded model has decoded (its sampling generators have moved on)
         try:
             choice = resolve_model(setup.model, device=setup.device, compute_type=setup.compute_type)
             if setup.model_reason:
                 choice = replace(choice, reason=setup.model_reason)
-            transcriber = WhisperTranscriber(choice, cpu_threads=setup.cpu_threads)
-            _ = transcriber.model  # load now, once, not inside the first recording's timing
-            self.transcriber = transcriber
+            self.transcriber = self._load(choice)
         except StreamkitError as exc:
             self.load_error = exc
+
+    def _load(self, choice: ModelChoice) -> WhisperTranscriber:
+        transcriber = WhisperTranscriber(choice, cpu_threads=self.setup.cpu_threads)
+        _ = transcriber.model  # load now, not inside the recording's transcribe timing
+        return transcriber
+
+    def fresh_transcriber(self) -> WhisperTranscriber | None:
+        """The transcriber for the next recording: the loaded one if it never decoded, else a new load
+        (the old model is freed first: one model in memory at a time)."""
+        if self.transcriber is not None and self.used:
+            choice = self.transcriber.choice
+            self.transcriber = None
+            gc.collect()  # the old model's threads and weights go before the new ones come
+            self.transcriber = self._load(choice)
+            self.used = False
+        return self.transcriber
 
     def execute(self, task: Task, job: SubtitleJob | None = None) -> Outcome:
         job = job or task.job
@@ -118,7 +146,9 @@ class _Worker:
         try:
             if self.load_error is not None:
                 raise self.load_error
-            result = run_subtitle(job, transcriber=self.transcriber, progress=progress)
+            transcriber = self.fresh_transcriber()
+            self.used = True
+            result = run_subtitle(job, transcriber=transcriber, progress=progress)
             outcome.summary = result.summary()
         except StreamkitError as exc:
             outcome.error = exc
