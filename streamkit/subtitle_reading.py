@@ -245,12 +245,15 @@ class _Parser:
         lines = self.lines
         timings = [i for i, ln in enumerate(lines) if _is_timing_candidate(ln, self.fmt)]
         if not timings:
-            if self.fmt == "srt":
+            if self.fmt == "srt" and any(ln.strip() for ln in lines):
                 raise SubtitleFormatError(self.path, "no subtitle cues found (is this an SRT file?)")
             if any(ln.strip() for ln in lines):
                 first = next(i for i, ln in enumerate(lines) if ln.strip())
                 raise self.error("no subtitle cues found (is this a WebVTT file?)", line=first + 1)
-            return ()  # a WebVTT file with a header and no cues is valid and empty
+            # Valid and empty: a WebVTT file with a header and no cues; an SRT file with no cue blocks
+            # (SRT has no header: an empty or blank file is how the format says "no subtitles", and
+            # what streamkit writes for a recording with no speech).
+            return ()
 
         # Which line (if any) above each timing line is its number / identifier.
         labels: list[int | None] = []
@@ -351,7 +354,7 @@ def read_raw(path: Path) -> ReadResult:
 
     The format is WebVTT when the text starts with ``WEBVTT`` or the name ends in ``.vtt``, SRT
     otherwise. Raises ``InputError`` for a missing or unreadable file and ``SubtitleFormatError``
-    for an empty file, binary junk, a file without any timing line, and lines that make no sense
+    for binary junk, text without any timing line, and lines that make no sense
     (bad timestamp, bad cue number, text before the first cue), naming the cue and the line.
     The file is only read, never changed.
     """
@@ -364,11 +367,7 @@ def read_raw(path: Path) -> ReadResult:
         raise InputError(path, "is a folder, not a subtitle file") from exc
     except OSError as exc:
         raise InputError(path, f"cannot read ({exc.strerror or exc})") from exc
-    if not data:
-        raise SubtitleFormatError(path, "empty file")
-    text, encoding, had_bom = decode_subtitle_bytes(data, path)
-    if not text.strip():
-        raise SubtitleFormatError(path, "empty file (only blank lines)")
+    text, encoding, had_bom = decode_subtitle_bytes(data, path) if data else ("", "utf-8", False)
     fmt = _format_of(text, path)
     cues = _Parser(text, fmt, path).parse()
     return ReadResult(path=path, encoding=encoding, cues=cues, had_bom=had_bom, crlf="\r\n" in text, format=fmt)

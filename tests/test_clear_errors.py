@@ -231,8 +231,37 @@ def test_a_silent_recording_says_no_speech_found(tmp_path: Path) -> None:
         assert not stale.exists()
         text = runner.invoke(app, ["subtitle", str(silent), "--out", str(tmp_path / "o2"), "-t", "none"]).output
         assert "no speech found" in text
+        _editor_tools_take_the_empty_srt(srt, silent, tmp_path)
     finally:
         shutil.rmtree(stale, ignore_errors=True)
+
+
+def _editor_tools_take_the_empty_srt(srt: Path, video: Path, tmp_path: Path) -> None:
+    """The empty SRT of a silent recording is a valid file with no cues for every editor tool: check accepts
+    it (0 cues, no problems), fix and shift write it back empty, mux adds an empty Korean track (as the
+    subtitle run's own mux does). Before: all four refused it as "empty file"."""
+    import hashlib
+    import json
+
+    import av
+
+    before = hashlib.sha256(srt.read_bytes()).hexdigest()
+    checked = runner.invoke(app, ["check", str(srt), "--json"])
+    assert checked.exit_code == 0, checked.output
+    report = json.loads(checked.output[checked.output.index("{"):])
+    assert (report["cues"], report["errors"], report["warnings"]) == (0, 0, 0)
+    for args, out in ((["fix", str(srt), "-o", str(tmp_path / "f.ko.srt")], tmp_path / "f.ko.srt"),
+                      (["shift", str(srt), "1s", "-o", str(tmp_path / "s.ko.srt")], tmp_path / "s.ko.srt")):
+        done = runner.invoke(app, args)
+        assert done.exit_code == 0 and "0 cues" in " ".join(done.output.split()), done.output
+        assert out.read_text(encoding="utf-8").strip() == ""
+    muxed = tmp_path / "m.mp4"
+    done = runner.invoke(app, ["mux", str(video), "--sub", str(srt), "-o", str(muxed)])
+    assert done.exit_code == 0 and "0 cues" in done.output, done.output
+    with av.open(str(muxed)) as container:
+        subs = [s for s in container.streams if s.type == "subtitle"]
+        assert [s.language for s in subs] == ["kor"]
+    assert hashlib.sha256(srt.read_bytes()).hexdigest() == before
 
 
 def test_errors_survive_pickling() -> None:

@@ -132,7 +132,6 @@ def test_language_from_the_name_or_the_text(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- broken files
 
 BROKEN: dict[str, tuple[bytes, str]] = {
-    "empty-file": (b"", "empty file"),
     "binary-junk": (bytes(range(256)) * 8, "not a text subtitle file"),
     "not-srt": ("이건 자막 파일이 아니에요.\n그냥 메모예요.\n".encode(), "no subtitle cues found"),
     "bad-time": (b"1\n00:00:01,000 --> 99:99:99,999\nhello\n", "cue 1, line 2: bad timestamp '99:99:99,999'"),

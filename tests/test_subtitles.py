@@ -175,16 +175,16 @@ def test_write_replaces_an_existing_file(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- reading: bad input
 
 
-def test_empty_file(tmp_path: Path) -> None:
-    path = write_bytes(tmp_path, "x.srt", b"")
-    with pytest.raises(SubtitleFormatError, match="empty file"):
-        read_raw(path)
-
-
-def test_blank_only_file(tmp_path: Path) -> None:
-    path = write_bytes(tmp_path, "x.srt", b"\xef\xbb\xbf\r\n\r\n  \n")
-    with pytest.raises(SubtitleFormatError, match="empty file"):
-        read_raw(path)
+def test_an_empty_or_blank_file_is_a_valid_file_with_no_cues(tmp_path: Path) -> None:
+    """SRT has no header: a file with no cue blocks is how the format says "no subtitles", and what
+    streamkit writes for a recording with no speech. Changed on purpose (issue 13): it was refused as
+    "empty file", so check, fix and mux refused streamkit's own output for a silent recording."""
+    for name, data in (("x.srt", b""), ("y.srt", b"\xef\xbb\xbf\r\n\r\n  \n"), ("z.ko.srt", b"\n")):
+        result = read_raw(write_bytes(tmp_path, name, data))
+        assert result.cues == () and result.format == "srt"
+        assert read_subtitles(tmp_path / name).cues == ()
+    with pytest.raises(SubtitleFormatError, match="no subtitle cues found"):
+        read_raw(write_bytes(tmp_path, "memo.srt", "그냥 메모예요.\n".encode()))
 
 
 @pytest.mark.parametrize(
