@@ -166,9 +166,17 @@ def _laid_out(kept: list[tuple[int, RawCue]], rules: SegmentRules, language: str
               changes: list[Change]) -> list[tuple[int, RawCue]]:
     """Cues whose lines break the layout rules reflowed (when a better layout exists)."""
     laid: list[tuple[int, RawCue]] = []
+    # Both steps are pure: a wording seen before (chants, thanks, laughter repeat) is decided once.
+    breaks: dict[tuple[str, ...], bool] = {}
+    reflowed: dict[tuple[str, ...], tuple[str, ...] | None] = {}
     for pos, cue in kept:
-        if _breaks_layout(cue.lines, rules):
-            new = _reflow(cue.lines, rules, language)
+        broken = breaks.get(cue.lines)
+        if broken is None:
+            broken = breaks[cue.lines] = _breaks_layout(cue.lines, rules)
+        if broken:
+            if cue.lines not in reflowed:
+                reflowed[cue.lines] = _reflow(cue.lines, rules, language)
+            new = reflowed[cue.lines]
             if new is not None and new != cue.lines:
                 changes.append(Change(pos, "reflow", " | ".join(cue.lines), " | ".join(new)))
                 cue = replace(cue, lines=new)

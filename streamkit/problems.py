@@ -47,6 +47,8 @@ _TAG = re.compile(r"</?[A-Za-z][^<>]*>|\{\\[^{}]*\}")
 
 def plain_text(line: str) -> str:
     """A cue line without formatting tags (``<i>``, ``<font ...>``, ``{\\an8}``)."""
+    if "<" not in line and "{" not in line:  # most lines: no tag can be there (100,000 cues: ~1 s)
+        return line
     return _TAG.sub("", line)
 
 
