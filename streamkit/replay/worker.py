@@ -8,7 +8,7 @@ many recordings, a recording's text would depend on what the worker decoded befo
 invented cue over music on ``samples/noisy.mp4`` that a single ``streamkit subtitle`` run does not
 write). A freshly loaded model has fresh threads, so every recording decodes exactly as
 ``streamkit subtitle`` decodes it in a process of its own. The cost is one model load per recording
-(``base`` int8: about 0.3 s of CPU, see docs/benchmarks.md), small beside any recording's decoding.
+(``base`` int8: about 1.2 s of CPU, 3 s on the loaded 2-core machine), small beside any recording's decoding.
 
 Workers return their hook events (collected by a plugin registered in the worker) and the driver
 fires them through :func:`~streamkit.plugins.notify`, in order, when the recording's result comes
