@@ -29,8 +29,9 @@ import ffmpeg
 
 from .errors import ConfigError, InputError, MediaError
 from .fsutil import atomic_path
-from .media import ExpectedOutput, find_ffmpeg, media_end_ms, run_ffmpeg, verify_output
+from .media import MIN_DECODED_SHARE, ExpectedOutput, find_ffmpeg, media_end_ms, run_ffmpeg, verify_output
 from .models import LANGUAGE_NAMES, MediaInfo, MuxedVideo, ProgressCallback, SubtitleFile, iso639_2, known_language
+from .subtitles import as_utf8
 
 __all__ = [
     "CONTAINERS",
@@ -218,8 +219,13 @@ def _track_options(tracks: Sequence[SubtitleFile], *, container: str, default_la
 
 def _expected(info: MediaInfo, *, video: int, subtitles: int) -> ExpectedOutput:
     """What the written replay must hold before it replaces anything: every planned stream, and
-    media up to where the recording's own data stops (a full disk cuts it short)."""
-    return ExpectedOutput(media_end_ms(info.path), video=video, audio=len(info.audio), subtitles=subtitles)
+    media up to where the recording's own data stops (a full disk cuts it short). A recording cut
+    short itself is refused, as ``subtitle`` refuses it (its copy would pass for a whole replay)."""
+    end_ms = media_end_ms(info.path)
+    if info.duration_ms > 2000 and end_ms < info.duration_ms * MIN_DECODED_SHARE:
+        raise MediaError(info.path, f"truncated or corrupt: its media data stops short of the "
+                                    f"{info.duration_ms / 1000:.1f} s the file declares")
+    return ExpectedOutput(end_ms, video=video, audio=len(info.audio), subtitles=subtitles)
 
 
 def _check_paths(info: MediaInfo, target: Path, subs: Sequence[SubtitleFile]) -> None:
@@ -254,9 +260,12 @@ def mux(
     tracks = tuple(_ordered(subs, default_language))
     exe = find_ffmpeg()
     log.info("muxing %d subtitle track(s) into %s (%s)", len(tracks), target, chosen)
-    with atomic_path(target) as tmp:
+    expected = _expected(info, video=len(info.video), subtitles=len(tracks))
+    with atomic_path(target) as tmp, tempfile.TemporaryDirectory(prefix="streamkit-mux-") as scratch:
         args = mux_args(
-            info, tracks, tmp, container=chosen, default_language=default_language, ffmpeg_exe=exe
+            info, tuple(dataclasses.replace(t, path=as_utf8(t.path, Path(scratch) / f"{i}.{t.format}"))
+                        for i, t in enumerate(tracks)),
+            tmp, container=chosen, default_language=default_language, ffmpeg_exe=exe,
         )
         run_ffmpeg(
             args,
@@ -265,7 +274,7 @@ def mux(
             progress=progress,
             output=target,
         )
-        verify_output(tmp, _expected(info, video=len(info.video), subtitles=len(tracks)), target=target)
+        verify_output(tmp, expected, target=target)
     return MuxedVideo(path=target, container=chosen, tracks=tracks)
 
 

@@ -59,6 +59,7 @@ __all__ = [
     "FORMATS",
     "RawCue",
     "ReadResult",
+    "as_utf8",
     "decode_subtitle_bytes",
     "format_srt",
     "format_subtitles",
@@ -167,3 +168,17 @@ def write_subtitles(track: SubtitleTrack, path: Path, fmt: str | None = None) ->
     atomic_write_text(path, format_subtitles(track, name), encoding="utf-8")
     log.debug("wrote %d %s cues to %s", len(track.cues), name, path)
     return SubtitleFile(path=path, language=track.language, format=name, cues=len(track.cues))
+
+
+def as_utf8(path: Path, copy: Path) -> Path:
+    """``path`` when it is UTF-8 without a byte order mark, else its text written as UTF-8 to ``copy``.
+
+    ffmpeg's SRT decoder stops at CP949 or UTF-16, which ``check`` and ``fix`` read (and report): the
+    mux hands it the UTF-8 copy.
+    """
+    data = Path(path).read_bytes()
+    text, encoding, had_bom = decode_subtitle_bytes(data, Path(path)) if data else ("", "utf-8", False)
+    if encoding == "utf-8" and not had_bom:
+        return Path(path)
+    copy.write_text(text, encoding="utf-8")
+    return copy

@@ -272,3 +272,26 @@ def test_errors_survive_pickling() -> None:
     err = FFmpegUnusableError("/bin/false", 1, "")
     again = pickle.loads(pickle.dumps(err))
     assert isinstance(again, StreamkitError) and str(again) == str(err) and again.returncode == 1
+
+
+def test_mux_takes_a_cp949_srt_and_refuses_a_recording_cut_short(tmp_path: Path) -> None:
+    """Found by bench/faults.py: a CP949 SRT (which check and fix read) stopped ffmpeg's SRT decoder (exit 4,
+    "Terminating thread with return code ..."); the first third of an MP4 (its index whole, its data cut)
+    was muxed into a 3 s replay of a 7.5 s recording, exit 0. Now the SRT reaches ffmpeg as a UTF-8 copy
+    (the file itself untouched) and the cut recording is refused as subtitle refuses it."""
+    import av
+
+    srt = tmp_path / "draft.ko.srt"
+    srt.write_bytes("1\n00:00:01,000 --> 00:00:03,000\n안녕하세요 여러분\n".encode("cp949"))
+    before = srt.read_bytes()
+    done = runner.invoke(app, ["mux", str(SHORT), "--sub", str(srt), "-o", str(tmp_path / "out.mp4")])
+    assert done.exit_code == 0, done.output
+    with av.open(str(tmp_path / "out.mp4")) as container:
+        (stream,) = [s for s in container.streams if s.type == "subtitle"]
+        texts = [bytes(sub.dialogue).decode() for p in container.demux(stream) for sub in p.decode()]
+    assert texts == ["안녕하세요 여러분"] and srt.read_bytes() == before
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(SHORT.read_bytes()[: SHORT.stat().st_size // 3])
+    done = runner.invoke(app, ["mux", str(cut), "--sub", str(srt), "-o", str(tmp_path / "cut.out.mp4")])
+    assert done.exit_code == 2 and "truncated or corrupt" in done.output, done.output
+    assert not (tmp_path / "cut.out.mp4").exists()
