@@ -260,7 +260,6 @@ def mux(
     tracks = tuple(_ordered(subs, default_language))
     exe = find_ffmpeg()
     log.info("muxing %d subtitle track(s) into %s (%s)", len(tracks), target, chosen)
-    expected = _expected(info, video=len(info.video), subtitles=len(tracks))
     with atomic_path(target) as tmp, tempfile.TemporaryDirectory(prefix="streamkit-mux-") as scratch:
         args = mux_args(
             info, tuple(dataclasses.replace(t, path=as_utf8(t.path, Path(scratch) / f"{i}.{t.format}"))
@@ -274,7 +273,7 @@ def mux(
             progress=progress,
             output=target,
         )
-        verify_output(tmp, expected, target=target)
+        verify_output(tmp, _expected(info, video=len(info.video), subtitles=len(tracks)), target=target)
     return MuxedVideo(path=target, container=chosen, tracks=tracks)
 
 
