@@ -41,6 +41,8 @@ from .subtitles import RawCue, ReadResult, language_from_path, read_raw
 
 __all__ = [
     "CHECKS",
+    "ERROR",
+    "WARNING",
     "CheckMemo",
     "CheckReport",
     "ExtraCheck",
