@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from streamkit.linebreak import thai_words, tokenize
+from streamkit.linebreak import NO_LINE_END, NO_LINE_START, thai_words, tokenize
 from streamkit.models import Transcript
 
 from .layout import _EPS, _char_width, display_width
@@ -29,19 +29,39 @@ def _spread(parts: list[str], start: int, end: int) -> list[tuple[str, int, int]
 
 
 def _hard_split(word: str, rules: SegmentRules) -> list[str]:
-    """Cut a word wider than a line into pieces that each fit a line."""
+    """Cut a word wider than a line into pieces that each fit a line.
+
+    In CJK text a cut keeps the line-breaking rules of :mod:`streamkit.linebreak` when it can: a piece
+    never starts with closing punctuation or a small kana and never ends with opening punctuation
+    (``NewJeansっ`` in a 13-column line is cut ``NewJean`` + ``sっ``, not before the ``っ``).
+    """
     pieces: list[str] = []
     current = ""
     width = 0.0
     for ch in word:
         cw = _char_width(ch, rules.narrow_width)
         if current and width + cw > rules.max_line_columns + _EPS:
-            pieces.append(current)
-            current, width = "", 0.0
+            keep = _kinsoku_cut(current, ch, rules) if rules.breaks == "cjk" else len(current)
+            pieces.append(current[:keep])
+            current = current[keep:]
+            width = sum(_char_width(c, rules.narrow_width) for c in current)
         current += ch
         width += cw
     pieces.append(current)
     return pieces
+
+
+def _kinsoku_cut(current: str, ch: str, rules: SegmentRules) -> int:
+    """Where to end the piece ``current`` when ``ch`` does not fit after it: as late as the rules allow
+    (no closing mark starts the next piece, no opening mark ends this one); at the end when nowhere."""
+    rest = ch
+    for keep in range(len(current), 0, -1):
+        if display_width(rest, rules) > rules.max_line_columns + _EPS:
+            break
+        if rest[0] not in NO_LINE_START and current[keep - 1] not in NO_LINE_END:
+            return keep
+        rest = current[keep - 1] + rest
+    return len(current)
 
 
 @dataclass(slots=True)
