@@ -1,10 +1,9 @@
-"""Tests for streamkit.segment: widths, frames, line breaks, timing, and hypothesis properties."""
+"""Tests for streamkit.segment.segment end to end: cutting, merging, timing, and hypothesis properties."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import string
 import time
 from fractions import Fraction
 
@@ -15,7 +14,6 @@ from hypothesis import strategies as st
 from streamkit.models import Cue, SubtitleTrack, Transcript, Utterance, Word
 from streamkit.segment import (
     DEFAULT_FPS,
-    ENGLISH_DETERMINERS,
     ENGLISH_RULES,
     KOREAN_RULES,
     SegmentRules,
@@ -23,8 +21,9 @@ from streamkit.segment import (
     frame_ms,
     rules_for,
     segment,
-    wrap_lines,
 )
+
+from .strategies import ENGLISH_WORD, KOREAN_WORD
 
 NTSC = Fraction(30000, 1001)
 
@@ -50,151 +49,6 @@ def cue_words(track: SubtitleTrack) -> list[str]:
     return [w for cue in track.cues for line in cue.lines for w in line.split()]
 
 
-# --------------------------------------------------------------------------- rules, widths, frames
-
-
-def test_rule_sets_carry_the_netflix_numbers() -> None:
-    assert ENGLISH_RULES.name == "netflix-en"
-    assert (ENGLISH_RULES.max_line_columns, ENGLISH_RULES.max_cps, ENGLISH_RULES.narrow_width) == (42, 20, 1)
-    assert KOREAN_RULES.name == "netflix-ko"
-    assert (KOREAN_RULES.max_line_columns, KOREAN_RULES.max_cps, KOREAN_RULES.narrow_width) == (16, 12, 0.5)
-    for rules in (ENGLISH_RULES, KOREAN_RULES):
-        assert (rules.max_lines, rules.min_duration_ms, rules.max_duration_ms) == (2, 833, 7000)
-        assert (rules.min_gap_frames, rules.chain_gap_frames, rules.max_linger_ms) == (2, 12, 500)
-    assert DEFAULT_FPS == 24
-
-
-def test_rules_for_picks_each_languages_own_rules() -> None:
-    assert rules_for("ko") is KOREAN_RULES
-    assert rules_for("en") is ENGLISH_RULES
-    # Issue 16: Japanese has its own rules now (13 full-width characters, 4 cps); unknown codes get English's.
-    assert rules_for("ja").max_line_columns == 13 and rules_for("ja").breaks == "cjk"
-    assert rules_for("xx") is ENGLISH_RULES
-
-
-@pytest.mark.parametrize(
-    "change",
-    [
-        {"max_line_columns": 0},
-        {"max_line_columns": float("nan")},
-        {"max_lines": 0},
-        {"max_cps": -1.0},
-        {"min_duration_ms": 8000},
-        {"max_duration_ms": 0},
-        {"min_gap_frames": -1},
-        {"chain_gap_frames": 1, "min_gap_frames": 2},
-        {"max_linger_ms": -5},
-        {"narrow_width": 0},
-        {"pause_split_ms": 0},
-        {"name": " "},
-    ],
-)
-def test_rules_refuse_nonsense(change: dict[str, object]) -> None:
-    with pytest.raises(ValueError, match="SegmentRules"):
-        dataclasses.replace(ENGLISH_RULES, **change)  # type: ignore[arg-type]
-
-
-def test_display_width_counts_hangul_one_and_narrow_half_for_korean() -> None:
-    assert display_width("안녕", KOREAN_RULES) == 2
-    assert display_width("abc", KOREAN_RULES) == 1.5
-    assert display_width("안녕 hi!", KOREAN_RULES) == 2 + 0.5 * 4
-    assert display_width("abc", ENGLISH_RULES) == 3
-    assert display_width("한국", ENGLISH_RULES) == 2
-    assert display_width("", KOREAN_RULES) == 0
-
-
-def test_frame_ms_rounds_up_so_gaps_cover_whole_frames() -> None:
-    assert frame_ms(2, Fraction(24)) == 84  # 83.33 ms rounded up
-    assert frame_ms(2, NTSC) == 67  # 66.73 ms
-    assert frame_ms(12, Fraction(24)) == 500
-    assert frame_ms(1, Fraction(25)) == 40
-    assert frame_ms(0, Fraction(24)) == 0
-    for fps in (Fraction(24), Fraction(25), NTSC, Fraction(60000, 1001)):
-        assert frame_ms(2, fps) >= 2 * 1000 / fps
-    with pytest.raises(ValueError):
-        frame_ms(2, Fraction(0))
-    with pytest.raises(ValueError):
-        frame_ms(-1, Fraction(24))
-
-
-# --------------------------------------------------------------------------- line breaks
-
-
-def test_wrap_keeps_one_line_when_it_fits() -> None:
-    assert wrap_lines("Thank you so much for watching!", ENGLISH_RULES, "en") == ("Thank you so much for watching!",)
-    assert wrap_lines("  spaced   out  ", ENGLISH_RULES, "en") == ("spaced out",)
-    assert wrap_lines("", ENGLISH_RULES, "en") == ()
-
-
-def test_wrap_returns_none_when_text_cannot_fit() -> None:
-    assert wrap_lines("word " * 30, ENGLISH_RULES, "en") is None
-    assert wrap_lines("x" * 43, ENGLISH_RULES, "en") is None
-
-
-def test_wrap_never_leaves_an_article_at_the_end_of_a_line() -> None:
-    text = "Seven people waited outside the delayed morning train to Busan station"
-    lines = wrap_lines(text, ENGLISH_RULES, "en")
-    assert lines is not None and len(lines) == 2
-    assert lines[0].split()[-1].lower() not in ENGLISH_DETERMINERS
-    # Without the English rules (unknown language) the most balanced break is after "the".
-    assert wrap_lines(text, ENGLISH_RULES, "xx") == (
-        "Seven people waited outside the",
-        "delayed morning train to Busan station",
-    )
-
-
-@pytest.mark.parametrize(
-    ("text", "second_line"),
-    [
-        ("I bought a ticket for the show yesterday and my sister came too", "and my sister came too"),
-        (
-            "She told me about the new song she wrote but I have not heard it yet",
-            "but I have not heard it yet",
-        ),
-    ],
-)
-def test_wrap_breaks_before_a_conjunction(text: str, second_line: str) -> None:
-    lines = wrap_lines(text, ENGLISH_RULES, "en")
-    assert lines is not None and lines[1] == second_line
-    # The balanced break wins when the conjunction rule does not apply.
-    plain = wrap_lines(text, ENGLISH_RULES, "xx")
-    assert plain is not None and plain[1] != second_line
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Yesterday afternoon in the crowded studio they will not be singing together",
-        "After the concert in the park my brother and I were walking home very slowly",
-        "Everyone in the audience said that we should sing it one more time tonight",
-    ],
-)
-def test_wrap_keeps_pronoun_auxiliary_and_negation_together(text: str) -> None:
-    lines = wrap_lines(text, ENGLISH_RULES, "en")
-    assert lines is not None and len(lines) == 2
-    last, first = lines[0].split()[-1].lower(), lines[1].split()[0].lower()
-    assert last not in {"i", "we", "they", "will", "should", "were", "be"} | ENGLISH_DETERMINERS
-    assert first != "not"
-
-
-def test_wrap_korean_breaks_only_at_spaces_after_a_clause_ending() -> None:
-    text = "저는 서울에서 태어나서 부산에서 자랐어요"
-    lines = wrap_lines(text, KOREAN_RULES, "ko")
-    assert lines == ("저는 서울에서 태어나서", "부산에서 자랐어요")
-    lines = wrap_lines("오늘 방송 정말 재밌었고 다음에 또 만나요", KOREAN_RULES, "ko")
-    assert lines == ("오늘 방송 정말 재밌었고", "다음에 또 만나요")
-    for line in lines:
-        assert display_width(line, KOREAN_RULES) <= 16
-    assert wrap_lines("가" * 17, KOREAN_RULES, "ko") is None
-
-
-def test_wrap_korean_keeps_bound_noun_with_its_verb() -> None:
-    lines = wrap_lines("우리가 할 수 있는 일은 최선을 다하는 것뿐이에요", KOREAN_RULES, "ko")
-    assert lines is not None
-    assert not lines[0].endswith(" 할")
-
-
-# --------------------------------------------------------------------------- timing
 
 
 def test_in_time_is_speech_onset_and_linger_is_at_most_half_a_second() -> None:
@@ -393,13 +247,6 @@ def test_three_hour_transcript_is_fast() -> None:
 
 # --------------------------------------------------------------------------- hypothesis properties
 
-HANGUL = st.integers(0xAC00, 0xD7A3).map(chr)
-PUNCT = st.sampled_from(["", "", "", "", ".", ",", "?", "!", "…"])
-KOREAN_WORD = st.builds(lambda syl, p: "".join(syl) + p, st.lists(HANGUL, min_size=1, max_size=6), PUNCT)
-ENGLISH_WORD = st.one_of(
-    st.builds(lambda w, p: w + p, st.text(string.ascii_letters + "'", min_size=1, max_size=12), PUNCT),
-    st.sampled_from(["the", "a", "and", "I", "is", "not", "to", "of", "we", "will", "-", "42", "K-pop"]),
-)
 # Gap before each word (negative: overlaps the previous word) and its length (0: zero-length).
 GAP = st.one_of(st.integers(-400, 0), st.integers(0, 400), st.integers(800, 3000))
 LENGTH = st.one_of(st.just(0), st.integers(1, 1500))
@@ -545,36 +392,3 @@ def test_segment_properties(case: tuple[Transcript, SegmentRules, Fraction]) -> 
             assert cue.end_ms == natural
         previous = cue
     assert index == len(words)
-
-
-@settings(max_examples=150, deadline=None)
-@given(
-    st.sampled_from(["ko", "en"]).flatmap(
-        lambda lang: st.tuples(
-            st.just(lang), st.lists(KOREAN_WORD if lang == "ko" else ENGLISH_WORD, min_size=1, max_size=20)
-        )
-    )
-)
-def test_wrap_lines_properties(case: tuple[str, list[str]]) -> None:
-    """wrap_lines keeps every word in order and fits the layout; one line whenever one line fits."""
-    language, words = case
-    rules = rules_for(language)
-    text = " ".join(words)
-    lines = wrap_lines(text, rules, language)
-    if display_width(text, rules) <= rules.max_line_columns:
-        assert lines == (text,)
-    if lines is None:
-        # Greedy filling (which needs the fewest lines) must need more than max_lines.
-        used, width = 1, -rules.narrow_width
-        for w in words:
-            ww = display_width(w, rules)
-            if width + rules.narrow_width + ww <= rules.max_line_columns:
-                width += rules.narrow_width + ww
-            else:
-                used, width = used + 1, ww
-        assert used > rules.max_lines
-        return
-    assert " ".join(lines).split() == words
-    assert 1 <= len(lines) <= rules.max_lines
-    assert all(display_width(line, rules) <= rules.max_line_columns for line in lines)
-    assert wrap_lines(text, rules, language) == lines
