@@ -35,7 +35,8 @@ Where things live (import from ``streamkit.glossary``; the modules are one conce
 * ``learn.py``: pairing draft and corrected cues for :meth:`Glossary.learn`, and :func:`proposals_toml`
   (with the TOML-writing helpers the kpopnet import shares).
 * ``loading.py``: :func:`builtin_dir`, parsing and validating TOML files, merging, :func:`load_glossary`,
-  :func:`check_glossary`.
+  :func:`check_glossary`, and :func:`optional_glossary`: the one loader behind every command's
+  ``--glossary``/``--no-glossary``.
 * ``kpopnet.py``: :func:`import_kpopnet` and its fixes file.
 """
 
@@ -56,7 +57,7 @@ from .entries import (
 )
 from .kpopnet import import_kpopnet
 from .learn import proposals_toml
-from .loading import builtin_dir, check_glossary, load_glossary
+from .loading import builtin_dir, check_glossary, load_glossary, optional_glossary
 
 __all__ = [
     "GROUP_KINDS",
@@ -74,5 +75,6 @@ __all__ = [
     "check_glossary",
     "import_kpopnet",
     "load_glossary",
+    "optional_glossary",
     "proposals_toml",
 ]

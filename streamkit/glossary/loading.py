@@ -1,5 +1,6 @@
 """Loading: the built-in folder, parsing and validating TOML files (with line numbers), merging them into a
-:class:`Glossary`; :func:`load_glossary` and :func:`check_glossary`."""
+:class:`Glossary`; :func:`load_glossary`, :func:`check_glossary`, and :func:`optional_glossary` (what the
+commands' ``--glossary`` and ``--no-glossary`` mean)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
+from ..errors import ConfigError
 from .core import Glossary
 from .entries import KINDS, Entry, GlossaryError
 from .text import _has_hangul
@@ -401,3 +403,25 @@ def load_glossary(paths: Sequence[Path] = (), *, builtin: bool = True) -> Glossa
 def check_glossary(paths: Sequence[Path] = (), *, builtin: bool = True) -> tuple[Glossary | None, list[GlossaryError]]:
     """Every problem of every file (``streamkit glossary check``), and the glossary when there are none."""
     return _merge(_files(paths, builtin))
+
+
+@overload
+def optional_glossary(paths: Sequence[Path] = (), *, disabled: Literal[False] = False,
+                      builtin: bool = True) -> Glossary: ...
+@overload
+def optional_glossary(paths: Sequence[Path] = (), *, disabled: bool, builtin: bool = True) -> Glossary | None: ...
+
+
+def optional_glossary(paths: Sequence[Path] = (), *, disabled: bool = False, builtin: bool = True) -> Glossary | None:
+    """What every command's ``--glossary FILE`` (repeatable) and ``--no-glossary`` mean, in one place: the
+    built-in glossary (unless ``builtin=False``, ``--no-builtin``) plus ``paths``, or None when ``disabled``.
+
+    Files given while the glossary is disabled are refused (:class:`~streamkit.errors.ConfigError`, key
+    ``glossary``) rather than silently ignored; a bad file raises :class:`GlossaryError` as in :func:`load_glossary`.
+    """
+    if disabled:
+        if paths:
+            raise ConfigError("--glossary and --no-glossary contradict each other", key="glossary",
+                              hint="drop --no-glossary to use the files, or the --glossary files to go without names")
+        return None
+    return load_glossary(paths, builtin=builtin)
