@@ -6,14 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streamkit.segment import (
-    ENGLISH_DETERMINERS,
-    ENGLISH_RULES,
-    KOREAN_RULES,
-    display_width,
-    rules_for,
-    wrap_lines,
-)
+from streamkit.segment import ENGLISH_DETERMINERS, ENGLISH_RULES, KOREAN_RULES, display_width, rules_for, wrap_lines
 
 from .strategies import ENGLISH_WORD, KOREAN_WORD
 

@@ -7,13 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from streamkit.segment import (
-    DEFAULT_FPS,
-    ENGLISH_RULES,
-    KOREAN_RULES,
-    frame_ms,
-    rules_for,
-)
+from streamkit.segment import DEFAULT_FPS, ENGLISH_RULES, KOREAN_RULES, frame_ms, rules_for
 
 NTSC = Fraction(30000, 1001)
 

@@ -9,9 +9,10 @@ import pytest
 
 from streamkit.checks import check_file, glossary_check
 from streamkit.glossary import Glossary, GlossaryError, load_glossary
-from streamkit.glossary.forms import localize_names
+from streamkit.glossary.forms import localize_names, name_findings
 from streamkit.glossary.learn import _entry_fields, _inline
-from streamkit.subtitles import read_raw
+from streamkit.models import Transcript, Utterance
+from streamkit.subtitles import RawCue, read_raw
 
 EXTRA = """
 [[guest]]
@@ -64,3 +65,15 @@ def test_check_reports_names_per_language(g: Glossary, tmp_path: Path) -> None:
     report = check_file(ja, language="ja", extra_checks=[glossary_check(g, read_raw(ko).cues)])
     messages = [p.message for p in report.problems if p.code == "glossary"]
     assert messages == ["ハヌル (하늘이) is said but not in the ja subtitles at this time"]
+
+
+def test_name_findings_are_plain_data_per_cue(g: Glossary) -> None:
+    """What the names check finds, without streamkit.checks: (cue position, cue, message)."""
+    said = (Utterance(1000, 3000, "오늘 블랙핑크 무대"), Utterance(4000, 6000, "하늘이 왔어요"))
+    korean = Transcript("ko", said, 6000)
+    cues = [RawCue(1, 1000, 3000, ("今日はBlack Pinkの舞台",), 1), RawCue(2, 4000, 6000, ("彼が来た",), 5)]
+    assert [(pos, cue.line, message) for pos, cue, message in name_findings(g, korean, cues, "ja")] == [
+        (1, 1, "the glossary spells it '今日はBLACKPINKの舞台' (is '今日はBlack Pinkの舞台')"),
+        (1, 1, "BLACKPINK (블랙핑크) is said but not in the ja subtitles at this time"),
+        (2, 5, "ハヌル (하늘이) is said but not in the ja subtitles at this time"),
+    ]
