@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..checks import ExtraCheck, Problem
     from ..models import Transcript
     from ..subtitles import RawCue
+    from .core import Glossary
+    from .entries import Entry
 
 __all__ = ["localize_names", "name_check", "name_findings"]
 
@@ -34,7 +36,7 @@ def _pattern(form: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])")
 
 
-def localize_names(glossary: Any, text: str, language: str, korean_source: str, *, context: str = "") -> str:
+def localize_names(glossary: Glossary, text: str, language: str, korean_source: str, *, context: str = "") -> str:
     """Official names in ``text`` (a translation into ``language``): aliases and mangled spellings to the
     glossary's form, then the entry's own form for ``language`` when it gives one.
 
@@ -45,14 +47,14 @@ def localize_names(glossary: Any, text: str, language: str, korean_source: str, 
         text = glossary.enforce_english_for(text, korean_source, context=context)
     else:
         text = _enforce_latin_runs(glossary, text, korean_source, context)
-    for entry in getattr(glossary, "entries", ()):
-        form = dict(getattr(entry, "forms", ())).get(language)
+    for entry in glossary.entries:
+        form = dict(entry.forms).get(language)
         if form and entry.english in text:
             text = _pattern(entry.english).sub(form, text)
     return text
 
 
-def _enforce_latin_runs(glossary: Any, text: str, korean_source: str, context: str) -> str:
+def _enforce_latin_runs(glossary: Glossary, text: str, korean_source: str, context: str) -> str:
     """Enforce the Latin runs of a CJK/Thai/Arabic text together (joined by " ; ", which no name spans, so
     names seen beside each other count as context, as in an English sentence), then put each back."""
     runs = list(_LATIN_RUN.finditer(text))
@@ -67,13 +69,13 @@ def _enforce_latin_runs(glossary: Any, text: str, korean_source: str, context: s
     return text
 
 
-def _shows(entry: Any, language: str, text: str) -> bool:
+def _shows(entry: Entry, language: str, text: str) -> bool:
     """The translation shows ``entry`` in the form ``language`` should (or one of its correct English forms)."""
     forms = {entry.form(language), *entry.english_forms}
     return any(_pattern(f).search(text) if f.isascii() else f in text for f in forms)
 
 
-def name_findings(glossary: Any, korean: Transcript, cues: Sequence[RawCue],
+def name_findings(glossary: Glossary, korean: Transcript, cues: Sequence[RawCue],
                   language: str) -> Iterator[tuple[int, RawCue, str]]:
     """Names in a file in ``language`` (``cues``) checked against the ``korean`` said at the same time:
     cues the glossary spells otherwise, and names said in Korean that the file does not show (in that
@@ -100,7 +102,7 @@ def name_findings(glossary: Any, korean: Transcript, cues: Sequence[RawCue],
                                  f"but not in the {language} subtitles at this time")
 
 
-def name_check(glossary: Any, counterpart: Sequence[RawCue]) -> ExtraCheck:
+def name_check(glossary: Glossary, counterpart: Sequence[RawCue]) -> ExtraCheck:
     """``streamkit check`` on a file in ``language`` with its Korean ``counterpart``: :func:`name_findings` as
     problems. Kept for ``checks.glossary_check`` until it calls :func:`name_findings` itself: this import of
     checks is the last edge of the checks <-> glossary.forms import circle."""
