@@ -122,8 +122,8 @@ def _translate_files(subtitles: Path, output: Path | None, translator: str | Non
     """``streamkit translate``'s flags to the core: each language from the Korean, with one progress bar each."""
     from ..languages import parse_targets
     from ..subtitles import read_subtitles
-    from ..translation.files import plan_outputs, text_engine, translate_file
-    from ..translation.registry import optional_glossary
+    from ..translation.files import plan_outputs, translate_file
+    from ..translation.registry import optional_glossary, text_engine
 
     cfg, settings = _typed_settings(config, translator_url)
     name = text_engine_name(translator, cfg.get("subtitle", "translator"))

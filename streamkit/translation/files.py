@@ -18,14 +18,12 @@ from typing import TYPE_CHECKING
 from ..errors import ConfigError, InputError, OutputExistsError
 from ..models import SubtitleTrack
 from .drafts import save_record
-from .protocol import EngineContext, Translator
-from .registry import create_translator
+from .protocol import Translator
 from .targets import directed, names_in
 from .textengine import EngineStats, TextEngine
 
 if TYPE_CHECKING:
     from ..glossary import Glossary
-    from .options import TranslatorSettings
 
 __all__ = ["FileTranslation", "default_output", "engine_stats", "plan_outputs", "translate_file"]
 
@@ -87,14 +85,6 @@ class FileTranslation:
             out.update(requests=s.requests, cached=s.cached, translated=s.translated, retries=s.retries,
                        names=s.names, names_kept=s.names_kept)
         return out
-
-
-def text_engine(name: str, target: str, settings: TranslatorSettings, glossary: Glossary | None) -> Translator:
-    """The text engine ``name`` for ``target`` (``none`` and speech engines are refused by the caller)."""
-    engine = create_translator(name, EngineContext(target=target, settings=settings, glossary=glossary))
-    if engine is None:
-        raise ConfigError(f"--translator {name} cannot translate a subtitle file", key="translator")
-    return engine
 
 
 def translate_file(path: Path, track: SubtitleTrack, target: str, destination: Path, engine: Translator, *,

@@ -27,6 +27,7 @@ __all__ = [
     "create_translator",
     "optional_glossary",
     "settings_of",
+    "text_engine",
     "text_engine_name",
 ]
 
@@ -82,8 +83,12 @@ def settings_of(settings: TranslatorSettings | Mapping[str, object]) -> Translat
 def create_text_engine(name: str, settings: TranslatorSettings | Mapping[str, object], target: str = "en", *,
                        glossary: Sequence[Path] = (), no_glossary: bool = False) -> Translator:
     """The text engine ``name`` for ``target``, names protected by the glossary (built-in plus ``glossary``)."""
-    names = optional_glossary(glossary, no_glossary=no_glossary)
-    engine = create_translator(name, EngineContext(target=target, settings=settings_of(settings), glossary=names))
+    return text_engine(name, target, settings_of(settings), optional_glossary(glossary, no_glossary=no_glossary))
+
+
+def text_engine(name: str, target: str, settings: TranslatorSettings, glossary: Glossary | None) -> Translator:
+    """The text engine ``name`` for ``target`` with an already loaded glossary (``none`` refused)."""
+    engine = create_translator(name, EngineContext(target=target, settings=settings, glossary=glossary))
     if engine is None:
         raise ConfigError(f"--translator {name} cannot translate a subtitle file", key="translator")
     return engine
