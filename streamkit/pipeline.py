@@ -42,11 +42,13 @@ from .quality import (
     voice_without_words,
 )
 from .rescue import SpanTranscriber, VoiceReport, rescue_voice
-from .retranslate import record_path, save_record
 from .segment import DEFAULT_FPS, SegmentRules, rules_for, segment
 from .subtitles import FORMATS, write_subtitles
-from .targets import create_engines, directed, failure_error, translate_targets
 from .transcribe import TranscribeOptions, Transcriber, WhisperTranscriber, decodes_batched, resolve_model
+from .translation.drafts import record_path, save_record
+from .translation.options import TranslatorSettings
+from .translation.protocol import EngineContext
+from .translation.targets import create_engines, directed, failure_error, translate_targets
 from .workdir import workdir
 
 __all__ = [
@@ -378,12 +380,10 @@ def _run(
         transcriber = WhisperTranscriber(choice)
     # An unknown or misconfigured engine (or one that cannot serve a language) is refused before anything
     # is transcribed. One engine per target language, each translating the Korean.
-    engines = create_engines(job.translator, job.targets, {
-        "transcribe_options": job.transcribe_options,
-        **job.translator_settings,
-        **({"url": job.translator_url} if job.translator_url else {}),
-        "glossary": job.glossary,
-    }, transcriber)
+    settings = TranslatorSettings.from_table(job.translator_settings).with_url(job.translator_url or None)
+    engines = create_engines(job.translator, job.targets, EngineContext(
+        transcriber=transcriber, transcribe_options=job.transcribe_options, settings=settings,
+        glossary=job.glossary))
     cache = StageCache(job.output_dir / ".streamkit" / "cache")
     options = job.transcribe_options
     hotwords = ""

@@ -59,8 +59,7 @@ log = logging.getLogger("streamkit")
 
 #: Modules registered exactly as entry-point plugins are (one per line: easy to merge).
 BUILTIN_PLUGINS = (
-    "streamkit.engines",
-    "streamkit.textengines",
+    "streamkit.translation.engines",
     "streamkit.viewer_sources",
 )
 

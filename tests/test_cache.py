@@ -63,7 +63,7 @@ def test_an_entry_that_is_not_utf8_is_a_miss(tmp_path: Path) -> None:
 @pytest.mark.parametrize("content", ["[1,2,3]", "null", '{"version": 1, "korean": [[0, 1', '"x"'])
 def test_a_corrupt_draft_record_is_no_record(tmp_path: Path, content: str) -> None:
     """The retranslate draft record is a cache of what the machine wrote: the same rule holds."""
-    from streamkit.retranslate import load_record, record_path
+    from streamkit.translation.drafts import load_record, record_path
 
     english = tmp_path / "live.en.srt"
     record_path(english).parent.mkdir(parents=True)

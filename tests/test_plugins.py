@@ -93,10 +93,10 @@ class Hangs:
 
 def test_builtins_are_registered_like_plugins_and_listed() -> None:
     infos = {p.name: p for p in list_plugins()}
-    assert {"streamkit.engines", "streamkit.viewer_sources"} <= set(infos)
+    assert {"streamkit.translation.engines", "streamkit.viewer_sources"} <= set(infos)
     assert infos["streamkit.viewer_sources"].source == "built-in"
     assert infos["streamkit.viewer_sources"].hooks == ("register_viewer_sources",)
-    assert infos["streamkit.engines"].hooks == ("register_translators",)
+    assert infos["streamkit.translation.engines"].hooks == ("register_translators",)
 
 
 def test_a_raising_plugin_is_reported_and_the_others_still_run() -> None:
@@ -123,7 +123,7 @@ class BrokenRegistrar:
 
 
 def test_a_plugin_raising_while_registering_leaves_the_built_in_engines_and_sources() -> None:
-    from streamkit.translate import available_engines
+    from streamkit.translation.registry import available_engines
     from streamkit.viewer_sources import available_sources
 
     with registered(BrokenRegistrar(), "broken"):
@@ -247,7 +247,7 @@ def test_a_plugin_that_fails_to_import_is_reported_not_fatal(tmp_path: Path, mon
     monkeypatch.syspath_prepend(str(tmp_path))
     try:
         names = [p.name for p in list_plugins()]
-        assert "broken" not in names and "streamkit.engines" in names
+        assert "broken" not in names and "streamkit.translation.engines" in names
         (failure,) = [f for f in failures() if f.plugin == "broken"]
         assert failure.hook == "load" and "needs numpy 9" in failure.error and "broken-plugin 1.0" in failure.error
     finally:
@@ -327,7 +327,7 @@ def test_the_allow_list_decides_which_entry_points_load(
     reset_plugin_manager()
     names = {p.name for p in list_plugins()}
     assert ("example" in names) is loaded
-    assert {"streamkit.engines", "streamkit.viewer_sources"} <= names  # built-ins always load
+    assert {"streamkit.translation.engines", "streamkit.viewer_sources"} <= names  # built-ins always load
     if allow == "other":
         assert any(f.plugin == "other" and f.hook == "load" for f in failures())
 

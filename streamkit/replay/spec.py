@@ -390,7 +390,7 @@ def _targets(r: _Reader, target: str) -> tuple[str, ...]:
 def _check_engine(r: _Reader, name: str) -> None:
     if name == "none":
         return
-    from ..translate import available_engines
+    from ..translation.registry import available_engines
 
     engines = available_engines()
     if name not in engines:

@@ -1,24 +1,17 @@
-"""Tests for streamkit.retranslate: the draft record, the plan (what changed, what an editor did) and applying it."""
+"""The retranslate core: the plan (what changed, what an editor did; translation/plan.py) and applying it
+(translation/apply.py). The draft record: tests/translation/test_drafts.py."""
 
 from __future__ import annotations
-
-from fractions import Fraction
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streamkit.models import Cue, SubtitleTrack, Transcript, Utterance
-from streamkit.retranslate import (
-    DraftRecord,
-    apply_plan,
-    load_record,
-    plan_retranslation,
-    record_path,
-    save_record,
-)
 from streamkit.segment import rules_for, segment
-from streamkit.textengines import join_sentences, transcript_from_track
+from streamkit.translation.apply import apply_plan
+from streamkit.translation.drafts import DraftRecord
+from streamkit.translation.plan import plan_retranslation
+from streamkit.translation.sentences import join_sentences, transcript_from_track
 
 SENTENCES = ["안녕하세요 여러분.", "오늘은 신곡 무대를 보여 드릴게요.", "정말 보고 싶었어요.", "콘서트 재밌었어요.",
              "내일 또 만나요.", "감사합니다.", "응원봉 흔들어 주세요.", "다음 곡은 발라드예요."]
@@ -122,20 +115,6 @@ def test_retiming_one_cue_is_an_edit_but_a_uniform_shift_is_not() -> None:
     shifted = SubtitleTrack("en", tuple(Cue(c.start_ms + 2000, c.end_ms + 2000, c.lines) for c in record.english.cues))
     plan = plan_retranslation(record, record.korean, shifted)
     assert plan.shift_ms == 2000 and not any(plan.human)
-
-
-def test_record_round_trip_and_unreadable_records(tmp_path: Path) -> None:
-    record = machine_draft(korean(SENTENCES))
-    english = tmp_path / "show.en.srt"
-    machine = [*record.machine[:-1], None]
-    save_record(english, record.korean, record.english, engine="libre", fps=Fraction(30000, 1001), machine=machine)
-    loaded = load_record(english)
-    assert loaded is not None
-    assert loaded.korean == record.korean and loaded.english == record.english
-    assert loaded.machine == tuple(machine) and loaded.engine == "libre" and loaded.fps == Fraction(30000, 1001)
-    assert load_record(tmp_path / "other.en.srt") is None
-    record_path(english).write_text("{not json", encoding="utf-8")
-    assert load_record(english) is None
 
 
 @st.composite

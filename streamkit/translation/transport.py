@@ -13,7 +13,7 @@ import functools
 import math
 import random
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -22,6 +22,7 @@ import requests  # type: ignore[import-untyped,unused-ignore]
 
 from ..errors import ConfigError
 from ..redaction import redact
+from .options import TranslatorSettings
 
 T = TypeVar("T")
 
@@ -153,17 +154,16 @@ class RetryPolicy:
         return wait
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any], *, timeout: float | None = None) -> RetryPolicy:
+    def from_settings(cls, settings: TranslatorSettings, *, timeout: float | None = None) -> RetryPolicy:
         """From ``[translator]`` keys; ``timeout`` is the engine's default when the settings have none."""
-        values: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
-        for key, kind in (("timeout", float), ("retries", int), ("backoff", float), ("backoff_max", float)):
-            if settings.get(key) is not None:
-                try:
-                    values[key] = kind(settings[key])
-                except (TypeError, ValueError) as exc:
-                    raise ConfigError(f"[translator] {key} must be a number", key=key) from exc
+        given = {"timeout": settings.timeout, "retries": settings.retries, "backoff": settings.backoff,
+                 "backoff_max": settings.backoff_max}
+        values: dict[str, float] = {} if timeout is None else {"timeout": timeout}
+        values.update({key: value for key, value in given.items() if value is not None})
         try:
-            return cls(**values)
+            return cls(timeout=values.get("timeout", cls.timeout), retries=int(values.get("retries", cls.retries)),
+                       backoff=values.get("backoff", cls.backoff),
+                       backoff_max=values.get("backoff_max", cls.backoff_max))
         except ValueError as exc:
             raise ConfigError(f"[translator] {exc}", key="timeout") from exc
 

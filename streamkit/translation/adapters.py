@@ -1,4 +1,4 @@
-"""The built-in engines: thin adapters over :class:`~streamkit.textengines.base.TextEngine`, one per service.
+"""The built-in engines: thin adapters over :class:`~streamkit.translation.textengine.TextEngine`, one per service.
 
 Each builds its deep-translator client and reads its own settings; DeepL and Papago (Naver Cloud)
 get their request brought up to date. :data:`ENGINES` maps the names to the classes.
@@ -15,8 +15,10 @@ import requests  # type: ignore[import-untyped,unused-ignore]
 
 from ..errors import TranslationError
 from ..redaction import redact, register_secret
-from .base import EngineConfig, TextEngine, _lookup, _source_of
 from .llm import LlmEngine
+from .lookup import EngineConfig, setting_source
+from .options import TranslatorSettings
+from .textengine import TextEngine
 from .transport import _EngineAnswer
 
 
@@ -71,16 +73,16 @@ class LibreEngine(TextEngine):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise TranslationError(self.name, f"not an http(s) URL: {redact(self.url)!r}",
                                    hint="use --translator-url http://HOST:PORT (e.g. http://localhost:5000)")
-        self.api_key = _lookup(self.settings, self.name, "api_key", self.key_env)
+        self.api_key = self.setting("api_key", self.key_env)
         register_secret(parts.password)
 
     def credentials(self) -> list[str]:
         return [str(self.api_key)] if self.api_key else []
 
     @classmethod
-    def configuration(cls, settings: Mapping[str, Any]) -> EngineConfig:
-        where = "--translator-url" if settings.get("url") else _source_of(settings, cls.name, "url", cls.url_env)
-        key = _source_of(settings, cls.name, "api_key", cls.key_env)
+    def configuration(cls, settings: TranslatorSettings) -> EngineConfig:
+        where = "--translator-url" if settings.url else setting_source(settings, cls.name, "url", cls.url_env)
+        key = setting_source(settings, cls.name, "api_key", cls.key_env)
         url_part = f"URL from {where}" if where else f"default URL {cls.default_url}"
         return EngineConfig(True, f"{url_part}; key {'from ' + key if key else 'none'}")
 
@@ -148,7 +150,7 @@ class DeeplEngine(TextEngine):
     url_env = ()
 
     def configure(self) -> None:
-        key = _lookup(self.settings, self.name, "api_key", self.key_env)
+        key = self.setting("api_key", self.key_env)
         if not key:
             raise TranslationError(self.name, "no API key", hint=self.key_hint())
         self.api_key = str(key)
@@ -157,8 +159,8 @@ class DeeplEngine(TextEngine):
         return [self.api_key]
 
     @classmethod
-    def configuration(cls, settings: Mapping[str, Any]) -> EngineConfig:
-        where = _source_of(settings, cls.name, "api_key", cls.key_env)
+    def configuration(cls, settings: TranslatorSettings) -> EngineConfig:
+        where = setting_source(settings, cls.name, "api_key", cls.key_env)
         return EngineConfig(bool(where), f"key from {where}" if where else "no key: set STREAMKIT_DEEPL_API_KEY")
 
     @property
@@ -235,9 +237,9 @@ class PapagoEngine(TextEngine):
         return self.NCP_URL if getattr(self, "api", "") == "ncp" else "https://openapi.naver.com/v1/papago/n2mt"
 
     def configure(self) -> None:
-        self.client_id = _lookup(self.settings, self.name, "client_id", self.id_env)
-        self.client_secret = _lookup(self.settings, self.name, "client_secret", self.secret_env)
-        self.api = str(_lookup(self.settings, self.name, "api") or "developers")
+        self.client_id = self.setting("client_id", self.id_env)
+        self.client_secret = self.setting("client_secret", self.secret_env)
+        self.api = str(self.setting("api") or "developers")
         if self.api not in ("developers", "ncp"):
             raise TranslationError(self.name, f"unknown papago_api {self.api!r}", hint='use "developers" or "ncp"')
         if not (self.client_id and self.client_secret):
@@ -247,9 +249,9 @@ class PapagoEngine(TextEngine):
         return [str(self.client_id), str(self.client_secret)]
 
     @classmethod
-    def configuration(cls, settings: Mapping[str, Any]) -> EngineConfig:
-        cid = _source_of(settings, cls.name, "client_id", cls.id_env)
-        secret = _source_of(settings, cls.name, "client_secret", cls.secret_env)
+    def configuration(cls, settings: TranslatorSettings) -> EngineConfig:
+        cid = setting_source(settings, cls.name, "client_id", cls.id_env)
+        secret = setting_source(settings, cls.name, "client_secret", cls.secret_env)
         if cid and secret:
             return EngineConfig(True, f"client id from {cid}, secret from {secret}")
         return EngineConfig(False, "set STREAMKIT_PAPAGO_CLIENT_ID and STREAMKIT_PAPAGO_CLIENT_SECRET")
@@ -312,14 +314,14 @@ class MyMemoryEngine(TextEngine):
     email_env = ("STREAMKIT_MYMEMORY_EMAIL",)
 
     def configure(self) -> None:
-        self.email = _lookup(self.settings, self.name, "email", self.email_env)
+        self.email = self.setting("email", self.email_env)
 
     def credentials(self) -> list[str]:
         return [str(self.email)] if self.email else []  # MyMemory's API takes it in the URL (de=), to its host only
 
     @classmethod
-    def configuration(cls, settings: Mapping[str, Any]) -> EngineConfig:
-        where = _source_of(settings, cls.name, "email", cls.email_env)
+    def configuration(cls, settings: TranslatorSettings) -> EngineConfig:
+        where = setting_source(settings, cls.name, "email", cls.email_env)
         return EngineConfig(True, f"e-mail from {where}" if where else "anonymous (5000 characters a day)")
 
     def _client(self, source: str) -> Any:

@@ -11,9 +11,7 @@ command again resumes where it stopped.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,59 +22,15 @@ from urllib.parse import quote, urlsplit
 from ..errors import ConfigError, StreamkitError, TranslationError
 from ..models import AudioTrack, ProgressCallback, Transcript, Utterance
 from ..redaction import redact, register_secret
-from ..translate import EngineContext, Translator, refuse_server_url
 from .cache import CacheKey, TranslationCache, default_cache_path
+from .lookup import EngineConfig, engine_setting, is_loopback
 from .names import NameGlossary, names_kept, protect_names, restore_names
+from .options import TranslatorSettings
+from .protocol import EngineContext, TextProgress, Translator, refuse_server_url
 from .sentences import JoinRules, join_sentences
 from .transport import RetryPolicy, _CallFailed, _classify, _Failure, _guarded
 
 log = logging.getLogger("streamkit")
-
-# --------------------------------------------------------------------------- settings
-
-
-def _lookup(settings: Mapping[str, Any], engine: str, key: str, env: Sequence[str] = ()) -> Any:
-    """An engine setting: environment variables first, then ``[translator.ENGINE] key``, then ``ENGINE_key``."""
-    for var in env:
-        value = os.environ.get(var)
-        if value:
-            return value
-    nested = settings.get(engine)
-    if isinstance(nested, Mapping) and nested.get(key) not in (None, ""):
-        return nested[key]
-    flat = settings.get(f"{engine}_{key}")
-    return None if flat in (None, "") else flat
-
-
-def _source_of(settings: Mapping[str, Any], engine: str, key: str, env: Sequence[str]) -> str | None:
-    """Where a setting comes from, for ``doctor`` (never the value)."""
-    for var in env:
-        if os.environ.get(var):
-            return f"${var}"
-    nested = settings.get(engine)
-    if isinstance(nested, Mapping) and nested.get(key) not in (None, ""):
-        return f"config [translator.{engine}] {key}"
-    if settings.get(f"{engine}_{key}") not in (None, ""):
-        return f"config [translator] {engine}_{key}"
-    return None
-
-
-def _loopback(host: str | None) -> bool:
-    if host in ("localhost", "ip6-localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host or "").is_loopback
-    except ValueError:
-        return False
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    """Whether an engine has what it needs (``detail`` names where keys come from, never their values)."""
-
-    configured: bool
-    detail: str
-
 
 # --------------------------------------------------------------------------- the base engine
 
@@ -109,10 +63,11 @@ class _Item:
 class TextEngine:
     """Shared logic of the text engines; subclasses build the deep-translator client.
 
-    Settings (``EngineContext.settings``, i.e. the config file's ``[translator]`` section plus what
-    the pipeline adds): ``glossary`` (a :class:`NameGlossary`), ``cache_path`` (or ``cache = false``),
+    Settings (:class:`~streamkit.translation.options.TranslatorSettings`, the config file's
+    ``[translator]`` table, or that table as a mapping): ``cache_path`` (or ``cache = false``),
     ``timeout``, ``retries``, ``backoff``, ``backoff_max``, ``url`` (``--translator-url``),
-    ``max_chars`` and the engine's own keys (see each adapter).
+    ``max_chars`` and the engine's own keys (see each adapter). ``glossary`` (a :class:`NameGlossary`)
+    protects names.
     """
 
     name: str = ""
@@ -136,25 +91,21 @@ class TextEngine:
     #: HTTP to another machine.
     accepts_url: ClassVar[bool] = False
 
-    def __init__(self, target: str = "en", settings: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, target: str = "en", settings: TranslatorSettings | Mapping[str, object] | None = None, *,
+                 glossary: NameGlossary | None = None) -> None:
         self.target = target
-        self.settings: Mapping[str, Any] = dict(settings or {})
+        self.settings = (settings if isinstance(settings, TranslatorSettings)
+                         else TranslatorSettings.from_table(settings or {}))
         self.policy = RetryPolicy.from_settings(self.settings, timeout=self.timeout)
-        self.glossary: NameGlossary | None = self.settings.get("glossary")
+        self.glossary = glossary
         self.join_rules = JoinRules()
         self.stats = EngineStats()
-        limit = _lookup(self.settings, self.name, "max_chars") or self.settings.get("max_chars")
-        try:
-            self._limit = int(limit) if limit else self.max_chars
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"[translator] {self.name}_max_chars must be a whole number", key="max_chars") from exc
-        if self._limit < 1:
-            raise ConfigError(f"[translator] {self.name}_max_chars must be positive", key="max_chars")
+        self._limit = self._chars_limit()
         self._lines_fail = 0  # answers that could not be split by lines (this run)
         self._lines_ok = 0
         self.cache: TranslationCache | None = None
-        if self.settings.get("cache", True) is not False:
-            path = self.settings.get("cache_path")
+        if self.settings.cache:
+            path = self.settings.cache_path
             self.cache = TranslationCache(Path(path) if path else default_cache_path())
         refuse_server_url(self.name, self.settings, accepts_url=self.accepts_url, home=self.default_url)
         self.configure()
@@ -162,13 +113,27 @@ class TextEngine:
             register_secret(secret)
         self._check_transport()
 
+    def _chars_limit(self) -> int:
+        limit = self.setting("max_chars") or self.settings.max_chars
+        try:
+            chars = int(limit) if limit else self.max_chars
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"[translator] {self.name}_max_chars must be a whole number", key="max_chars") from exc
+        if chars < 1:
+            raise ConfigError(f"[translator] {self.name}_max_chars must be positive", key="max_chars")
+        return chars
+
+    def setting(self, key: str, env: Sequence[str] = ()) -> str | int | float | bool | None:
+        """This engine's own ``key``: environment variables ``env`` first, then ``[translator.NAME] key``."""
+        return engine_setting(self.settings, self.name, key, env)
+
     # -- what subclasses provide -------------------------------------------------------------
 
     def configure(self) -> None:
         """Read and check the engine's own settings; raise ``TranslationError`` if unusable."""
 
     @classmethod
-    def configuration(cls, settings: Mapping[str, Any]) -> EngineConfig:
+    def configuration(cls, settings: TranslatorSettings) -> EngineConfig:
         return EngineConfig(True, "no key needed")
 
     def credentials(self) -> list[str]:
@@ -178,7 +143,7 @@ class TextEngine:
     def _check_transport(self) -> None:
         """Refuse to send a credential over plain HTTP to another machine (an override set by name)."""
         parts = urlsplit(self.url)
-        if self.accepts_url or not self.credentials() or parts.scheme != "http" or _loopback(parts.hostname):
+        if self.accepts_url or not self.credentials() or parts.scheme != "http" or is_loopback(parts.hostname):
             return
         raise ConfigError(f"[translator.{self.name}] url would send {self.name}'s key over plain HTTP to "
                           f"{parts.hostname}; refused", key=f"{self.name}_url",
@@ -195,8 +160,8 @@ class TextEngine:
     @property
     def url(self) -> str:
         """The endpoint the requests go to: ``--translator-url`` (engines that accept one), else set by name."""
-        given = self.settings.get("url") if self.accepts_url else None
-        explicit = given or _lookup(self.settings, self.name, "url", self.url_env)
+        given = self.settings.url if self.accepts_url else None
+        explicit = given or self.setting("url", self.url_env)
         return str(explicit or self.default_url)
 
     def fingerprint(self) -> str:
@@ -374,7 +339,7 @@ class TextEngine:
     # -- text translation --------------------------------------------------------------------
 
     def translate_texts(
-        self, texts: Sequence[str], source: str = "ko", progress: Callable[[int, int], None] | None = None
+        self, texts: Sequence[str], source: str = "ko", progress: TextProgress | None = None
     ) -> list[str]:
         """Translate each text as one unit (a sentence): names protected, cached, batched.
 
@@ -468,4 +433,4 @@ class TextEngine:
 
     @classmethod
     def from_context(cls, context: EngineContext) -> Translator:
-        return cls(target=context.target, settings=context.settings)
+        return cls(target=context.target, settings=context.settings, glossary=context.glossary)

@@ -15,15 +15,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
-from .errors import TranslationError
-from .models import AudioTrack, ProgressCallback, SubtitleTrack, Transcript
-from .translate import EngineContext, Translator, create_translator
+from ..errors import TranslationError
+from ..models import AudioTrack, ProgressCallback, SubtitleTrack, Transcript
+from .protocol import EngineContext, Translator
+from .registry import create_translator
+
+if TYPE_CHECKING:
+    from ..glossary import Glossary
 
 __all__ = ["TargetResults", "create_engines", "directed", "failure_error", "names_in", "translate_targets"]
 
 log = logging.getLogger("streamkit")
+
 
 @dataclass
 class TargetResults:
@@ -34,21 +39,23 @@ class TargetResults:
     notes: list[str] = field(default_factory=list)
 
 
-def create_engines(name: str, targets: Sequence[str], settings: Mapping[str, Any],
-                   transcriber: Any) -> dict[str, Translator]:
-    """The engine ``name`` for every target (empty for ``none``); raises before any work if one cannot be made."""
+def create_engines(name: str, targets: Sequence[str], context: EngineContext) -> dict[str, Translator]:
+    """The engine ``name`` for every target (empty for ``none``); raises before any work if one cannot be made.
+
+    ``context`` is the run's (settings, glossary, model); its ``target`` is replaced by each language.
+    """
     engines: dict[str, Translator] = {}
     for lang in targets:
-        engine = create_translator(name, EngineContext(target=lang, transcriber=transcriber, settings=dict(settings)))
+        engine = create_translator(name, replace(context, target=lang))
         if engine is None:
             return {}
         engines[lang] = engine
     return engines
 
 
-def names_in(glossary: Any, translation: Transcript, korean: Transcript) -> Transcript:
+def names_in(glossary: Glossary, translation: Transcript, korean: Transcript) -> Transcript:
     """``localize_names`` on every utterance, informed by the Korean said at the same time."""
-    from .glossary.forms import localize_names
+    from ..glossary.forms import localize_names
 
     context = korean.text
     fixed = []
@@ -66,7 +73,7 @@ def translate_targets(
     *,
     load: Callable[[str], Transcript | None],
     save: Callable[[str, Transcript], None],
-    glossary: Any = None,
+    glossary: Glossary | None = None,
     clean: Callable[[Transcript], Transcript] | None = None,
     progress: ProgressCallback | None = None,
 ) -> TargetResults:
@@ -115,8 +122,8 @@ def failure_error(engine: str, failed: Mapping[str, TranslationError], written: 
 def directed(track: SubtitleTrack) -> SubtitleTrack:
     """An Arabic or Hebrew track whose lines players lay out right to left, even those starting with a
     Latin name (:func:`streamkit.linebreak.right_to_left`); other languages as they are."""
-    from .languages import is_rtl
-    from .linebreak import right_to_left
+    from ..languages import is_rtl
+    from ..linebreak import right_to_left
 
     if not is_rtl(track.language):
         return track

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
 from ..errors import StreamkitError
 from .adapters import ENGINES
+from .options import TranslatorSettings
+from .registry import available_engines
+
+__all__ = ["EngineCheck", "check_engines"]
 
 
 @dataclass(frozen=True)
@@ -22,27 +24,32 @@ class EngineCheck:
     detail: str = ""
 
 
-def _check_one(name: str, description: str, settings: Mapping[str, Any], offline: bool, timeout: float) -> EngineCheck:
+def _check_whisper(name: str, description: str) -> EngineCheck:
+    from ..transcribe import resolve_model
+
+    try:
+        choice = resolve_model(None, allow_download=False)
+        return EngineCheck(name, description, "yes", "offline engine", f"model {choice.name} ({choice.source})")
+    except StreamkitError as exc:
+        return EngineCheck(name, description, "no", "offline engine", exc.message)
+
+
+def _check_one(name: str, description: str, settings: TranslatorSettings, offline: bool,
+               timeout: float) -> EngineCheck:
     cls = ENGINES.get(name)
     if name == "whisper":
-        from ..transcribe import resolve_model
-
-        try:
-            choice = resolve_model(None, allow_download=False)
-            return EngineCheck(name, description, "yes", "offline engine", f"model {choice.name} ({choice.source})")
-        except StreamkitError as exc:
-            return EngineCheck(name, description, "no", "offline engine", exc.message)
+        return _check_whisper(name, description)
     if cls is None:
         return EngineCheck(name, description, "?", "not checked", "plugin engine")
     if not cls.accepts_url:  # --translator-url is for servers the user runs: never another service's keys
-        settings = {key: value for key, value in settings.items() if key != "url"}
+        settings = replace(settings, url=None)
     config = cls.configuration(settings)
     if not config.configured:
         return EngineCheck(name, description, "no", "not checked", config.detail)
     if offline:
         return EngineCheck(name, description, "yes", "not checked", config.detail)
     try:
-        engine = cls(settings={**settings, "cache": False})
+        engine = cls(settings=replace(settings, cache=False))
         ok, detail = engine.check(timeout)
     except StreamkitError as exc:
         return EngineCheck(name, description, "no", "not checked", exc.message)
@@ -50,7 +57,7 @@ def _check_one(name: str, description: str, settings: Mapping[str, Any], offline
 
 
 def check_engines(
-    settings: Mapping[str, Any] | None = None, *, offline: bool = False, timeout: float = 5.0
+    settings: TranslatorSettings | None = None, *, offline: bool = False, timeout: float = 5.0
 ) -> list[EngineCheck]:
     """Every registered engine: configured (keys present; never their values) and reachable (one short request).
 
@@ -59,9 +66,7 @@ def check_engines(
 
     Reachability checks run concurrently, each bounded by ``timeout`` seconds.
     """
-    from ..translate import available_engines
-
-    settings = dict(settings or {})
+    settings = settings or TranslatorSettings()
     engines = available_engines()
     with ThreadPoolExecutor(max_workers=max(1, len(engines))) as pool:
         futures = [

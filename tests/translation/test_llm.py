@@ -20,11 +20,11 @@ from typer.testing import CliRunner
 from streamkit.cli import app
 from streamkit.errors import TranslationError
 from streamkit.glossary import Glossary, load_glossary
-from streamkit.textengines import ENGINES, LlmEngine
-from streamkit.textengines.llm import build_messages, parse_answer
+from streamkit.translation.adapters import ENGINES, LlmEngine
+from streamkit.translation.llm import build_messages, parse_answer
 
-from .libre_server import iter_sentences
-from .llm_server import LlmServer
+from ..libre_server import iter_sentences
+from ..llm_server import LlmServer
 
 runner = CliRunner()
 
@@ -47,10 +47,10 @@ def glossary() -> Glossary:
     return load_glossary()
 
 
-def engine(server: LlmServer, tmp_path: Path, **extra: Any) -> LlmEngine:
+def engine(server: LlmServer, tmp_path: Path, glossary: Glossary | None = None, **extra: Any) -> LlmEngine:
     settings: dict[str, Any] = {"url": server.url, "cache_path": str(tmp_path / "t.sqlite"), "timeout": 5,
                                 "retries": 2, "backoff": 0.001, "backoff_max": 0.005, **extra}  # fmt: skip
-    return LlmEngine(settings=settings)
+    return LlmEngine(settings=settings, glossary=glossary)
 
 
 # --------------------------------------------------------------------------- pure parts

@@ -30,8 +30,10 @@ from urllib.parse import urlsplit
 import requests  # type: ignore[import-untyped,unused-ignore]
 
 from ..errors import TranslationError
-from .base import EngineConfig, TextEngine, _lookup, _loopback, _source_of
+from .lookup import EngineConfig, is_loopback, setting_source
 from .names import protect_names
+from .options import TranslatorSettings
+from .textengine import TextEngine
 from .transport import _EngineAnswer
 
 __all__ = ["LANGUAGE_NAMES", "LlmEngine", "build_messages", "parse_answer"]
@@ -128,14 +130,14 @@ class LlmEngine(TextEngine):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise TranslationError(self.name, f"not an http(s) URL: {self.url!r}",
                                    hint="use --translator-url http://HOST:PORT/v1 (e.g. http://127.0.0.1:11434/v1)")
-        self.model = str(_lookup(self.settings, self.name, "model", self.model_env) or self.default_model)
-        self.api_key = _lookup(self.settings, self.name, "api_key", self.key_env)
-        if self.api_key and parts.scheme != "https" and not _loopback(parts.hostname):
+        self.model = str(self.setting("model", self.model_env) or self.default_model)
+        self.api_key = self.setting("api_key", self.key_env)
+        if self.api_key and parts.scheme != "https" and not is_loopback(parts.hostname):
             raise TranslationError(self.name, f"refusing to send the API key over plain HTTP to {parts.hostname}",
                                    hint="use an https:// URL for a hosted server (keys go only over HTTPS or "
                                    "to this machine)")
-        self.show = str(_lookup(self.settings, self.name, "description") or "").strip()
-        raw_context = _lookup(self.settings, self.name, "context")
+        self.show = str(self.setting("description") or "").strip()
+        raw_context = self.setting("context")
         try:
             self.context_size = 3 if raw_context is None else max(0, int(raw_context))
         except (TypeError, ValueError) as exc:
@@ -148,10 +150,10 @@ class LlmEngine(TextEngine):
         return [str(self.api_key)] if self.api_key else []
 
     @classmethod
-    def configuration(cls, settings: Mapping[str, Any]) -> EngineConfig:
-        where = "--translator-url" if settings.get("url") else _source_of(settings, cls.name, "url", cls.url_env)
-        model = _source_of(settings, cls.name, "model", cls.model_env)
-        key = _source_of(settings, cls.name, "api_key", cls.key_env)
+    def configuration(cls, settings: TranslatorSettings) -> EngineConfig:
+        where = "--translator-url" if settings.url else setting_source(settings, cls.name, "url", cls.url_env)
+        model = setting_source(settings, cls.name, "model", cls.model_env)
+        key = setting_source(settings, cls.name, "api_key", cls.key_env)
         model_part = f"from {model}" if model else cls.default_model
         key_part = f"from {key}" if key else "none"
         url_part = f"URL from {where}" if where else f"default URL {cls.default_url}"
