@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from ._version import __version__
 from .cache import StageCache, file_digest
 from .errors import ConfigError, OutputError, OutputExistsError, StreamkitError
 from .fsutil import atomic_write_text, check_name_lengths, ensure_writable_dir

@@ -156,7 +156,7 @@ def test_two_poll_processes_on_one_database(platforms: FakePlatforms, tmp_path: 
     try:
         deadline = time.monotonic() + 30
         lock = db.with_name(db.name + ".poll-lock")
-        while time.monotonic() < deadline and not (lock.exists() and lock.read_text().startswith("pid")):
+        while time.monotonic() < deadline and not (lock.exists() and '"pid"' in lock.read_text()):
             time.sleep(0.05)
         second = subprocess.run([*cmd, "--once"], capture_output=True, text=True, env=env, timeout=60)
         assert second.returncode == 3, second.stderr

@@ -285,7 +285,7 @@ def example_installed(example_site: Path, monkeypatch: pytest.MonkeyPatch) -> It
 def test_the_example_plugin_loads_through_its_entry_point_and_receives_events(
     example_installed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from streamkit.viewers import ViewerSample, ViewerStore
+    from streamkit.viewers import ViewerSample, ViewerStore, record_samples
 
     log = tmp_path / "example.jsonl"
     monkeypatch.setenv("STREAMKIT_EXAMPLE_LOG", str(log))
@@ -301,7 +301,7 @@ def test_the_example_plugin_loads_through_its_entry_point_and_receives_events(
            summary={"outputs": [{"path": "fan live.en.srt"}]}, error=None)
     with ViewerStore(tmp_path / "v.sqlite") as store:
         sample = ViewerSample(datetime.now(UTC), "decade-live", "live", "ko", "youtube", "concurrent", 1234, "test")
-        store.add([sample, sample])
+        record_samples(store, [sample, sample])
     lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     assert [x["event"] for x in lines] == ["run_finished", "viewer_sample_recorded"]  # once: stored once
     assert lines[0]["outputs"] == ["fan live.en.srt"] and lines[1]["value"] == 1234

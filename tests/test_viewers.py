@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import struct
 import subprocess
@@ -36,6 +37,7 @@ from streamkit.viewers import (
     parse_count,
     parse_time,
     read_samples,
+    record_samples,
     report_html,
     sample_from_fields,
     write_html,
@@ -224,9 +226,10 @@ def test_every_newly_stored_sample_fires_the_hook_once(tmp_path: Path) -> None:
             seen.append(sample)
 
     with registered(Dashboard(), "dashboard"), ViewerStore(tmp_path / "v.sqlite") as store:
-        store.add([sample(0, 1), sample(1, 2)])
-        store.add([sample(0, 1), sample(2, 3)])
-        store.add([sample(3, 4)], fire_hooks=False)
+        record_samples(store, [sample(0, 1), sample(1, 2)])
+        record_samples(store, [sample(0, 1), sample(2, 3)])
+        record_samples(store, [sample(3, 4)], fire_hooks=False)
+        store.add([sample(4, 5)])  # the store alone fires nothing: the caller does
     assert [s.value for s in seen] == [1, 2, 3]
 
 
@@ -283,7 +286,7 @@ WRITER = textwrap.dedent("""
         for i in range(start, start + n):  # one transaction per sample: the writers interleave
             s = ViewerSample(base + timedelta(seconds=i), "decade-live", "live", "ko", "youtube", "concurrent", i,
                              "writer")
-            store.add([s], fire_hooks=False)
+            store.add([s])
     print("done")
 """)
 
@@ -326,7 +329,9 @@ def test_a_second_poller_on_one_database_is_refused_until_the_first_ends(tmp_pat
         holder.kill()  # even a killed poller leaves no stale lock: the kernel drops it
         holder.wait(10)
     with PollLock(db) as lock:
-        assert f"pid {os.getpid()}" in lock.path.read_text()
+        assert json.loads(lock.path.read_text())["pid"] == os.getpid()
+        assert PollLock.holder_at(lock.path) == f"pid {os.getpid()} on {socket.gethostname()}: streamkit viewers poll, " \
+            f"since {json.loads(lock.path.read_text())['since']}"
         with pytest.raises(PollerBusyError):
             PollLock(db).acquire()
     PollLock(db).acquire()

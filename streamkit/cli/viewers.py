@@ -112,7 +112,7 @@ def record(
     """
 
     def body() -> None:
-        from ..viewers import sample_from_fields
+        from ..viewers import record_samples, sample_from_fields
 
         sample, naive = sample_from_fields(
             {"time": when or datetime.now(UTC), "stream": stream, "version": version, "language": language,
@@ -120,7 +120,7 @@ def record(
             default_source="manual",
         )
         with _store(db) as store, _sinks(event_log, webhook):
-            result = store.add([sample])
+            result = record_samples(store, [sample])
             path = store.path
         status = "recorded" if result.added else "conflict" if result.conflicts else "already stored"
         if as_json:
