@@ -9,7 +9,6 @@ The core is importable without the CLI::
 from __future__ import annotations
 
 from ._version import __version__
-
 from .errors import (
     ConfigError,
     FFmpegError,

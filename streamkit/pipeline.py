@@ -48,6 +48,7 @@ from .subtitles import FORMATS, write_subtitles
 from .targets import create_engines, directed, failure_error, translate_targets
 from .transcribe import TranscribeOptions, Transcriber, WhisperTranscriber, decodes_batched, resolve_model
 from .workdir import workdir
+from .workspace import Workspace
 
 __all__ = [
     "STAGES",
@@ -252,7 +253,7 @@ class RunManifest:
     """
 
     def __init__(self, folder: Path, stem: str) -> None:
-        self.path = folder / ".streamkit" / "runs" / f"{stem}.json"
+        self.path = Workspace(folder).manifest(stem)
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             self.complete = bool(data["complete"])
@@ -384,7 +385,7 @@ def _run(
         **({"url": job.translator_url} if job.translator_url else {}),
         "glossary": job.glossary,
     }, transcriber)
-    cache = StageCache(job.output_dir / ".streamkit" / "cache")
+    cache = StageCache(Workspace(job.output_dir).cache)
     options = job.transcribe_options
     hotwords = ""
     if job.glossary is not None and options.hotwords is None and options.initial_prompt is None:

@@ -38,6 +38,7 @@ from .fsutil import atomic_write_text
 from .models import Cue, SubtitleTrack, Transcript, Utterance
 from .segment import DEFAULT_FPS, SegmentRules, frame_ms, rules_for, segment
 from .textengines import Sentence, join_sentences, transcript_from_track
+from .workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class DraftRecord:
 
 def record_path(english: Path) -> Path:
     """Where the record of the English draft ``english`` lives."""
-    return english.parent / ".streamkit" / "drafts" / f"{english.name}.json"
+    return Workspace(english.parent).draft_record(english.name)
 
 
 def _cues_json(track: SubtitleTrack) -> list[list[object]]:

@@ -329,9 +329,10 @@ def test_a_second_poller_on_one_database_is_refused_until_the_first_ends(tmp_pat
         holder.kill()  # even a killed poller leaves no stale lock: the kernel drops it
         holder.wait(10)
     with PollLock(db) as lock:
-        assert json.loads(lock.path.read_text())["pid"] == os.getpid()
-        assert PollLock.holder_at(lock.path) == f"pid {os.getpid()} on {socket.gethostname()}: streamkit viewers poll, " \
-            f"since {json.loads(lock.path.read_text())['since']}"
+        info = json.loads(lock.path.read_text())
+        assert info["pid"] == os.getpid()
+        assert PollLock.holder_at(lock.path) == \
+            f"pid {os.getpid()} on {socket.gethostname()}: streamkit viewers poll, since {info['since']}"
         with pytest.raises(PollerBusyError):
             PollLock(db).acquire()
     PollLock(db).acquire()

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import InputError
-from .samples import SampleError, ViewerSample, sample_from_fields
 from .events import record_samples
+from .samples import SampleError, ViewerSample, sample_from_fields
 from .store import ViewerStore
 
 # --------------------------------------------------------------------------- reading files

@@ -24,7 +24,6 @@ from .samples import (
     ViewerSample,
     ViewerStoreError,
     _from_ms,
-    _iso,
     parse_time,
 )
 
