@@ -251,11 +251,17 @@ _stuck: dict[str, _Stuck] = {}
 _local = threading.local()
 
 
-def _invoke(impl: pluggy.HookImpl, hook: str, args: dict[str, Any]) -> None:
+def _invoke(impl: pluggy.HookImpl, hook: str, args: dict[str, Any]) -> bool:
+    """Call one implementation (``_local.plugin`` names it meanwhile); ``False`` when it raised."""
+    outer, _local.plugin = getattr(_local, "plugin", None), impl.plugin_name
     try:
         impl.function(**args)
     except Exception as exc:
         record_failure(impl.plugin_name, hook, _describe(exc))
+        return False
+    finally:
+        _local.plugin = outer
+    return True
 
 
 class _Call(threading.Thread):
@@ -263,12 +269,13 @@ class _Call(threading.Thread):
 
     def __init__(self, impl: pluggy.HookImpl, hook: str, args: dict[str, Any]) -> None:
         super().__init__(name=f"streamkit-plugin-{impl.plugin_name}", daemon=True)
-        self.impl, self.hook, self.args, self.done = impl, hook, args, False
+        self.impl, self.hook, self.args, self.done, self.ok = impl, hook, args, False, False
 
     def run(self) -> None:
         _local.in_hook = True
-        _invoke(self.impl, self.hook, self.args)
+        ok = _invoke(self.impl, self.hook, self.args)
         with _lock:
+            self.ok = ok
             self.done = True
             stuck = _stuck.pop(self.impl.plugin_name, None)
         if stuck is not None:
@@ -291,24 +298,27 @@ def _skip(plugin_name: str) -> bool:
         return stuck is not None
 
 
-def notify(hook: str, **kwargs: Any) -> None:
+def notify(hook: str, **kwargs: Any) -> list[str]:
     """Call every implementation of ``hook``; never raises because of a plugin.
 
     Implementations run concurrently; ``notify`` returns when all have returned or
-    :func:`hook_timeout` seconds have passed. Called from inside a hook implementation (a plugin
-    that records a viewer sample, say), the nested notification runs inline, bounded by the outer one.
+    :func:`hook_timeout` seconds have passed, with the names of the plugins whose call returned
+    in time without raising (in call order). Called from inside a hook implementation (a plugin that records a
+    viewer sample, say), the nested notification runs inline, bounded by the outer one.
     """
     impls = [i for i in reversed(getattr(get_plugin_manager().hook, hook).get_hookimpls())
              if not (i.wrapper or i.hookwrapper)]
     limit = hook_timeout()
     inline = limit <= 0 or getattr(_local, "in_hook", False)
     calls: list[_Call] = []
+    ok: list[str] = []
     for impl in impls:
         missing = [name for name in impl.argnames if name not in kwargs]
         if missing:
             record_failure(impl.plugin_name, hook, f"asks for argument {missing[0]!r} that {hook} does not pass")
         elif inline:
-            _invoke(impl, hook, {name: kwargs[name] for name in impl.argnames})
+            if _invoke(impl, hook, {name: kwargs[name] for name in impl.argnames}):
+                ok.append(impl.plugin_name)
         elif _skip(impl.plugin_name):
             log.debug("plugin %s skipped for %s: still inside an earlier hook", impl.plugin_name, hook)
         else:
@@ -320,25 +330,26 @@ def notify(hook: str, **kwargs: Any) -> None:
         if call.is_alive() and call.mark_stuck():
             record_failure(call.impl.plugin_name, hook,
                            f"did not return within {limit:g} s ({ENV_HOOK_TIMEOUT}); skipped until it returns")
+        with _lock:
+            if call.done and call.ok:
+                ok.append(call.impl.plugin_name)
+    return ok
 
 
 def collect_registrations(hook: str) -> dict[str, tuple[Callable[..., Any], str]]:
     """Everything registered through a ``register_*`` hook, as ``{name: (factory, description)}``.
 
     The hook's implementations are called with ``register(name, factory, description="")``
-    through :func:`notify`: a plugin that raises is reported, one that answers after the hook
-    timeout registers nothing (its late calls are ignored).
+    through :func:`notify`. Only plugins whose call returned in time without raising count: one
+    that raises (after registering a few names, say) or answers after the hook timeout is
+    reported and registers nothing.
     """
-    found: dict[str, tuple[Callable[..., Any], str]] = {}
-    open_ = threading.Event()
-    open_.set()
+    by_plugin: dict[str | None, dict[str, tuple[Callable[..., Any], str]]] = {}
 
     def register(name: str, factory: Callable[..., Any], description: str = "") -> None:
         with _lock:
-            if open_.is_set():
-                found[name] = (factory, description)
+            by_plugin.setdefault(getattr(_local, "plugin", None), {})[name] = (factory, description)
 
-    notify(hook, register=register)
+    ok = notify(hook, register=register)
     with _lock:
-        open_.clear()
-        return dict(found)
+        return {name: entry for plugin in ok for name, entry in by_plugin.get(plugin, {}).items()}

@@ -131,6 +131,26 @@ def test_a_plugin_raising_while_registering_leaves_the_built_in_engines_and_sour
     assert {"google", "libre", "whisper"} <= set(engines) and sources
     assert {f.hook for f in failures()} == {"register_translators", "register_viewer_sources"}
 
+def test_a_plugin_that_raises_while_registering_registers_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamkit.viewer_sources import SOURCES, SourceContext
+
+    class Good:
+        @hookimpl
+        def register_viewer_sources(self, register: Any) -> None:
+            register("weverse", lambda context: ("weverse", context), "a plugin's source")
+
+    with registered(BrokenRegistrar(), "broken"), registered(Good(), "good"):
+        assert "half" not in plugins.collect_registrations("register_translators")  # registered, then raised
+        found = SOURCES.available()
+        assert {"youtube", "twitch", "x", "weverse"} <= set(found)
+        assert found["weverse"].description == "a plugin's source"
+        context = SourceContext(env={})
+        assert SOURCES.create("weverse", context) == ("weverse", context)
+        monkeypatch.setenv("STREAMKIT_HOOK_TIMEOUT", "0")  # inline calls follow the same rule
+        assert "half" not in plugins.collect_registrations("register_translators")
+        assert "weverse" in SOURCES.available()
+
+
 def test_a_hung_plugin_is_bounded_reported_once_and_skipped_until_it_returns(
     monkeypatch: pytest.MonkeyPatch, warnings_log: list[str]
 ) -> None:
