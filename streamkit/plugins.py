@@ -303,12 +303,13 @@ def notify(hook: str, **kwargs: Any) -> list[str]:
 
     Implementations run concurrently; ``notify`` returns when all have returned or
     :func:`hook_timeout` seconds have passed, with the names of the plugins whose call returned
-    in time without raising (in call order). Called from inside a hook implementation (a plugin that records a
-    viewer sample, say), the nested notification runs inline, bounded by the outer one.
+    in time without raising (in call order). Called from inside a hook implementation (a plugin
+    that records a viewer sample, say), the nested notification runs inline, bounded by the outer one.
     """
     impls = [i for i in reversed(getattr(get_plugin_manager().hook, hook).get_hookimpls())
              if not (i.wrapper or i.hookwrapper)]
     limit = hook_timeout()
+    deadline = time.monotonic() + limit
     inline = limit <= 0 or getattr(_local, "in_hook", False)
     calls: list[_Call] = []
     ok: list[str] = []
@@ -324,7 +325,6 @@ def notify(hook: str, **kwargs: Any) -> list[str]:
         else:
             calls.append(_Call(impl, hook, {name: kwargs[name] for name in impl.argnames}))
             calls[-1].start()
-    deadline = time.monotonic() + limit
     for call in calls:
         call.join(max(0.0, deadline - time.monotonic()))
         if call.is_alive() and call.mark_stuck():
