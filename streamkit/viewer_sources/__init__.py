@@ -23,6 +23,12 @@ source        API call (one per poll)                                      envir
 store, so restarts and other processes share it), backs off on ``429``/``Retry-After`` and
 rate-limit headers, stops a source for the day on YouTube's ``quotaExceeded``, and holds the
 store's poll lock so two pollers never share one database.
+
+Where things live (import from ``streamkit.viewer_sources``): ``base.py`` (the errors, the stdlib
+HTTP call, :class:`PollTarget`, :class:`PollResult`, :class:`SourceContext`, the
+:class:`ViewerSource` protocol and :data:`SOURCES`, the :class:`~streamkit.registry.Registry` of
+sources), ``platforms.py`` (the three adapters), ``poller.py`` (:class:`Poller`). This module is
+the built-in plugin: it registers the three sources.
 """
 
 from __future__ import annotations
