@@ -183,6 +183,29 @@ def test_a_hung_plugin_is_bounded_reported_once_and_skipped_until_it_returns(
     assert any("3 notification(s) were skipped" in m for m in warnings_log)
 
 
+HUNG_AT_EXIT = """
+import threading
+from streamkit.hookspecs import hookimpl
+from streamkit.plugins import failures, notify, register_plugin
+
+class Hangs:
+    @hookimpl
+    def stage_started(self, stage):
+        threading.Event().wait()  # never returns
+
+register_plugin(Hangs(), "hangs")
+notify("stage_started", run_id="r", recording="x", stage="media")
+print(failures()[0].error, flush=True)
+"""
+
+
+def test_a_hung_plugin_does_not_keep_the_process_alive_at_exit() -> None:
+    env = {**os.environ, "STREAMKIT_HOOK_TIMEOUT": "0.2", "STREAMKIT_LOAD_PLUGINS": "", "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", HUNG_AT_EXIT], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "did not return within 0.2 s" in done.stdout
+
+
 def test_plugins_run_concurrently_so_two_slow_ones_cost_one_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STREAMKIT_HOOK_TIMEOUT", "0.3")
     a, b = Hangs(), Hangs()
