@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from ._version import __version__
 from .cache import StageCache, file_digest
 from .errors import ConfigError, OutputError, OutputExistsError, StreamkitError
 from .fsutil import atomic_write_text, check_name_lengths, ensure_writable_dir
@@ -50,6 +50,7 @@ from .translation.options import TranslatorSettings
 from .translation.protocol import EngineContext
 from .translation.targets import create_engines, directed, failure_error, translate_targets
 from .workdir import workdir
+from .workspace import Workspace
 
 __all__ = [
     "STAGES",
@@ -254,7 +255,7 @@ class RunManifest:
     """
 
     def __init__(self, folder: Path, stem: str) -> None:
-        self.path = folder / ".streamkit" / "runs" / f"{stem}.json"
+        self.path = Workspace(folder).manifest(stem)
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             self.complete = bool(data["complete"])
@@ -384,7 +385,7 @@ def _run(
     engines = create_engines(job.translator, job.targets, EngineContext(
         transcriber=transcriber, transcribe_options=job.transcribe_options, settings=settings,
         glossary=job.glossary))
-    cache = StageCache(job.output_dir / ".streamkit" / "cache")
+    cache = StageCache(Workspace(job.output_dir).cache)
     options = job.transcribe_options
     hotwords = ""
     if job.glossary is not None and options.hotwords is None and options.initial_prompt is None:

@@ -22,6 +22,7 @@ from ..mux import CONTAINERS
 from ..pipeline import SubtitleJob
 from ..subtitles import FORMATS
 from ..transcribe import DEVICES, TUNABLE, TranscribeOptions, tunable_problem
+from ..workspace import Workspace
 
 EXECUTORS = ("local", "ray")
 LAYOUTS = ("per-recording", "flat")
@@ -121,7 +122,7 @@ class ReplaySpec:
 
     @property
     def state_dir(self) -> Path:
-        return self.output / ".streamkit"
+        return Workspace(self.output).root
 
     @property
     def model_reason(self) -> str | None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..errors import StreamkitError
 from ..fsutil import atomic_write_text
 from ..models import Cue, SubtitleTrack
+from ..workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class DraftRecord:
 
 def record_path(english: Path) -> Path:
     """Where the record of the English draft ``english`` lives."""
-    return english.parent / ".streamkit" / "drafts" / f"{english.name}.json"
+    return Workspace(english.parent).draft_record(english.name)
 
 
 def _cues_json(track: SubtitleTrack) -> list[list[object]]:
