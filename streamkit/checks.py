@@ -254,9 +254,10 @@ def glossary_check(glossary: Any, counterpart: Sequence[RawCue] | None = None) -
 
     def check(cues: Sequence[RawCue], language: str) -> Iterable[Problem]:
         if language.split("-")[0] not in ("ko", "en") and counterpart is not None:
-            from .glossary.forms import name_check  # names in that language's form (issue 16)
+            from .glossary.forms import name_findings  # names in that language's form (issue 16)
 
-            yield from name_check(glossary, counterpart)(cues, language)
+            for pos, cue, message in name_findings(glossary, _as_transcript(counterpart, "ko"), cues, language):
+                yield _problem(pos, cue, "glossary", message)
             return
         if language.split("-")[0] == "ko":
             korean, english = _as_transcript(cues, "ko"), counterpart

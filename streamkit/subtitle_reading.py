@@ -258,10 +258,7 @@ class _Parser:
             if any(ln.strip() for ln in lines):
                 first = next(i for i, ln in enumerate(lines) if ln.strip())
                 raise self.error("no subtitle cues found (is this a WebVTT file?)", line=first + 1)
-            # Valid and empty: a WebVTT file with a header and no cues; an SRT file with no cue blocks
-            # (SRT has no header: an empty or blank file is how the format says "no subtitles", and
-            # what streamkit writes for a recording with no speech).
-            return ()
+            return ()  # valid, no cues: a bare WEBVTT header, or an empty SRT (a recording with no speech)
 
         # Which line (if any) above each timing line is its number / identifier.
         labels: list[int | None] = []
