@@ -255,13 +255,21 @@ def _decode(model: Any, samples: Any, options: TranscribeOptions, batched: bool,
 
 @dataclass
 class WhisperTranscriber:
-    """faster-whisper behind the :class:`Transcriber` protocol. Loads the model once, lazily."""
+    """faster-whisper behind the :class:`Transcriber` protocol. Loads the model once, lazily.
+
+    ``whisper_model`` injects an already loaded model (a ``faster_whisper.WhisperModel``, or in a
+    test an object with its ``transcribe``) instead of loading ``choice``.
+    """
 
     choice: ModelChoice
     cpu_threads: int = 0
     num_workers: int = 1
+    whisper_model: Any = field(default=None, repr=False, compare=False)
     _model: Any = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._model = self.whisper_model
 
     @property
     def model(self) -> Any:
