@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from hypothesis import given
@@ -11,7 +12,6 @@ from streamkit.media import extract_audio, probe, read_pcm
 from streamkit.turns import join_regions, speech_regions
 
 from .conftest import SAMPLES
-
 
 
 def _laid_out(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -30,7 +30,7 @@ regions = st.lists(st.tuples(st.integers(1, 5000), st.integers(1, 3000)), max_si
 def test_joined_regions_cover_the_same_voice_in_order(found: list[tuple[int, int]], gap: int, most: int) -> None:
     joined = join_regions(found, gap, most)
     assert len(joined) <= len(found)
-    assert all(b0 < a1 for (_, b0), (a1, _) in zip(joined, joined[1:], strict=False))
+    assert all(b0 < a1 for (_, b0), (a1, _) in itertools.pairwise(joined))
     for a, b in found:
         assert any(x <= a and b <= y for x, y in joined)
     # a joined region is one of the found ones, or at most ``most`` long
