@@ -40,8 +40,6 @@ log = logging.getLogger("streamkit")
 DEFAULT_CPU_MODEL = "base"
 DEFAULT_CUDA_MODEL = "large-v3-turbo"
 DEVICES = ("auto", "cpu", "cuda")
-#: Silence that ends a speech region when decoding by turns (``vad_min_silence_ms`` unset).
-TURN_MIN_SILENCE_MS = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,20 +229,12 @@ def decodes_batched(options: TranscribeOptions, device: str) -> bool:
     return device == "cuda" or options.word_timestamps
 
 
-def _regions(samples: Any, options: TranscribeOptions) -> list[tuple[int, int]]:
-    """The speech regions of a window (ms from its start) decoded one by one (``streamkit.turns``)."""
-    from .turns import join_regions, speech_regions
-
-    silence = options.vad_min_silence_ms if options.vad_min_silence_ms is not None else TURN_MIN_SILENCE_MS
-    found = speech_regions(samples, threshold=options.vad_threshold, min_silence_ms=silence,
-                           pad_ms=options.vad_speech_pad_ms)
-    return join_regions(found, options.turn_join_gap_ms, options.turn_max_ms)
-
-
 def _decode(model: Any, samples: Any, options: TranscribeOptions, batched: bool, kwargs: dict[str, Any]) -> Any:
     """faster-whisper's lazy segments for one window: by turns, or over its own VAD chunks."""
     if options.turns and options.vad:
-        regions = _regions(samples, options)
+        from .turns import window_regions
+
+        regions = window_regions(samples, options)
         if not regions:
             return []
         kwargs = {**kwargs, "vad_filter": False, "vad_parameters": None}

@@ -22,11 +22,15 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["MAX_REGION_S", "join_regions", "speech_regions"]
+    from .transcribe import TranscribeOptions
+
+__all__ = ["MAX_REGION_S", "TURN_MIN_SILENCE_MS", "join_regions", "speech_regions", "window_regions"]
 
 SAMPLE_RATE = 16_000
 #: Whisper reads at most 30 s at once; the VAD pads both sides, so regions stay a little shorter.
 MAX_REGION_S = 28.0
+#: Silence that ends a speech region when decoding by turns (``vad_min_silence_ms`` unset).
+TURN_MIN_SILENCE_MS = 500
 
 
 def speech_regions(
@@ -53,3 +57,11 @@ def join_regions(regions: Sequence[tuple[int, int]], gap_ms: int, max_ms: int) -
         else:
             out.append((a, b))
     return out
+
+
+def window_regions(samples: NDArray[np.float32], options: TranscribeOptions) -> list[tuple[int, int]]:
+    """The regions of one window (ms from its start) decoded one by one, with ``options``' VAD settings."""
+    silence = options.vad_min_silence_ms if options.vad_min_silence_ms is not None else TURN_MIN_SILENCE_MS
+    found = speech_regions(samples, threshold=options.vad_threshold, min_silence_ms=silence,
+                           pad_ms=options.vad_speech_pad_ms)
+    return join_regions(found, options.turn_join_gap_ms, options.turn_max_ms)
