@@ -63,12 +63,14 @@ class TranscribeOptions:
     #: otherwise, which measured better than 500 ms on the Zeroth clips there (CER 7.5 % vs 7.9 %).
     vad_min_silence_ms: int | None = None
     #: Turn-aware decoding (``streamkit.turns``): speech regions found first with the VAD settings
-    #: below, each decoded on its own (batched: one batch item per region). Off: faster-whisper's
-    #: own VAD chunks (up to 30 s of several turns, decoded whole).
-    turns: bool = True
-    #: Silero VAD speech threshold for the regions (faster-whisper: 0.5; 0.3 keeps quiet and
-    #: phone-band voices) and the padding added on each side of a region.
-    vad_threshold: float = 0.3
+    #: below, each decoded on its own (batched: one batch item per region). Off (the default):
+    #: faster-whisper's own VAD chunks (up to 30 s of several turns, decoded whole). On keeps 11 of
+    #: 12 lines of samples/conversation.mp4 instead of 6-7, but a music region decoded alone gets
+    #: invented text the filter does not all catch (noisy.mp4: 2 cues over music), so it is opt-in.
+    turns: bool = False
+    #: Silero VAD speech threshold for the regions (0.3 measured worse than 0.5 on the whole
+    #: pipeline: more music regions) and the padding added on each side of a region.
+    vad_threshold: float = 0.5
     vad_speech_pad_ms: int = 200
     #: Regions at most this far apart are decoded together (one encoder pass instead of two), up to
     #: ``turn_max_ms``. 0: every region alone (measured: joining across 1 s lost a turn of 12).

@@ -16,7 +16,7 @@ import pytest
 
 from streamkit.models import Cue
 from streamkit.pipeline import SubtitleJob, run_subtitle
-from streamkit.transcribe import WhisperTranscriber
+from streamkit.transcribe import TranscribeOptions, WhisperTranscriber
 
 from .conftest import SAMPLES
 
@@ -81,10 +81,22 @@ def test_every_short_reply_between_pauses_is_under_a_cue(cues: tuple[Cue, ...]) 
     assert not lost, f"replies without a cue: {lost}"
 
 
+@pytest.fixture(scope="module")
+def turn_cues(transcriber: WhisperTranscriber, tmp_path_factory: pytest.TempPathFactory) -> tuple[Cue, ...]:
+    """The same run with turn-aware decoding (``[transcribe] turns = true``, opt-in: docs/benchmarks.md)."""
+    out: Path = tmp_path_factory.mktemp("conversation-turns")
+    job = SubtitleJob(SAMPLE, out_dir=out, translator="none", mux=False, use_cache=False,
+                      transcribe_options=TranscribeOptions(turns=True))
+    return run_subtitle(job, transcriber=transcriber).tracks[0].cues
+
+
 @pytest.mark.slow
-def test_every_reply_the_voice_detector_hears_is_under_a_cue(cues: tuple[Cue, ...], tmp_path: Path) -> None:
+def test_by_turns_every_reply_the_voice_detector_hears_is_under_a_cue(turn_cues: tuple[Cue, ...],
+                                                                      tmp_path: Path) -> None:
     """Turn-aware decoding (``streamkit.turns``): a short reply between pauses that Silero VAD hears
-    (probability 0.3 or more somewhere on it) is decoded as a region of its own and keeps its cue."""
+    (probability 0.3 or more somewhere on it) is decoded as a region of its own and keeps its cue,
+    and still no cue lies over music or noise."""
+    cues = turn_cues
     from streamkit.media import extract_audio, probe
     from streamkit.quality import vad_profile
 
@@ -94,6 +106,7 @@ def test_every_reply_the_voice_detector_hears_is_under_a_cue(cues: tuple[Cue, ..
     assert len(heard) >= 6
     lost = [(r.start_ms, r.text) for r in heard if not any(overlap(c, r) for c in cues)]
     assert not lost, f"replies the VAD hears without a cue: {lost}"
+    test_no_cue_lies_over_music_or_noise(cues)
 
 
 @pytest.mark.slow

@@ -87,12 +87,12 @@ def test_batched_by_default_with_word_timestamps(tmp_path: Path, monkeypatch: py
         assert calls == [expected], options
         assert decodes_batched(options, "cpu") == (expected == "batched")  # what the cache key records
     assert decodes_batched(TranscribeOptions(task="translate", word_timestamps=False), "cuda")
-    # by turns (the default): the speech regions go to faster-whisper as clips, its own VAD is off;
-    # batched takes them as dicts (one batch item each), sequential as a flat list of seconds
+    # by turns: the speech regions go to faster-whisper as clips, its own VAD is off; batched takes
+    # them as dicts (one batch item each), sequential as a flat list of seconds
     clips.clear()
+    transcriber.transcribe(audio, TranscribeOptions(turns=True))
+    transcriber.transcribe(audio, TranscribeOptions(turns=True, batched=False))
     transcriber.transcribe(audio, TranscribeOptions())
-    transcriber.transcribe(audio, TranscribeOptions(batched=False))
-    transcriber.transcribe(audio, TranscribeOptions(turns=False))
     batched_clips, sequential_clips, none = clips
     assert isinstance(batched_clips, list) and batched_clips and isinstance(batched_clips[0], dict)
     assert isinstance(sequential_clips, list) and len(sequential_clips) == 2 * len(batched_clips)
