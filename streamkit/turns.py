@@ -3,15 +3,16 @@
 Whisper decoding a whole 30 s chunk at once (batched decoding above all, which writes one piece
 of text per chunk) skips short replies between pauses: measured on ``samples/conversation.mp4``,
 faster-whisper's batched VAD chunks covered 8 of 12 turns, the same audio decoded region by region
-11 of 12 (``bench/conversation.py``). With ``TranscribeOptions(turns=True)`` (``[transcribe] turns = true``; opt-in, because a music
-region decoded alone gets invented text the filter does not all catch: docs/benchmarks.md)
-streamkit finds the speech regions itself with Silero VAD (faster-whisper's; regions split at 500 ms
+11 of 12 (``bench/conversation.py``). With ``TranscribeOptions(turns=True)`` (``[transcribe]
+turns = true``; opt-in, because a music region decoded alone gets invented text the filter does
+not all catch: docs/benchmarks.md) streamkit finds the speech regions itself with Silero VAD
+(faster-whisper's; regions split at 500 ms
 of silence instead of 2 s, 200 ms of padding) and decodes each region on its own: batched, each
 region one item of the batch (``clip_timestamps``), or sequentially clip by clip.
 
 A region longer than ``MAX_REGION_S`` is split by the VAD at its longest inner pause (Whisper
-reads at most 30 s at once). Regions closer than ``join_gap_ms`` are decoded together, up to
-``join_max_ms``: a breath inside a sentence is not a turn, and every region costs one encoder pass.
+reads at most 30 s at once). Regions closer than ``turn_join_gap_ms`` are decoded together, up
+to ``turn_max_ms``: a breath inside a sentence is not a turn, and every region costs one encoder pass.
 """
 
 from __future__ import annotations
