@@ -30,8 +30,10 @@ SPEECH = ("speech", "reply")
 CONFIGS: dict[str, dict[str, Any]] = {
     "bare-seq": {"bare": True},
     "bare-batched": {"bare": True, "batched": True},
-    "batched": {"batched": True},
+    "batched": {"batched": True},  # by turns (the default): regions found first, each decoded alone
     "sequential": {"batched": False},
+    "batched-chunks": {"batched": True, "turns": False},  # faster-whisper's own VAD chunks, decoded whole
+    "sequential-chunks": {"batched": False, "turns": False},
     "batched-no-rescue": {"batched": True, "rescue": False},
     "sequential-no-rescue": {"batched": False, "rescue": False},
     "batched-vad500": {"batched": True, "vad_min_silence_ms": 500},

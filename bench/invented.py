@@ -12,7 +12,7 @@ time-reversed, untranscribed Zeroth clip as its lead "singer" (see ``samples/mak
 
 Every recording runs through ``run_subtitle`` (``--translator none``, no mux), once per decoding
 mode, with the invented-text filter and without (``--keep-invented``). Printed per recording and
-mode, and summed: cues inside non-speech stretches (overlap > 300 ms, as ``tests/test_quality.py``
+mode, and summed: cues inside non-speech stretches (overlap > 300 ms, as ``tests/quality/test_clean.py``
 counts them), by kind; the CER against the speech clips' transcripts; speech clips with no cue.
 The WAVs and their timelines are cached in ``bench/.work/invented/``.
 """

@@ -6,7 +6,7 @@ int8 kernels differ across CPUs: CTranslate2 multiplies int8 matrices with oneDN
 Intel MKL on Intel CPUs, each choosing kernels by instruction set. ``CT2_USE_MKL``,
 ``ONEDNN_MAX_CPU_ISA`` and ``CT2_FORCE_CPU_ISA`` make this machine run those other kernels. Each
 (variant, compute type) runs in its own process and prints the figures tests/test_transcribe.py and
-tests/test_quality.py assert on: CER of short.mp4, streamkit vs bare faster-whisper on fanlive.mp4,
+tests/quality/test_clean.py assert on: CER of short.mp4, streamkit vs bare faster-whisper on fanlive.mp4,
 windowed vs one window, and the quality filter's CER change and cues left over noisy.mp4's music. The
 margins in those tests are set from the spread seen here (docs/reliability.md).
 """
@@ -70,7 +70,7 @@ def figures(compute: str) -> dict[str, float]:
         out[f"noisy_dropped_{key}"] = float(len(dropped))
         for name, transcript in (("raw", raw), ("cleaned", cleaned)):
             cues = segment(transcript, fps=fps).cues
-            # more than 300 ms inside a stretch without speech: tests/test_quality.py's INSIDE_MS
+            # more than 300 ms inside a stretch without speech: tests/quality/test_clean.py's INSIDE_MS
             out[f"noisy_cues_in_music_{name}_{key}"] = float(sum(
                 1 for c in cues for a, b in quiet if min(b, c.end_ms) - max(a, c.start_ms) > 300))
         out[f"noisy_filter_delta_{key}"] = character_error_rate(speech, cleaned.text) - character_error_rate(

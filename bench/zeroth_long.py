@@ -33,7 +33,21 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "batched": {"batched": True, "word_timestamps": True},
     "batched-beam3": {"batched": True, "word_timestamps": True, "beam_size": 3},
     "batched-beam2": {"batched": True, "word_timestamps": True, "beam_size": 2},
+    # turn-aware (streamkit's default since issue 12): regions found first (streamkit.turns), each decoded alone
+    "turns-batched": {"batched": True, "turns": True, "word_timestamps": True},
+    "turns-sequential": {"turns": True, "word_timestamps": True, "condition_on_previous_text": False},
 }
+
+
+def _turns(audio: Any, batched: bool) -> dict[str, Any]:
+    """The clip arguments of turn-aware decoding for ``audio`` (as ``WhisperTranscriber`` passes them)."""
+    from streamkit.transcribe import TranscribeOptions
+    from streamkit.turns import window_regions
+
+    regions = window_regions(audio, TranscribeOptions())
+    if batched:
+        return {"vad_filter": False, "clip_timestamps": [{"start": a / 1000, "end": b / 1000} for a, b in regions]}
+    return {"vad_filter": False, "clip_timestamps": [t / 1000 for r in regions for t in r]}
 
 
 def main() -> None:
@@ -67,11 +81,13 @@ def main() -> None:
 
     for name in args.configs.split(","):
         kwargs = dict(CONFIGS[name])
-        decoder: Any = BatchedInferencePipeline(model) if kwargs.pop("batched", False) else model
+        batched, turns = kwargs.pop("batched", False), kwargs.pop("turns", False)
+        decoder: Any = BatchedInferencePipeline(model) if batched else model
         started = time.perf_counter()
         cers = []
         for audio, ref in recordings:
-            segments, _ = decoder.transcribe(audio, language="ko", **kwargs)
+            clips = _turns(audio, batched) if turns else {}
+            segments, _ = decoder.transcribe(audio, language="ko", **kwargs, **clips)
             cers.append(character_error_rate(ref, " ".join(s.text for s in segments)))
         print(json.dumps({"config": name, "cer_per_order": [round(c, 4) for c in cers],
                           "cer_mean": round(sum(cers) / len(cers), 4),

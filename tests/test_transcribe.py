@@ -55,9 +55,12 @@ def test_batched_by_default_with_word_timestamps(tmp_path: Path, monkeypatch: py
 
     calls: list[str] = []
 
+    clips: list[object] = []
+
     class Sequential:
         def transcribe(self, samples: object, **kwargs: object) -> tuple[list[object], None]:
             calls.append("sequential")
+            clips.append(kwargs.get("clip_timestamps"))
             return [], None
 
     class Batched:
@@ -66,11 +69,11 @@ def test_batched_by_default_with_word_timestamps(tmp_path: Path, monkeypatch: py
 
         def transcribe(self, samples: object, batch_size: int, **kwargs: object) -> tuple[list[object], None]:
             calls.append("batched")
+            clips.append(kwargs.get("clip_timestamps"))
             return [], None
 
     monkeypatch.setattr(faster_whisper, "BatchedInferencePipeline", Batched)
-    transcriber = WhisperTranscriber(resolve_model("base", device="cpu"))
-    transcriber._model = Sequential()
+    transcriber = WhisperTranscriber(resolve_model("base", device="cpu"), whisper_model=Sequential())
     audio = extract_audio(probe(SHORT), tmp_path / "a.wav")
     cases = [
         (TranscribeOptions(), "batched"),
@@ -84,6 +87,16 @@ def test_batched_by_default_with_word_timestamps(tmp_path: Path, monkeypatch: py
         assert calls == [expected], options
         assert decodes_batched(options, "cpu") == (expected == "batched")  # what the cache key records
     assert decodes_batched(TranscribeOptions(task="translate", word_timestamps=False), "cuda")
+    # by turns: the speech regions go to faster-whisper as clips, its own VAD is off; batched takes
+    # them as dicts (one batch item each), sequential as a flat list of seconds
+    clips.clear()
+    transcriber.transcribe(audio, TranscribeOptions(turns=True))
+    transcriber.transcribe(audio, TranscribeOptions(turns=True, batched=False))
+    transcriber.transcribe(audio, TranscribeOptions())
+    batched_clips, sequential_clips, none = clips
+    assert isinstance(batched_clips, list) and batched_clips and isinstance(batched_clips[0], dict)
+    assert isinstance(sequential_clips, list) and len(sequential_clips) == 2 * len(batched_clips)
+    assert none is None
 
 
 @pytest.mark.slow
@@ -216,8 +229,7 @@ def test_heap_is_returned_between_decodes_and_pcm_is_not_held(tmp_path: Path, mo
 
             return decode(), None
 
-    transcriber = WhisperTranscriber(resolve_model("base", device="cpu"))
-    transcriber._model = Model()
+    transcriber = WhisperTranscriber(resolve_model("base", device="cpu"), whisper_model=Model())
     audio = extract_audio(probe(SHORT), tmp_path / "a.wav")
     result = transcriber.transcribe(audio, TranscribeOptions(batched=False))
     assert [u.start_ms for u in result.utterances] == [0, 1000, 2000]

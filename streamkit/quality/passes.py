@@ -323,28 +323,24 @@ def _merge_dropped(parts: Sequence[Dropped]) -> Dropped:
                    "; ".join(reasons), tuple(signals))
 
 
-def _pass(
-    transcript: Transcript, o: QualityOptions, energy: EnergyFn | None, prompt: str | None, speech: SpeechFn | None
-) -> tuple[Transcript, list[Dropped]]:
-    """One pass of :func:`clean_transcript`."""
-    dropped: list[Dropped] = []
-    utterances, looped = _collapse_loops(transcript.utterances, o, dropped)
-    speech_db = _speech_level(utterances, energy, o) if energy is not None else -120.0
-    voiced = voiced_stretches(energy, speech, transcript.duration_ms, speech_db, o) if energy and speech else []
-    ctx = _Context(o, energy, speech_db, normalize_text(prompt or ""), transcript.duration_ms, transcript.language,
-                   speech, tuple(voiced))
+def _runs(utterances: Sequence[Utterance], o: QualityOptions) -> tuple[list[Utterance], list[int]]:
+    """Every utterance cut at its long pauses, and each run's utterance (its ``origin``).
 
-    # Runs: every utterance cut at its long pauses (a batched segment is a whole VAD chunk, up to
-    # 30 s: sentences with music between them). Each run is judged as an utterance of its own and
-    # the kept runs are put back together at the end; ``origin`` is each run's utterance.
+    A batched segment is a whole VAD chunk, up to 30 s: sentences with music between them. Each
+    run is judged as an utterance of its own and the kept runs are put back together at the end.
+    """
     runs: list[Utterance] = []
     origin: list[int] = []
     for i, u in enumerate(utterances):
         for run in _split_runs(u, o):
             runs.append(run)
             origin.append(i)
+    return runs, origin
 
-    # Lead-in / tail runs: judged on their own; the rest of the utterance stays.
+
+def _trim_edges(runs: Sequence[Utterance], ctx: _Context, dropped: list[Dropped]) -> list[Utterance]:
+    """Lead-in / tail runs judged on their own; the rest of each utterance stays."""
+    o = ctx.options
     trimmed: list[Utterance] = []
     for u in runs:
         drop_idx: set[int] = set()
@@ -359,10 +355,20 @@ def _pass(
         rebuilt = _rebuild(u, [i for i in range(len(u.words)) if i not in drop_idx]) if drop_idx else u
         assert rebuilt is not None  # the confident rest stays
         trimmed.append(rebuilt)
+    return trimmed
 
-    # Whole utterances. A fragment glued to confident speech that stays, over audio as loud as
-    # speech that the VAD calls speech, is a piece of that speech (Whisper cuts segments
-    # mid-sentence): that counts against dropping it.
+
+def _judge_whole(
+    trimmed: Sequence[Utterance], origin: Sequence[int], looped: dict[int, tuple[tuple[int, int], ...]], ctx: _Context
+) -> tuple[list[_Piece], list[bool]]:
+    """Whole utterances judged: the pieces, and which of them drop.
+
+    A fragment glued to confident speech that stays, over audio as loud as speech that the VAD
+    calls speech, is a piece of that speech (Whisper cuts segments mid-sentence): that counts
+    against dropping it. Invented text comes in clusters over one stretch of music or noise: next
+    to dropped text is evidence too, repeated until nothing changes (drops only grow, so this ends).
+    """
+    o = ctx.options
     pieces = []
     for pos, u in enumerate(trimmed):
         piece = _Piece(u, u.words, u.text, u.start_ms, u.end_ms)
@@ -375,8 +381,6 @@ def _pass(
         quiet = any(code in ("energy", "vad") for code, _, _ in piece.evidence)
         if piece.drops(o) and not quiet and _attached(trimmed, anchors, pos, o):
             piece.add("attached", -o.w_attached, "touches confident speech")
-    # Invented text comes in clusters over one stretch of music or noise: next to dropped text
-    # is evidence too. Repeated until nothing changes (drops only grow, so this ends).
     drop = [p.drops(o) for p in pieces]
     changed = True
     while changed:
@@ -388,6 +392,13 @@ def _pass(
                 piece.add("cluster", o.w_cluster, "next to invented text")
                 if piece.drops(o):
                     drop[pos] = changed = True
+    return pieces, drop
+
+
+def _kept(
+    pieces: Sequence[_Piece], drop: Sequence[bool], origin: Sequence[int], ctx: _Context, dropped: list[Dropped]
+) -> tuple[list[Utterance], list[int]]:
+    """The kept pieces retimed (and their origins); the dropped reported (an utterance run by run as one)."""
     kept: list[Utterance] = []
     kept_origin: list[int] = []
     gone_runs: dict[int, list[Dropped]] = {}
@@ -398,20 +409,31 @@ def _pass(
             kept.append(piece.utterance)
             kept_origin.append(origin[pos])
     for i, parts in gone_runs.items():
-        # An utterance dropped run by run is reported as one piece.
-        whole = len(parts) > 1 and len(parts) == origin.count(i)
+        whole = len(parts) > 1 and len(parts) == list(origin).count(i)
         dropped.extend([_merge_dropped(parts)] if whole else parts)
-    gap = o.attach_gap_ms
-    kept = [
-        _retime(
-            u,
-            ctx,
-            keep_start=i > 0 and u.start_ms - kept[i - 1].end_ms <= gap,
-            keep_end=i + 1 < len(kept) and kept[i + 1].start_ms - u.end_ms <= gap,
-        )
+    gap = ctx.options.attach_gap_ms
+    retimed = [
+        _retime(u, ctx, keep_start=i > 0 and u.start_ms - kept[i - 1].end_ms <= gap,
+                keep_end=i + 1 < len(kept) and kept[i + 1].start_ms - u.end_ms <= gap)
         for i, u in enumerate(kept)
     ]
+    return retimed, kept_origin
 
+
+def _pass(
+    transcript: Transcript, o: QualityOptions, energy: EnergyFn | None, prompt: str | None, speech: SpeechFn | None
+) -> tuple[Transcript, list[Dropped]]:
+    """One pass of :func:`clean_transcript`."""
+    dropped: list[Dropped] = []
+    utterances, looped = _collapse_loops(transcript.utterances, o, dropped)
+    speech_db = _speech_level(utterances, energy, o) if energy is not None else -120.0
+    voiced = voiced_stretches(energy, speech, transcript.duration_ms, speech_db, o) if energy and speech else []
+    ctx = _Context(o, energy, speech_db, normalize_text(prompt or ""), transcript.duration_ms, transcript.language,
+                   speech, tuple(voiced))
+    runs, origin = _runs(utterances, o)
+    trimmed = _trim_edges(runs, ctx, dropped)
+    pieces, drop = _judge_whole(trimmed, origin, looped, ctx)
+    kept, kept_origin = _kept(pieces, drop, origin, ctx, dropped)
     # Keep the transcript's time order (trimming only moves starts later).
     ordered: list[Utterance] = []
     previous = 0
@@ -420,9 +442,8 @@ def _pass(
             u = replace(u, start_ms=previous, end_ms=max(u.end_ms, previous))
         previous = u.start_ms
         ordered.append(u)
-    if len(ordered) == len(transcript.utterances) and all(
-        a is b for a, b in zip(ordered, transcript.utterances, strict=True)
-    ):
+    if len(ordered) == len(transcript.utterances) and all(a is b for a, b in zip(ordered, transcript.utterances,
+                                                                                 strict=True)):
         return transcript, dropped
     return replace(transcript, utterances=tuple(ordered)), dropped
 

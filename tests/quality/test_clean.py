@@ -34,7 +34,7 @@ from streamkit.segment import rules_for, segment
 from streamkit.subtitles import format_srt, parse_raw
 from streamkit.transcribe import TranscribeOptions, WhisperTranscriber
 
-from .conftest import SAMPLES, SHORT
+from ..conftest import SAMPLES, SHORT
 
 NOISY = SAMPLES / "noisy.mp4"
 NOISY_REF = SAMPLES / "noisy.ref.tsv"
@@ -642,7 +642,7 @@ def test_speech_over_a_music_bed_loses_nothing(transcriber: WhisperTranscriber, 
     from streamkit.evaluation import load_reference_tsv
     from streamkit.media import read_pcm
 
-    from .conftest import FANLIVE
+    from ..conftest import FANLIVE
 
     speech = read_pcm(extract_audio(probe(FANLIVE), tmp_path / "fan.wav")).astype(np.float64)
     music = read_pcm(extract_audio(probe(NOISY), tmp_path / "noisy.wav"), 0, 10_000).astype(np.float64)
