@@ -3,7 +3,10 @@
 The core is importable without the CLI::
 
     from streamkit import SubtitleJob, run_subtitle
-    result = run_subtitle(SubtitleJob(Path("recording.mp4"), translator="whisper"))
+    result = run_subtitle(SubtitleJob(Path("recording.mp4"), translate=TranslateOptions(engine="whisper")))
+
+A job is a recording and typed parts (``outputs``, ``model``, ``decoding``, ``quality``, ``glossary``,
+``translate``, ``hooks``: :mod:`streamkit.job`); :mod:`streamkit.jobconfig` builds them from TOML.
 """
 
 from __future__ import annotations
@@ -37,29 +40,37 @@ from .models import (
     Utterance,
     Word,
 )
+from .job import HookOptions, JobSettings, ModelOptions, OutputOptions
 from .pipeline import RunResult, SubtitleJob, run_subtitle
+from .translation.options import TranslateOptions, TranslatorSettings
 
 __all__ = [
     "AudioTrack",
     "ConfigError",
     "Cue",
     "FFmpegError",
+    "HookOptions",
     "InputError",
+    "JobSettings",
     "MediaError",
     "MediaInfo",
     "ModelChoice",
     "ModelError",
     "ModelIntegrityError",
+    "ModelOptions",
     "MuxedVideo",
     "NoAudioError",
     "OutputError",
     "OutputExistsError",
+    "OutputOptions",
     "RunResult",
     "StreamkitError",
     "SubtitleFile",
     "SubtitleFormatError",
     "SubtitleJob",
     "SubtitleTrack",
+    "TranslateOptions",
+    "TranslatorSettings",
     "Transcript",
     "TranscriptionError",
     "TranslationError",

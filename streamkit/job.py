@@ -128,8 +128,10 @@ class JobSettings:
     def job_for(self, recording: Path, *, folder: Path | None = None, force: bool | None = None,
                 use_cache: bool | None = None) -> SubtitleJob:
         """These settings for ``recording`` (``folder``, ``force``, ``use_cache`` replace the outputs')."""
-        changes = {k: v for k, v in (("folder", folder), ("force", force), ("use_cache", use_cache)) if v is not None}
-        outputs = replace(self.outputs, **changes) if changes else self.outputs
+        out = self.outputs
+        outputs = replace(out, folder=folder if folder is not None else out.folder,
+                          force=out.force if force is None else force,
+                          use_cache=out.use_cache if use_cache is None else use_cache)
         return SubtitleJob(recording, outputs=outputs, model=self.model, decoding=self.decoding,
                            quality=self.quality, rescue=self.rescue, glossary=self.glossary,
                            translate=self.translate, rules=self.rules, hooks=self.hooks,

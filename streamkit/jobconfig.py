@@ -65,10 +65,10 @@ class Key:
         if self.choices and value not in self.choices:
             return f"{value!r} is not one of {', '.join(self.choices)}"
         if self.kind == "int" and isinstance(value, int):
-            low = self.low if self.low is not None else value
-            high = self.high if self.high is not None else value
-            if not low <= value <= high:
+            if self.high is not None and self.low is not None and not self.low <= value <= self.high:
                 return f"must be between {self.low} and {self.high}, not {value}"
+            if self.high is None and self.low is not None and value < self.low:
+                return f"must be at least {self.low}, not {value}"
         return None
 
 
@@ -89,7 +89,8 @@ def _is_kind(value: object, kind: str) -> bool:
         "strings": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
         "numbers": lambda v: isinstance(v, list) and all(_is_number(x) for x in v),
     }
-    return checks.get(kind, lambda v: isinstance(v, dict))(value)
+    check = checks.get(kind)
+    return check(value) if check is not None else isinstance(value, dict)
 
 
 def _toml_type(value: object) -> str:
@@ -188,12 +189,13 @@ def merged_schema(*extra: Mapping[str, Mapping[str, Key]]) -> dict[str, dict[str
 # --------------------------------------------------------------------------- reading
 
 
-def read_toml(path: Path, fail: Callable[[str, str | None], ConfigError], *, what: str) -> dict[str, object]:
+def read_toml(path: Path, fail: Callable[[str, str | None], ConfigError], *, what: str,
+              missing_hint: str | None = None) -> dict[str, object]:
     """A TOML file's tables; every problem reading it is ``fail(problem, hint)``."""
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise fail(f"{what} not found", None) from exc
+        raise fail(f"{what} not found", missing_hint) from exc
     except IsADirectoryError as exc:
         raise fail(f"is a folder, not a {what}", None) from exc
     except (OSError, UnicodeDecodeError) as exc:
@@ -393,7 +395,7 @@ def _path(layers: Sequence[Layer], section: str, key: str) -> Path | None:
     if value is None or layer is None:
         return None
     path = Path(str(value)).expanduser()
-    return path if layer.base == Path() else layer.base / path
+    return path if layer.base == Path() else (layer.base / path).resolve()
 
 
 def _decoding(layers: Sequence[Layer]) -> TranscribeOptions:
