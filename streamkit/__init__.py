@@ -28,6 +28,7 @@ from .errors import (
     TranscriptionError,
     TranslationError,
 )
+from .job import HookOptions, JobSettings, ModelOptions, OutputOptions
 from .models import (
     AudioTrack,
     Cue,
@@ -40,7 +41,6 @@ from .models import (
     Utterance,
     Word,
 )
-from .job import HookOptions, JobSettings, ModelOptions, OutputOptions
 from .pipeline import RunResult, SubtitleJob, run_subtitle
 from .translation.options import TranslateOptions, TranslatorSettings
 
@@ -69,11 +69,11 @@ __all__ = [
     "SubtitleFormatError",
     "SubtitleJob",
     "SubtitleTrack",
-    "TranslateOptions",
-    "TranslatorSettings",
     "Transcript",
     "TranscriptionError",
+    "TranslateOptions",
     "TranslationError",
+    "TranslatorSettings",
     "Utterance",
     "Word",
     "__version__",

@@ -116,10 +116,7 @@ def _decoding_keys() -> dict[str, Key]:
         hint = hints[f.name]
         args = [a for a in typing.get_args(hint) if a is not type(None)]
         base = args[0] if isinstance(hint, types.UnionType) and len(args) == 1 else hint
-        if typing.get_origin(base) is tuple:
-            kind = "numbers"
-        else:
-            kind = kinds.get(base, "")
+        kind = "numbers" if typing.get_origin(base) is tuple else kinds.get(base, "")
         if f.name in RUN_DECIDES or not kind:
             continue
         low, high = BOUNDS.get(f.name, (0, None))

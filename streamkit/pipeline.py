@@ -304,7 +304,8 @@ class _Cache:
             self.store.save_transcript(stage, key, transcript)
 
 
-def _with_hints(options: TranscribeOptions, glossary: Glossary | None, info: MediaInfo) -> tuple[TranscribeOptions, str]:
+def _with_hints(options: TranscribeOptions, glossary: Glossary | None,
+                info: MediaInfo) -> tuple[TranscribeOptions, str]:
     """Bias recognition toward the names likely in *this* recording (producer files, title), never the list."""
     if glossary is None or options.hotwords is not None or options.initial_prompt is not None:
         return options, ""

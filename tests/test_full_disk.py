@@ -334,6 +334,7 @@ def test_outputs_the_run_manifest_could_not_record_are_not_left_to_pass_for_an_e
     from streamkit import pipeline
     from streamkit.pipeline import SubtitleJob, run_subtitle
     from streamkit.transcribe import WhisperTranscriber, resolve_model
+    from streamkit.translation.options import TranslateOptions
 
     src = tmp_path / "show.mp4"
     src.write_bytes(SHORT.read_bytes())
@@ -351,7 +352,7 @@ def test_outputs_the_run_manifest_could_not_record_are_not_left_to_pass_for_an_e
 
     monkeypatch.setattr(pipeline, "atomic_write_text", full_for_the_manifest)
     transcriber = WhisperTranscriber(resolve_model("base", device="cpu"))
-    job = SubtitleJob(src, translator="none")
+    job = SubtitleJob(src, translate=TranslateOptions(engine="none"))
     with pytest.raises(OutputError, match="the disk is full"):
         run_subtitle(job, transcriber=transcriber)
     assert not (tmp_path / "show.subtitled.mp4").exists()

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from streamkit.errors import StreamkitError
-from streamkit.job import JobSettings, OutputOptions
 from streamkit.hookspecs import hookimpl
+from streamkit.job import JobSettings, OutputOptions
 from streamkit.plugins import get_plugin_manager
 from streamkit.replay import (
     LocalExecutor,
@@ -32,7 +32,6 @@ from streamkit.replay import (
     replay_status,
     run_replay,
 )
-
 from streamkit.transcribe import TranscribeOptions
 from streamkit.translation.options import TranslateOptions
 
