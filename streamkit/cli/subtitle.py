@@ -20,6 +20,7 @@ from ._app import _guard, _progress, _setup_logging, app, err, out
 
 if TYPE_CHECKING:
     from ..job import SubtitleJob
+    from ..models import SubtitleFile
     from ..pipeline import RunResult
 
 # --------------------------------------------------------------------------- subtitle
@@ -216,28 +217,32 @@ def _print_summary(summary: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- mux
 
 
+SubFiles = Annotated[
+    list[Path],
+    typer.Option("--sub", "-s", help="A subtitle file named NAME.LANG.srt (or .vtt); repeat for each track."),
+]
+MuxOutput = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Output video [default: NAME.subtitled.mp4 beside it].")
+]
+MuxContainer = Annotated[str | None, typer.Option(help="mp4 or mkv [default: as the input].")]
+MuxDefault = Annotated[
+    str | None,
+    typer.Option("--default", "--default-track", help="Language of the default track [default: en when there "
+                 "is one, else the first --sub]."),
+]
+MuxBurnIn = Annotated[
+    str | None, typer.Option("--burn-in", metavar="LANG", help="Render this track into the picture instead.")
+]
+MuxForce = Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output.")]
+MuxVerbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")]
+MuxQuiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
 @app.command("mux")
 def mux_command(
     video: Annotated[Path, typer.Argument(help="The original recording.", show_default=False)],
-    subs: Annotated[
-        list[Path],
-        typer.Option("--sub", "-s", help="A subtitle file named NAME.LANG.srt (or .vtt); repeat for each track."),
-    ],
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Output video [default: NAME.subtitled.mp4 beside it].")
-    ] = None,
-    container: Annotated[str | None, typer.Option(help="mp4 or mkv [default: as the input].")] = None,
-    default: Annotated[
-        str | None,
-        typer.Option("--default", "--default-track", help="Language of the default track [default: en when there "
-                     "is one, else the first --sub]."),
-    ] = None,
-    burn_in: Annotated[
-        str | None, typer.Option("--burn-in", metavar="LANG", help="Render this track into the picture instead.")
-    ] = None,
-    force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output.")] = False,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")] = 0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    subs: SubFiles, output: MuxOutput = None, container: MuxContainer = None, default: MuxDefault = None,
+    burn_in: MuxBurnIn = None, force: MuxForce = False, verbose: MuxVerbose = 0, quiet: MuxQuiet = False,
 ) -> None:
     """Put corrected subtitle files into the replay (stream copy: no re-encode).
 
@@ -248,36 +253,18 @@ def mux_command(
 
     def body() -> None:
         from ..media import probe
-        from ..models import SubtitleFile
         from ..mux import burn_in as do_burn_in
-        from ..mux import container_for, mux, output_name
-        from ..subtitles import language_from_path, read_subtitles
+        from ..mux import mux
 
         info = probe(video)
-        files: list[SubtitleFile] = []
-        for path in subs:
-            language = language_from_path(path)
-            if language is None:
-                raise InputError(path, "cannot tell the language from the name",
-                                 hint="name it NAME.LANG.srt, e.g. show.en.srt or show.ko.srt")
-            track = read_subtitles(path, language)  # validates before ffmpeg sees it
-            files.append(SubtitleFile(path, language, path.suffix.lstrip(".").lower(), len(track.cues)))
+        files = _subtitle_files(subs)
         languages = [f.language for f in files]
         if default is not None and default not in languages and not burn_in:
             raise ConfigError(f"--default {default}: no --sub track in that language (tracks: "
                               f"{', '.join(languages)})", key="default",
                               hint="name one of the tracks, or leave --default out")
         default_language = default or ("en" if "en" in languages else languages[0])
-        if output is not None and container is None:
-            box = None  # the output's extension decides
-            target = output
-        else:
-            box = container_for(video, container)
-            target = output or video.with_name(output_name(video, box))
-        if target.resolve() == video.resolve():
-            raise InputError(video, "the output would overwrite the input", hint="choose another --output")
-        if target.exists() and not force:
-            raise OutputExistsError([target])
+        box, target = _mux_target(video, output, container, force=force)
         with _progress(not quiet) as bars:
             report = (lambda d, t: bars("mux", d, t)) if bars else None
             if burn_in:
@@ -294,6 +281,38 @@ def mux_command(
             out.print(f"wrote [bold]{escape(str(result.path))}[/]: {what}", highlight=False)
 
     _guard(body, verbose=verbose)
+
+
+def _subtitle_files(subs: list[Path]) -> list[SubtitleFile]:
+    """Each ``--sub`` read and validated before ffmpeg sees it, its language from its name."""
+    from ..models import SubtitleFile
+    from ..subtitles import language_from_path, read_subtitles
+
+    files: list[SubtitleFile] = []
+    for path in subs:
+        language = language_from_path(path)
+        if language is None:
+            raise InputError(path, "cannot tell the language from the name",
+                             hint="name it NAME.LANG.srt, e.g. show.en.srt or show.ko.srt")
+        track = read_subtitles(path, language)
+        files.append(SubtitleFile(path, language, path.suffix.lstrip(".").lower(), len(track.cues)))
+    return files
+
+
+def _mux_target(video: Path, output: Path | None, container: str | None, *, force: bool) -> tuple[str | None, Path]:
+    """The container (None: the output's extension decides) and the output path, refused if it is taken."""
+    from ..mux import container_for, output_name
+
+    if output is not None and container is None:
+        box, target = None, output
+    else:
+        box = container_for(video, container)
+        target = output or video.with_name(output_name(video, box))
+    if target.resolve() == video.resolve():
+        raise InputError(video, "the output would overwrite the input", hint="choose another --output")
+    if target.exists() and not force:
+        raise OutputExistsError([target])
+    return box, target
 
 
 # --------------------------------------------------------------------------- model
