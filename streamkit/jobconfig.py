@@ -227,7 +227,9 @@ def _check_key(section: str, key: str, value: object, known: Mapping[str, Key], 
     if spec is None:
         if section == "transcribe":
             raise fail(dotted, f"unknown key, not a decoding setting (known: {', '.join(known)})", None)
-        raise _unknown(dotted, [f"{section}.{k}" for k in known], fail)
+        near = difflib.get_close_matches(key, list(known), n=1, cutoff=0.5)
+        raise fail(dotted, f"unknown key {dotted}" + (f" (did you mean {section}.{near[0]}?)" if near else ""),
+                   f"known keys in [{section}]: " + ", ".join(known))
     problem = spec.problem(value)
     if problem:
         raise fail(dotted, problem, None)
