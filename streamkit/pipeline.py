@@ -98,7 +98,7 @@ class RunResult:
     dropped: tuple[Dropped, ...] = ()
     #: What the producer must look at although the run finished (e.g. voice but no words).
     warnings: tuple[str, ...] = ()
-    #: Every translation, in the order of ``job.targets`` (``translation`` is the first).
+    #: Every translation, in the order of ``job.translate.targets`` (``translation`` is the first).
     translations: tuple[Transcript, ...] = ()
     #: Voiced stretches without words: decoded again, and what is left without a cue.
     voice: VoiceReport | None = None
