@@ -251,9 +251,10 @@ def _move_deprecated(tables: dict[str, dict[str, object]], where: str) -> dict[s
     return tables
 
 
-def _unknown(dotted: str, known: list[str], fail: Fail) -> ConfigError:
-    near = difflib.get_close_matches(dotted, known, n=1, cutoff=0.5)
-    return fail(dotted, f"unknown key {dotted}" + (f" (did you mean {near[0]}?)" if near else ""),
+def _unknown(key: str, known: list[str], fail: Fail) -> ConfigError:
+    """An unknown ``[translator]`` key, with the nearest known one (``deepl_key``: ``deepl_api_key``)."""
+    near = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
+    return fail(f"translator.{key}", "unknown key" + (f" (did you mean {near[0]}?)" if near else ""),
                 "known keys: " + ", ".join(sorted(known)))
 
 
