@@ -347,9 +347,10 @@ def _glossary(files: tuple[Path, ...]) -> Glossary:
     return load_glossary(files)
 
 
-def build_settings(layers: Sequence[Layer], *, quality: QualityOptions | None = None,
-                   keep_invented: bool = False) -> JobSettings:
-    """The job settings the layers say (later layers win, key by key; defaults where none says)."""
+def build_settings(layers: Sequence[Layer], *, keep_invented: bool = False) -> JobSettings:
+    """The job settings the layers say (later layers win, key by key; defaults where none says).
+
+    ``keep_invented`` (``--keep-invented``) turns the invented-text filter off."""
 
     def get(section: str, key: str, default: object = None) -> object:
         value, _ = _pick(layers, section, key)
@@ -366,7 +367,7 @@ def build_settings(layers: Sequence[Layer], *, quality: QualityOptions | None = 
         outputs=_outputs(layers, get),
         model=model,
         decoding=_decoding(layers),
-        quality=None if keep_invented else (quality or QualityOptions()),
+        quality=None if keep_invented else QualityOptions(),
         glossary=_glossary(glossary_files(layers)),
         translate=TranslateOptions(
             engine=str(get("translate", "engine", DEFAULT_ENGINE)),
