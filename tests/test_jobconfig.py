@@ -169,3 +169,18 @@ def test_engine_settings_survive_the_table_the_engines_read(
 ) -> None:
     settings = TranslatorSettings(timeout=timeout, cache=cache, url=url, engines=engines)  # type: ignore[arg-type]
     assert TranslatorSettings.from_table(settings_table(settings)) == settings
+
+
+def test_the_subtitle_command_reads_an_older_config_with_a_warning(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from streamkit.cli import app
+
+    from .conftest import SHORT
+
+    config = _write(tmp_path / "streamkit.toml", '[subtitle]\ntranslator = "bing"\n')
+    result = CliRunner().invoke(app, ["subtitle", str(SHORT), "--config", str(config), "-o", str(tmp_path / "out")])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    assert "[subtitle] translator is deprecated, write [translate] engine instead" in said
+    assert "unknown translator 'bing'" in said  # the older key still decides the engine
