@@ -11,8 +11,7 @@ A job is a recording and typed parts (``outputs``, ``model``, ``decoding``, ``qu
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .errors import (
     ConfigError,
     FFmpegError,

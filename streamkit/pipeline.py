@@ -24,7 +24,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from ._version import __version__
 from .cache import StageCache, file_digest
 from .errors import StreamkitError
 from .fsutil import check_name_lengths, ensure_writable_dir
@@ -47,15 +47,15 @@ from .quality import (
     voice_without_words,
 )
 from .rescue import SpanTranscriber, VoiceReport, rescue_voice
-from .retranslate import record_path, save_record
 from .runplan import RunManifest, check_existing_outputs, plan_outputs
 from .segment import DEFAULT_FPS, SegmentRules, rules_for, segment
 from .subtitles import write_subtitles
-from .targets import TargetResults, create_engines, directed, failure_error, translate_targets
 from .transcribe import TranscribeOptions, Transcriber, WhisperTranscriber, decodes_batched, resolve_model
-from .translate import Translator
-from .translation.options import settings_table
+from .translation.drafts import record_path, save_record
+from .translation.protocol import EngineContext, Translator
+from .translation.targets import TargetResults, create_engines, directed, failure_error, translate_targets
 from .workdir import workdir
+from .workspace import Workspace
 
 __all__ = [
     "STAGES",
@@ -237,11 +237,9 @@ def _run(job: SubtitleJob, run_id: str, stages: _Stages, transcriber: Transcribe
     transcriber = transcriber or _load_model(job.model)
     # An unknown or misconfigured engine (or one that cannot serve a language) is refused before anything
     # is transcribed. One engine per target language, each translating the Korean.
-    engines = create_engines(job.translate.engine, job.translate.targets, {
-        "transcribe_options": job.decoding,
-        **settings_table(job.translate.settings),
-        "glossary": job.glossary,
-    }, transcriber)
+    engines = create_engines(job.translate.engine, job.translate.targets, EngineContext(
+        transcriber=transcriber, transcribe_options=job.decoding, settings=job.translate.settings,
+        glossary=job.glossary))
     cache = _Cache(job)
     options, hotwords = _with_hints(job.decoding, job.glossary, info)
     with workdir() as work:
@@ -293,7 +291,7 @@ class _Cache:
 
     def __init__(self, job: SubtitleJob) -> None:
         self.use = job.outputs.use_cache
-        self.store = StageCache(job.output_dir / ".streamkit" / "cache")
+        self.store = StageCache(Workspace(job.output_dir).cache)
         self.digest = file_digest(job.input) if self.use else ""
 
     def load(self, stage: str, key: str) -> Transcript | None:

@@ -17,6 +17,7 @@ from .fsutil import atomic_write_text
 from .job import SubtitleJob
 from .models import MediaInfo
 from .mux import container_for, output_name
+from .workspace import Workspace
 
 __all__ = ["RunManifest", "check_existing_outputs", "plan_outputs"]
 
@@ -45,7 +46,7 @@ class RunManifest:
     """
 
     def __init__(self, folder: Path, stem: str) -> None:
-        self.path = folder / ".streamkit" / "runs" / f"{stem}.json"
+        self.path = Workspace(folder).manifest(stem)
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             self.complete = bool(data["complete"])

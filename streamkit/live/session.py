@@ -28,7 +28,9 @@ from ..errors import ConfigError
 from ..fsutil import atomic_path, ensure_writable_dir
 from ..plugins import notify
 from ..quality import QualityOptions
-from ..translate import EngineContext, create_translator
+from ..translation.options import TranslatorSettings
+from ..translation.protocol import EngineContext
+from ..translation.registry import create_translator
 from .captions import Caption, RollingTrack, SentenceBuilder, live_paths
 from .engine import LiveOptions, StepResult, StreamingTranscriber, whisper_decoder
 from .source import AudioChunk, AudioFeed, FeedEnded, Gap, LiveSourceError, RetryPolicy, SourceSpec, decode_args
@@ -171,8 +173,9 @@ class _Run:
         job = self.job
         if job.target is None:
             return
-        settings = {**job.translator_settings, "glossary": job.glossary}
-        engine = create_translator(job.translator, EngineContext(job.target, model_transcriber, settings))
+        settings = TranslatorSettings.from_table(job.translator_settings)
+        engine = create_translator(job.translator, EngineContext(job.target, model_transcriber, settings=settings,
+                                                                 glossary=job.glossary))
         if engine is None:
             return
         self.tracks[job.target] = RollingTrack(job.target, live_paths(job.out_dir, job.name, job.target, job.formats))

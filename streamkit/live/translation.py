@@ -1,6 +1,6 @@
 """English (or any ``--to`` target) for final sentences, on a worker thread that never blocks transcription.
 
-The engine is the one ``streamkit translate`` uses (:func:`streamkit.translate.create_translator`),
+The engine is the one ``streamkit translate`` uses (:func:`streamkit.translation.create_translator`),
 so its cache, timeouts, retries and name protection apply. Sentences waiting while a request is out
 are sent together in the next one (the engine batches them). A failed request is logged and its
 sentences are given up, so one unreachable moment costs those sentences, not the run.
@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import StreamkitError
 from ..models import Transcript, Utterance
-from ..translate import Translator
+from ..translation.protocol import Translator
 from .captions import Caption, layout
 
 __all__ = ["TranslationWorker"]

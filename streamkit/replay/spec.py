@@ -27,6 +27,7 @@ from ..jobconfig import Key, Layer, build_settings, check_tables, glossary_files
 from ..subtitles import FORMATS
 from ..transcribe import TranscribeOptions
 from ..translation.options import DEFAULT_ENGINE, settings_table
+from ..workspace import Workspace
 
 EXECUTORS = ("local", "ray")
 LAYOUTS = ("per-recording", "flat")
@@ -84,7 +85,7 @@ class ReplaySpec:
 
     @property
     def state_dir(self) -> Path:
-        return self.output / ".streamkit"
+        return Workspace(self.output).root
 
     @property
     def model(self) -> str | None:
@@ -312,7 +313,7 @@ def _targets(r: _Reader, raw: list[str]) -> tuple[str, ...]:
 def _check_engine(r: _Reader, name: str) -> None:
     if name == "none":
         return
-    from ..translate import available_engines
+    from ..translation.registry import available_engines
 
     engines = available_engines()
     if name not in engines:
