@@ -121,9 +121,9 @@ def _text(value: object) -> str | None:
 
 
 def settings_table(settings: TranslatorSettings) -> dict[str, object]:
-    """The ``[translator]`` table the engines read from ``EngineContext.settings`` (until it is typed):
+    """The settings as a ``[translator]`` table (the inverse of :meth:`TranslatorSettings.from_table`):
     the shared keys that are set, and each engine's keys both nested (``{"deepl": {...}}``) and flat
-    (``deepl_api_key``), as the config file may write them."""
+    (``deepl_api_key``). A replay's fingerprint hashes it, as it hashed the spec's table before."""
     shared = {key: getattr(settings, key) for key in SHARED_KEYS if getattr(settings, key) is not None}
     if settings.cache:
         shared.pop("cache")
