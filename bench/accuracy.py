@@ -52,9 +52,11 @@ def main() -> None:
     from faster_whisper import BatchedInferencePipeline
 
     from streamkit.evaluation import character_error_rate
+    from streamkit.job import OutputOptions
     from streamkit.media import extract_audio, probe, read_pcm
     from streamkit.pipeline import SubtitleJob, run_subtitle
     from streamkit.transcribe import TranscribeOptions, WhisperTranscriber, resolve_model
+    from streamkit.translation.options import TranslateOptions
 
     video, reference = long_recording(args.minutes)
     info = probe(video)
@@ -77,7 +79,8 @@ def main() -> None:
         if cfg["kind"] == "pipeline":
             out = video.parent / "accuracy-pipeline"
             shutil.rmtree(out, ignore_errors=True)
-            job = SubtitleJob(video, out_dir=out, translator="none", use_cache=False)
+            job = SubtitleJob(video, outputs=OutputOptions(folder=out, use_cache=False),
+                              translate=TranslateOptions(engine="none"))
             result = run_subtitle(job, transcriber=transcriber)
             return " ".join(c.text.replace("\n", " ") for c in result.tracks[0].cues)
         return transcriber.transcribe(audio, TranscribeOptions(**cfg["opts"])).text

@@ -83,8 +83,10 @@ def score(cues: list[tuple[int, int, str]], stretches: list[dict[str, Any]]) -> 
 
 def run(config: dict[str, Any], media: Path, transcriber: Any, label: str) -> tuple[list[tuple[int, int, str]], int]:
     from streamkit.checks import check_file
+    from streamkit.job import OutputOptions
     from streamkit.pipeline import SubtitleJob, run_subtitle
     from streamkit.transcribe import TranscribeOptions
+    from streamkit.translation.options import TranslateOptions
 
     if config.get("bare"):
         from faster_whisper import BatchedInferencePipeline
@@ -95,8 +97,9 @@ def run(config: dict[str, Any], media: Path, transcriber: Any, label: str) -> tu
                                          **({"batch_size": 8} if batched else {}))
         return [(round(s.start * 1000), round(s.end * 1000), s.text.strip()) for s in segments], -1
     opts = {k: v for k, v in config.items() if k != "rescue"}
-    job = SubtitleJob(media, out_dir=WORK / label, translator="none", mux=False, force=True, use_cache=False,
-                      rescue=config.get("rescue", True), transcribe_options=TranscribeOptions(**opts))
+    job = SubtitleJob(media, outputs=OutputOptions(folder=WORK / label, mux=False, force=True, use_cache=False),
+                      translate=TranslateOptions(engine="none"), rescue=config.get("rescue", True),
+                      decoding=TranscribeOptions(**opts))
     result = run_subtitle(job, transcriber=transcriber)
     cues = [(c.start_ms, c.end_ms, c.text.replace("\n", " ")) for c in result.tracks[0].cues]
     return cues, check_file(result.files[0].path, fps=result.media.fps).errors

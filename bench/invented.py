@@ -117,15 +117,18 @@ def build(index: int, zeroth: Path, ffmpeg: str) -> tuple[Path, list[Stretch]]:
 
 def measure(wav: Path, stretches: list[Stretch], batched: bool, transcriber: Any) -> dict[str, Any]:
     from streamkit.evaluation import character_error_rate
+    from streamkit.job import OutputOptions
     from streamkit.pipeline import SubtitleJob, run_subtitle
     from streamkit.quality import QualityOptions
     from streamkit.transcribe import TranscribeOptions
+    from streamkit.translation.options import TranslateOptions
 
     row: dict[str, Any] = {}
     for label, quality in (("raw", None), ("filtered", QualityOptions())):
         out = WORK / f"{wav.stem}-{'batched' if batched else 'sequential'}-{label}"
-        job = SubtitleJob(wav, out_dir=out, translator="none", mux=False, force=True, use_cache=True,
-                          quality=quality, transcribe_options=TranscribeOptions(batched=batched))
+        job = SubtitleJob(wav, outputs=OutputOptions(folder=out, mux=False, force=True, use_cache=True),
+                          translate=TranslateOptions(engine="none"), quality=quality,
+                          decoding=TranscribeOptions(batched=batched))
         cues = run_subtitle(job, transcriber=transcriber).tracks[0].cues
         inside = [(s.kind, c.text) for c in cues for s in stretches
                   if s.kind != "speech" and min(s.end_ms, c.end_ms) - max(s.start_ms, c.start_ms) > INSIDE_MS]

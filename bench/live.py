@@ -186,12 +186,14 @@ def _stats(values: list[float]) -> dict[str, Any]:
 
 
 def offline_cer(sample: str, transcriber: WhisperTranscriber) -> float:
+    from streamkit.job import OutputOptions
     from streamkit.pipeline import SubtitleJob, run_subtitle
     from streamkit.subtitles import read_subtitles
+    from streamkit.translation.options import TranslateOptions
 
     out = WORK / "live" / f"{sample}-offline"
-    job = SubtitleJob(input=SAMPLES / f"{sample}.mp4", out_dir=out, translator="none", mux=False, force=True,
-                      use_cache=False)
+    job = SubtitleJob(input=SAMPLES / f"{sample}.mp4", translate=TranslateOptions(engine="none"),
+                      outputs=OutputOptions(folder=out, mux=False, force=True, use_cache=False))
     result = run_subtitle(job, transcriber=transcriber)
     ko = next(f.path for f in result.files if f.language == "ko")
     text = " ".join(c.text.replace("\n", " ") for c in read_subtitles(ko).cues)

@@ -62,14 +62,17 @@ def main() -> None:
     except ImportError:
         sys.exit("bench/profile.py needs pyinstrument: pip install pyinstrument")
 
+    from streamkit.job import OutputOptions
     from streamkit.pipeline import SubtitleJob, run_subtitle
     from streamkit.transcribe import TranscribeOptions
+    from streamkit.translation.options import TranslateOptions
 
     video, _ = long_recording(args.minutes)
     out = WORK / "profile-out"
     shutil.rmtree(out, ignore_errors=True)
     options = TranscribeOptions(batched=args.batched)
-    job = SubtitleJob(video, out_dir=out, translator="none", use_cache=False, transcribe_options=options)
+    job = SubtitleJob(video, outputs=OutputOptions(folder=out, use_cache=False),
+                      translate=TranslateOptions(engine="none"), decoding=options)
     profiler = Profiler(interval=0.005)
     profiler.start()
     result = run_subtitle(job)

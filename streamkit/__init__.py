@@ -3,7 +3,10 @@
 The core is importable without the CLI::
 
     from streamkit import SubtitleJob, run_subtitle
-    result = run_subtitle(SubtitleJob(Path("recording.mp4"), translator="whisper"))
+    result = run_subtitle(SubtitleJob(Path("recording.mp4"), translate=TranslateOptions(engine="whisper")))
+
+A job is a recording and typed parts (``outputs``, ``model``, ``decoding``, ``quality``, ``glossary``,
+``translate``, ``hooks``: :mod:`streamkit.job`); :mod:`streamkit.jobconfig` builds them from TOML.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from .errors import (
     TranscriptionError,
     TranslationError,
 )
+from .job import HookOptions, JobSettings, ModelOptions, OutputOptions
 from .models import (
     AudioTrack,
     Cue,
@@ -37,22 +41,27 @@ from .models import (
     Word,
 )
 from .pipeline import RunResult, SubtitleJob, run_subtitle
+from .translation.options import TranslateOptions, TranslatorSettings
 
 __all__ = [
     "AudioTrack",
     "ConfigError",
     "Cue",
     "FFmpegError",
+    "HookOptions",
     "InputError",
+    "JobSettings",
     "MediaError",
     "MediaInfo",
     "ModelChoice",
     "ModelError",
     "ModelIntegrityError",
+    "ModelOptions",
     "MuxedVideo",
     "NoAudioError",
     "OutputError",
     "OutputExistsError",
+    "OutputOptions",
     "RunResult",
     "StreamkitError",
     "SubtitleFile",
@@ -61,7 +70,9 @@ __all__ = [
     "SubtitleTrack",
     "Transcript",
     "TranscriptionError",
+    "TranslateOptions",
     "TranslationError",
+    "TranslatorSettings",
     "Utterance",
     "Word",
     "__version__",

@@ -23,6 +23,7 @@ from streamkit.media import find_ffmpeg, probe
 from streamkit.models import AudioTrack, ModelChoice, Transcript
 from streamkit.pipeline import SubtitleJob, run_subtitle
 from streamkit.replay.spec import SpecError, load_spec
+from streamkit.translation.options import TranslateOptions
 from streamkit.workdir import remove_stale_workdirs, workdir
 
 from .conftest import SHORT, run_ffmpeg_cmd
@@ -85,7 +86,7 @@ def test_a_name_too_long_for_the_file_system_is_refused_before_the_work(tmp_path
     recording = tmp_path / ("x" * 245 + ".mp4")
     shutil.copy(SHORT, recording)
     with pytest.raises(OutputError) as info:
-        run_subtitle(SubtitleJob(input=recording, translator="none"), transcriber=_MustNotRun())  # type: ignore[arg-type]
+        run_subtitle(SubtitleJob(input=recording, translate=TranslateOptions(engine="none")), transcriber=_MustNotRun())  # type: ignore[arg-type]
     assert "too long" in str(info.value) and "subtitled.mp4" in str(info.value)
     assert "shorter" in info.value.hint
     assert sorted(p.name for p in tmp_path.iterdir()) == [recording.name]
@@ -159,9 +160,9 @@ def test_config_values_are_type_checked(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(_config(tmp_path, '[translator]\ndeepl_api_key = ["a", "b"]\n'))
     assert "deepl_api_key" in str(info.value) and "string" in str(info.value) and "'a'" not in str(info.value)
-    with pytest.raises(ConfigError, match="timeout must be a number"):
+    with pytest.raises(ConfigError, match=r"translator\.timeout: must be a number"):
         load_config(_config(tmp_path, '[translator]\ntimeout = "fast"\n'))
-    with pytest.raises(ConfigError, match=r"papago\.client_id must be a string"):
+    with pytest.raises(ConfigError, match=r"papago\.client_id: must be a string"):
         load_config(_config(tmp_path, "[translator.papago]\nclient_id = 7\n"))
     fine = '[translator]\ntimeout = 15\nretries = 2\ncache = false\n[translator.libre]\nurl = "http://x"\n'
     assert load_config(_config(tmp_path, fine)).get("translator", "timeout") == 15

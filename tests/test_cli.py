@@ -81,7 +81,7 @@ def test_bad_decoding_setting_is_refused_before_any_work(tmp_path: Path) -> None
     cfg.write_text("[transcribe]\nbeam_size = 0\n")
     result = runner.invoke(app, ["subtitle", str(SHORT), "--config", str(cfg), "-o", str(tmp_path / "out")])
     assert result.exit_code == 2
-    assert "transcribe.beam_size must be between 1 and 10, not 0" in _one_line_error(result.output)
+    assert "transcribe.beam_size: must be between 1 and 10, not 0" in _one_line_error(result.output)
     assert not (tmp_path / "out").exists()
 
 
@@ -189,7 +189,7 @@ def test_subtitle_to_an_unknown_language_is_one_clear_line(tmp_path: Path) -> No
     assert result.exit_code != 0
     assert "unknown language 'klingon'" in _one_line_error(result.output)
     config = tmp_path / "streamkit.toml"
-    config.write_text('[subtitle]\ntargets = ["en", "ja", "xx"]\n', encoding="utf-8")
+    config.write_text('[translate]\ntargets = ["en", "ja", "xx"]\n', encoding="utf-8")
     result = runner.invoke(app, ["subtitle", str(src), "--config", str(config)])
     assert result.exit_code != 0 and "unknown language 'xx'" in _one_line_error(result.output)
     result = runner.invoke(app, ["subtitle", str(src), "--to", "en,ja", "--default-track", "fr"])

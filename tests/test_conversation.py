@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from streamkit.job import OutputOptions
 from streamkit.models import Cue
 from streamkit.pipeline import SubtitleJob, run_subtitle
 from streamkit.transcribe import TranscribeOptions, WhisperTranscriber
+from streamkit.translation.options import TranslateOptions
 
 from .conftest import SAMPLES
 
@@ -68,7 +70,8 @@ def test_the_timeline_is_a_conversation() -> None:
 @pytest.fixture(scope="module")
 def cues(transcriber: WhisperTranscriber, tmp_path_factory: pytest.TempPathFactory) -> tuple[Cue, ...]:
     out: Path = tmp_path_factory.mktemp("conversation")
-    job = SubtitleJob(SAMPLE, out_dir=out, translator="none", mux=False, use_cache=False)
+    job = SubtitleJob(SAMPLE, outputs=OutputOptions(folder=out, mux=False, use_cache=False),
+                      translate=TranslateOptions(engine="none"))
     return run_subtitle(job, transcriber=transcriber).tracks[0].cues
 
 
@@ -85,8 +88,8 @@ def test_every_short_reply_between_pauses_is_under_a_cue(cues: tuple[Cue, ...]) 
 def turn_cues(transcriber: WhisperTranscriber, tmp_path_factory: pytest.TempPathFactory) -> tuple[Cue, ...]:
     """The same run with turn-aware decoding (``[transcribe] turns = true``, opt-in: docs/benchmarks.md)."""
     out: Path = tmp_path_factory.mktemp("conversation-turns")
-    job = SubtitleJob(SAMPLE, out_dir=out, translator="none", mux=False, use_cache=False,
-                      transcribe_options=TranscribeOptions(turns=True))
+    job = SubtitleJob(SAMPLE, outputs=OutputOptions(folder=out, mux=False, use_cache=False),
+                      translate=TranslateOptions(engine="none"), decoding=TranscribeOptions(turns=True))
     return run_subtitle(job, transcriber=transcriber).tracks[0].cues
 
 

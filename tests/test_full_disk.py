@@ -331,9 +331,10 @@ def test_outputs_the_run_manifest_could_not_record_are_not_left_to_pass_for_an_e
     The fault is injected (an OSError from the manifest's write): a tmpfs cannot be filled that exactly."""
     import errno
 
-    from streamkit import pipeline
+    from streamkit import runplan  # the run manifest's module
     from streamkit.pipeline import SubtitleJob, run_subtitle
     from streamkit.transcribe import WhisperTranscriber, resolve_model
+    from streamkit.translation.options import TranslateOptions
 
     src = tmp_path / "show.mp4"
     src.write_bytes(SHORT.read_bytes())
@@ -349,14 +350,14 @@ def test_outputs_the_run_manifest_could_not_record_are_not_left_to_pass_for_an_e
                 raise _output_error(path, OSError(errno.ENOSPC, "No space left on device"))
         real(path, text, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pipeline, "atomic_write_text", full_for_the_manifest)
+    monkeypatch.setattr(runplan, "atomic_write_text", full_for_the_manifest)
     transcriber = WhisperTranscriber(resolve_model("base", device="cpu"))
-    job = SubtitleJob(src, translator="none")
+    job = SubtitleJob(src, translate=TranslateOptions(engine="none"))
     with pytest.raises(OutputError, match="the disk is full"):
         run_subtitle(job, transcriber=transcriber)
     assert not (tmp_path / "show.subtitled.mp4").exists()
     assert (tmp_path / "show.ko.srt").exists() == (fails == "final")  # recorded drafts stay
-    monkeypatch.setattr(pipeline, "atomic_write_text", real)
+    monkeypatch.setattr(runplan, "atomic_write_text", real)
     result = run_subtitle(job, transcriber=transcriber)  # the same command: nothing passes for an editor's
     assert result.video is not None and result.video.path.is_file()
 

@@ -9,12 +9,14 @@ import pytest
 
 from streamkit.errors import ConfigError, OutputError, OutputExistsError, TranslationError
 from streamkit.hookspecs import hookimpl
+from streamkit.job import OutputOptions
 from streamkit.models import ModelChoice, Transcript
 from streamkit.pipeline import RunManifest, SubtitleJob, plan_outputs, run_subtitle
 from streamkit.plugins import get_plugin_manager
 from streamkit.subtitles import read_subtitles
 from streamkit.transcribe import WhisperTranscriber
 from streamkit.translation.drafts import load_record
+from streamkit.translation.options import TranslateOptions, TranslatorSettings
 
 from .conftest import SHORT
 from .libre_server import LibreServer
@@ -61,21 +63,22 @@ def recorder() -> Any:
 
 
 def test_plan_names_outputs_next_to_the_recording_or_in_out(tmp_path: Path) -> None:
-    job = SubtitleJob(Path("/rec/show.mp4"), formats=("srt", "vtt"))
+    job = SubtitleJob(Path("/rec/show.mp4"), outputs=OutputOptions(formats=("srt", "vtt")))
     planned = plan_outputs(job)
     assert planned["ko.srt"] == Path("/rec/show.ko.srt") and planned["en.vtt"] == Path("/rec/show.en.vtt")
     assert planned["video"] == Path("/rec/show.subtitled.mp4")
-    mkv = plan_outputs(SubtitleJob(Path("/rec/show.mkv"), out_dir=tmp_path, translator="none"))
+    mkv = plan_outputs(SubtitleJob(Path("/rec/show.mkv"), outputs=OutputOptions(folder=tmp_path),
+                                   translate=TranslateOptions(engine="none")))
     assert set(mkv) == {"ko.srt", "video"} and mkv["video"] == tmp_path / "show.subtitled.mkv"
 
 
 def test_bad_job_settings_are_refused_up_front() -> None:
     with pytest.raises(ConfigError, match="unknown subtitle format"):
-        SubtitleJob(Path("x.mp4"), formats=("ass",))
+        SubtitleJob(Path("x.mp4"), outputs=OutputOptions(formats=("ass",)))
     with pytest.raises(ConfigError, match="no such track"):
-        SubtitleJob(Path("x.mp4"), burn_in="ja")
+        SubtitleJob(Path("x.mp4"), outputs=OutputOptions(burn_in="ja"))
     with pytest.raises(ConfigError, match="needs a translation"):
-        SubtitleJob(Path("x.mp4"), burn_in="en", translator="none")
+        SubtitleJob(Path("x.mp4"), outputs=OutputOptions(burn_in="en"), translate=TranslateOptions(engine="none"))
 
 
 @pytest.mark.slow
@@ -87,8 +90,9 @@ def test_full_run_writes_both_tracks_and_the_replay(
     shutil.copy(SHORT, src)
     before = src.read_bytes()
     with LibreServer() as server:
-        job = SubtitleJob(src, out_dir=tmp_path / "out", translator="libre", translator_url=server.url,
-                          translator_settings={"cache_path": str(tmp_path / "tr.sqlite")})
+        job = SubtitleJob(src, outputs=OutputOptions(folder=tmp_path / "out"),
+                          translate=TranslateOptions(engine="libre", settings=TranslatorSettings(
+                              cache_path=str(tmp_path / "tr.sqlite"), url=server.url)))
         result = run_subtitle(job, transcriber=transcriber)
         assert server.translate_requests == 1  # one short recording, one batch
     assert src.read_bytes() == before  # the input is never modified
@@ -120,9 +124,11 @@ def test_existing_outputs_are_refused_without_force_and_kept(transcriber: Whispe
     corrected = tmp_path / "show.ko.srt"
     corrected.write_text("1\n00:00:01,000 --> 00:00:02,000\n편집자가 고친 자막\n", encoding="utf-8")
     with pytest.raises(OutputExistsError, match=r"show\.ko\.srt"):
-        run_subtitle(SubtitleJob(src, translator="none", mux=False), transcriber=transcriber)
+        run_subtitle(SubtitleJob(src, outputs=OutputOptions(mux=False), translate=TranslateOptions(engine="none")),
+                     transcriber=transcriber)
     assert "편집자가" in corrected.read_text(encoding="utf-8")
-    run_subtitle(SubtitleJob(src, translator="none", mux=False, force=True), transcriber=transcriber)
+    run_subtitle(SubtitleJob(src, outputs=OutputOptions(mux=False, force=True),
+                             translate=TranslateOptions(engine="none")), transcriber=transcriber)
     assert "편집자가" not in corrected.read_text(encoding="utf-8")
 
 
@@ -130,9 +136,11 @@ def test_existing_outputs_are_refused_without_force_and_kept(transcriber: Whispe
 def test_a_second_run_reuses_the_cached_transcription(transcriber: WhisperTranscriber, tmp_path: Path) -> None:
     src = tmp_path / "show.mp4"
     shutil.copy(SHORT, src)
-    first = run_subtitle(SubtitleJob(src, translator="none", mux=False), transcriber=transcriber)
+    first = run_subtitle(SubtitleJob(src, outputs=OutputOptions(mux=False),
+                                     translate=TranslateOptions(engine="none")), transcriber=transcriber)
     written = (tmp_path / "show.ko.srt").read_bytes()
-    again = run_subtitle(SubtitleJob(src, translator="none", mux=False, force=True), transcriber=transcriber)
+    again = run_subtitle(SubtitleJob(src, outputs=OutputOptions(mux=False, force=True),
+                                     translate=TranslateOptions(engine="none")), transcriber=transcriber)
     notes = {t.stage: t.note for t in again.timings}
     assert "reused cached result" in notes["transcribe"]
     assert again.transcript == first.transcript
@@ -145,7 +153,8 @@ def test_audio_only_input_gives_subtitles_without_a_replay(transcriber: WhisperT
 
     audio = tmp_path / "radio.m4a"
     run_ffmpeg_cmd("-i", str(SHORT), "-vn", "-c:a", "copy", str(audio))
-    result = run_subtitle(SubtitleJob(audio, translator="none", formats=("srt", "vtt")), transcriber=transcriber)
+    result = run_subtitle(SubtitleJob(audio, outputs=OutputOptions(formats=("srt", "vtt")),
+                                      translate=TranslateOptions(engine="none")), transcriber=transcriber)
     assert result.video is None
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
         "radio.ko.srt", "radio.ko.vtt", "radio.m4a"]
@@ -155,7 +164,8 @@ def test_an_output_folder_that_is_not_writable(tmp_path: Path, transcriber: Whis
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(OutputError):
-        run_subtitle(SubtitleJob(SHORT, out_dir=blocker / "out", translator="none"), transcriber=transcriber)
+        run_subtitle(SubtitleJob(SHORT, outputs=OutputOptions(folder=blocker / "out"),
+                                 translate=TranslateOptions(engine="none")), transcriber=transcriber)
 
 
 @dataclass
@@ -191,7 +201,7 @@ def test_failed_translation_keeps_korean_and_the_same_command_resumes(
     try:
         src = tmp_path / "show.mp4"
         shutil.copy(SHORT, src)
-        job = SubtitleJob(src, translator="flaky")
+        job = SubtitleJob(src, translate=TranslateOptions(engine="flaky"))
         with pytest.raises(TranslationError, match="Korean subtitles were written") as info:
             run_subtitle(job, transcriber=transcriber)
         assert "run the same command again" in info.value.hint
@@ -219,7 +229,7 @@ def test_an_edited_draft_of_an_unfinished_run_is_not_overwritten(
     manifest.record([tmp_path / "show.ko.srt"], complete=False)
     (tmp_path / "show.ko.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\n고친 초안\n", encoding="utf-8")
     with pytest.raises(OutputExistsError):
-        run_subtitle(SubtitleJob(src, translator="none"), transcriber=transcriber)
+        run_subtitle(SubtitleJob(src, translate=TranslateOptions(engine="none")), transcriber=transcriber)
     assert "고친" in (tmp_path / "show.ko.srt").read_text(encoding="utf-8")
 
 
@@ -227,7 +237,8 @@ def test_an_edited_draft_of_an_unfinished_run_is_not_overwritten(
 def test_the_offline_whisper_engine_writes_english(transcriber: WhisperTranscriber, tmp_path: Path) -> None:
     src = tmp_path / "show.mp4"
     shutil.copy(SHORT, src)
-    result = run_subtitle(SubtitleJob(src, translator="whisper", mux=False), transcriber=transcriber)
+    result = run_subtitle(SubtitleJob(src, outputs=OutputOptions(mux=False),
+                                      translate=TranslateOptions(engine="whisper")), transcriber=transcriber)
     assert result.translation is not None and result.translation.task == "translate"
     english = read_subtitles(tmp_path / "show.en.srt")
     text = " ".join(c.text for c in english.cues).lower()
@@ -244,7 +255,9 @@ def test_glossary_biases_by_the_recording_title_without_inventing_names(
     glossary = load_glossary()
     src = tmp_path / "BTS 방탄소년단 컴백 라이브.mp4"  # the title names BTS; the speech is about coffee
     shutil.copy(SHORT, src)
-    result = run_subtitle(SubtitleJob(src, translator="none", mux=False, glossary=glossary), transcriber=transcriber)
+    job = SubtitleJob(src, outputs=OutputOptions(mux=False), translate=TranslateOptions(engine="none"),
+                      glossary=glossary)
+    result = run_subtitle(job, transcriber=transcriber)
     notes = {t.stage: t.note for t in result.timings}
     assert "방탄소년단" in notes["glossary"]  # hints were chosen from the title
     text = result.transcript.text
@@ -309,14 +322,18 @@ def test_voice_without_a_single_word_is_a_warning_in_the_summary(tmp_path: Path)
     deaf = Deaf(model)
     src = tmp_path / "short.mp4"
     shutil.copy(SHORT, src)
-    result = run_subtitle(SubtitleJob(src, translator="none", mux=False), transcriber=deaf)
+    result = run_subtitle(SubtitleJob(src, outputs=OutputOptions(mux=False),
+                                      translate=TranslateOptions(engine="none")), transcriber=deaf)
     assert len(result.warnings) == 1 and result.summary()["warnings"] == list(result.warnings)
     assert "s of voice but no words" in result.warnings[0] and "streamkit model --verify" in result.warnings[0]
     tone = make_video(tmp_path / "tone.mp4", seconds=3.0)  # a sine tone: no voice, so nothing to say
-    assert run_subtitle(SubtitleJob(tone, translator="none", mux=False), transcriber=deaf).warnings == ()
+    assert run_subtitle(SubtitleJob(tone, outputs=OutputOptions(mux=False),
+                                    translate=TranslateOptions(engine="none")), transcriber=deaf).warnings == ()
     # A damaged model's result must not outlive the repair: the cache key follows the model's files.
-    run_subtitle(SubtitleJob(src, translator="none", mux=False, force=True), transcriber=deaf)
+    run_subtitle(SubtitleJob(src, outputs=OutputOptions(mux=False, force=True),
+                             translate=TranslateOptions(engine="none")), transcriber=deaf)
     assert deaf.calls == 2  # reused from the cache ...
     (model / "model.bin").write_bytes(b"weights, rebuilt")  # ... until the files change (model --repair)
-    run_subtitle(SubtitleJob(src, translator="none", mux=False, force=True), transcriber=deaf)
+    run_subtitle(SubtitleJob(src, outputs=OutputOptions(mux=False, force=True),
+                             translate=TranslateOptions(engine="none")), transcriber=deaf)
     assert deaf.calls == 3

@@ -17,6 +17,7 @@ import pytest
 
 from streamkit.errors import StreamkitError
 from streamkit.hookspecs import hookimpl
+from streamkit.job import JobSettings, OutputOptions
 from streamkit.plugins import get_plugin_manager
 from streamkit.replay import (
     LocalExecutor,
@@ -31,6 +32,8 @@ from streamkit.replay import (
     replay_status,
     run_replay,
 )
+from streamkit.transcribe import TranscribeOptions
+from streamkit.translation.options import TranslateOptions
 
 from .conftest import REPO, SHORT
 
@@ -208,15 +211,18 @@ def test_the_fingerprint_follows_what_changes_outputs_not_how_they_run(tmp_path:
     spec = ReplaySpec(tmp_path / "s.toml", "s", (), tmp_path / "out")
     fp = spec.fingerprint()
     assert ReplaySpec(tmp_path / "s.toml", "s", (), tmp_path / "out", workers=4, executor="ray").fingerprint() == fp
-    assert ReplaySpec(tmp_path / "s.toml", "s", (), tmp_path / "out", translator="none").fingerprint() != fp
-    assert ReplaySpec(tmp_path / "s.toml", "s", (), tmp_path / "out", formats=("vtt",)).fingerprint() != fp
-    assert ReplaySpec(tmp_path / "s.toml", "s", (), tmp_path / "out", decoding={"beam_size": 2}).fingerprint() != fp
+    assert ReplaySpec(tmp_path / "s.toml", "s", (), tmp_path / "out",
+                      job=JobSettings(translate=TranslateOptions(engine="none"))).fingerprint() != fp
+    assert ReplaySpec(tmp_path / "s.toml", "s", (), tmp_path / "out",
+                      job=JobSettings(outputs=OutputOptions(formats=("vtt",)))).fingerprint() != fp
+    assert ReplaySpec(tmp_path / "s.toml", "s", (), tmp_path / "out",
+                      job=JobSettings(decoding=TranscribeOptions(beam_size=2))).fingerprint() != fp
 
 
 def test_transcribe_settings_reach_every_recordings_job(tmp_path: Path) -> None:
     make_recordings(tmp_path, ["a.mp4"])
     spec = load_spec(write_spec(tmp_path, spec_text(extra="[transcribe]\nbeam_size = 2\nbatched = false\n")))
-    options = spec.job_for(plan_recordings(spec)[0]).transcribe_options
+    options = spec.job_for(plan_recordings(spec)[0]).decoding
     assert (options.beam_size, options.batched, options.batch_size) == (2, False, 8)
 
 
@@ -426,11 +432,11 @@ def test_a_spec_lists_targets_like_dash_dash_to(tmp_path: Path) -> None:
     (tmp_path / "rec" / "a.mp4").write_bytes(b"x")
     base = '[job]\ninputs = ["rec/*.mp4"]\noutput = "out"\n[translate]\nengine = "libre"\n'
     spec = load_spec(write_spec(tmp_path, base + 'targets = ["ja", "zh-CN", "en"]\n[output]\nburn_in = "ja"\n'))
-    assert spec.targets == ("ja", "zh-Hans", "en") and spec.target_language == "ja"
+    assert spec.job.translate.targets == ("ja", "zh-Hans", "en") and spec.job.target_language == "ja"
     job = spec.job_for(plan_recordings(spec)[0])
-    assert job.targets == ("ja", "zh-Hans", "en") and job.burn_in == "ja"
+    assert job.translate.targets == ("ja", "zh-Hans", "en") and job.outputs.burn_in == "ja"
     plain = load_spec(write_spec(tmp_path, base, name="plain.toml"))
-    assert plain.targets == () and plain.fingerprint() != spec.fingerprint()
+    assert plain.job.translate.targets == ("en",) and plain.fingerprint() != spec.fingerprint()
     with pytest.raises(SpecError, match=r"translate\.targets.*unknown language 'xx'"):
         load_spec(write_spec(tmp_path, base + 'targets = ["en", "xx"]\n', name="bad.toml"))
 

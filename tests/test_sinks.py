@@ -315,7 +315,9 @@ class FakeTranscriber:
 def test_the_pipeline_runs_on_with_a_hanging_webhook_and_logs_every_event(
     receiver: Callable[..., Receiver], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from streamkit.job import OutputOptions
     from streamkit.pipeline import SubtitleJob, run_subtitle
+    from streamkit.translation.options import TranslateOptions
 
     from .conftest import make_video
 
@@ -326,7 +328,8 @@ def test_the_pipeline_runs_on_with_a_hanging_webhook_and_logs_every_event(
     sinks = configure_sinks(log, r.url, SECRET)
     try:
         started = time.monotonic()
-        result = run_subtitle(SubtitleJob(video, translator="none", mux=False), transcriber=FakeTranscriber())
+        result = run_subtitle(SubtitleJob(video, outputs=OutputOptions(mux=False),
+                                          translate=TranslateOptions(engine="none")), transcriber=FakeTranscriber())
         elapsed = time.monotonic() - started
     finally:
         unregister_sinks(sinks, timeout=0)

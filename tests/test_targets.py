@@ -17,12 +17,14 @@ import pytest
 
 from streamkit.checks import check_file
 from streamkit.errors import ConfigError, TranslationError
+from streamkit.job import OutputOptions
 from streamkit.languages import LANGUAGES
 from streamkit.models import iso639_2
 from streamkit.pipeline import SubtitleJob, plan_outputs, run_subtitle
 from streamkit.subtitles import read_subtitles
 from streamkit.transcribe import WhisperTranscriber
 from streamkit.translation.adapters import LibreEngine
+from streamkit.translation.options import TranslateOptions, TranslatorSettings
 
 from .conftest import FANLIVE
 from .libre_server import LibreServer
@@ -35,17 +37,20 @@ TAGS = {"en": "eng", "ja": "jpn", "es": "spa", "pt": "por", "id": "ind", "th": "
 
 def test_targets_default_to_english_and_are_validated() -> None:
     job = SubtitleJob(Path("x.mp4"))
-    assert job.targets == ("en",) and job.languages == ("ko", "en")
-    job = SubtitleJob(Path("x.mp4"), targets=("ja", "zh-CN", "ja", "EN"))
-    assert job.targets == ("ja", "zh-Hans", "en") and job.target_language == "ja"
+    assert job.translate.targets == ("en",) and job.languages == ("ko", "en")
+    job = SubtitleJob(Path("x.mp4"), translate=TranslateOptions(targets=("ja", "zh-CN", "ja", "EN")))
+    assert job.translate.targets == ("ja", "zh-Hans", "en") and job.target_language == "ja"
     assert set(plan_outputs(job)) == {"ko.srt", "ja.srt", "zh-Hans.srt", "en.srt", "video"}
     with pytest.raises(ConfigError, match="unknown language 'xx'"):
-        SubtitleJob(Path("x.mp4"), targets=("en", "xx"))
+        SubtitleJob(Path("x.mp4"), translate=TranslateOptions(targets=("en", "xx")))
     with pytest.raises(ConfigError, match="language of the recording"):
-        SubtitleJob(Path("x.mp4"), targets=("ko",))
+        SubtitleJob(Path("x.mp4"), translate=TranslateOptions(targets=("ko",)))
     with pytest.raises(ConfigError, match="--default-track fr: no such track"):
-        SubtitleJob(Path("x.mp4"), targets=("en", "ja"), default_track="fr")
-    assert SubtitleJob(Path("x.mp4"), targets=("en", "th"), burn_in="th").burn_in == "th"
+        SubtitleJob(Path("x.mp4"), outputs=OutputOptions(default_track="fr"),
+                    translate=TranslateOptions(targets=("en", "ja")))
+    job = SubtitleJob(Path("x.mp4"), outputs=OutputOptions(burn_in="th"),
+                      translate=TranslateOptions(targets=("en", "th")))
+    assert job.outputs.burn_in == "th"
 
 
 def _tracks(path: Path) -> list[tuple[str, str, bool]]:
@@ -65,8 +70,9 @@ def test_fifteen_languages_in_one_run(transcriber: WhisperTranscriber, tmp_path:
     shutil.copy(FANLIVE, src)
     cache = {"cache_path": str(tmp_path / "translations.sqlite")}
     with LibreServer(english_standin=True) as server:
-        job = SubtitleJob(src, translator="libre", translator_url=server.url, targets=FIFTEEN,
-                          translator_settings=cache, default_track="ja")
+        translate = TranslateOptions(engine="libre", targets=FIFTEEN,
+                                     settings=TranslatorSettings.from_table(cache).with_url(server.url))
+        job = SubtitleJob(src, outputs=OutputOptions(default_track="ja"), translate=translate)
         result = run_subtitle(job, transcriber=transcriber)
         sent = {lang: [h.params["q"][0] for h in server.hits("/translate") if h.params["target"] == [lang]]
                 for lang in FIFTEEN}
@@ -89,8 +95,7 @@ def test_fifteen_languages_in_one_run(transcriber: WhisperTranscriber, tmp_path:
         assert result.summary()["targets"] == list(FIFTEEN)
 
         server.reset_counts()  # a rerun: everything from the caches, not one request
-        run_subtitle(SubtitleJob(src, translator="libre", translator_url=server.url, targets=FIFTEEN,
-                                 translator_settings=cache, force=True), transcriber=transcriber)
+        run_subtitle(SubtitleJob(src, outputs=OutputOptions(force=True), translate=translate), transcriber=transcriber)
         assert server.translate_requests == 0
 
 
@@ -103,8 +108,8 @@ def test_a_failed_language_keeps_the_others_and_a_rerun_does_only_it(
     targets = ("en", "th", "ar")
     cache = {"cache_path": str(tmp_path / "translations.sqlite"), "retries": 0}
     with LibreServer(english_standin=True, refuse_targets=("th",)) as server:
-        job = SubtitleJob(src, translator="libre", translator_url=server.url, targets=targets,
-                          translator_settings=cache)
+        settings = TranslatorSettings.from_table(cache).with_url(server.url)
+        job = SubtitleJob(src, translate=TranslateOptions(engine="libre", targets=targets, settings=settings))
         with pytest.raises(TranslationError, match=r"not translated: th.*subtitles in ko, en, ar were written") as info:
             run_subtitle(job, transcriber=transcriber)
         assert "run the same command again" in (info.value.hint or "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -22,6 +22,9 @@ from rich.table import Table
 
 from ..errors import ConfigError
 from ._app import _guard, _setup_logging, app, err, out
+
+if TYPE_CHECKING:
+    from ..replay import ReplaySpec
 
 _STYLE = {"done": "green", "skipped": "dim", "failed": "bold red", "running": "cyan", "retrying": "yellow",
           "pending": "dim", "stale": "yellow"}
@@ -69,33 +72,38 @@ class _LiveView:
                                  status=f"{done}/{len(self.fractions)}", detail="")
 
 
+SpecFile = Annotated[Path, typer.Argument(metavar="SPEC", help="The pipeline spec (pipelines/NAME.toml).",
+                                          show_default=False)]
+Workers = Annotated[
+    int | None, typer.Option("--workers", "-w", min=1, help="Workers (each loads the model once) "
+                             "[default: run.workers of the spec].")
+]
+Executor = Annotated[
+    str | None, typer.Option("--executor", "-e", help="local (process pool) or ray [default: run.executor].")
+]
+Address = Annotated[
+    str | None, typer.Option("--address", help="Ray cluster address (ray://HEAD:10001, auto) "
+                             "[default: run.address, else $RAY_ADDRESS, else a local Ray].")
+]
+ShipMedia = Annotated[
+    bool, typer.Option("--ship-media", help="Ray: send each recording through the object store "
+                       "(no shared storage needed).")
+]
+Force = Annotated[
+    bool, typer.Option("--force", "-f", help="Redo every recording from scratch (ignores the state and the "
+                       "stage cache; overwrites outputs).")
+]
+Status = Annotated[bool, typer.Option("--status", help="Show what is done, pending, failed; run nothing.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the JSON report (or status) on stdout.")]
+Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv: debug).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No live view; errors only.")]
+
+
 @app.command()
 def replay(
-    spec_file: Annotated[Path, typer.Argument(metavar="SPEC", help="The pipeline spec (pipelines/NAME.toml).",
-                                              show_default=False)],
-    workers: Annotated[
-        int | None, typer.Option("--workers", "-w", min=1, help="Workers (each loads the model once) "
-                                 "[default: run.workers of the spec].")
-    ] = None,
-    executor: Annotated[
-        str | None, typer.Option("--executor", "-e", help="local (process pool) or ray [default: run.executor].")
-    ] = None,
-    address: Annotated[
-        str | None, typer.Option("--address", help="Ray cluster address (ray://HEAD:10001, auto) "
-                                 "[default: run.address, else $RAY_ADDRESS, else a local Ray].")
-    ] = None,
-    ship_media: Annotated[
-        bool, typer.Option("--ship-media", help="Ray: send each recording through the object store "
-                           "(no shared storage needed).")
-    ] = False,
-    force: Annotated[
-        bool, typer.Option("--force", "-f", help="Redo every recording from scratch (ignores the state and the "
-                           "stage cache; overwrites outputs).")
-    ] = False,
-    status: Annotated[bool, typer.Option("--status", help="Show what is done, pending, failed; run nothing.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report (or status) on stdout.")] = False,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv: debug).")] = 0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live view; errors only.")] = False,
+    spec_file: SpecFile, workers: Workers = None, executor: Executor = None, address: Address = None,
+    ship_media: ShipMedia = False, force: Force = False, status: Status = False, as_json: AsJson = False,
+    verbose: Verbose = 0, quiet: Quiet = False,
 ) -> None:
     """Subtitle every recording of an event from a pipeline spec: resumable, in parallel, locally or on Ray.
 
@@ -107,47 +115,52 @@ def replay(
     _setup_logging(verbose, quiet)
 
     def body() -> None:
-        from ..replay import EXECUTORS, load_spec, replay_status, run_replay
+        from ..replay import EXECUTORS, load_spec, replay_status
 
         spec = load_spec(spec_file)
         if executor is not None and executor not in EXECUTORS:
             raise ConfigError(f"unknown executor {executor!r}", key="executor", hint=f"use {' or '.join(EXECUTORS)}")
         spec = replace(spec, workers=workers or spec.workers, executor=executor or spec.executor,
                        address=address or spec.address, ship_media=ship_media or spec.ship_media)
-        if status:
-            rows, holder = replay_status(spec)
-            if as_json:
-                print(json.dumps({"spec": str(spec.path), "output": str(spec.output), "running": holder,
-                                  "recordings": [r.to_dict() for r in rows]}, ensure_ascii=False, indent=2))
-            else:
-                _print_status(spec.name, rows, holder)
+        if not status:
+            _run(spec, force=force, as_json=as_json, quiet=quiet)
             return
-
-        live = not (quiet or as_json)
-        if live:
-            progress = Progress(
-                TextColumn("{task.description:<24}"), TextColumn("{task.fields[status]:<10}"), BarColumn(),
-                TaskProgressColumn(), _OverallETA(), TextColumn("{task.fields[detail]}"),
-                console=err, transient=True,
-            )
-            with progress:
-                report = run_replay(spec, force=force, observer=_LiveView(progress))
-        else:
-            report = run_replay(spec, force=force)
-        data = report.to_dict()
+        rows, holder = replay_status(spec)
         if as_json:
-            print(json.dumps(data, ensure_ascii=False, indent=2))
-        elif not quiet:
-            _print_report(data)
-        if not report.ok:
-            if quiet:
-                for r in data["recordings"]:
-                    if r["status"] == "failed":
-                        err.print(f"[bold red]failed:[/] {escape(r['key'])}: {escape(r['error'])}", highlight=False,
-                                  soft_wrap=True)
-            raise typer.Exit(1)
+            print(json.dumps({"spec": str(spec.path), "output": str(spec.output), "running": holder,
+                              "recordings": [r.to_dict() for r in rows]}, ensure_ascii=False, indent=2))
+        else:
+            _print_status(spec.name, rows, holder)
 
     _guard(body, verbose=verbose)
+
+
+def _run(spec: ReplaySpec, *, force: bool, as_json: bool, quiet: bool) -> None:
+    """Run the replay (with the live view unless quiet or --json), print the report; exit 1 if any failed."""
+    from ..replay import run_replay
+
+    if not (quiet or as_json):
+        progress = Progress(
+            TextColumn("{task.description:<24}"), TextColumn("{task.fields[status]:<10}"), BarColumn(),
+            TaskProgressColumn(), _OverallETA(), TextColumn("{task.fields[detail]}"),
+            console=err, transient=True,
+        )
+        with progress:
+            report = run_replay(spec, force=force, observer=_LiveView(progress))
+    else:
+        report = run_replay(spec, force=force)
+    data = report.to_dict()
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    elif not quiet:
+        _print_report(data)
+    if not report.ok:
+        if quiet:
+            for r in data["recordings"]:
+                if r["status"] == "failed":
+                    err.print(f"[bold red]failed:[/] {escape(r['key'])}: {escape(r['error'])}", highlight=False,
+                              soft_wrap=True)
+        raise typer.Exit(1)
 
 
 def _print_report(data: dict[str, Any]) -> None:

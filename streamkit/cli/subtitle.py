@@ -6,23 +6,90 @@ import contextlib
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..config import load_config, transcribe_settings
 from ..errors import ConfigError, InputError, ModelError, OutputExistsError
 from ..fsutil import FolderLock
 from ..plugins import failures
-from ..quality import QualityOptions
 from ..sinks import ENV_WEBHOOK_SECRET, check_event_log, configure_sinks, unregister_sinks
 from ._app import _guard, _progress, _setup_logging, app, err, out
+
+if TYPE_CHECKING:
+    from ..job import SubtitleJob
+    from ..models import SubtitleFile
+    from ..pipeline import RunResult
 
 # --------------------------------------------------------------------------- subtitle
 
 FORMAT_HELP = "Subtitle formats to write, comma-separated: srt, vtt."
+
+Recording = Annotated[Path, typer.Argument(help="The recording (mp4, mkv, mov, ts, or audio).", show_default=False)]
+OutDir = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Folder for the outputs [default: next to the recording].")
+]
+ModelName = Annotated[
+    str | None,
+    typer.Option("--model", "-m", help="Whisper model: a name (base, small, large-v3, turbo) or a folder. "
+                 "[default: large-v3-turbo on CUDA, else the bundled base]"),
+]
+Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
+ComputeType = Annotated[
+    str | None, typer.Option(help="CTranslate2 compute type [default: int8 on CPU, float16 on CUDA].")
+]
+TranslatorName = Annotated[
+    str | None,
+    typer.Option("--translator", "-t", help="English engine: google, deepl, papago, mymemory, libre, llm, "
+                 "whisper (offline, Whisper's own translation) or none (Korean only); plugins add more. "
+                 "Keys come from environment variables or the config file. [default: google]"),
+]
+TranslatorUrl = Annotated[
+    str | None, typer.Option("--translator-url", help="Server of the libre or llm engine "
+                             "(LibreTranslate API; OpenAI-compatible /v1).")
+]
+Targets = Annotated[
+    str | None,
+    typer.Option("--to", metavar="LANGS", help="Subtitle languages, comma-separated, each translated from the "
+                 "Korean: en, ja, es, pt, id, th, zh-Hans, zh-Hant, vi, fr, de, ar, tl, tr, ru, he. "
+                 "[default: en, or [translate] targets in the config file]"),
+]
+DefaultTrack = Annotated[
+    str | None, typer.Option("--default-track", metavar="LANG", help="Language of the replay's default "
+                             "subtitle track [default: the first of --to].")
+]
+GlossaryFiles = Annotated[
+    list[Path] | None,
+    typer.Option("--glossary", "-g", help="Extra glossary file (TOML) for guests, songs, segments; repeatable. "
+                 "Later files override earlier ones and the built-in glossary."),
+]
+Formats = Annotated[str, typer.Option("--format", help=FORMAT_HELP)]
+Container = Annotated[str | None, typer.Option(help="Replay container: mp4 or mkv [default: as the input].")]
+NoMux = Annotated[bool, typer.Option("--no-mux", help="Write subtitle files only, no replay video.")]
+BurnIn = Annotated[
+    str | None,
+    typer.Option("--burn-in", metavar="LANG", help="Render LANG (ko or one of --to) into the picture instead "
+                 "of soft tracks (re-encodes the video), with a font for its script."),
+]
+Force = Annotated[bool, typer.Option("--force", "-f", help="Overwrite existing outputs.")]
+KeepInvented = Annotated[
+    bool, typer.Option("--keep-invented", help="Keep text the invented-text filter would drop (music, outros, loops).")
+]
+NoCache = Annotated[bool, typer.Option("--no-cache", help="Transcribe again even if a cached result exists.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary instead of the table.")]
+EventLog = Annotated[
+    Path | None, typer.Option("--event-log", help="Append every pipeline event to this JSON-lines file.")
+]
+Webhook = Annotated[
+    str | None,
+    typer.Option("--webhook", help="POST every pipeline event as JSON to this URL (signed with "
+                 "$STREAMKIT_WEBHOOK_SECRET when set)."),
+]
+ConfigFile = Annotated[Path | None, typer.Option(help="Config file (TOML) [default: ./streamkit.toml].")]
+Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv: debug).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, errors only.")]
 
 
 def _split_formats(value: str) -> tuple[str, ...]:
@@ -31,74 +98,13 @@ def _split_formats(value: str) -> tuple[str, ...]:
 
 @app.command()
 def subtitle(
-    recording: Annotated[Path, typer.Argument(help="The recording (mp4, mkv, mov, ts, or audio).", show_default=False)],
-    out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Folder for the outputs [default: next to the recording].")
-    ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option("--model", "-m", help="Whisper model: a name (base, small, large-v3, turbo) or a folder. "
-                     "[default: large-v3-turbo on CUDA, else the bundled base]"),
-    ] = None,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
-    compute_type: Annotated[
-        str | None, typer.Option(help="CTranslate2 compute type [default: int8 on CPU, float16 on CUDA].")
-    ] = None,
-    translator: Annotated[
-        str | None,
-        typer.Option("--translator", "-t", help="English engine: google, deepl, papago, mymemory, libre, llm, "
-                     "whisper (offline, Whisper's own translation) or none (Korean only); plugins add more. "
-                     "Keys come from environment variables or the config file. [default: google]"),
-    ] = None,
-    translator_url: Annotated[
-        str | None, typer.Option("--translator-url", help="Server of the libre or llm engine "
-                     "(LibreTranslate API; OpenAI-compatible /v1).")
-    ] = None,
-    to: Annotated[
-        str | None,
-        typer.Option("--to", metavar="LANGS", help="Subtitle languages, comma-separated, each translated from the "
-                     "Korean: en, ja, es, pt, id, th, zh-Hans, zh-Hant, vi, fr, de, ar, tl, tr, ru, he. "
-                     "[default: en, or [subtitle] targets in the config file]"),
-    ] = None,
-    default_track: Annotated[
-        str | None, typer.Option("--default-track", metavar="LANG", help="Language of the replay's default "
-                                 "subtitle track [default: the first of --to].")
-    ] = None,
-    glossary: Annotated[
-        list[Path] | None,
-        typer.Option("--glossary", "-g", help="Extra glossary file (TOML) for guests, songs, segments; repeatable. "
-                     "Later files override earlier ones and the built-in glossary."),
-    ] = None,
-    formats: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "srt",
-    container: Annotated[str | None, typer.Option(help="Replay container: mp4 or mkv [default: as the input].")] = None,
-    no_mux: Annotated[bool, typer.Option("--no-mux", help="Write subtitle files only, no replay video.")] = False,
-    burn_in: Annotated[
-        str | None,
-        typer.Option("--burn-in", metavar="LANG", help="Render LANG (ko or one of --to) into the picture instead "
-                     "of soft tracks (re-encodes the video), with a font for its script."),
-    ] = None,
-    force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite existing outputs.")] = False,
-    keep_invented: Annotated[
-        bool,
-        typer.Option("--keep-invented", help="Keep text the invented-text filter would drop (music, outros, loops)."),
-    ] = False,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Transcribe again even if a cached result exists.")
-    ] = False,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print a machine-readable summary instead of the table.")
-    ] = False,
-    event_log: Annotated[
-        Path | None, typer.Option("--event-log", help="Append every pipeline event to this JSON-lines file.")
-    ] = None,
-    webhook: Annotated[
-        str | None,
-        typer.Option("--webhook", help="POST every pipeline event as JSON to this URL (signed with "
-                     "$STREAMKIT_WEBHOOK_SECRET when set)."),
-    ] = None,
-    config: Annotated[Path | None, typer.Option(help="Config file (TOML) [default: ./streamkit.toml].")] = None,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv: debug).")] = 0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, errors only.")] = False,
+    recording: Recording, out_dir: OutDir = None, model: ModelName = None, device: Device = "auto",
+    compute_type: ComputeType = None, translator: TranslatorName = None, translator_url: TranslatorUrl = None,
+    to: Targets = None, default_track: DefaultTrack = None, glossary: GlossaryFiles = None,
+    formats: Formats = "srt", container: Container = None, no_mux: NoMux = False, burn_in: BurnIn = None,
+    force: Force = False, keep_invented: KeepInvented = False, no_cache: NoCache = False, as_json: AsJson = False,
+    event_log: EventLog = None, webhook: Webhook = None, config: ConfigFile = None, verbose: Verbose = 0,
+    quiet: Quiet = False,
 ) -> None:
     """Transcribe, translate and subtitle one recording.
 
@@ -109,75 +115,62 @@ def subtitle(
     without --force.
     """
     _setup_logging(verbose, quiet)
+    # The flags, in the config file's vocabulary (streamkit.jobconfig); unset ones leave the file's say.
+    flags: dict[str, dict[str, object]] = {
+        "model": {"name": model, "device": None if device == "auto" else device, "compute_type": compute_type},
+        "translate": {"engine": translator, "targets": to.split(",") if to is not None else None},
+        "translator": {"url": translator_url},
+        "glossary": {"files": [str(p) for p in glossary] if glossary else None},
+        "output": {"folder": out_dir, "formats": list(_split_formats(formats)) if formats != "srt" else None,
+                   "container": container, "mux": False if no_mux else None, "burn_in": burn_in,
+                   "default_track": default_track},
+        "hooks": {"event_log": event_log, "webhook": webhook},
+    }
 
     def body() -> None:
-        from ..pipeline import SubtitleJob, plan_outputs, run_subtitle
-        from ..transcribe import TranscribeOptions
+        from ..config import config_layer
+        from ..jobconfig import Layer, build_settings
 
-        cfg = load_config(config)
-        model_name = model if model is not None else cfg.get("subtitle", "model")
-        model_reason = None
-        if model is None and model_name is not None:
-            model_reason = cfg.describe("subtitle", "model")
-        cfg_out = cfg.get("subtitle", "out")
-        fmt = _split_formats(formats) if formats != "srt" else tuple(cfg.get("subtitle", "formats", ["srt"]))
-        job = SubtitleJob(
-            input=recording,
-            out_dir=out_dir if out_dir is not None else (Path(cfg_out) if cfg_out else None),
-            model=model_name,
-            model_reason=model_reason,
-            device=device if device != "auto" else cfg.get("subtitle", "device", "auto"),
-            compute_type=compute_type or cfg.get("subtitle", "compute_type"),
-            translator=translator or cfg.get("subtitle", "translator", "google"),
-            translator_url=translator_url,
-            targets=_targets(to, cfg.get("subtitle", "targets")),
-            default_track=default_track,
-            glossary=_load_glossary(list(glossary or [])),
-            formats=fmt,
-            container=(container or cfg.get("subtitle", "container")),
-            mux=not no_mux and cfg.get("subtitle", "mux", True),
-            burn_in=burn_in,
-            force=force,
-            use_cache=not no_cache,
-            quality=None if keep_invented else QualityOptions(),
-            transcribe_options=TranscribeOptions(**transcribe_settings(cfg)),
-            translator_settings=dict(cfg.values.get("translator", {})),
-        )
-        if job.container not in (None, "mp4", "mkv"):
-            raise ConfigError(f"unknown container {job.container!r}", key="container", hint="use mp4 or mkv")
-        protected = [job.input, *plan_outputs(job).values()]
-        if event_log is not None:
-            check_event_log(event_log, protected)  # before the lock: a refused run leaves nothing
-        # One run per output folder: a second one (say, another recording with the same name)
-        # would replace this run's files. A missing input locks nothing: run_subtitle says why.
-        lock = FolderLock(job.output_dir, "subtitle", command=f"streamkit subtitle {job.input}")
-        with lock if job.input.is_file() else contextlib.nullcontext():
-            sinks = configure_sinks(event_log, webhook, os.environ.get(ENV_WEBHOOK_SECRET), protected=protected)
-            try:
-                with _progress(not (quiet or as_json)) as bars:
-                    result = run_subtitle(job, progress=bars)
-            finally:
-                unregister_sinks(sinks)
-        summary = result.summary()
-        problems = failures()
-        if problems:
-            summary["plugin_failures"] = [{"plugin": f.plugin, "hook": f.hook, "error": f.error} for f in problems]
-        if as_json:
-            print(json.dumps(summary, ensure_ascii=False, indent=2))
-            return
-        if not quiet:
-            _print_summary(summary)
-        for warning in summary["warnings"]:
-            err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+        overrides = Layer("command line", {s: {k: v for k, v in t.items() if v is not None} for s, t in flags.items()},
+                          named=False)
+        settings = build_settings([config_layer(config), overrides], keep_invented=keep_invented)
+        result = _run_locked(settings.job_for(recording, force=force, use_cache=not no_cache), as_json or quiet)
+        _show(result.summary(), as_json=as_json, quiet=quiet)
 
     _guard(body, verbose=verbose)
 
 
-def _targets(option: str | None, configured: list[str] | None) -> tuple[str, ...]:
-    """``--to`` if given, else the config file's ``[subtitle] targets``, else English only."""
-    from ..languages import parse_targets
+def _run_locked(job: SubtitleJob, quiet: bool) -> RunResult:
+    """One run per output folder, with the job's event sinks: a second run (say, another recording with
+    the same name) would replace this run's files. A missing input locks nothing: run_subtitle says why."""
+    from ..pipeline import plan_outputs, run_subtitle
 
-    return parse_targets(option if option is not None else configured)
+    protected = [job.input, *plan_outputs(job).values()]
+    hooks = job.hooks
+    if hooks.event_log is not None:
+        check_event_log(hooks.event_log, protected)  # before the lock: a refused run leaves nothing
+    lock = FolderLock(job.output_dir, "subtitle", command=f"streamkit subtitle {job.input}")
+    with lock if job.input.is_file() else contextlib.nullcontext():
+        sinks = configure_sinks(hooks.event_log, hooks.webhook, os.environ.get(ENV_WEBHOOK_SECRET),
+                                protected=protected)
+        try:
+            with _progress(not quiet) as bars:
+                return run_subtitle(job, progress=bars)
+        finally:
+            unregister_sinks(sinks)
+
+
+def _show(summary: dict[str, Any], *, as_json: bool, quiet: bool) -> None:
+    problems = failures()
+    if problems:
+        summary["plugin_failures"] = [{"plugin": f.plugin, "hook": f.hook, "error": f.error} for f in problems]
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    if not quiet:
+        _print_summary(summary)
+    for warning in summary["warnings"]:
+        err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
 
 
 def _load_glossary(paths: list[Path]) -> Any:
@@ -224,28 +217,32 @@ def _print_summary(summary: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- mux
 
 
+SubFiles = Annotated[
+    list[Path],
+    typer.Option("--sub", "-s", help="A subtitle file named NAME.LANG.srt (or .vtt); repeat for each track."),
+]
+MuxOutput = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Output video [default: NAME.subtitled.mp4 beside it].")
+]
+MuxContainer = Annotated[str | None, typer.Option(help="mp4 or mkv [default: as the input].")]
+MuxDefault = Annotated[
+    str | None,
+    typer.Option("--default", "--default-track", help="Language of the default track [default: en when there "
+                 "is one, else the first --sub]."),
+]
+MuxBurnIn = Annotated[
+    str | None, typer.Option("--burn-in", metavar="LANG", help="Render this track into the picture instead.")
+]
+MuxForce = Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output.")]
+MuxVerbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")]
+MuxQuiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
 @app.command("mux")
 def mux_command(
     video: Annotated[Path, typer.Argument(help="The original recording.", show_default=False)],
-    subs: Annotated[
-        list[Path],
-        typer.Option("--sub", "-s", help="A subtitle file named NAME.LANG.srt (or .vtt); repeat for each track."),
-    ],
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Output video [default: NAME.subtitled.mp4 beside it].")
-    ] = None,
-    container: Annotated[str | None, typer.Option(help="mp4 or mkv [default: as the input].")] = None,
-    default: Annotated[
-        str | None,
-        typer.Option("--default", "--default-track", help="Language of the default track [default: en when there "
-                     "is one, else the first --sub]."),
-    ] = None,
-    burn_in: Annotated[
-        str | None, typer.Option("--burn-in", metavar="LANG", help="Render this track into the picture instead.")
-    ] = None,
-    force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output.")] = False,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")] = 0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    subs: SubFiles, output: MuxOutput = None, container: MuxContainer = None, default: MuxDefault = None,
+    burn_in: MuxBurnIn = None, force: MuxForce = False, verbose: MuxVerbose = 0, quiet: MuxQuiet = False,
 ) -> None:
     """Put corrected subtitle files into the replay (stream copy: no re-encode).
 
@@ -256,36 +253,18 @@ def mux_command(
 
     def body() -> None:
         from ..media import probe
-        from ..models import SubtitleFile
         from ..mux import burn_in as do_burn_in
-        from ..mux import container_for, mux, output_name
-        from ..subtitles import language_from_path, read_subtitles
+        from ..mux import mux
 
         info = probe(video)
-        files: list[SubtitleFile] = []
-        for path in subs:
-            language = language_from_path(path)
-            if language is None:
-                raise InputError(path, "cannot tell the language from the name",
-                                 hint="name it NAME.LANG.srt, e.g. show.en.srt or show.ko.srt")
-            track = read_subtitles(path, language)  # validates before ffmpeg sees it
-            files.append(SubtitleFile(path, language, path.suffix.lstrip(".").lower(), len(track.cues)))
+        files = _subtitle_files(subs)
         languages = [f.language for f in files]
         if default is not None and default not in languages and not burn_in:
             raise ConfigError(f"--default {default}: no --sub track in that language (tracks: "
                               f"{', '.join(languages)})", key="default",
                               hint="name one of the tracks, or leave --default out")
         default_language = default or ("en" if "en" in languages else languages[0])
-        if output is not None and container is None:
-            box = None  # the output's extension decides
-            target = output
-        else:
-            box = container_for(video, container)
-            target = output or video.with_name(output_name(video, box))
-        if target.resolve() == video.resolve():
-            raise InputError(video, "the output would overwrite the input", hint="choose another --output")
-        if target.exists() and not force:
-            raise OutputExistsError([target])
+        box, target = _mux_target(video, output, container, force=force)
         with _progress(not quiet) as bars:
             report = (lambda d, t: bars("mux", d, t)) if bars else None
             if burn_in:
@@ -302,6 +281,38 @@ def mux_command(
             out.print(f"wrote [bold]{escape(str(result.path))}[/]: {what}", highlight=False)
 
     _guard(body, verbose=verbose)
+
+
+def _subtitle_files(subs: list[Path]) -> list[SubtitleFile]:
+    """Each ``--sub`` read and validated before ffmpeg sees it, its language from its name."""
+    from ..models import SubtitleFile
+    from ..subtitles import language_from_path, read_subtitles
+
+    files: list[SubtitleFile] = []
+    for path in subs:
+        language = language_from_path(path)
+        if language is None:
+            raise InputError(path, "cannot tell the language from the name",
+                             hint="name it NAME.LANG.srt, e.g. show.en.srt or show.ko.srt")
+        track = read_subtitles(path, language)
+        files.append(SubtitleFile(path, language, path.suffix.lstrip(".").lower(), len(track.cues)))
+    return files
+
+
+def _mux_target(video: Path, output: Path | None, container: str | None, *, force: bool) -> tuple[str | None, Path]:
+    """The container (None: the output's extension decides) and the output path, refused if it is taken."""
+    from ..mux import container_for, output_name
+
+    if output is not None and container is None:
+        box, target = None, output
+    else:
+        box = container_for(video, container)
+        target = output or video.with_name(output_name(video, box))
+    if target.resolve() == video.resolve():
+        raise InputError(video, "the output would overwrite the input", hint="choose another --output")
+    if target.exists() and not force:
+        raise OutputExistsError([target])
+    return box, target
 
 
 # --------------------------------------------------------------------------- model

@@ -92,7 +92,7 @@ class RayWorker:
                 with open(source, "wb") as f:
                     for ref in task.media:
                         f.write(self.ray.get(ref))
-            job = replace(task.job, input=source, out_dir=out, force=True)
+            job = replace(task.job, input=source).with_outputs(folder=out, force=True)
             outcome = self.worker.execute(task, job)
             mapping = {str(out): final_dir, str(source): original}
             outcome.summary = _remap(outcome.summary, mapping)

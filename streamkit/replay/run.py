@@ -97,7 +97,7 @@ def _preflight(job: SubtitleJob, rs: RecordingState | None, output: Path) -> Sub
     drafts of an unfinished run are resumed; anything else (an editor's correction, a file
     from another tool) is refused without ``--force``, exactly as ``streamkit subtitle`` does.
     """
-    if job.force:
+    if job.outputs.force:
         return job
     planned = plan_outputs(job)
     existing = [p for p in planned.values() if p.exists()]
@@ -111,9 +111,9 @@ def _preflight(job: SubtitleJob, rs: RecordingState | None, output: Path) -> Sub
         return (rel in ours and _intact(output, rel, ours[rel])) or manifest.untouched(path)
 
     if existing and all(replays_own(p) for p in existing):
-        return replace(job, force=True)
+        return job.with_outputs(force=True)
     check_existing_outputs(planned, False, manifest)
-    return replace(job, force=True)  # nothing left to protect: drafts of an unfinished run at most
+    return job.with_outputs(force=True)  # nothing left to protect: drafts of an unfinished run at most
 
 
 def _remove_part_files(recording: Recording) -> None:

@@ -1,27 +1,32 @@
 """The replay spec: a ``pipelines/*.toml`` file read and validated (:func:`load_spec`), and the
-recordings it names, each with its output folder (:func:`plan_recordings`)."""
+recordings it names, each with its output folder (:func:`plan_recordings`).
+
+A spec speaks the job vocabulary of :mod:`streamkit.jobconfig` (``[model]``, ``[transcribe]``,
+``[translate]``, ``[translator]``, ``[glossary]``, ``[output]``, ``[hooks]``) plus its own ``[job]``,
+``[run]`` and ``output.layout``. ``[job] config = "PATH"`` inherits a config file (``streamkit.toml``):
+its settings apply where the spec says nothing.
+"""
 
 from __future__ import annotations
 
-import functools
 import glob
 import hashlib
 import json
 import os
-import tomllib
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..cache import file_digest
+from ..config import load_config
 from ..errors import ConfigError
-from ..glossary import Glossary, load_glossary
-from ..mux import CONTAINERS
-from ..pipeline import SubtitleJob
+from ..job import JobSettings, SubtitleJob
+from ..jobconfig import Key, Layer, build_settings, check_tables, glossary_files, merged_schema, read_toml
 from ..subtitles import FORMATS
-from ..transcribe import DEVICES, TUNABLE, TranscribeOptions, tunable_problem
+from ..transcribe import TranscribeOptions
+from ..translation.options import DEFAULT_ENGINE, settings_table
 from ..workspace import Workspace
 
 EXECUTORS = ("local", "ray")
@@ -43,40 +48,16 @@ class SpecError(ConfigError):
         return {**super()._facts(), "path": self.path, "problem": self.problem}
 
 
-#: section -> key -> kind. Kinds: str, bool, int, number, strings (list of str), table.
-SCHEMA: dict[str, dict[str, str]] = {
-    "job": {"name": "str", "inputs": "strings", "output": "str"},
-    "model": {"name": "str", "device": "str", "compute_type": "str"},
-    "transcribe": {key: "bool" if kind is bool else "int" for key, (kind, _, _) in TUNABLE.items()},
-    "translate": {"engine": "str", "target": "str", "targets": "strings", "settings": "table"},
-    "glossary": {"files": "strings"},
-    "output": {"formats": "strings", "container": "str", "mux": "bool", "burn_in": "str", "layout": "str"},
-    "hooks": {"event_log": "str", "webhook": "str"},
-    "run": {"workers": "int", "executor": "str", "address": "str", "gpus_per_worker": "number",
-            "cpus_per_worker": "number", "cpu_threads_per_worker": "int", "ship_media": "bool"},
+#: A spec's own sections and keys, besides the job vocabulary (:data:`streamkit.jobconfig.SECTIONS`).
+SPEC_SECTIONS: dict[str, dict[str, Key]] = {
+    "job": {"name": Key("str"), "inputs": Key("strings"), "output": Key("str"), "config": Key("str")},
+    "output": {"layout": Key("str", choices=LAYOUTS)},
+    "run": {"workers": Key("int", 1), "executor": Key("str", choices=EXECUTORS), "address": Key("str"),
+            "gpus_per_worker": Key("number"), "cpus_per_worker": Key("number"),
+            "cpu_threads_per_worker": Key("int"), "ship_media": Key("bool")},
 }
+SCHEMA = merged_schema(SPEC_SECTIONS)
 REQUIRED = (("job", "inputs"), ("job", "output"))
-_KIND_NAMES = {"str": "a string", "bool": "true or false", "int": "an integer", "number": "a number",
-               "strings": "a list of strings", "table": "a table"}
-
-
-def _is_kind(value: object, kind: str) -> bool:
-    if kind == "str":
-        return isinstance(value, str)
-    if kind == "bool":
-        return isinstance(value, bool)
-    if kind == "int":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if kind == "strings":
-        return isinstance(value, list) and all(isinstance(v, str) for v in value)
-    return isinstance(value, dict)
-
-
-def _toml_type(value: object) -> str:
-    names = {bool: "boolean", int: "integer", float: "float", str: "string", list: "array", dict: "table"}
-    return names.get(type(value), type(value).__name__)
 
 
 @dataclass(frozen=True)
@@ -88,29 +69,11 @@ class ReplaySpec:
     inputs: tuple[Path, ...]
     output: Path
     patterns: tuple[str, ...] = ()
-    # [model]
-    model: str | None = None
-    device: str = "auto"
-    compute_type: str | None = None
-    # [transcribe]: decoding settings (transcribe.TUNABLE), the defaults where absent
-    decoding: dict[str, Any] = field(default_factory=dict)
-    # [translate]
-    translator: str = "whisper"
-    target_language: str = "en"
-    #: Every subtitle language (``targets = ["en", "ja", "zh-Hans"]``); empty: ``target_language`` only.
-    targets: tuple[str, ...] = ()
-    translator_settings: dict[str, Any] = field(default_factory=dict)
-    # [glossary]
+    #: What every recording's job is made of (the spec over its inherited config file).
+    job: JobSettings = field(default_factory=JobSettings)
+    #: The glossary files ``job.glossary`` was loaded from (part of the fingerprint).
     glossary: tuple[Path, ...] = ()
-    # [output]
-    formats: tuple[str, ...] = ("srt",)
-    container: str | None = None
-    mux: bool = True
-    burn_in: str | None = None
     layout: str = "per-recording"
-    # [hooks]
-    event_log: Path | None = None
-    webhook: str | None = None
     # [run]
     workers: int = 1
     executor: str = "local"
@@ -125,64 +88,67 @@ class ReplaySpec:
         return Workspace(self.output).root
 
     @property
+    def model(self) -> str | None:
+        return self.job.model.name
+
+    @property
     def model_reason(self) -> str | None:
-        return f"replay spec {self.path}: model.name = {self.model!r}" if self.model is not None else None
+        return self.job.model.reason
+
+    @property
+    def device(self) -> str:
+        return self.job.model.device
+
+    @property
+    def compute_type(self) -> str | None:
+        return self.job.model.compute_type
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        return self.job.outputs.formats
+
+    @property
+    def event_log(self) -> Path | None:
+        return self.job.hooks.event_log
+
+    @property
+    def webhook(self) -> str | None:
+        return self.job.hooks.webhook
 
     def stages(self) -> tuple[str, ...]:
         """The pipeline stages each recording goes through (for progress)."""
-        return tuple(s for s in STAGE_WEIGHTS if not (s == "translate" and self.translator == "none")
-                     and not (s == "mux" and not self.mux))
+        return tuple(s for s in STAGE_WEIGHTS if not (s == "translate" and not self.job.translate.enabled)
+                     and not (s == "mux" and not self.job.outputs.mux))
 
     def fingerprint(self) -> str:
         """sha256 over every setting that affects a recording's outputs (not where or how it runs)."""
+        job, out = self.job, self.job.outputs
         glossary = {str(p): (file_digest(p) if p.is_file() else "missing") for p in self.glossary}
+        default = asdict(TranscribeOptions())
+        decoding = {k: v for k, v in asdict(job.decoding).items() if v != default[k]}
+        targets = job.translate.targets
         data = {
-            "model": self.model, "device": self.device, "compute_type": self.compute_type,
-            **({"decoding": self.decoding} if self.decoding else {}),  # absent: fingerprints stay as before
-            "translator": self.translator, "target": self.target_language,
-            **({"targets": list(self.targets)} if self.targets else {}),  # absent: fingerprints stay as before
-            "settings": self.translator_settings, "glossary": glossary, "formats": list(self.formats),
-            "container": self.container, "mux": self.mux, "burn_in": self.burn_in,
+            "model": job.model.name, "device": job.model.device, "compute_type": job.model.compute_type,
+            **({"decoding": decoding} if decoding else {}),  # absent: fingerprints stay as before
+            "translator": job.translate.engine, "target": targets[0],
+            **({"targets": list(targets)} if len(targets) > 1 else {}),  # one: fingerprints stay as before
+            "settings": settings_table(job.translate.settings), "glossary": glossary,
+            "formats": list(out.formats), "container": out.container, "mux": out.mux, "burn_in": out.burn_in,
         }
         blob = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
     def job_for(self, recording: Recording, *, force: bool = False, use_cache: bool = True) -> SubtitleJob:
         """The :class:`SubtitleJob` that produces ``recording``'s outputs: the one pipeline, no copy."""
-        return SubtitleJob(
-            input=recording.input,
-            out_dir=recording.folder,
-            model=self.model,
-            model_reason=self.model_reason,
-            device=self.device,
-            compute_type=self.compute_type,
-            transcribe_options=TranscribeOptions(**self.decoding),
-            translator=self.translator,
-            target_language=self.target_language,
-            targets=self.targets,
-            formats=self.formats,
-            container=self.container,
-            mux=self.mux,
-            burn_in=self.burn_in,
-            force=force,
-            use_cache=use_cache,
-            translator_settings=dict(self.translator_settings),
-            glossary=_glossary(self.glossary),
-        )
-
-
-@functools.lru_cache(maxsize=4)
-def _glossary(files: tuple[Path, ...]) -> Glossary:
-    """The built-in glossary plus the spec's files, loaded once per process (workers included)."""
-    return load_glossary(files)
+        return self.job.job_for(recording.input, folder=recording.folder, force=force, use_cache=use_cache)
 
 
 class _Reader:
     """Reads one section of a parsed spec, checking types and naming ``section.key`` on error."""
 
-    def __init__(self, path: Path, data: dict[str, Any], shown: Path) -> None:
+    def __init__(self, path: Path, shown: Path) -> None:
         self.path = path
-        self.data = data
+        self.data: dict[str, dict[str, object]] = {}
         self.base = path.parent
         self.shown = shown  # as the user wrote it, for messages
 
@@ -191,12 +157,6 @@ class _Reader:
 
     def get(self, section: str, key: str, default: Any = None) -> Any:
         return self.data.get(section, {}).get(key, default)
-
-    def choice(self, section: str, key: str, default: str, allowed: tuple[str, ...]) -> str:
-        value: str = self.get(section, key, default)
-        if value not in allowed:
-            raise self.fail(f"{section}.{key}", f"{value!r} is not one of {', '.join(allowed)}")
-        return value
 
     def resolve(self, raw: str) -> Path:
         return (self.base / Path(raw).expanduser()).resolve()
@@ -216,28 +176,6 @@ def _check_output_inside(r: _Reader, raw: str, output: Path, inputs: Sequence[Pa
         raise r.fail("job.output", f"{raw!r} points outside the folder that holds the spec and its recordings "
                      f"({root}): it would write to {output}",
                      hint="use a folder inside it, or write the absolute path if you mean that place")
-
-
-def _check_shape(r: _Reader) -> None:
-    for section, body in r.data.items():
-        if section not in SCHEMA:
-            raise r.fail(section, f"unknown section [{section}]", hint=f"known sections: {', '.join(SCHEMA)}")
-        if not isinstance(body, dict):
-            raise r.fail(section, f"[{section}] must be a table, not {_toml_type(body)}")
-        for key, value in body.items():
-            dotted = f"{section}.{key}"
-            if key not in SCHEMA[section]:
-                raise r.fail(dotted, f"unknown key {dotted}", hint=f"known keys in [{section}]: "
-                             + ", ".join(SCHEMA[section]))
-            kind = SCHEMA[section][key]
-            if not _is_kind(value, kind):
-                raise r.fail(dotted, f"must be {_KIND_NAMES[kind]}, not {_toml_type(value)} ({value!r})")
-            problem = tunable_problem(key, value) if section == "transcribe" else None
-            if problem:
-                raise r.fail(dotted, problem)
-    for section, key in REQUIRED:
-        if key not in r.data.get(section, {}):
-            raise r.fail(f"{section}.{key}", "is required", hint=f"add {key} = ... under [{section}]")
 
 
 _GLOB_CHARS = frozenset("*?[")
@@ -273,20 +211,15 @@ def load_spec(path: Path | str) -> ReplaySpec:
     """Read and validate a replay spec; every problem is a :class:`SpecError` naming the file and key."""
     shown = Path(path)
     path = shown.expanduser().resolve()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise SpecError(shown, "", "spec file not found", hint="give the path of a pipelines/*.toml file") from exc
-    except IsADirectoryError as exc:
-        raise SpecError(shown, "", "is a folder, not a spec file") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(shown, "", f"cannot read the spec ({exc})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(shown, "", f"not valid TOML ({exc})") from exc
-    r = _Reader(path, data, shown)
-    _check_shape(r)
+    r = _Reader(path, shown)
+    data = read_toml(path, lambda problem, hint: r.fail("", problem, hint), what="spec file",
+                     missing_hint="give the path of a pipelines/*.toml file")
+    r.data = check_tables(data, SCHEMA, r.fail, where=f"replay spec {shown}")
+    for section, key in REQUIRED:
+        if key not in r.data.get(section, {}):
+            raise r.fail(f"{section}.{key}", "is required", hint=f"add {key} = ... under [{section}]")
 
-    raw_output = r.get("job", "output")
+    raw_output: str = r.get("job", "output")
     output = r.resolve(raw_output)
     if output.exists() and not output.is_dir():
         raise r.fail("job.output", f"{output} exists and is not a folder")
@@ -294,96 +227,85 @@ def load_spec(path: Path | str) -> ReplaySpec:
     inputs = _expand_inputs(r, patterns, output)
     _check_output_inside(r, raw_output, output, inputs)
 
-    device = r.choice("model", "device", "auto", DEVICES)
-    translator: str = r.get("translate", "engine", "whisper")
-    _check_engine(r, translator)
-    target: str = r.get("translate", "target", "en")
-    targets = _targets(r, target)
-    target = targets[0] if targets else target
-    formats = tuple(dict.fromkeys(f.strip().lower().lstrip(".") for f in r.get("output", "formats", ["srt"])))
+    layers = [*_inherited(r), Layer(f"replay spec {path}", _job_tables(r.data), base=path.parent)]
+    _check_job(r, layers)
+    try:
+        job = build_settings(layers)
+    except ConfigError as exc:
+        raise r.fail(exc.key, exc.message, exc.hint) from exc
+    spec = ReplaySpec(path=path, name=r.get("job", "name", path.stem), inputs=inputs, output=output,
+                      patterns=tuple(patterns), job=job, glossary=glossary_files(layers),
+                      layout=r.get("output", "layout", "per-recording"), **_run_settings(r))
+    plan_recordings(spec, shown=shown)  # refuses output name collisions now, naming the inputs
+    return spec
+
+
+def _job_tables(data: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
+    """The spec's job vocabulary, without its own sections and keys."""
+    return {section: {k: v for k, v in body.items() if k not in SPEC_SECTIONS.get(section, {})}
+            for section, body in data.items() if section not in ("job", "run")}
+
+
+def _inherited(r: _Reader) -> list[Layer]:
+    """``[job] config``: the config file the spec builds on (relative to the spec's folder)."""
+    raw: str | None = r.get("job", "config")
+    if raw is None:
+        return []
+    path = r.resolve(raw)
+    if not path.is_file():
+        raise r.fail("job.config", f"{raw!r}: no such file ({path})")
+    return [load_config(path).layer()]
+
+
+def _check_job(r: _Reader, layers: list[Layer]) -> None:
+    """What the spec says about the job, refused naming its key before the job is built."""
+    def pick(section: str, key: str, default: Any = None) -> Any:
+        return next((lay.values[section][key] for lay in reversed(layers) if key in lay.values.get(section, {})),
+                    default)
+
+    engine: str = pick("translate", "engine", DEFAULT_ENGINE)
+    _check_engine(r, engine)
+    targets = _targets(r, pick("translate", "targets", ["en"]))
+    formats = [f.strip().lower().lstrip(".") for f in pick("output", "formats", ["srt"])]
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise r.fail("output.formats", f"unknown format {', '.join(bad) or '(none)'}",
                      hint=f"choose from {', '.join(FORMATS)}")
-    container: str | None = r.get("output", "container")
-    if container is not None and container not in CONTAINERS:
-        raise r.fail("output.container", f"{container!r} is not one of {', '.join(CONTAINERS)}")
-    burn_in: str | None = r.get("output", "burn_in")
+    burn_in: str | None = pick("output", "burn_in")
     if burn_in is not None:
-        if burn_in not in ("ko", target, *targets):
-            raise r.fail("output.burn_in", f"{burn_in!r}: no such track",
-                         hint=f"use {', '.join(targets or (target,))} or ko")
-        if burn_in != "ko" and translator == "none":
+        if burn_in not in ("ko", *targets):
+            raise r.fail("output.burn_in", f"{burn_in!r}: no such track", hint=f"use {', '.join(targets)} or ko")
+        if burn_in != "ko" and engine == "none":
             raise r.fail("output.burn_in", f"{burn_in!r} needs a translation, but translate.engine is 'none'")
-    mux: bool = r.get("output", "mux", True)
-    if burn_in is not None and not mux:
-        raise r.fail("output.burn_in", "needs output.mux = true (burn-in writes the replay video)")
-    layout = r.choice("output", "layout", "per-recording", LAYOUTS)
-
-    glossary = tuple(r.resolve(p) for p in r.get("glossary", "files", []))
-    for raw, p in zip(r.get("glossary", "files", []), glossary, strict=True):
+        if not pick("output", "mux", True):
+            raise r.fail("output.burn_in", "needs output.mux = true (burn-in writes the replay video)")
+    for raw, p in zip(r.get("glossary", "files", []), glossary_files(layers[-1:]), strict=True):
         if not p.is_file():
             raise r.fail("glossary.files", f"{raw!r}: no such file ({p})")
-    event_log_raw: str | None = r.get("hooks", "event_log")
-    webhook: str | None = r.get("hooks", "webhook")
+    webhook: str | None = pick("hooks", "webhook")
     if webhook is not None and not webhook.startswith(("http://", "https://")):
         raise r.fail("hooks.webhook", f"{webhook!r} is not an http(s):// URL")
 
-    workers: int = r.get("run", "workers", 1)
-    if workers < 1:
-        raise r.fail("run.workers", f"must be at least 1, not {workers}")
-    executor = r.choice("run", "executor", "local", EXECUTORS)
+
+def _run_settings(r: _Reader) -> dict[str, Any]:
+    """``[run]``: where and how the recordings run (not part of the fingerprint)."""
     gpus = float(r.get("run", "gpus_per_worker", 0.0))
     cpus = float(r.get("run", "cpus_per_worker", 1.0))
     threads: int = r.get("run", "cpu_threads_per_worker", 0)
     if gpus < 0 or cpus <= 0 or threads < 0:
         key = "gpus_per_worker" if gpus < 0 else "cpus_per_worker" if cpus <= 0 else "cpu_threads_per_worker"
         raise r.fail(f"run.{key}", "must not be negative" + (" or zero" if key == "cpus_per_worker" else ""))
-
-    spec = ReplaySpec(
-        path=path,
-        name=r.get("job", "name", path.stem),
-        inputs=inputs,
-        output=output,
-        patterns=tuple(patterns),
-        model=r.get("model", "name"),
-        device=device,
-        compute_type=r.get("model", "compute_type"),
-        decoding=dict(r.data.get("transcribe", {})),
-        translator=translator,
-        target_language=target,
-        targets=targets,
-        translator_settings=dict(r.get("translate", "settings", {})),
-        glossary=glossary,
-        formats=formats,
-        container=container,
-        mux=mux,
-        burn_in=burn_in,
-        layout=layout,
-        event_log=r.resolve(event_log_raw) if event_log_raw else None,
-        webhook=webhook,
-        workers=workers,
-        executor=executor,
-        address=r.get("run", "address"),
-        gpus_per_worker=gpus,
-        cpus_per_worker=cpus,
-        cpu_threads_per_worker=threads,
-        ship_media=r.get("run", "ship_media", False),
-    )
-    plan_recordings(spec, shown=shown)  # refuses output name collisions now, naming the inputs
-    return spec
+    return {"workers": r.get("run", "workers", 1), "executor": r.get("run", "executor", "local"),
+            "address": r.get("run", "address"), "gpus_per_worker": gpus, "cpus_per_worker": cpus,
+            "cpu_threads_per_worker": threads, "ship_media": r.get("run", "ship_media", False)}
 
 
-def _targets(r: _Reader, target: str) -> tuple[str, ...]:
-    """``[translate] targets`` checked as ``--to`` is (known codes, not Korean); () when absent."""
-    from ..errors import ConfigError
+def _targets(r: _Reader, raw: list[str]) -> tuple[str, ...]:
+    """``[translate] targets`` checked as ``--to`` is (known codes, not Korean)."""
     from ..languages import parse_targets
 
-    raw: list[str] | None = r.get("translate", "targets")
-    if raw is None:
-        return ()
     try:
-        return parse_targets(raw or [target])
+        return parse_targets(raw)
     except ConfigError as exc:
         raise r.fail("translate.targets", exc.message, hint=exc.hint) from exc
 

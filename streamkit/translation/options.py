@@ -118,3 +118,17 @@ def _integer(value: object) -> int | None:
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def settings_table(settings: TranslatorSettings) -> dict[str, object]:
+    """The settings as a ``[translator]`` table (the inverse of :meth:`TranslatorSettings.from_table`):
+    the shared keys that are set, and each engine's keys both nested (``{"deepl": {...}}``) and flat
+    (``deepl_api_key``). A replay's fingerprint hashes it, as it hashed the spec's table before."""
+    shared = {key: getattr(settings, key) for key in SHARED_KEYS if getattr(settings, key) is not None}
+    if settings.cache:
+        shared.pop("cache")
+    table: dict[str, object] = dict(shared)
+    for engine, keys in settings.engines.items():
+        table[engine] = dict(keys)
+        table.update({f"{engine}_{key}": value for key, value in keys.items()})
+    return table
