@@ -157,7 +157,7 @@ class ReviewSession:
 
     def _load_glossary(self) -> Any:
         if not self._glossary_loaded:
-            from ...translation.registry import optional_glossary
+            from ...glossary import optional_glossary
 
             self._glossary_loaded = True
             try:
