@@ -35,8 +35,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 def register_translators(register: Callable[[str, Callable[..., Any], str], None]) -> None:
     """Add translation engines: ``register(name, factory, description)``.
 
-    ``factory(context)`` receives a :class:`streamkit.translate.EngineContext` and returns an
-    object with the :class:`streamkit.translate.Translator` protocol.
+    ``factory(context)`` receives a :class:`streamkit.translation.EngineContext` and returns an
+    object with the :class:`streamkit.translation.Translator` protocol.
     """
 
 

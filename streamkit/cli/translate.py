@@ -120,10 +120,11 @@ def _translate_files(subtitles: Path, output: Path | None, translator: str | Non
                      glossary: list[Path], no_glossary: bool, target: str, fps: str | None, force: bool,
                      config: Path | None, quiet: bool) -> list[FileTranslation]:
     """``streamkit translate``'s flags to the core: each language from the Korean, with one progress bar each."""
+    from ..glossary import optional_glossary
     from ..languages import parse_targets
     from ..subtitles import read_subtitles
     from ..translation.files import plan_outputs, translate_file
-    from ..translation.registry import optional_glossary, text_engine
+    from ..translation.registry import text_engine
 
     cfg, settings = _typed_settings(config, translator_url)
     name = text_engine_name(translator, cfg.get("subtitle", "translator"))
@@ -131,7 +132,7 @@ def _translate_files(subtitles: Path, output: Path | None, translator: str | Non
     track = read_subtitles(subtitles)
     source = track.language if track.language != "und" else "ko"
     destinations = plan_outputs(subtitles, parse_targets(target, source=source), output, force=force)
-    names = optional_glossary(glossary, no_glossary=no_glossary)
+    names = optional_glossary(glossary, disabled=no_glossary)
     done = []
     for lang, destination in destinations.items():
         engine = text_engine(name, lang, settings, names)

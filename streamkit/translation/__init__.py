@@ -45,7 +45,6 @@ from .registry import (
     available_engines,
     create_text_engine,
     create_translator,
-    optional_glossary,
     text_engine_name,
 )
 from .retranslate import RetranslateReport, RetranslateRequest, retranslate_files
@@ -63,7 +62,7 @@ __all__ = [
     "TargetResults", "TextEngine", "TranslateOptions", "TranslationCache", "Translator", "TranslatorSettings",
     "WhisperTranslator", "apply_plan", "available_engines", "check_engines", "create_engines", "create_text_engine",
     "create_translator", "default_cache_path", "default_output", "join_sentences", "load_record", "names_kept",
-    "optional_glossary", "plan_outputs", "plan_retranslation", "protect_names", "record_path", "refuse_server_url",
+    "plan_outputs", "plan_retranslation", "protect_names", "record_path", "refuse_server_url",
     "restore_names", "retranslate_files", "retranslate_track", "save_record", "text_engine_name",
     "text_translator", "transcript_from_track", "translate_file", "translate_targets",
 ]

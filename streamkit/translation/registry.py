@@ -25,7 +25,6 @@ __all__ = [
     "available_engines",
     "create_text_engine",
     "create_translator",
-    "optional_glossary",
     "settings_of",
     "text_engine",
     "text_engine_name",
@@ -64,17 +63,6 @@ def text_engine_name(given: str | None, configured: str | None, recorded: str | 
     return name
 
 
-def optional_glossary(paths: Sequence[Path], *, no_glossary: bool = False) -> Glossary | None:
-    """The built-in glossary plus ``paths``; ``None`` with ``no_glossary`` (names translated like any word)."""
-    if no_glossary:
-        if paths:
-            raise ConfigError("--glossary and --no-glossary contradict each other", key="glossary")
-        return None
-    from ..glossary import load_glossary
-
-    return load_glossary(list(paths))
-
-
 def settings_of(settings: TranslatorSettings | Mapping[str, object]) -> TranslatorSettings:
     """Typed settings from either the typed object or the config's ``[translator]`` table as TOML gives it."""
     return settings if isinstance(settings, TranslatorSettings) else TranslatorSettings.from_table(settings)
@@ -83,7 +71,9 @@ def settings_of(settings: TranslatorSettings | Mapping[str, object]) -> Translat
 def create_text_engine(name: str, settings: TranslatorSettings | Mapping[str, object], target: str = "en", *,
                        glossary: Sequence[Path] = (), no_glossary: bool = False) -> Translator:
     """The text engine ``name`` for ``target``, names protected by the glossary (built-in plus ``glossary``)."""
-    return text_engine(name, target, settings_of(settings), optional_glossary(glossary, no_glossary=no_glossary))
+    from ..glossary import optional_glossary
+
+    return text_engine(name, target, settings_of(settings), optional_glossary(glossary, disabled=no_glossary))
 
 
 def text_engine(name: str, target: str, settings: TranslatorSettings, glossary: Glossary | None) -> Translator:

@@ -4,7 +4,7 @@ The page owns the editing (cues, undo/redo); the session is the core behind it: 
 tracks (``NAME.LANG.srt`` beside the recording and in ``--out``), checks cues with
 :func:`streamkit.checks.check_track` and the rules of :func:`streamkit.segment.rules_for`, fixes
 with :func:`streamkit.fixes.fix_cues`, re-translates with
-:func:`streamkit.retranslate.retranslate_track`, and saves atomically, refusing a stale write: each
+:func:`streamkit.translation.retranslate_track`, and saves atomically, refusing a stale write: each
 file is served with its version (a hash of its bytes) and a save naming another version than the
 one on disk is a :class:`~streamkit.web.review.cues.StaleFileError` listing what changed.
 """
@@ -157,7 +157,7 @@ class ReviewSession:
 
     def _load_glossary(self) -> Any:
         if not self._glossary_loaded:
-            from ...translation.registry import optional_glossary
+            from ...glossary import optional_glossary
 
             self._glossary_loaded = True
             try:
@@ -272,7 +272,7 @@ class ReviewSession:
         return self._engine
 
     def retranslate(self, korean: Sequence[EditCue], english: Sequence[EditCue]) -> dict[str, object]:
-        """New English where the Korean changed, English edits kept (see :mod:`streamkit.retranslate`)."""
+        """New English where the Korean changed, English edits kept (see :mod:`streamkit.translation.plan`)."""
         self._track("ko")
         en_file = self._track("en")
         record = load_record(en_file.path)
