@@ -137,7 +137,7 @@ def _sibling(path: Path) -> Path | None:
     return None
 
 
-def _glossary_checks(path: Path, pair: Path | None, extra_files: list[Path], disabled: bool) -> list[Any]:
+def _glossary_checks(path: Path, pair: Path | None, extra_files: list[Path], no_glossary: bool) -> list[Any]:
     """The glossary check against the other file of the pair; none without a pair or with ``--no-glossary``
     (``--glossary`` files with ``--no-glossary`` are refused)."""
     from ..checks import glossary_check
@@ -145,9 +145,9 @@ def _glossary_checks(path: Path, pair: Path | None, extra_files: list[Path], dis
     from ..subtitles import read_raw
 
     counterpart = pair if pair is not None else _sibling(path)
-    if counterpart is None and not disabled:
+    if counterpart is None and not no_glossary:
         return []  # nothing to check the names against: the glossary is not even loaded
-    glossary = optional_glossary(extra_files, disabled=disabled)
+    glossary = optional_glossary(extra_files, no_glossary=no_glossary)
     if glossary is None or counterpart is None:
         return []
     return [glossary_check(glossary, read_raw(counterpart).cues)]

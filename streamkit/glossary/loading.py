@@ -406,20 +406,21 @@ def check_glossary(paths: Sequence[Path] = (), *, builtin: bool = True) -> tuple
 
 
 @overload
-def optional_glossary(paths: Sequence[Path] = (), *, disabled: Literal[False] = False,
+def optional_glossary(paths: Sequence[Path] = (), *, no_glossary: Literal[False] = False,
                       builtin: bool = True) -> Glossary: ...
 @overload
-def optional_glossary(paths: Sequence[Path] = (), *, disabled: bool, builtin: bool = True) -> Glossary | None: ...
+def optional_glossary(paths: Sequence[Path] = (), *, no_glossary: bool, builtin: bool = True) -> Glossary | None: ...
 
 
-def optional_glossary(paths: Sequence[Path] = (), *, disabled: bool = False, builtin: bool = True) -> Glossary | None:
+def optional_glossary(paths: Sequence[Path] = (), *, no_glossary: bool = False,
+                      builtin: bool = True) -> Glossary | None:
     """What every command's ``--glossary FILE`` (repeatable) and ``--no-glossary`` mean, in one place: the
-    built-in glossary (unless ``builtin=False``, ``--no-builtin``) plus ``paths``, or None when ``disabled``.
+    built-in glossary (unless ``builtin=False``, ``--no-builtin``) plus ``paths``, or None with ``no_glossary``.
 
-    Files given while the glossary is disabled are refused (:class:`~streamkit.errors.ConfigError`, key
+    Files given with ``no_glossary`` are refused (:class:`~streamkit.errors.ConfigError`, key
     ``glossary``) rather than silently ignored; a bad file raises :class:`GlossaryError` as in :func:`load_glossary`.
     """
-    if disabled:
+    if no_glossary:
         if paths:
             raise ConfigError("--glossary and --no-glossary contradict each other", key="glossary",
                               hint="drop --no-glossary to use the files, or the --glossary files to go without names")

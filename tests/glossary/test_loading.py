@@ -92,9 +92,9 @@ def test_optional_glossary_is_what_glossary_and_no_glossary_mean(tmp_path: Path)
     both = optional_glossary([event])
     assert both is not None and "mc-kim" in both.by_id and "bts" in both.by_id
     assert set(optional_glossary([event], builtin=False).by_id) == {"mc-kim"}
-    assert optional_glossary((), disabled=True) is None
+    assert optional_glossary((), no_glossary=True) is None
     with pytest.raises(ConfigError, match="--glossary and --no-glossary contradict each other") as refused:
-        optional_glossary([event], disabled=True)
+        optional_glossary([event], no_glossary=True)
     assert refused.value.key == "glossary" and not isinstance(refused.value, GlossaryError)
     with pytest.raises(GlossaryError, match="no such file"):
         optional_glossary([tmp_path / "missing.toml"])
