@@ -132,7 +132,7 @@ def _translate_files(subtitles: Path, output: Path | None, translator: str | Non
     track = read_subtitles(subtitles)
     source = track.language if track.language != "und" else "ko"
     destinations = plan_outputs(subtitles, parse_targets(target, source=source), output, force=force)
-    names = optional_glossary(glossary, disabled=no_glossary)
+    names = optional_glossary(glossary, no_glossary=no_glossary)
     done = []
     for lang, destination in destinations.items():
         engine = text_engine(name, lang, settings, names)

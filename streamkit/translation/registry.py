@@ -73,7 +73,7 @@ def create_text_engine(name: str, settings: TranslatorSettings | Mapping[str, ob
     """The text engine ``name`` for ``target``, names protected by the glossary (built-in plus ``glossary``)."""
     from ..glossary import optional_glossary
 
-    return text_engine(name, target, settings_of(settings), optional_glossary(glossary, disabled=no_glossary))
+    return text_engine(name, target, settings_of(settings), optional_glossary(glossary, no_glossary=no_glossary))
 
 
 def text_engine(name: str, target: str, settings: TranslatorSettings, glossary: Glossary | None) -> Translator:
