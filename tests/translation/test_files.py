@@ -1,6 +1,6 @@
 """The cores of ``streamkit translate`` and ``streamkit retranslate`` without the CLI (translation/files.py,
 translation/retranslate.py), against tests/libre_server.py on 127.0.0.1. The CLI's own tests:
-tests/test_cli_translate.py."""
+tests/cli/test_translate.py."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from streamkit.cli import app
 from streamkit.subtitles import parse_raw, read_raw
 
-from .conftest import SHORT
+from ..conftest import SHORT
 
 runner = CliRunner()
 
@@ -361,7 +361,7 @@ def test_a_negative_time_is_one_error_naming_file_line_and_cue_in_every_command(
 
 @pytest.mark.slow
 def test_check_with_the_video_lists_voice_without_a_cue(tmp_path: Path) -> None:
-    from .conftest import FANLIVE
+    from ..conftest import FANLIVE
 
     path = tmp_path / "fanlive.ko.srt"
     path.write_text("1\n00:00:01,000 --> 00:00:05,000\n지난해 삼월 김 전 장관의\n\n", encoding="utf-8")

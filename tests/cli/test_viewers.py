@@ -18,8 +18,8 @@ from streamkit.cli import app
 from streamkit.plugins import reset_plugin_manager
 from streamkit.viewers import ViewerStore
 
-from .viewer_sources.fakes import FakePlatforms, platforms  # noqa: F401  (the fixture)
-from .viewers.data import CSV_WITH_BAD_ROWS, campaign
+from ..viewer_sources.fakes import FakePlatforms, platforms  # noqa: F401  (the fixture)
+from ..viewers.data import CSV_WITH_BAD_ROWS, campaign
 
 runner = CliRunner()
 

@@ -13,7 +13,7 @@ from streamkit.cli import app
 from streamkit.subtitles import read_subtitles
 
 runner = CliRunner()
-KPOPNET = Path(__file__).resolve().parents[2] / "shared" / "data" / "kpopnet.json"
+KPOPNET = Path(__file__).resolve().parents[3] / "shared" / "data" / "kpopnet.json"
 
 EN_SRT = """1
 00:00:01,000 --> 00:00:03,000

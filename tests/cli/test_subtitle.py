@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from streamkit.cli import app
 
-from .conftest import SHORT
-from .test_cli_replay import one_line_error
+from ..conftest import SHORT
+from .test_replay import one_line_error
 
 runner = CliRunner()
 
@@ -59,7 +59,7 @@ def _hold_lock(folder: Path) -> subprocess.Popen[str]:
         "print('held', flush=True)\n"
         "time.sleep(60)\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
 
 
@@ -104,7 +104,7 @@ def test_two_real_subtitle_runs_into_one_folder_one_refused(tmp_path: Path) -> N
         (tmp_path / day).mkdir()
         shutil.copy(SHORT, tmp_path / day / "show.mp4")
     out = tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
 
     def start(day: str) -> subprocess.Popen[str]:
         cmd = [sys.executable, "-m", "streamkit", "subtitle", str(tmp_path / day / "show.mp4"), "--out", str(out),

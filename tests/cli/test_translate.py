@@ -13,7 +13,7 @@ from streamkit.cli import app
 from streamkit.segment import ENGLISH_RULES, display_width
 from streamkit.subtitles import read_subtitles
 
-from .libre_server import SECRETS, LibreServer, free_port, leaked
+from ..libre_server import SECRETS, LibreServer, free_port, leaked
 
 runner = CliRunner()
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from streamkit.cli import app
 
-from .conftest import FANLIVE, SHORT, make_video
+from ..conftest import FANLIVE, SHORT, make_video
 
 runner = CliRunner()
 

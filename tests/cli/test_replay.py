@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from streamkit.cli import app
 
-from .conftest import FANLIVE
-from .test_replay import make_recordings, spec_text, write_spec
+from ..conftest import FANLIVE
+from ..test_replay import make_recordings, spec_text, write_spec
 
 runner = CliRunner()
 
