@@ -206,6 +206,8 @@ def main() -> None:
     parser.add_argument("--no-offline", action="store_true", help="skip the offline CER of fanlive")
     parser.add_argument("--simulate", default="", help="comma-separated samples to replay in virtual time too")
     parser.add_argument("--cores", default="2,1", help="virtual-time runs: decode = CPU time / each of these")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a LiveOptions field for the virtual-time runs (e.g. min_step_ms=500); repeatable")
     args = parser.parse_args()
     transcriber = WhisperTranscriber(resolve_model("base", device="cpu"))
     _ = transcriber.model
@@ -217,7 +219,7 @@ def main() -> None:
         report["runs"].append(run)
     for sample in filter(None, args.simulate.split(",")):
         for cores in (float(c) for c in args.cores.split(",")):
-            run = simulate(sample, transcriber, cores)
+            run = simulate(sample, transcriber, cores, _options(args.set))
             print(json.dumps(run, ensure_ascii=False), flush=True)
             report["runs"].append(run)
     if not args.no_offline:
@@ -230,7 +232,13 @@ def main() -> None:
 # --------------------------------------------------------------------------- simulated quiet machine
 
 
-def simulate(sample: str, transcriber: WhisperTranscriber, cores: float) -> dict[str, Any]:
+def _options(pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` strings as LiveOptions fields (JSON values: 500, null, 1.5)."""
+    return {k: json.loads(v) for k, v in (p.split("=", 1) for p in pairs)}
+
+
+def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
+             overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The same engine in virtual time: a decode takes its measured CPU time / ``cores`` of stream time.
 
     On a shared machine wall-clock latency measures the other tenants; CPU time does not (much). This
@@ -245,7 +253,7 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float) -> dict
     raw = subprocess.run([ffmpeg(), "-v", "error", "-i", str(SAMPLES / f"{sample}.mp4"), "-f", "s16le", "-ac", "1",
                           "-ar", "16000", "-"], capture_output=True, check=True).stdout
     audio = np.frombuffer(raw, np.int16).astype(np.float32) / 32768
-    options = LiveOptions()
+    options = LiveOptions(**(overrides or {}))
     engine = StreamingTranscriber(whisper_decoder(transcriber.model, options), options, vad=get_vad_model())
     builder = SentenceBuilder(speech=engine.mean_speech)
     clock, fed, total = 0.0, 0, audio.size
@@ -272,7 +280,8 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float) -> dict
     ko = latency(refs, shown, 0.0, "ko")
     finals = [c for _t, _n, c in shown if c["final"]]
     speech_refs = [r for r in refs if r["kind"] == "speech"]
-    return {"sample": sample, "mode": f"simulated, decode = CPU time / {cores:g}", "utterances": len(speech_refs),
+    return {"sample": sample, "mode": f"simulated, decode = CPU time / {cores:g}", "options": overrides or {},
+            "utterances": len(speech_refs),
             "captioned": len(ko), "ko_latency_s": _stats(ko), "decodes": len(cpus),
             "decode_cpu_s_median": round(statistics.median(cpus), 2) if cpus else 0.0,
             # English follows the final sentence by one local translation request (milliseconds).

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["LocalAgreement", "TimedWord", "common_prefix"]
+__all__ = ["LocalAgreement", "TimedWord", "common_prefix", "cut_loop"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,24 @@ def common_prefix(a: Sequence[TimedWord], b: Sequence[TimedWord]) -> int:
             break
         n += 1
     return n
+
+
+def cut_loop(words: Sequence[TimedWord], n: int = 3, keep: int = 2) -> list[TimedWord]:
+    """``words`` up to where Whisper starts looping: the ``keep + 1``-th occurrence of any ``n``-gram,
+    or a word said ``keep + 2`` times in a row. Speech rarely repeats three words three times in one
+    window; a decoder stuck over music or noise does it at once ("한 번 더, 한 번 더, 한 번 더 …")."""
+    seen: dict[tuple[str, ...], int] = {}
+    run = 1
+    for i, w in enumerate(words):
+        run = run + 1 if i and words[i - 1].text == w.text else 1
+        if run > keep + 1:
+            return list(words[:i])
+        if i + 1 >= n:
+            gram = tuple(x.text.strip(",.?!") for x in words[i + 1 - n: i + 1])
+            seen[gram] = seen.get(gram, 0) + 1
+            if seen[gram] > keep:
+                return list(words[: i + 1 - n])
+    return list(words)
 
 
 @dataclass
