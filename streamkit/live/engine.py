@@ -54,6 +54,8 @@ class LiveOptions:
     trim_ms: int = 8000
     #: The buffer never grows past this: it is cut at the last committed word (or committed as is).
     max_window_ms: int = 15000
+    #: A word ending this close to the end of the audio decoded is not committed yet (it may be cut off).
+    tail_guard_ms: int = 300
     #: Commit the pending words after this much silence (the speaker stopped).
     silence_commit_ms: int = 700
     vad_threshold: float = 0.5
@@ -295,7 +297,7 @@ class StreamingTranscriber:
                                            self._buffer_start_ms))
         cpu_ms = round((time.process_time() - cpu) * 1000)
         self.processed_ms = end
-        committed = forced + self.agreement.insert(hypothesis)
+        committed = forced + self.agreement.insert(hypothesis, end - o.tail_guard_ms)
         sentence_end = bool(committed) and (bool(forced) or _ends_sentence(committed[-1]))
         if self._trailing_silence_ms() >= o.silence_commit_ms:
             committed += self.agreement.flush()

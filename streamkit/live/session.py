@@ -60,6 +60,8 @@ class LiveJob:
     quality: QualityOptions | None = field(default_factory=QualityOptions)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     ffmpeg: str = "ffmpeg"
+    #: Translate committed phrases as they come (English sooner); False: whole sentences (better English, later).
+    phrases: bool = True
 
     def __post_init__(self) -> None:
         if self.target is not None and self.translator == "whisper":
@@ -166,7 +168,7 @@ class _Run:
         self._last_status = 0.0
 
     def start_translation(self, model_transcriber: Any) -> None:
-        from .translation import TranslationWorker
+        from .translation import PhraseSplitter, TranslationWorker
 
         job = self.job
         if job.target is None:
@@ -177,11 +179,14 @@ class _Run:
             return
         self.tracks[job.target] = RollingTrack(job.target, live_paths(job.out_dir, job.name, job.target, job.formats))
         self.sentences[job.target] = 0
-        self.translator = TranslationWorker(engine, job.target, self.on_caption, job.glossary).start()
+        self.translator = TranslationWorker(engine, job.target, self.on_caption, job.glossary,
+                                            splitter=PhraseSplitter(job.phrases)).start()
 
     def on_caption(self, caption: Caption) -> None:
-        """A caption changed: pages hear it; a final one goes to the files, the hooks and translation."""
+        """A caption changed: pages and translation (phrase by phrase) hear it; a final one goes to files and hooks."""
         self.publish("caption", caption.to_dict())
+        if caption.language == self.job.options.language and self.translator is not None:
+            self.translator.submit(caption)
         if not caption.final:
             return
         track = self.tracks[caption.language]
@@ -189,8 +194,6 @@ class _Run:
         track.write()
         self.sentences[caption.language] += 1
         self.notifier.submit(caption)
-        if caption.language == self.job.options.language and self.translator is not None:
-            self.translator.submit(caption)
 
     def handle(self, result: StepResult, gap: str | None = None) -> None:
         """One step's outcome to the pages and files; ``gap`` is why audio is missing (None: the lag)."""

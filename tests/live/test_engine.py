@@ -78,3 +78,23 @@ def test_a_gap_commits_what_was_pending_and_moves_the_clock() -> None:
     result = engine.gap(5000)
     assert result.sentence_end and result.skipped_ms == 5000
     assert engine.received_ms == 7000 and engine.processed_ms == 7000
+
+
+def test_the_encoder_window_is_short_only_inside_a_live_decode_on_its_own_thread() -> None:
+    import threading
+
+    import faster_whisper.transcribe as fwt
+
+    from streamkit.live.engine import _short_encoder
+
+    features = np.zeros((80, 801), np.float32)
+    with _short_encoder(1000):
+        assert fwt.pad_or_trim(features).shape == (80, 1000)  # 8 s + 1 s, rounded up to a second
+        seen: list[tuple[int, ...]] = []
+        other = threading.Thread(target=lambda: seen.append(fwt.pad_or_trim(features).shape))
+        other.start()
+        other.join()
+        assert seen == [(80, 3000)]
+    assert fwt.pad_or_trim(features).shape == (80, 3000)
+    with _short_encoder(None):
+        assert fwt.pad_or_trim(features).shape == (80, 3000)
