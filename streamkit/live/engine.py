@@ -49,7 +49,7 @@ class LiveOptions:
     language: str = "ko"
     beam_size: int = 5
     #: Decode once at least this much new audio arrived since the last decode.
-    min_step_ms: int = 1000
+    min_step_ms: int = 500
     #: Trim the buffer at a committed sentence end once it is longer than this.
     trim_ms: int = 8000
     #: The buffer never grows past this: it is cut at the last committed word (or committed as is).
