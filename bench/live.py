@@ -44,6 +44,9 @@ from streamkit.web.live import LiveBoard, create_app
 from tests.libre_server import LibreServer
 from tests.live.publish import PLAYLIST, growing_file_args, hls_args, serve_folder, start, wait_for
 
+#: Reference kinds that are spoken (the conversational sample's replies too).
+SPOKEN = ("speech", "reply")
+
 
 def references(sample: str) -> list[dict[str, Any]]:
     """Every reference span with its kind (speech, music, silence, crowd ...), text and voice onset."""
@@ -93,7 +96,7 @@ def latency(refs: list[dict[str, Any]], events: list[tuple[float, str, dict[str,
     """Per speech utterance: seconds from its voice onset (or its end) to the first caption holding a word of it."""
     out = []
     for ref in refs:
-        if ref["kind"] != "speech":
+        if ref["kind"] not in SPOKEN:
             continue
         onset, end = ref["onset_ms"], ref["end_ms"]
         seen = [t for t, name, c in events if name == "caption" and c["language"] == language
@@ -108,7 +111,7 @@ def latency_by_onset(refs: list[dict[str, Any]], events: list[tuple[float, str, 
     """``(onset s, latency s)`` of every captioned speech utterance (the drift run's windows)."""
     out = []
     for ref in refs:
-        if ref["kind"] == "speech":
+        if ref["kind"] in SPOKEN:
             lat = latency([ref], events, t0, language)
             if lat:
                 out.append((round(ref["onset_ms"] / 1000, 2), round(lat[0], 2)))
@@ -218,9 +221,9 @@ def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bo
     ko = latency(refs, events, t0, "ko")
     en = latency(refs, events, t0, "en") if english else []
     finals = [c for _t, n, c in events if n == "caption" and c["final"] and c["language"] == "ko"]
-    speech_refs = [r for r in refs if r["kind"] == "speech"]
+    speech_refs = [r for r in refs if r["kind"] in SPOKEN]
     hyp = " ".join(c["text"] for c in finals)
-    over_noise = [c["text"] for c in finals for r in refs if r["kind"] != "speech"
+    over_noise = [c["text"] for c in finals for r in refs if r["kind"] not in SPOKEN
                   and r["start_ms"] <= (c["start_ms"] + c["end_ms"]) // 2 < r["end_ms"]]
     summary = result.summary()
     return {
@@ -306,11 +309,12 @@ def main() -> None:
 
 def _english_worker(libre: LibreServer, shown: list[tuple[float, str, dict[str, Any]]]) -> TranslationWorker:
     """English through the test LibreTranslate server, phrase by phrase; captions noted at time -1 (set after)."""
-    from streamkit.translate import EngineContext, create_translator
+    from streamkit.live.translation import translation_worker
 
-    engine = create_translator("libre", EngineContext("en", None, {"url": libre.url}))
-    assert engine is not None
-    return TranslationWorker(engine, "en", lambda c: shown.append((-1.0, "caption", c.to_dict())))
+    worker = translation_worker("libre", "en", lambda c: shown.append((-1.0, "caption", c.to_dict())),
+                                {"url": libre.url})
+    assert worker is not None
+    return worker
 
 
 
@@ -373,7 +377,7 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
         libre.stop()
     ko = latency(refs, shown, 0.0, "ko")
     finals = [c for _t, _n, c in shown if c["final"] and c["language"] == "ko"]
-    speech_refs = [r for r in refs if r["kind"] == "speech"]
+    speech_refs = [r for r in refs if r["kind"] in SPOKEN]
     return {"sample": sample, "mode": f"simulated, decode = CPU time / {cores:g}", "options": overrides or {},
             "utterances": len(speech_refs),
             "captioned": len(ko), "ko_latency_s": _stats(ko), "decodes": len(cpus),
@@ -389,7 +393,7 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
             "text_live": [c["text"] for c in finals],
             "text_en": [c["text"] for _t, _n, c in shown if c["final"] and c["language"] == "en"],
             "over_non_speech": [f"{c['start_ms']}-{c['end_ms']} {c['text']}" for c in finals for r in refs
-                                if r["kind"] != "speech"
+                                if r["kind"] not in SPOKEN
                                 and r["start_ms"] <= (c["start_ms"] + c["end_ms"]) // 2 < r["end_ms"]],
             "dropped_invented": builder.dropped}
 

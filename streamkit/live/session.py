@@ -28,7 +28,6 @@ from ..errors import ConfigError
 from ..fsutil import atomic_path, ensure_writable_dir
 from ..plugins import notify
 from ..quality import QualityOptions
-from ..translate import EngineContext, create_translator
 from .captions import Caption, RollingTrack, SentenceBuilder, live_paths
 from .engine import LiveOptions, StepResult, StreamingTranscriber, whisper_decoder
 from .source import AudioChunk, AudioFeed, FeedEnded, Gap, LiveSourceError, RetryPolicy, SourceSpec, decode_args
@@ -168,19 +167,18 @@ class _Run:
         self._last_status = 0.0
 
     def start_translation(self, model_transcriber: Any) -> None:
-        from .translation import PhraseSplitter, TranslationWorker
+        from .translation import translation_worker
 
         job = self.job
         if job.target is None:
             return
-        settings = {**job.translator_settings, "glossary": job.glossary}
-        engine = create_translator(job.translator, EngineContext(job.target, model_transcriber, settings))
-        if engine is None:
+        worker = translation_worker(job.translator, job.target, self.on_caption, job.translator_settings,
+                                    glossary=job.glossary, transcriber=model_transcriber, phrases=job.phrases)
+        if worker is None:
             return
         self.tracks[job.target] = RollingTrack(job.target, live_paths(job.out_dir, job.name, job.target, job.formats))
         self.sentences[job.target] = 0
-        self.translator = TranslationWorker(engine, job.target, self.on_caption, job.glossary,
-                                            splitter=PhraseSplitter(job.phrases)).start()
+        self.translator = worker.start()
 
     def on_caption(self, caption: Caption) -> None:
         """A caption changed: pages and translation (phrase by phrase) hear it; a final one goes to files and hooks."""

@@ -8,10 +8,11 @@ caption grows by each phrase's translation: a shown English caption is only ever
 changed. The sentence's English is final when the Korean is. ``phrases=False`` translates whole
 sentences only (better English, later).
 
-The engine is the one ``streamkit translate`` uses (:func:`streamkit.translate.create_translator`),
-so its cache, timeouts, retries and name protection apply. Phrases waiting while a request is out
-are sent together in the next one (the engine batches them). A failed request is logged and its
-phrases are given up, so one unreachable moment costs those phrases, not the run.
+The engine is the one ``streamkit translate`` uses (:func:`translation_worker` is the one place live
+captions reach :func:`streamkit.translate.create_translator`), so its cache, timeouts, retries and
+name protection apply. Phrases waiting while a request is out are sent together in the next one
+(the engine batches them). A failed request is logged and its phrases are given up, so one
+unreachable moment costs those phrases, not the run.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from ..models import Transcript, Utterance, Word
 from ..translate import Translator
 from .captions import Caption, layout
 
-__all__ = ["Phrase", "PhraseSplitter", "TranslationWorker", "phrase_end"]
+__all__ = ["Phrase", "PhraseSplitter", "TranslationWorker", "phrase_end", "translation_worker"]
 
 log = logging.getLogger("streamkit")
 
@@ -186,3 +187,16 @@ class TranslationWorker:
             self.translated += phrase.final
             self.on_caption(Caption(self.target, phrase.sentence, text, lines, src.start_ms, src.end_ms, phrase.final,
                                     cues if phrase.final else ()))
+
+
+def translation_worker(engine: str, target: str, on_caption: Callable[[Caption], None],
+                       settings: dict[str, Any] | None = None, *, glossary: Any = None, transcriber: Any = None,
+                       phrases: bool = True) -> TranslationWorker | None:
+    """A (not yet started) worker on the named engine with its settings; None for the ``none`` engine."""
+    from ..translate import EngineContext, create_translator
+
+    context = EngineContext(target, transcriber, {**(settings or {}), "glossary": glossary})
+    translator = create_translator(engine, context)
+    if translator is None:
+        return None
+    return TranslationWorker(translator, target, on_caption, glossary, splitter=PhraseSplitter(phrases))
