@@ -382,6 +382,8 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
             "utterances": len(speech_refs),
             "captioned": len(ko), "ko_latency_s": _stats(ko), "decodes": len(cpus),
             "decode_cpu_s_median": round(statistics.median(cpus), 2) if cpus else 0.0,
+            # decoding's share of the 2 cores over the whole recording (VAD and the rest are a few %)
+            "decode_share_of_2_cores": round(sum(cpus) / (total / 16000) / 2, 2),
             # English follows the final sentence by one local translation request (milliseconds).
             "ko_sentence_final_s": _stats(latency(refs, shown, 0.0, "ko", final=True)),
             "ko_sentence_final_after_end_s": _stats(latency(refs, shown, 0.0, "ko", final=True, from_end=True)),

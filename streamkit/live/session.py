@@ -230,7 +230,9 @@ class _Run:
                     record(np.zeros(min(ms, 600_000) * 16, np.float32))
                     self.gaps += 1
                     self.handle(self.engine.gap(ms), gap=item.reason)
-                item = feed.items.get_nowait() if not feed.items.empty() else None
+                # A backlog in the source's queue counts as lag too: step (and skip) rather than drain it all.
+                behind = self.engine.received_ms - self.engine.processed_ms > self.job.options.skip_lag_ms
+                item = None if behind or feed.items.empty() else feed.items.get_nowait()
             self.handle(self.engine.step())
         return None
 

@@ -3,6 +3,9 @@ whose audio is in the buffer): commits in order, bounded buffer, lag control, si
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -98,3 +101,33 @@ def test_the_encoder_window_is_short_only_inside_a_live_decode_on_its_own_thread
     assert fwt.pad_or_trim(features).shape == (80, 3000)
     with _short_encoder(None):
         assert fwt.pad_or_trim(features).shape == (80, 3000)
+
+
+def test_a_backlog_queued_by_the_source_is_skipped_not_drained_into_an_endless_buffer(tmp_path: Path) -> None:
+    """The 30-minute run on a loaded machine once spent 30 minutes draining the source's queue without a step:
+    the buffer grew without bound and each feed got slower. Now a queued backlog is skipped like any lag."""
+    import queue
+    import types
+
+    from streamkit.live import LiveJob, parse_source
+    from streamkit.live.session import _Run
+    from streamkit.live.source import AudioChunk, FeedEnded
+
+    class Silent:  # a model that hears nothing (decoding is not what this is about)
+        def transcribe(self, *_args: object, **_kwargs: object) -> tuple[list[object], None]:
+            return [], None
+
+    recording = tmp_path / "show.ts"
+    recording.write_bytes(b"")
+    run = _Run(LiveJob(parse_source(str(recording)), tmp_path, "show", target=None), Silent(), lambda _n, _p: None)
+    items: queue.Queue[object] = queue.Queue()
+    for _ in range(600):  # 60 s of audio waiting at once
+        items.put(AudioChunk(np.full(1600, 0.1, np.float32), 0.0))
+    items.put(FeedEnded(None))
+    buffers: list[int] = []
+    step = run.engine.step
+    run.engine.step = lambda: (buffers.append(run.engine.buffer_end_ms - run.engine._buffer_start_ms), step())[1]
+    feed = types.SimpleNamespace(items=items, get=lambda timeout: items.get_nowait() if not items.empty() else None)
+    assert run.pump(feed, lambda _s: None, threading.Event()) is None  # type: ignore[arg-type]
+    assert run.skipped > 0
+    assert max(buffers) <= LiveOptions().skip_lag_ms + 200
