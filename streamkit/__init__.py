@@ -8,8 +8,7 @@ The core is importable without the CLI::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .errors import (
     ConfigError,
     FFmpegError,

@@ -136,7 +136,7 @@ def _unknown(name: str, known: list[str], source: str) -> ConfigError:
 def _plugin_engines() -> set[str]:
     """Engines registered by plugins: their settings are theirs to check."""
     try:
-        from .translate import available_engines
+        from .translation.registry import available_engines
 
         return set(available_engines()) - set(ENGINE_KEYS) - {"whisper"}
     except Exception:  # a broken plugin is reported where engines are used, not while reading the config

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import os
 import socket
@@ -13,12 +12,14 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Self
 
-from .errors import LockedError, OutputError
+from .errors import LockedError, OutputError, StreamkitError
+from .workspace import Workspace
 
 __all__ = [
     "DISK_FULL_HINT",
+    "FileLock",
     "FolderLock",
     "atomic_path",
     "atomic_write_text",
@@ -127,49 +128,89 @@ def atomic_write_text(target: Path, text: str, *, encoding: str = "utf-8") -> No
             raise _output_error(target, exc) from exc
 
 
-# --------------------------------------------------------------------------- one run per output folder
+# --------------------------------------------------------------------------- locks
 
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
 
-class FolderLock:
-    """``<folder>/.streamkit/<name>.lock``: an exclusive ``flock`` held for a whole run.
+    def _try_lock(fd: int) -> bool:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
 
-    ``streamkit replay`` (``replay.lock``) and ``streamkit subtitle`` (``subtitle.lock``) take one
-    on their output folder, so a second run into it is refused instead of replacing the first
-    run's files. The kernel releases it when the holder exits, however it exits (no stale lock
-    after a crash or ``kill -9``). The file says who holds it: pid, host, command and since when.
-    """
+    def _unlock(fd: int) -> None:
+        with contextlib.suppress(OSError):
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 
-    error: ClassVar[type[LockedError]] = LockedError
+else:
+    import fcntl
 
-    def __init__(self, folder: Path, name: str, *, command: str = "") -> None:
-        self.name = name
-        self.path = Path(folder) / ".streamkit" / f"{name}.lock"
-        self.command = command or " ".join(["streamkit", *sys.argv[1:2]])
-        self._fd: int | None = None
-
-    def acquire(self) -> None:
-        ensure_writable_dir(self.path.parent)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+    def _try_lock(fd: int) -> bool:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _read_holder(fd: int) -> str:
+    """The holder's line (``pid 4242 on stage-pc: streamkit subtitle show.mp4, since ...``) from a lock file."""
+    try:
+        info = json.loads(os.pread(fd, 4096, 0).decode() or "{}")
+        command = f": {info['command']}," if info.get("command") else ""
+        return f"pid {info['pid']} on {info['host']}{command} since {info['since']}"
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return "holder unknown"
+
+
+class FileLock:
+    """The one lock class: an exclusive OS lock (``flock``) on ``path``, held until :meth:`release`.
+
+    The file says who holds it, the same for every lock: JSON ``{"pid", "host", "command", "since"}``,
+    shown as ``pid 4242 on stage-pc: streamkit subtitle show.mp4, since 2026-12-03T11:49:56Z``. The kernel
+    drops the lock when the holder exits, however it exits (no stale lock after a crash or
+    ``kill -9``). Subclasses say what a refusal raises (:meth:`busy`) and how the file is opened.
+    """
+
+    def __init__(self, path: Path, *, command: str = "") -> None:
+        self.path = Path(path)
+        self.command = command or " ".join(["streamkit", *sys.argv[1:2]])
+        self._fd: int | None = None
+
+    def busy(self, holder: str) -> StreamkitError:
+        """The error for a lock someone else holds (``holder``: their line)."""
+        return LockedError(self.path, holder, what=self.path.stem)
+
+    def _open(self) -> int:
+        ensure_writable_dir(self.path.parent)
+        return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+
+    def acquire(self) -> None:
+        fd = self._open()
+        if not _try_lock(fd):
             holder = _read_holder(fd)
             os.close(fd)
-            raise self.error(self.path, holder, what=self.name) from None
+            raise self.busy(holder)
         os.ftruncate(fd, 0)
         since = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         info = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command, "since": since}
-        os.write(fd, json.dumps(info, ensure_ascii=False).encode())
+        os.pwrite(fd, json.dumps(info, ensure_ascii=False).encode(), 0)
         self._fd = fd
 
     def release(self) -> None:
         if self._fd is not None:
             with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, 0)
-            os.close(self._fd)  # closing drops the flock
+            _unlock(self._fd)
+            os.close(self._fd)  # closing drops the lock in any case
             self._fd = None
 
-    def __enter__(self) -> FolderLock:
+    def __enter__(self) -> Self:
         self.acquire()
         return self
 
@@ -177,27 +218,39 @@ class FolderLock:
         self.release()
 
     @staticmethod
-    def holder_of(folder: Path, name: str) -> str | None:
-        """Who holds ``name``'s lock on ``folder`` now (``None``: nobody); takes no lock."""
+    def holder_at(path: Path) -> str | None:
+        """Who holds the lock on ``path`` now (``None``: nobody); takes no lock for longer than a probe."""
         try:
-            fd = os.open(Path(folder) / ".streamkit" / f"{name}.lock", os.O_RDONLY)
+            fd = os.open(path, os.O_RDONLY)
         except OSError:
             return None
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return _read_holder(fd)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            return None
+            if _try_lock(fd):
+                _unlock(fd)
+                return None
+            return _read_holder(fd)
         finally:
             os.close(fd)
 
 
-def _read_holder(fd: int) -> str:
-    try:
-        info = json.loads(os.pread(fd, 4096, 0).decode() or "{}")
-        command = f": {info['command']}," if info.get("command") else ""
-        return f"pid {info['pid']} on {info['host']}{command} since {info['since']}"
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return "holder unknown"
+class FolderLock(FileLock):
+    """``<folder>/.streamkit/<name>.lock``: the :class:`FileLock` of a whole run into an output folder.
+
+    ``streamkit replay`` (``replay.lock``) and ``streamkit subtitle`` (``subtitle.lock``) take one
+    on their output folder, so a second run into it is refused instead of replacing the first
+    run's files.
+    """
+
+    error: ClassVar[type[LockedError]] = LockedError
+
+    def __init__(self, folder: Path, name: str, *, command: str = "") -> None:
+        super().__init__(Workspace(folder).lock(name), command=command)
+        self.name = name
+
+    def busy(self, holder: str) -> StreamkitError:
+        return self.error(self.path, holder, what=self.name)
+
+    @staticmethod
+    def holder_of(folder: Path, name: str) -> str | None:
+        """Who holds ``name``'s lock on ``folder`` now (``None``: nobody)."""
+        return FileLock.holder_at(Workspace(folder).lock(name))

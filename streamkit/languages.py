@@ -35,7 +35,7 @@ from types import MappingProxyType
 
 from .errors import ConfigError
 from .models import LANGUAGE_NAMES
-from .segment import ENGLISH_RULES, KOREAN_RULES, SegmentRules
+from .segment.rules import ENGLISH_RULES, KOREAN_RULES, SegmentRules
 
 __all__ = [
     "DEFAULT_TARGETS",

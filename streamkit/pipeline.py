@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from ._version import __version__
 from .cache import StageCache, file_digest
 from .errors import ConfigError, OutputError, OutputExistsError, StreamkitError
 from .fsutil import atomic_write_text, check_name_lengths, ensure_writable_dir
@@ -42,12 +42,15 @@ from .quality import (
     voice_without_words,
 )
 from .rescue import SpanTranscriber, VoiceReport, rescue_voice
-from .retranslate import record_path, save_record
 from .segment import DEFAULT_FPS, SegmentRules, rules_for, segment
 from .subtitles import FORMATS, write_subtitles
-from .targets import create_engines, directed, failure_error, translate_targets
 from .transcribe import TranscribeOptions, Transcriber, WhisperTranscriber, decodes_batched, resolve_model
+from .translation.drafts import record_path, save_record
+from .translation.options import TranslatorSettings
+from .translation.protocol import EngineContext
+from .translation.targets import create_engines, directed, failure_error, translate_targets
 from .workdir import workdir
+from .workspace import Workspace
 
 __all__ = [
     "STAGES",
@@ -252,7 +255,7 @@ class RunManifest:
     """
 
     def __init__(self, folder: Path, stem: str) -> None:
-        self.path = folder / ".streamkit" / "runs" / f"{stem}.json"
+        self.path = Workspace(folder).manifest(stem)
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             self.complete = bool(data["complete"])
@@ -378,13 +381,11 @@ def _run(
         transcriber = WhisperTranscriber(choice)
     # An unknown or misconfigured engine (or one that cannot serve a language) is refused before anything
     # is transcribed. One engine per target language, each translating the Korean.
-    engines = create_engines(job.translator, job.targets, {
-        "transcribe_options": job.transcribe_options,
-        **job.translator_settings,
-        **({"url": job.translator_url} if job.translator_url else {}),
-        "glossary": job.glossary,
-    }, transcriber)
-    cache = StageCache(job.output_dir / ".streamkit" / "cache")
+    settings = TranslatorSettings.from_table(job.translator_settings).with_url(job.translator_url or None)
+    engines = create_engines(job.translator, job.targets, EngineContext(
+        transcriber=transcriber, transcribe_options=job.transcribe_options, settings=settings,
+        glossary=job.glossary))
+    cache = StageCache(Workspace(job.output_dir).cache)
     options = job.transcribe_options
     hotwords = ""
     if job.glossary is not None and options.hotwords is None and options.initial_prompt is None:

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from ._version import __version__
 from .errors import ConfigError, OutputError
 from .fsutil import ensure_writable_dir
 from .hookspecs import hookimpl

@@ -301,6 +301,22 @@ def test_check_compares_names_with_the_sibling_file(tmp_path: Path) -> None:
     assert [p["code"] for p in json.loads(output)["problems"]] == ["glossary"]
 
 
+def test_check_refuses_glossary_files_with_no_glossary(tmp_path: Path) -> None:
+    """Before, --no-glossary silently dropped the --glossary files; with or without a pair it is one clear error."""
+    en = tmp_path / "show.en.srt"
+    en.write_text("1\n00:00:01,000 --> 00:00:03,000\nHe came out today\n", encoding="utf-8")
+    extra = tmp_path / "guests.toml"
+    extra.write_text('[[guest]]\nid = "host"\nenglish = "Host"\nkorean = ["호스트"]\n', encoding="utf-8")
+    code, output = run(["check", str(en), "--no-glossary", "-g", str(extra)], en, extra)
+    assert code == 2 and "--glossary and --no-glossary contradict each other" in one_line_error(output)
+    ko = tmp_path / "show.ko.srt"
+    ko.write_text("1\n00:00:01,000 --> 00:00:03,000\n오늘 호스트가 나왔어요\n", encoding="utf-8")
+    code, output = run(["check", str(en), "--no-glossary", "-g", str(extra)], en, ko, extra)
+    assert code == 2 and "contradict" in one_line_error(output)
+    code, output = run(["check", str(en), "-g", str(extra), "--json"], en, ko, extra)
+    assert code == 0 and "Host" in json.loads(output)["problems"][0]["message"]
+
+
 # --------------------------------------------------------------------------- negative or malformed times
 
 NEGATIVE_CUE_2 = (

@@ -85,10 +85,6 @@ def test_translate_an_existing_korean_srt(tmp_path: Path, libre: LibreServer) ->
 
 
 def test_translate_keeps_names_with_a_glossary(tmp_path: Path) -> None:
-    try:
-        import streamkit.glossary  # noqa: F401
-    except Exception:  # not part of this build yet
-        pytest.skip("streamkit.glossary is not available")
     source = tmp_path / "names.ko.srt"
     source.write_text("1\n00:00:01,000 --> 00:00:04,000\n방탄소년단 신곡 정말 좋아요.\n\n"
                       "2\n00:00:05,000 --> 00:00:08,000\n블랙핑크랑 세븐틴도 왔어요.\n", encoding="utf-8")

@@ -18,8 +18,8 @@ from streamkit.cli import app
 from streamkit.plugins import reset_plugin_manager
 from streamkit.viewers import ViewerStore
 
-from .test_viewer_sources import FakePlatforms, platforms  # noqa: F401  (the fixture)
-from .test_viewers import CSV_WITH_BAD_ROWS, campaign
+from .viewer_sources.fakes import FakePlatforms, platforms  # noqa: F401  (the fixture)
+from .viewers.data import CSV_WITH_BAD_ROWS, campaign
 
 runner = CliRunner()
 
@@ -156,7 +156,7 @@ def test_two_poll_processes_on_one_database(platforms: FakePlatforms, tmp_path: 
     try:
         deadline = time.monotonic() + 30
         lock = db.with_name(db.name + ".poll-lock")
-        while time.monotonic() < deadline and not (lock.exists() and lock.read_text().startswith("pid")):
+        while time.monotonic() < deadline and not (lock.exists() and '"pid"' in lock.read_text()):
             time.sleep(0.05)
         second = subprocess.run([*cmd, "--once"], capture_output=True, text=True, env=env, timeout=60)
         assert second.returncode == 3, second.stderr

@@ -114,6 +114,17 @@ def test_cjk_cues_never_start_a_line_with_closing_punctuation(text: str, span: i
     assert "".join(lines) == text.replace(" ", "")
 
 
+@pytest.mark.parametrize(("code", "text", "lines"), [
+    # A Latin run with a small kana glued on, wider than a Japanese line: the cut moves one letter over.
+    ("ja", "BLACKPINKBLACKPINKNewJeansっ", ("BLACKPINKBLACKPINKNewJean", "sっ")),
+    ("zh-Hant", "BTSblackpink.BTSItheyoublackpink.becauseis", ("BTSblackpink.BTSItheyoublackpin", "k.becauseis")),
+])
+def test_a_cjk_token_wider_than_a_line_is_cut_by_kinsoku(code: str, text: str, lines: tuple[str, ...]) -> None:
+    rules = LANGUAGES[code].rules
+    track = segment(Transcript(code, (Utterance(0, 1500, text),), 0), rules, Fraction(24))
+    assert [line for c in track.cues for line in c.lines] == list(lines)
+
+
 @settings(max_examples=200, deadline=None)
 @given(thai_word_lists, separators)
 def test_thai_words_are_never_split(words: list[str], seps: list[str]) -> None:

@@ -12,9 +12,9 @@ from streamkit.hookspecs import hookimpl
 from streamkit.models import ModelChoice, Transcript
 from streamkit.pipeline import RunManifest, SubtitleJob, plan_outputs, run_subtitle
 from streamkit.plugins import get_plugin_manager
-from streamkit.retranslate import load_record
 from streamkit.subtitles import read_subtitles
 from streamkit.transcribe import WhisperTranscriber
+from streamkit.translation.drafts import load_record
 
 from .conftest import SHORT
 from .libre_server import LibreServer

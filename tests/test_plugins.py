@@ -93,10 +93,10 @@ class Hangs:
 
 def test_builtins_are_registered_like_plugins_and_listed() -> None:
     infos = {p.name: p for p in list_plugins()}
-    assert {"streamkit.engines", "streamkit.viewer_sources"} <= set(infos)
+    assert {"streamkit.translation.engines", "streamkit.viewer_sources"} <= set(infos)
     assert infos["streamkit.viewer_sources"].source == "built-in"
     assert infos["streamkit.viewer_sources"].hooks == ("register_viewer_sources",)
-    assert infos["streamkit.engines"].hooks == ("register_translators",)
+    assert infos["streamkit.translation.engines"].hooks == ("register_translators",)
 
 
 def test_a_raising_plugin_is_reported_and_the_others_still_run() -> None:
@@ -123,13 +123,33 @@ class BrokenRegistrar:
 
 
 def test_a_plugin_raising_while_registering_leaves_the_built_in_engines_and_sources() -> None:
-    from streamkit.translate import available_engines
+    from streamkit.translation.registry import available_engines
     from streamkit.viewer_sources import available_sources
 
     with registered(BrokenRegistrar(), "broken"):
         engines, sources = available_engines(), available_sources()
     assert {"google", "libre", "whisper"} <= set(engines) and sources
     assert {f.hook for f in failures()} == {"register_translators", "register_viewer_sources"}
+
+def test_a_plugin_that_raises_while_registering_registers_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamkit.viewer_sources import SOURCES, SourceContext
+
+    class Good:
+        @hookimpl
+        def register_viewer_sources(self, register: Any) -> None:
+            register("weverse", lambda context: ("weverse", context), "a plugin's source")
+
+    with registered(BrokenRegistrar(), "broken"), registered(Good(), "good"):
+        assert "half" not in plugins.collect_registrations("register_translators")  # registered, then raised
+        found = SOURCES.available()
+        assert {"youtube", "twitch", "x", "weverse"} <= set(found)
+        assert found["weverse"].description == "a plugin's source"
+        context = SourceContext(env={})
+        assert SOURCES.create("weverse", context) == ("weverse", context)
+        monkeypatch.setenv("STREAMKIT_HOOK_TIMEOUT", "0")  # inline calls follow the same rule
+        assert "half" not in plugins.collect_registrations("register_translators")
+        assert "weverse" in SOURCES.available()
+
 
 def test_a_hung_plugin_is_bounded_reported_once_and_skipped_until_it_returns(
     monkeypatch: pytest.MonkeyPatch, warnings_log: list[str]
@@ -161,6 +181,29 @@ def test_a_hung_plugin_is_bounded_reported_once_and_skipped_until_it_returns(
         notify("stage_started", run_id="r", recording="x", stage="mux")
         assert hung.calls == 2
     assert any("3 notification(s) were skipped" in m for m in warnings_log)
+
+
+HUNG_AT_EXIT = """
+import threading
+from streamkit.hookspecs import hookimpl
+from streamkit.plugins import failures, notify, register_plugin
+
+class Hangs:
+    @hookimpl
+    def stage_started(self, stage):
+        threading.Event().wait()  # never returns
+
+register_plugin(Hangs(), "hangs")
+notify("stage_started", run_id="r", recording="x", stage="media")
+print(failures()[0].error, flush=True)
+"""
+
+
+def test_a_hung_plugin_does_not_keep_the_process_alive_at_exit() -> None:
+    env = {**os.environ, "STREAMKIT_HOOK_TIMEOUT": "0.2", "STREAMKIT_LOAD_PLUGINS": "", "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", HUNG_AT_EXIT], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "did not return within 0.2 s" in done.stdout
 
 
 def test_plugins_run_concurrently_so_two_slow_ones_cost_one_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -247,7 +290,7 @@ def test_a_plugin_that_fails_to_import_is_reported_not_fatal(tmp_path: Path, mon
     monkeypatch.syspath_prepend(str(tmp_path))
     try:
         names = [p.name for p in list_plugins()]
-        assert "broken" not in names and "streamkit.engines" in names
+        assert "broken" not in names and "streamkit.translation.engines" in names
         (failure,) = [f for f in failures() if f.plugin == "broken"]
         assert failure.hook == "load" and "needs numpy 9" in failure.error and "broken-plugin 1.0" in failure.error
     finally:
@@ -285,7 +328,7 @@ def example_installed(example_site: Path, monkeypatch: pytest.MonkeyPatch) -> It
 def test_the_example_plugin_loads_through_its_entry_point_and_receives_events(
     example_installed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from streamkit.viewers import ViewerSample, ViewerStore
+    from streamkit.viewers import ViewerSample, ViewerStore, record_samples
 
     log = tmp_path / "example.jsonl"
     monkeypatch.setenv("STREAMKIT_EXAMPLE_LOG", str(log))
@@ -301,7 +344,7 @@ def test_the_example_plugin_loads_through_its_entry_point_and_receives_events(
            summary={"outputs": [{"path": "fan live.en.srt"}]}, error=None)
     with ViewerStore(tmp_path / "v.sqlite") as store:
         sample = ViewerSample(datetime.now(UTC), "decade-live", "live", "ko", "youtube", "concurrent", 1234, "test")
-        store.add([sample, sample])
+        record_samples(store, [sample, sample])
     lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     assert [x["event"] for x in lines] == ["run_finished", "viewer_sample_recorded"]  # once: stored once
     assert lines[0]["outputs"] == ["fan live.en.srt"] and lines[1]["value"] == 1234
@@ -327,7 +370,7 @@ def test_the_allow_list_decides_which_entry_points_load(
     reset_plugin_manager()
     names = {p.name for p in list_plugins()}
     assert ("example" in names) is loaded
-    assert {"streamkit.engines", "streamkit.viewer_sources"} <= names  # built-ins always load
+    assert {"streamkit.translation.engines", "streamkit.viewer_sources"} <= names  # built-ins always load
     if allow == "other":
         assert any(f.plugin == "other" and f.hook == "load" for f in failures())
 

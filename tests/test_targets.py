@@ -21,9 +21,8 @@ from streamkit.languages import LANGUAGES
 from streamkit.models import iso639_2
 from streamkit.pipeline import SubtitleJob, plan_outputs, run_subtitle
 from streamkit.subtitles import read_subtitles
-from streamkit.targets import create_engines
-from streamkit.textengines import LibreEngine
 from streamkit.transcribe import WhisperTranscriber
+from streamkit.translation.adapters import LibreEngine
 
 from .conftest import FANLIVE
 from .libre_server import LibreServer
@@ -47,25 +46,6 @@ def test_targets_default_to_english_and_are_validated() -> None:
     with pytest.raises(ConfigError, match="--default-track fr: no such track"):
         SubtitleJob(Path("x.mp4"), targets=("en", "ja"), default_track="fr")
     assert SubtitleJob(Path("x.mp4"), targets=("en", "th"), burn_in="th").burn_in == "th"
-
-
-def test_engines_are_made_per_language_and_refused_up_front(tmp_path: Path) -> None:
-    settings = {"url": "http://127.0.0.1:9/", "cache_path": str(tmp_path / "c.sqlite")}
-    engines = create_engines("libre", ("en", "ja", "zh-Hans"), settings, None)
-    assert [(lang, getattr(e, "target", None)) for lang, e in engines.items()] == [
-        ("en", "en"), ("ja", "ja"), ("zh-Hans", "zh-Hans")]
-    assert create_engines("none", ("en", "ja"), settings, None) == {}
-    with pytest.raises(TranslationError, match="only translate into English"):
-        create_engines("whisper", ("ja", "en"), {"cache_path": settings["cache_path"]}, None)  # no server URL
-
-
-def test_engine_codes_follow_each_service() -> None:
-    libre = LibreEngine(target="zh-Hans", settings={"cache": False, "url": "http://127.0.0.1:9/"})
-    assert libre.code("zh-Hans") == "zh-Hans" and libre._client("ko")._target == "zh-Hans"
-    from streamkit.textengines import GoogleEngine
-
-    google = GoogleEngine(target="zh-Hant", settings={"cache": False})
-    assert google.code("zh-Hant") == "zh-TW" and google.code("he") == "iw" and google.code("ja") == "ja"
 
 
 def _tracks(path: Path) -> list[tuple[str, str, bool]]:

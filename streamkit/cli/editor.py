@@ -23,6 +23,13 @@ from ..errors import ConfigError, InputError, OutputExistsError
 from ._app import FPS_HELP, VIDEO_HELP, _guard, _setup_logging, app, clock, frame_rate, out
 
 LANG_HELP = "Subtitle language: ko or en [default: from the name (x.ko.srt), else ko when mostly Hangul]."
+Lang = Annotated[str | None, typer.Option("--lang", "-l", help=LANG_HELP)]
+Video = Annotated[Path | None, typer.Option("--video", help=VIDEO_HELP)]
+Fps = Annotated[str | None, typer.Option("--fps", help=FPS_HELP)]
+Force = Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output (or the input).")]
+Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")]
+
+
 def _language(lang: str | None) -> str | None:
     if lang is None:
         return None
@@ -54,9 +61,9 @@ def _check_output(source: Path, target: Path, force: bool) -> None:
 @app.command("check")
 def check_command(
     subtitles: Annotated[Path, typer.Argument(help="The subtitle file (SRT or WebVTT).", show_default=False)],
-    lang: Annotated[str | None, typer.Option("--lang", "-l", help=LANG_HELP)] = None,
-    video: Annotated[Path | None, typer.Option("--video", help=VIDEO_HELP)] = None,
-    fps: Annotated[str | None, typer.Option("--fps", help=FPS_HELP)] = None,
+    lang: Lang = None,
+    video: Video = None,
+    fps: Fps = None,
     pair: Annotated[
         Path | None,
         typer.Option("--pair", help="The other language's file (x.en.srt for x.ko.srt), for the glossary check "
@@ -70,7 +77,7 @@ def check_command(
     every: Annotated[
         bool, typer.Option("--all", help=f"Print every problem as a plain line, not a table of the first {TABLE_ROWS}.")
     ] = False,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")] = 0,
+    verbose: Verbose = 0,
 ) -> None:
     """List every rule violation in a subtitle file: cue, time, line and reason.
 
@@ -84,7 +91,7 @@ def check_command(
         from ..checks import check_file
 
         rate, source = frame_rate(video, fps)
-        extra = [] if no_glossary else _glossary_checks(subtitles, pair, glossary_files or [])
+        extra = _glossary_checks(subtitles, pair, glossary_files or [], no_glossary)
         if video is not None:
             extra.append(_voice_check(video))
         report = check_file(subtitles, language=_language(lang), fps=rate, extra_checks=extra)
@@ -130,23 +137,19 @@ def _sibling(path: Path) -> Path | None:
     return None
 
 
-def _glossary_checks(path: Path, pair: Path | None, extra_files: list[Path]) -> list[Any]:
-    """The glossary check against the other file of the pair; none without a pair or a glossary module."""
-    import importlib
-
+def _glossary_checks(path: Path, pair: Path | None, extra_files: list[Path], disabled: bool) -> list[Any]:
+    """The glossary check against the other file of the pair; none without a pair or with ``--no-glossary``
+    (``--glossary`` files with ``--no-glossary`` are refused)."""
     from ..checks import glossary_check
+    from ..glossary import optional_glossary
     from ..subtitles import read_raw
 
     counterpart = pair if pair is not None else _sibling(path)
-    if counterpart is None:
+    if counterpart is None and not disabled:
+        return []  # nothing to check the names against: the glossary is not even loaded
+    glossary = optional_glossary(extra_files, disabled=disabled)
+    if glossary is None or counterpart is None:
         return []
-    try:
-        module = importlib.import_module("streamkit.glossary")
-    except ImportError as exc:
-        if extra_files:
-            raise ConfigError("--glossary needs streamkit.glossary, which this build lacks", key="glossary") from exc
-        return []
-    glossary = module.load_glossary(list(extra_files))
     return [glossary_check(glossary, read_raw(counterpart).cues)]
 
 
@@ -246,19 +249,22 @@ def _more(total: int, what: str, how: str) -> None:
 # --------------------------------------------------------------------------- fix
 
 
+FixOutput = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Where to write the fixed SRT [default: NAME.fixed.LANG.srt beside it]."),
+]
+
+
 @app.command("fix")
 def fix_command(
     subtitles: Annotated[Path, typer.Argument(help="The subtitle file to fix (SRT or WebVTT).", show_default=False)],
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Where to write the fixed SRT [default: NAME.fixed.LANG.srt beside it]."),
-    ] = None,
-    lang: Annotated[str | None, typer.Option("--lang", "-l", help=LANG_HELP)] = None,
-    video: Annotated[Path | None, typer.Option("--video", help=VIDEO_HELP)] = None,
-    fps: Annotated[str | None, typer.Option("--fps", help=FPS_HELP)] = None,
-    force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output (or the input).")] = False,
+    output: FixOutput = None,
+    lang: Lang = None,
+    video: Video = None,
+    fps: Fps = None,
+    force: Force = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the changes as JSON.")] = False,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")] = 0,
+    verbose: Verbose = 0,
 ) -> None:
     """Apply the safe fixes and report each change; the wording is never changed.
 
@@ -302,21 +308,27 @@ def fix_command(
                                "message": p.message} for p in remaining),
             })
             return
-        if changes:
-            table = Table(show_edge=False, pad_edge=False)
-            table.add_column("cue", justify="right")
-            table.add_column("fix")
-            table.add_column("before")
-            table.add_column("after")
-            for c in changes[:TABLE_ROWS]:
-                table.add_row(str(c.cue) if c.cue else "-", c.what, escape(c.before), escape(c.after))
-            out.print(table)
-            _more(len(changes), "changes", "--json lists every one")
+        _print_changes(changes)
         out.print(f"wrote [bold]{escape(str(target))}[/]: {len(result.cues)} cues, {len(changes)} changes"
                   + (f"; {len(errors)} errors need an editor (run streamkit check on it)" if errors else ""),
                   highlight=False)
 
     _guard(body, verbose=verbose)
+
+
+def _print_changes(changes: Sequence[Any]) -> None:
+    """The fixes made, as a table of the first ``TABLE_ROWS``."""
+    if not changes:
+        return
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("cue", justify="right")
+    table.add_column("fix")
+    table.add_column("before")
+    table.add_column("after")
+    for c in changes[:TABLE_ROWS]:
+        table.add_row(str(c.cue) if c.cue else "-", c.what, escape(c.before), escape(c.after))
+    out.print(table)
+    _more(len(changes), "changes", "--json lists every one")
 
 
 def _encoding_change(was: str) -> Any:
@@ -343,8 +355,8 @@ def shift_command(
     clamp: Annotated[
         bool, typer.Option("--clamp", help="Cut times below 0 to 0 (cues that would end before 0 are removed).")
     ] = False,
-    force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output (or the input).")] = False,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")] = 0,
+    force: Force = False,
+    verbose: Verbose = 0,
 ) -> None:
     """Move every cue by the same offset (to match a trimmed or delayed video).
 

@@ -15,7 +15,7 @@ from ._app import _guard, _setup_logging, app, err, out
 
 if TYPE_CHECKING:
     from ..glossary import Glossary
-    from ..models import SubtitleTrack
+    from ..models import Cue, SubtitleTrack
 
 glossary_app = typer.Typer(
     name="glossary",
@@ -32,12 +32,19 @@ GlossaryFiles = Annotated[
 ]
 NoBuiltin = Annotated[bool, typer.Option("--no-builtin", help="Leave out the built-in glossary/ files.")]
 Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")]
+KoreanFile = Annotated[Path | None, typer.Option("--korean", "-k", help="The Korean subtitles of the same "
+                       "recording: names said there are fixed in the English even when they are ordinary "
+                       "words (Twice, ARMY).")]
+ApplyOutput = Annotated[Path | None, typer.Option("--output", "-o", help="Where to write [default: "
+                        "NAME.glossary.LANG.srt beside the input]. The input itself only with --force.")]
+Force = Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", "-n", help="Show the changes; write nothing.")]
 
 
 def _load(files: list[Path] | None, no_builtin: bool = False) -> Glossary:
-    from ..glossary import load_glossary
+    from ..glossary import optional_glossary
 
-    return load_glossary(files or (), builtin=not no_builtin)
+    return optional_glossary(files or (), builtin=not no_builtin)
 
 
 def _refuse_overwrite(target: Path, force: bool, *sources: Path) -> None:
@@ -148,7 +155,7 @@ def import_command(
                                            show_default=False)],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the TOML here [default: stdout].")]
     = None,
-    force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output.")] = False,
+    force: Force = False,
 ) -> None:
     """Build girl-group entries (groups with Hangul names, current members) from kpopnet.json.
 
@@ -195,14 +202,11 @@ def _has_hangul(track: SubtitleTrack) -> bool:
 def apply_command(
     subtitles: Annotated[Path, typer.Argument(help="A subtitle file (SRT or WebVTT), Korean or English.",
                                               show_default=False)],
-    korean: Annotated[Path | None, typer.Option("--korean", "-k", help="The Korean subtitles of the same "
-                      "recording: names said there are fixed in the English even when they are ordinary "
-                      "words (Twice, ARMY).")] = None,
+    korean: KoreanFile = None,
     language: Annotated[str | None, typer.Option(help="ko or en [default: from the name, else the text].")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write [default: "
-                      "NAME.glossary.LANG.srt beside the input]. The input itself only with --force.")] = None,
-    force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Show the changes; write nothing.")] = False,
+    output: ApplyOutput = None,
+    force: Force = False,
+    dry_run: DryRun = False,
     files: GlossaryFiles = None,
     no_builtin: NoBuiltin = False,
     verbose: Verbose = 0,
@@ -215,7 +219,7 @@ def apply_command(
     _setup_logging(verbose, False)
 
     def body() -> None:
-        from ..models import Cue, SubtitleTrack
+        from ..models import SubtitleTrack
         from ..subtitles import language_from_path, read_subtitles, write_subtitles
 
         track = read_subtitles(subtitles)
@@ -224,36 +228,45 @@ def apply_command(
             raise ConfigError(f"--language {lang}: the glossary applies to ko or en subtitles", key="language")
         glossary = _load(files, no_builtin)
         ko_track = read_subtitles(korean, "ko") if korean is not None else None
-        context = " ".join(" ".join(c.lines) for c in (ko_track or track).cues) if (ko_track or lang == "ko") else ""
         target = output or _default_output(subtitles)
         if not dry_run:
             _refuse_overwrite(target, force, *((subtitles,) if output is None or not force else ()))
-        cues: list[Cue] = []
-        changes: list[tuple[int, str, str]] = []
-        for number, cue in enumerate(track.cues, start=1):
-            text = "\n".join(cue.lines)
-            if lang == "ko":
-                fixed = glossary.normalize_korean(text, context=context)
-            elif ko_track is not None:
-                said = " ".join(" ".join(c.lines) for c in ko_track.cues
-                                if c.start_ms < cue.end_ms + 500 and c.end_ms > cue.start_ms - 500)
-                fixed = glossary.enforce_english_for(text, said, context=context)
-            else:
-                fixed = glossary.enforce_english(text)
-            if fixed != text:
-                changes.append((number, text, fixed))
-            cues.append(Cue(cue.start_ms, cue.end_ms, tuple(fixed.split("\n"))))
+        fixed, changes = _apply(glossary, track, lang, ko_track)
         if dry_run or verbose:
             for number, before, after in changes:
                 out.print(f"[dim]{number}:[/] {escape(before)!s} [dim]->[/] [bold]{escape(after)}[/]", highlight=False)
         if dry_run:
             out.print(f"{len(changes)} of {len(track.cues)} cues would change (nothing written)", highlight=False)
             return
-        write_subtitles(SubtitleTrack(lang, tuple(cues), title=track.title), target)
+        write_subtitles(SubtitleTrack(lang, fixed, title=track.title), target)
         out.print(f"wrote [bold]{escape(str(target))}[/]: {len(changes)} of {len(track.cues)} cues changed",
                   highlight=False)
 
     _guard(body, verbose=verbose)
+
+
+def _apply(glossary: Glossary, track: SubtitleTrack, lang: str,
+           ko_track: SubtitleTrack | None) -> tuple[tuple[Cue, ...], list[tuple[int, str, str]]]:
+    """``track``'s cues with the glossary applied, and the changes as (cue number, before, after)."""
+    from ..models import Cue
+
+    context = " ".join(" ".join(c.lines) for c in (ko_track or track).cues) if (ko_track or lang == "ko") else ""
+    cues: list[Cue] = []
+    changes: list[tuple[int, str, str]] = []
+    for number, cue in enumerate(track.cues, start=1):
+        text = "\n".join(cue.lines)
+        if lang == "ko":
+            fixed = glossary.normalize_korean(text, context=context)
+        elif ko_track is not None:
+            said = " ".join(" ".join(c.lines) for c in ko_track.cues
+                            if c.start_ms < cue.end_ms + 500 and c.end_ms > cue.start_ms - 500)
+            fixed = glossary.enforce_english_for(text, said, context=context)
+        else:
+            fixed = glossary.enforce_english(text)
+        if fixed != text:
+            changes.append((number, text, fixed))
+        cues.append(Cue(cue.start_ms, cue.end_ms, tuple(fixed.split("\n"))))
+    return tuple(cues), changes
 
 
 # --------------------------------------------------------------------------- learn
@@ -266,7 +279,7 @@ def learn_command(
                                               show_default=False)],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the proposals (TOML) here "
                       "[default: stdout].")] = None,
-    force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output.")] = False,
+    force: Force = False,
     files: GlossaryFiles = None,
     no_builtin: NoBuiltin = False,
 ) -> None:

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from ..config import load_config
-from ..errors import ConfigError, InputError, OutputExistsError, StreamkitError
-from ..translate import text_engine_name
+from ..errors import StreamkitError
+from ..translation.options import TranslatorSettings
+from ..translation.registry import text_engine_name
 from ._app import FPS_HELP, VIDEO_HELP, _guard, _progress, _setup_logging, app, clock, frame_rate, out, parse_fps
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..translation.files import FileTranslation
+    from ..translation.retranslate import RetranslateReport
 
 log = logging.getLogger("streamkit")
 
@@ -35,17 +40,26 @@ ExtraGlossary = Annotated[
 NoGlossary = Annotated[
     bool, typer.Option("--no-glossary", help="Translate names like any other word (no name protection).")
 ]
+Force = Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output.")]
+ConfigFile = Annotated[Path | None, typer.Option(help="Config file (TOML) [default: ./streamkit.toml].")]
+Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv: debug).")]
+SourceSubtitles = Annotated[
+    Path, typer.Argument(help="Korean subtitles, NAME.ko.srt (an editor's corrected file, or one made elsewhere).",
+                         show_default=False)
+]
+TranslateOutput = Annotated[
+    Path | None, typer.Option("--output", "-o", help="English subtitles [default: NAME.en.srt beside the input].")
+]
+TextEngineName = Annotated[str | None, typer.Option("--translator", "-t", help=TEXT_ENGINES_HELP)]
+Targets = Annotated[str, typer.Option("--to", help="Target languages, comma-separated (en, ja, zh-Hans, th ...): "
+                                      "each translated from the Korean into NAME.LANG.srt.")]
+TranslateFps = Annotated[
+    str | None, typer.Option("--fps", help="Frame rate of the video (minimum gaps are 2 frames). [default: 24]")
+]
 
 
-def default_output(path: Path, target: str) -> Path:
-    """``show.ko.srt`` -> ``show.en.srt``; ``show.srt`` -> ``show.en.srt``."""
-    from ..subtitles import language_from_path
-
-    stem = Path(path.stem).stem if language_from_path(path) else path.stem
-    return path.with_name(f"{stem}.{target}{path.suffix or '.srt'}")
-
-
-def _engine_settings(config: Path | None, translator_url: str | None) -> tuple[Any, dict[str, Any]]:
+def _engine_settings(config: Path | None, translator_url: str | None) -> tuple[Config, dict[str, Any]]:
+    """The config file and its ``[translator]`` table as TOML gives it, with ``--translator-url``."""
     cfg = load_config(config)
     settings: dict[str, Any] = dict(cfg.values.get("translator", {}))
     if translator_url:
@@ -53,11 +67,9 @@ def _engine_settings(config: Path | None, translator_url: str | None) -> tuple[A
     return cfg, settings
 
 
-def _text_engine(name: str, settings: dict[str, Any], target: str, glossary: list[Path] | None,
-                 no_glossary: bool) -> Any:
-    from ..translate import create_text_engine
-
-    return create_text_engine(name, settings, target, glossary=glossary or [], no_glossary=no_glossary)
+def _typed_settings(config: Path | None, translator_url: str | None) -> tuple[Config, TranslatorSettings]:
+    cfg = load_config(config)
+    return cfg, TranslatorSettings.from_table(cfg.values.get("translator", {})).with_url(translator_url or None)
 
 
 # --------------------------------------------------------------------------- translate
@@ -65,26 +77,18 @@ def _text_engine(name: str, settings: dict[str, Any], target: str, glossary: lis
 
 @app.command("translate")
 def translate_command(
-    subtitles: Annotated[
-        Path, typer.Argument(help="Korean subtitles, NAME.ko.srt (an editor's corrected file, or one made elsewhere).",
-                             show_default=False)
-    ],
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="English subtitles [default: NAME.en.srt beside the input].")
-    ] = None,
-    translator: Annotated[str | None, typer.Option("--translator", "-t", help=TEXT_ENGINES_HELP)] = None,
+    subtitles: SourceSubtitles,
+    output: TranslateOutput = None,
+    translator: TextEngineName = None,
     translator_url: TranslatorUrl = None,
     glossary: ExtraGlossary = None,
     no_glossary: NoGlossary = False,
-    target: Annotated[str, typer.Option("--to", help="Target languages, comma-separated (en, ja, zh-Hans, th ...): "
-                                        "each translated from the Korean into NAME.LANG.srt.")] = "en",
-    fps: Annotated[
-        str | None, typer.Option("--fps", help="Frame rate of the video (minimum gaps are 2 frames). [default: 24]")
-    ] = None,
-    force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output.")] = False,
+    target: Targets = "en",
+    fps: TranslateFps = None,
+    force: Force = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable summary.")] = False,
-    config: Annotated[Path | None, typer.Option(help="Config file (TOML) [default: ./streamkit.toml].")] = None,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv: debug).")] = 0,
+    config: ConfigFile = None,
+    verbose: Verbose = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, errors only.")] = False,
 ) -> None:
     """Translate an existing Korean SRT into English subtitles, with the same engines, rules and cache.
@@ -98,104 +102,116 @@ def translate_command(
     _setup_logging(verbose, quiet)
 
     def body() -> None:
-        from ..languages import parse_targets
-        from ..subtitles import read_subtitles
-
-        cfg, settings = _engine_settings(config, translator_url)
-        name = text_engine_name(translator, cfg.get("subtitle", "translator"))
-        rate = parse_fps(fps)
-        track = read_subtitles(subtitles)
-        source = track.language if track.language != "und" else "ko"
-        targets = parse_targets(target, source=source)
-        if output is not None and len(targets) > 1:
-            raise ConfigError("--output names one file, but --to names several languages", key="output",
-                              hint="leave --output out: each language is written as NAME.LANG.srt beside the input")
-        destinations = {lang: output if output is not None else default_output(subtitles, lang) for lang in targets}
-        for destination in destinations.values():
-            if destination.resolve() == subtitles.resolve():
-                raise InputError(subtitles, "the output would overwrite the input", hint="choose another --output")
-        existing = [d for d in destinations.values() if d.exists()]
-        if existing and not force:
-            raise OutputExistsError(existing)
-        summaries = [
-            _translate_one(subtitles, track, source, lang, destination, name, dict(settings), glossary,
-                           no_glossary, rate, quiet or as_json)
-            for lang, destination in destinations.items()
-        ]
+        summaries = _translate_files(subtitles, output, translator, translator_url, glossary or [], no_glossary,
+                                     target, fps, force, config, quiet or as_json)
         if as_json:
-            print(json.dumps(summaries[0] if len(summaries) == 1 else {"outputs": summaries}, ensure_ascii=False,
-                             indent=2))
+            data = summaries[0].summary() if len(summaries) == 1 else {"outputs": [s.summary() for s in summaries]}
+            print(json.dumps(data, ensure_ascii=False, indent=2))
         elif not quiet:
-            for summary in summaries:
-                extra = (f"; {summary['requests']} requests, {summary['cached']} sentences from the cache"
-                         if "requests" in summary else "")
-                out.print(f"wrote [bold]{escape(summary['output'])}[/]: {summary['cues']} cues from "
-                          f"{summary['sentences']} sentences ({escape(name)}{escape(extra)})", highlight=False)
+            for s in summaries:
+                extra = f"; {s.stats.requests} requests, {s.stats.cached} sentences from the cache" if s.stats else ""
+                out.print(f"wrote [bold]{escape(str(s.output))}[/]: {s.cues} cues from "
+                          f"{s.sentences} sentences ({escape(s.engine)}{escape(extra)})", highlight=False)
 
     _guard(body, verbose=verbose)
 
 
-def _translate_one(path: Path, track: Any, source: str, target: str, destination: Path, name: str,
-                   settings: dict[str, Any], glossary: list[Path] | None, no_glossary: bool, rate: Any,
-                   quiet: bool) -> dict[str, Any]:
-    """One target language of ``streamkit translate``: translated from the Korean, cut by that language's rules."""
-    from ..retranslate import save_record
-    from ..segment import rules_for, segment
-    from ..subtitles import write_subtitles
-    from ..targets import directed, names_in
-    from ..textengines import TextEngine, transcript_from_track
+def _translate_files(subtitles: Path, output: Path | None, translator: str | None, translator_url: str | None,
+                     glossary: list[Path], no_glossary: bool, target: str, fps: str | None, force: bool,
+                     config: Path | None, quiet: bool) -> list[FileTranslation]:
+    """``streamkit translate``'s flags to the core: each language from the Korean, with one progress bar each."""
+    from ..languages import parse_targets
+    from ..subtitles import read_subtitles
+    from ..translation.files import plan_outputs, translate_file
+    from ..translation.registry import optional_glossary, text_engine
 
-    engine = _text_engine(name, settings, target, glossary, no_glossary)
-    transcript = transcript_from_track(track, language=source)
-    started = time.perf_counter()
-    with _progress(not quiet) as bars:
-        report = (lambda d, t: bars("translate", d, t)) if bars else None
-        translated = engine.translate(transcript, None, report)
-    if settings.get("glossary") is not None and target != "en":
-        translated = names_in(settings["glossary"], translated, transcript)
-    cues = directed(segment(translated, rules_for(target), rate))
-    written = write_subtitles(cues, destination)
-    save_record(written.path, track, cues, engine=name, fps=rate)
-    stats = engine.stats if isinstance(engine, TextEngine) else None
-    summary: dict[str, Any] = {
-        "input": str(path),
-        "output": str(written.path),
-        "language": target,
-        "translator": name,
-        "source_cues": len(track.cues),
-        "sentences": len(translated.utterances),
-        "cues": written.cues,
-        "seconds": round(time.perf_counter() - started, 3),
-    }
-    if stats is not None:
-        summary.update(requests=stats.requests, cached=stats.cached, translated=stats.translated,
-                       retries=stats.retries, names=stats.names, names_kept=stats.names_kept)
-    return summary
+    cfg, settings = _typed_settings(config, translator_url)
+    name = text_engine_name(translator, cfg.get("subtitle", "translator"))
+    rate = parse_fps(fps)
+    track = read_subtitles(subtitles)
+    source = track.language if track.language != "und" else "ko"
+    destinations = plan_outputs(subtitles, parse_targets(target, source=source), output, force=force)
+    names = optional_glossary(glossary, no_glossary=no_glossary)
+    done = []
+    for lang, destination in destinations.items():
+        engine = text_engine(name, lang, settings, names)
+        with _progress(not quiet) as bars:
+            report = (lambda d, t: bars("translate", d, t)) if bars else None
+            done.append(translate_file(subtitles, track, lang, destination, engine, name=name, source=source,
+                                       glossary=names, fps=rate, progress=report))
+    return done
 
 
 # --------------------------------------------------------------------------- retranslate
 
 
 RETRANSLATE_FPS_HELP = FPS_HELP.replace("[default: 24]", "[default: the draft's, else 24]")
+EditedKorean = Annotated[Path, typer.Option("--ko", help="The Korean subtitles as the editor corrected them.",
+                                            show_default=False)]
+DraftEnglish = Annotated[Path, typer.Option("--en", help="The English draft (may hold the editor's corrections).",
+                                            show_default=False)]
+RetranslateOutput = Annotated[
+    Path | None, typer.Option("--output", "-o", help="New English subtitles [default: NAME.retranslated.en.srt]."),
+]
+KoreanDraft = Annotated[
+    Path | None,
+    typer.Option("--ko-draft", help="The Korean the English draft was translated from, when streamkit's "
+                 "record of the draft is missing (files moved, or made by an older streamkit)."),
+]
+RecordedEngine = Annotated[str | None, typer.Option("--translator", "-t", help=TEXT_ENGINES_HELP +
+                                                    " [default: the engine that made the draft]")]
+DraftLanguage = Annotated[str, typer.Option("--to", help="The language of the --en draft (ja, zh-Hans, th ...): "
+                                            "re-translated from the Korean into it, cut by its rules.")]
 
 
-def _retranslated_name(english: Path) -> Path:
-    """``show.en.srt`` -> ``show.retranslated.en.srt``."""
-    from ..subtitles import language_from_path
+@app.command("retranslate")
+def retranslate_command(
+    korean: EditedKorean,
+    english: DraftEnglish,
+    output: RetranslateOutput = None,
+    ko_draft: KoreanDraft = None,
+    translator: RecordedEngine = None,
+    translator_url: TranslatorUrl = None,
+    glossary: ExtraGlossary = None,
+    no_glossary: NoGlossary = False,
+    video: Annotated[Path | None, typer.Option("--video", help=VIDEO_HELP)] = None,
+    fps: Annotated[str | None, typer.Option("--fps", help=RETRANSLATE_FPS_HELP)] = None,
+    target: DraftLanguage = "en",
+    force: Force = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report.")] = False,
+    config: ConfigFile = None,
+    verbose: Verbose = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No report, errors only.")] = False,
+) -> None:
+    """After an editor corrected the Korean: re-translate only what changed, keep every English edit.
 
-    lang = language_from_path(english)
-    stem = Path(english.stem).stem if lang else english.stem
-    return english.with_name(f"{stem}.retranslated{'.' + lang if lang else ''}{english.suffix or '.srt'}")
+    The edited Korean is compared sentence by sentence with the Korean the English draft was made
+    from (streamkit records it beside every English draft it writes, in .streamkit/drafts/; or give
+    --ko-draft). Only sentences whose Korean changed are sent to the engine. English cues the editor
+    changed (wording or timing; a uniform shift does not count) are never replaced: where the Korean
+    under them changed too, they are kept and listed as "review". Every other cue is carried over
+    exactly. The report lists the cues it touched, by number in the draft and in the new file.
+    """
+    _setup_logging(verbose, quiet)
 
+    def body() -> None:
+        from ..languages import parse_targets
+        from ..translation.retranslate import RetranslateRequest, retranslate_files
 
-def _require_language(path: Path, track: Any, want: str, option: str) -> None:
-    """Refuse a file whose text is in the other script (swapped --ko and --en), whatever its name says."""
-    from ..checks import script_language
+        cfg, settings = _typed_settings(config, translator_url)
+        request = RetranslateRequest(
+            korean, english, parse_targets(target)[0], output, ko_draft, translator, cfg.get("subtitle", "translator"),
+            settings, tuple(glossary or ()), no_glossary, frame_rate(video, fps)[0], force)
+        report = retranslate_files(request)
+        if as_json:
+            print(json.dumps(report.summary(), ensure_ascii=False, indent=2))
+            return
+        for text in report.result.dropped:
+            log.warning("no free time left for %r: place it by hand", text)
+        if not quiet:
+            _print_retranslation(report)
 
-    if script_language(line for cue in track.cues for line in cue.lines) != want:
-        raise InputError(path, f"{option} expects {'Korean' if want == 'ko' else 'English'} subtitles, "
-                         f"but this file is mostly {'Latin letters' if want == 'ko' else 'Hangul'}",
-                         hint="check the order: --ko EDITED.ko.srt --en DRAFT.en.srt")
+    _guard(body, verbose=verbose)
 
 
 def _cue_numbers(numbers: tuple[int, ...]) -> str:
@@ -213,156 +229,31 @@ def _cue_numbers(numbers: tuple[int, ...]) -> str:
     return ", ".join(runs)
 
 
-@app.command("retranslate")
-def retranslate_command(
-    korean: Annotated[Path, typer.Option("--ko", help="The Korean subtitles as the editor corrected them.",
-                                         show_default=False)],
-    english: Annotated[Path, typer.Option("--en", help="The English draft (may hold the editor's corrections).",
-                                          show_default=False)],
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="New English subtitles [default: NAME.retranslated.en.srt]."),
-    ] = None,
-    ko_draft: Annotated[
-        Path | None,
-        typer.Option("--ko-draft", help="The Korean the English draft was translated from, when streamkit's "
-                     "record of the draft is missing (files moved, or made by an older streamkit)."),
-    ] = None,
-    translator: Annotated[str | None, typer.Option("--translator", "-t", help=TEXT_ENGINES_HELP +
-                                                   " [default: the engine that made the draft]")] = None,
-    translator_url: TranslatorUrl = None,
-    glossary: ExtraGlossary = None,
-    no_glossary: NoGlossary = False,
-    video: Annotated[Path | None, typer.Option("--video", help=VIDEO_HELP)] = None,
-    fps: Annotated[str | None, typer.Option("--fps", help=RETRANSLATE_FPS_HELP)] = None,
-    target: Annotated[str, typer.Option("--to", help="The language of the --en draft (ja, zh-Hans, th ...): "
-                                        "re-translated from the Korean into it, cut by its rules.")] = "en",
-    force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report.")] = False,
-    config: Annotated[Path | None, typer.Option(help="Config file (TOML) [default: ./streamkit.toml].")] = None,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv: debug).")] = 0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No report, errors only.")] = False,
-) -> None:
-    """After an editor corrected the Korean: re-translate only what changed, keep every English edit.
+RETRANSLATE_LABELS = {"retranslated": "re-translated", "added": "added", "removed": "removed",
+                      "kept-edit": "review: kept your edit, but the Korean under it changed"}
 
-    The edited Korean is compared sentence by sentence with the Korean the English draft was made
-    from (streamkit records it beside every English draft it writes, in .streamkit/drafts/; or give
-    --ko-draft). Only sentences whose Korean changed are sent to the engine. English cues the editor
-    changed (wording or timing; a uniform shift does not count) are never replaced: where the Korean
-    under them changed too, they are kept and listed as "review". Every other cue is carried over
-    exactly. The report lists the cues it touched, by number in the draft and in the new file.
-    """
-    _setup_logging(verbose, quiet)
 
-    def body() -> None:
-        from ..retranslate import DraftRecord, load_record, retranslate_track, save_record
-        from ..segment import rules_for, segment
-        from ..subtitles import read_subtitles, write_subtitles
-        from ..textengines import TextEngine, transcript_from_track
-
-        for path, option in ((korean, "--ko"), (english, "--en")) + (((ko_draft, "--ko-draft"),) if ko_draft else ()):
-            if not path.exists():
-                raise InputError(path, "no such file", hint=f"check the {option} path")
-            if path.is_dir():
-                raise InputError(path, "is a folder, not a subtitle file", hint=f"give {option} a .srt file")
-        destination = output if output is not None else _retranslated_name(english)
-        if destination.resolve() in (korean.resolve(), *((ko_draft.resolve(),) if ko_draft else ())):
-            raise InputError(destination, "the output would overwrite the Korean input", hint="choose another -o")
-        if destination.exists() and not force:
-            raise OutputExistsError([destination])
-        from ..languages import parse_targets
-
-        lang = parse_targets(target)[0]
-        edited = read_subtitles(korean, "ko")
-        draft = read_subtitles(english, lang)
-        _require_language(korean, edited, "ko", "--ko")
-        if lang == "en":
-            _require_language(english, draft, "en", "--en")
-        cfg, settings = _engine_settings(config, translator_url)
-        record = load_record(english)
-        name = text_engine_name(translator, cfg.get("subtitle", "translator"), record.engine if record else None)
-        rate, _source = frame_rate(video, fps)
-        if rate is None and record is not None:
-            rate = record.fps
-        engine = _text_engine(name, settings, lang, glossary, no_glossary)
-        started = time.perf_counter()
-        rules = rules_for(lang)
-        basis = "record"
-        if ko_draft is not None:
-            original = read_subtitles(ko_draft, "ko")
-            _require_language(ko_draft, original, "ko", "--ko-draft")
-            if record is None:
-                # The machine English is recomputed: the same sentences through the same engine (its
-                # cache answers when this engine made the draft) cut by the same rules.
-                machine = segment(engine.translate(transcript_from_track(original, language="ko"), None), rules, rate)
-                record = DraftRecord.of_machine(original, machine, engine=name, fps=rate)
-                basis = "--ko-draft (machine English recomputed)"
-            else:
-                record = DraftRecord(original, record.english, record.machine, engine=record.engine, fps=record.fps)
-                basis = "--ko-draft with the record's English"
-        if record is None:
-            raise InputError(english, "streamkit has no record of how this draft was made",
-                             hint="give --ko-draft with the Korean the English was translated from "
-                             "(the unedited NAME.ko.srt)")
-        result = retranslate_track(record, edited, draft, lambda texts: engine.translate_texts(texts, "ko"),
-                                   fps=rate)
-        plan = result.plan
-        written = write_subtitles(result.track, destination)
-        save_record(written.path, edited, result.track, engine=name, fps=rate, machine=result.machine)
-        stats = engine.stats if isinstance(engine, TextEngine) else None
-        counts = {a: sum(1 for c in result.changes if c.action == a)
-                  for a in ("retranslated", "added", "removed", "kept-edit")}
-        summary: dict[str, Any] = {
-            "korean": str(korean),
-            "draft": str(english),
-            "output": str(written.path),
-            "translator": name,
-            "basis": basis,
-            "draft_cues": len(draft.cues),
-            "cues": written.cues,
-            "unchanged": result.unchanged,
-            "edited_by_hand": sum(plan.human),
-            "shift_ms": plan.shift_ms,
-            "sentences_sent": len(plan.changed_sentences),
-            **counts,
-            "changes": [
-                {"action": c.action, "draft_cues": list(c.draft_cues), "new_cues": list(c.new_cues),
-                 "start_ms": c.start_ms, "korean": c.korean, "korean_was": c.original, "english": c.english}
-                for c in result.changes
-            ],
-            "not_placed": list(result.dropped),
-            "seconds": round(time.perf_counter() - started, 3),
-        }
-        if stats is not None:
-            summary.update(requests=stats.requests, cached=stats.cached)
-        if as_json:
-            print(json.dumps(summary, ensure_ascii=False, indent=2))
-            return
-        for text in result.dropped:
-            log.warning("no free time left for %r: place it by hand", text)
-        if quiet:
-            return
-        labels = {"retranslated": "re-translated", "added": "added", "removed": "removed",
-                  "kept-edit": "review: kept your edit, but the Korean under it changed"}
-        for c in result.changes:
-            where = f"draft {_cue_numbers(c.draft_cues)} -> new {_cue_numbers(c.new_cues)}"
-            out.print(f"{clock(c.start_ms)}  {where}: {labels[c.action]}", highlight=False)
-            if c.original and c.original != c.korean:
-                out.print(f"    ko was: {escape(c.original)}", highlight=False)
-            if c.korean:
-                out.print(f"    ko now: {escape(c.korean)}", highlight=False)
-            if c.english:
-                out.print(f"    en: {escape(c.english)}", highlight=False)
-        extra = f"; {stats.requests} requests, {stats.cached} sentences from the cache" if stats is not None else ""
-        out.print(
-            f"wrote [bold]{escape(summary['output'])}[/]: {written.cues} cues; {result.unchanged} of "
-            f"{len(draft.cues)} draft cues kept as they were ({summary['edited_by_hand']} edited by hand); "
-            f"{counts['retranslated']} re-translated, {counts['added']} added, {counts['removed']} removed, "
-            f"{counts['kept-edit']} to review ({escape(name)}{escape(extra)})",
-            highlight=False,
-        )
-
-    _guard(body, verbose=verbose)
+def _print_retranslation(report: RetranslateReport) -> None:
+    result = report.result
+    for c in result.changes:
+        where = f"draft {_cue_numbers(c.draft_cues)} -> new {_cue_numbers(c.new_cues)}"
+        out.print(f"{clock(c.start_ms)}  {where}: {RETRANSLATE_LABELS[c.action]}", highlight=False)
+        if c.original and c.original != c.korean:
+            out.print(f"    ko was: {escape(c.original)}", highlight=False)
+        if c.korean:
+            out.print(f"    ko now: {escape(c.korean)}", highlight=False)
+        if c.english:
+            out.print(f"    en: {escape(c.english)}", highlight=False)
+    stats = report.stats
+    extra = f"; {stats.requests} requests, {stats.cached} sentences from the cache" if stats is not None else ""
+    counts = report.counts()
+    out.print(
+        f"wrote [bold]{escape(str(report.output))}[/]: {report.cues} cues; {result.unchanged} of "
+        f"{report.draft_cues} draft cues kept as they were ({sum(result.plan.human)} edited by hand); "
+        f"{counts['retranslated']} re-translated, {counts['added']} added, {counts['removed']} removed, "
+        f"{counts['kept-edit']} to review ({escape(report.engine)}{escape(extra)})",
+        highlight=False,
+    )
 
 
 # --------------------------------------------------------------------------- doctor
@@ -374,7 +265,7 @@ def doctor_command(
     translator_url: TranslatorUrl = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each engine.")] = 5.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report.")] = False,
-    config: Annotated[Path | None, typer.Option(help="Config file (TOML) [default: ./streamkit.toml].")] = None,
+    config: ConfigFile = None,
 ) -> None:
     """Which translation engines are configured and reachable; ffmpeg; the Whisper model (hashed); the GPU; the cache.
 
@@ -383,64 +274,75 @@ def doctor_command(
     """
 
     def body() -> None:
-        from ..media import find_ffmpeg
-        from ..textengines import TranslationCache, check_engines, default_cache_path
-        from ..transcribe import resolve_model
-
-        cfg, settings = _engine_settings(config, translator_url)
-        checks = check_engines(settings, offline=offline, timeout=timeout)
-        try:
-            ffmpeg = find_ffmpeg()
-        except StreamkitError as exc:
-            ffmpeg = f"missing ({exc.message})"
-        model_check: dict[str, Any] = {"ok": None, "damaged": [], "detail": "not checked", "fix": ""}
-        try:
-            choice = resolve_model(None, allow_download=False)
-            model = f"{choice.name} ({choice.source}, {choice.device}): {choice.location}"
-            model_check = _model_check(choice.name) if choice.source == "bundled" else model_check
-        except StreamkitError as exc:
-            model = f"unavailable ({exc.message})"
-        cache_path = Path(settings["cache_path"]) if settings.get("cache_path") else default_cache_path()
-        entries = TranslationCache(cache_path).count() if cache_path.exists() else 0
-        default = cfg.get("subtitle", "translator") or "google"
-        gpu = _gpu_check()
-        report = {
-            "engines": [
-                {"name": c.name, "description": c.description, "configured": c.configured,
-                 "reachable": c.reachable, "detail": c.detail, "default": c.name == default}
-                for c in checks
-            ],
-            "ffmpeg": ffmpeg,
-            "model": model,
-            "model_check": model_check,
-            "gpu": gpu,
-            "translation_cache": {"path": str(cache_path), "entries": entries},
-            "config": str(cfg.path) if cfg.path else None,
-        }
+        report = _doctor_report(config, translator_url, offline, timeout)
         if as_json:
             print(json.dumps(report, ensure_ascii=False, indent=2))
-            return
-        table = Table(title="translation engines", title_justify="left", show_edge=False)
-        for column in ("engine", "configured", "reachable", "details"):
-            table.add_column(column)
-        for c in checks:
-            mark = " (default)" if c.name == default else ""
-            reachable = "skipped (--offline)" if offline and c.reachable == "not checked" else c.reachable
-            table.add_row(escape(c.name + mark), c.configured, reachable, escape(c.detail or c.description))
-        out.print(table)
-        out.print(f"ffmpeg: {escape(ffmpeg)}", highlight=False)
-        out.print(f"model:  {escape(model)}", highlight=False)
-        mark = "[red]DAMAGED[/] " if model_check["ok"] is False else ""
-        out.print(f"        {mark}{escape(model_check['detail'])}", highlight=False)
-        if model_check["fix"]:
-            out.print(f"        fix: {escape(model_check['fix'])}", highlight=False)
-        out.print(f"gpu:    {escape(gpu['summary'])}", highlight=False, soft_wrap=True)
-        if gpu["fix"]:
-            out.print(f"        fix: {escape(gpu['fix'])}", highlight=False, soft_wrap=True)
-        out.print(f"translation cache: {escape(str(cache_path))} ({entries} entries)", highlight=False)
-        out.print(f"config: {escape(str(cfg.path)) if cfg.path else 'none found'}", highlight=False)
+        else:
+            _print_doctor(report, offline)
 
     _guard(body)
+
+
+def _doctor_report(config: Path | None, translator_url: str | None, offline: bool, timeout: float) -> dict[str, Any]:
+    """Everything ``streamkit doctor`` checks, as its ``--json`` report."""
+    from ..media import find_ffmpeg
+    from ..transcribe import resolve_model
+    from ..translation.cache import TranslationCache, default_cache_path
+    from ..translation.doctor import check_engines
+
+    cfg, settings = _typed_settings(config, translator_url)
+    checks = check_engines(settings, offline=offline, timeout=timeout)
+    try:
+        ffmpeg = find_ffmpeg()
+    except StreamkitError as exc:
+        ffmpeg = f"missing ({exc.message})"
+    model_check: dict[str, Any] = {"ok": None, "damaged": [], "detail": "not checked", "fix": ""}
+    try:
+        choice = resolve_model(None, allow_download=False)
+        model = f"{choice.name} ({choice.source}, {choice.device}): {choice.location}"
+        model_check = _model_check(choice.name) if choice.source == "bundled" else model_check
+    except StreamkitError as exc:
+        model = f"unavailable ({exc.message})"
+    cache_path = Path(settings.cache_path) if settings.cache_path else default_cache_path()
+    entries = TranslationCache(cache_path).count() if cache_path.exists() else 0
+    default = cfg.get("subtitle", "translator") or "google"
+    return {
+        "engines": [
+            {"name": c.name, "description": c.description, "configured": c.configured,
+             "reachable": c.reachable, "detail": c.detail, "default": c.name == default}
+            for c in checks
+        ],
+        "ffmpeg": ffmpeg,
+        "model": model,
+        "model_check": model_check,
+        "gpu": _gpu_check(),
+        "translation_cache": {"path": str(cache_path), "entries": entries},
+        "config": str(cfg.path) if cfg.path else None,
+    }
+
+
+def _print_doctor(report: dict[str, Any], offline: bool) -> None:
+    table = Table(title="translation engines", title_justify="left", show_edge=False)
+    for column in ("engine", "configured", "reachable", "details"):
+        table.add_column(column)
+    for c in report["engines"]:
+        mark = " (default)" if c["default"] else ""
+        reachable = "skipped (--offline)" if offline and c["reachable"] == "not checked" else c["reachable"]
+        table.add_row(escape(c["name"] + mark), c["configured"], reachable, escape(c["detail"] or c["description"]))
+    out.print(table)
+    model_check, gpu = report["model_check"], report["gpu"]
+    out.print(f"ffmpeg: {escape(report['ffmpeg'])}", highlight=False)
+    out.print(f"model:  {escape(report['model'])}", highlight=False)
+    mark = "[red]DAMAGED[/] " if model_check["ok"] is False else ""
+    out.print(f"        {mark}{escape(model_check['detail'])}", highlight=False)
+    if model_check["fix"]:
+        out.print(f"        fix: {escape(model_check['fix'])}", highlight=False)
+    out.print(f"gpu:    {escape(gpu['summary'])}", highlight=False, soft_wrap=True)
+    if gpu["fix"]:
+        out.print(f"        fix: {escape(gpu['fix'])}", highlight=False, soft_wrap=True)
+    cache = report["translation_cache"]
+    out.print(f"translation cache: {escape(cache['path'])} ({cache['entries']} entries)", highlight=False)
+    out.print(f"config: {escape(report['config']) if report['config'] else 'none found'}", highlight=False)
 
 
 def _model_check(name: str) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from rich.table import Table
 from ._app import _guard, _setup_logging, app, err, out
 
 if TYPE_CHECKING:
-    from ..viewers import ViewerReport, ViewerStore
+    from ..viewer_sources import PollTarget
+    from ..viewers import AddResult, ViewerReport, ViewerSample, ViewerStore
 
 viewers_app = typer.Typer(
     name="viewers",
@@ -43,6 +44,17 @@ WebhookOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable result instead.")]
 VerboseOption = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Errors only.")]
+VersionOption = Annotated[str, typer.Option("--version", help="live or replay.")]
+LanguageOption = Annotated[
+    str | None, typer.Option("--language", "-l", help="ko, en ... [default: ko for live, en for replay]")
+]
+KindOption = Annotated[
+    str, typer.Option("--kind", "-k", help="concurrent, cumulative, participants, impressions or manual.")
+]
+PlatformOption = Annotated[str, typer.Option("--platform", "-p", help="Where it was watched, e.g. youtube.")]
+TimeOption = Annotated[
+    str | None, typer.Option("--time", "-t", help="ISO 8601 time of the figure [default: now]; no zone = UTC.")
+]
 
 
 @contextmanager
@@ -85,19 +97,11 @@ def _run(body: Callable[[], None], verbose: int, quiet: bool) -> None:
 def record(
     stream: Annotated[str, typer.Option("--stream", "-s", help="Stream name, e.g. decade-live.", show_default=False)],
     value: Annotated[str, typer.Option("--value", help="The figure: 1300000, 1,300,000 or 1.3M.", show_default=False)],
-    version: Annotated[str, typer.Option("--version", help="live or replay.")] = "live",
-    kind: Annotated[
-        str, typer.Option("--kind", "-k", help="concurrent, cumulative, participants, impressions or manual.")
-    ] = "manual",
-    language: Annotated[
-        str | None, typer.Option("--language", "-l", help="ko, en ... [default: ko for live, en for replay]")
-    ] = None,
-    platform: Annotated[
-        str, typer.Option("--platform", "-p", help="Where it was watched, e.g. youtube.")
-    ] = "unspecified",
-    when: Annotated[
-        str | None, typer.Option("--time", "-t", help="ISO 8601 time of the figure [default: now]; no zone = UTC.")
-    ] = None,
+    version: VersionOption = "live",
+    kind: KindOption = "manual",
+    language: LanguageOption = None,
+    platform: PlatformOption = "unspecified",
+    when: TimeOption = None,
     source: Annotated[str, typer.Option("--source", help="Where the figure came from.")] = "manual",
     db: DbOption = None,
     event_log: EventLogOption = None,
@@ -112,7 +116,7 @@ def record(
     """
 
     def body() -> None:
-        from ..viewers import sample_from_fields
+        from ..viewers import record_samples, sample_from_fields
 
         sample, naive = sample_from_fields(
             {"time": when or datetime.now(UTC), "stream": stream, "version": version, "language": language,
@@ -120,7 +124,7 @@ def record(
             default_source="manual",
         )
         with _store(db) as store, _sinks(event_log, webhook):
-            result = store.add([sample])
+            result = record_samples(store, [sample])
             path = store.path
         status = "recorded" if result.added else "conflict" if result.conflicts else "already stored"
         if as_json:
@@ -129,20 +133,22 @@ def record(
                               "stored_value": result.conflicts[0][1] if result.conflicts else None,
                               "plugin_failures": _plugin_failures()}, indent=2))
             return
-        if naive:
-            err.print(f"[yellow]warning:[/] time {escape(str(when))} has no time zone; taken as UTC",
-                      highlight=False, soft_wrap=True)
-        s = sample
-        what = (f"{s.stream} {s.version} ({s.language}, {s.platform}) {s.kind} {s.value:,} at "
-                f"{s.to_dict()['time']}")
-        if result.conflicts:
-            err.print(f"[yellow]not recorded:[/] {escape(what)}: the same figure is already stored with value "
-                      f"{result.conflicts[0][1]:,} (kept)", highlight=False, soft_wrap=True)
-            raise typer.Exit(2)
-        if not quiet:
-            out.print(f"{status}: {escape(what)}", highlight=False, soft_wrap=True)
+        _print_recorded(sample, result, status, when if naive else None, quiet)
 
     _run(body, verbose, quiet)
+
+
+def _print_recorded(s: ViewerSample, result: AddResult, status: str, naive_when: str | None, quiet: bool) -> None:
+    if naive_when is not None:
+        err.print(f"[yellow]warning:[/] time {escape(naive_when)} has no time zone; taken as UTC",
+                  highlight=False, soft_wrap=True)
+    what = f"{s.stream} {s.version} ({s.language}, {s.platform}) {s.kind} {s.value:,} at {s.to_dict()['time']}"
+    if result.conflicts:
+        err.print(f"[yellow]not recorded:[/] {escape(what)}: the same figure is already stored with value "
+                  f"{result.conflicts[0][1]:,} (kept)", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    if not quiet:
+        out.print(f"{status}: {escape(what)}", highlight=False, soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- import
@@ -213,7 +219,7 @@ def poll(
     target: Annotated[
         list[str] | None, typer.Option("--target", metavar="SOURCE:ID", help="Any registered source (plugins).")
     ] = None,
-    version: Annotated[str, typer.Option("--version", help="live or replay.")] = "live",
+    version: VersionOption = "live",
     language: Annotated[
         str | None, typer.Option("--language", "-l", help="[default: ko for live, en for replay]")
     ] = None,
@@ -236,17 +242,9 @@ def poll(
     """
 
     def body() -> None:
-        from ..errors import ConfigError
-        from ..viewer_sources import Poller, PollTarget, SourceError
+        from ..viewer_sources import Poller, SourceError
 
-        targets = [PollTarget("youtube", i, stream, version, language) for i in youtube or []]
-        targets += [PollTarget("twitch", i, stream, version, language) for i in twitch or []]
-        targets += [PollTarget("x", i, stream, version, language) for i in x or []]
-        for spec in target or []:
-            name, sep, ident = spec.partition(":")
-            if not sep or not name or not ident:
-                raise ConfigError(f"--target {spec!r} is not SOURCE:ID", key="target", hint="e.g. --target weverse:123")
-            targets.append(PollTarget(name.strip(), ident.strip(), stream, version, language))
+        targets = _poll_targets({"youtube": youtube, "twitch": twitch, "x": x}, target, stream, version, language)
 
         def say(message: str) -> None:
             if not (quiet or as_json):
@@ -268,6 +266,22 @@ def poll(
                               f"no sample obtained; last problem: {summary.problems[-1]}")
 
     _run(body, verbose, quiet)
+
+
+def _poll_targets(
+    ids: dict[str, list[str] | None], specs: list[str] | None, stream: str, version: str, language: str | None
+) -> list[PollTarget]:
+    """``--youtube ID`` ... and ``--target SOURCE:ID`` as poll targets, in the order given."""
+    from ..errors import ConfigError
+    from ..viewer_sources import PollTarget
+
+    targets = [PollTarget(source, i, stream, version, language) for source, given in ids.items() for i in given or []]
+    for spec in specs or []:
+        name, sep, ident = spec.partition(":")
+        if not sep or not name or not ident:
+            raise ConfigError(f"--target {spec!r} is not SOURCE:ID", key="target", hint="e.g. --target weverse:123")
+        targets.append(PollTarget(name.strip(), ident.strip(), stream, version, language))
+    return targets
 
 
 # --------------------------------------------------------------------------- report

@@ -26,12 +26,17 @@ Where things live (import from ``streamkit.glossary``; the modules are one conce
 * ``korean.py``: the particles a name may take and the Korean index (whole-word matching in Hangul).
 * ``english.py``: the English index (spellings, spacing, punctuation of forms) and the rules that tell
   a name from an ordinary word.
-* ``core.py``: the :class:`Glossary` class, which applies all of the above.
+* ``index.py``: :class:`GlossaryIndex`, the entries indexed: the acts each belongs to, and the Korean
+  and English scanners that find their forms in a text.
+* ``normalize.py``: Korean normalization (:meth:`Glossary.find_korean`, :meth:`Glossary.apply_korean`).
+* ``enforce.py``: English enforcement (:meth:`Glossary.enforce_english_for`, :meth:`Glossary.find_english`).
+* ``core.py``: the :class:`Glossary` class on top of those three: recognition hints, reports, learning.
 * ``echo.py``: echoed-hint detection behind :meth:`Glossary.drop_echoed_hints`.
 * ``learn.py``: pairing draft and corrected cues for :meth:`Glossary.learn`, and :func:`proposals_toml`
   (with the TOML-writing helpers the kpopnet import shares).
 * ``loading.py``: :func:`builtin_dir`, parsing and validating TOML files, merging, :func:`load_glossary`,
-  :func:`check_glossary`.
+  :func:`check_glossary`, and :func:`optional_glossary`: the one loader behind every command's
+  ``--glossary``/``--no-glossary``.
 * ``kpopnet.py``: :func:`import_kpopnet` and its fixes file.
 """
 
@@ -52,7 +57,7 @@ from .entries import (
 )
 from .kpopnet import import_kpopnet
 from .learn import proposals_toml
-from .loading import builtin_dir, check_glossary, load_glossary
+from .loading import builtin_dir, check_glossary, load_glossary, optional_glossary
 
 __all__ = [
     "GROUP_KINDS",
@@ -70,5 +75,6 @@ __all__ = [
     "check_glossary",
     "import_kpopnet",
     "load_glossary",
+    "optional_glossary",
     "proposals_toml",
 ]

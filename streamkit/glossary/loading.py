@@ -1,5 +1,6 @@
 """Loading: the built-in folder, parsing and validating TOML files (with line numbers), merging them into a
-:class:`Glossary`; :func:`load_glossary` and :func:`check_glossary`."""
+:class:`Glossary`; :func:`load_glossary`, :func:`check_glossary`, and :func:`optional_glossary` (what the
+commands' ``--glossary`` and ``--no-glossary`` mean)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import logging
 import re
 import tomllib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
+from ..errors import ConfigError
 from .core import Glossary
 from .entries import KINDS, Entry, GlossaryError
 from .text import _has_hangul
@@ -121,28 +123,31 @@ def _strings(value: Any, name: str, fail: Any) -> tuple[str, ...]:
     return tuple(" ".join(v.split()) for v in value if v.strip())
 
 
-def _parse_file(path: Path, display: str) -> _Parsed:
-    parsed = _Parsed()
+def _read_text(path: Path, display: str, problems: list[GlossaryError]) -> str | None:
+    """The file's text (UTF-8, a BOM allowed), or None with the reason added to ``problems``."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        parsed.problems.append(GlossaryError("no such file", file=display, hint="check the --glossary path"))
-        return parsed
+        problems.append(GlossaryError("no such file", file=display, hint="check the --glossary path"))
+        return None
     except IsADirectoryError:
-        parsed.problems.append(GlossaryError("is a folder, not a TOML file", file=display))
-        return parsed
+        problems.append(GlossaryError("is a folder, not a TOML file", file=display))
+        return None
     except OSError as exc:
-        parsed.problems.append(GlossaryError(f"cannot read ({exc.strerror or exc})", file=display))
-        return parsed
+        problems.append(GlossaryError(f"cannot read ({exc.strerror or exc})", file=display))
+        return None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        parsed.problems.append(GlossaryError("not UTF-8 text", file=display, line=line, hint="save it as UTF-8"))
-        return parsed
-    where = _Locator(text)
+        problems.append(GlossaryError("not UTF-8 text", file=display, line=line, hint="save it as UTF-8"))
+        return None
+
+
+def _read_toml(text: str, where: _Locator, display: str, problems: list[GlossaryError]) -> dict[str, Any] | None:
+    """The parsed TOML, or None with the problem (its line, the entry it is in) added to ``problems``."""
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         m = re.search(r"\(at line (\d+), column \d+\)", message)
@@ -150,24 +155,38 @@ def _parse_file(path: Path, display: str) -> _Parsed:
         problem = re.sub(r"\s*\(at (?:line \d+, column \d+|end of document)\)", "", message)
         if problem == "Cannot overwrite a value":
             problem = "duplicate key (a key set twice in one table)"
-        parsed.problems.append(GlossaryError(f"invalid TOML: {problem}", file=display, line=line,
-                                             entry=where.entry_before(line)))
-        return parsed
+        problems.append(GlossaryError(f"invalid TOML: {problem}", file=display, line=line,
+                                      entry=where.entry_before(line)))
+        return None
 
+
+def _parse_common(value: Any, line: int, display: str, parsed: _Parsed) -> None:
+    """``[common]``: ordinary English and Korean words that are also names."""
+    if not isinstance(value, dict) or set(value) - {"english", "english_strict", "korean"}:
+        parsed.problems.append(GlossaryError("[common] takes english, english_strict and korean lists",
+                                             file=display, line=line))
+        return
+
+    def fail_common(problem: str, line: int = line) -> None:
+        parsed.problems.append(GlossaryError(problem, file=display, line=line))
+
+    parsed.common_en += _strings(value.get("english"), "common.english", fail_common)
+    parsed.common_strict += _strings(value.get("english_strict"), "common.english_strict", fail_common)
+    parsed.common_ko += _strings(value.get("korean"), "common.korean", fail_common)
+
+
+def _parse_file(path: Path, display: str) -> _Parsed:
+    parsed = _Parsed()
+    text = _read_text(path, display, parsed.problems)
+    if text is None:
+        return parsed
+    where = _Locator(text)
+    data = _read_toml(text, where, display, parsed.problems)
+    if data is None:
+        return parsed
     for key, value in data.items():
         if key == "common":
-            line = where.table("common", 0)
-            if not isinstance(value, dict) or set(value) - {"english", "english_strict", "korean"}:
-                parsed.problems.append(GlossaryError("[common] takes english, english_strict and korean lists",
-                                                     file=display, line=line))
-                continue
-
-            def fail_common(problem: str, line: int = line) -> None:
-                parsed.problems.append(GlossaryError(problem, file=display, line=line))
-
-            parsed.common_en += _strings(value.get("english"), "common.english", fail_common)
-            parsed.common_strict += _strings(value.get("english_strict"), "common.english_strict", fail_common)
-            parsed.common_ko += _strings(value.get("korean"), "common.korean", fail_common)
+            _parse_common(value, where.table("common", 0), display, parsed)
             continue
         if key not in (*KINDS, "entry"):
             parsed.problems.append(GlossaryError(
@@ -184,6 +203,10 @@ def _parse_file(path: Path, display: str) -> _Parsed:
     return parsed
 
 
+#: Reports one problem of the entry being parsed: ``fail(problem, hint=None, at=line)``.
+_Fail = Callable[..., None]
+
+
 def _parse_entry(table: dict[str, Any], key: str, header: int, where: _Locator, display: str,
                  parsed: _Parsed, *, parent: Entry | None = None) -> None:
     ident = table.get("id")
@@ -196,6 +219,27 @@ def _parse_entry(table: dict[str, Any], key: str, header: int, where: _Locator, 
     def fail(problem: str, hint: str | None = None, at: int | None = None) -> None:
         errors.append(GlossaryError(problem, file=display, line=at or line, entry=label, hint=hint))
 
+    kind = _entry_kind(table, key, header, line, where, fail, parent)
+    ident = _entry_id(ident, parent, fail)
+    values = _entry_values(table, kind, parent, where, line, fail)
+    if errors:
+        parsed.problems.extend(errors)
+        return
+    entry_id = f"{parent.id}.{ident}" if parent is not None else ident
+    entry = Entry(id=entry_id, kind=kind, source=f"{display}:{line}", **values)
+    parsed.entries.append(entry)
+    members = table.get("members", [])
+    if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):
+        parsed.problems.append(GlossaryError("members must be a list of tables", file=display, line=line,
+                                             entry=entry_id))
+        return
+    for member in members:
+        _parse_entry(member, key, line, where, display, parsed, parent=entry)
+
+
+def _entry_kind(table: dict[str, Any], key: str, header: int, line: int, where: _Locator, fail: _Fail,
+                parent: Entry | None) -> str:
+    """The entry's kind (its table's, or ``kind = ...`` in ``[[entry]]``); fails on fields that kind does not take."""
     kind = key
     if parent is not None:
         kind = "member"
@@ -215,12 +259,23 @@ def _parse_entry(table: dict[str, Any], key: str, header: int, where: _Locator, 
     for name in unknown:
         fail(f"unknown field {name!r}", hint=f"fields: {', '.join(sorted(allowed - {'members'}))}",
              at=where.field_line(name, line))
+    return kind
+
+
+def _entry_id(ident: object, parent: Entry | None, fail: _Fail) -> str:
+    """The entry's own id, checked (a member's has no dots: the group's id is put in front)."""
     if not isinstance(ident, str) or not ident:
         fail("no id (id = \"...\", lowercase letters, digits, - and _)")
-        ident = ""
-    elif not (_LOCAL_ID if parent is not None else _ID).fullmatch(ident):
+        return ""
+    if not (_LOCAL_ID if parent is not None else _ID).fullmatch(ident):
         fail(f"bad id {ident!r}: use lowercase letters, digits, - and _" +
              ("" if parent is not None else ", dots only between a group id and a member id"))
+    return ident
+
+
+def _entry_values(table: dict[str, Any], kind: str, parent: Entry | None, where: _Locator, line: int,
+                  fail: _Fail) -> dict[str, Any]:
+    """Every other field of the entry, checked in the order they are reported, as ``Entry`` keywords."""
     english = table.get("english")
     if not isinstance(english, str) or not english.strip():
         fail("no English form (english = \"...\")", hint="every entry needs its official English form")
@@ -242,26 +297,13 @@ def _parse_entry(table: dict[str, Any], key: str, header: int, where: _Locator, 
     if not isinstance(note, str):
         fail("note must be a string")
         note = ""
-    entry_id = f"{parent.id}.{ident}" if parent is not None else ident
     forms = _forms(table.get("forms", {}), fail, where.field_line("forms", line) if "forms" in table else line)
-    fields = dict(
+    return dict(
+        english=" ".join(english.split()), korean=korean, group=group, ambiguous=ambiguous, note=note, forms=forms,
         aliases_en=_strings(table.get("aliases_en"), "aliases_en", fail),
         also_en=_strings(table.get("also_en"), "also_en", fail),
         nicknames_ko=_strings(table.get("nicknames_ko"), "nicknames_ko", fail),
     )
-    if errors:
-        parsed.problems.extend(errors)
-        return
-    entry = Entry(id=entry_id, kind=kind, english=" ".join(english.split()), korean=korean, group=group,
-                  source=f"{display}:{line}", ambiguous=ambiguous, note=note, forms=forms, **fields)
-    parsed.entries.append(entry)
-    members = table.get("members", [])
-    if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):
-        parsed.problems.append(GlossaryError("members must be a list of tables", file=display, line=line,
-                                             entry=entry_id))
-        return
-    for member in members:
-        _parse_entry(member, key, line, where, display, parsed, parent=entry)
 
 
 def _forms(value: Any, fail: Any, line: int) -> tuple[tuple[str, str], ...]:
@@ -361,3 +403,25 @@ def load_glossary(paths: Sequence[Path] = (), *, builtin: bool = True) -> Glossa
 def check_glossary(paths: Sequence[Path] = (), *, builtin: bool = True) -> tuple[Glossary | None, list[GlossaryError]]:
     """Every problem of every file (``streamkit glossary check``), and the glossary when there are none."""
     return _merge(_files(paths, builtin))
+
+
+@overload
+def optional_glossary(paths: Sequence[Path] = (), *, disabled: Literal[False] = False,
+                      builtin: bool = True) -> Glossary: ...
+@overload
+def optional_glossary(paths: Sequence[Path] = (), *, disabled: bool, builtin: bool = True) -> Glossary | None: ...
+
+
+def optional_glossary(paths: Sequence[Path] = (), *, disabled: bool = False, builtin: bool = True) -> Glossary | None:
+    """What every command's ``--glossary FILE`` (repeatable) and ``--no-glossary`` mean, in one place: the
+    built-in glossary (unless ``builtin=False``, ``--no-builtin``) plus ``paths``, or None when ``disabled``.
+
+    Files given while the glossary is disabled are refused (:class:`~streamkit.errors.ConfigError`, key
+    ``glossary``) rather than silently ignored; a bad file raises :class:`GlossaryError` as in :func:`load_glossary`.
+    """
+    if disabled:
+        if paths:
+            raise ConfigError("--glossary and --no-glossary contradict each other", key="glossary",
+                              hint="drop --no-glossary to use the files, or the --glossary files to go without names")
+        return None
+    return load_glossary(paths, builtin=builtin)

@@ -9,7 +9,7 @@ changed. The sentence's English is final when the Korean is. ``phrases=False`` t
 sentences only (better English, later).
 
 The engine is the one ``streamkit translate`` uses (:func:`translation_worker` is the one place live
-captions reach :func:`streamkit.translate.create_translator`), so its cache, timeouts, retries and
+captions reach :func:`streamkit.translation.create_translator`), so its cache, timeouts, retries and
 name protection apply. Phrases waiting while a request is out are sent together in the next one
 (the engine batches them). A failed request is logged and its phrases are given up, so one
 unreachable moment costs those phrases, not the run.
@@ -27,7 +27,7 @@ from typing import Any
 
 from ..errors import StreamkitError
 from ..models import Transcript, Utterance, Word
-from ..translate import Translator
+from ..translation.protocol import Translator
 from .captions import Caption, layout
 
 __all__ = ["Phrase", "PhraseSplitter", "TranslationWorker", "phrase_end", "translation_worker"]
@@ -193,9 +193,12 @@ def translation_worker(engine: str, target: str, on_caption: Callable[[Caption],
                        settings: dict[str, Any] | None = None, *, glossary: Any = None, transcriber: Any = None,
                        phrases: bool = True) -> TranslationWorker | None:
     """A (not yet started) worker on the named engine with its settings; None for the ``none`` engine."""
-    from ..translate import EngineContext, create_translator
+    from ..translation.options import TranslatorSettings
+    from ..translation.protocol import EngineContext
+    from ..translation.registry import create_translator
 
-    context = EngineContext(target, transcriber, {**(settings or {}), "glossary": glossary})
+    context = EngineContext(target, transcriber, settings=TranslatorSettings.from_table(settings or {}),
+                            glossary=glossary)
     translator = create_translator(engine, context)
     if translator is None:
         return None

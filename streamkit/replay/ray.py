@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import ConfigError, OutputError
 from ..fsutil import atomic_path, write_problem
+from ..workspace import Workspace
 from .spec import Recording, ReplaySpec
 from .tasks import Message, Outcome, Task, WorkerSetup, _Finished, _setup
 from .worker import _Worker
@@ -80,7 +81,7 @@ class RayWorker:
         with tempfile.TemporaryDirectory(prefix="streamkit-replay-") as tmp:
             work = Path(tmp)
             out = work / "out"
-            cache = out / ".streamkit" / "cache"
+            cache = Workspace(out).cache
             cache.mkdir(parents=True)
             for name, data in task.cache_files.items():
                 (cache / name).write_bytes(data)
@@ -103,7 +104,7 @@ class RayWorker:
                 outcome.error_text = outcome.error_text.replace(old, new)
             for path in sorted(p for p in out.rglob("*") if p.is_file()):
                 rel = path.relative_to(out).as_posix()
-                if rel.startswith(".streamkit/cache/") and path.name in task.cache_files:
+                if Workspace(out).is_cache_entry(path) and path.name in task.cache_files:
                     continue  # the driver has it
                 outcome.files[rel] = self._pack(path)
         return outcome
@@ -180,7 +181,7 @@ class RayExecutor:
         ).remote(self.setup, self.chunk_bytes)
 
     def prepare(self, task: Task, recording: Recording) -> Task:
-        cache = recording.folder / ".streamkit" / "cache"
+        cache = Workspace(recording.folder).cache
         files = {p.name: p.read_bytes() for p in sorted(cache.glob("*.json"))} if cache.is_dir() else {}
         media: list[Any] = []
         if self.ship_media:

@@ -25,6 +25,7 @@ from ..errors import InputError, StreamkitError
 from ..fsutil import atomic_write_text, ensure_writable_dir
 from ..pipeline import RunManifest, SubtitleJob, check_existing_outputs, plan_outputs
 from ..plugins import notify
+from ..workspace import Workspace
 from .local import LocalExecutor
 from .ray import RayExecutor
 from .report import RecordingProgress, RecordingReport, ReplayObserver, ReplayReport
@@ -126,8 +127,8 @@ def _remove_part_files(recording: Recording) -> None:
 
 def _protected(spec: ReplaySpec, recordings: list[Recording]) -> list[Path]:
     """Every file the replay reads or writes: never the event log (``hooks.event_log``)."""
-    kept = spec.output / ".streamkit"
-    paths = [spec.path, spec.output / "replay-report.json", kept / "replay-state.json", kept / "replay.lock"]
+    kept = Workspace(spec.output)
+    paths = [spec.path, spec.output / "replay-report.json", kept.replay_state, kept.lock("replay")]
     for rec in recordings:
         paths += [rec.input, *plan_outputs(spec.job_for(rec)).values()]
     return paths

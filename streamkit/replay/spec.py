@@ -22,6 +22,7 @@ from ..mux import CONTAINERS
 from ..pipeline import SubtitleJob
 from ..subtitles import FORMATS
 from ..transcribe import DEVICES, TUNABLE, TranscribeOptions, tunable_problem
+from ..workspace import Workspace
 
 EXECUTORS = ("local", "ray")
 LAYOUTS = ("per-recording", "flat")
@@ -121,7 +122,7 @@ class ReplaySpec:
 
     @property
     def state_dir(self) -> Path:
-        return self.output / ".streamkit"
+        return Workspace(self.output).root
 
     @property
     def model_reason(self) -> str | None:
@@ -390,7 +391,7 @@ def _targets(r: _Reader, target: str) -> tuple[str, ...]:
 def _check_engine(r: _Reader, name: str) -> None:
     if name == "none":
         return
-    from ..translate import available_engines
+    from ..translation.registry import available_engines
 
     engines = available_engines()
     if name not in engines:

@@ -20,6 +20,7 @@ from .. import __version__
 from ..cache import file_digest
 from ..errors import LockedError
 from ..fsutil import FolderLock, atomic_write_text
+from ..workspace import Workspace
 
 log = logging.getLogger("streamkit")
 
@@ -64,7 +65,7 @@ class ReplayState:
 
     def __init__(self, output: Path) -> None:
         self.output = output
-        self.path = output / ".streamkit" / "replay-state.json"
+        self.path = Workspace(output).replay_state
         self.recordings: dict[str, RecordingState] = {}
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))

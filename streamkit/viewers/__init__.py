@@ -8,18 +8,20 @@ every total was obtained (:data:`KINDS`).
 
 :class:`ViewerStore` keeps samples in SQLite (WAL, a busy timeout so several writers can share
 one file). Storing is idempotent: the same sample (same stream, version, language, platform,
-kind, source and time) is stored once, however often it is imported. Every newly stored sample
-fires the ``viewer_sample_recorded`` hook.
+kind, source and time) is stored once, however often it is imported. The store returns what
+was new; :func:`record_samples` stores and fires the ``viewer_sample_recorded`` hook for each
+newly stored sample (the store itself knows nothing of plugins).
 
 Where things live (import from ``streamkit.viewers``; the modules are one concern each, imported
-one way: samples -> store -> files, samples -> report -> chart):
+one way: samples -> store -> events -> files, samples -> report -> chart):
 
 * ``samples.py``: the vocabulary (:data:`KINDS`, :data:`VERSIONS`, :data:`DEFAULT_LANGUAGE`), the
   errors (:class:`ViewerError`, :class:`SampleError`, :class:`ViewerStoreError`,
   :class:`PollerBusyError`), parsing one field (:func:`parse_time`, :func:`parse_count`,
   :func:`parse_kind`) and the sample (:class:`ViewerSample`, :func:`sample_from_fields`).
 * ``store.py``: :class:`ViewerStore` (SQLite), :func:`default_db_path`, :class:`AddResult`, and
-  :class:`PollLock`, which keeps one poller per store.
+  :class:`PollLock`, which keeps one poller per store (the one lock class, ``fsutil.FileLock``).
+* ``events.py``: :func:`record_samples`: store, then fire ``viewer_sample_recorded`` for the new ones.
 * ``files.py``: reading ``.csv``/``.jsonl`` files (:func:`read_samples`, :class:`ImportResult`,
   :class:`RowProblem`) and storing them (:func:`import_samples`).
 * ``report.py``: :func:`build_report` and its dataclasses (:class:`ViewerReport` ... :class:`Peak`).
@@ -32,6 +34,7 @@ The YouTube/Twitch/X sources and the poller are the built-in plugin ``streamkit.
 from __future__ import annotations
 
 from .chart import chart_png, report_html, write_chart, write_html
+from .events import record_samples
 from .files import ImportResult, RowProblem, import_samples, read_samples
 from .report import (
     KindTotal,
@@ -94,6 +97,7 @@ __all__ = [
     "parse_kind",
     "parse_time",
     "read_samples",
+    "record_samples",
     "report_html",
     "sample_from_fields",
     "split_time_range",

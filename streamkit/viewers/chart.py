@@ -8,6 +8,7 @@ import io
 from collections.abc import Sequence
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 from ..fsutil import atomic_path
 from .report import ViewerReport
@@ -33,9 +34,7 @@ def chart_png(samples: Sequence[ViewerSample], *, title: str | None = None, dpi:
     """
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
         from matplotlib.figure import Figure
-        from matplotlib.ticker import FuncFormatter
     except ImportError as exc:
         raise ViewerError("the chart needs matplotlib, which is not installed",
                           hint="pip install 'streamkit[charts]' (or leave out --chart/--html)") from exc
@@ -67,26 +66,33 @@ def chart_png(samples: Sequence[ViewerSample], *, title: str | None = None, dpi:
                 right.plot(xs, ys, color=color, linestyle=style, marker="o" if style == "none" or len(xs) < 60
                            else None, label=f"{label} ({KIND_LABELS[kind]})")
         for ax, heading in ((left, "concurrent viewers (peak marked)"), (right, "totals by kind (never added)")):
-            ax.set_title(f"{stream}: {heading}", fontsize=10, loc="left")
-            ax.yaxis.set_major_formatter(FuncFormatter(_human))
-            locator = AutoDateLocator(tz=UTC)  # type: ignore[no-untyped-call]
-            ax.xaxis.set_major_locator(locator)
-            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, tz=UTC))  # type: ignore[no-untyped-call]
-            ax.grid(True, alpha=0.3)
-            ax.margins(x=0.05)
-            highest = max((max(line.get_ydata(), default=0) for line in ax.lines), default=0)
-            ax.set_ylim(0, max(float(highest) * 1.25, 1.0))  # room for the peak label and the legend
-            if ax.lines:
-                ax.legend(fontsize=7, loc="best")
-            else:
-                ax.text(0.5, 0.5, "no samples of this kind", ha="center", va="center", transform=ax.transAxes,
-                        color="gray")
-            ax.set_xlabel("time (UTC)", fontsize=8)
+            _style_axis(ax, f"{stream}: {heading}")
     if title:
         fig.suptitle(title)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
+
+
+def _style_axis(ax: Any, heading: str) -> None:  # a matplotlib Axes (an optional dependency)
+    """Title, human counts, UTC dates, room above the highest line, and a legend (or a note: nothing here)."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.ticker import FuncFormatter
+
+    ax.set_title(heading, fontsize=10, loc="left")
+    ax.yaxis.set_major_formatter(FuncFormatter(_human))
+    locator = AutoDateLocator(tz=UTC)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, tz=UTC))  # type: ignore[no-untyped-call]
+    ax.grid(True, alpha=0.3)
+    ax.margins(x=0.05)
+    highest = max((max(line.get_ydata(), default=0) for line in ax.lines), default=0)
+    ax.set_ylim(0, max(float(highest) * 1.25, 1.0))  # room for the peak label and the legend
+    if ax.lines:
+        ax.legend(fontsize=7, loc="best")
+    else:
+        ax.text(0.5, 0.5, "no samples of this kind", ha="center", va="center", transform=ax.transAxes, color="gray")
+    ax.set_xlabel("time (UTC)", fontsize=8)
 
 
 def write_chart(samples: Sequence[ViewerSample], target: Path, *, title: str | None = None) -> Path:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import InputError
+from .events import record_samples
 from .samples import SampleError, ViewerSample, sample_from_fields
 from .store import ViewerStore
 
@@ -156,7 +157,7 @@ def _read_jsonl(fh: TextIO, result: ImportResult) -> None:
 def import_samples(store: ViewerStore, path: Path, *, fire_hooks: bool = True) -> ImportResult:
     """Read ``path`` and store its good rows (idempotent); the result lists the bad ones."""
     result = read_samples(path)
-    added = store.add(result.samples, fire_hooks=fire_hooks)
+    added = record_samples(store, result.samples, fire_hooks=fire_hooks)
     result.added = len(added.added)
     result.duplicates = added.duplicates
     result.conflicts = added.conflicts

@@ -5,17 +5,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import socket
 import sqlite3
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..fsutil import ensure_writable_dir
-from ..plugins import notify
+from ..errors import StreamkitError
+from ..fsutil import FileLock, ensure_writable_dir
 from .samples import (
     _EPOCH,
     _MS,
@@ -26,7 +24,6 @@ from .samples import (
     ViewerSample,
     ViewerStoreError,
     _from_ms,
-    _iso,
     parse_time,
 )
 
@@ -202,20 +199,23 @@ class ViewerStore:
 
     # -- writing
 
-    def add(self, samples: Iterable[ViewerSample], *, fire_hooks: bool = True) -> AddResult:
-        """Store samples (in batches of 500 per transaction); fire ``viewer_sample_recorded`` for new ones."""
+    def add(self, samples: Iterable[ViewerSample]) -> AddResult:
+        """Store samples (in batches of 500 per transaction); the result lists the new ones.
+
+        The store fires no hooks: :func:`streamkit.viewers.record_samples` stores and then tells plugins.
+        """
         result = AddResult()
         batch: list[ViewerSample] = []
         for sample in samples:
             batch.append(sample)
             if len(batch) >= _BATCH:
-                self._add_batch(batch, result, fire_hooks)
+                self._add_batch(batch, result)
                 batch = []
         if batch:
-            self._add_batch(batch, result, fire_hooks)
+            self._add_batch(batch, result)
         return result
 
-    def _add_batch(self, batch: list[ViewerSample], result: AddResult, fire_hooks: bool) -> None:
+    def _add_batch(self, batch: list[ViewerSample], result: AddResult) -> None:
         now = (datetime.now(UTC) - _EPOCH) // _MS
         new: list[ViewerSample] = []
         try:
@@ -241,9 +241,6 @@ class ViewerStore:
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
         result.added.extend(new)
-        if fire_hooks:
-            for s in new:
-                notify("viewer_sample_recorded", sample=s)
 
     def use_quota(self, source: str, day: str, units: int, limit: int) -> int | None:
         """Spend ``units`` of ``source``'s daily quota if that stays within ``limit``; the new total, or None.
@@ -312,75 +309,23 @@ class ViewerStore:
 
 # --------------------------------------------------------------------------- one poller per store
 
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-    import msvcrt
 
-    def _try_lock(fd: int) -> bool:
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
+class PollLock(FileLock):
+    """At most one poller per database: the :class:`~streamkit.fsutil.FileLock` on ``DB.poll-lock``.
 
-    def _unlock(fd: int) -> None:
-        with contextlib.suppress(OSError):
-            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _try_lock(fd: int) -> bool:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-    def _unlock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-class PollLock:
-    """At most one poller per database: an OS file lock on ``DB.poll-lock`` that holds the poller's PID.
-
-    The kernel drops the lock when the process ends, however it ends, so a crashed poller never
-    leaves a stale lock behind. (Advisory locks are unreliable on network file systems: keep the
-    database on a local disk.)
+    A crashed poller never leaves a stale lock behind. (Advisory locks are unreliable on network
+    file systems: keep the database on a local disk.)
     """
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, *, command: str = "streamkit viewers poll") -> None:
         self.db_path = Path(db_path)
-        self.path = self.db_path.with_name(self.db_path.name + ".poll-lock")
-        self._fd: int | None = None
+        super().__init__(self.db_path.with_name(self.db_path.name + ".poll-lock"), command=command)
 
-    def acquire(self) -> None:
+    def busy(self, holder: str) -> StreamkitError:
+        return PollerBusyError(self.db_path, holder)
+
+    def _open(self) -> int:
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise ViewerStoreError(self.path, f"cannot create the poll lock ({exc.strerror or exc})") from exc
-        if not _try_lock(fd):
-            try:
-                holder = os.read(fd, 200).decode("utf-8", "replace").strip()
-            finally:
-                os.close(fd)
-            raise PollerBusyError(self.db_path, holder)
-        os.ftruncate(fd, 0)
-        started = _iso(datetime.now(UTC))
-        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since {started}\n".encode(), 0)
-        self._fd = fd
-
-    def release(self) -> None:
-        if self._fd is None:
-            return
-        with contextlib.suppress(OSError):
-            os.ftruncate(self._fd, 0)
-        _unlock(self._fd)
-        os.close(self._fd)
-        self._fd = None
-
-    def __enter__(self) -> PollLock:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()

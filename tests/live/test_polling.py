@@ -1,5 +1,5 @@
 """``--poll youtube:ID``: the viewers Poller beside the live run, against the fake platform APIs of
-tests/test_viewer_sources.py (a real HTTP server on 127.0.0.1), stored in a real SQLite file."""
+tests/viewer_sources/fakes.py (a real HTTP server on 127.0.0.1), stored in a real SQLite file."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from streamkit.errors import ConfigError
 from streamkit.live.polling import ViewerPoll, parse_poll_targets
 from streamkit.viewers import ViewerStore
 
-from ..test_viewer_sources import FakePlatforms, platforms  # noqa: F401  (the fixture)
+from ..viewer_sources.fakes import FakePlatforms, platforms  # noqa: F401  (the fixture)
 
 
 def test_poll_targets_are_source_colon_id() -> None:

@@ -28,9 +28,10 @@ from ...errors import InputError, StreamkitError
 from ...fixes import fix_cues, format_raw_srt
 from ...fsutil import atomic_write_text
 from ...models import Cue, MediaInfo, SubtitleTrack
-from ...retranslate import load_record, retranslate_track, save_record
 from ...segment import DEFAULT_FPS, rules_for
 from ...subtitles import RawCue, language_from_path, read_raw
+from ...translation.apply import retranslate_track
+from ...translation.drafts import load_record, save_record
 from .cues import EditCue, RequestError, StaleFileError, cue_json, describe_changes, parse_cues, to_raw
 from .voice import uncovered
 
@@ -156,7 +157,7 @@ class ReviewSession:
 
     def _load_glossary(self) -> Any:
         if not self._glossary_loaded:
-            from ...translate import optional_glossary
+            from ...translation.registry import optional_glossary
 
             self._glossary_loaded = True
             try:
@@ -263,7 +264,7 @@ class ReviewSession:
 
     def _text_engine(self, recorded: str | None) -> Any:
         if self._engine is None:
-            from ...translate import create_text_engine, text_engine_name
+            from ...translation.registry import create_text_engine, text_engine_name
 
             name = text_engine_name(self.options.translator, self.options.configured_translator, recorded)
             self._engine = create_text_engine(name, dict(self.options.translator_settings), "en",

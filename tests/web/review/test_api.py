@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from streamkit.retranslate import load_record, record_path
 from streamkit.subtitles import read_raw
+from streamkit.translation.drafts import load_record, record_path
 from streamkit.web import EventBroker
 from streamkit.web.review import ReviewOptions, ReviewSession, create_app, open_review
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from streamkit.retranslate import load_record
 from streamkit.subtitles import read_raw
+from streamkit.translation.drafts import load_record
 from streamkit.web import EventBroker, RunningServer, start_server
 from streamkit.web.review import ReviewSession, check_in_background, create_app, open_review
 

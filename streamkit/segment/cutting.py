@@ -1,0 +1,228 @@
+"""Cutting tokens into cues (a dynamic programme over each stretch between long pauses), then
+merging the cues that cannot be shown long enough with a neighbour.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+from .breaks import FORBIDDEN_BREAK_COST, _break_cost
+from .layout import _EPS, _arrange, _gap_prefix, _prefix
+from .rules import SegmentRules
+from .words import _Tokens
+
+#: Cost of every cue (fewer cues are better) and of a cut at an unremarkable word boundary.
+CUE_COST = 1.0
+CUT_COST = 3.0
+#: Bonus for a cut at a pause, reaching its maximum at ``pause_split_ms``.
+PAUSE_BONUS = 2.5
+#: Bonus for a cut at the end of an utterance (a decoded segment or a translated sentence).
+UTTERANCE_END_BONUS = 1.0
+#: Weight of the squared empty share of a cue's capacity (prefers full, balanced cues).
+FILL_WEIGHT = 0.5
+#: A cue narrower than this share of one line, cut off from its neighbours, is an orphan.
+ORPHAN_SHARE = 0.3
+ORPHAN_COST = 1.5
+
+
+@dataclass(slots=True)
+class _Plan:
+    """Per-token facts the cutter needs, precomputed once."""
+
+    toks: _Tokens
+    rules: SegmentRules
+    language: str
+    pw: list[float]  # prefix sums of widths
+    pc: list[int]  # prefix sums of character counts
+    bc: list[float]  # break cost after token k (k < n - 1)
+    forced: list[bool]  # a cue must end after token k
+    gap: list[float]  # width of the space before token k (0 when glued, and for token 0)
+    gp: list[float]  # prefix sums of ``gap``
+    spaces: list[int]  # prefix counts of the spaces between tokens (what reading speed counts)
+
+
+def _plan(toks: _Tokens, rules: SegmentRules, language: str) -> _Plan:
+    n = len(toks.text)
+    pc = [0]
+    for t in toks.text:
+        pc.append(pc[-1] + len(t))
+    bc = [_break_cost(toks.text[k], toks.text[k + 1], language) for k in range(n - 1)]
+    forced = [True] * n
+    latest_end = 0
+    for k in range(n - 1):
+        latest_end = max(latest_end, toks.end[k])
+        forced[k] = toks.start[k + 1] - latest_end >= rules.pause_split_ms
+    gp = _gap_prefix(toks.glued, rules.narrow_width)
+    gap = [b - a for a, b in itertools.pairwise(gp)]
+    spaces = [0]
+    for k, glued in enumerate(toks.glued):
+        spaces.append(spaces[-1] + (0 if k == 0 or glued else 1))
+    return _Plan(toks, rules, language, _prefix(toks.width), pc, bc, forced, gap, gp, spaces)
+
+
+def _fits(plan: _Plan, lo: int, hi: int) -> bool:
+    """Whether ``lo..hi`` can be one cue: layout, duration and no long pause inside."""
+    rules = plan.rules
+    toks = plan.toks
+    cols = rules.max_line_columns + _EPS
+    lines, line_w, latest = 1, toks.width[lo], toks.end[lo]
+    for k in range(lo + 1, hi + 1):
+        if plan.forced[k - 1]:
+            return False
+        if line_w + plan.gap[k] + toks.width[k] <= cols:
+            line_w += plan.gap[k] + toks.width[k]
+        else:
+            lines, line_w = lines + 1, toks.width[k]
+            if lines > rules.max_lines:
+                return False
+        latest = max(latest, toks.end[k])
+    return lo == hi or latest - toks.start[lo] <= rules.max_duration_ms
+
+
+def _mergeable(plan: _Plan, lo: int, hi: int) -> bool:
+    """Whether ``lo..hi`` fits one cue without a forbidden line break."""
+    if not _fits(plan, lo, hi):
+        return False
+    starts = _arrange(plan.pw, plan.bc, lo, hi, plan.rules, plan.gp)
+    return starts is not None and all(plan.bc[t - 1] < FORBIDDEN_BREAK_COST for t in starts[1:])
+
+
+def _cut_costs(plan: _Plan, a: int, b: int) -> list[float]:
+    """What a cut after each token of ``a..b`` costs: its break cost, less pause and utterance-end bonuses."""
+    rules, toks = plan.rules, plan.toks
+    cut_cost = [0.0] * (b - a + 1)
+    for k in range(a, b):
+        pause = toks.start[k + 1] - toks.end[k]
+        cost = CUT_COST + plan.bc[k] - PAUSE_BONUS * min(max(pause, 0), rules.pause_split_ms) / rules.pause_split_ms
+        if toks.utterance_end[k]:
+            cost -= UTTERANCE_END_BONUS
+        cut_cost[k - a] = cost
+    return cut_cost
+
+
+def _cut_block(plan: _Plan, a: int, b: int, out: list[tuple[int, int]]) -> None:
+    """Cheapest cutting of tokens ``a..b`` (no forced cut inside) into cues, appended to ``out``."""
+    rules, toks = plan.rules, plan.toks
+    cols = rules.max_line_columns + _EPS
+    capacity = rules.max_line_columns * rules.max_lines
+    orphan_width = rules.max_line_columns * ORPHAN_SHARE
+    cut_cost = _cut_costs(plan, a, b)
+    # best[k - a + 1]: cheapest cutting of a..k; back[...]: where its last cue starts.
+    best = [math.inf] * (b - a + 2)
+    best[0] = 0.0
+    back = [0] * (b - a + 2)
+    pw, bc, widths, starts, ends = plan.pw, plan.bc, toks.width, toks.start, toks.end
+    gap, gp = plan.gap, plan.gp
+    max_lines, max_duration = rules.max_lines, rules.max_duration_ms
+    for i in range(a, b + 1):
+        base = best[i - a] + CUE_COST
+        lines, line_w, width = 1, widths[i], widths[i]
+        start, latest = starts[i], ends[i]
+        # For two-line cues: the cheapest line break still possible (first line i..t, t >= t_lo).
+        break_min: list[float] = []
+        t_lo = i
+        for k in range(i, b + 1):
+            if k > i:
+                w = widths[k]
+                g = gap[k]
+                width += g + w
+                if line_w + g + w <= cols:
+                    line_w += g + w
+                else:
+                    lines += 1
+                    if lines > max_lines:
+                        break
+                    line_w = w
+                    if lines == 2:
+                        break_min = bc[i:k]
+                        for j in range(len(break_min) - 2, -1, -1):
+                            if break_min[j + 1] < break_min[j]:
+                                break_min[j] = break_min[j + 1]
+                if ends[k] > latest:
+                    latest = ends[k]
+                    if latest - start > max_duration:
+                        break
+            empty = 1.0 - width / capacity
+            cost = base + cut_cost[k - a]
+            if empty > 0.0:
+                cost += FILL_WEIGHT * empty * empty
+            if lines == 2:
+                while pw[k + 1] - pw[t_lo + 1] + gp[k + 1] - gp[t_lo + 2] > cols:
+                    t_lo += 1
+                if break_min[t_lo - i] > 0.0:
+                    cost += break_min[t_lo - i]
+            if width < orphan_width and (i > a or k < b):
+                cost += ORPHAN_COST
+            if cost < best[k - a + 1]:
+                best[k - a + 1] = cost
+                back[k - a + 1] = i
+    out.extend(_walk_back(back, a, b))
+
+
+def _walk_back(back: list[int], a: int, b: int) -> list[tuple[int, int]]:
+    """The cues of the cheapest cutting of ``a..b``, in order, from where each one's last cue starts."""
+    cues: list[tuple[int, int]] = []
+    end = b
+    while end >= a:
+        i = back[end - a + 1]
+        cues.append((i, end))
+        end = i - 1
+    return cues[::-1]
+
+
+def _cut(plan: _Plan) -> list[tuple[int, int]]:
+    groups: list[tuple[int, int]] = []
+    a = 0
+    for k, forced in enumerate(plan.forced):
+        if forced:
+            _cut_block(plan, a, k, groups)
+            a = k + 1
+    return groups
+
+
+# --------------------------------------------------------------------------- merging
+
+
+def _need_ms(chars: int, rules: SegmentRules) -> int:
+    """How long a cue of ``chars`` characters should stay up: minimum duration and reading speed."""
+    return min(rules.max_duration_ms, max(rules.min_duration_ms, math.ceil(chars * 1000 / rules.max_cps)))
+
+
+def _merge_short(plan: _Plan, groups: list[tuple[int, int]], gap: int, last_limit: float) -> list[tuple[int, int]]:
+    """Merge cues that cannot be shown long enough with the neighbour that helps most."""
+    toks = plan.toks
+    n = len(toks.text)
+
+    def shortfall(g: tuple[int, int]) -> float:
+        lo, hi = g
+        need = _need_ms(plan.pc[hi + 1] - plan.pc[lo] + plan.spaces[hi + 1] - plan.spaces[lo + 1], plan.rules)
+        room = (toks.start[hi + 1] - gap if hi + 1 < n else last_limit) - toks.start[lo]
+        return max(0.0, need - room)
+
+    out: list[tuple[int, int]] = []
+    idx = 0
+    cur = groups[0]
+    while True:
+        short = shortfall(cur)
+        if short > 0:
+            gain_next = gain_prev = 0.0
+            if idx + 1 < len(groups) and _mergeable(plan, cur[0], groups[idx + 1][1]):
+                nxt = groups[idx + 1]
+                gain_next = short + shortfall(nxt) - shortfall((cur[0], nxt[1]))
+            if out and _mergeable(plan, out[-1][0], cur[1]):
+                prev = out[-1]
+                gain_prev = shortfall(prev) + short - shortfall((prev[0], cur[1]))
+            if gain_next > 0 and gain_next >= gain_prev:
+                idx += 1
+                cur = (cur[0], groups[idx][1])
+                continue
+            if gain_prev > 0:
+                cur = (out.pop()[0], cur[1])
+                continue
+        out.append(cur)
+        idx += 1
+        if idx >= len(groups):
+            return out
+        cur = groups[idx]

@@ -1,0 +1,107 @@
+"""The subtitle rules as data: :class:`SegmentRules` and the two styles every run starts from.
+
+The numbers are Netflix's Timed Text Style Guide defaults (see ``SUBTITLE-RULES.md``):
+``ENGLISH_RULES`` and ``KOREAN_RULES`` are plain values a producer can copy with
+``dataclasses.replace``. Times are integer milliseconds; frame-based rules take the video's real
+frame rate as an exact ``Fraction`` (``30000/1001`` stays exact).
+
+Every other language's rules are built from these in :mod:`streamkit.languages`. This module imports
+nothing of streamkit, so languages.py can import it; :func:`~streamkit.segment.rules_for`, which looks
+a language up there, lives beside :func:`~streamkit.segment.segment` in :mod:`.timing`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+__all__ = ["BREAK_STYLES", "DEFAULT_FPS", "ENGLISH_RULES", "KOREAN_RULES", "SegmentRules", "frame_ms"]
+
+
+#: How lines may break (``SegmentRules.breaks``); see :func:`tokenize`.
+BREAK_STYLES = ("space", "cjk", "thai")
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentRules:
+    """The numbers one subtitle style follows. Times in ms, gaps in frames of the real frame rate."""
+
+    name: str
+    #: Line width in columns: Hangul/CJK count 1, everything else ``narrow_width``.
+    max_line_columns: float
+    max_lines: int = 2
+    #: Reading speed: characters per second, counting every character except line breaks.
+    max_cps: float = 20.0
+    min_duration_ms: int = 833
+    max_duration_ms: int = 7000
+    #: Minimum gap between consecutive cues, in frames (rounded up to whole ms).
+    min_gap_frames: int = 2
+    #: Gaps of at most this many frames are closed to ``min_gap_frames``.
+    chain_gap_frames: int = 12
+    #: The out-time may run this long past the end of speech, never into the next cue.
+    max_linger_ms: int = 500
+    #: Display width of Latin letters, digits, spaces and punctuation.
+    narrow_width: float = 1.0
+    #: A pause between words at least this long always starts a new cue.
+    pause_split_ms: int = 1200
+    #: When two cues start so close that the first would be shown less than this, the second
+    #: cue's in-time is delayed until the first has had this long (plus the minimum gap).
+    min_visible_ms: int = 500
+    #: Where lines and cues may break: ``"space"`` (between words), ``"cjk"`` (between any two
+    #: characters, never before closing or after opening punctuation; no spaces added) or
+    #: ``"thai"`` (only at spaces and zero-width spaces: never inside a word).
+    breaks: str = "space"
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        if not self.name.strip():
+            problems.append("name must not be empty")
+        for field_name in ("max_line_columns", "max_cps", "narrow_width"):
+            value = getattr(self, field_name)
+            if not (math.isfinite(value) and value > 0):
+                problems.append(f"{field_name} must be a positive number (got {value!r})")
+        if math.isfinite(self.max_line_columns) and self.max_line_columns < max(1.0, self.narrow_width):
+            problems.append("max_line_columns must hold at least one character of any width")
+        for field_name in (
+            "max_lines",
+            "min_duration_ms",
+            "max_duration_ms",
+            "pause_split_ms",
+            "min_visible_ms",
+        ):
+            if getattr(self, field_name) < 1:
+                problems.append(f"{field_name} must be at least 1 (got {getattr(self, field_name)!r})")
+        for field_name in ("min_gap_frames", "chain_gap_frames", "max_linger_ms"):
+            if getattr(self, field_name) < 0:
+                problems.append(f"{field_name} must not be negative (got {getattr(self, field_name)!r})")
+        if self.min_duration_ms > self.max_duration_ms:
+            problems.append(f"min_duration_ms {self.min_duration_ms} is above max_duration_ms {self.max_duration_ms}")
+        if self.min_visible_ms > self.max_duration_ms:
+            problems.append("min_visible_ms must not exceed max_duration_ms")
+        if self.chain_gap_frames < self.min_gap_frames:
+            problems.append("chain_gap_frames must not be below min_gap_frames")
+        if self.breaks not in BREAK_STYLES:
+            problems.append(f"breaks must be one of {', '.join(BREAK_STYLES)} (got {self.breaks!r})")
+        if problems:
+            raise ValueError(f"SegmentRules {self.name!r}: " + "; ".join(problems))
+
+
+ENGLISH_RULES = SegmentRules(name="netflix-en", max_line_columns=42, max_cps=20.0)
+KOREAN_RULES = SegmentRules(name="netflix-ko", max_line_columns=16, max_cps=12.0, narrow_width=0.5)
+
+#: Frame rate assumed when the subtitles are not for a video (audio-only input).
+DEFAULT_FPS = Fraction(24)
+
+
+def frame_ms(frames: int, fps: Fraction) -> int:
+    """Milliseconds covering ``frames`` frames at ``fps``, rounded up (2 frames at 24 fps -> 84).
+
+    Rounding up makes a gap of ``frame_ms(2, fps)`` at least two real frames long.
+    """
+    if frames < 0:
+        raise ValueError(f"frames must not be negative (got {frames})")
+    rate = Fraction(fps)
+    if rate <= 0:
+        raise ValueError(f"fps must be positive (got {fps})")
+    return math.ceil(Fraction(frames * 1000) / rate)

@@ -1,0 +1,394 @@
+"""Tests for streamkit.segment.segment end to end: cutting, merging, timing, and hypothesis properties."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from fractions import Fraction
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from streamkit.models import Cue, SubtitleTrack, Transcript, Utterance, Word
+from streamkit.segment import (
+    DEFAULT_FPS,
+    ENGLISH_RULES,
+    KOREAN_RULES,
+    SegmentRules,
+    display_width,
+    frame_ms,
+    rules_for,
+    segment,
+)
+
+from .strategies import ENGLISH_WORD, KOREAN_WORD
+
+NTSC = Fraction(30000, 1001)
+
+
+def words_transcript(words: list[tuple[int, int, str]], language: str = "en", duration_ms: int = 0) -> Transcript:
+    """One utterance holding ``words`` given as (start_ms, end_ms, text)."""
+    ws = tuple(Word(s, e, t) for s, e, t in words)
+    utterance = Utterance(ws[0].start_ms, max(w.end_ms for w in ws), " ".join(t for _, _, t in words), ws)
+    return Transcript(language, (utterance,), duration_ms)
+
+
+def spoken(text: str, start_ms: int = 0, word_ms: int = 300, gap_ms: int = 0) -> list[tuple[int, int, str]]:
+    """Words of ``text`` spoken back to back from ``start_ms``."""
+    out = []
+    t = start_ms
+    for w in text.split():
+        out.append((t, t + word_ms, w))
+        t += word_ms + gap_ms
+    return out
+
+
+def cue_words(track: SubtitleTrack) -> list[str]:
+    return [w for cue in track.cues for line in cue.lines for w in line.split()]
+
+
+
+
+def test_in_time_is_speech_onset_and_linger_is_at_most_half_a_second() -> None:
+    track = segment(words_transcript([(1234, 1700, "Hello"), (1700, 2300, "everyone.")]))
+    (cue,) = track.cues
+    assert cue.start_ms == 1234
+    assert cue.end_ms == 2300 + 500
+    assert cue.lines == ("Hello everyone.",)
+
+
+def test_chaining_closes_a_300_ms_gap_to_two_frames() -> None:
+    # pause_split forces two cues; no linger, so only chaining can close the gap.
+    rules = dataclasses.replace(ENGLISH_RULES, pause_split_ms=200, max_linger_ms=0)
+    transcript = words_transcript([(0, 1000, "Hello there."), (1300, 2300, "Welcome back.")])
+    for fps, gap in ((Fraction(24), 84), (NTSC, 67)):
+        a, b = segment(transcript, rules, fps).cues
+        assert b.start_ms == 1300
+        assert b.start_ms - a.end_ms == gap == frame_ms(2, fps)
+
+
+def test_gaps_longer_than_twelve_frames_stay_open() -> None:
+    rules = dataclasses.replace(ENGLISH_RULES, pause_split_ms=200, max_linger_ms=0)
+    a, b = segment(words_transcript([(0, 1000, "Hello there."), (1600, 2600, "Welcome back.")]), rules).cues
+    assert (a.end_ms, b.start_ms) == (1000, 1600)
+    # With the default linger the out-time runs 500 ms past speech and then leaves the gap alone.
+    rules = dataclasses.replace(ENGLISH_RULES, pause_split_ms=200)
+    a, b = segment(words_transcript([(0, 1000, "Hello there."), (2100, 2600, "Welcome back.")]), rules).cues
+    assert a.end_ms == 1500
+    # ... and a 500 ms (12 frames) gap after the linger is chained.
+    a, b = segment(words_transcript([(0, 1000, "Hello there."), (2000, 2600, "Welcome back.")]), rules).cues
+    assert b.start_ms - a.end_ms == 84
+
+
+def test_minimum_duration_extends_into_free_time() -> None:
+    (cue,) = segment(words_transcript([(1000, 1100, "Hi.")])).cues
+    assert (cue.start_ms, cue.end_ms) == (1000, 1833)
+
+
+def test_minimum_duration_stops_short_of_the_next_cue() -> None:
+    rules = dataclasses.replace(ENGLISH_RULES, pause_split_ms=300)
+    a, b = segment(words_transcript([(0, 100, "Hi."), (600, 1500, "Welcome back.")]), rules).cues
+    assert a.end_ms == 600 - 84
+    assert b.start_ms == 600
+
+
+def test_reading_speed_extends_the_out_time() -> None:
+    text = "Forty characters of text said very fast."
+    assert len(text) == 40
+    (cue,) = segment(words_transcript(spoken(text, 0, word_ms=100))).cues
+    assert cue.duration_ms == 2000  # 40 characters at 20 per second
+
+
+def test_a_cue_too_fast_to_read_merges_with_its_neighbour() -> None:
+    first = spoken("Okay everyone, welcome back to the stream!", 0, word_ms=150)  # 42 chars: 2.1 s to read
+    # Next sentence 1.8 s after the onset: 1.7 s is too little, and both fit one cue.
+    track = segment(words_transcript([*first, *spoken("Today we have a special guest.", 1800, 250)]))
+    assert [c.lines for c in track.cues] == [
+        ("Okay everyone, welcome back to the stream!", "Today we have a special guest.")
+    ]
+    # With 2.5 s of room each sentence keeps its own cue.
+    track = segment(words_transcript([*first, *spoken("Today we have a special guest.", 2500, 250)]))
+    assert [c.text for c in track.cues] == [
+        "Okay everyone, welcome back to the stream!",
+        "Today we have a special guest.",
+    ]
+    assert track.cues[0].end_ms == 2500 - 84
+
+
+def test_a_sentence_end_with_a_clear_pause_starts_a_new_cue() -> None:
+    words = [*spoken("Okay, we are back.", 0, 150), *spoken("Today we have a special guest.", 1600, 250)]
+    track = segment(words_transcript(words))
+    assert [c.text for c in track.cues] == ["Okay, we are back.", "Today we have a special guest."]
+    assert track.cues[1].start_ms == 1600
+
+
+def test_back_to_back_speech_never_overlaps() -> None:
+    text = (
+        "This is the first sentence of a long stream that keeps going without any pause at all. "
+        "And here is a second one that follows it immediately, still without a breath in between."
+    )
+    track = segment(words_transcript(spoken(text, 0, word_ms=250)))
+    assert len(track.cues) >= 2
+    for a, b in zip(track.cues, track.cues[1:], strict=False):
+        assert b.start_ms - a.end_ms >= 84
+    assert cue_words(track) == text.split()
+
+
+def test_cue_never_exceeds_seven_seconds() -> None:
+    (cue,) = segment(words_transcript([(0, 20_000, "Loooong.")])).cues
+    assert cue.duration_ms == 7000
+
+
+def test_pause_of_pause_split_always_starts_a_new_cue() -> None:
+    split = segment(words_transcript([(0, 300, "one"), (1500, 1800, "two")]))
+    assert [c.text for c in split.cues] == ["one", "two"]
+    joined = segment(words_transcript([(0, 300, "one"), (1499, 1800, "two")]))
+    assert [c.text for c in joined.cues] == ["one two"]
+
+
+def test_simultaneous_cues_are_delayed_to_stay_readable() -> None:
+    text = " ".join(["word"] * 60)
+    track = segment(words_transcript([(5000, 5000, w) for w in text.split()]))
+    assert len(track.cues) >= 3
+    assert track.cues[0].start_ms == 5000
+    for a, b in zip(track.cues, track.cues[1:], strict=False):
+        assert b.start_ms == a.start_ms + ENGLISH_RULES.min_visible_ms + 84
+    assert cue_words(track) == text.split()
+
+
+def test_zero_length_and_overlapping_words_make_valid_cues() -> None:
+    words = [(1000, 1000, "a"), (900, 950, "b"), (900, 2000, "c"), (1500, 1200, "d")]
+    track = segment(
+        Transcript(
+            "en",
+            (Utterance(900, 2000, "a b c d", tuple(Word(s, max(s, e), t) for s, e, t in words)),),
+            0,
+        )
+    )
+    assert cue_words(track) == ["a", "b", "c", "d"]
+    assert track.cues[0].start_ms == 1000  # onsets are made monotonic
+
+
+def test_korean_word_leading_space_is_stripped() -> None:
+    track = segment(words_transcript([(0, 400, " 안녕하세요"), (450, 900, " 여러분")], "ko"))
+    assert track.cues[0].lines == ("안녕하세요 여러분",)
+
+
+def test_translation_without_words_is_spread_by_characters() -> None:
+    transcript = Transcript(
+        "en",
+        (
+            Utterance(0, 2000, "Hello  everyone,\nwelcome back."),
+            Utterance(5000, 6000, "Today we sing."),
+        ),
+        10_000,
+    )
+    track = segment(transcript)
+    assert [c.text for c in track.cues] == ["Hello everyone, welcome back.", "Today we sing."]
+    assert track.cues[0].start_ms == 0
+    assert track.cues[1].start_ms == 5000
+    assert track.cues[1].end_ms == 6500
+
+
+def test_a_word_wider_than_a_line_is_hard_split() -> None:
+    url = "https://example.com/" + "a" * 60
+    track = segment(words_transcript([(0, 3000, url)]))
+    pieces = cue_words(track)
+    assert "".join(pieces) == url and len(pieces) >= 2
+    for cue in track.cues:
+        assert all(display_width(line, ENGLISH_RULES) <= 42 for line in cue.lines)
+
+
+def test_empty_transcript_gives_empty_track() -> None:
+    track = segment(Transcript("ko", (), 0))
+    assert track.cues == () and track.language == "ko"
+
+
+def test_defaults_follow_the_transcript_language() -> None:
+    transcript = words_transcript(spoken("오늘 방송 정말 재밌었고 다음에 또 만나요 감사합니다", 0), "ko")
+    assert segment(transcript) == segment(transcript, KOREAN_RULES, DEFAULT_FPS)
+    assert segment(transcript) != segment(transcript, ENGLISH_RULES)
+
+
+def test_fps_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        segment(words_transcript([(0, 100, "hi")]), fps=Fraction(0))
+
+
+def test_three_hour_transcript_is_fast() -> None:
+    vocab = [
+        "오늘",
+        "방송",
+        "정말",
+        "재밌었고",
+        "다음에",
+        "또",
+        "만나요",
+        "감사합니다.",
+        "여러분",
+        "사랑해요",
+    ]
+    utterances = []
+    t = 0
+    for u in range(2000):
+        ws = []
+        for i in range(20):
+            ws.append(Word(t, t + 250 + (i * 37 + u) % 300, vocab[(i * 7 + u) % len(vocab)]))
+            t = ws[-1].end_ms + (1500 if (i * 13 + u) % 31 == 0 else 80)
+        utterances.append(Utterance(ws[0].start_ms, ws[-1].end_ms, "x", tuple(ws)))
+    transcript = Transcript("ko", tuple(utterances), t)
+    began = time.perf_counter()
+    track = segment(transcript)
+    assert time.perf_counter() - began < 5.0
+    assert len(cue_words(track)) == 40_000
+
+
+# --------------------------------------------------------------------------- hypothesis properties
+
+# Gap before each word (negative: overlaps the previous word) and its length (0: zero-length).
+GAP = st.one_of(st.integers(-400, 0), st.integers(0, 400), st.integers(800, 3000))
+LENGTH = st.one_of(st.just(0), st.integers(1, 1500))
+
+
+@st.composite
+def transcripts(draw: st.DrawFn, language: str) -> Transcript:
+    word = KOREAN_WORD if language == "ko" else ENGLISH_WORD
+    cursor = draw(st.integers(0, 2000))
+    utterances: list[Utterance] = []
+    previous_start = 0
+    for _ in range(draw(st.integers(0, 6))):
+        timed: list[Word] = []
+        for _ in range(draw(st.integers(1, 25))):
+            start = max(0, cursor + draw(GAP))
+            end = start + draw(LENGTH)
+            leading = " " if language == "ko" and draw(st.booleans()) else ""
+            timed.append(Word(start, end, leading + draw(word)))
+            cursor = end
+        start = max(previous_start, min(w.start_ms for w in timed))
+        end = max(start, max(w.end_ms for w in timed))
+        text = " ".join(w.text.strip() for w in timed)
+        keep_words = draw(st.booleans()) or language == "ko"
+        utterances.append(Utterance(start, end, text, tuple(timed) if keep_words else ()))
+        previous_start = start
+    duration = draw(st.one_of(st.just(0), st.integers(cursor, cursor + 5000)))
+    return Transcript(language, tuple(utterances), duration)
+
+
+def expected_words(transcript: Transcript) -> list[tuple[str, int, int]]:
+    """The input's words with monotonic onsets, as segment documents them: (text, onset, end)."""
+    raw: list[tuple[str, int, int]] = []
+    for u in transcript.utterances:
+        if u.words:
+            raw.extend((w.text.strip(), w.start_ms, w.end_ms) for w in u.words)
+        else:
+            parts = u.text.split()
+            total, done = sum(map(len, parts)), 0
+            for p in parts:
+                a = u.start_ms + (u.end_ms - u.start_ms) * done // total
+                done += len(p)
+                raw.append((p, a, u.start_ms + (u.end_ms - u.start_ms) * done // total))
+    out = []
+    onset = 0
+    for text, start, end in raw:
+        onset = max(onset, start)
+        out.append((text, onset, max(end, onset)))
+    return out
+
+
+VARIANTS: tuple[dict[str, object], ...] = (
+    {},
+    {"max_lines": 1},
+    {"max_lines": 3, "max_duration_ms": 3000, "min_duration_ms": 500},
+    {"min_gap_frames": 0, "chain_gap_frames": 0, "max_linger_ms": 0},
+    {"pause_split_ms": 300, "min_visible_ms": 200, "max_cps": 5.0},
+)
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> tuple[Transcript, SegmentRules, Fraction]:
+    language = draw(st.sampled_from(["ko", "en"]))
+    transcript = draw(transcripts(language))
+    variant = draw(st.sampled_from(VARIANTS))
+    rules = dataclasses.replace(rules_for(language), **variant)  # type: ignore[arg-type]
+    fps = draw(st.sampled_from([Fraction(24), Fraction(25), NTSC, Fraction(60)]))
+    return transcript, rules, fps
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_segment_properties(case: tuple[Transcript, SegmentRules, Fraction]) -> None:
+    """The invariants segment guarantees, for any word timing.
+
+    1. Words: the cues' words, in order, are exactly the input's words (no word here is wider
+       than a line, so none is hard-split).
+    2. Layout: 1..max_lines non-empty lines, each within max_line_columns, single-spaced.
+    3. Time: 0 <= start < end, end - start <= max_duration_ms, and next.start - end >= the
+       2-frame gap (rounded up to ms).
+    4. In-time: start == max(onset of its first word, previous start + min_visible_ms + gap),
+       where a word's onset is the latest start of it and every earlier word.
+    5. No cue holds a pause >= pause_split_ms; a cue's speech span fits max_duration_ms.
+    6. Out-time: end >= min(max(speech end + linger, start + needed), limit) where needed is
+       the minimum duration or reading time; when not chained, end equals exactly that.
+    7. Chaining: a gap is the minimum gap, or longer than 12 frames, or the cue is at max duration.
+    8. Deterministic.
+    """
+    transcript, rules, fps = case
+    track = segment(transcript, rules, fps)
+    assert track == segment(transcript, rules, fps)
+    assert track.language == transcript.language
+    words = expected_words(transcript)
+    assert cue_words(track) == [w for w, _, _ in words]
+
+    gap = frame_ms(rules.min_gap_frames, fps)
+    chain = math.floor(rules.chain_gap_frames * 1000 / fps)
+    index = 0
+    latest_end = [0] * len(words)
+    running = 0
+    for k, (_, _, end) in enumerate(words):
+        running = max(running, end)
+        latest_end[k] = running
+    previous: Cue | None = None
+    for c, cue in enumerate(track.cues):
+        assert 1 <= len(cue.lines) <= rules.max_lines
+        for line in cue.lines:
+            assert line and line == " ".join(line.split())
+            assert display_width(line, rules) <= rules.max_line_columns
+        lo = index
+        index += sum(len(line.split()) for line in cue.lines)
+        hi = index - 1
+        onset = words[lo][1]
+        speech_end = max(end for _, _, end in words[lo : hi + 1])
+        for k in range(lo, hi):
+            assert words[k + 1][1] - latest_end[k] < rules.pause_split_ms
+        if hi > lo:
+            assert speech_end - onset <= rules.max_duration_ms
+
+        assert 0 <= cue.start_ms < cue.end_ms
+        assert cue.duration_ms <= rules.max_duration_ms
+        floor = onset if previous is None else max(onset, previous.start_ms + rules.min_visible_ms + gap)
+        assert cue.start_ms == floor
+
+        chars = sum(len(line) for line in cue.lines)
+        needed = min(rules.max_duration_ms, max(rules.min_duration_ms, math.ceil(chars * 1000 / rules.max_cps)))
+        nxt = track.cues[c + 1] if c + 1 < len(track.cues) else None
+        if nxt is not None:
+            limit = nxt.start_ms - gap
+        elif transcript.duration_ms > 0:
+            limit = max(transcript.duration_ms, speech_end, cue.start_ms + rules.min_visible_ms)
+        else:
+            limit = cue.start_ms + rules.max_duration_ms
+        hard = min(limit, cue.start_ms + rules.max_duration_ms)
+        natural = min(max(speech_end + rules.max_linger_ms, cue.start_ms + needed), hard)
+        assert natural <= cue.end_ms <= hard
+        if nxt is not None:
+            assert nxt.start_ms - cue.end_ms >= gap
+            gap_after = nxt.start_ms - cue.end_ms
+            assert gap_after == gap or gap_after > chain or cue.duration_ms == rules.max_duration_ms
+            if gap_after > chain:
+                assert cue.end_ms == natural
+        else:
+            assert cue.end_ms == natural
+        previous = cue
+    assert index == len(words)
