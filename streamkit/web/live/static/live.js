@@ -77,8 +77,8 @@ const streamkitLive = (() => {
       const p = partials[c.language];
       delete partials[c.language];
       if (!p || p.sentence !== c.sentence) return c.cues;
-      const head = flat(p.text).slice(0, 4);
-      for (let i = c.cues.length - 1; i > 0; i--) if (flat(c.cues[i].lines.join('')).includes(head)) return c.cues.slice(i);
+      const tail = flat(p.text).slice(-4);  // what the viewer read last: play from the cue holding it
+      for (let i = c.cues.length - 1; i > 0; i--) if (flat(c.cues[i].lines.join('')).includes(tail)) return c.cues.slice(i);
       return c.cues;
     }
 
