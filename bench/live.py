@@ -27,21 +27,25 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
-from common import REPO, SAMPLES, WORK, ffmpeg, machine
+from common import REPO, SAMPLES, WORK, ffmpeg, long_recording, machine
 
 sys.path.insert(0, str(REPO))
 
 from streamkit.evaluation import character_error_rate, load_reference_tsv
-from streamkit.live import LiveJob, parse_source, run_live
+from streamkit.live import Caption, LiveJob, TranslationWorker, parse_source, run_live
 from streamkit.transcribe import WhisperTranscriber, resolve_model
 from streamkit.web import start_server
 from streamkit.web.live import LiveBoard, create_app
 from tests.libre_server import LibreServer
 from tests.live.publish import PLAYLIST, growing_file_args, hls_args, serve_folder, start, wait_for
+
+#: Reference kinds that are spoken (the conversational sample's replies too).
+SPOKEN = ("speech", "reply")
 
 
 def references(sample: str) -> list[dict[str, Any]]:
@@ -92,7 +96,7 @@ def latency(refs: list[dict[str, Any]], events: list[tuple[float, str, dict[str,
     """Per speech utterance: seconds from its voice onset (or its end) to the first caption holding a word of it."""
     out = []
     for ref in refs:
-        if ref["kind"] != "speech":
+        if ref["kind"] not in SPOKEN:
             continue
         onset, end = ref["onset_ms"], ref["end_ms"]
         seen = [t for t, name, c in events if name == "caption" and c["language"] == language
@@ -100,6 +104,63 @@ def latency(refs: list[dict[str, Any]], events: list[tuple[float, str, dict[str,
         if seen:
             out.append(seen[0] - (t0 + (end if from_end else onset) / 1000))
     return out
+
+
+def latency_by_onset(refs: list[dict[str, Any]], events: list[tuple[float, str, dict[str, Any]]], t0: float,
+                     language: str) -> list[tuple[float, float]]:
+    """``(onset s, latency s)`` of every captioned speech utterance (the drift run's windows)."""
+    out = []
+    for ref in refs:
+        if ref["kind"] in SPOKEN:
+            lat = latency([ref], events, t0, language)
+            if lat:
+                out.append((round(ref["onset_ms"] / 1000, 2), round(lat[0], 2)))
+    return out
+
+
+class LoadSampler(threading.Thread):
+    """The machine's 1-minute load average every 30 s while a run goes (the machine is shared)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.samples: list[float] = []
+        self.done = threading.Event()
+
+    def start(self) -> LoadSampler:  # type: ignore[override]
+        super().start()
+        return self
+
+    def run(self) -> None:
+        while not self.done.wait(0 if not self.samples else 30):
+            self.samples.append(os.getloadavg()[0])
+
+    def stop(self) -> None:
+        self.done.set()
+
+    def summary(self) -> dict[str, float]:
+        s = self.samples or [0.0]
+        return {"min": min(s), "median": statistics.median(s), "max": max(s)}
+
+
+def drift(minutes: float, transcriber: WhisperTranscriber) -> dict[str, Any]:
+    """``fanlive`` repeated to ``minutes`` and published as a growing file in real time: latency of the
+    first 5 minutes' utterances against the last 5 minutes' (issue 15: no drift)."""
+    from streamkit.media import probe
+
+    media, _text = long_recording(minutes)
+    one = probe(SAMPLES / "fanlive.mp4").duration_ms
+    repeats = round(probe(media).duration_ms / one)
+    base = references("fanlive")
+    refs = [{**r, "start_ms": r["start_ms"] + k * one, "end_ms": r["end_ms"] + k * one,
+             "onset_ms": r["onset_ms"] + k * one} for k in range(repeats) for r in base]
+    run = one_run("fanlive", "file", transcriber, english=False, long=(media, refs))
+    pairs = run["ko_latency_by_onset"]
+    end_s = repeats * one / 1000
+    first = [lat for onset, lat in pairs if onset < 300]
+    last = [lat for onset, lat in pairs if onset >= end_s - 300]
+    run["drift"] = {"first_5_min": _stats(first), "last_5_min": _stats(last),
+                    "met": bool(first and last and statistics.median(last) <= statistics.median(first) + 0.5)}
+    return run
 
 
 def changed_once_shown(events: list[tuple[float, str, dict[str, Any]]]) -> int:
@@ -118,11 +179,14 @@ def changed_once_shown(events: list[tuple[float, str, dict[str, Any]]]) -> int:
     return changed
 
 
-def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bool) -> dict[str, Any]:
-    work = WORK / "live" / f"{sample}-{mode}"
+def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bool,
+            long: tuple[Path, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    """One real-time run; ``long``: another recording of ``sample`` and its references (the drift run)."""
+    work = WORK / "live" / (f"{sample}-{mode}" + ("-long" if long else ""))
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    refs = references(sample)
+    media, refs = long or (SAMPLES / f"{sample}.mp4", references(sample))
+    loads = LoadSampler().start()
     board = LiveBoard()
     libre = LibreServer().start() if english else None
     with start_server(create_app(board)) as server, serve_folder(work) as base:
@@ -130,13 +194,13 @@ def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bo
         client.start()
         client.ready.wait(10)
         if mode == "hls":
-            publisher = start(hls_args(SAMPLES / f"{sample}.mp4", work))
+            publisher = start(hls_args(media, work))
             source = f"{base}/{PLAYLIST}"
             t0 = time.monotonic()
             wait_for(work / PLAYLIST)
         else:
             target = work / f"{sample}.ts"
-            publisher = start(growing_file_args(SAMPLES / f"{sample}.mp4", target))
+            publisher = start(growing_file_args(media, target))
             t0 = time.monotonic()
             wait_for(target)
             source = str(target)
@@ -152,13 +216,14 @@ def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bo
         client.join(10)
     if libre is not None:
         libre.stop()
+    loads.stop()
     events = client.events
     ko = latency(refs, events, t0, "ko")
     en = latency(refs, events, t0, "en") if english else []
     finals = [c for _t, n, c in events if n == "caption" and c["final"] and c["language"] == "ko"]
-    speech_refs = [r for r in refs if r["kind"] == "speech"]
+    speech_refs = [r for r in refs if r["kind"] in SPOKEN]
     hyp = " ".join(c["text"] for c in finals)
-    over_noise = [c["text"] for c in finals for r in refs if r["kind"] != "speech"
+    over_noise = [c["text"] for c in finals for r in refs if r["kind"] not in SPOKEN
                   and r["start_ms"] <= (c["start_ms"] + c["end_ms"]) // 2 < r["end_ms"]]
     summary = result.summary()
     return {
@@ -172,7 +237,8 @@ def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bo
         "cpu_share_of_2_cores": round(summary["cpu_share_of_one_core"] / 2, 3), "lag_s": summary["lag_s"],
         "skipped_s": summary["skipped_s"], "cheap_steps": summary["cheap_steps"], "decodes": summary["decodes"],
         "decode_cpu_s_median": summary["decode_cpu_s_median"],
-        "load_average": os.getloadavg(),
+        "load_average": os.getloadavg(), "load_average_1min_during": loads.summary(),
+        "ko_latency_by_onset": latency_by_onset(refs, events, t0, "ko"),
     }
 
 
@@ -208,6 +274,11 @@ def main() -> None:
     parser.add_argument("--no-offline", action="store_true", help="skip the offline CER of fanlive")
     parser.add_argument("--simulate", default="", help="comma-separated samples to replay in virtual time too")
     parser.add_argument("--cores", default="2,1", help="virtual-time runs: decode = CPU time / each of these")
+    parser.add_argument("--drift", type=float, default=0, metavar="MINUTES",
+                        help="the drift run: fanlive repeated to MINUTES, published in real time (the issue: 30)")
+    parser.add_argument("--korean-only", action="store_true", help="virtual-time runs without English")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a LiveOptions field for the virtual-time runs (e.g. min_step_ms=500); repeatable")
     args = parser.parse_args()
     transcriber = WhisperTranscriber(resolve_model("base", device="cpu"))
     _ = transcriber.model
@@ -219,20 +290,43 @@ def main() -> None:
         report["runs"].append(run)
     for sample in filter(None, args.simulate.split(",")):
         for cores in (float(c) for c in args.cores.split(",")):
-            run = simulate(sample, transcriber, cores)
+            run = simulate(sample, transcriber, cores, _options(args.set), english=not args.korean_only)
             print(json.dumps(run, ensure_ascii=False), flush=True)
             report["runs"].append(run)
+    if args.drift:
+        run = drift(args.drift, transcriber)
+        print(json.dumps({k: v for k, v in run.items() if k != "ko_latency_by_onset"}, ensure_ascii=False), flush=True)
+        report["runs"].append(run)
     if not args.no_offline:
         report["offline_cer_fanlive"] = offline_cer("fanlive", transcriber)
         print(json.dumps({"offline_cer_fanlive": report["offline_cer_fanlive"]}), flush=True)
-    (WORK / "live.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    WORK.mkdir(parents=True, exist_ok=True)
+    name = "live-drift.json" if args.drift else "live.json"
+    (WORK / name).write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 
 # --------------------------------------------------------------------------- simulated quiet machine
 
 
-def simulate(sample: str, transcriber: WhisperTranscriber, cores: float) -> dict[str, Any]:
+def _english_worker(libre: LibreServer, shown: list[tuple[float, str, dict[str, Any]]]) -> TranslationWorker:
+    """English through the test LibreTranslate server, phrase by phrase; captions noted at time -1 (set after)."""
+    from streamkit.live.translation import translation_worker
+
+    worker = translation_worker("libre", "en", lambda c: shown.append((-1.0, "caption", c.to_dict())),
+                                {"url": libre.url})
+    assert worker is not None
+    return worker
+
+
+
+def _options(pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` strings as LiveOptions fields (JSON values: 500, null, 1.5)."""
+    return {k: json.loads(v) for k, v in (p.split("=", 1) for p in pairs)}
+
+
+def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
+             overrides: dict[str, Any] | None = None, english: bool = True) -> dict[str, Any]:
     """The same engine in virtual time: a decode takes its measured CPU time / ``cores`` of stream time.
 
     On a shared machine wall-clock latency measures the other tenants; CPU time does not (much). This
@@ -247,11 +341,23 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float) -> dict
     raw = subprocess.run([ffmpeg(), "-v", "error", "-i", str(SAMPLES / f"{sample}.mp4"), "-f", "s16le", "-ac", "1",
                           "-ar", "16000", "-"], capture_output=True, check=True).stdout
     audio = np.frombuffer(raw, np.int16).astype(np.float32) / 32768
-    options = LiveOptions()
+    options = LiveOptions(**(overrides or {}))
     engine = StreamingTranscriber(whisper_decoder(transcriber.model, options), options, vad=get_vad_model())
     builder = SentenceBuilder(speech=engine.mean_speech)
     clock, fed, total = 0.0, 0, audio.size
     shown: list[tuple[float, str, dict[str, Any]]] = []
+    libre = LibreServer().start() if english else None
+    worker = _english_worker(libre, shown) if libre else None
+
+    def show(caption: Caption) -> None:
+        shown.append((clock, "caption", caption.to_dict()))
+        if worker is not None:  # the request's own wall time on top of the virtual clock
+            started = time.monotonic()
+            worker.translate_now(caption)
+            for i in range(len(shown) - 1, -1, -1):
+                if shown[i][0] >= 0:
+                    break
+                shown[i] = (clock + time.monotonic() - started, *shown[i][1:])
     cpus: list[float] = []
     while fed < total:
         upto = min(total, int(clock * 16000))
@@ -260,30 +366,38 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float) -> dict
             fed = upto
         result = engine.step()
         for caption in builder.add(result.words, result.sentence_end):
-            shown.append((clock, "caption", caption.to_dict()))
+            show(caption)
         clock += result.decode_cpu_ms / 1000 / cores if result.decoded else 0.05
         if result.decode_cpu_ms:
             cpus.append(result.decode_cpu_ms / 1000)
     cpu = time.process_time()
     result = engine.finish()
     clock += (time.process_time() - cpu) / cores
-    for caption in builder.add(result.words, result.sentence_end):
-        shown.append((clock, "caption", caption.to_dict()))
-    for caption in builder.close():
-        shown.append((clock, "caption", caption.to_dict()))
+    for caption in [*builder.add(result.words, result.sentence_end), *builder.close()]:
+        show(caption)
+    if libre is not None:
+        libre.stop()
     ko = latency(refs, shown, 0.0, "ko")
-    finals = [c for _t, _n, c in shown if c["final"]]
-    speech_refs = [r for r in refs if r["kind"] == "speech"]
-    return {"sample": sample, "mode": f"simulated, decode = CPU time / {cores:g}", "utterances": len(speech_refs),
+    finals = [c for _t, _n, c in shown if c["final"] and c["language"] == "ko"]
+    speech_refs = [r for r in refs if r["kind"] in SPOKEN]
+    return {"sample": sample, "mode": f"simulated, decode = CPU time / {cores:g}", "options": overrides or {},
+            "utterances": len(speech_refs),
             "captioned": len(ko), "ko_latency_s": _stats(ko), "decodes": len(cpus),
             "decode_cpu_s_median": round(statistics.median(cpus), 2) if cpus else 0.0,
+            # decoding's share of the 2 cores over the whole recording (VAD and the rest are a few %)
+            "decode_share_of_2_cores": round(sum(cpus) / (total / 16000) / 2, 2),
             # English follows the final sentence by one local translation request (milliseconds).
             "ko_sentence_final_s": _stats(latency(refs, shown, 0.0, "ko", final=True)),
             "ko_sentence_final_after_end_s": _stats(latency(refs, shown, 0.0, "ko", final=True, from_end=True)),
             "cer_live": round(character_error_rate(" ".join(r["text"] for r in speech_refs),
                                                    " ".join(c["text"] for c in finals)), 4),
+            "en_latency_s": _stats(latency(refs, shown, 0.0, "en")) if english else None,
+            "en_final_after_end_s": _stats(latency(refs, shown, 0.0, "en", final=True, from_end=True)),
+            "changed_once_shown": changed_once_shown(shown),
+            "text_live": [c["text"] for c in finals],
+            "text_en": [c["text"] for _t, _n, c in shown if c["final"] and c["language"] == "en"],
             "over_non_speech": [f"{c['start_ms']}-{c['end_ms']} {c['text']}" for c in finals for r in refs
-                                if r["kind"] != "speech"
+                                if r["kind"] not in SPOKEN
                                 and r["start_ms"] <= (c["start_ms"] + c["end_ms"]) // 2 < r["end_ms"]],
             "dropped_invented": builder.dropped}
 

@@ -43,6 +43,8 @@ class Caption:
     final: bool
     #: Final captions: every cue of the sentence, ``(start_ms, end_ms, lines)``.
     cues: tuple[Cue, ...] = ()
+    #: The sentence's words so far with their times (not sent to pages): where phrases end.
+    words: tuple[Word, ...] = ()
 
     def __post_init__(self) -> None:
         if self.end_ms < self.start_ms or self.start_ms < 0:
@@ -121,7 +123,7 @@ class SentenceBuilder:
         cues = layout(utterance, self.language)
         lines = cues[-1].lines if cues else (utterance.text,)
         return Caption(self.language, self._next_id, utterance.text, lines, utterance.start_ms, utterance.end_ms,
-                       final, cues if final else ())
+                       final, cues if final else (), tuple(self.words))
 
     def _clean(self, committed: Sequence[TimedWord]) -> list[Word]:
         if not committed:

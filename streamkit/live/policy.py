@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["LocalAgreement", "TimedWord", "common_prefix"]
+__all__ = ["LocalAgreement", "TimedWord", "common_prefix", "cut_loop"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,32 @@ def common_prefix(a: Sequence[TimedWord], b: Sequence[TimedWord]) -> int:
     return n
 
 
+def _is_number(text: str) -> bool:
+    return text.strip(" ,.?!").isdigit()
+
+
+def cut_loop(words: Sequence[TimedWord], n: int = 3, keep: int = 2) -> list[TimedWord]:
+    """``words`` up to where Whisper starts looping: the ``keep + 1``-th occurrence of any ``n``-gram,
+    a word said ``keep + 2`` times in a row, or ``keep + 1`` bare numbers in a row (it counts "1, 2, 3, 4"
+    over music). Speech rarely does that in one window; a decoder stuck over music or noise does it
+    at once ("한 번 더, 한 번 더, 한 번 더 …")."""
+    seen: dict[tuple[str, ...], int] = {}
+    run, numbers = 1, 0
+    for i, w in enumerate(words):
+        run = run + 1 if i and words[i - 1].text == w.text else 1
+        if run > keep + 1:
+            return list(words[:i])
+        numbers = numbers + 1 if _is_number(w.text) else 0
+        if numbers > keep:
+            return list(words[: i + 1 - numbers])
+        if i + 1 >= n:
+            gram = tuple(x.text.strip(",.?!") for x in words[i + 1 - n: i + 1])
+            seen[gram] = seen.get(gram, 0) + 1
+            if seen[gram] > keep:
+                return list(words[: i + 1 - n])
+    return list(words)
+
+
 @dataclass
 class LocalAgreement:
     """Feed each new hypothesis to :meth:`insert`; it returns the words newly committed.
@@ -74,10 +100,15 @@ class LocalAgreement:
                     break
         return new
 
-    def insert(self, hypothesis: Sequence[TimedWord]) -> list[TimedWord]:
-        """Take the newest decode of the buffer; commit what it and the previous one agree on."""
+    def insert(self, hypothesis: Sequence[TimedWord], until_ms: int | None = None) -> list[TimedWord]:
+        """Take the newest decode of the buffer; commit what it and the previous one agree on.
+
+        ``until_ms``: only words ending by then may commit (a word at the very end of the audio may be
+        cut off mid-syllable in both decodes, and agree on the wrong text)."""
         new = self._beyond_committed(hypothesis)
         agreed = common_prefix(self.pending, new)
+        if until_ms is not None:
+            agreed = next((i for i, w in enumerate(new[:agreed]) if w.end_ms > until_ms), agreed)
         out = self._commit(new[:agreed])
         self.pending = new[agreed:]
         return out

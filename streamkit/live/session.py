@@ -28,9 +28,6 @@ from ..errors import ConfigError
 from ..fsutil import atomic_path, ensure_writable_dir
 from ..plugins import notify
 from ..quality import QualityOptions
-from ..translation.options import TranslatorSettings
-from ..translation.protocol import EngineContext
-from ..translation.registry import create_translator
 from .captions import Caption, RollingTrack, SentenceBuilder, live_paths
 from .engine import LiveOptions, StepResult, StreamingTranscriber, whisper_decoder
 from .source import AudioChunk, AudioFeed, FeedEnded, Gap, LiveSourceError, RetryPolicy, SourceSpec, decode_args
@@ -62,6 +59,8 @@ class LiveJob:
     quality: QualityOptions | None = field(default_factory=QualityOptions)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     ffmpeg: str = "ffmpeg"
+    #: Translate committed phrases as they come (English sooner); False: whole sentences (better English, later).
+    phrases: bool = True
 
     def __post_init__(self) -> None:
         if self.target is not None and self.translator == "whisper":
@@ -168,23 +167,24 @@ class _Run:
         self._last_status = 0.0
 
     def start_translation(self, model_transcriber: Any) -> None:
-        from .translation import TranslationWorker
+        from .translation import translation_worker
 
         job = self.job
         if job.target is None:
             return
-        settings = TranslatorSettings.from_table(job.translator_settings)
-        engine = create_translator(job.translator, EngineContext(job.target, model_transcriber, settings=settings,
-                                                                 glossary=job.glossary))
-        if engine is None:
+        worker = translation_worker(job.translator, job.target, self.on_caption, job.translator_settings,
+                                    glossary=job.glossary, transcriber=model_transcriber, phrases=job.phrases)
+        if worker is None:
             return
         self.tracks[job.target] = RollingTrack(job.target, live_paths(job.out_dir, job.name, job.target, job.formats))
         self.sentences[job.target] = 0
-        self.translator = TranslationWorker(engine, job.target, self.on_caption, job.glossary).start()
+        self.translator = worker.start()
 
     def on_caption(self, caption: Caption) -> None:
-        """A caption changed: pages hear it; a final one goes to the files, the hooks and translation."""
+        """A caption changed: pages and translation (phrase by phrase) hear it; a final one goes to files and hooks."""
         self.publish("caption", caption.to_dict())
+        if caption.language == self.job.options.language and self.translator is not None:
+            self.translator.submit(caption)
         if not caption.final:
             return
         track = self.tracks[caption.language]
@@ -192,8 +192,6 @@ class _Run:
         track.write()
         self.sentences[caption.language] += 1
         self.notifier.submit(caption)
-        if caption.language == self.job.options.language and self.translator is not None:
-            self.translator.submit(caption)
 
     def handle(self, result: StepResult, gap: str | None = None) -> None:
         """One step's outcome to the pages and files; ``gap`` is why audio is missing (None: the lag)."""
@@ -232,7 +230,9 @@ class _Run:
                     record(np.zeros(min(ms, 600_000) * 16, np.float32))
                     self.gaps += 1
                     self.handle(self.engine.gap(ms), gap=item.reason)
-                item = feed.items.get_nowait() if not feed.items.empty() else None
+                # A backlog in the source's queue counts as lag too: step (and skip) rather than drain it all.
+                behind = self.engine.received_ms - self.engine.processed_ms > self.job.options.skip_lag_ms
+                item = None if behind or feed.items.empty() else feed.items.get_nowait()
             self.handle(self.engine.step())
         return None
 

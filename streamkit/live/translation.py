@@ -1,9 +1,18 @@
-"""English (or any ``--to`` target) for final sentences, on a worker thread that never blocks transcription.
+"""English (or any ``--to`` target) for committed Korean, phrase by phrase, on a worker thread that never
+blocks transcription.
 
-The engine is the one ``streamkit translate`` uses (:func:`streamkit.translation.create_translator`),
-so its cache, timeouts, retries and name protection apply. Sentences waiting while a request is out
-are sent together in the next one (the engine batches them). A failed request is logged and its
-sentences are given up, so one unreachable moment costs those sentences, not the run.
+Waiting for a sentence to end makes English as late as the sentence is long (8-11 s for read news).
+So the worker translates the committed words of the open sentence as soon as they make a phrase
+(:class:`PhraseSplitter`: up to a comma or a Korean clause ending, or a few words), and the English
+caption grows by each phrase's translation: a shown English caption is only ever extended, never
+changed. The sentence's English is final when the Korean is. ``phrases=False`` translates whole
+sentences only (better English, later).
+
+The engine is the one ``streamkit translate`` uses (:func:`translation_worker` is the one place live
+captions reach :func:`streamkit.translation.create_translator`), so its cache, timeouts, retries and
+name protection apply. Phrases waiting while a request is out are sent together in the next one
+(the engine batches them). A failed request is logged and its phrases are given up, so one
+unreachable moment costs those phrases, not the run.
 """
 
 from __future__ import annotations
@@ -12,34 +21,89 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import StreamkitError
-from ..models import Transcript, Utterance
+from ..models import Transcript, Utterance, Word
 from ..translation.protocol import Translator
 from .captions import Caption, layout
 
-__all__ = ["TranslationWorker"]
+__all__ = ["Phrase", "PhraseSplitter", "TranslationWorker", "phrase_end", "translation_worker"]
 
 log = logging.getLogger("streamkit")
+
+#: Korean connective endings that close a clause ("…하고", "…하며", "…해서", "…하면", "…는데", "…지만" …).
+CLAUSE_ENDS = ("고", "며", "서", "면", "데", "지만", "니까", "도록", "다가")
+_PUNCTUATION = ",.?!…"
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """Words of one source sentence to translate (``text`` may be empty for a ``final`` with nothing left)."""
+
+    sentence: int
+    text: str
+    start_ms: int
+    end_ms: int
+    final: bool
+    #: The source caption when it was cut (its span is the sentence's so far).
+    source: Caption
+
+
+def phrase_end(words: Sequence[Word], min_words: int) -> int:
+    """How many of ``words`` to translate now: up to the last comma or clause ending (2 words or more),
+    else all of them once there are ``min_words``; 0: wait for more."""
+    for i in range(len(words), 1, -1):
+        text = words[i - 1].text.rstrip("\"'”’)]")
+        if text[-1:] in _PUNCTUATION or text.endswith(CLAUSE_ENDS):
+            return i
+    return len(words) if len(words) >= min_words else 0
+
+
+@dataclass
+class PhraseSplitter:
+    """Source captions in, :class:`Phrase` s out: each committed word goes out exactly once, in order."""
+
+    phrases: bool = True
+    min_words: int = 4
+    _sentence: int = -1
+    _sent: int = 0
+
+    def cut(self, caption: Caption) -> list[Phrase]:
+        if caption.sentence != self._sentence:
+            self._sentence, self._sent = caption.sentence, 0
+        if not caption.final and not self.phrases:
+            return []
+        words = caption.words or (Word(caption.start_ms, caption.end_ms, caption.text),)
+        rest = words[self._sent:]
+        if not caption.final:
+            rest = rest[: phrase_end(rest, self.min_words)]
+            if not rest:
+                return []
+        self._sent += len(rest)
+        start = rest[0].start_ms if rest else caption.end_ms
+        end = max((w.end_ms for w in rest), default=caption.end_ms)
+        return [Phrase(caption.sentence, " ".join(w.text for w in rest), start, end, caption.final, caption)]
 
 
 @dataclass
 class TranslationWorker:
-    """Give it final source captions with :meth:`submit`; it calls ``on_caption`` with each translation."""
+    """Give it source captions with :meth:`submit`; it calls ``on_caption`` with each (growing) translation."""
 
     engine: Translator
     target: str
     on_caption: Callable[[Caption], None]
     glossary: Any = None
     max_batch: int = 8
+    splitter: PhraseSplitter = field(default_factory=PhraseSplitter)
     failures: int = 0
     translated: int = 0
     seconds: list[float] = field(default_factory=list)
-    _queue: queue.Queue[Caption | None] = field(default_factory=queue.Queue)
+    _queue: queue.Queue[Phrase | None] = field(default_factory=queue.Queue)
     _thread: threading.Thread | None = None
+    _so_far: dict[int, str] = field(default_factory=dict)  # sentence -> its English shown so far
 
     def start(self) -> TranslationWorker:
         self._thread = threading.Thread(target=self._run, name="streamkit-live-translate", daemon=True)
@@ -47,7 +111,14 @@ class TranslationWorker:
         return self
 
     def submit(self, caption: Caption) -> None:
-        self._queue.put(caption)
+        """A source caption changed (partial or final): its new phrases are queued (called on one thread)."""
+        for phrase in self.splitter.cut(caption):
+            self._queue.put(phrase)
+
+    def translate_now(self, caption: Caption) -> None:
+        """:meth:`submit` done on this thread, without the worker (a benchmark's virtual clock)."""
+        for phrase in self.splitter.cut(caption):
+            self._publish([phrase], self._translate([phrase] if phrase.text else []))
 
     def close(self, timeout: float = 30.0) -> None:
         """Translate what is queued (up to ``timeout`` s), then stop."""
@@ -71,30 +142,64 @@ class TranslationWorker:
                     stop = True
                     break
                 batch.append(more)
-            self._translate(batch)
+            self._publish(batch, self._translate([p for p in batch if p.text]))
             if stop:
                 return
 
-    def _translate(self, batch: list[Caption]) -> None:
-        source = Transcript(batch[0].language, tuple(Utterance(c.start_ms, c.end_ms, c.text) for c in batch),
-                            duration_ms=batch[-1].end_ms)
+    def _translate(self, todo: list[Phrase]) -> dict[int, str]:
+        """``id(phrase)`` -> its translation (empty when the request failed)."""
+        if not todo:
+            return {}
+        source = Transcript(todo[0].source.language, tuple(Utterance(p.start_ms, p.end_ms, p.text) for p in todo),
+                            duration_ms=max(p.end_ms for p in todo))
         started = time.monotonic()
         try:
             result = self.engine.translate(source, None)
         except StreamkitError as exc:
-            self.failures += len(batch)
-            log.warning("live translation failed for %d sentence(s): %s", len(batch), exc)
-            return
+            self.failures += len(todo)
+            log.warning("live translation failed for %d phrase(s): %s", len(todo), exc)
+            return {}
         self.seconds.append(time.monotonic() - started)
-        for caption in batch:
-            said = [u for u in result.utterances if caption.start_ms <= (u.start_ms + u.end_ms) // 2 <= caption.end_ms]
+        out: dict[int, str] = {}
+        same = len(result.utterances) == len(todo)
+        for i, phrase in enumerate(todo):
+            said = [result.utterances[i]] if same else [
+                u for u in result.utterances if phrase.start_ms <= (u.start_ms + u.end_ms) // 2 <= phrase.end_ms]
             text = " ".join(u.text.strip() for u in said if u.text.strip())
-            if not text:
+            if text and self.glossary is not None and self.target == "en":
+                text = self.glossary.enforce_english_for(text, phrase.text) or text
+            out[id(phrase)] = text
+        return out
+
+    def _publish(self, batch: list[Phrase], translated: dict[int, str]) -> None:
+        for phrase in batch:
+            new = translated.get(id(phrase), "")
+            text = " ".join(t for t in (self._so_far.get(phrase.sentence, ""), new) if t)
+            if phrase.final:
+                self._so_far.pop(phrase.sentence, None)
+            else:
+                self._so_far[phrase.sentence] = text
+            if not text or (not new and not phrase.final):
                 continue
-            if self.glossary is not None and self.target == "en":
-                text = self.glossary.enforce_english_for(text, caption.text) or text
-            utterance = Utterance(caption.start_ms, caption.end_ms, text)
-            cues = layout(utterance, self.target)
+            src = phrase.source
+            cues = layout(Utterance(src.start_ms, src.end_ms, text), self.target)
             lines = cues[-1].lines if cues else (text,)
-            self.translated += 1
-            self.on_caption(replace(caption, language=self.target, text=text, lines=lines, cues=cues))
+            self.translated += phrase.final
+            self.on_caption(Caption(self.target, phrase.sentence, text, lines, src.start_ms, src.end_ms, phrase.final,
+                                    cues if phrase.final else ()))
+
+
+def translation_worker(engine: str, target: str, on_caption: Callable[[Caption], None],
+                       settings: dict[str, Any] | None = None, *, glossary: Any = None, transcriber: Any = None,
+                       phrases: bool = True) -> TranslationWorker | None:
+    """A (not yet started) worker on the named engine with its settings; None for the ``none`` engine."""
+    from ..translation.options import TranslatorSettings
+    from ..translation.protocol import EngineContext
+    from ..translation.registry import create_translator
+
+    context = EngineContext(target, transcriber, settings=TranslatorSettings.from_table(settings or {}),
+                            glossary=glossary)
+    translator = create_translator(engine, context)
+    if translator is None:
+        return None
+    return TranslationWorker(translator, target, on_caption, glossary, splitter=PhraseSplitter(phrases))

@@ -3,6 +3,9 @@ whose audio is in the buffer): commits in order, bounded buffer, lag control, si
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -78,3 +81,53 @@ def test_a_gap_commits_what_was_pending_and_moves_the_clock() -> None:
     result = engine.gap(5000)
     assert result.sentence_end and result.skipped_ms == 5000
     assert engine.received_ms == 7000 and engine.processed_ms == 7000
+
+
+def test_the_encoder_window_is_short_only_inside_a_live_decode_on_its_own_thread() -> None:
+    import threading
+
+    import faster_whisper.transcribe as fwt
+
+    from streamkit.live.engine import _short_encoder
+
+    features = np.zeros((80, 801), np.float32)
+    with _short_encoder(1000):
+        assert fwt.pad_or_trim(features).shape == (80, 1000)  # 8 s + 1 s, rounded up to a second
+        seen: list[tuple[int, ...]] = []
+        other = threading.Thread(target=lambda: seen.append(fwt.pad_or_trim(features).shape))
+        other.start()
+        other.join()
+        assert seen == [(80, 3000)]
+    assert fwt.pad_or_trim(features).shape == (80, 3000)
+    with _short_encoder(None):
+        assert fwt.pad_or_trim(features).shape == (80, 3000)
+
+
+def test_a_backlog_queued_by_the_source_is_skipped_not_drained_into_an_endless_buffer(tmp_path: Path) -> None:
+    """The 30-minute run on a loaded machine once spent 30 minutes draining the source's queue without a step:
+    the buffer grew without bound and each feed got slower. Now a queued backlog is skipped like any lag."""
+    import queue
+    import types
+
+    from streamkit.live import LiveJob, parse_source
+    from streamkit.live.session import _Run
+    from streamkit.live.source import AudioChunk, FeedEnded
+
+    class Silent:  # a model that hears nothing (decoding is not what this is about)
+        def transcribe(self, *_args: object, **_kwargs: object) -> tuple[list[object], None]:
+            return [], None
+
+    recording = tmp_path / "show.ts"
+    recording.write_bytes(b"")
+    run = _Run(LiveJob(parse_source(str(recording)), tmp_path, "show", target=None), Silent(), lambda _n, _p: None)
+    items: queue.Queue[object] = queue.Queue()
+    for _ in range(600):  # 60 s of audio waiting at once
+        items.put(AudioChunk(np.full(1600, 0.1, np.float32), 0.0))
+    items.put(FeedEnded(None))
+    buffers: list[int] = []
+    step = run.engine.step
+    run.engine.step = lambda: (buffers.append(run.engine.buffer_end_ms - run.engine._buffer_start_ms), step())[1]
+    feed = types.SimpleNamespace(items=items, get=lambda timeout: items.get_nowait() if not items.empty() else None)
+    assert run.pump(feed, lambda _s: None, threading.Event()) is None  # type: ignore[arg-type]
+    assert run.skipped > 0
+    assert max(buffers) <= LiveOptions().skip_lag_ms + 200

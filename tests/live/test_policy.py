@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streamkit.live import LocalAgreement, TimedWord
+from streamkit.live.policy import cut_loop
 
 
 def words(*texts: str, start: int = 0, step: int = 300) -> list[TimedWord]:
@@ -66,3 +67,30 @@ def test_the_committed_sequence_only_grows_and_each_word_was_agreed(hypotheses: 
             assert any(c.text == w.text and c.start_ms == w.start_ms for c in current)
         assert all(a.end_ms <= b.start_ms for a, b in itertools.pairwise(shown))
         previous = current
+
+
+def test_a_word_at_the_very_end_of_the_audio_waits_even_when_both_decodes_agree() -> None:
+    la = LocalAgreement()
+    la.insert(words("장동", "련"))
+    assert [w.text for w in la.insert(words("장동", "련"), until_ms=400)] == ["장동"]
+    assert [w.text for w in la.insert(words("장동", "련", "교수"), until_ms=900)] == ["련"]
+
+
+def test_a_loop_is_cut_where_it_starts_and_speech_is_left_alone() -> None:
+    def texts(line: str) -> list[str]:
+        return [w.text for w in cut_loop(words(*line.split()))]
+
+    assert texts("한 번 더, 한 번 더, 한 번 더, 한 번 더,") == ["한", "번", "더,", "한", "번", "더,"]
+    assert texts("아 아 아 아 아 좋아") == ["아", "아", "아"]
+    assert texts("노래 1, 2, 3, 4,") == ["노래"]
+    speech = "지난해 3월 2 일 김 전 장관의 동료인 교수가 민간 자문단장으로 위촉되면서"
+    assert texts(speech) == speech.split()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["가", "나", "다", "1", "2,"]), max_size=30))
+def test_cutting_a_loop_only_ever_shortens(texts: list[str]) -> None:
+    hypothesis = words(*texts)
+    cut = cut_loop(hypothesis)
+    assert cut == hypothesis[: len(cut)]
+    assert cut_loop(cut) == cut

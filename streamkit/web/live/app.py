@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
+from string import Template
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -27,6 +29,22 @@ __all__ = ["LiveBoard", "create_app"]
 STATIC = Path(str(files(__package__) / "static"))
 #: Sentences the captions page gets on opening (older ones are in the rolling SRT files).
 HISTORY = 500
+#: The two pages share one shell (``static/page.html``): title, body class, body and the call that starts them.
+PAGES = {
+    "captions": {"title": "captions", "kind": "page", "body": (
+        '<header>\n  <h1>Live captions</h1>\n  <p id="status">connecting…</p>\n</header>\n<ol id="history"></ol>'),
+        "start": "streamkitLive.history(document.getElementById('history'), document.getElementById('status'));"},
+    "overlay": {"title": "overlay", "kind": "overlay", "body": (
+        "<!-- OBS Browser Source: http://127.0.0.1:PORT/overlay?lang=en,ko&lines=2 (transparent page). -->\n"
+        '<div id="captions" aria-live="polite"></div>'),
+        "start": "streamkitLive.overlay(document.getElementById('captions'), new URLSearchParams(location.search));"},
+}
+
+
+@cache
+def page(name: str) -> str:
+    """The HTML of one live page (``captions`` or ``overlay``)."""
+    return Template((STATIC / "page.html").read_text(encoding="utf-8")).substitute(PAGES[name])
 
 
 @dataclass
@@ -59,10 +77,10 @@ class LiveBoard:
 
 def create_app(board: LiveBoard) -> Starlette:
     async def captions(_request: Request) -> Response:
-        return FileResponse(STATIC / "captions.html", media_type="text/html")
+        return HTMLResponse(page("captions"))
 
     async def overlay(_request: Request) -> Response:
-        return FileResponse(STATIC / "overlay.html", media_type="text/html")
+        return HTMLResponse(page("overlay"))
 
     async def events(request: Request) -> Response:
         return sse_response(board.broker, request)

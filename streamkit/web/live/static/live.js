@@ -71,12 +71,25 @@ const streamkitLive = (() => {
       for (const key of Object.keys(timers)) if (key.startsWith(lang + '#')) clearTimeout(timers[key]);
     }
 
+    const partials = {};  // lang -> the sentence and lines its partial caption showed last
+    const flat = (text) => text.replace(/\s+/g, '');
+    function unseen(c) {  // a final's cues from the one on screen: never step back to lines already read
+      const p = partials[c.language];
+      delete partials[c.language];
+      if (!p || p.sentence !== c.sentence) return c.cues;
+      const tail = flat(p.text).slice(-4);  // what the viewer read last: play from the cue holding it
+      for (let i = c.cues.length - 1; i > 0; i--) if (flat(c.cues[i].lines.join('')).includes(tail)) return c.cues.slice(i);
+      return c.cues;
+    }
+
     follow({
       caption(c) {
         if (!boxes[c.language]) return;
         cancelPlay(c.language);
-        if (c.final && c.cues.length > 1) play(c.language, c.cues.slice(c.cues.length > 3 ? -3 : 0));
-        else show(c.language, c.lines, !c.final, c.final ? holdMs : holdMs * 2);
+        if (!c.final) partials[c.language] = { sentence: c.sentence, text: c.lines.join(' ') };
+        const cues = c.final ? unseen(c) : [];
+        if (cues.length > 1) play(c.language, cues.slice(cues.length > 3 ? -3 : 0));
+        else show(c.language, cues.length ? cues[0].lines : c.lines, !c.final, c.final ? holdMs : holdMs * 2);
       },
       gap() { for (const lang of langs.slice(-1)) show(lang, [GAP], false, holdMs); },
     });
