@@ -99,10 +99,11 @@ def _build_job(source: str, to: str, translator: str | None, translator_url: str
                name: str | None, record: Path | None, idle_timeout: float, glossary: list[Path], formats: str,
                beam_size: int, keep_invented: bool, force: bool, config: Path | None) -> LiveJob:
     """The :class:`LiveJob` of the command line and the config file; refuses to overwrite drafts without --force."""
+    from ..glossary import optional_glossary
     from ..live import LiveJob, LiveOptions, parse_source
     from ..media import find_ffmpeg
     from ..quality import QualityOptions
-    from .subtitle import _load_glossary, _split_formats
+    from .subtitle import _split_formats
 
     spec = parse_source(source)
     cfg = load_config(config)
@@ -117,7 +118,7 @@ def _build_job(source: str, to: str, translator: str | None, translator_url: str
     settings = {**cfg.values.get("translator", {}), **({"url": translator_url} if translator_url else {})}
     return LiveJob(
         source=spec, out_dir=folder, name=job_name, target=None if engine == "none" else to, translator=engine,
-        translator_settings=settings, glossary=_load_glossary(glossary), formats=fmts, record=record,
+        translator_settings=settings, glossary=optional_glossary(glossary), formats=fmts, record=record,
         idle_timeout_s=idle_timeout, options=LiveOptions(beam_size=beam_size),
         quality=None if keep_invented else QualityOptions(), ffmpeg=find_ffmpeg(),
     )

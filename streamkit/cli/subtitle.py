@@ -173,12 +173,6 @@ def _show(summary: dict[str, Any], *, as_json: bool, quiet: bool) -> None:
         err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
 
 
-def _load_glossary(paths: list[Path]) -> Any:
-    from ..glossary import load_glossary
-
-    return load_glossary(paths)
-
-
 def _print_summary(summary: dict[str, Any]) -> None:
     files = Table(title="streamkit subtitle", title_justify="left", show_edge=False)
     files.add_column("output")
