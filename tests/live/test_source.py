@@ -38,7 +38,8 @@ def test_the_decode_command_as_data() -> None:
     assert "-reconnect" not in rtmp and "-live_start_index" not in rtmp
     grown = decode_args(parse_source(str(SHORT)), idle_timeout_s=2.5)
     i = grown.index("-i")
-    assert grown[i - 5 : i] == ["-re", "-follow", "1", "-rw_timeout", "2500000"]
+    assert grown[i - 4 : i] == ["-follow", "1", "-rw_timeout", "2500000"]
+    assert grown[: i - 4][-1:] == ["-re"] or grown[: i - 4][-4:] == ["-readrate", "1", "-readrate_catchup", "4"]
     assert grown[i + 1] == f"file:{SHORT}"
     device = decode_args(parse_source("pulse:default"))
     assert device[device.index("-i") - 2 : device.index("-i") + 2] == ["-f", "pulse", "-i", "default"]
@@ -77,3 +78,49 @@ def test_a_source_without_audio_says_so(tmp_path: Path, ffmpeg_exe: str) -> None
     _samples, end = _drain(feed)
     feed.stop()
     assert end.error is not None and str(end.error).endswith("has no audio stream")
+
+
+@pytest.mark.slow
+def test_a_followed_file_catches_up_after_the_reader_stalls(ffmpeg_exe: str) -> None:
+    """A reader stopped for 3 s (a loaded machine) must not keep those 3 s as latency for the rest of the run.
+
+    The real ffmpeg reads samples/fanlive.mp4 with the live source's pacing; it is frozen with SIGSTOP 2 s in
+    and thawed 3 s later. With ``-re`` alone it then stays 3 s behind for good; with the catch-up rate it
+    is back on the recording's clock within a few seconds. Only the bundled-kind ffmpeg (7.1+) can.
+    """
+    import os
+    import signal
+    import subprocess
+    import threading
+    import time
+
+    from streamkit.live.source import catches_up, pace_args
+
+    from ..conftest import FANLIVE
+
+    if not catches_up(ffmpeg_exe):
+        pytest.skip("this ffmpeg has no -readrate_catchup (FFmpeg < 7.1): it reads with -re")
+    args = [ffmpeg_exe, "-hide_banner", "-nostdin", "-loglevel", "error", *pace_args(ffmpeg_exe), "-i", str(FANLIVE),
+            "-map", "0:a:0", "-ac", "1", "-ar", "16000", "-f", "s16le", "pipe:1"]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE)
+    got = [0]
+
+    def read() -> None:
+        assert proc.stdout is not None
+        while chunk := proc.stdout.read1(65536):
+            got[0] += len(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    start = time.monotonic()
+    try:
+        time.sleep(2)
+        os.kill(proc.pid, signal.SIGSTOP)
+        time.sleep(3)
+        os.kill(proc.pid, signal.SIGCONT)
+        time.sleep(max(0.0, 10 - (time.monotonic() - start)))
+        audio_s = got[0] / 32000
+    finally:
+        proc.kill()
+        proc.wait()
+    assert audio_s > 10 - 1.5, f"{audio_s:.1f} s of audio read in 10 s with a 3 s stall: it did not catch up"
