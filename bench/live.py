@@ -39,6 +39,7 @@ sys.path.insert(0, str(REPO))
 from streamkit.evaluation import character_error_rate, load_reference_tsv
 from streamkit.live import Caption, LiveJob, TranslationWorker, parse_source, run_live
 from streamkit.transcribe import WhisperTranscriber, resolve_model
+from streamkit.translation.options import TranslatorSettings
 from streamkit.web import start_server
 from streamkit.web.live import LiveBoard, create_app
 from tests.libre_server import LibreServer
@@ -205,7 +206,7 @@ def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bo
             wait_for(target)
             source = str(target)
         job = LiveJob(parse_source(source), work / "out", sample, target="en" if english else None,
-                      translator="libre", translator_settings={"url": libre.url} if libre else {},
+                      translator="libre", translator_settings=TranslatorSettings(url=libre.url if libre else None),
                       idle_timeout_s=3.0, ffmpeg=ffmpeg())
         stop = threading.Event()
         if mode == "hls":  # the playlist never ends (a live stream): stop after the sample's length + slack
@@ -314,7 +315,7 @@ def _english_worker(libre: LibreServer, shown: list[tuple[float, str, dict[str, 
     from streamkit.live.translation import translation_worker
 
     worker = translation_worker("libre", "en", lambda c: shown.append((-1.0, "caption", c.to_dict())),
-                                {"url": libre.url})
+                                TranslatorSettings(url=libre.url))
     assert worker is not None
     return worker
 

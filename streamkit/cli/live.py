@@ -103,6 +103,7 @@ def _build_job(source: str, to: str, translator: str | None, translator_url: str
     from ..live import LiveJob, LiveOptions, parse_source
     from ..media import find_ffmpeg
     from ..quality import QualityOptions
+    from ..translation.options import TranslatorSettings
     from .subtitle import _split_formats
 
     spec = parse_source(source)
@@ -115,7 +116,7 @@ def _build_job(source: str, to: str, translator: str | None, translator_url: str
     existing = [p for p in (folder / f"{job_name}.live.{lang}.{fmt}" for lang in langs for fmt in fmts) if p.exists()]
     if existing and not force:
         raise OutputExistsError(existing)
-    settings = {**cfg.values.get("translator", {}), **({"url": translator_url} if translator_url else {})}
+    settings = TranslatorSettings.from_table(cfg.values.get("translator", {})).with_url(translator_url)
     return LiveJob(
         source=spec, out_dir=folder, name=job_name, target=None if engine == "none" else to, translator=engine,
         translator_settings=settings, glossary=optional_glossary(glossary), formats=fmts, record=record,

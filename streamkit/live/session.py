@@ -20,7 +20,7 @@ import wave
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,9 +28,13 @@ from ..errors import ConfigError
 from ..fsutil import atomic_path, ensure_writable_dir
 from ..plugins import notify
 from ..quality import QualityOptions
+from ..translation.options import TranslatorSettings
 from .captions import Caption, RollingTrack, SentenceBuilder, live_paths
 from .engine import LiveOptions, StepResult, StreamingTranscriber, whisper_decoder
 from .source import AudioChunk, AudioFeed, FeedEnded, Gap, LiveSourceError, RetryPolicy, SourceSpec, decode_args
+
+if TYPE_CHECKING:
+    from ..glossary import Glossary
 
 __all__ = ["GAP_MARKER", "LiveJob", "LiveResult", "Publish", "run_live"]
 
@@ -50,8 +54,8 @@ class LiveJob:
     name: str
     target: str | None = "en"  # None: Korean only
     translator: str = "google"
-    translator_settings: dict[str, Any] = field(default_factory=dict)
-    glossary: Any = None
+    translator_settings: TranslatorSettings = field(default_factory=TranslatorSettings)
+    glossary: Glossary | None = None
     formats: tuple[str, ...] = ("srt", "vtt")
     record: Path | None = None
     idle_timeout_s: float = 10.0

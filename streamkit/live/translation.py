@@ -23,12 +23,17 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import StreamkitError
 from ..models import Transcript, Utterance, Word
+from ..translation.options import TranslatorSettings
 from ..translation.protocol import Translator
 from .captions import Caption, layout
+
+if TYPE_CHECKING:
+    from ..glossary import Glossary
+    from ..transcribe import Transcriber
 
 __all__ = ["Phrase", "PhraseSplitter", "TranslationWorker", "phrase_end", "translation_worker"]
 
@@ -190,14 +195,14 @@ class TranslationWorker:
 
 
 def translation_worker(engine: str, target: str, on_caption: Callable[[Caption], None],
-                       settings: dict[str, Any] | None = None, *, glossary: Any = None, transcriber: Any = None,
+                       settings: TranslatorSettings | None = None, *, glossary: Glossary | None = None,
+                       transcriber: Transcriber | None = None,
                        phrases: bool = True) -> TranslationWorker | None:
     """A (not yet started) worker on the named engine with its settings; None for the ``none`` engine."""
-    from ..translation.options import TranslatorSettings
     from ..translation.protocol import EngineContext
     from ..translation.registry import create_translator
 
-    context = EngineContext(target, transcriber, settings=TranslatorSettings.from_table(settings or {}),
+    context = EngineContext(target, transcriber, settings=settings or TranslatorSettings(),
                             glossary=glossary)
     translator = create_translator(engine, context)
     if translator is None:

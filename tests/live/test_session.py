@@ -15,6 +15,7 @@ import pytest
 from streamkit.live import LiveJob, LiveOptions, RetryPolicy, parse_source, run_live
 from streamkit.subtitles import read_subtitles
 from streamkit.transcribe import WhisperTranscriber
+from streamkit.translation.options import TranslatorSettings
 
 from ..conftest import FANLIVE, SHORT
 from ..libre_server import LibreServer
@@ -71,7 +72,7 @@ def test_a_growing_recording_is_followed_to_its_end_with_english(tmp_path: Path,
         wait_for(growing)
         with LibreServer() as libre:
             job = LiveJob(parse_source(str(growing)), tmp_path / "out", "show", target="en", translator="libre",
-                          translator_settings={"url": libre.url}, record=tmp_path / "out" / "show.wav",
+                          translator_settings=TranslatorSettings(url=libre.url), record=tmp_path / "out" / "show.wav",
                           idle_timeout_s=6.0, options=PATIENT, ffmpeg=ffmpeg_exe)
             result = run_live(job, transcriber, events)
     finally:
