@@ -73,8 +73,8 @@ def cues(transcriber: WhisperTranscriber, tmp_path_factory: pytest.TempPathFacto
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 12: whole-chunk decoding (the default) loses short replies; by "
-                   "turns (opt-in) only the phone-band reply at 55.2 s, unheard by the VAD (Silero at most 0.08)")
+@pytest.mark.xfail(strict=True, reason="issue 12: the default (with the batched rescue of the speech regions) and "
+                   "turns (opt-in) lose only the phone-band reply at 55.2 s, unheard by the VAD (Silero at most 0.08)")
 def test_every_short_reply_between_pauses_is_under_a_cue(cues: tuple[Cue, ...]) -> None:
     replies = replies_between_pauses(timeline())
     lost = [(r.start_ms, r.text) for r in replies if not any(overlap(c, r) for c in cues)]
