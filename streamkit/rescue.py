@@ -4,10 +4,10 @@ Whisper's VAD glues short replies between long pauses into long chunks, and a ch
 whole (batched decoding above all) can lose a reply, or the whole chunk to a loop. After the
 invented-text filter, :func:`rescue_voice` finds every stretch where the energy and the voice
 activity detector both say someone speaks (``quality.voiced_stretches``) and no kept word lies.
-By default (:class:`ClipTranscriber`, ``RescueOptions.regions``) the VAD's speech regions over
+By default (``RescueOptions.regions``, a :class:`WhisperTranscriber`) the VAD's speech regions over
 those stretches (``turns.speech_regions``, 500 ms of silence between regions, joined with the
 stretch itself: the VAD may start late on a phone-band voice) are decoded together in one batch
-(``clip_timestamps``), and a piece is kept only where it lies on such a stretch, so the music the
+(``clip_timestamps``, :func:`decode_clips`), and a piece is kept only where it lies on such a stretch, so the music the
 VAD hears in the same region gets no text. What it finds goes through the same filter with
 everything else. Then kept utterances are moved onto the voice they fit (``quality.align_to_voice``),
 and the voiced stretches still without a word are reported (:class:`VoiceReport`): the run summary
@@ -19,7 +19,7 @@ at most 8 s unbroken (decoding loses short replies, not 10 seconds of talk). Mea
 samples/conversation.mp4 and noisy.mp4 (docs/benchmarks.md, Turn-aware decoding): voice standing
 out from one side only (speech followed by music as loud) decoded in a batch gets invented text
 over the music that the filter does not catch, so the batch takes only voice standing out from
-both. With ``regions=False`` (or a transcriber without ``transcribe_clips``) each stretch standing
+both. With ``regions=False`` (or another transcriber) each stretch standing
 out from one side at least is decoded on its own, sequentially (temperature fallback, the text
 before it as context, :class:`SpanTranscriber`): the way before, slower, and it kept fewer replies.
 """
@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
+from .errors import TranscriptionError
 from .models import AudioTrack, Transcript, Utterance
 from .quality import (
     Dropped,
@@ -44,9 +45,10 @@ from .quality import (
     uncovered,
     voiced_stretches,
 )
-from .transcribe import TranscribeOptions
+from .transcribe import TranscribeOptions, WhisperTranscriber
+from .transcribe import _convert as convert_segments
 
-__all__ = ["ClipTranscriber", "RescueOptions", "SpanTranscriber", "VoiceReport", "rescue_voice", "turn_regions"]
+__all__ = ["RescueOptions", "SpanTranscriber", "VoiceReport", "decode_clips", "rescue_voice", "turn_regions"]
 
 log = logging.getLogger("streamkit")
 
@@ -67,7 +69,7 @@ class RescueOptions:
     #: Characters of the text before a stretch given to Whisper as context.
     prompt_chars: int = 120
     #: Decode the speech regions over the voice without words together, in one batch (a
-    #: :class:`ClipTranscriber`); False: each voiced stretch on its own, sequentially (the way
+    #: :class:`WhisperTranscriber`); False: each voiced stretch on its own, sequentially (the way
     #: before; it also decodes voice standing out from one side only).
     regions: bool = True
 
@@ -166,13 +168,42 @@ def _decode_stretches(
     return found
 
 
-@runtime_checkable
-class ClipTranscriber(Protocol):
-    """A transcriber that can decode many stretches of a track together (one batch)."""
+def _clip_groups(spans: Sequence[tuple[int, int]], extent_ms: int) -> list[list[tuple[int, int]]]:
+    """``spans`` (sorted) in groups whose extent stays within ``extent_ms`` (one PCM read each)."""
+    groups: list[list[tuple[int, int]]] = []
+    for a, b in spans:
+        if groups and b - groups[-1][0][0] <= max(extent_ms, 1):
+            groups[-1].append((a, b))
+        else:
+            groups.append([(a, b)])
+    return groups
 
-    def transcribe_clips(
-        self, audio: AudioTrack, spans: Sequence[tuple[int, int]], options: TranscribeOptions
-    ) -> list[Utterance]: ...
+
+def decode_clips(
+    transcriber: WhisperTranscriber, audio: AudioTrack, spans: Sequence[tuple[int, int]], options: TranscribeOptions
+) -> list[Utterance]:
+    """Stretches of ``audio`` decoded together, each one item of one batch (``clip_timestamps``): no VAD,
+    no temperature fallback (batched decoding has none), ``options``' prompt; track times in ms."""
+    import ctranslate2
+    from faster_whisper import BatchedInferencePipeline
+
+    from .media import read_pcm
+
+    found: list[Utterance] = []
+    ctranslate2.set_random_seed(options.seed)
+    for group in _clip_groups(sorted(spans), options.window_ms or 10 * 60 * 1000):
+        lo, hi = max(group[0][0], 0), group[-1][1]
+        clips = [{"start": (max(a, lo) - lo) / 1000, "end": (min(b, hi) - lo) / 1000} for a, b in group]
+        try:
+            segments, _info = BatchedInferencePipeline(transcriber.model).transcribe(
+                read_pcm(audio, lo, hi), language=options.language, task=options.task, beam_size=options.beam_size,
+                temperature=list(options.temperature), word_timestamps=options.word_timestamps, vad_filter=False,
+                clip_timestamps=clips, initial_prompt=options.initial_prompt, hotwords=options.hotwords,
+                batch_size=options.batch_size)
+            found += convert_segments(segments, (hi - lo) / 1000, None, offset_ms=lo)
+        except (RuntimeError, ValueError) as exc:
+            raise TranscriptionError(f"transcription failed: {exc}") from exc
+    return found
 
 
 def turn_regions(audio: AudioTrack, options: TranscribeOptions) -> list[tuple[int, int]]:
@@ -191,12 +222,12 @@ def turn_regions(audio: AudioTrack, options: TranscribeOptions) -> list[tuple[in
 
 
 def _decode_regions(
-    regions: Sequence[tuple[int, int]], transcript: Transcript, audio: AudioTrack, transcriber: ClipTranscriber,
+    regions: Sequence[tuple[int, int]], transcript: Transcript, audio: AudioTrack, transcriber: WhisperTranscriber,
     options: TranscribeOptions, dropped: list[Dropped],
 ) -> list[Utterance]:
     """The regions decoded together in one batch; what they hold that is new (words inside the region)."""
     found: list[Utterance] = []
-    for u in transcriber.transcribe_clips(audio, regions, options):
+    for u in decode_clips(transcriber, audio, regions, options):
         why = _known(u, transcript, options.initial_prompt)
         if why is None:
             found.append(u)
@@ -233,7 +264,7 @@ def _clips(
 
 
 def _rescue_regions(
-    todo: Sequence[tuple[int, int]], transcript: Transcript, audio: AudioTrack, transcriber: ClipTranscriber,
+    todo: Sequence[tuple[int, int]], transcript: Transcript, audio: AudioTrack, transcriber: WhisperTranscriber,
     options: TranscribeOptions, r: RescueOptions, dropped: list[Dropped],
 ) -> list[Utterance]:
     """The speech regions over ``todo`` (with the stretches) decoded in one batch; a piece is kept only
@@ -269,7 +300,7 @@ def rescue_voice(
     missing = uncovered(stretches, transcript)
     dropped: list[Dropped] = []
     result = transcript
-    if r.regions and isinstance(transcriber, ClipTranscriber):
+    if r.regions and isinstance(transcriber, WhisperTranscriber):
         # One batch over the speech regions of the voice standing out from both sides (next to
         # music, what batched decoding alone hears there is invented: docs/benchmarks.md).
         todo = missing

@@ -371,42 +371,6 @@ class WhisperTranscriber:
         except (RuntimeError, ValueError) as exc:
             raise TranscriptionError(f"transcription failed: {exc}") from exc
 
-    def transcribe_clips(
-        self, audio: AudioTrack, spans: Sequence[tuple[int, int]], options: TranscribeOptions
-    ) -> list[Utterance]:
-        """Stretches of ``audio`` decoded together, each one item of one batch (``clip_timestamps``): no
-        VAD, no temperature fallback (batched decoding has none), ``options``' prompt; track times in ms."""
-        import ctranslate2
-        from faster_whisper import BatchedInferencePipeline
-
-        found: list[Utterance] = []
-        ctranslate2.set_random_seed(options.seed)
-        for group in _clip_groups(sorted(spans), options.window_ms or 10 * 60 * 1000):
-            lo, hi = max(group[0][0], 0), group[-1][1]
-            samples = read_pcm(audio, lo, hi)
-            clips = [{"start": (max(a, lo) - lo) / 1000, "end": (min(b, hi) - lo) / 1000} for a, b in group]
-            try:
-                segments, _info = BatchedInferencePipeline(self.model).transcribe(
-                    samples, language=options.language, task=options.task, beam_size=options.beam_size,
-                    temperature=list(options.temperature), word_timestamps=options.word_timestamps,
-                    vad_filter=False, clip_timestamps=clips, initial_prompt=options.initial_prompt,
-                    hotwords=options.hotwords, batch_size=options.batch_size)
-                found += _convert(segments, (hi - lo) / 1000, None, offset_ms=lo)
-            except (RuntimeError, ValueError) as exc:
-                raise TranscriptionError(f"transcription failed: {exc}") from exc
-        return found
-
-
-def _clip_groups(spans: Sequence[tuple[int, int]], extent_ms: int) -> list[list[tuple[int, int]]]:
-    """``spans`` (sorted) in groups whose extent stays within ``extent_ms`` (one PCM read each)."""
-    groups: list[list[tuple[int, int]]] = []
-    for a, b in spans:
-        if groups and b - groups[-1][0][0] <= max(extent_ms, 1):
-            groups[-1].append((a, b))
-        else:
-            groups.append([(a, b)])
-    return groups
-
 
 @functools.cache
 def _malloc_trim() -> Callable[[int], int] | None:
