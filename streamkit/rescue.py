@@ -1,20 +1,27 @@
-"""No voice left behind: voiced stretches that hold no kept word are decoded again, on their own.
+"""No voice left behind: voiced stretches that hold no kept word are decoded again.
 
 Whisper's VAD glues short replies between long pauses into long chunks, and a chunk decoded
 whole (batched decoding above all) can lose a reply, or the whole chunk to a loop. After the
 invented-text filter, :func:`rescue_voice` finds every stretch where the energy and the voice
-activity detector both say someone speaks (``quality.voiced_stretches``) and no kept word lies,
-decodes each on its own (sequential, temperature fallback, the text before it as context, through
-:class:`SpanTranscriber`), and puts what it finds through the same filter with everything else.
-Then kept utterances are moved onto the voice they fit (``quality.align_to_voice``), and the
-voiced stretches still without a word are reported (:class:`VoiceReport`): the run summary and
-``--json`` give their seconds, and ``streamkit check --video`` lists them for the editor.
+activity detector both say someone speaks (``quality.voiced_stretches``) and no kept word lies.
+By default (``RescueOptions.regions``, a :class:`WhisperTranscriber`) the VAD's speech regions over
+those stretches (``turns.speech_regions``, 500 ms of silence between regions, joined with the
+stretch itself: the VAD may start late on a phone-band voice) are decoded together in one batch
+(``clip_timestamps``, :func:`decode_clips`), and a piece is kept only where it lies on such a stretch, so the music the
+VAD hears in the same region gets no text. What it finds goes through the same filter with
+everything else. Then kept utterances are moved onto the voice they fit (``quality.align_to_voice``),
+and the voiced stretches still without a word are reported (:class:`VoiceReport`): the run summary
+and ``--json`` give their seconds, and ``streamkit check --video`` lists them for the editor.
 
 What counts as a voiced stretch (``QualityOptions.voice_*``) excludes what the VAD hears in
-music and crowds: a stretch must differ from the audio beside it by 8 dB and last at most 8 s
-unbroken (decoding loses short replies, not 10 seconds of talk). Decoded again is voice that
-differs from one side at least (speech followed by music as loud as it); reported, and what the
-filter protects, is voice that differs from both (music coming in after a pause does not).
+music and crowds: a stretch must differ from the audio beside it by 8 dB on both sides and last
+at most 8 s unbroken (decoding loses short replies, not 10 seconds of talk). Measured on
+samples/conversation.mp4 and noisy.mp4 (docs/benchmarks.md, Turn-aware decoding): voice standing
+out from one side only (speech followed by music as loud) decoded in a batch gets invented text
+over the music that the filter does not catch, so the batch takes only voice standing out from
+both. With ``regions=False`` (or another transcriber) each stretch standing
+out from one side at least is decoded on its own, sequentially (temperature fallback, the text
+before it as context, :class:`SpanTranscriber`): the way before, slower, and it kept fewer replies.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
+from .errors import TranscriptionError
 from .models import AudioTrack, Transcript, Utterance
 from .quality import (
     Dropped,
@@ -37,9 +45,10 @@ from .quality import (
     uncovered,
     voiced_stretches,
 )
-from .transcribe import TranscribeOptions
+from .transcribe import TranscribeOptions, WhisperTranscriber
+from .transcribe import _convert as convert_segments
 
-__all__ = ["RescueOptions", "SpanTranscriber", "VoiceReport", "rescue_voice"]
+__all__ = ["RescueOptions", "SpanTranscriber", "VoiceReport", "decode_clips", "rescue_voice", "turn_regions"]
 
 log = logging.getLogger("streamkit")
 
@@ -59,6 +68,10 @@ class RescueOptions:
     pad_ms: int = 300
     #: Characters of the text before a stretch given to Whisper as context.
     prompt_chars: int = 120
+    #: Decode the speech regions over the voice without words together, in one batch (a
+    #: :class:`WhisperTranscriber`); False: each voiced stretch on its own, sequentially (the way
+    #: before; it also decodes voice standing out from one side only).
+    regions: bool = True
 
 
 @dataclass(frozen=True)
@@ -155,6 +168,113 @@ def _decode_stretches(
     return found
 
 
+def _clip_groups(spans: Sequence[tuple[int, int]], extent_ms: int) -> list[list[tuple[int, int]]]:
+    """``spans`` (sorted) in groups whose extent stays within ``extent_ms`` (one PCM read each)."""
+    groups: list[list[tuple[int, int]]] = []
+    for a, b in spans:
+        if groups and b - groups[-1][0][0] <= max(extent_ms, 1):
+            groups[-1].append((a, b))
+        else:
+            groups.append([(a, b)])
+    return groups
+
+
+def decode_clips(
+    transcriber: WhisperTranscriber, audio: AudioTrack, spans: Sequence[tuple[int, int]], options: TranscribeOptions
+) -> list[Utterance]:
+    """Stretches of ``audio`` decoded together, each one item of one batch (``clip_timestamps``): no VAD,
+    no temperature fallback (batched decoding has none), ``options``' prompt; track times in ms."""
+    import ctranslate2
+    from faster_whisper import BatchedInferencePipeline
+
+    from .media import read_pcm
+
+    found: list[Utterance] = []
+    ctranslate2.set_random_seed(options.seed)
+    for group in _clip_groups(sorted(spans), options.window_ms or 10 * 60 * 1000):
+        lo, hi = max(group[0][0], 0), group[-1][1]
+        clips = [{"start": (max(a, lo) - lo) / 1000, "end": (min(b, hi) - lo) / 1000} for a, b in group]
+        try:
+            segments, _info = BatchedInferencePipeline(transcriber.model).transcribe(
+                read_pcm(audio, lo, hi), language=options.language, task=options.task, beam_size=options.beam_size,
+                temperature=list(options.temperature), word_timestamps=options.word_timestamps, vad_filter=False,
+                clip_timestamps=clips, initial_prompt=options.initial_prompt, hotwords=options.hotwords,
+                batch_size=options.batch_size)
+            found += convert_segments(segments, (hi - lo) / 1000, None, offset_ms=lo)
+        except (RuntimeError, ValueError) as exc:
+            raise TranscriptionError(f"transcription failed: {exc}") from exc
+    return found
+
+
+def turn_regions(audio: AudioTrack, options: TranscribeOptions) -> list[tuple[int, int]]:
+    """The speech regions of the whole track (``turns.speech_regions``, window by window), track ms."""
+    from .media import read_pcm
+    from .transcribe import plan_windows
+    from .turns import TURN_MIN_SILENCE_MS, speech_regions
+
+    silence = options.vad_min_silence_ms if options.vad_min_silence_ms is not None else TURN_MIN_SILENCE_MS
+    regions: list[tuple[int, int]] = []
+    for lo, hi in plan_windows(audio, options.window_ms):
+        found = speech_regions(read_pcm(audio, lo, hi), threshold=options.vad_threshold, min_silence_ms=silence,
+                               pad_ms=options.vad_speech_pad_ms)
+        regions += [(lo + a, lo + b) for a, b in found]
+    return regions
+
+
+def _decode_regions(
+    regions: Sequence[tuple[int, int]], transcript: Transcript, audio: AudioTrack, transcriber: WhisperTranscriber,
+    options: TranscribeOptions, dropped: list[Dropped],
+) -> list[Utterance]:
+    """The regions decoded together in one batch; what they hold that is new (words inside the region)."""
+    found: list[Utterance] = []
+    for u in decode_clips(transcriber, audio, regions, options):
+        why = _known(u, transcript, options.initial_prompt)
+        if why is None:
+            found.append(u)
+        else:
+            dropped.append(Dropped(u.start_ms, u.end_ms, u.text, f"decoded again: {why}", ("prompt_echo",)))
+    return found
+
+
+def _on(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
+    return any(a < span[1] and b > span[0] for a, b in spans)
+
+
+def _clips(
+    todo: Sequence[tuple[int, int]], regions: Sequence[tuple[int, int]], pad_ms: int, duration_ms: int
+) -> list[tuple[int, int]]:
+    """Each stretch of ``todo`` (padded) joined with the speech regions over it; overlapping clips merged.
+
+    The VAD's region may begin after the voice's onset (a phone-band reply) and the stretch may stop
+    short of a word's tail: the clip holds both."""
+    clips: list[tuple[int, int]] = []
+    for a, b in todo:
+        lo, hi = a - pad_ms, b + pad_ms
+        for g in regions:
+            if _on(g, [(a, b)]):
+                lo, hi = min(lo, g[0]), max(hi, g[1])
+        clips.append((max(lo, 0), min(hi, duration_ms)))
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(clips):
+        if merged and a < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _rescue_regions(
+    todo: Sequence[tuple[int, int]], transcript: Transcript, audio: AudioTrack, transcriber: WhisperTranscriber,
+    options: TranscribeOptions, r: RescueOptions, dropped: list[Dropped],
+) -> list[Utterance]:
+    """The speech regions over ``todo`` (with the stretches) decoded in one batch; a piece is kept only
+    on a ``todo`` stretch (the rest of a region is music or noise the VAD heard as voice)."""
+    regions = _clips(todo, turn_regions(audio, options), r.pad_ms, audio.duration_ms)
+    found = [u for u in _decode_regions(regions, transcript, audio, transcriber, options, dropped)
+             if _on((u.start_ms, u.end_ms), todo)]
+    return found
+
+
 def rescue_voice(
     transcript: Transcript,
     audio: AudioTrack,
@@ -171,21 +291,27 @@ def rescue_voice(
     r = rescue or RescueOptions()
     level = speech_level(transcript, energy, quality)
     duration = transcript.duration_ms or audio.duration_ms
-    # Decoded again: voice standing out from one side at least (speech next to music as loud);
-    # reported and aligned to: voice standing out from both (music after a pause is not a voice).
+    # Reported, aligned to, and decoded again in one batch: voice standing out from both sides
+    # (music after a pause is not a voice). Decoded again one by one (``regions=False``): voice
+    # standing out from one side at least (speech next to music as loud).
     heard = voiced_stretches(energy, speech, duration, level, quality, strict=False)
     stretches = voiced_stretches(energy, speech, duration, level, quality)
     todo = uncovered(heard, transcript)
     missing = uncovered(stretches, transcript)
     dropped: list[Dropped] = []
     result = transcript
-    if todo:
-        found = _decode_stretches(todo, transcript, audio, transcriber, options, r, dropped)
-        if found:
-            merged = sorted([*transcript.utterances, *found], key=lambda u: (u.start_ms, u.end_ms))
-            result, more = clean_transcript(replace(transcript, utterances=tuple(merged)), quality, energy=energy,
-                                            speech=speech, prompt=prompt)
-            dropped.extend(more)
+    if r.regions and isinstance(transcriber, WhisperTranscriber):
+        # One batch over the speech regions of the voice standing out from both sides (next to
+        # music, what batched decoding alone hears there is invented: docs/benchmarks.md).
+        todo = missing
+        found = _rescue_regions(missing, transcript, audio, transcriber, options, r, dropped) if missing else []
+    else:
+        found = _decode_stretches(todo, transcript, audio, transcriber, options, r, dropped) if todo else []
+    if found:
+        merged = sorted([*transcript.utterances, *found], key=lambda u: (u.start_ms, u.end_ms))
+        result, more = clean_transcript(replace(transcript, utterances=tuple(merged)), quality, energy=energy,
+                                        speech=speech, prompt=prompt)
+        dropped.extend(more)
     result = align_to_voice(result, energy, speech, stretches, quality)
     left = tuple(uncovered(stretches, result))
     report = VoiceReport(len(missing), len(todo), max(len(missing) - len(left), 0), left)

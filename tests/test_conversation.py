@@ -76,8 +76,8 @@ def cues(transcriber: WhisperTranscriber, tmp_path_factory: pytest.TempPathFacto
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 12: whole-chunk decoding (the default) loses short replies; by "
-                   "turns (opt-in) only the phone-band reply at 55.2 s, unheard by the VAD (Silero at most 0.08)")
+@pytest.mark.xfail(strict=True, reason="issue 12: the default (with the batched rescue of the speech regions) and "
+                   "turns (opt-in) lose only the phone-band reply at 55.2 s, unheard by the VAD (Silero at most 0.08)")
 def test_every_short_reply_between_pauses_is_under_a_cue(cues: tuple[Cue, ...]) -> None:
     replies = replies_between_pauses(timeline())
     lost = [(r.start_ms, r.text) for r in replies if not any(overlap(c, r) for c in cues)]
@@ -93,13 +93,9 @@ def turn_cues(transcriber: WhisperTranscriber, tmp_path_factory: pytest.TempPath
     return run_subtitle(job, transcriber=transcriber).tracks[0].cues
 
 
-@pytest.mark.slow
-def test_by_turns_every_reply_the_voice_detector_hears_is_under_a_cue(turn_cues: tuple[Cue, ...],
-                                                                      tmp_path: Path) -> None:
-    """Turn-aware decoding (``streamkit.turns``): a short reply between pauses that Silero VAD hears
-    (probability 0.3 or more somewhere on it) is decoded as a region of its own and keeps its cue,
-    and still no cue lies over music or noise."""
-    cues = turn_cues
+def assert_every_reply_the_vad_hears_is_under_a_cue(cues: tuple[Cue, ...], tmp_path: Path) -> None:
+    """A short reply between pauses that Silero VAD hears (probability 0.3 or more somewhere on it)
+    keeps its cue, and still no cue lies over music or noise."""
     from streamkit.media import extract_audio, probe
     from streamkit.quality import vad_profile
 
@@ -110,6 +106,21 @@ def test_by_turns_every_reply_the_voice_detector_hears_is_under_a_cue(turn_cues:
     lost = [(r.start_ms, r.text) for r in heard if not any(overlap(c, r) for c in cues)]
     assert not lost, f"replies the VAD hears without a cue: {lost}"
     test_no_cue_lies_over_music_or_noise(cues)
+
+
+@pytest.mark.slow
+def test_by_default_every_reply_the_voice_detector_hears_is_under_a_cue(cues: tuple[Cue, ...],
+                                                                        tmp_path: Path) -> None:
+    """The default (batched whole chunks, then the speech regions over voice left without a word
+    decoded again in one batch: ``streamkit.rescue``)."""
+    assert_every_reply_the_vad_hears_is_under_a_cue(cues, tmp_path)
+
+
+@pytest.mark.slow
+def test_by_turns_every_reply_the_voice_detector_hears_is_under_a_cue(turn_cues: tuple[Cue, ...],
+                                                                      tmp_path: Path) -> None:
+    """Turn-aware decoding (``streamkit.turns``): each region decoded on its own."""
+    assert_every_reply_the_vad_hears_is_under_a_cue(turn_cues, tmp_path)
 
 
 @pytest.mark.slow

@@ -64,3 +64,22 @@ def test_the_prompt_written_back_with_a_word_changed_is_an_echo() -> None:
     assert _echoes("김정은, 정말로 손을 내밀면 안철수 대표와 국민의당을 내밀면", prompt)
     assert _echoes("어떤 선택을", prompt)
     assert not _echoes("그래? 알겠어", prompt) and not _echoes("선택", prompt)
+
+
+def test_a_clip_holds_the_stretch_and_the_speech_regions_over_it() -> None:
+    from streamkit.rescue import _clips
+
+    regions = [(1368, 1864), (7960, 20616), (22552, 23208)]
+    # the VAD starts late on a phone-band reply: the clip starts at the stretch (padded)
+    assert _clips([(1000, 1700)], regions, 300, 60_000) == [(700, 2000)]
+    # a stretch inside a region decodes the whole region; overlapping clips are merged
+    assert _clips([(8000, 9000), (9500, 10000)], regions, 300, 60_000) == [(7700, 20616)]
+    # no region over it: the padded stretch, within the track
+    assert _clips([(100, 600), (59_800, 60_000)], regions, 300, 60_000) == [(0, 900), (59_500, 60_000)]
+
+
+def test_clips_are_read_in_groups_within_a_window() -> None:
+    from streamkit.rescue import _clip_groups
+
+    assert _clip_groups([(0, 1000), (5000, 6000), (700_000, 701_000)], 600_000) == [
+        [(0, 1000), (5000, 6000)], [(700_000, 701_000)]]
