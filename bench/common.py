@@ -67,16 +67,18 @@ def machine() -> dict[str, Any]:
             "date": time.strftime("%Y-%m-%d")}
 
 
-def run_measured(cmd: list[str]) -> dict[str, Any]:
-    """Run a command in a child process; wall time and that child's peak RSS (GNU time not needed)."""
+def run_measured(cmd: list[str], *, ok: tuple[int, ...] = (0,)) -> dict[str, Any]:
+    """Run a command in a child process; wall time, CPU time (the honest figure on a shared machine) and that
+    child's peak RSS (GNU time not needed). An exit code outside ``ok`` stops the benchmark."""
     script = (
-        "import resource, subprocess, sys, time, json\n"
+        "import json, resource, subprocess, sys, time\n"
         "t = time.perf_counter(); r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
         "print(json.dumps({'rc': r.returncode, 'wall_s': time.perf_counter() - t,"
-        " 'peak_rss_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))\n"
+        " 'cpu_s': u.ru_utime + u.ru_stime, 'peak_rss_mb': u.ru_maxrss / 1024}))\n"
     )
     out = subprocess.run([sys.executable, "-c", script, *cmd], capture_output=True, text=True, check=True)
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    if result["rc"] != 0:
+    if result["rc"] not in ok:
         raise SystemExit(f"benchmark command failed: {' '.join(cmd)}\n{out.stderr}")
     return result

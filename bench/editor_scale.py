@@ -9,35 +9,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO, WORK, machine
+from common import REPO, WORK, machine, run_measured
 
 sys.path.insert(0, str(REPO))
 from tests.manycues import write_many_cues
 
 
-def measured(cmd: list[str]) -> dict[str, float]:
-    """Wall time, CPU time (the honest figure on a shared machine) and peak RSS of ``cmd`` in a child.
-
-    Exit 1 ("errors found") is a result for check, not a failure.
-    """
-    script = (
-        "import json, resource, subprocess, sys, time\n"
-        "t = time.perf_counter(); r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
-        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-        "print(json.dumps({'rc': r.returncode, 'wall_s': time.perf_counter() - t,"
-        " 'cpu_s': u.ru_utime + u.ru_stime, 'peak_rss_mb': u.ru_maxrss / 1024}))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script, *cmd], capture_output=True, text=True, check=True)
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    if result["rc"] not in (0, 1):
-        raise SystemExit(f"benchmark command failed: {' '.join(cmd)}\n{done.stderr}")
-    return result
+def measured(cmd: list[str]) -> dict[str, Any]:
+    """Wall, CPU time and peak RSS of ``cmd``; exit 1 ("errors found") is a result for check, not a failure."""
+    return run_measured(cmd, ok=(0, 1))
 
 
 def main() -> None:
