@@ -506,12 +506,7 @@ def read_ref_tsv(path: Path) -> list[Row]:
 
 def replace_section(path: Path, section: str) -> None:
     """Add or replace the ``<!-- conversation:begin -->`` ... ``end`` section at the end of ``path``."""
-    begin, end = "<!-- conversation:begin -->", "<!-- conversation:end -->"
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if begin in text and end in text:
-        head, _, rest = text.partition(begin)
-        text = head.rstrip("\n") + "\n\n" + rest.partition(end)[2].lstrip("\n")
-    path.write_text(text.rstrip("\n") + "\n\n" + f"{begin}\n{section.strip()}\n{end}\n", encoding="utf-8")
+    mn.replace_section(path, section, "<!-- conversation:begin -->", "<!-- conversation:end -->")
 
 
 def readme_section(rows: Sequence[Row], seconds: float, size: int, seed: int) -> str:

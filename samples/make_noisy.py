@@ -463,14 +463,14 @@ def write_ref_tsv(path: Path, stretches: Sequence[Stretch]) -> None:
 BEGIN, END = "<!-- noisy:begin -->", "<!-- noisy:end -->"
 
 
-def replace_section(path: Path, section: str) -> None:
-    """Add or replace the marked ``noisy.mp4`` section at the end of ``path``."""
+def replace_section(path: Path, section: str, begin: str = BEGIN, end: str = END) -> None:
+    """Add or replace the section marked ``begin`` ... ``end`` (the ``noisy.mp4`` one) at the end of ``path``."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if BEGIN in text and END in text:
-        head, _, rest = text.partition(BEGIN)
-        _, _, tail = rest.partition(END)
+    if begin in text and end in text:
+        head, _, rest = text.partition(begin)
+        _, _, tail = rest.partition(end)
         text = head.rstrip("\n") + "\n\n" + tail.lstrip("\n")
-    block = f"{BEGIN}\n{section.strip()}\n{END}\n"
+    block = f"{begin}\n{section.strip()}\n{end}\n"
     path.write_text(text.rstrip("\n") + "\n\n" + block, encoding="utf-8")
 
 
