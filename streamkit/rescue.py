@@ -45,8 +45,7 @@ from .quality import (
     uncovered,
     voiced_stretches,
 )
-from .transcribe import TranscribeOptions, WhisperTranscriber
-from .transcribe import _convert as convert_segments
+from .transcribe import TranscribeOptions, WhisperTranscriber, convert_segments
 
 __all__ = ["RescueOptions", "SpanTranscriber", "VoiceReport", "decode_clips", "rescue_voice", "turn_regions"]
 

@@ -24,15 +24,14 @@ from .models import AudioTrack, ModelChoice, ProgressCallback, Transcript, Utter
 __all__ = [
     "DEFAULT_CPU_MODEL",
     "DEFAULT_CUDA_MODEL",
-    "TUNABLE",
     "TranscribeOptions",
     "Transcriber",
     "WhisperTranscriber",
+    "convert_segments",
     "cuda_available",
     "decodes_batched",
     "plan_windows",
     "resolve_model",
-    "tunable_problem",
 ]
 
 log = logging.getLogger("streamkit")
@@ -94,30 +93,6 @@ class TranscribeOptions:
             raise ValueError(f"task must be 'transcribe' or 'translate', not {self.task!r}")
         if self.beam_size < 1:
             raise ValueError("beam_size must be at least 1")
-
-
-#: Decoding settings a producer may set (``[transcribe]`` in the config file and in replay specs):
-#: key -> (type, lowest, highest). The rest of :class:`TranscribeOptions` is how streamkit's
-#: accuracy was measured, or per recording (hints), and stays in code.
-TUNABLE: dict[str, tuple[type, int, int]] = {
-    "beam_size": (int, 1, 10),
-    "batched": (bool, 0, 1),
-    "batch_size": (int, 1, 64),
-    "vad_min_silence_ms": (int, 0, 10_000),
-    "turns": (bool, 0, 1),
-}
-
-
-def tunable_problem(key: str, value: object) -> str | None:
-    """Why ``value`` is not acceptable for the tunable ``key``, or None when it is."""
-    if key not in TUNABLE:
-        return f"is not a decoding setting (known: {', '.join(TUNABLE)})"
-    kind, low, high = TUNABLE[key]
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        return f"must be {'true or false' if kind is bool else 'an integer'}, not {value!r}"
-    if kind is int and not low <= value <= high:  # type: ignore[operator]
-        return f"must be between {low} and {high}, not {value}"
-    return None
 
 
 class Transcriber(Protocol):
@@ -333,7 +308,7 @@ class WhisperTranscriber:
                 del samples
                 window_total = (end_ms - start_ms) / 1000
                 last = utterances[-1].start_ms if utterances else 0
-                utterances.extend(_convert(_trimmed(segments), window_total, report, offset_ms=start_ms,
+                utterances.extend(convert_segments(_trimmed(segments), window_total, report, offset_ms=start_ms,
                                            not_before_ms=last))
             except (RuntimeError, ValueError) as exc:
                 raise TranscriptionError(f"transcription failed: {exc}") from exc
@@ -367,7 +342,7 @@ class WhisperTranscriber:
                 word_timestamps=options.word_timestamps, vad_filter=False, initial_prompt=context,
                 hotwords=options.hotwords,
             )
-            return list(_convert(segments, (end_ms - start_ms) / 1000, None, offset_ms=max(start_ms, 0)))
+            return list(convert_segments(segments, (end_ms - start_ms) / 1000, None, offset_ms=max(start_ms, 0)))
         except (RuntimeError, ValueError) as exc:
             raise TranscriptionError(f"transcription failed: {exc}") from exc
 
@@ -447,7 +422,7 @@ def _ms(seconds: float) -> int:
     return max(0, round(seconds * 1000))
 
 
-def _convert(
+def convert_segments(
     segments: Iterable[Any],
     total: float,
     progress: ProgressCallback | None,
