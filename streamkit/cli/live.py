@@ -103,14 +103,14 @@ def _build_job(source: str, to: str, translator: str | None, translator_url: str
     from ..live import LiveJob, LiveOptions, parse_source
     from ..media import find_ffmpeg
     from ..quality import QualityOptions
-    from ..translation.options import TranslatorSettings
+    from ..translation.options import DEFAULT_ENGINE, TranslatorSettings
     from .subtitle import _split_formats
 
     spec = parse_source(source)
     cfg = load_config(config)
     folder = out_dir or (Path(spec.target).parent if spec.kind == "file" else Path.cwd())
     job_name = name or _name_for(spec.target)
-    engine = translator or cfg.get("subtitle", "translator", "google")
+    engine = translator or cfg.get("subtitle", "translator", DEFAULT_ENGINE)
     fmts = _split_formats(formats)
     langs = ["ko"] + ([to] if engine != "none" else [])
     existing = [p for p in (folder / f"{job_name}.live.{lang}.{fmt}" for lang in langs for fmt in fmts) if p.exists()]

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from ..config import load_config
 from ..errors import StreamkitError
-from ..translation.options import TranslatorSettings
+from ..translation.options import DEFAULT_ENGINE, TranslatorSettings
 from ..translation.registry import text_engine_name
 from ._app import FPS_HELP, VIDEO_HELP, _guard, _progress, _setup_logging, app, clock, frame_rate, out, parse_fps
 
@@ -306,7 +306,7 @@ def _doctor_report(config: Path | None, translator_url: str | None, offline: boo
         model = f"unavailable ({exc.message})"
     cache_path = Path(settings.cache_path) if settings.cache_path else default_cache_path()
     entries = TranslationCache(cache_path).count() if cache_path.exists() else 0
-    default = cfg.get("subtitle", "translator") or "google"
+    default = cfg.get("subtitle", "translator") or DEFAULT_ENGINE
     return {
         "engines": [
             {"name": c.name, "description": c.description, "configured": c.configured,

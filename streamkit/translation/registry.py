@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
 from ..registry import Registered, Registry
-from .options import TranslatorSettings
+from .options import DEFAULT_ENGINE, TranslatorSettings
 from .protocol import EngineContext, Translator
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def text_engine_name(given: str | None, configured: str | None, recorded: str | 
         configured = None  # the producer's speech default; a subtitle file needs a text engine
     if recorded in ("whisper", "none", ""):
         recorded = None
-    name = given or recorded or configured or "google"
+    name = given or recorded or configured or DEFAULT_ENGINE
     if name in ("whisper", "none"):
         raise ConfigError(f"--translator {name} cannot translate a subtitle file", key="translator",
                           hint="whisper translates speech; choose a text engine: google, deepl, papago, "
