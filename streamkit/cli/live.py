@@ -110,7 +110,7 @@ def _build_job(source: str, to: str, translator: str | None, translator_url: str
     cfg = load_config(config)
     folder = out_dir or (Path(spec.target).parent if spec.kind == "file" else Path.cwd())
     job_name = name or _name_for(spec.target)
-    engine = translator or cfg.get("subtitle", "translator", DEFAULT_ENGINE)
+    engine = translator or cfg.get("translate", "engine", DEFAULT_ENGINE)
     fmts = _split_formats(formats)
     langs = ["ko"] + ([to] if engine != "none" else [])
     existing = [p for p in (folder / f"{job_name}.live.{lang}.{fmt}" for lang in langs for fmt in fmts) if p.exists()]

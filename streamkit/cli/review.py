@@ -50,7 +50,7 @@ def review_command(
         check_port(host, port)
         cfg, settings = _engine_settings(config, translator_url)
         options = ReviewOptions(translator=translator, translator_settings=settings,
-                                configured_translator=cfg.get("subtitle", "translator"),
+                                configured_translator=cfg.get("translate", "engine"),
                                 glossary=tuple(glossary or ()), no_glossary=no_glossary, fps=parse_fps(fps))
         session = open_review(video, out_dir, options)
         broker = EventBroker()

@@ -127,7 +127,7 @@ def _translate_files(subtitles: Path, output: Path | None, translator: str | Non
     from ..translation.registry import text_engine
 
     cfg, settings = _typed_settings(config, translator_url)
-    name = text_engine_name(translator, cfg.get("subtitle", "translator"))
+    name = text_engine_name(translator, cfg.get("translate", "engine"))
     rate = parse_fps(fps)
     track = read_subtitles(subtitles)
     source = track.language if track.language != "und" else "ko"
@@ -201,7 +201,7 @@ def retranslate_command(
 
         cfg, settings = _typed_settings(config, translator_url)
         request = RetranslateRequest(
-            korean, english, parse_targets(target)[0], output, ko_draft, translator, cfg.get("subtitle", "translator"),
+            korean, english, parse_targets(target)[0], output, ko_draft, translator, cfg.get("translate", "engine"),
             settings, tuple(glossary or ()), no_glossary, frame_rate(video, fps)[0], force)
         report = retranslate_files(request)
         if as_json:
@@ -306,7 +306,7 @@ def _doctor_report(config: Path | None, translator_url: str | None, offline: boo
         model = f"unavailable ({exc.message})"
     cache_path = Path(settings.cache_path) if settings.cache_path else default_cache_path()
     entries = TranslationCache(cache_path).count() if cache_path.exists() else 0
-    default = cfg.get("subtitle", "translator") or DEFAULT_ENGINE
+    default = cfg.get("translate", "engine") or DEFAULT_ENGINE
     return {
         "engines": [
             {"name": c.name, "description": c.description, "configured": c.configured,
