@@ -51,6 +51,12 @@ from common import REPO, SAMPLES, WORK, run_measured  # noqa: E402
 SETS_DIR = WORK / "conversation"
 SET_SECONDS = (150.0, 210.0, 270.0)
 CONFIGS = ("bare-seq", "bare-batched", "streamkit", "streamkit-seq")
+#: The ``streamkit.toml`` of a configuration other than the defaults (any ``streamkit-*`` name here).
+CONFIG_TABLES = {
+    "streamkit-seq": "[transcribe]\nbatched = false\n",
+    "streamkit-turns": "[transcribe]\nturns = true\n",
+    "streamkit-chunks": "[transcribe]\nturns = false\n",
+}
 SPEECH = ("speech", "reply")
 ONSET_MS = 500
 INVENTED_MS = 200
@@ -138,9 +144,10 @@ def run_config(config: str, recording: Path, out_dir: Path, *, reuse: bool = Fal
         else:
             cmd = [sys.executable, "-m", "streamkit", "subtitle", str(recording), "-t", "none", "--no-mux",
                    "--force", "--no-cache", "-q", "-o", str(out_dir / config)]
-            if config == "streamkit-seq":
-                toml = out_dir / "sequential.toml"
-                toml.write_text("[transcribe]\nbatched = false\n", encoding="utf-8")
+            table = CONFIG_TABLES.get(config)
+            if table:
+                toml = out_dir / f"{config}.toml"
+                toml.write_text(table, encoding="utf-8")
                 cmd += ["--config", str(toml)]
             measured = run_measured(cmd)
         record.write_text(json.dumps(measured), encoding="utf-8")

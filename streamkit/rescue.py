@@ -8,7 +8,10 @@ By default (``RescueOptions.regions``, a :class:`WhisperTranscriber`) the VAD's 
 those stretches (``turns.speech_regions``, 500 ms of silence between regions, joined with the
 stretch itself: the VAD may start late on a phone-band voice) are decoded together in one batch
 (``clip_timestamps``, :func:`decode_clips`), and a piece is kept only where it lies on such a stretch, so the music the
-VAD hears in the same region gets no text. What it finds goes through the same filter with
+VAD hears in the same region gets no text. In the same batch, each speech region that starts where
+a voice comes in (standing out from the audio before it) and holds no kept word is decoded as a
+clip of its own (:func:`turns_without_words`): the turns a stretch misses because the voice runs
+into music at its own level, or for longer than a stretch may last. What it finds goes through the same filter with
 everything else. Then kept utterances are moved onto the voice they fit (``quality.align_to_voice``),
 and the voiced stretches still without a word are reported (:class:`VoiceReport`): the run summary
 and ``--json`` give their seconds, and ``streamkit check --video`` lists them for the editor.
@@ -45,9 +48,13 @@ from .quality import (
     uncovered,
     voiced_stretches,
 )
+from .quality.voice import voice_floor_db
 from .transcribe import TranscribeOptions, WhisperTranscriber, convert_segments
 
-__all__ = ["RescueOptions", "SpanTranscriber", "VoiceReport", "decode_clips", "rescue_voice", "turn_regions"]
+__all__ = [
+    "RescueOptions", "SpanTranscriber", "VoiceReport", "decode_clips", "rescue_voice", "turn_regions",
+    "turns_without_words",
+]
 
 log = logging.getLogger("streamkit")
 
@@ -71,6 +78,13 @@ class RescueOptions:
     #: :class:`WhisperTranscriber`); False: each voiced stretch on its own, sequentially (the way
     #: before; it also decodes voice standing out from one side only).
     regions: bool = True
+    #: With ``regions``: also decode the speech regions that start where a voice comes in and hold no
+    #: kept word (:func:`turns_without_words`), not only the voiced stretches standing out on both sides.
+    turns: bool = True
+    #: A turn decoded alone ends before ``unsure_run`` words in a row under ``unsure_probability``
+    #: (:func:`_sure_head`): what Whisper wrote over the music after it.
+    unsure_run: int = 2
+    unsure_probability: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -262,16 +276,94 @@ def _clips(
     return merged
 
 
+def _starts_voice(region: tuple[int, int], energy: EnergyFn, floor_db: float, o: QualityOptions) -> bool:
+    """Whether a speech region begins where a voice comes in: at voice level, and standing out by
+    ``voice_contrast_db`` from the quiet fifth of the ``voice_search_ms`` before it (or at the track's start).
+
+    A turn starts on an onset, after a pause or over a bed below it. A region the VAD opens inside music
+    or a crowd that was already going on at its level (sung vocals, babble) does not, and decoded alone
+    it gets invented text (measured on noisy.mp4: its four music regions stand 2.6-5.4 dB above what comes
+    before them, the speech regions 31-69 dB; docs/benchmarks.md)."""
+    a, b = region
+    step = o.energy_frame_ms
+    inner = sorted(energy(t, t + step) for t in range(a, max(b, a + step), step))
+    level = inner[len(inner) // 2]
+    before = sorted(energy(t, t + step) for t in range(max(a - o.voice_search_ms, 0), a, step))
+    return level >= floor_db and (not before or level - before[len(before) // 5] >= o.voice_contrast_db)
+
+
+def turns_without_words(
+    regions: Sequence[tuple[int, int]], transcript: Transcript, energy: EnergyFn, level_db: float,
+    o: QualityOptions,
+) -> list[tuple[int, int]]:
+    """The speech regions that start where a voice comes in (:func:`_starts_voice`) and hold no kept word.
+
+    Whole-chunk decoding skips such turns (a reply after a pause, a line between two music stretches);
+    a voiced *stretch* (``quality.voiced_stretches``) misses them when the voice runs into music at its
+    own level (no contrast after it) or past ``voice_max_ms``."""
+    floor = voice_floor_db(level_db, o)
+    return [g for g in uncovered(regions, transcript) if _starts_voice(g, energy, floor, o)]
+
+
 def _rescue_regions(
-    todo: Sequence[tuple[int, int]], transcript: Transcript, audio: AudioTrack, transcriber: WhisperTranscriber,
-    options: TranscribeOptions, r: RescueOptions, dropped: list[Dropped],
+    todo: Sequence[tuple[int, int]], turns: Sequence[tuple[int, int]], regions: Sequence[tuple[int, int]],
+    transcript: Transcript, audio: AudioTrack, transcriber: WhisperTranscriber, options: TranscribeOptions,
+    r: RescueOptions, dropped: list[Dropped],
 ) -> list[Utterance]:
-    """The speech regions over ``todo`` (with the stretches) decoded in one batch; a piece is kept only
-    on a ``todo`` stretch (the rest of a region is music or noise the VAD heard as voice)."""
-    regions = _clips(todo, turn_regions(audio, options), r.pad_ms, audio.duration_ms)
-    found = [u for u in _decode_regions(regions, transcript, audio, transcriber, options, dropped)
-             if _on((u.start_ms, u.end_ms), todo)]
+    """The speech regions over ``todo`` (with the stretches) and the ``turns`` without words decoded in one
+    batch; a piece is kept only on a ``todo`` stretch or inside a turn (the rest of a region over a
+    stretch is music or noise the VAD heard as voice)."""
+    clips = _clips(todo, regions, r.pad_ms, audio.duration_ms)
+    # A turn is decoded as itself: joined to a stretch's clip it would make one long clip of two turns
+    # (and music between), the very thing that loses a reply. One that a stretch's clip holds is decoded there.
+    alone = [g for g in turns if not _on(g, clips)]
+    found = []
+    for u in _decode_regions(sorted([*clips, *alone]), transcript, audio, transcriber, options, dropped):
+        if _on((u.start_ms, u.end_ms), todo):
+            found.append(u)
+        elif _inside((u.start_ms, u.end_ms), alone, r.pad_ms):
+            kept = _sure_head(u, r)
+            if kept is not u:
+                tail = u.words[len(kept.words):] if kept else u.words
+                dropped.append(Dropped(tail[0].start_ms, u.end_ms, " ".join(w.text for w in tail),
+                                       "decoded again: unsure words after the turn", ("turn_tail",)))
+            if kept is not None:
+                found.append(kept)
     return found
+
+
+def _stutters(word: str, times: int = 4) -> bool:
+    """A syllable ``times`` times in a row inside one word (``아스비시시시시…``): a loop, not Korean."""
+    return any(word[i] * times == word[i:i + times] for i in range(len(word) - times + 1) if word[i].isalpha())
+
+
+def _sure_head(u: Utterance, r: RescueOptions) -> Utterance | None:
+    """``u`` (from a turn decoded alone) up to its first stuttering word or its first ``unsure_run`` words
+    in a row under ``unsure_probability``, when a word before them stays; None when nothing stays.
+
+    A turn decoded alone runs on into what follows it (music the VAD hears as voice, at the voice's
+    level) and Whisper writes unsure words there (conv-102: "현재 백화점과 영화관 등은" then eight
+    words at 0.16-0.45 over the music, ending in a syllable looped 60 times). A short reply whose words
+    are all unsure is left to the filter."""
+    words = u.words
+    for i, w in enumerate(words):
+        if _stutters(w.text):
+            return _head(u, i)
+        run = words[i:i + r.unsure_run]
+        if i and len(run) == r.unsure_run and all(x.probability < r.unsure_probability for x in run):
+            return _head(u, i)
+    return u
+
+
+def _head(u: Utterance, n: int) -> Utterance | None:
+    if n == 0:
+        return None
+    words = u.words[:n]
+    return replace(u, words=words, text=" ".join(w.text for w in words), end_ms=max(w.end_ms for w in words))
+
+
+def _inside(span: tuple[int, int], regions: Sequence[tuple[int, int]], slack_ms: int) -> bool:
+    return any(a - slack_ms <= span[0] and span[1] <= b + slack_ms for a, b in regions)
 
 
 def rescue_voice(
@@ -302,8 +394,11 @@ def rescue_voice(
     if r.regions and isinstance(transcriber, WhisperTranscriber):
         # One batch over the speech regions of the voice standing out from both sides (next to
         # music, what batched decoding alone hears there is invented: docs/benchmarks.md).
-        todo = missing
-        found = _rescue_regions(missing, transcript, audio, transcriber, options, r, dropped) if missing else []
+        regions = turn_regions(audio, options)
+        turns = turns_without_words(regions, transcript, energy, level, quality) if r.turns else []
+        todo = [*missing, *(g for g in turns if not _on(g, missing))]
+        found = (_rescue_regions(missing, turns, regions, transcript, audio, transcriber, options, r, dropped)
+                 if todo else [])
     else:
         found = _decode_stretches(todo, transcript, audio, transcriber, options, r, dropped) if todo else []
     if found:

@@ -7,6 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from streamkit.checks import voice_check
 from streamkit.media import extract_audio, probe
@@ -83,3 +85,77 @@ def test_clips_are_read_in_groups_within_a_window() -> None:
 
     assert _clip_groups([(0, 1000), (5000, 6000), (700_000, 701_000)], 600_000) == [
         [(0, 1000), (5000, 6000)], [(700_000, 701_000)]]
+
+
+def _levels(*spans: tuple[int, int, float], floor: float = -90.0):  # type: ignore[no-untyped-def]
+    """An energy function from (start_ms, end_ms, dBFS) spans; elsewhere ``floor``."""
+
+    def energy(a: int, b: int) -> float:
+        for s, e, db in spans:
+            if s <= a < e:
+                return db
+        return floor
+
+    return energy
+
+
+def test_a_turn_after_a_pause_is_decoded_again_and_a_region_inside_music_is_not() -> None:
+    from streamkit.rescue import turns_without_words
+
+    o = QualityOptions()
+    empty = Transcript(language="ko", utterances=(), duration_ms=30_000)
+    # music from 0 to 12 s at -23 dBFS (the VAD opens a region at 6.2 s inside it), then a pause, a
+    # reply at -33 dBFS (quiet, phone-band: well below the music), music again from 20 s
+    energy = _levels((0, 12_000, -23.0), (14_000, 15_000, -33.0), (15_000, 16_000, -34.0), (20_000, 30_000, -22.0))
+    regions = [(6_200, 10_200), (13_800, 16_200), (22_000, 26_000)]
+    assert turns_without_words(regions, empty, energy, -24.0, o) == [(13_800, 16_200)]
+    # a region already holding a kept word is not decoded again; one quieter than the voice floor neither
+    assert turns_without_words([(13_800, 16_200)], _said(14_000, 15_000), energy, -24.0, o) == []
+    assert turns_without_words([(13_800, 16_200)], empty, energy, 10.0, o) == []
+
+
+def _said(a: int, b: int) -> Transcript:
+    from streamkit.models import Utterance, Word
+
+    word = Word(text="그래?", start_ms=a, end_ms=b, probability=0.9)
+    return Transcript(language="ko", utterances=(Utterance(start_ms=a, end_ms=b, text="그래?", words=(word,)),),
+                      duration_ms=30_000)
+
+
+@settings(max_examples=60, deadline=None)
+@given(bed=st.floats(-60, -20), rise=st.floats(0, 40), start=st.integers(0, 20_000))
+def test_a_region_is_a_turn_exactly_when_it_rises_above_what_came_before(bed: float, rise: float, start: int) -> None:
+    """The property: the onset rule reads only the region's level against the quiet fifth before it."""
+    from streamkit.rescue import turns_without_words
+
+    o = QualityOptions()
+    empty = Transcript(language="ko", utterances=(), duration_ms=40_000)
+    energy = _levels((0, start, bed), (start, start + 2_000, bed + rise), floor=bed)
+    found = turns_without_words([(start, start + 2_000)], empty, energy, bed + rise, o)
+    stands_out = start == 0 or rise >= o.voice_contrast_db
+    assert found == ([(start, start + 2_000)] if stands_out else [])
+
+
+def test_a_turn_decoded_alone_ends_where_whisper_grows_unsure_or_stutters() -> None:
+    from streamkit.models import Utterance, Word
+    from streamkit.rescue import RescueOptions, _sure_head
+
+    def piece(*said: tuple[str, float]) -> Utterance:
+        words = tuple(Word(text=t, start_ms=500 * i, end_ms=500 * i + 400, probability=p)
+                      for i, (t, p) in enumerate(said))
+        return Utterance(start_ms=0, end_ms=words[-1].end_ms, text=" ".join(t for t, _ in said), words=words)
+
+    r = RescueOptions()
+    # conv-102: the turn, then Whisper over the music after it
+    found = piece(("현재", 0.72), ("백화점과", 0.85), ("영화관", 0.8), ("등은", 0.82), ("오프스탄,", 0.6),
+                  ("그리고", 0.16), ("애는", 0.37), ("악보리나", 0.45))
+    kept = _sure_head(found, r)
+    assert kept is not None and kept.text == "현재 백화점과 영화관 등은 오프스탄," and kept.end_ms == 2400
+    assert _sure_head(piece(("현재", 0.7), ("아스비" + "시" * 30, 0.84)), r).text == "현재"  # type: ignore[union-attr]
+    assert _sure_head(piece(("아스비시시시시", 0.9)), r) is None
+    # a short unsure reply is the filter's to judge; one unsure word in a sure sentence stays
+    reply = piece(("짬뽕", 0.3), ("아니라?", 0.4))
+    assert _sure_head(reply, r) is reply
+    sentence = piece(("물론", 0.9), ("일단", 0.14), ("염려가", 0.83))
+    assert _sure_head(sentence, r) is sentence
+    assert _sure_head(piece(("하하하", 0.9), ("네", 0.9)), r) is not None
