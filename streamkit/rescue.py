@@ -278,7 +278,9 @@ def _clips(
 
 def _starts_voice(region: tuple[int, int], energy: EnergyFn, floor_db: float, o: QualityOptions) -> bool:
     """Whether a speech region begins where a voice comes in: at voice level, and standing out by
-    ``voice_contrast_db`` from the quiet fifth of the ``voice_search_ms`` before it (or at the track's start).
+    ``voice_contrast_db`` from the quiet fifth of the ``voice_search_ms`` before it. A region at the
+    track's start, with nothing before it to compare, must stand out from what follows it instead
+    (stress-0: the VAD's region over the music that opens the recording was decoded as "1, 2, 3, 4").
 
     A turn starts on an onset, after a pause or over a bed below it. A region the VAD opens inside music
     or a crowd that was already going on at its level (sung vocals, babble) does not, and decoded alone
@@ -289,7 +291,9 @@ def _starts_voice(region: tuple[int, int], energy: EnergyFn, floor_db: float, o:
     inner = sorted(energy(t, t + step) for t in range(a, max(b, a + step), step))
     level = inner[len(inner) // 2]
     before = sorted(energy(t, t + step) for t in range(max(a - o.voice_search_ms, 0), a, step))
-    return level >= floor_db and (not before or level - before[len(before) // 5] >= o.voice_contrast_db)
+    if len(before) * step < o.voice_search_ms:  # at the track's start: what follows the region
+        before = sorted(energy(t, t + step) for t in range(b, b + o.voice_search_ms, step))
+    return level >= floor_db and level - before[len(before) // 5] >= o.voice_contrast_db
 
 
 def turns_without_words(

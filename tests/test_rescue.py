@@ -132,8 +132,18 @@ def test_a_region_is_a_turn_exactly_when_it_rises_above_what_came_before(bed: fl
     empty = Transcript(language="ko", utterances=(), duration_ms=40_000)
     energy = _levels((0, start, bed), (start, start + 2_000, bed + rise), floor=bed)
     found = turns_without_words([(start, start + 2_000)], empty, energy, bed + rise, o)
-    stands_out = start == 0 or rise >= o.voice_contrast_db
-    assert found == ([(start, start + 2_000)] if stands_out else [])
+    assert found == ([(start, start + 2_000)] if rise >= o.voice_contrast_db else [])
+
+
+def test_a_region_opening_the_track_is_a_turn_only_if_it_stands_out_from_what_follows() -> None:
+    from streamkit.rescue import turns_without_words
+
+    o = QualityOptions()
+    empty = Transcript(language="ko", utterances=(), duration_ms=60_000)
+    music = _levels((0, 30_000, -22.0))  # stress-0: music opens the recording, the VAD's region at 0 s
+    assert turns_without_words([(0, 1_240)], empty, music, -22.0, o) == []
+    talk = _levels((0, 2_000, -22.0))  # a recording that opens on a line, then a pause
+    assert turns_without_words([(0, 2_000)], empty, talk, -22.0, o) == [(0, 2_000)]
 
 
 def test_a_turn_decoded_alone_ends_where_whisper_grows_unsure_or_stutters() -> None:
