@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..segment import SENTENCE_END
-from .policy import LocalAgreement, TimedWord, cut_loop
+from .policy import LocalAgreement, TimedWord, cut_loop, loop_start
 
 __all__ = ["Decoder", "LiveOptions", "StepResult", "StreamingTranscriber", "whisper_decoder"]
 
@@ -58,6 +58,8 @@ class LiveOptions:
     tail_guard_ms: int = 300
     #: Commit the pending words after this much silence (the speaker stopped).
     silence_commit_ms: int = 700
+    #: A decode without a new word restarts the buffer after its last pause at least this long.
+    restart_pause_ms: int = 256
     vad_threshold: float = 0.5
     #: A buffer is decoded only when it holds at least this much speech (a breath is not a sentence).
     min_speech_ms: int = 300
@@ -293,11 +295,17 @@ class StreamingTranscriber:
             forced = self._cut(window)
             skipped = max(0, self._buffer_start_ms - before)  # audio dropped before it was ever decoded
         cpu = time.process_time()
-        hypothesis = cut_loop(self.decoder(self._buffer, o.cheap_beam_size if cheap else o.beam_size,
-                                           self._buffer_start_ms))
+        heard = self.decoder(self._buffer, o.cheap_beam_size if cheap else o.beam_size, self._buffer_start_ms)
+        # A loop from the first new word (already at its second round) is not anchored to any speech: music or
+        # noise the VAD lets through ("1, 2, 3", "화이팅, 화이팅, 화이팅" over a crowd). None of it commits.
+        lost = loop_start(self.agreement.beyond_committed(heard), keep=1) == 0
+        hypothesis = [] if lost else cut_loop(heard)
         cpu_ms = round((time.process_time() - cpu) * 1000)
         self.processed_ms = end
         committed = forced + self.agreement.insert(hypothesis, end - o.tail_guard_ms)
+        if not committed and (len(hypothesis) < len(heard) or not self.agreement.pending) \
+                and self._restart_after_pause():
+            self.agreement.drop_pending()  # words heard before the junk, never confirmed: their audio is gone
         sentence_end = bool(committed) and (bool(forced) or _ends_sentence(committed[-1]))
         if self._trailing_silence_ms() >= o.silence_commit_ms:
             committed += self.agreement.flush()
@@ -326,6 +334,30 @@ class StreamingTranscriber:
         skipped = self._buffer_start_ms - max(self.processed_ms, 0)
         self.processed_ms = self._buffer_start_ms
         return StepResult(tuple(committed), sentence_end=True, skipped_ms=max(0, skipped), lag_ms=lag)
+
+    def _restart_after_pause(self) -> bool:
+        """The decode found no new word or looped, and committed nothing (music or noise the VAD calls speech):
+        the buffer restarts at the end of its last pause, so the next decodes see the speech after it without
+        the junk before it (the junk made Whisper loop, hid that speech from the agreement, and made each decode
+        cost seconds). False when the buffer holds no such pause."""
+        o = self.options
+        start = max(self._buffer_start_ms, self.agreement.committed_end_ms)
+        first = -(-start // VAD_FRAME_MS)
+        frames = self._speech[first: self.buffer_end_ms // VAD_FRAME_MS]
+        need = -(-o.restart_pause_ms // VAD_FRAME_MS)
+        i = len(frames)
+        while i > 0:
+            j = i
+            while j > 0 and frames[j - 1] < o.vad_threshold:
+                j -= 1
+            if i - j >= need:
+                break
+            i = j - 1
+        else:
+            return False
+        pause_end = (first + i) * VAD_FRAME_MS
+        self._drop_until(max(start, pause_end - o.restart_pause_ms // 2))
+        return True
 
     def _trim(self, committed: Sequence[TimedWord]) -> None:
         o = self.options
