@@ -63,6 +63,9 @@ class LiveOptions:
     vad_threshold: float = 0.5
     #: A buffer is decoded only when it holds at least this much speech (a breath is not a sentence).
     min_speech_ms: int = 300
+    #: ... counting frames at or above this VAD probability: Silero scores a phone-band reply 0.35-0.5
+    #: (samples/conversation.mp4), and what it lets through more is judged by the decoder and the filter.
+    gate_vad_threshold: float = 0.35
     #: The decoder's output is bounded by this many tokens per second of buffer (speech needs about 10).
     tokens_per_second: float = 24.0
     #: Lag control: past ``cheap_lag_ms`` decode with ``cheap_beam_size`` and ``cheap_window_ms``;
@@ -249,9 +252,9 @@ class StreamingTranscriber:
         return 10 * math.log10(power) if power > 1e-12 else -120.0
 
     def speech_ms(self, start_ms: int, end_ms: int) -> int:
-        """How much of a span of the stream is speech (frames at or above the VAD threshold)."""
+        """How much of a span of the stream may be speech (frames at or above the decoding gate's VAD threshold)."""
         a, b = max(0, start_ms) // VAD_FRAME_MS, max(0, end_ms) // VAD_FRAME_MS + 1
-        return sum(p >= self.options.vad_threshold for p in self._speech[a:b]) * VAD_FRAME_MS
+        return sum(p >= self.options.gate_vad_threshold for p in self._speech[a:b]) * VAD_FRAME_MS
 
     def mean_speech(self, start_ms: int, end_ms: int) -> float:
         a, b = max(0, start_ms) // VAD_FRAME_MS, max(max(0, start_ms) // VAD_FRAME_MS + 1, -(-end_ms // VAD_FRAME_MS))
@@ -295,16 +298,11 @@ class StreamingTranscriber:
             forced = self._cut(window)
             skipped = max(0, self._buffer_start_ms - before)  # audio dropped before it was ever decoded
         cpu = time.process_time()
-        heard = self.decoder(self._buffer, o.cheap_beam_size if cheap else o.beam_size, self._buffer_start_ms)
-        # A loop from the first new word (already at its second round) is not anchored to any speech: music or
-        # noise the VAD lets through ("1, 2, 3", "화이팅, 화이팅, 화이팅" over a crowd). None of it commits.
-        lost = loop_start(self.agreement.beyond_committed(heard), keep=1) == 0
-        hypothesis = [] if lost else cut_loop(heard)
+        hypothesis, looped = self._hear(o.cheap_beam_size if cheap else o.beam_size)
         cpu_ms = round((time.process_time() - cpu) * 1000)
         self.processed_ms = end
         committed = forced + self.agreement.insert(hypothesis, end - o.tail_guard_ms)
-        if not committed and (len(hypothesis) < len(heard) or not self.agreement.pending) \
-                and self._restart_after_pause():
+        if not committed and (looped or not self.agreement.pending) and self._restart_after_pause():
             self.agreement.drop_pending()  # words heard before the junk, never confirmed: their audio is gone
         sentence_end = bool(committed) and (bool(forced) or _ends_sentence(committed[-1]))
         if self._trailing_silence_ms() >= o.silence_commit_ms:
@@ -320,11 +318,22 @@ class StreamingTranscriber:
         """The stream ended: decode what is left once more and commit everything."""
         if self.buffer_end_ms > self.processed_ms and \
                 self.speech_ms(self._buffer_start_ms, self.buffer_end_ms) >= self.options.min_speech_ms:
-            self.agreement.insert(cut_loop(self.decoder(self._buffer, self.options.beam_size, self._buffer_start_ms)))
+            self.agreement.insert(self._hear(self.options.beam_size)[0])
         committed = self.agreement.flush()
         self.processed_ms = self.received_ms
         self._drop_until(self.buffer_end_ms)
         return StepResult(tuple(committed), sentence_end=bool(committed), decoded=True)
+
+    def _hear(self, beam_size: int) -> tuple[list[TimedWord], bool]:
+        """Decode the buffer: the hypothesis (cut where Whisper loops) and whether it looped.
+
+        A loop from the first new word (already at its second round) is not anchored to any speech: music
+        or noise the VAD lets through ("1, 2, 3", "화이팅, 화이팅, 화이팅" over a crowd). None of it commits."""
+        heard = self.decoder(self._buffer, beam_size, self._buffer_start_ms)
+        if loop_start(self.agreement.beyond_committed(heard), keep=1) == 0:
+            return [], True
+        hypothesis = cut_loop(heard)
+        return hypothesis, len(hypothesis) < len(heard)
 
     def _skip(self, lag: int) -> StepResult:
         log.warning("live captions are %.1f s behind: skipping the backlog", lag / 1000)

@@ -12,6 +12,7 @@ first words repeat what is already committed: words starting before the last com
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -47,15 +48,20 @@ def common_prefix(a: Sequence[TimedWord], b: Sequence[TimedWord]) -> int:
     return n
 
 
+#: One to three characters said four times in a row inside a word: Whisper looping within a token
+#: ("인은은은은은…", "스위시시시시…" over music).
+_STUTTER = re.compile(r"(\D{1,3})\1{3,}")  # not digits: 10000
+
+
 def _is_number(text: str) -> bool:
     return text.strip(" ,.?!").isdigit()
 
 
 def cut_loop(words: Sequence[TimedWord], n: int = 3, keep: int = 2) -> list[TimedWord]:
     """``words`` up to where Whisper starts looping: the ``keep + 1``-th occurrence of any ``n``-gram,
-    a word said ``keep + 2`` times in a row, or ``keep + 1`` bare numbers in a row (it counts "1, 2, 3, 4"
-    over music). Speech rarely does that in one window; a decoder stuck over music or noise does it
-    at once ("한 번 더, 한 번 더, 한 번 더 …")."""
+    a word said ``keep + 2`` times in a row, ``keep + 1`` bare numbers in a row (it counts "1, 2, 3, 4"
+    over music), or a word that stutters (a syllable four times: "인은은은은"). Speech rarely does that in
+    one window; a decoder stuck over music or noise does it at once ("한 번 더, 한 번 더, 한 번 더 …")."""
     found = _find_loop(words, n, keep)
     return list(words[: found[1]]) if found else list(words)
 
@@ -72,6 +78,8 @@ def _find_loop(words: Sequence[TimedWord], n: int, keep: int) -> tuple[int, int]
     run, numbers = 1, 0
     bare = [w.text.strip(",.?!") for w in words]  # "화이팅, 화이팅, 화이팅" is one word three times
     for i, w in enumerate(words):
+        if _STUTTER.search(bare[i]):
+            return i, i
         run = run + 1 if i and bare[i - 1] == bare[i] else 1
         if run > keep + 1:
             return i + 1 - run, i

@@ -98,6 +98,8 @@ def test_a_loop_starts_at_its_first_occurrence() -> None:
     # The engine asks with keep=1 at the first new word: a second round is enough there.
     assert loop_start(words("화이팅,", "화이팅,", "화이팅"), keep=1) == 0
     assert loop_start(words("1,", "2,"), keep=1) == 0
+    assert start("더 선은 러버셀라 스위시시시시시시시") == 3 and start("인은은은은은은은은") == 0
+    assert start("하하 좋아요 그렇죠") is None
 
 
 @settings(max_examples=200, deadline=None)
