@@ -298,12 +298,15 @@ class StreamingTranscriber:
             forced = self._cut(window)
             skipped = max(0, self._buffer_start_ms - before)  # audio dropped before it was ever decoded
         cpu = time.process_time()
-        hypothesis, looped = self._hear(o.cheap_beam_size if cheap else o.beam_size)
+        hypothesis = self._hear(o.cheap_beam_size if cheap else o.beam_size)
         cpu_ms = round((time.process_time() - cpu) * 1000)
         self.processed_ms = end
         committed = forced + self.agreement.insert(hypothesis, end - o.tail_guard_ms)
-        if not committed and (looped or not self.agreement.pending) and self._restart_after_pause():
-            self.agreement.drop_pending()  # words heard before the junk, never confirmed: their audio is gone
+        # Nothing new heard (or only a loop): restart after the last pause. Not with words pending, even before
+        # a loop: cut from under them they could never be confirmed (a phone-band sentence of conversation.mp4
+        # whose first word no two decodes spelled alike was lost that way).
+        if not committed and not self.agreement.pending:
+            self._restart_after_pause()
         sentence_end = bool(committed) and (bool(forced) or _ends_sentence(committed[-1]))
         if self._trailing_silence_ms() >= o.silence_commit_ms:
             committed += self.agreement.flush()
@@ -318,22 +321,21 @@ class StreamingTranscriber:
         """The stream ended: decode what is left once more and commit everything."""
         if self.buffer_end_ms > self.processed_ms and \
                 self.speech_ms(self._buffer_start_ms, self.buffer_end_ms) >= self.options.min_speech_ms:
-            self.agreement.insert(self._hear(self.options.beam_size)[0])
+            self.agreement.insert(self._hear(self.options.beam_size))
         committed = self.agreement.flush()
         self.processed_ms = self.received_ms
         self._drop_until(self.buffer_end_ms)
         return StepResult(tuple(committed), sentence_end=bool(committed), decoded=True)
 
-    def _hear(self, beam_size: int) -> tuple[list[TimedWord], bool]:
-        """Decode the buffer: the hypothesis (cut where Whisper loops) and whether it looped.
+    def _hear(self, beam_size: int) -> list[TimedWord]:
+        """Decode the buffer: the hypothesis, cut where Whisper starts looping.
 
         A loop from the first new word (already at its second round) is not anchored to any speech: music
         or noise the VAD lets through ("1, 2, 3", "화이팅, 화이팅, 화이팅" over a crowd). None of it commits."""
         heard = self.decoder(self._buffer, beam_size, self._buffer_start_ms)
         if loop_start(self.agreement.beyond_committed(heard), keep=1) == 0:
-            return [], True
-        hypothesis = cut_loop(heard)
-        return hypothesis, len(hypothesis) < len(heard)
+            return []
+        return cut_loop(heard)
 
     def _skip(self, lag: int) -> StepResult:
         log.warning("live captions are %.1f s behind: skipping the backlog", lag / 1000)
@@ -344,11 +346,11 @@ class StreamingTranscriber:
         self.processed_ms = self._buffer_start_ms
         return StepResult(tuple(committed), sentence_end=True, skipped_ms=max(0, skipped), lag_ms=lag)
 
-    def _restart_after_pause(self) -> bool:
-        """The decode found no new word or looped, and committed nothing (music or noise the VAD calls speech):
-        the buffer restarts at the end of its last pause, so the next decodes see the speech after it without
-        the junk before it (the junk made Whisper loop, hid that speech from the agreement, and made each decode
-        cost seconds). False when the buffer holds no such pause."""
+    def _restart_after_pause(self) -> None:
+        """The decode found no new word (nothing, or a loop from the first word: music or noise the VAD calls
+        speech): the buffer restarts at the end of its last pause, so the next decodes see the speech after it
+        without the junk before it (the junk made Whisper loop for seconds and hid that speech from the
+        agreement: a sentence of noisy.mp4 after music came seconds late)."""
         o = self.options
         start = max(self._buffer_start_ms, self.agreement.committed_end_ms)
         first = -(-start // VAD_FRAME_MS)
@@ -363,10 +365,9 @@ class StreamingTranscriber:
                 break
             i = j - 1
         else:
-            return False
+            return
         pause_end = (first + i) * VAD_FRAME_MS
         self._drop_until(max(start, pause_end - o.restart_pause_ms // 2))
-        return True
 
     def _trim(self, committed: Sequence[TimedWord]) -> None:
         o = self.options

@@ -3,6 +3,7 @@ whose audio is in the buffer): commits in order, bounded buffer, lag control, si
 
 from __future__ import annotations
 
+import itertools
 import threading
 from pathlib import Path
 
@@ -158,3 +159,26 @@ def test_music_the_vad_calls_speech_before_a_pause_does_not_hide_the_speech_afte
         committed += [(engine.received_ms, w.text) for w in engine.step().words]
     assert [text for _at, text in committed] == [w.text for w in speech]
     assert committed[0][0] <= 6000  # 1.5 s after the sentence's onset, not at its end
+
+
+def test_words_pending_before_a_loop_are_kept_for_the_silence_commit() -> None:
+    """conversation.mp4: no two decodes spelled a phone-band sentence's first word alike, then one looped
+    after it; restarting the buffer there threw the whole sentence away. Pending words keep their audio."""
+    calls = itertools.count()
+
+    def decoder(samples: NDArray[np.float32], beam: int, offset_ms: int) -> list[TimedWord]:
+        n = next(calls)
+        said = [TimedWord(100, 700, f"안철{n}"), TimedWord(700, 1200, "대표와"), TimedWord(1200, 1800, "선택을")]
+        return said + [TimedWord(1800 + i * 50, 1850 + i * 50, f"{3 + i % 2},") for i in range(12)]
+
+    def vad(audio: NDArray[np.float32]) -> NDArray[np.float64]:
+        frames = audio[: audio.size // 512 * 512].reshape(-1, 512)
+        return np.where(np.abs(frames).mean(axis=1) > 0.05, 0.9, 0.0)
+
+    engine = StreamingTranscriber(decoder, LiveOptions(), vad=vad)
+    audio = np.concatenate([np.full(2400 * 16, 0.1, np.float32), np.zeros(2000 * 16, np.float32)])
+    committed = []
+    for start in range(0, audio.size, 8000):
+        engine.feed(audio[start: start + 8000])
+        committed += [w.text for w in engine.step().words]
+    assert committed[1:] == ["대표와", "선택을"]
