@@ -334,17 +334,17 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
     replays the sample through :class:`StreamingTranscriber` and :class:`SentenceBuilder` with a virtual
     clock: audio arrives at 1x, each decode advances the clock by its CPU seconds / ``cores``.
     """
-    from faster_whisper.vad import get_vad_model
-
-    from streamkit.live import LiveOptions, SentenceBuilder, StreamingTranscriber, whisper_decoder
+    from streamkit.live import LiveOptions
+    from streamkit.live.session import build_pipeline
+    from streamkit.quality import QualityOptions
 
     refs = references(sample)
     raw = subprocess.run([ffmpeg(), "-v", "error", "-i", str(SAMPLES / f"{sample}.mp4"), "-f", "s16le", "-ac", "1",
                           "-ar", "16000", "-"], capture_output=True, check=True).stdout
     audio = np.frombuffer(raw, np.int16).astype(np.float32) / 32768
     options = LiveOptions(**(overrides or {}))
-    engine = StreamingTranscriber(whisper_decoder(transcriber.model, options), options, vad=get_vad_model())
-    builder = SentenceBuilder(speech=engine.mean_speech)
+    # What a live run builds (the quality filter with its speech and energy signals; no glossary, like the bench runs).
+    engine, builder = build_pipeline(transcriber.model, options, QualityOptions())
     clock, fed, total = 0.0, 0, audio.size
     shown: list[tuple[float, str, dict[str, Any]]] = []
     libre = LibreServer().start() if english else None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +129,8 @@ class SentenceBuilder:
         if not committed:
             return []
         words = tuple(Word(w.start_ms, w.end_ms, w.text, w.probability) for w in committed)
+        if self.energy is not None:
+            words = _trim_edges(words, self.energy)
         first = committed[0]
         utterance = Utterance(words[0].start_ms, max(w.end_ms for w in words), " ".join(w.text for w in words),
                               words, avg_logprob=min(w.avg_logprob for w in committed),
@@ -151,6 +153,37 @@ class SentenceBuilder:
         floor = utterance.end_ms - self.context_ms
         self.recent = [w for w in self.recent if w.start_ms >= floor] + fresh
         return fresh
+
+
+#: An edge frame of a commit this far below its word's loudest frame is the silence Whisper stamps into it.
+EDGE_SILENCE_DB = 20.0
+_EDGE_FRAME_MS = 50
+
+
+def _trim_edges(words: tuple[Word, ...], energy: Callable[[int, int], float]) -> tuple[Word, ...]:
+    """The first word without the silence before its voice, the last without the silence after it.
+
+    Whisper's first word after a pause starts in the pause (often 300 ms early). A sentence's first
+    commit is often that word alone, and the filter judges it by the median level under it: mostly
+    silence, so real speech ("만약", "현재") was dropped as invented. Measured against the word's own
+    loudest frame, so a word over silence throughout stays as quiet as it is.
+    """
+
+    def loud(w: Word) -> list[bool]:
+        levels = [energy(t, min(t + _EDGE_FRAME_MS, w.end_ms)) for t in range(w.start_ms, w.end_ms, _EDGE_FRAME_MS)]
+        return [x >= max(levels) - EDGE_SILENCE_DB for x in levels] if len(levels) >= 3 else []
+
+    first, last = words[0], words[-1]
+    flags = loud(first)
+    if flags:
+        first = replace(first, start_ms=first.start_ms + flags.index(True) * _EDGE_FRAME_MS)
+    if len(words) == 1:
+        last = first
+    flags = loud(last)
+    if flags:
+        end = last.start_ms + (len(flags) - flags[::-1].index(True)) * _EDGE_FRAME_MS
+        last = replace(last, end_ms=max(last.start_ms + 1, min(last.end_ms, end)))
+    return (last,) if len(words) == 1 else (first, *words[1:-1], last)
 
 
 def _spread(u: Utterance) -> tuple[Word, ...]:

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..segment import SENTENCE_END
-from .policy import LocalAgreement, TimedWord, cut_loop
+from .policy import LocalAgreement, TimedWord, cut_loop, loop_start
 
 __all__ = ["Decoder", "LiveOptions", "StepResult", "StreamingTranscriber", "whisper_decoder"]
 
@@ -58,9 +58,14 @@ class LiveOptions:
     tail_guard_ms: int = 300
     #: Commit the pending words after this much silence (the speaker stopped).
     silence_commit_ms: int = 700
+    #: A decode without a new word restarts the buffer after its last pause at least this long.
+    restart_pause_ms: int = 256
     vad_threshold: float = 0.5
     #: A buffer is decoded only when it holds at least this much speech (a breath is not a sentence).
     min_speech_ms: int = 300
+    #: ... counting frames at or above this VAD probability: Silero scores a phone-band reply 0.35-0.5
+    #: (samples/conversation.mp4), and what it lets through more is judged by the decoder and the filter.
+    gate_vad_threshold: float = 0.35
     #: The decoder's output is bounded by this many tokens per second of buffer (speech needs about 10).
     tokens_per_second: float = 24.0
     #: Lag control: past ``cheap_lag_ms`` decode with ``cheap_beam_size`` and ``cheap_window_ms``;
@@ -247,9 +252,9 @@ class StreamingTranscriber:
         return 10 * math.log10(power) if power > 1e-12 else -120.0
 
     def speech_ms(self, start_ms: int, end_ms: int) -> int:
-        """How much of a span of the stream is speech (frames at or above the VAD threshold)."""
+        """How much of a span of the stream may be speech (frames at or above the decoding gate's VAD threshold)."""
         a, b = max(0, start_ms) // VAD_FRAME_MS, max(0, end_ms) // VAD_FRAME_MS + 1
-        return sum(p >= self.options.vad_threshold for p in self._speech[a:b]) * VAD_FRAME_MS
+        return sum(p >= self.options.gate_vad_threshold for p in self._speech[a:b]) * VAD_FRAME_MS
 
     def mean_speech(self, start_ms: int, end_ms: int) -> float:
         a, b = max(0, start_ms) // VAD_FRAME_MS, max(max(0, start_ms) // VAD_FRAME_MS + 1, -(-end_ms // VAD_FRAME_MS))
@@ -293,11 +298,15 @@ class StreamingTranscriber:
             forced = self._cut(window)
             skipped = max(0, self._buffer_start_ms - before)  # audio dropped before it was ever decoded
         cpu = time.process_time()
-        hypothesis = cut_loop(self.decoder(self._buffer, o.cheap_beam_size if cheap else o.beam_size,
-                                           self._buffer_start_ms))
+        hypothesis = self._hear(o.cheap_beam_size if cheap else o.beam_size)
         cpu_ms = round((time.process_time() - cpu) * 1000)
         self.processed_ms = end
         committed = forced + self.agreement.insert(hypothesis, end - o.tail_guard_ms)
+        # Nothing new heard (or only a loop): restart after the last pause. Not with words pending, even before
+        # a loop: cut from under them they could never be confirmed (a phone-band sentence of conversation.mp4
+        # whose first word no two decodes spelled alike was lost that way).
+        if not committed and not self.agreement.pending:
+            self._restart_after_pause()
         sentence_end = bool(committed) and (bool(forced) or _ends_sentence(committed[-1]))
         if self._trailing_silence_ms() >= o.silence_commit_ms:
             committed += self.agreement.flush()
@@ -312,11 +321,21 @@ class StreamingTranscriber:
         """The stream ended: decode what is left once more and commit everything."""
         if self.buffer_end_ms > self.processed_ms and \
                 self.speech_ms(self._buffer_start_ms, self.buffer_end_ms) >= self.options.min_speech_ms:
-            self.agreement.insert(cut_loop(self.decoder(self._buffer, self.options.beam_size, self._buffer_start_ms)))
+            self.agreement.insert(self._hear(self.options.beam_size))
         committed = self.agreement.flush()
         self.processed_ms = self.received_ms
         self._drop_until(self.buffer_end_ms)
         return StepResult(tuple(committed), sentence_end=bool(committed), decoded=True)
+
+    def _hear(self, beam_size: int) -> list[TimedWord]:
+        """Decode the buffer: the hypothesis, cut where Whisper starts looping.
+
+        A loop from the first new word (already at its second round) is not anchored to any speech: music
+        or noise the VAD lets through ("1, 2, 3", "화이팅, 화이팅, 화이팅" over a crowd). None of it commits."""
+        heard = self.decoder(self._buffer, beam_size, self._buffer_start_ms)
+        if loop_start(self.agreement.beyond_committed(heard), keep=1) == 0:
+            return []
+        return cut_loop(heard)
 
     def _skip(self, lag: int) -> StepResult:
         log.warning("live captions are %.1f s behind: skipping the backlog", lag / 1000)
@@ -326,6 +345,29 @@ class StreamingTranscriber:
         skipped = self._buffer_start_ms - max(self.processed_ms, 0)
         self.processed_ms = self._buffer_start_ms
         return StepResult(tuple(committed), sentence_end=True, skipped_ms=max(0, skipped), lag_ms=lag)
+
+    def _restart_after_pause(self) -> None:
+        """The decode found no new word (nothing, or a loop from the first word: music or noise the VAD calls
+        speech): the buffer restarts at the end of its last pause, so the next decodes see the speech after it
+        without the junk before it (the junk made Whisper loop for seconds and hid that speech from the
+        agreement: a sentence of noisy.mp4 after music came seconds late)."""
+        o = self.options
+        start = max(self._buffer_start_ms, self.agreement.committed_end_ms)
+        first = -(-start // VAD_FRAME_MS)
+        frames = self._speech[first: self.buffer_end_ms // VAD_FRAME_MS]
+        need = -(-o.restart_pause_ms // VAD_FRAME_MS)
+        i = len(frames)
+        while i > 0:
+            j = i
+            while j > 0 and frames[j - 1] < o.vad_threshold:
+                j -= 1
+            if i - j >= need:
+                break
+            i = j - 1
+        else:
+            return
+        pause_end = (first + i) * VAD_FRAME_MS
+        self._drop_until(max(start, pause_end - o.restart_pause_ms // 2))
 
     def _trim(self, committed: Sequence[TimedWord]) -> None:
         o = self.options

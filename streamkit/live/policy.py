@@ -12,10 +12,11 @@ first words repeat what is already committed: words starting before the last com
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["LocalAgreement", "TimedWord", "common_prefix", "cut_loop"]
+__all__ = ["LocalAgreement", "TimedWord", "common_prefix", "cut_loop", "loop_start"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,30 +48,50 @@ def common_prefix(a: Sequence[TimedWord], b: Sequence[TimedWord]) -> int:
     return n
 
 
+#: One to three characters said four times in a row inside a word: Whisper looping within a token
+#: ("인은은은은은…", "스위시시시시…" over music).
+_STUTTER = re.compile(r"(\D{1,3})\1{3,}")  # not digits: 10000
+
+
 def _is_number(text: str) -> bool:
     return text.strip(" ,.?!").isdigit()
 
 
 def cut_loop(words: Sequence[TimedWord], n: int = 3, keep: int = 2) -> list[TimedWord]:
     """``words`` up to where Whisper starts looping: the ``keep + 1``-th occurrence of any ``n``-gram,
-    a word said ``keep + 2`` times in a row, or ``keep + 1`` bare numbers in a row (it counts "1, 2, 3, 4"
-    over music). Speech rarely does that in one window; a decoder stuck over music or noise does it
-    at once ("한 번 더, 한 번 더, 한 번 더 …")."""
-    seen: dict[tuple[str, ...], int] = {}
+    a word said ``keep + 2`` times in a row, ``keep + 1`` bare numbers in a row (it counts "1, 2, 3, 4"
+    over music), or a word that stutters (a syllable four times: "인은은은은"). Speech rarely does that in
+    one window; a decoder stuck over music or noise does it at once ("한 번 더, 한 번 더, 한 번 더 …")."""
+    found = _find_loop(words, n, keep)
+    return list(words[: found[1]]) if found else list(words)
+
+
+def loop_start(words: Sequence[TimedWord], n: int = 3, keep: int = 2) -> int | None:
+    """Where the loop :func:`cut_loop` cuts began (its first occurrence), or None without a loop."""
+    found = _find_loop(words, n, keep)
+    return found[0] if found else None
+
+
+def _find_loop(words: Sequence[TimedWord], n: int, keep: int) -> tuple[int, int] | None:
+    """``(first occurrence, cut)`` of the first loop in ``words``, or None."""
+    seen: dict[tuple[str, ...], list[int]] = {}
     run, numbers = 1, 0
+    bare = [w.text.strip(",.?!") for w in words]  # "화이팅, 화이팅, 화이팅" is one word three times
     for i, w in enumerate(words):
-        run = run + 1 if i and words[i - 1].text == w.text else 1
+        if _STUTTER.search(bare[i]):
+            return i, i
+        run = run + 1 if i and bare[i - 1] == bare[i] else 1
         if run > keep + 1:
-            return list(words[:i])
+            return i + 1 - run, i
         numbers = numbers + 1 if _is_number(w.text) else 0
         if numbers > keep:
-            return list(words[: i + 1 - numbers])
+            return i + 1 - numbers, i + 1 - numbers
         if i + 1 >= n:
-            gram = tuple(x.text.strip(",.?!") for x in words[i + 1 - n: i + 1])
-            seen[gram] = seen.get(gram, 0) + 1
-            if seen[gram] > keep:
-                return list(words[: i + 1 - n])
-    return list(words)
+            gram = tuple(bare[i + 1 - n: i + 1])
+            seen.setdefault(gram, []).append(i + 1 - n)
+            if len(seen[gram]) > keep:
+                return seen[gram][0], i + 1 - n
+    return None
 
 
 @dataclass
@@ -89,7 +110,8 @@ class LocalAgreement:
     def committed_end_ms(self) -> int:
         return self.committed[-1].end_ms if self.committed else 0
 
-    def _beyond_committed(self, hypothesis: Sequence[TimedWord]) -> list[TimedWord]:
+    def beyond_committed(self, hypothesis: Sequence[TimedWord]) -> list[TimedWord]:
+        """The words of a hypothesis of the whole buffer that come after the committed ones."""
         floor = self.committed_end_ms - self.tolerance_ms
         new = [w for w in hypothesis if w.start_ms > floor] if self.committed else list(hypothesis)
         if new and self.committed and abs(new[0].start_ms - self.committed_end_ms) < 1000:
@@ -105,7 +127,7 @@ class LocalAgreement:
 
         ``until_ms``: only words ending by then may commit (a word at the very end of the audio may be
         cut off mid-syllable in both decodes, and agree on the wrong text)."""
-        new = self._beyond_committed(hypothesis)
+        new = self.beyond_committed(hypothesis)
         agreed = common_prefix(self.pending, new)
         if until_ms is not None:
             agreed = next((i for i, w in enumerate(new[:agreed]) if w.end_ms > until_ms), agreed)

@@ -36,7 +36,7 @@ from .source import AudioChunk, AudioFeed, FeedEnded, Gap, LiveSourceError, Retr
 if TYPE_CHECKING:
     from ..glossary import Glossary
 
-__all__ = ["GAP_MARKER", "LiveJob", "LiveResult", "Publish", "run_live"]
+__all__ = ["GAP_MARKER", "LiveJob", "LiveResult", "Publish", "build_pipeline", "run_live"]
 
 log = logging.getLogger("streamkit")
 
@@ -146,19 +146,26 @@ def _recorder(path: Path | None) -> Iterator[Callable[[np.ndarray[Any, Any]], No
         yield lambda samples: wav.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
 
 
+def build_pipeline(model: Any, options: LiveOptions, quality: QualityOptions | None = None,
+                   glossary: Glossary | None = None) -> tuple[StreamingTranscriber, SentenceBuilder]:
+    """The engine on a loaded faster-whisper model (with Silero VAD) and the sentence builder reading its signals.
+
+    One place, so ``bench/live.py``'s virtual-time replay runs exactly what a live run runs."""
+    from faster_whisper.vad import get_vad_model
+
+    engine = StreamingTranscriber(whisper_decoder(model, options), options, vad=get_vad_model())
+    prompt = " ".join(p for p in (options.initial_prompt, options.hotwords) if p) or None
+    builder = SentenceBuilder(options.language, quality, glossary, engine.mean_speech, prompt, engine.energy)
+    return engine, builder
+
+
 class _Run:
     """The state of one run; :func:`run_live` drives it."""
 
     def __init__(self, job: LiveJob, model: Any, publish: Publish) -> None:
-        from faster_whisper.vad import get_vad_model
-
         self.job, self.publish = job, publish
         self.run_id = uuid.uuid4().hex[:12]
-        vad = get_vad_model()
-        self.engine = StreamingTranscriber(whisper_decoder(model, job.options), job.options, vad=vad)
-        prompt = " ".join(p for p in (job.options.initial_prompt, job.options.hotwords) if p) or None
-        self.builder = SentenceBuilder(job.options.language, job.quality, job.glossary, self.engine.mean_speech,
-                                       prompt, self.engine.energy)
+        self.engine, self.builder = build_pipeline(model, job.options, job.quality, job.glossary)
         self.tracks = {job.options.language: RollingTrack(job.options.language, live_paths(
             job.out_dir, job.name, job.options.language, job.formats))}
         self.notifier = _Notifier(self.run_id, job.source.label)

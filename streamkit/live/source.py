@@ -92,6 +92,9 @@ def parse_source(text: str) -> SourceSpec:
     return SourceSpec("file", str(path))
 
 
+#: How much of a followed file ffmpeg reads to find its streams (media time 0.5 s, or 2 MB of a video recording).
+FOLLOW_PROBE = ("-analyzeduration", "500000", "-probesize", "2000000")
+
 #: How much faster than real time a followed file is read after a stall (``-readrate_catchup``).
 CATCHUP_RATE = 4.0
 
@@ -128,9 +131,11 @@ def decode_args(spec: SourceSpec, *, ffmpeg_exe: str = "ffmpeg", idle_timeout_s:
                 args += ["-live_start_index", "-1"]  # a live playlist: start at its newest segment
         args += ["-rw_timeout", str(int(rw_timeout_s * 1e6)), "-i", spec.target]
     elif spec.kind == "file":
-        # Read at the recording's own pace, waiting at its end for more (tail -f) until idle.
+        # Read at the recording's own pace, waiting at its end for more (tail -f) until idle. ffmpeg first
+        # probes 5 s of the input by default: a recording being written has those 5 s only 5 s later, and
+        # the paced reader then stayed 4.4 s behind it for the whole run; 0.5 s of probing is enough here.
         args += [*pace_args(ffmpeg_exe), "-follow", "1", "-rw_timeout", str(int(idle_timeout_s * 1e6)),
-                 "-i", f"file:{spec.target}"]
+                 *FOLLOW_PROBE, "-i", f"file:{spec.target}"]
     elif spec.kind == "device":
         args += ["-f", spec.device_format, "-i", spec.target]
     else:

@@ -45,6 +45,21 @@ def test_an_outro_over_silence_is_never_shown_and_names_are_normalized() -> None
     assert builder.dropped >= 1
 
 
+def test_a_sentence_opened_by_one_word_stamped_into_the_pause_before_it_is_kept_and_starts_at_its_voice() -> None:
+    """noisy.mp4 and fanlive: "만약" (35.3-35.9 s) was committed alone, Whisper's start 300 ms inside the pause
+    before it; the filter, judging that word by the median level under it, dropped real speech as invented."""
+
+    def energy(a: int, b: int) -> float:
+        return -60.0 if b <= 10_300 or a >= 20_000 else -22.0  # a pause, the voice from 10.3 s, then silence
+
+    builder = SentenceBuilder(speech=lambda a, b: 0.9 if 10_300 <= a < 20_000 else 0.05, energy=energy)
+    assert builder.add(words("오늘은", 3000), True)  # the speech level
+    shown = builder.add([TimedWord(10_000, 10_600, "만약", 0.6, -0.4, 0.05, 1.2)], False)
+    assert [(c.text, c.start_ms) for c in shown] == [("만약", 10_300)]
+    later = builder.add([TimedWord(25_000, 25_600, "감사합니다", 0.6, -0.4, 0.05, 1.2)], True)  # over silence
+    assert [c.text for c in later] == ["만약"]
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 5000), st.integers(300, 6000)), min_size=1, max_size=12))
 def test_a_rolling_track_stays_in_order_without_overlaps(spans: list[tuple[int, int]]) -> None:

@@ -3,6 +3,7 @@ whose audio is in the buffer): commits in order, bounded buffer, lag control, si
 
 from __future__ import annotations
 
+import itertools
 import threading
 from pathlib import Path
 
@@ -131,3 +132,53 @@ def test_a_backlog_queued_by_the_source_is_skipped_not_drained_into_an_endless_b
     assert run.pump(feed, lambda _s: None, threading.Event()) is None  # type: ignore[arg-type]
     assert run.skipped > 0
     assert max(buffers) <= LiveOptions().skip_lag_ms + 200
+
+
+def test_music_the_vad_calls_speech_before_a_pause_does_not_hide_the_speech_after_it() -> None:
+    """noisy.mp4: music the VAD scores as speech, a short pause, then a sentence. Whisper loops over the
+    music; while the buffer starts in it every hypothesis was cut at the loop, the sentence came seconds
+    late. A decode with no new word now restarts the buffer after its last pause."""
+    speech = [TimedWord(4500 + i * 500, 4900 + i * 500, f"s{i}") for i in range(7)]
+
+    def decoder(samples: NDArray[np.float32], beam: int, offset_ms: int) -> list[TimedWord]:
+        end = offset_ms + samples.size // 16
+        if offset_ms < 4000:  # the buffer starts in the music: Whisper loops from its first word
+            return [TimedWord(offset_ms + i * 10, offset_ms + i * 10 + 10, "la") for i in range(20)]
+        return [w for w in speech if w.start_ms >= offset_ms and w.end_ms <= end]
+
+    def vad(audio: NDArray[np.float32]) -> NDArray[np.float64]:
+        frames = audio[: audio.size // 512 * 512].reshape(-1, 512)
+        return np.where(np.abs(frames).mean(axis=1) > 0.05, 0.9, 0.0)
+
+    audio = np.concatenate([np.full(64000, 0.2, np.float32), np.zeros(6400, np.float32),
+                            np.full(57600, 0.1, np.float32), np.zeros(32000, np.float32)])
+    engine = StreamingTranscriber(decoder, LiveOptions(), vad=vad)
+    committed: list[tuple[int, str]] = []
+    for start in range(0, audio.size, 8000):
+        engine.feed(audio[start: start + 8000])
+        committed += [(engine.received_ms, w.text) for w in engine.step().words]
+    assert [text for _at, text in committed] == [w.text for w in speech]
+    assert committed[0][0] <= 6000  # 1.5 s after the sentence's onset, not at its end
+
+
+def test_words_pending_before_a_loop_are_kept_for_the_silence_commit() -> None:
+    """conversation.mp4: no two decodes spelled a phone-band sentence's first word alike, then one looped
+    after it; restarting the buffer there threw the whole sentence away. Pending words keep their audio."""
+    calls = itertools.count()
+
+    def decoder(samples: NDArray[np.float32], beam: int, offset_ms: int) -> list[TimedWord]:
+        n = next(calls)
+        said = [TimedWord(100, 700, f"안철{n}"), TimedWord(700, 1200, "대표와"), TimedWord(1200, 1800, "선택을")]
+        return said + [TimedWord(1800 + i * 50, 1850 + i * 50, f"{3 + i % 2},") for i in range(12)]
+
+    def vad(audio: NDArray[np.float32]) -> NDArray[np.float64]:
+        frames = audio[: audio.size // 512 * 512].reshape(-1, 512)
+        return np.where(np.abs(frames).mean(axis=1) > 0.05, 0.9, 0.0)
+
+    engine = StreamingTranscriber(decoder, LiveOptions(), vad=vad)
+    audio = np.concatenate([np.full(2400 * 16, 0.1, np.float32), np.zeros(2000 * 16, np.float32)])
+    committed = []
+    for start in range(0, audio.size, 8000):
+        engine.feed(audio[start: start + 8000])
+        committed += [w.text for w in engine.step().words]
+    assert committed[1:] == ["대표와", "선택을"]

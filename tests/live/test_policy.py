@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streamkit.live import LocalAgreement, TimedWord
-from streamkit.live.policy import cut_loop
+from streamkit.live.policy import cut_loop, loop_start
 
 
 def words(*texts: str, start: int = 0, step: int = 300) -> list[TimedWord]:
@@ -87,6 +87,21 @@ def test_a_loop_is_cut_where_it_starts_and_speech_is_left_alone() -> None:
     assert texts(speech) == speech.split()
 
 
+def test_a_loop_starts_at_its_first_occurrence() -> None:
+    def start(line: str) -> int | None:
+        return loop_start(words(*line.split()))
+
+    assert start("노래 한 번 더, 한 번 더, 한 번 더,") == 1
+    assert start("아 아 아 아 아 좋아") == 0
+    assert start("노래 1, 2, 3, 4,") == 1
+    assert start("지난해 3월 2 일 김 전 장관의 동료인") is None
+    # The engine asks with keep=1 at the first new word: a second round is enough there.
+    assert loop_start(words("화이팅,", "화이팅,", "화이팅"), keep=1) == 0
+    assert loop_start(words("1,", "2,"), keep=1) == 0
+    assert start("더 선은 러버셀라 스위시시시시시시시") == 3 and start("인은은은은은은은은") == 0
+    assert start("하하 좋아요 그렇죠") is None
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["가", "나", "다", "1", "2,"]), max_size=30))
 def test_cutting_a_loop_only_ever_shortens(texts: list[str]) -> None:
@@ -94,3 +109,5 @@ def test_cutting_a_loop_only_ever_shortens(texts: list[str]) -> None:
     cut = cut_loop(hypothesis)
     assert cut == hypothesis[: len(cut)]
     assert cut_loop(cut) == cut
+    start = loop_start(hypothesis)
+    assert (start is None) == (len(cut) == len(hypothesis)) and (start or 0) <= len(cut)
