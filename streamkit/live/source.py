@@ -94,6 +94,13 @@ def parse_source(text: str) -> SourceSpec:
 
 #: How much faster than real time a followed file is read after a stall (``-readrate_catchup``).
 CATCHUP_RATE = 4.0
+#: How far a followed file may be read ahead of the reader's own clock (``-readrate_initial_burst``), which
+#: starts only once the file is open: the time opening it took is won back instead of kept as latency.
+LEAD_S = 2.0
+#: A followed file's audio parameters are taken from its first second (``-analyzeduration``). With ffmpeg's
+#: 5 s, opening a file being written in real time waited for 5 s of it, and the reader, paced from then on,
+#: stayed 5 s behind the publisher for the whole run.
+PROBE_S = 1.0
 
 
 @functools.lru_cache(maxsize=8)
@@ -109,10 +116,10 @@ def catches_up(ffmpeg_exe: str) -> bool:
 
 def pace_args(ffmpeg_exe: str) -> list[str]:
     """Read at the recording's own pace. ``-re`` alone never reads faster than real time, so every stall of
-    the reader (a loaded machine) stayed as latency for the rest of the run (the 30-minute drift run grew
-    from 11 s to 39 s); with ``-readrate_catchup`` the reader catches up after a stall instead."""
+    the reader (a loaded machine) would stay as latency for the rest of the run; with ``-readrate_catchup``
+    the reader catches up after a stall, and with the lead it catches up with its own late start."""
     if catches_up(ffmpeg_exe):
-        return ["-readrate", "1", "-readrate_catchup", f"{CATCHUP_RATE:g}"]
+        return ["-readrate", "1", "-readrate_catchup", f"{CATCHUP_RATE:g}", "-readrate_initial_burst", f"{LEAD_S:g}"]
     return ["-re"]
 
 
@@ -129,8 +136,8 @@ def decode_args(spec: SourceSpec, *, ffmpeg_exe: str = "ffmpeg", idle_timeout_s:
         args += ["-rw_timeout", str(int(rw_timeout_s * 1e6)), "-i", spec.target]
     elif spec.kind == "file":
         # Read at the recording's own pace, waiting at its end for more (tail -f) until idle.
-        args += [*pace_args(ffmpeg_exe), "-follow", "1", "-rw_timeout", str(int(idle_timeout_s * 1e6)),
-                 "-i", f"file:{spec.target}"]
+        args += [*pace_args(ffmpeg_exe), "-analyzeduration", str(int(PROBE_S * 1e6)), "-follow", "1",
+                 "-rw_timeout", str(int(idle_timeout_s * 1e6)), "-i", f"file:{spec.target}"]
     elif spec.kind == "device":
         args += ["-f", spec.device_format, "-i", spec.target]
     else:
@@ -260,8 +267,9 @@ class AudioFeed:
         """One ffmpeg run: pass its audio on; returns (any audio came, stderr tail, exit code; None: stalled)."""
         tail: deque[str] = deque(maxlen=20)
         try:
+            # Buffered: a read returns a whole chunk (100 ms), not each scrap ffmpeg wrote (often 341 samples).
             proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, bufsize=0,
+                                    stderr=subprocess.PIPE, bufsize=CHUNK_BYTES,
                                     start_new_session=True)  # Ctrl-C is ours to handle
         except OSError as exc:
             return False, f"cannot start ffmpeg: {exc}", None
