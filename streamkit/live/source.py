@@ -92,15 +92,11 @@ def parse_source(text: str) -> SourceSpec:
     return SourceSpec("file", str(path))
 
 
+#: How much of a followed file ffmpeg reads to find its streams (media time 0.5 s, or 2 MB of a video recording).
+FOLLOW_PROBE = ("-analyzeduration", "500000", "-probesize", "2000000")
+
 #: How much faster than real time a followed file is read after a stall (``-readrate_catchup``).
 CATCHUP_RATE = 4.0
-#: How far a followed file may be read ahead of the reader's own clock (``-readrate_initial_burst``), which
-#: starts only once the file is open: the time opening it took is won back instead of kept as latency.
-LEAD_S = 2.0
-#: A followed file's audio parameters are taken from its first second (``-analyzeduration``). With ffmpeg's
-#: 5 s, opening a file being written in real time waited for 5 s of it, and the reader, paced from then on,
-#: stayed 5 s behind the publisher for the whole run.
-PROBE_S = 1.0
 
 
 @functools.lru_cache(maxsize=8)
@@ -114,12 +110,17 @@ def catches_up(ffmpeg_exe: str) -> bool:
     return "-readrate_catchup" in done.stdout
 
 
+#: How far a followed file may be read ahead of the reader's own clock (``-readrate_initial_burst``), which
+#: starts only once the file is open: the time opening it took is won back instead of kept as latency.
+LEAD_S = 2.0
+
+
 def pace_args(ffmpeg_exe: str) -> list[str]:
     """Read at the recording's own pace. ``-re`` alone never reads faster than real time, so every stall of
     the reader (a loaded machine) would stay as latency for the rest of the run; with ``-readrate_catchup``
     the reader catches up after a stall, and with the lead it catches up with its own late start."""
     if catches_up(ffmpeg_exe):
-        return ["-readrate", "1", "-readrate_catchup", f"{CATCHUP_RATE:g}", "-readrate_initial_burst", f"{LEAD_S:g}"]
+        return ["-readrate_initial_burst", f"{LEAD_S:g}", "-readrate", "1", "-readrate_catchup", f"{CATCHUP_RATE:g}"]
     return ["-re"]
 
 
@@ -135,9 +136,11 @@ def decode_args(spec: SourceSpec, *, ffmpeg_exe: str = "ffmpeg", idle_timeout_s:
                 args += ["-live_start_index", "-1"]  # a live playlist: start at its newest segment
         args += ["-rw_timeout", str(int(rw_timeout_s * 1e6)), "-i", spec.target]
     elif spec.kind == "file":
-        # Read at the recording's own pace, waiting at its end for more (tail -f) until idle.
-        args += [*pace_args(ffmpeg_exe), "-analyzeduration", str(int(PROBE_S * 1e6)), "-follow", "1",
-                 "-rw_timeout", str(int(idle_timeout_s * 1e6)), "-i", f"file:{spec.target}"]
+        # Read at the recording's own pace, waiting at its end for more (tail -f) until idle. ffmpeg first
+        # probes 5 s of the input by default: a recording being written has those 5 s only 5 s later, and
+        # the paced reader then stayed 4.4 s behind it for the whole run; 0.5 s of probing is enough here.
+        args += [*pace_args(ffmpeg_exe), "-follow", "1", "-rw_timeout", str(int(idle_timeout_s * 1e6)),
+                 *FOLLOW_PROBE, "-i", f"file:{spec.target}"]
     elif spec.kind == "device":
         args += ["-f", spec.device_format, "-i", spec.target]
     else:
