@@ -1,10 +1,12 @@
 """Live captions, measured: a sample published in real time, captions as a page sees them (SSE).
 
-For each run a sample is published with ``ffmpeg -re`` (as HLS into a folder served on 127.0.0.1,
-or as a growing MPEG-TS file), ``run_live`` follows it with the real model, the real web server
+For each run a sample is published in real time by ffmpeg (as HLS into a folder served on 127.0.0.1,
+or as a growing MPEG-TS file; tests/live/publish.py: 1x by the wall clock, catching up after a stall
+as a broadcast encoder would), ``run_live`` follows it with the real model, the real web server
 serves ``/events``, and an SSE client records when each caption arrives. For every reference
 utterance (``samples/*.ref.tsv``) the latency is the time from its voice onset (Silero VAD on the
-source, inside the utterance's span) to the first caption holding a word of it. Also: CER of the
+source, inside the utterance's span) on the publisher's clock (the wall clock when the publisher
+started, plus the onset) to the first caption holding a word of it. Also: CER of the
 committed Korean against the reference, next to offline ``streamkit subtitle``'s; captions over the
 music/silence/noise spans of ``noisy.mp4``; whether any shown caption was ever changed; CPU share.
 
@@ -94,7 +96,12 @@ class SSEClient(threading.Thread):
 
 def latency(refs: list[dict[str, Any]], events: list[tuple[float, str, dict[str, Any]]], t0: float,
             language: str, *, final: bool = False, from_end: bool = False) -> list[float]:
-    """Per speech utterance: seconds from its voice onset (or its end) to the first caption holding a word of it."""
+    """Per speech utterance: seconds from its voice onset (or its end) to the first caption holding a word of it.
+
+    The onset is placed on the publisher's clock, ``t0`` + onset (``t0``: the wall clock when the publisher
+    started, which writes at 1x and catches up after a stall), so this is everything between the source and
+    the page: following the file, decoding, the engine, the page's event stream. The drift run's ``stages``
+    say which part of it each stage adds."""
     out = []
     for ref in refs:
         if ref["kind"] not in SPOKEN:
@@ -143,6 +150,56 @@ class LoadSampler(threading.Thread):
         return {"min": min(s), "median": statistics.median(s), "max": max(s)}
 
 
+class WrittenSampler(threading.Thread):
+    """How much of the recording the publisher has written (its ``-progress`` out_time) against the wall clock."""
+
+    def __init__(self, progress: Path, t0: float) -> None:
+        super().__init__(daemon=True)
+        self.progress, self.t0 = progress, t0
+        self.samples: list[tuple[float, float]] = []  # (seconds since t0, seconds of the recording written)
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(2):
+            try:
+                with self.progress.open("rb") as f:
+                    f.seek(max(0, f.seek(0, 2) - 2000))
+                    tail = f.read().decode("ascii", "replace")
+            except OSError:
+                continue
+            times = [line[12:] for line in tail.splitlines() if line.startswith("out_time_us=")]
+            if times and times[-1].strip().isdigit():
+                self.samples.append((round(time.monotonic() - self.t0, 1), int(times[-1]) / 1e6))
+
+
+def stages(events: list[tuple[float, str, dict[str, Any]]], t0: float,
+           written: list[tuple[float, float]]) -> list[dict[str, float | None]]:
+    """Per status event: how far behind the wall clock (since ``t0``) each stage is, in seconds: the publisher
+    (written), the engine (audio received, audio decoded). A caption's latency minus these is the engine's
+    own share (waiting for two decodes to agree)."""
+    out, w = [], 0
+    for t, name, payload in events:
+        if name != "status":
+            continue
+        wall = t - t0
+        while w + 1 < len(written) and written[w + 1][0] <= wall:
+            w += 1
+        received = payload["received_ms"] / 1000
+        out.append({"wall_s": round(wall, 1),
+                    "publisher_behind_s": round(wall - written[w][1], 2) if written and written[w][0] <= wall else None,
+                    "received_behind_s": round(wall - received, 2),
+                    "decoded_behind_s": round(wall - received + payload["lag_ms"] / 1000, 2)})
+    return out
+
+
+def _stage_medians(rows: list[dict[str, float | None]]) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for key in ("publisher_behind_s", "received_behind_s", "decoded_behind_s"):
+        values = [v for r in rows if (v := r[key]) is not None]
+        out[key] = round(statistics.median(values), 2) if values else None
+    return out
+
+
 def drift(minutes: float, transcriber: WhisperTranscriber) -> dict[str, Any]:
     """``fanlive`` repeated to ``minutes`` and published as a growing file in real time: latency of the
     first 5 minutes' utterances against the last 5 minutes' (issue 15: no drift)."""
@@ -161,6 +218,11 @@ def drift(minutes: float, transcriber: WhisperTranscriber) -> dict[str, Any]:
     last = [lat for onset, lat in pairs if onset >= end_s - 300]
     run["drift"] = {"first_5_min": _stats(first), "last_5_min": _stats(last),
                     "met": bool(first and last and statistics.median(last) <= statistics.median(first) + 0.5)}
+    rows = run["stages"]
+    wall_end = rows[-1]["wall_s"] or 0.0 if rows else 0.0
+    # Where the time goes, by wall clock: each stage's median distance behind it in the first and last 5 minutes.
+    run["drift"]["stages_first_5_min"] = _stage_medians([r for r in rows if (r["wall_s"] or 0) < 300])
+    run["drift"]["stages_last_5_min"] = _stage_medians([r for r in rows if (r["wall_s"] or 0) >= wall_end - 300])
     return run
 
 
@@ -196,13 +258,16 @@ def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bo
         client.ready.wait(10)
         if mode == "hls":
             publisher = start(hls_args(media, work))
+            written = None
             source = f"{base}/{PLAYLIST}"
             t0 = time.monotonic()
             wait_for(work / PLAYLIST)
         else:
             target = work / f"{sample}.ts"
-            publisher = start(growing_file_args(media, target))
+            publisher = start(growing_file_args(media, target, progress=work / "publisher.progress"))
             t0 = time.monotonic()
+            written = WrittenSampler(work / "publisher.progress", t0)
+            written.start()
             wait_for(target)
             source = str(target)
         job = LiveJob(parse_source(source), work / "out", sample, target="en" if english else None,
@@ -212,6 +277,8 @@ def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bo
         if mode == "hls":  # the playlist never ends (a live stream): stop after the sample's length + slack
             threading.Timer(max(r["end_ms"] for r in refs) / 1000 + 12, stop.set).start()
         result = run_live(job, transcriber, board.publish, stop)
+        if written is not None:
+            written.done.set()
         publisher.kill()
         publisher.wait()
         client.join(10)
@@ -240,6 +307,7 @@ def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bo
         "decode_cpu_s_median": summary["decode_cpu_s_median"],
         "load_average": os.getloadavg(), "load_average_1min_during": loads.summary(),
         "ko_latency_by_onset": latency_by_onset(refs, events, t0, "ko"),
+        "stages": stages(events, t0, written.samples) if written is not None else [],
     }
 
 
@@ -296,7 +364,8 @@ def main() -> None:
             report["runs"].append(run)
     if args.drift:
         run = drift(args.drift, transcriber)
-        print(json.dumps({k: v for k, v in run.items() if k != "ko_latency_by_onset"}, ensure_ascii=False), flush=True)
+        print(json.dumps({k: v for k, v in run.items() if k not in ("ko_latency_by_onset", "stages")},
+                         ensure_ascii=False), flush=True)
         report["runs"].append(run)
     if not args.no_offline:
         report["offline_cer_fanlive"] = offline_cer("fanlive", transcriber)

@@ -110,12 +110,17 @@ def catches_up(ffmpeg_exe: str) -> bool:
     return "-readrate_catchup" in done.stdout
 
 
+#: How far a followed file may be read ahead of the reader's own clock (``-readrate_initial_burst``), which
+#: starts only once the file is open: the time opening it took is won back instead of kept as latency.
+LEAD_S = 2.0
+
+
 def pace_args(ffmpeg_exe: str) -> list[str]:
     """Read at the recording's own pace. ``-re`` alone never reads faster than real time, so every stall of
-    the reader (a loaded machine) stayed as latency for the rest of the run (the 30-minute drift run grew
-    from 11 s to 39 s); with ``-readrate_catchup`` the reader catches up after a stall instead."""
+    the reader (a loaded machine) would stay as latency for the rest of the run; with ``-readrate_catchup``
+    the reader catches up after a stall, and with the lead it catches up with its own late start."""
     if catches_up(ffmpeg_exe):
-        return ["-readrate", "1", "-readrate_catchup", f"{CATCHUP_RATE:g}"]
+        return ["-readrate_initial_burst", f"{LEAD_S:g}", "-readrate", "1", "-readrate_catchup", f"{CATCHUP_RATE:g}"]
     return ["-re"]
 
 
@@ -265,8 +270,9 @@ class AudioFeed:
         """One ffmpeg run: pass its audio on; returns (any audio came, stderr tail, exit code; None: stalled)."""
         tail: deque[str] = deque(maxlen=20)
         try:
+            # Buffered: a read returns a whole chunk (100 ms), not each scrap ffmpeg wrote (often 341 samples).
             proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, bufsize=0,
+                                    stderr=subprocess.PIPE, bufsize=CHUNK_BYTES,
                                     start_new_session=True)  # Ctrl-C is ours to handle
         except OSError as exc:
             return False, f"cannot start ffmpeg: {exc}", None

@@ -1,8 +1,11 @@
-"""Real-time publishers for live tests and bench/live.py: ffmpeg -re writing HLS or a growing file.
+"""Real-time publishers for live tests and bench/live.py: ffmpeg writing HLS or a growing file at 1x.
 
-An HLS folder is served by a small HTTP server on 127.0.0.1. Segment numbers start at the epoch
-second (``-hls_start_number_source epoch``), as a restarted encoder's do, so a player carries on
-after a publisher restart.
+A publisher models a broadcast encoder, which never falls behind the wall clock: it reads at the
+recording's pace and, after a stall of its own (a loaded machine), catches up (``-readrate_catchup``;
+``-re`` alone kept every stall, so the "source" itself drifted from the clock latency is measured on),
+and it never runs ahead of the clock either (no initial burst). An HLS folder is served by a small
+HTTP server on 127.0.0.1. Segment numbers start at the epoch second (``-hls_start_number_source
+epoch``), as a restarted encoder's do, so a player carries on after a publisher restart.
 """
 
 from __future__ import annotations
@@ -15,24 +18,40 @@ from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from streamkit.live.source import CATCHUP_RATE, catches_up
 from streamkit.media import find_ffmpeg
 
 PLAYLIST = "live.m3u8"
 
 
+def realtime_args(ffmpeg_exe: str) -> list[str]:
+    """Read at 1x by the wall clock, catching up after a stall, never ahead of it (``-re`` on FFmpeg < 7.1)."""
+    if catches_up(ffmpeg_exe):
+        return ["-readrate", "1", "-readrate_catchup", f"{CATCHUP_RATE:g}", "-readrate_initial_burst", "0"]
+    return ["-re"]
+
+
+def _progress(path: Path | None) -> list[str]:
+    """ffmpeg's ``-progress`` to ``path`` every 0.5 s (how much it has written: bench/live.py's drift run)."""
+    return ["-progress", str(path), "-stats_period", "0.5"] if path is not None else []
+
+
 def hls_args(source: Path, folder: Path, *, start_s: float = 0.0, segment_s: float = 1.0) -> list[str]:
-    """``ffmpeg -re`` publishing ``source``'s audio as a live HLS playlist in ``folder`` (as data)."""
-    return [find_ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-ss", f"{start_s:.3f}",
+    """ffmpeg publishing ``source``'s audio in real time as a live HLS playlist in ``folder`` (as data)."""
+    exe = find_ffmpeg()
+    return [exe, "-hide_banner", "-nostdin", "-loglevel", "error", *realtime_args(exe), "-ss", f"{start_s:.3f}",
             "-i", str(source), "-map", "0:a:0", "-c:a", "aac", "-b:a", "96k",
             "-f", "hls", "-hls_time", f"{segment_s:g}", "-hls_list_size", "6",
             "-hls_flags", "delete_segments+omit_endlist", "-hls_start_number_source", "epoch",
             "-hls_segment_filename", str(folder / "seg%d.ts"), str(folder / PLAYLIST)]
 
 
-def growing_file_args(source: Path, target: Path) -> list[str]:
-    """``ffmpeg -re`` writing ``source`` to an MPEG-TS file that grows in real time (as data)."""
-    return [find_ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-i", str(source),
-            "-map", "0:a:0", "-c:a", "aac", "-b:a", "96k", "-f", "mpegts", "-flush_packets", "1", str(target)]
+def growing_file_args(source: Path, target: Path, *, progress: Path | None = None) -> list[str]:
+    """ffmpeg writing ``source`` to an MPEG-TS file that grows in real time (as data)."""
+    exe = find_ffmpeg()
+    return [exe, "-hide_banner", "-nostdin", "-loglevel", "error", *realtime_args(exe), "-i", str(source),
+            "-map", "0:a:0", "-c:a", "aac", "-b:a", "96k", "-f", "mpegts", "-flush_packets", "1",
+            *_progress(progress), str(target)]
 
 
 def start(args: list[str]) -> subprocess.Popen[bytes]:
