@@ -312,7 +312,7 @@ def turns_without_words(
 def _rescue_regions(
     todo: Sequence[tuple[int, int]], turns: Sequence[tuple[int, int]], regions: Sequence[tuple[int, int]],
     transcript: Transcript, audio: AudioTrack, transcriber: WhisperTranscriber, options: TranscribeOptions,
-    r: RescueOptions, dropped: list[Dropped],
+    r: RescueOptions, quality: QualityOptions, dropped: list[Dropped],
 ) -> list[Utterance]:
     """The speech regions over ``todo`` (with the stretches) and the ``turns`` without words decoded in one
     batch; a piece is kept only on a ``todo`` stretch or inside a turn (the rest of a region over a
@@ -326,6 +326,10 @@ def _rescue_regions(
         if _on((u.start_ms, u.end_ms), todo):
             found.append(u)
         elif _inside((u.start_ms, u.end_ms), alone, r.pad_ms):
+            if _closing_only(u, quality):
+                dropped.append(Dropped(u.start_ms, u.end_ms, u.text, "decoded again: a closing formula alone",
+                                       ("outro",)))
+                continue
             kept = _sure_head(u, r)
             if kept is not u:
                 tail = u.words[len(kept.words):] if kept else u.words
@@ -334,6 +338,17 @@ def _rescue_regions(
             if kept is not None:
                 found.append(kept)
     return found
+
+
+def _closing_only(u: Utterance, quality: QualityOptions) -> bool:
+    """Whether ``u`` is nothing but a closing formula ("수고하셨습니다", "고맙습니다").
+
+    What Whisper writes when a turn decoded alone holds no words it can read: over a crowd after a
+    pause (stress-2) and over quiet replies it could not read (conversation.mp4: "고맙습니다" for
+    "입장 뿐 아니라"). In the track's own decoding it is weak evidence only; a turn decoded again
+    has no other text to stand on."""
+    said = normalize_text(u.text)
+    return any(said == normalize_text(p) for p in (*quality.weak_outro_phrases, *quality.outro_phrases))
 
 
 def _stutters(word: str, times: int = 4) -> bool:
@@ -401,7 +416,8 @@ def rescue_voice(
         regions = turn_regions(audio, options)
         turns = turns_without_words(regions, transcript, energy, level, quality) if r.turns else []
         todo = [*missing, *(g for g in turns if not _on(g, missing))]
-        found = (_rescue_regions(missing, turns, regions, transcript, audio, transcriber, options, r, dropped)
+        found = (_rescue_regions(missing, turns, regions, transcript, audio, transcriber, options, r, quality,
+                                 dropped)
                  if todo else [])
     else:
         found = _decode_stretches(todo, transcript, audio, transcriber, options, r, dropped) if todo else []

@@ -169,3 +169,14 @@ def test_a_turn_decoded_alone_ends_where_whisper_grows_unsure_or_stutters() -> N
     sentence = piece(("물론", 0.9), ("일단", 0.14), ("염려가", 0.83))
     assert _sure_head(sentence, r) is sentence
     assert _sure_head(piece(("하하하", 0.9), ("네", 0.9)), r) is not None
+
+
+def test_a_turn_decoded_again_into_a_closing_formula_alone_is_not_kept() -> None:
+    from streamkit.models import Utterance
+    from streamkit.rescue import _closing_only
+
+    o = QualityOptions()
+    assert _closing_only(Utterance(start_ms=0, end_ms=900, text="수고하셨습니다."), o)  # stress-2, over a crowd
+    assert _closing_only(Utterance(start_ms=0, end_ms=900, text="고맙습니다"), o)
+    assert not _closing_only(Utterance(start_ms=0, end_ms=900, text="네 고맙습니다 언니"), o)
+    assert not _closing_only(Utterance(start_ms=0, end_ms=900, text="그래?"), o)
