@@ -70,7 +70,7 @@ from .detectors import Loop, find_loops, match_outro, normalize_text
 from .options import OUTRO_PATTERNS, OUTRO_PHRASES, WEAK_OUTRO_PHRASES, Dropped, EnergyFn, QualityOptions, SpeechFn
 from .passes import clean_transcript, dropped_summary
 from .profiles import energy_profile, speech_seconds, vad_profile, voice_without_words
-from .voice import VoiceFit, align_to_voice, fit_voice, speech_level, uncovered, voiced_stretches
+from .voice import VoiceFit, align_to_voice, fit_voice, speech_level, uncovered, voice_in_reach, voiced_stretches
 
 __all__ = [
     "OUTRO_PATTERNS",
@@ -94,6 +94,7 @@ __all__ = [
     "speech_seconds",
     "uncovered",
     "vad_profile",
+    "voice_in_reach",
     "voice_without_words",
     "voiced_stretches",
 ]
