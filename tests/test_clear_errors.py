@@ -316,3 +316,17 @@ def test_mux_with_a_broken_ffmpeg_names_it_not_an_incomplete_file(
     assert binary in line and "ffmpeg itself" in line and "STREAMKIT_FFMPEG" in line, line
     assert "incomplete" not in result.output and "disk" not in result.output
     assert result.exit_code == 4 and sorted(p.name for p in tmp_path.iterdir()) == ["show.ko.srt"]
+
+
+def test_a_name_too_long_on_the_command_line_is_one_clear_error(tmp_path: Path) -> None:
+    """The fault tour (bench/faults.py) found ``fix -o NAME`` with a 300-character name an internal error
+    (exit 70): ``Path.exists`` raises "File name too long" instead of answering."""
+    srt = tmp_path / "in.ko.srt"
+    srt.write_text("1\n00:00:01,000 --> 00:00:03,000\n안녕하세요\n", encoding="utf-8")
+    long = tmp_path / ("y" * 300 + ".ko.srt")
+    for args in (["fix", str(srt), "-o", str(long)], ["shift", str(srt), "+1s", "-o", str(long)], ["check", str(long)]):
+        result = runner.invoke(app, args)
+        line = one_line_error(result.output)
+        assert "file name too long" in line and "internal error" not in result.output, line
+        assert result.exit_code == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.ko.srt"]
