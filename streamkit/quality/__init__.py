@@ -24,7 +24,8 @@ those, and only those, from a :class:`~streamkit.models.Transcript`:
 4. **Scoring**: every utterance (or split-off run) collects evidence from independent signals;
    it is dropped when the evidence reaches ``drop_score`` (1.0). No single weak signal can drop
    real speech, and only the strong ones (Whisper's own no-speech rule, audio that is silent
-   compared with the recording's speech, words the model itself did not believe) reach 1.0 alone.
+   compared with the recording's speech, words the model itself did not believe, a short unsure
+   piece with nothing that may be a voice within 1.5 s) reach 1.0 alone.
    The audio evidence is measured where the words fit the voice (within 1.5 s of their claimed
    time; ``voice.py``), and a piece lying mostly on voice (energy and VAD agree) is dropped only
    for a known invented pattern (outro, loop, prompt echo, wrong script), never for its
