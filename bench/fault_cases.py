@@ -301,7 +301,7 @@ CONFIGS: dict[str, tuple[str | bytes, str]] = {
     "unknown key in an engine table": ('[translator.deepl]\nkey = "x"\n', "unknown key"),
     "unknown transcribe key": ("[transcribe]\nbeam = 5\n", "unknown"),
     "unknown table": ("[translater]\ndeepl_api_key = \"x\"\n", "unknown"),
-    "a list as key": ('[translator]\ndeepl_api_key = ["a", "b"]\n', "not a list"),
+    "a list as key": ('[translator]\ndeepl_api_key = ["a", "b"]\n', "must be a string, not array"),
     "a number as key": ("[translator]\ndeepl_api_key = 42\n", "must be a string"),
     "bad toml": ("[translator\n", "c.toml"),
     "bad type": ('[translator]\ntimeout = "fast"\n', "must be a number"),
@@ -317,9 +317,9 @@ def config_cases() -> list[Case]:
     cases = []
     for kind, (text, says) in CONFIGS.items():
         setup = _steps(good, lambda d, text=text: _write(d / "c.toml", text))
-        cases.append(Case(f"translate config {kind}", ["translate", "in.ko.srt", "-t", "none", "--config", "c.toml",
-                                                       "-o", "out.en.srt"], ok=False, setup=setup,
-                          outputs=["out.en.srt"], expect=(says,)))
+        cases.append(Case(f"translate config {kind}", ["translate", "in.ko.srt", "-t", "libre", "--translator-url",
+                                                       "{URL}", "--config", "c.toml", "-o", "out.en.srt"], ok=False,
+                          setup=setup, server=True, outputs=["out.en.srt"], expect=(says,)))
     cases.append(Case("translate config a folder", ["translate", "in.ko.srt", "-t", "libre", "--translator-url",
                                                     "{URL}", "--config", "cfg", "-o", "out.en.srt"], ok=False,
                       server=True, setup=_steps(good, lambda d: (d / "cfg").mkdir()), outputs=["out.en.srt"]))
@@ -380,7 +380,7 @@ SPECS: dict[str, tuple[str, str]] = {
     "a missing glossary": (SPEC.format(out="out") + "[glossary]\nfiles = [\"nope.toml\"]\n", "nope.toml"),
     "event_log onto the spec": (SPEC.format(out="out") + "[hooks]\nevent_log = \"s.toml\"\n", "s.toml"),
     "event_log onto a recording": (SPEC.format(out="out") + "[hooks]\nevent_log = \"short.mp4\"\n", "short.mp4"),
-    "a list as a DeepL key": (SPEC.format(out="out") + "[translator]\ndeepl_api_key = [\"a\"]\n", "not a list"),
+    "a list as a DeepL key": (SPEC.format(out="out") + "[translator]\ndeepl_api_key = [\"a\"]\n", "must be a string"),
     "binary": ("\x00\x01\x02", "s.toml"),
 }
 
@@ -388,7 +388,8 @@ SPECS: dict[str, tuple[str, str]] = {
 def replay_cases() -> list[Case]:
     cases = []
     for kind, (text, says) in SPECS.items():
-        cases.append(Case(f"replay {kind}", ["replay", "s.toml"], ok=False, codes=(2,), expect=(says,),
+        code = 3 if kind.startswith("event_log") else 2  # an output refused (OutputError), else a spec error
+        cases.append(Case(f"replay {kind}", ["replay", "s.toml"], ok=False, codes=(code,), expect=(says,),
                           setup=_steps(with_video, lambda d, text=text: _write(d / "s.toml", text))))
     cases.append(Case("replay a missing spec", ["replay", "nope.toml"], ok=False))
     cases.append(Case("replay --workers 0", ["replay", "s.toml", "--workers", "0"], ok=False,
