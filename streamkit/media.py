@@ -372,6 +372,9 @@ class ExpectedOutput:
 
 
 def _incomplete(target: Path, problem: str) -> OutputError:
+    """The file ffmpeg wrote is not whole; unless the ffmpeg binary itself is broken (an "ffmpeg" that
+    exits 0 and writes nothing, say ``STREAMKIT_FFMPEG=/bin/true``), which is named instead."""
+    check_ffmpeg_runs(find_ffmpeg())
     return OutputError(
         target,
         f"ffmpeg wrote an incomplete file ({problem}); it was not kept",

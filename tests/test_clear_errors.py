@@ -296,3 +296,37 @@ def test_mux_takes_a_cp949_srt_and_refuses_a_recording_cut_short(tmp_path: Path)
     done = runner.invoke(app, ["mux", str(cut), "--sub", str(srt), "-o", str(tmp_path / "cut.out.mp4")])
     assert done.exit_code == 2 and "truncated or corrupt" in done.output, done.output
     assert not (tmp_path / "cut.out.mp4").exists()
+
+
+@pytest.mark.parametrize("binary", ["/bin/true", "/bin/false"])
+def test_mux_with_a_broken_ffmpeg_names_it_not_an_incomplete_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, binary: str
+) -> None:
+    """The fault tour (bench/faults.py) found ``mux`` with ``STREAMKIT_FFMPEG=/bin/true`` reporting "ffmpeg
+    wrote an incomplete file" with a full-disk hint: the file it probed was the empty temp file."""
+    srt = tmp_path / "show.ko.srt"
+    srt.write_text("1\n00:00:01,000 --> 00:00:03,000\n안녕하세요\n", encoding="utf-8")
+    monkeypatch.setenv("STREAMKIT_FFMPEG", binary)
+    find_ffmpeg.cache_clear()
+    try:
+        result = runner.invoke(app, ["mux", str(SHORT), "--sub", str(srt), "-o", str(tmp_path / "out.mp4"), "-q"])
+    finally:
+        find_ffmpeg.cache_clear()
+    line = one_line_error(result.output)
+    assert binary in line and "ffmpeg itself" in line and "STREAMKIT_FFMPEG" in line, line
+    assert "incomplete" not in result.output and "disk" not in result.output
+    assert result.exit_code == 4 and sorted(p.name for p in tmp_path.iterdir()) == ["show.ko.srt"]
+
+
+def test_a_name_too_long_on_the_command_line_is_one_clear_error(tmp_path: Path) -> None:
+    """The fault tour (bench/faults.py) found ``fix -o NAME`` with a 300-character name an internal error
+    (exit 70): ``Path.exists`` raises "File name too long" instead of answering."""
+    srt = tmp_path / "in.ko.srt"
+    srt.write_text("1\n00:00:01,000 --> 00:00:03,000\n안녕하세요\n", encoding="utf-8")
+    long = tmp_path / ("y" * 300 + ".ko.srt")
+    for args in (["fix", str(srt), "-o", str(long)], ["shift", str(srt), "+1s", "-o", str(long)], ["check", str(long)]):
+        result = runner.invoke(app, args)
+        line = one_line_error(result.output)
+        assert "file name too long" in line and "internal error" not in result.output, line
+        assert result.exit_code == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.ko.srt"]

@@ -99,6 +99,10 @@ def _guard(fn: Callable[[], T], *, verbose: int = 0) -> T:
             # A write streamkit does not wrap itself (a library's): still the disk, not a bug.
             problem, hint = write_problem(exc)
             _fail(f"{exc.filename or 'output'}: {problem}", hint or "", OutputError.exit_code)
+        if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+            # A name given on the command line that no file system call can take (``Path.exists`` raises).
+            _fail(f"{exc.filename or 'a path'}: file name too long for the file system",
+                  "give it a shorter name", OutputError.exit_code)
         _fail(f"internal error: {type(exc).__name__}: {exc}",
               "this is a streamkit bug; run again with -v and report the traceback", EXIT_INTERNAL)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,9 +58,14 @@ TimeOption = Annotated[
 
 
 @contextmanager
-def _store(db: Path | None, *, create: bool = True) -> Iterator[ViewerStore]:
-    from ..viewers import ViewerStore
+def _store(
+    db: Path | None, *, create: bool = True, event_log: Path | None = None, inputs: Sequence[Path] = ()
+) -> Iterator[ViewerStore]:
+    from ..sinks import check_event_log
+    from ..viewers import ViewerStore, default_db_path
 
+    if event_log is not None:  # before the store is created: never the store itself nor an input
+        check_event_log(event_log, protected=[db or default_db_path(), *inputs])
     store = ViewerStore(db, create=create)
     try:
         yield store
@@ -123,7 +128,7 @@ def record(
              "platform": platform, "kind": kind, "value": value, "source": source},
             default_source="manual",
         )
-        with _store(db) as store, _sinks(event_log, webhook):
+        with _store(db, event_log=event_log) as store, _sinks(event_log, webhook):
             result = record_samples(store, [sample])
             path = store.path
         status = "recorded" if result.added else "conflict" if result.conflicts else "already stored"
@@ -177,7 +182,7 @@ def import_command(
         from ..viewers import ImportResult, import_samples
 
         results: list[ImportResult] = []
-        with _store(db) as store, _sinks(event_log, webhook):
+        with _store(db, event_log=event_log, inputs=files) as store, _sinks(event_log, webhook):
             for path in files:
                 results.append(import_samples(store, path))
         skipped = sum(len(r.problems) for r in results)
@@ -251,7 +256,7 @@ def poll(
                 stamp = datetime.now(UTC).strftime("%H:%M:%SZ")
                 err.print(f"[dim]{stamp}[/] {escape(message)}", highlight=False, soft_wrap=True)
 
-        with _store(db) as store, _sinks(event_log, webhook):
+        with _store(db, event_log=event_log) as store, _sinks(event_log, webhook):
             poller = Poller(store, targets, interval=interval, report=say)
             summary = poller.run(count=1 if once else count, duration=duration)
         if as_json:

@@ -24,7 +24,8 @@ those, and only those, from a :class:`~streamkit.models.Transcript`:
 4. **Scoring**: every utterance (or split-off run) collects evidence from independent signals;
    it is dropped when the evidence reaches ``drop_score`` (1.0). No single weak signal can drop
    real speech, and only the strong ones (Whisper's own no-speech rule, audio that is silent
-   compared with the recording's speech, words the model itself did not believe) reach 1.0 alone.
+   compared with the recording's speech, words the model itself did not believe, a short unsure
+   piece with nothing that may be a voice within 1.5 s) reach 1.0 alone.
    The audio evidence is measured where the words fit the voice (within 1.5 s of their claimed
    time; ``voice.py``), and a piece lying mostly on voice (energy and VAD agree) is dropped only
    for a known invented pattern (outro, loop, prompt echo, wrong script), never for its
@@ -70,7 +71,7 @@ from .detectors import Loop, find_loops, match_outro, normalize_text
 from .options import OUTRO_PATTERNS, OUTRO_PHRASES, WEAK_OUTRO_PHRASES, Dropped, EnergyFn, QualityOptions, SpeechFn
 from .passes import clean_transcript, dropped_summary
 from .profiles import energy_profile, speech_seconds, vad_profile, voice_without_words
-from .voice import VoiceFit, align_to_voice, fit_voice, speech_level, uncovered, voiced_stretches
+from .voice import VoiceFit, align_to_voice, fit_voice, speech_level, uncovered, voice_in_reach, voiced_stretches
 
 __all__ = [
     "OUTRO_PATTERNS",
@@ -94,6 +95,7 @@ __all__ = [
     "speech_seconds",
     "uncovered",
     "vad_profile",
+    "voice_in_reach",
     "voice_without_words",
     "voiced_stretches",
 ]

@@ -1,5 +1,6 @@
 """Text detectors: :func:`normalize_text`, outro phrases (:func:`match_outro`), loops
-(:func:`find_loops`), the transcript language's script and prompt echoes. Text in, answer out.
+(:func:`find_loops`), the transcript language's script, prompt echoes and a text's syllables
+(:func:`syllables`). Text in, answer out.
 """
 
 from __future__ import annotations
@@ -155,3 +156,22 @@ def _counting(text: str) -> bool:
     """Whether ``text`` is nothing but two or more numbers ("1, 2, 3, 4"): Whisper counts over music."""
     norm = normalize_text(text)
     return bool(norm) and norm.isdigit() and len(_NUMBER.findall(text)) >= 2
+
+
+_VOWEL_GROUP = re.compile(r"[aeiouy]+")
+
+
+def syllables(text: str) -> int:
+    """About how many syllables ``text`` says: a Hangul block, a kana or a CJK character is one, a
+    Latin word has one per vowel group (at least one), a digit one; punctuation none.
+
+    Rough on purpose: it only has to tell a one- or two-syllable piece ("더", "네", "응", "Hi") from
+    a longer one.
+    """
+    count = 0
+    for token in re.findall(r"[a-z]+|[^a-z]", normalize_text(text)):
+        if token.isascii() and token.isalpha():
+            count += max(len(_VOWEL_GROUP.findall(token)), 1)
+        elif token.isalnum():
+            count += 1
+    return count

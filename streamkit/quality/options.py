@@ -37,6 +37,12 @@ script          0.3    no letter in the transcript language's script (English se
 over voice      —      a piece fitted (within 1.5 s, ``voice.py``) mostly onto frames that the
                        energy and the VAD both call voice: evidence is measured there, and only
                        outro, loop, prompt_echo or script evidence can drop it
+no_voice        1.0    a short unsure piece where nothing sounds like a voice: at most 2
+                       syllables, no word at 0.7 or above, no voiced stretch within 1.5 s, and
+                       under it the VAD hears no speech or the sound goes on at one level on
+                       both sides (music, crowd: ``voice.voice_in_reach``). Whisper puts a
+                       syllable of the next sentence, or one it invents, over the music before
+                       the speech; a real reply between pauses stands out from one side at least
 attached        -0.4   counter-evidence: a fragment of at most 4 words touching (within 100 ms)
                        confident speech that stays, over audio as loud as speech (Whisper cuts
                        sentences into segments)
@@ -183,6 +189,10 @@ class QualityOptions:
     #: ``pattern_signals`` (known invented patterns) can drop it, never its confidence.
     voice_share: float = 0.5
     pattern_signals: tuple[str, ...] = ("outro", "loop", "prompt_echo", "script", "counting")
+    #: A piece of at most this many syllables with no word at ``short_probability`` or above and
+    #: no voice within ``voice_search_ms`` collects ``w_no_voice`` (``voice.voice_in_reach``).
+    short_max_syllables: int = 2
+    short_probability: float = 0.7
     #: Voiced stretches: voice frames with gaps up to ``voice_gap_ms``, at least ``voice_min_ms``.
     voice_gap_ms: int = 300
     voice_min_ms: int = 400
@@ -217,6 +227,7 @@ class QualityOptions:
     w_counting: float = 0.5
     w_vad_silent: float = 0.5
     w_vad_doubtful: float = 0.3
+    w_no_voice: float = 1.0
     #: Counter-evidence, subtracted.
     w_attached: float = 0.4
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..models import Utterance, Word
-from .detectors import _counting, _prompt_echo, _script_mismatch, match_outro, normalize_text
+from .detectors import _counting, _prompt_echo, _script_mismatch, match_outro, normalize_text, syllables
 from .options import Dropped, EnergyFn, QualityOptions, SpeechFn
 from .profiles import _span_level
-from .voice import fit_voice
+from .voice import fit_voice, voice_in_reach
 
 # --------------------------------------------------------------------------- scoring
 
@@ -120,6 +120,7 @@ def _audio_evidence(piece: _Piece, ctx: _Context) -> None:
     if ctx.energy is not None and ctx.speech is not None and o.voice_search_ms > 0:
         fit = fit_voice(spans, ctx.energy, ctx.speech, ctx.voiced, o)
         level, vad, piece.over_voice = fit.level_db, fit.vad, fit.share >= o.voice_share
+        _no_voice(piece, spans, ctx)
     else:
         if ctx.energy is not None:
             level = _span_level(ctx.energy, spans, o.energy_frame_ms)
@@ -137,3 +138,21 @@ def _audio_evidence(piece: _Piece, ctx: _Context) -> None:
             piece.add("vad", o.w_vad_silent, f"no speech for the voice activity detector ({vad:.2f})")
         elif vad < o.vad_doubtful:
             piece.add("vad", o.w_vad_doubtful, f"little speech for the voice activity detector ({vad:.2f})")
+
+
+def _no_voice(piece: _Piece, spans: list[tuple[int, int]], ctx: _Context) -> None:
+    """A short unsure piece with nothing that may be a voice within reach (``voice.voice_in_reach``).
+
+    One or two syllables are the easiest text for Whisper to put over music, crowd or noise: a
+    syllable it invents, or the first syllable of the next sentence stretched back over the music
+    before it. A real short reply between pauses stands out from the sound on one side at least,
+    and a confident one is left alone.
+    """
+    o = ctx.options
+    if piece.over_voice or not piece.words or syllables(piece.text) > o.short_max_syllables:
+        return
+    if max(w.probability for w in piece.words) >= o.short_probability:
+        return
+    assert ctx.energy is not None and ctx.speech is not None
+    if not voice_in_reach(spans, ctx.energy, ctx.speech, ctx.voiced, ctx.duration_ms, o):
+        piece.add("no_voice", o.w_no_voice, "a short unsure piece with no voice within reach (music, noise or crowd)")

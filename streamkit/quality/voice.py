@@ -18,6 +18,9 @@ between pauses, over a bed well below the voice, or next to a louder sound (meas
 stress and conversational recordings: speech stands 8 dB or more above its surroundings in 95 %
 of turns, music in under 10 % of its seconds). Long unbroken talk is left to the other evidence.
 
+* :func:`voice_in_reach`: whether anything within ``voice_search_ms`` of a piece may be a voice (a
+  voiced stretch, or a voice too short to make one that the VAD hears and that stands out from the
+  sound on one side at least). Where nothing may be, a short unsure piece is invented or misplaced.
 * :func:`voiced_stretches`: every stretch of voice frames (gaps up to ``voice_gap_ms`` bridged)
   at least ``voice_min_ms`` long; :func:`uncovered` keeps those with no word on them.
 * :func:`align_to_voice`: kept utterances moved onto the voice they fit (a cue starts on the
@@ -36,7 +39,8 @@ from .options import EnergyFn, QualityOptions, SpeechFn
 from .profiles import _speech_level
 
 __all__ = [
-    "VoiceFit", "align_to_voice", "fit_voice", "speech_level", "uncovered", "voice_floor_db", "voiced_stretches",
+    "VoiceFit", "align_to_voice", "fit_voice", "speech_level", "uncovered", "voice_floor_db", "voice_in_reach",
+    "voiced_stretches",
 ]
 
 
@@ -112,6 +116,34 @@ def fit_voice(
             if frames[0] + k >= 0 and share(k) > share(best):
                 best = k
     return measure(best)
+
+
+def voice_in_reach(
+    spans: Sequence[tuple[int, int]], energy: EnergyFn, speech: SpeechFn, voiced: Sequence[tuple[int, int]],
+    duration_ms: int, o: QualityOptions,
+) -> bool:
+    """Whether a voice may lie within ``voice_search_ms`` of ``spans`` (a piece's words, in place).
+
+    Yes when a ``voiced`` stretch reaches that far; else when the spans themselves hold voice too
+    short for a stretch (a quick "네" between pauses): the VAD hears speech there (``voice_vad``)
+    and their level stands out from the sound before or after them (:func:`_stands_out`, one side
+    is enough: a reply right after a sentence, or right before music as loud). Music and crowd
+    noise go on at one level on both sides; silence and noise the VAD does not call speech.
+    """
+    if not spans:
+        return False
+    step = o.energy_frame_ms
+    start, end = min(a for a, _ in spans), max(b for _, b in spans)
+    if any(a < end + o.voice_search_ms and b > start - o.voice_search_ms for a, b in voiced):
+        return True
+    frames = _frames(spans, step)
+    if sum(speech(i * step, (i + 1) * step) for i in frames) / len(frames) < o.voice_vad:
+        return False
+    levels = sorted(energy(i * step, (i + 1) * step) for i in frames)
+    before = [energy(t, t + step) for t in range(max(start - o.voice_search_ms, 0), start - step + 1, step)]
+    first_after = -(-end // step) * step
+    after = [energy(t, t + step) for t in range(first_after, min(end + o.voice_search_ms, duration_ms), step)]
+    return _stands_out(levels[len(levels) // 2], before, after, o, strict=False)
 
 
 def _stands_out(

@@ -234,3 +234,27 @@ def test_a_store_holding_impossible_times_from_before_still_reports(tmp_path: Pa
     assert "left out 1 sample(s) with times outside 2000-01-01 .. 2100-01-01, e.g. 9999-12-31" in result.stderr
     data = json.loads(runner.invoke(app, ["viewers", "report", "--json"]).stdout)
     assert [s["time"] for s in data["left_out"]] == ["9999-12-31T00:00:00.000Z"]
+
+
+def test_the_event_log_is_refused_before_the_store_is_created_and_never_the_store_or_an_input(tmp_path: Path) -> None:
+    """The fault tour (bench/faults.py) found ``--event-log notes.srt`` refused only after the store was
+    created, and ``--event-log`` naming the store itself (not there yet) or an imported file unchecked."""
+    notes = tmp_path / "notes.srt"
+    notes.write_text("1\n00:00:01,000 --> 00:00:02,000\nhi\n", encoding="utf-8")
+    db = tmp_path / "v.sqlite"
+    record = ["viewers", "record", "-s", "x", "--value", "5", "--db", str(db)]
+    refused = runner.invoke(app, [*record, "--event-log", str(notes)])
+    assert refused.exit_code == 3 and "notes.srt" in _one_line_error(refused.output)
+    assert not db.exists()
+    itself = runner.invoke(app, [*record, "--event-log", str(db)])
+    assert itself.exit_code == 3 and "input or output" in _one_line_error(itself.output) and not db.exists()
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text('{"time": "2024-05-01T11:00:00Z", "stream": "x", "version": "live", "kind": "concurrent", '
+                       '"value": 7}\n', encoding="utf-8")
+    before = samples.read_bytes()
+    imported = runner.invoke(app, ["viewers", "import", str(samples), "--db", str(db), "--event-log", str(samples)])
+    assert imported.exit_code == 3 and samples.read_bytes() == before and not db.exists()
+    # An event log of its own works, before and after the store exists.
+    log = tmp_path / "events.jsonl"
+    assert runner.invoke(app, [*record, "--event-log", str(log)]).exit_code == 0
+    assert db.exists() and log.read_text(encoding="utf-8").count("\n") >= 1
