@@ -52,7 +52,13 @@ from .quality.voice import voice_floor_db
 from .transcribe import TranscribeOptions, WhisperTranscriber, convert_segments
 
 __all__ = [
-    "RescueOptions", "SpanTranscriber", "VoiceReport", "decode_clips", "rescue_voice", "turn_regions",
+    "RescueOptions",
+    "SpanTranscriber",
+    "VoiceReport",
+    "decode_clips",
+    "rescue_batch",
+    "rescue_voice",
+    "turn_regions",
     "turns_without_words",
 ]
 
@@ -212,11 +218,18 @@ def decode_clips(
                 read_pcm(audio, lo, hi), language=options.language, task=options.task, beam_size=options.beam_size,
                 temperature=list(options.temperature), word_timestamps=options.word_timestamps, vad_filter=False,
                 clip_timestamps=clips, initial_prompt=options.initial_prompt, hotwords=options.hotwords,
-                batch_size=options.batch_size)
+                batch_size=rescue_batch(options, audio.duration_ms))
             found += convert_segments(segments, (hi - lo) / 1000, None, offset_ms=lo)
         except (RuntimeError, ValueError) as exc:
             raise TranscriptionError(f"transcription failed: {exc}") from exc
     return found
+
+
+def rescue_batch(options: TranscribeOptions, duration_ms: int) -> int:
+    """Clips decoded at once: no more than the track's 30 s chunks (what batched decoding of the track
+    itself holds at once), at most ``batch_size``. A batch of 8 clips of 30 s on a one-minute recording
+    doubled the run's peak memory against bare batched faster-whisper on the same file (1.04 GB vs 0.46)."""
+    return max(1, min(options.batch_size, -(-duration_ms // 30_000)))
 
 
 def turn_regions(audio: AudioTrack, options: TranscribeOptions) -> list[tuple[int, int]]:

@@ -180,3 +180,12 @@ def test_a_turn_decoded_again_into_a_closing_formula_alone_is_not_kept() -> None
     assert _closing_only(Utterance(start_ms=0, end_ms=900, text="고맙습니다"), o)
     assert not _closing_only(Utterance(start_ms=0, end_ms=900, text="네 고맙습니다 언니"), o)
     assert not _closing_only(Utterance(start_ms=0, end_ms=900, text="그래?"), o)
+
+
+def test_the_rescue_decodes_no_more_clips_at_once_than_the_track_has_chunks() -> None:
+    from streamkit.rescue import rescue_batch
+
+    o = TranscribeOptions()
+    assert rescue_batch(o, 62_419) == 3  # conversation.mp4: 1.04 GB peak with 8 clips at once, 0.62 GB with 3
+    assert rescue_batch(o, 10_000) == 1
+    assert rescue_batch(o, 3_600_000) == o.batch_size
