@@ -199,10 +199,12 @@ def _clip_groups(spans: Sequence[tuple[int, int]], extent_ms: int) -> list[list[
 
 
 def decode_clips(
-    transcriber: WhisperTranscriber, audio: AudioTrack, spans: Sequence[tuple[int, int]], options: TranscribeOptions
+    transcriber: WhisperTranscriber, audio: AudioTrack, spans: Sequence[tuple[int, int]], options: TranscribeOptions,
+    batch_size: int | None = None,
 ) -> list[Utterance]:
     """Stretches of ``audio`` decoded together, each one item of one batch (``clip_timestamps``): no VAD,
-    no temperature fallback (batched decoding has none), ``options``' prompt; track times in ms."""
+    no temperature fallback (batched decoding has none), ``options``' prompt; track times in ms.
+    ``batch_size`` clips at once (default: :func:`rescue_batch` of the whole track)."""
     import ctranslate2
     from faster_whisper import BatchedInferencePipeline
 
@@ -218,18 +220,19 @@ def decode_clips(
                 read_pcm(audio, lo, hi), language=options.language, task=options.task, beam_size=options.beam_size,
                 temperature=list(options.temperature), word_timestamps=options.word_timestamps, vad_filter=False,
                 clip_timestamps=clips, initial_prompt=options.initial_prompt, hotwords=options.hotwords,
-                batch_size=rescue_batch(options, audio.duration_ms))
+                batch_size=batch_size or rescue_batch(options, audio.duration_ms))
             found += convert_segments(segments, (hi - lo) / 1000, None, offset_ms=lo)
         except (RuntimeError, ValueError) as exc:
             raise TranscriptionError(f"transcription failed: {exc}") from exc
     return found
 
 
-def rescue_batch(options: TranscribeOptions, duration_ms: int) -> int:
-    """Clips decoded at once: no more than the track's 30 s chunks (what batched decoding of the track
-    itself holds at once), at most ``batch_size``. A batch of 8 clips of 30 s on a one-minute recording
-    doubled the run's peak memory against bare batched faster-whisper on the same file (1.04 GB vs 0.46)."""
-    return max(1, min(options.batch_size, -(-duration_ms // 30_000)))
+def rescue_batch(options: TranscribeOptions, speech_ms: int) -> int:
+    """Clips decoded at once: no more than the 30 s chunks that ``speech_ms`` of speech make (batched
+    decoding of the track packs its VAD speech into such chunks and holds them at once), at most
+    ``batch_size``. A batch of 8 clips of 30 s on a one-minute recording doubled the run's peak memory
+    against bare batched faster-whisper on the same file (1.04 GB vs 0.46)."""
+    return max(1, min(options.batch_size, -(-speech_ms // 30_000)))
 
 
 def turn_regions(audio: AudioTrack, options: TranscribeOptions) -> list[tuple[int, int]]:
@@ -249,11 +252,11 @@ def turn_regions(audio: AudioTrack, options: TranscribeOptions) -> list[tuple[in
 
 def _decode_regions(
     regions: Sequence[tuple[int, int]], transcript: Transcript, audio: AudioTrack, transcriber: WhisperTranscriber,
-    options: TranscribeOptions, dropped: list[Dropped],
+    options: TranscribeOptions, dropped: list[Dropped], batch_size: int | None = None,
 ) -> list[Utterance]:
     """The regions decoded together in one batch; what they hold that is new (words inside the region)."""
     found: list[Utterance] = []
-    for u in decode_clips(transcriber, audio, regions, options):
+    for u in decode_clips(transcriber, audio, regions, options, batch_size):
         why = _known(u, transcript, options.initial_prompt)
         if why is None:
             found.append(u)
@@ -335,7 +338,8 @@ def _rescue_regions(
     # (and music between), the very thing that loses a reply. One that a stretch's clip holds is decoded there.
     alone = [g for g in turns if not _on(g, clips)]
     found = []
-    for u in _decode_regions(sorted([*clips, *alone]), transcript, audio, transcriber, options, dropped):
+    batch = rescue_batch(options, sum(b - a for a, b in regions))
+    for u in _decode_regions(sorted([*clips, *alone]), transcript, audio, transcriber, options, dropped, batch):
         if _on((u.start_ms, u.end_ms), todo):
             found.append(u)
         elif _inside((u.start_ms, u.end_ms), alone, r.pad_ms):

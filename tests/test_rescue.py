@@ -186,6 +186,7 @@ def test_the_rescue_decodes_no_more_clips_at_once_than_the_track_has_chunks() ->
     from streamkit.rescue import rescue_batch
 
     o = TranscribeOptions()
-    assert rescue_batch(o, 62_419) == 3  # conversation.mp4: 1.04 GB peak with 8 clips at once, 0.62 GB with 3
+    # a minute of speech: conversation.mp4 took 1.04 GB with 8 clips at once, 0.62 GB with 3
+    assert rescue_batch(o, 62_419) == 3
     assert rescue_batch(o, 10_000) == 1
     assert rescue_batch(o, 3_600_000) == o.batch_size
