@@ -43,8 +43,10 @@ from .quality import (
     SpeechFn,
     align_to_voice,
     clean_transcript,
+    is_outro_phrase,
     normalize_text,
     speech_level,
+    stutters,
     uncovered,
     voiced_stretches,
 )
@@ -343,7 +345,11 @@ def _rescue_regions(
         if _on((u.start_ms, u.end_ms), todo):
             found.append(u)
         elif _inside((u.start_ms, u.end_ms), alone, r.pad_ms):
-            if _closing_only(u, quality):
+            # Nothing but a closing formula: what Whisper writes when a turn decoded alone holds no
+            # words it can read (over a crowd after a pause in stress-2; "고맙습니다" for the quiet reply
+            # "입장 뿐 아니라" in conversation.mp4). Weak evidence in the track's own decoding; a turn
+            # decoded again has no other text to stand on.
+            if is_outro_phrase(u.text, quality):
                 dropped.append(Dropped(u.start_ms, u.end_ms, u.text, "decoded again: a closing formula alone",
                                        ("outro",)))
                 continue
@@ -357,22 +363,6 @@ def _rescue_regions(
     return found
 
 
-def _closing_only(u: Utterance, quality: QualityOptions) -> bool:
-    """Whether ``u`` is nothing but a closing formula ("수고하셨습니다", "고맙습니다").
-
-    What Whisper writes when a turn decoded alone holds no words it can read: over a crowd after a
-    pause (stress-2) and over quiet replies it could not read (conversation.mp4: "고맙습니다" for
-    "입장 뿐 아니라"). In the track's own decoding it is weak evidence only; a turn decoded again
-    has no other text to stand on."""
-    said = normalize_text(u.text)
-    return any(said == normalize_text(p) for p in (*quality.weak_outro_phrases, *quality.outro_phrases))
-
-
-def _stutters(word: str, times: int = 4) -> bool:
-    """A syllable ``times`` times in a row inside one word (``아스비시시시시…``): a loop, not Korean."""
-    return any(word[i] * times == word[i:i + times] for i in range(len(word) - times + 1) if word[i].isalpha())
-
-
 def _sure_head(u: Utterance, r: RescueOptions) -> Utterance | None:
     """``u`` (from a turn decoded alone) up to its first stuttering word or its first ``unsure_run`` words
     in a row under ``unsure_probability``, when a word before them stays; None when nothing stays.
@@ -383,7 +373,7 @@ def _sure_head(u: Utterance, r: RescueOptions) -> Utterance | None:
     are all unsure is left to the filter."""
     words = u.words
     for i, w in enumerate(words):
-        if _stutters(w.text):
+        if stutters(w.text):
             return _head(u, i)
         run = words[i:i + r.unsure_run]
         if i and len(run) == r.unsure_run and all(x.probability < r.unsure_probability for x in run):

@@ -172,14 +172,13 @@ def test_a_turn_decoded_alone_ends_where_whisper_grows_unsure_or_stutters() -> N
 
 
 def test_a_turn_decoded_again_into_a_closing_formula_alone_is_not_kept() -> None:
-    from streamkit.models import Utterance
-    from streamkit.rescue import _closing_only
+    from streamkit.quality import is_outro_phrase
 
     o = QualityOptions()
-    assert _closing_only(Utterance(start_ms=0, end_ms=900, text="수고하셨습니다."), o)  # stress-2, over a crowd
-    assert _closing_only(Utterance(start_ms=0, end_ms=900, text="고맙습니다"), o)
-    assert not _closing_only(Utterance(start_ms=0, end_ms=900, text="네 고맙습니다 언니"), o)
-    assert not _closing_only(Utterance(start_ms=0, end_ms=900, text="그래?"), o)
+    assert is_outro_phrase("수고하셨습니다.", o)  # stress-2, over a crowd
+    assert is_outro_phrase("고맙습니다", o)
+    assert not is_outro_phrase("네 고맙습니다 언니", o)
+    assert not is_outro_phrase("그래?", o)
 
 
 def test_the_rescue_decodes_no_more_clips_at_once_than_the_track_has_chunks() -> None:

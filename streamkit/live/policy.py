@@ -12,9 +12,10 @@ first words repeat what is already committed: words starting before the last com
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from ..quality import stutters
 
 __all__ = ["LocalAgreement", "TimedWord", "common_prefix", "cut_loop", "loop_start"]
 
@@ -48,11 +49,6 @@ def common_prefix(a: Sequence[TimedWord], b: Sequence[TimedWord]) -> int:
     return n
 
 
-#: One to three characters said four times in a row inside a word: Whisper looping within a token
-#: ("인은은은은은…", "스위시시시시…" over music).
-_STUTTER = re.compile(r"(\D{1,3})\1{3,}")  # not digits: 10000
-
-
 def _is_number(text: str) -> bool:
     return text.strip(" ,.?!").isdigit()
 
@@ -78,7 +74,7 @@ def _find_loop(words: Sequence[TimedWord], n: int, keep: int) -> tuple[int, int]
     run, numbers = 1, 0
     bare = [w.text.strip(",.?!") for w in words]  # "화이팅, 화이팅, 화이팅" is one word three times
     for i, w in enumerate(words):
-        if _STUTTER.search(bare[i]):
+        if stutters(bare[i]):
             return i, i
         run = run + 1 if i and bare[i - 1] == bare[i] else 1
         if run > keep + 1:

@@ -67,7 +67,7 @@ one way: options -> detectors and profiles -> scoring -> passes):
 from __future__ import annotations
 
 from .detectors import SCRIPTS as SCRIPTS
-from .detectors import Loop, find_loops, match_outro, normalize_text
+from .detectors import Loop, find_loops, is_outro_phrase, match_outro, normalize_text, stutters
 from .options import OUTRO_PATTERNS, OUTRO_PHRASES, WEAK_OUTRO_PHRASES, Dropped, EnergyFn, QualityOptions, SpeechFn
 from .passes import clean_transcript, dropped_summary
 from .profiles import energy_profile, speech_seconds, vad_profile, voice_without_words
@@ -89,10 +89,12 @@ __all__ = [
     "energy_profile",
     "find_loops",
     "fit_voice",
+    "is_outro_phrase",
     "match_outro",
     "normalize_text",
     "speech_level",
     "speech_seconds",
+    "stutters",
     "uncovered",
     "vad_profile",
     "voice_in_reach",

@@ -1,6 +1,6 @@
-"""Text detectors: :func:`normalize_text`, outro phrases (:func:`match_outro`), loops
-(:func:`find_loops`), the transcript language's script, prompt echoes and a text's syllables
-(:func:`syllables`). Text in, answer out.
+"""Text detectors: :func:`normalize_text`, outro phrases (:func:`match_outro`, :func:`is_outro_phrase`),
+loops (:func:`find_loops`, a word that :func:`stutters`), the transcript language's script, prompt echoes
+and a text's syllables (:func:`syllables`). Text in, answer out.
 """
 
 from __future__ import annotations
@@ -51,6 +51,22 @@ def _normalized_phrases(strong: tuple[str, ...], weak: tuple[str, ...]) -> tuple
 @functools.lru_cache(maxsize=8)
 def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p) for p in patterns)
+
+
+def is_outro_phrase(text: str, options: QualityOptions | None = None) -> bool:
+    """Whether ``text`` is nothing but one outro phrase, strong or weak ("수고하셨습니다.", "고맙습니다")."""
+    norm = normalize_text(text)
+    return bool(norm) and any(key == norm for key, _phrase, _strong in _phrase_table(options or QualityOptions()))
+
+
+#: One to three characters said four times in a row inside a word: Whisper looping within a token
+#: ("인은은은은은…", "스위시시시시…" over music).
+_STUTTER = re.compile(r"(\D{1,3})\1{3,}")  # not digits: 10000
+
+
+def stutters(word: str) -> bool:
+    """Whether ``word`` (its edge punctuation aside) loops within itself: :data:`_STUTTER`."""
+    return _STUTTER.search(word.strip(",.?!")) is not None
 
 
 def match_outro(text: str, options: QualityOptions | None = None) -> tuple[str, bool] | None:
