@@ -44,6 +44,7 @@ from .quality import (
     align_to_voice,
     clean_transcript,
     is_outro_phrase,
+    keep_words,
     normalize_text,
     speech_level,
     stutters,
@@ -157,12 +158,11 @@ def _decode_one(
     found: list[Utterance] = []
     dropped: list[Dropped] = []
     for u in transcriber.transcribe_span(audio, lo, hi, options, prompt):
-        words = tuple(w for w in u.words if w.end_ms > lo and w.start_ms < hi)
-        if u.words and not words:
-            continue
-        if words != u.words:
-            u = replace(u, words=words, text=" ".join(w.text for w in words), start_ms=words[0].start_ms,
-                        end_ms=max(w.end_ms for w in words))
+        if u.words:
+            inside = keep_words(u, [i for i, w in enumerate(u.words) if w.end_ms > lo and w.start_ms < hi])
+            if inside is None:
+                continue
+            u = inside
         why = _known(u, transcript, prompt)
         if why is None:
             found.append(u)
@@ -374,18 +374,11 @@ def _sure_head(u: Utterance, r: RescueOptions) -> Utterance | None:
     words = u.words
     for i, w in enumerate(words):
         if stutters(w.text):
-            return _head(u, i)
+            return keep_words(u, range(i))
         run = words[i:i + r.unsure_run]
         if i and len(run) == r.unsure_run and all(x.probability < r.unsure_probability for x in run):
-            return _head(u, i)
+            return keep_words(u, range(i))
     return u
-
-
-def _head(u: Utterance, n: int) -> Utterance | None:
-    if n == 0:
-        return None
-    words = u.words[:n]
-    return replace(u, words=words, text=" ".join(w.text for w in words), end_ms=max(w.end_ms for w in words))
 
 
 def _inside(span: tuple[int, int], regions: Sequence[tuple[int, int]], slack_ms: int) -> bool:

@@ -69,7 +69,7 @@ from __future__ import annotations
 from .detectors import SCRIPTS as SCRIPTS
 from .detectors import Loop, find_loops, is_outro_phrase, match_outro, normalize_text, stutters
 from .options import OUTRO_PATTERNS, OUTRO_PHRASES, WEAK_OUTRO_PHRASES, Dropped, EnergyFn, QualityOptions, SpeechFn
-from .passes import clean_transcript, dropped_summary
+from .passes import clean_transcript, dropped_summary, keep_words
 from .profiles import energy_profile, speech_seconds, vad_profile, voice_without_words
 from .voice import VoiceFit, align_to_voice, fit_voice, speech_level, uncovered, voice_in_reach, voiced_stretches
 
@@ -90,6 +90,7 @@ __all__ = [
     "find_loops",
     "fit_voice",
     "is_outro_phrase",
+    "keep_words",
     "match_outro",
     "normalize_text",
     "speech_level",

@@ -27,7 +27,7 @@ def _tokens(u: Utterance) -> list[str]:
     return [w.text for w in u.words] if u.words else u.text.split()
 
 
-def _rebuild(u: Utterance, keep: Sequence[int]) -> Utterance | None:
+def keep_words(u: Utterance, keep: Sequence[int]) -> Utterance | None:
     """``u`` with only the tokens at ``keep`` (word indexes, or text token indexes without words)."""
     if u.words:
         words = tuple(u.words[i] for i in keep)
@@ -76,7 +76,7 @@ def _collapse_loops(
                 drop_idx.update(idx)
                 a, b = _idx_span(u, idx)
                 dropped.append(Dropped(a, b, _span_text(u, idx), f"looped repetition ({lp.repeats} times)", ("loop",)))
-            rebuilt = _rebuild(u, [i for i in range(len(toks)) if i not in drop_idx])
+            rebuilt = keep_words(u, [i for i in range(len(toks)) if i not in drop_idx])
             assert rebuilt is not None  # the first occurrence of every loop stays
             u = rebuilt
         key = normalize_text(u.text)
@@ -352,7 +352,7 @@ def _trim_edges(runs: Sequence[Utterance], ctx: _Context, dropped: list[Dropped]
             if piece.drops(o):
                 drop_idx.update(idx)
                 dropped.append(piece.dropped())
-        rebuilt = _rebuild(u, [i for i in range(len(u.words)) if i not in drop_idx]) if drop_idx else u
+        rebuilt = keep_words(u, [i for i in range(len(u.words)) if i not in drop_idx]) if drop_idx else u
         assert rebuilt is not None  # the confident rest stays
         trimmed.append(rebuilt)
     return trimmed
