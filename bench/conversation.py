@@ -16,6 +16,7 @@ load included):
 ``bare-batched``  ``BatchedInferencePipeline(model).transcribe(batch_size=8)`` (VAD on by default)
 ``streamkit``     ``streamkit subtitle -t none --no-mux`` with the defaults; the Korean SRT
 ``streamkit-seq`` the same with ``[transcribe] batched = false`` (the path ``-t whisper`` uses)
+``streamkit-turns`` the same with ``[transcribe] turns = true`` (turn-aware decoding, opt-in)
 
 Measured per set and configuration, against the timeline:
 
@@ -55,7 +56,6 @@ CONFIGS = ("bare-seq", "bare-batched", "streamkit", "streamkit-seq")
 CONFIG_TABLES = {
     "streamkit-seq": "[transcribe]\nbatched = false\n",
     "streamkit-turns": "[transcribe]\nturns = true\n",
-    "streamkit-chunks": "[transcribe]\nturns = false\n",
 }
 SPEECH = ("speech", "reply")
 ONSET_MS = 500
