@@ -4,6 +4,7 @@ again on their own, and ``streamkit check --video``'s voice check lists those st
 from __future__ import annotations
 
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from streamkit.checks import voice_check
 from streamkit.media import extract_audio, probe
-from streamkit.models import Transcript
+from streamkit.models import Transcript, Utterance, Word
 from streamkit.quality import QualityOptions, energy_profile, speech_level, uncovered, vad_profile, voiced_stretches
 from streamkit.rescue import SpanTranscriber, rescue_voice
 from streamkit.subtitles import parse_raw
@@ -189,3 +190,64 @@ def test_the_rescue_decodes_no_more_clips_at_once_than_the_track_has_chunks() ->
     assert rescue_batch(o, 62_419) == 3
     assert rescue_batch(o, 10_000) == 1
     assert rescue_batch(o, 3_600_000) == o.batch_size
+
+
+def _spoken(start_ms: int, *said: tuple[str, float, int]) -> Utterance:
+    """An utterance of words (text, probability, start) 300 ms long each."""
+    words = tuple(Word(text=t, start_ms=s, end_ms=s + 300, probability=p) for t, p, s in said)
+    return Utterance(start_ms=start_ms, end_ms=words[-1].end_ms, text=" ".join(t for t, _, _ in said), words=words)
+
+
+def test_a_turn_found_inside_a_kept_segment_cuts_it_and_the_cues_follow_the_voice() -> None:
+    from streamkit.checks import check_track
+    from streamkit.rescue import interleave
+    from streamkit.segment import rules_for, segment
+    from streamkit.subtitles import format_srt
+
+    # conv-101: one batched segment from 115.6 s to 140.8 s (music and three turns between its
+    # words), and the three turns found again. Sorted by start alone, the turns' words came after
+    # the segment's last word and made a cue of 25 characters in 0.5 s.
+    long = _spoken(115_580, ("그", 0.5, 115_580), ("바람에", 0.7, 118_430), ("나의", 0.97, 118_910),
+                 ("만약", 0.54, 132_000), ("박근혜", 0.88, 133_230), ("대통령이", 0.97, 133_790),
+                 ("영업하고", 0.62, 139_680), ("있고", 0.9, 140_180))
+    found = [_spoken(121_150, ("공격적인", 0.26, 121_150), ("하셨습니다", 0.26, 123_110)),
+             _spoken(125_900, ("또는", 0.35, 125_900), ("선택을", 0.98, 126_070)),
+             _spoken(127_650, ("자신을", 0.55, 127_650), ("정당화하지는", 0.67, 127_970), ("않니", 0.27, 128_810))]
+    merged = interleave([long], found)
+    assert [u.text for u in merged] == ["그 바람에 나의", "공격적인 하셨습니다", "또는 선택을",
+                                        "자신을 정당화하지는 않니", "만약 박근혜 대통령이 영업하고 있고"]
+    starts = [w.start_ms for u in merged for w in u.words]
+    assert starts == sorted(starts)
+    track = segment(Transcript(language="ko", utterances=tuple(merged), duration_ms=150_000), rules_for("ko"))
+    cues = parse_raw(format_srt(track))
+    assert not [p for p in check_track(cues, rules_for("ko"), Fraction(24), "ko") if p.severity == "error"]
+    # a piece outside every kept utterance, or a kept utterance of one word, is left alone
+    assert interleave([long], []) == [long]
+    one = _spoken(0, ("네", 0.9, 0))
+    assert interleave([one], [_spoken(150, ("응", 0.9, 150))])[0] is one
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(200, 3000), min_size=2, max_size=12), st.data())
+def test_interleaved_words_are_in_time_order_and_none_is_lost(gaps: list[int], data: st.DataObject) -> None:
+    from streamkit.rescue import interleave
+
+    # kept: one utterance whose words are separated by ``gaps``; found: pieces in some of the gaps
+    t, said = 0, []
+    for i, gap in enumerate(gaps):
+        said.append((f"w{i}", 0.9, t))
+        t += 300 + gap
+    long = _spoken(0, *said)
+    holes = data.draw(st.lists(st.sampled_from(range(len(gaps) - 1)), unique=True, max_size=len(gaps) - 1))
+    found = []
+    for h in sorted(holes):
+        a, b = long.words[h].end_ms, long.words[h + 1].start_ms
+        length = data.draw(st.integers(1, max(b - a, 1)))
+        start = data.draw(st.integers(a, max(b - length, a)))
+        found.append(Utterance(start_ms=start, end_ms=start + length, text=f"f{h}",
+                               words=(Word(text=f"f{h}", start_ms=start, end_ms=start + length),)))
+    merged = interleave([long], found)
+    words = [w for u in merged for w in u.words]
+    assert sorted(w.text for w in words) == sorted([*(w.text for w in long.words), *(u.text for u in found)])
+    assert [w.start_ms for w in words] == sorted(w.start_ms for w in words)
+    assert all(u.start_ms == u.words[0].start_ms for u in merged if u not in found)
