@@ -220,9 +220,12 @@ def _trim_silence(w: Word, *, at_start: bool, at_end: bool, ctx: _Context) -> tu
 
 
 def _retime(u: Utterance, ctx: _Context, *, keep_start: bool = False, keep_end: bool = False) -> Utterance:
-    """Edge words lose silent frames; words longer than plausible shrink toward the speech.
+    """Words lose the silent frames at their edges; words longer than plausible shrink toward the speech.
 
-    Whisper's word timestamps absorb the non-speech before a word into that word, so an over-long
+    Inner words too: a batched segment runs over the pauses between turns, and Whisper stretches
+    a word over the pause after it or starts the next one inside it, so the segmenter saw no pause
+    there and a turn's cue started at the turn before it. Whisper's word timestamps absorb the
+    non-speech before a word into that word, so an over-long
     word keeps its end and loses its start, except the utterance's last word, which keeps its
     start and loses its lingering end. Words only ever shrink inside their own span. An edge that
     touches the neighbouring utterance (``keep_start``/``keep_end``) is continuous speech and
@@ -236,10 +239,14 @@ def _retime(u: Utterance, ctx: _Context, *, keep_start: bool = False, keep_end: 
     first, last = u.words[0], u.words[-1]
     spans[0] = _trim_silence(first, at_start=not keep_start, at_end=n == 1 and not keep_end, ctx=ctx)
     if n > 1:
-        spans[-1] = _trim_silence(last, at_start=False, at_end=not keep_end, ctx=ctx)
+        spans[-1] = _trim_silence(last, at_start=True, at_end=not keep_end, ctx=ctx)
         a, b = spans[-1]
         if not keep_end and b - a > _max_word_ms(last, o):
             spans[-1] = (a, a + _max_word_ms(last, o))
+    for i in range(1, n - 1):
+        # Whisper stretches words over the pauses between them: the segmenter sees a pause only
+        # where the words leave one, and a cue after it starts at its first word's start.
+        spans[i] = _trim_silence(u.words[i], at_start=True, at_end=True, ctx=ctx)
     for i in range(n - 1 if n > 1 else 1):
         a, b = spans[i]
         cap = _max_word_ms(u.words[i], o)

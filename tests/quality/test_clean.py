@@ -354,6 +354,25 @@ def test_edge_words_lose_silence_and_cues_start_on_the_speech() -> None:
     assert kept.words[1:3] == u.words[1:3]  # inner words untouched
 
 
+def test_words_lose_the_pause_they_stretch_over_and_the_turn_after_it_gets_its_own_cue() -> None:
+    from streamkit.segment import rules_for, segment
+
+    # conv-103: a batched segment runs over a pause (2.4-4.0 s); Whisper stretches "그리고" to the
+    # next word and starts "물론" 400 ms before its voice, so no pause was left between the words
+    # and the reply got no cue of its own (its cue started 3 s before it).
+    u = utt([(1000, 1500, "국민의당은", 0.9), (1500, 3600, "그리고", 0.9), (3600, 4400, "물론", 0.9),
+             (4400, 5000, "십대", 0.9), (5000, 5400, "요", 0.9)])
+    cleaned, dropped = clean_transcript(transcript(u), energy=speech_then_silence([(1000, 2400), (4000, 5400)]))
+    (kept,) = cleaned.utterances
+    assert dropped == () and [w.text for w in kept.words] == [w.text for w in u.words]
+    assert kept.words[1].end_ms <= 2450 and 3950 < kept.words[2].start_ms <= 4000
+    assert kept.words[3:] == u.words[3:]  # words on the voice stay where they are
+    assert [(c.start_ms, c.lines) for c in segment(transcript(u), rules_for("ko")).cues] == [
+        (1000, ("국민의당은 그리고 물론 십대 요",))]  # as decoded
+    assert [(c.start_ms, c.lines) for c in segment(cleaned, rules_for("ko")).cues] == [
+        (1000, ("국민의당은 그리고",)), (4000, ("물론 십대 요",))]
+
+
 def test_an_edge_touching_the_next_utterance_is_not_trimmed() -> None:
     a = utt([(1000, 1400, "여러", 0.9), (1400, 4000, "차례의", 0.9)])
     b = utt([(4000, 4400, "공정을", 0.9), (4400, 4800, "거쳐야", 0.9)])
