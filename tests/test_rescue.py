@@ -13,8 +13,17 @@ from hypothesis import strategies as st
 
 from streamkit.checks import voice_check
 from streamkit.media import extract_audio, probe
-from streamkit.models import Transcript, Utterance, Word
-from streamkit.quality import QualityOptions, energy_profile, speech_level, uncovered, vad_profile, voiced_stretches
+from streamkit.models import AudioTrack, Transcript, Utterance, Word
+from streamkit.quality import (
+    EnergyFn,
+    QualityOptions,
+    SpeechFn,
+    energy_profile,
+    speech_level,
+    uncovered,
+    vad_profile,
+    voiced_stretches,
+)
 from streamkit.rescue import SpanTranscriber, rescue_voice
 from streamkit.subtitles import parse_raw
 from streamkit.transcribe import TranscribeOptions, WhisperTranscriber
@@ -251,3 +260,51 @@ def test_interleaved_words_are_in_time_order_and_none_is_lost(gaps: list[int], d
     assert sorted(w.text for w in words) == sorted([*(w.text for w in long.words), *(u.text for u in found)])
     assert [w.start_ms for w in words] == sorted(w.start_ms for w in words)
     assert all(u.start_ms == u.words[0].start_ms for u in merged if u not in found)
+
+
+def test_the_band_profile_tells_a_telephone_line_from_full_band_voice_and_music(tmp_path: Path) -> None:
+    import wave
+
+    import numpy as np
+
+    from streamkit.media import read_pcm
+    from streamkit.quality import band_profile
+
+    from .conftest import SAMPLES
+
+    voice = read_pcm(extract_audio(probe(FANLIVE), tmp_path / "fan.wav"), 0, 5000).astype(np.float64)
+    music = read_pcm(extract_audio(probe(SAMPLES / "noisy.mp4"), tmp_path / "noisy.wav"), 0, 5000).astype(np.float64)
+    spectrum, f = np.fft.rfft(voice), np.fft.rfftfreq(voice.size, 1 / 16000)
+    phone = np.fft.irfft(spectrum * ((f >= 300) & (f <= 3400)), voice.size)  # a telephone line
+    mix = np.concatenate([voice, phone, music])
+    path = tmp_path / "three.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes((np.clip(mix, -1, 1) * 32767).astype("<i2").tobytes())
+    band = band_profile(AudioTrack(path=path, source=path, duration_ms=15_000))
+    assert band(5000, 10_000) >= 0.99
+    assert band(0, 5000) < 0.95 and band(10_000, 15_000) < 0.9
+    assert band(20_000, 21_000) == 0.0  # past the end: nothing
+
+
+def test_a_phone_band_turn_without_words_is_found_by_its_spectrum() -> None:
+    from streamkit.rescue import phone_turns
+
+    o = QualityOptions()
+
+    def track(parts: list[tuple[int, int, float, float]]) -> tuple[EnergyFn, SpeechFn]:
+        """(start, end, dBFS, in-band share) stretches; silence (-70 dBFS, share 0.4) elsewhere."""
+        def find(a: int) -> tuple[float, float]:
+            return next(((db, share) for s, e, db, share in parts if s <= a < e), (-70.0, 0.4))
+        return (lambda a, b: find(a)[0]), (lambda a, b: find(a)[1])
+
+    energy, band = track([(2000, 3000, -25.0, 0.999), (6000, 7000, -25.0, 0.85), (10_000, 14_000, -20.0, 0.5),
+                          (14_000, 15_000, -21.0, 0.99), (20_000, 21_000, -25.0, 0.999)])
+    said = Transcript(language="ko", duration_ms=30_000, utterances=(
+        Utterance(start_ms=20_100, end_ms=20_600, text="네", words=(Word(20_100, 20_600, "네"),)),))
+    # after a pause, on a telephone line: found; full band (the VAD's), inside music at its level, or
+    # holding a kept word already: not
+    assert phone_turns(energy, band, 30_000, said, -22.0, o, 0.98) == [(2000, 3000)]
+    assert phone_turns(energy, band, 30_000, said, -22.0, o, 0.0) == [(2000, 3000), (6000, 7000), (10_000, 15_000)]

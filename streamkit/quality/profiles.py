@@ -45,6 +45,54 @@ def energy_profile(track: AudioTrack, *, frame_ms: int = 50, window_s: int = 60)
     return _EnergyTable(power, frame_ms)
 
 
+def band_profile(
+    track: AudioTrack, *, low_hz: float = 300.0, high_hz: float = 3400.0, frame_ms: int = 50, window_s: int = 60
+) -> SpeechFn:
+    """The share of a span's power (above 60 Hz) that lies between ``low_hz`` and ``high_hz``.
+
+    A telephone line passes 300-3400 Hz: a voice over one has a share near 1, a full-band voice
+    0.6-0.92 (its fundamental and fricatives lie outside), music 0.3-0.76, applause 0.75-0.88
+    (measured on the conversational sets, docs/benchmarks.md). Silero VAD hears a phone-band voice
+    poorly (0.01-0.22 in a track's context), so this is what finds one. Read like
+    :func:`energy_profile`, ``window_s`` at a time, one FFT per Hann-windowed ``frame_ms`` frame.
+    """
+    from ..media import read_pcm
+
+    per_frame = track.sample_rate * frame_ms // 1000
+    freqs = np.fft.rfftfreq(per_frame, 1 / track.sample_rate)
+    inside = (freqs >= low_hz) & (freqs <= high_hz)
+    audible = freqs >= 60.0
+    window = np.hanning(per_frame)
+    band: list[NDArray[np.float64]] = []
+    total: list[NDArray[np.float64]] = []
+    window_ms = (window_s * 1000 // frame_ms) * frame_ms
+    for start in range(0, max(track.duration_ms, 1), window_ms):
+        samples = read_pcm(track, start, start + window_ms).astype(np.float64)
+        if samples.size == 0:
+            break
+        pad = (-samples.size) % per_frame
+        if pad:
+            samples = np.concatenate([samples, np.zeros(pad)])
+        power = np.abs(np.fft.rfft(samples.reshape(-1, per_frame) * window, axis=1)) ** 2
+        band.append(power[:, inside].sum(axis=1))
+        total.append(power[:, audible].sum(axis=1))
+    return _ShareTable(np.concatenate(band) if band else np.zeros(0),
+                       np.concatenate(total) if total else np.zeros(0), frame_ms)
+
+
+@dataclass(frozen=True)
+class _ShareTable:
+    part: NDArray[np.float64]
+    whole: NDArray[np.float64]
+    frame_ms: int
+
+    def __call__(self, start_ms: int, end_ms: int) -> float:
+        a = max(0, start_ms) // self.frame_ms
+        b = max(a + 1, -(-max(end_ms, 0) // self.frame_ms))
+        whole = float(np.sum(self.whole[a:b]))
+        return float(np.sum(self.part[a:b])) / whole if whole > 0 else 0.0
+
+
 def vad_profile(track: AudioTrack, *, window_s: int = 600) -> SpeechFn:
     """The mean speech probability of any span of ``track``, from Silero VAD (faster-whisper's).
 
