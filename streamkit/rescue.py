@@ -48,12 +48,13 @@ from .quality import (
     is_outro_phrase,
     keep_words,
     normalize_text,
+    phone_turns,
     speech_level,
     stutters,
+    turns_without_words,
     uncovered,
     voiced_stretches,
 )
-from .quality.voice import voice_floor_db
 from .transcribe import TranscribeOptions, WhisperTranscriber, convert_segments
 
 __all__ = [
@@ -299,71 +300,6 @@ def _clips(
         else:
             merged.append((a, b))
     return merged
-
-
-def _starts_voice(region: tuple[int, int], energy: EnergyFn, floor_db: float, o: QualityOptions) -> bool:
-    """Whether a speech region begins where a voice comes in: at voice level, and standing out by
-    ``voice_contrast_db`` from the quiet fifth of the ``voice_search_ms`` before it. A region at the
-    track's start, with nothing before it to compare, must stand out from what follows it instead
-    (stress-0: the VAD's region over the music that opens the recording was decoded as "1, 2, 3, 4").
-
-    A turn starts on an onset, after a pause or over a bed below it. A region the VAD opens inside music
-    or a crowd that was already going on at its level (sung vocals, babble) does not, and decoded alone
-    it gets invented text (measured on noisy.mp4: its four music regions stand 2.6-5.4 dB above what comes
-    before them, the speech regions 31-69 dB; docs/benchmarks.md)."""
-    a, b = region
-    step = o.energy_frame_ms
-    inner = sorted(energy(t, t + step) for t in range(a, max(b, a + step), step))
-    level = inner[len(inner) // 2]
-    before = sorted(energy(t, t + step) for t in range(max(a - o.voice_search_ms, 0), a, step))
-    if len(before) * step < o.voice_search_ms:  # at the track's start: what follows the region
-        before = sorted(energy(t, t + step) for t in range(b, b + o.voice_search_ms, step))
-    return level >= floor_db and level - before[len(before) // 5] >= o.voice_contrast_db
-
-
-def turns_without_words(
-    regions: Sequence[tuple[int, int]], transcript: Transcript, energy: EnergyFn, level_db: float,
-    o: QualityOptions,
-) -> list[tuple[int, int]]:
-    """The speech regions that start where a voice comes in (:func:`_starts_voice`) and hold no kept word.
-
-    Whole-chunk decoding skips such turns (a reply after a pause, a line between two music stretches);
-    a voiced *stretch* (``quality.voiced_stretches``) misses them when the voice runs into music at its
-    own level (no contrast after it) or past ``voice_max_ms``."""
-    floor = voice_floor_db(level_db, o)
-    return [g for g in uncovered(regions, transcript) if _starts_voice(g, energy, floor, o)]
-
-
-def phone_turns(
-    energy: EnergyFn, band: SpeechFn, duration_ms: int, transcript: Transcript, level_db: float,
-    o: QualityOptions, share: float,
-) -> list[tuple[int, int]]:
-    """Phone-band turns that hold no kept word: frames at voice level with at least ``share`` of their
-    power in 300-3400 Hz (``quality.band_profile``), gaps up to ``voice_gap_ms`` bridged, ``voice_min_ms``
-    to ``voice_max_ms`` long, starting where a voice comes in (:func:`_starts_voice`).
-
-    Silero VAD hears a voice over a telephone line poorly (0.01-0.22 in the track's context on the
-    conversational sets), so neither a voiced stretch nor a speech region holds it: these replies were
-    the main loss left on conv-103 (5 of its 7 lost lines). No music, applause, crowd or laughter on
-    those sets puts 97 % of its power in that band; a phone voice puts 99.8 %.
-    """
-    floor = voice_floor_db(level_db, o)
-    step = o.energy_frame_ms
-    spans: list[tuple[int, int]] = []
-    start: int | None = None
-    last_end = 0
-    for t in range(0, max(duration_ms, 0), step):
-        if energy(t, t + step) >= floor and band(t, t + step) >= share:
-            if start is None or t - last_end > o.voice_gap_ms:
-                if start is not None:
-                    spans.append((start, last_end))
-                start = t
-            last_end = min(t + step, duration_ms)
-    if start is not None:
-        spans.append((start, last_end))
-    found = [(a, b) for a, b in spans if o.voice_min_ms <= b - a <= o.voice_max_ms and band(a, b) >= share
-             and _starts_voice((a, b), energy, floor, o)]
-    return uncovered(found, transcript)
 
 
 def _rescue_regions(

@@ -71,7 +71,18 @@ from .detectors import Loop, find_loops, is_outro_phrase, match_outro, normalize
 from .options import OUTRO_PATTERNS, OUTRO_PHRASES, WEAK_OUTRO_PHRASES, Dropped, EnergyFn, QualityOptions, SpeechFn
 from .passes import clean_transcript, dropped_summary, keep_words
 from .profiles import band_profile, energy_profile, speech_seconds, vad_profile, voice_without_words
-from .voice import VoiceFit, align_to_voice, fit_voice, speech_level, uncovered, voice_in_reach, voiced_stretches
+from .voice import (
+    VoiceFit,
+    align_to_voice,
+    fit_voice,
+    phone_turns,
+    speech_level,
+    starts_voice,
+    turns_without_words,
+    uncovered,
+    voice_in_reach,
+    voiced_stretches,
+)
 
 __all__ = [
     "OUTRO_PATTERNS",
@@ -94,9 +105,12 @@ __all__ = [
     "keep_words",
     "match_outro",
     "normalize_text",
+    "phone_turns",
     "speech_level",
     "speech_seconds",
+    "starts_voice",
     "stutters",
+    "turns_without_words",
     "uncovered",
     "vad_profile",
     "voice_in_reach",

@@ -220,16 +220,11 @@ def _trim_silence(w: Word, *, at_start: bool, at_end: bool, ctx: _Context) -> tu
 
 
 def _retime(u: Utterance, ctx: _Context, *, keep_start: bool = False, keep_end: bool = False) -> Utterance:
-    """Words lose the silent frames at their edges; words longer than plausible shrink toward the speech.
-
-    Inner words too: a batched segment runs over the pauses between turns, and Whisper stretches
-    a word over the pause after it or starts the next one inside it, so the segmenter saw no pause
-    there and a turn's cue started at the turn before it. Whisper's word timestamps absorb the
-    non-speech before a word into that word, so an over-long
-    word keeps its end and loses its start, except the utterance's last word, which keeps its
-    start and loses its lingering end. Words only ever shrink inside their own span. An edge that
-    touches the neighbouring utterance (``keep_start``/``keep_end``) is continuous speech and
-    stays where it is.
+    """Words lose the silent frames at their edges (inner words too: Whisper stretches them over the
+    pauses between turns, hiding the pause from the segmenter); words longer than plausible shrink
+    toward the speech: an over-long word keeps its end (Whisper absorbs the non-speech before a word
+    into it), the last word its start. Words only ever shrink inside their own span. An edge that
+    touches the neighbouring utterance (``keep_start``/``keep_end``) is continuous speech and stays.
     """
     if not u.words:
         return u
@@ -244,8 +239,6 @@ def _retime(u: Utterance, ctx: _Context, *, keep_start: bool = False, keep_end: 
         if not keep_end and b - a > _max_word_ms(last, o):
             spans[-1] = (a, a + _max_word_ms(last, o))
     for i in range(1, n - 1):
-        # Whisper stretches words over the pauses between them: the segmenter sees a pause only
-        # where the words leave one, and a cue after it starts at its first word's start.
         spans[i] = _trim_silence(u.words[i], at_start=True, at_end=True, ctx=ctx)
     for i in range(n - 1 if n > 1 else 1):
         a, b = spans[i]
