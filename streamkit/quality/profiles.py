@@ -6,7 +6,7 @@ recording's speech level). The only module that reads audio.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,11 +26,18 @@ def energy_profile(track: AudioTrack, *, frame_ms: int = 50, window_s: int = 60)
     frame (a 3-hour track: 216,000 floats). A span's level is the mean power of the frames it
     touches, so it is exact to a frame; spans past the end read as silence (-120 dBFS).
     """
-    from ..media import read_pcm
 
     if frame_ms < 1:
         raise ValueError("energy_profile: frame_ms must be positive")
-    frames: list[NDArray[np.float64]] = []
+    frames = [np.mean(block**2, axis=1) for block in _frame_blocks(track, frame_ms, window_s)]
+    power = np.concatenate(frames) if frames else np.zeros(0)
+    return _EnergyTable(power, frame_ms)
+
+
+def _frame_blocks(track: AudioTrack, frame_ms: int, window_s: int) -> Iterator[NDArray[np.float64]]:
+    """``track`` read ``window_s`` seconds at a time, each block as rows of ``frame_ms`` frames (the last padded)."""
+    from ..media import read_pcm
+
     per_frame = track.sample_rate * frame_ms // 1000
     window_ms = (window_s * 1000 // frame_ms) * frame_ms
     for start in range(0, max(track.duration_ms, 1), window_ms):
@@ -40,9 +47,7 @@ def energy_profile(track: AudioTrack, *, frame_ms: int = 50, window_s: int = 60)
         pad = (-samples.size) % per_frame
         if pad:
             samples = np.concatenate([samples, np.zeros(pad)])
-        frames.append(np.mean(samples.reshape(-1, per_frame) ** 2, axis=1))
-    power = np.concatenate(frames) if frames else np.zeros(0)
-    return _EnergyTable(power, frame_ms)
+        yield samples.reshape(-1, per_frame)
 
 
 def band_profile(
@@ -56,8 +61,6 @@ def band_profile(
     poorly (0.01-0.22 in a track's context), so this is what finds one. Read like
     :func:`energy_profile`, ``window_s`` at a time, one FFT per Hann-windowed ``frame_ms`` frame.
     """
-    from ..media import read_pcm
-
     per_frame = track.sample_rate * frame_ms // 1000
     freqs = np.fft.rfftfreq(per_frame, 1 / track.sample_rate)
     inside = (freqs >= low_hz) & (freqs <= high_hz)
@@ -65,15 +68,8 @@ def band_profile(
     window = np.hanning(per_frame)
     band: list[NDArray[np.float64]] = []
     total: list[NDArray[np.float64]] = []
-    window_ms = (window_s * 1000 // frame_ms) * frame_ms
-    for start in range(0, max(track.duration_ms, 1), window_ms):
-        samples = read_pcm(track, start, start + window_ms).astype(np.float64)
-        if samples.size == 0:
-            break
-        pad = (-samples.size) % per_frame
-        if pad:
-            samples = np.concatenate([samples, np.zeros(pad)])
-        power = np.abs(np.fft.rfft(samples.reshape(-1, per_frame) * window, axis=1)) ** 2
+    for block in _frame_blocks(track, frame_ms, window_s):
+        power = np.abs(np.fft.rfft(block * window, axis=1)) ** 2
         band.append(power[:, inside].sum(axis=1))
         total.append(power[:, audible].sum(axis=1))
     return _ShareTable(np.concatenate(band) if band else np.zeros(0),

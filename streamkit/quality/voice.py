@@ -31,7 +31,7 @@ Pure: the audio enters through the ``energy`` and ``speech`` callables, as every
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from ..models import Transcript, Utterance
@@ -177,22 +177,28 @@ def voiced_stretches(
 ) -> list[tuple[int, int]]:
     """Every stretch of voice frames ``voice_min_ms`` to ``voice_max_ms`` long (gaps to ``voice_gap_ms``
     bridged) that stands out from both sides (not ``strict``: from one side; see :func:`_stands_out`)."""
-    step = o.energy_frame_ms
     floor = voice_floor_db(speech_db, o)
-    stretches: list[tuple[int, int]] = []
+    stretches = _frame_runs(lambda a, b: energy(a, b) >= floor and speech(a, b) >= o.voice_vad, duration_ms, o)
+    return [(a, b) for a, b in stretches
+            if o.voice_min_ms <= b - a <= o.voice_max_ms and _stretch_stands_out(energy, a, b, duration_ms, o, strict)]
+
+
+def _frame_runs(holds: Callable[[int, int], bool], duration_ms: int, o: QualityOptions) -> list[tuple[int, int]]:
+    """The runs of ``energy_frame_ms`` frames where ``holds``, gaps up to ``voice_gap_ms`` bridged."""
+    step = o.energy_frame_ms
+    runs: list[tuple[int, int]] = []
     start: int | None = None
     last_end = 0
     for t in range(0, max(duration_ms, 0), step):
-        if energy(t, t + step) >= floor and speech(t, t + step) >= o.voice_vad:
+        if holds(t, t + step):
             if start is None or t - last_end > o.voice_gap_ms:
                 if start is not None:
-                    stretches.append((start, last_end))
+                    runs.append((start, last_end))
                 start = t
             last_end = min(t + step, duration_ms)
     if start is not None:
-        stretches.append((start, last_end))
-    return [(a, b) for a, b in stretches
-            if o.voice_min_ms <= b - a <= o.voice_max_ms and _stretch_stands_out(energy, a, b, duration_ms, o, strict)]
+        runs.append((start, last_end))
+    return runs
 
 
 def _stretch_stands_out(energy: EnergyFn, a: int, b: int, duration_ms: int, o: QualityOptions, strict: bool) -> bool:
@@ -323,19 +329,7 @@ def phone_turns(
     those sets puts 97 % of its power in that band; a phone voice puts 99.8 %.
     """
     floor = voice_floor_db(level_db, o)
-    step = o.energy_frame_ms
-    spans: list[tuple[int, int]] = []
-    start: int | None = None
-    last_end = 0
-    for t in range(0, max(duration_ms, 0), step):
-        if energy(t, t + step) >= floor and band(t, t + step) >= share:
-            if start is None or t - last_end > o.voice_gap_ms:
-                if start is not None:
-                    spans.append((start, last_end))
-                start = t
-            last_end = min(t + step, duration_ms)
-    if start is not None:
-        spans.append((start, last_end))
+    spans = _frame_runs(lambda a, b: energy(a, b) >= floor and band(a, b) >= share, duration_ms, o)
     found = [(a, b) for a, b in spans if o.voice_min_ms <= b - a <= o.voice_max_ms and band(a, b) >= share
              and starts_voice((a, b), energy, floor, o)]
     return uncovered(found, transcript)
