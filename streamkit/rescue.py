@@ -11,8 +11,10 @@ stretch itself: the VAD may start late on a phone-band voice) are decoded togeth
 VAD hears in the same region gets no text. In the same batch, each speech region that starts where
 a voice comes in (standing out from the audio before it) and holds no kept word is decoded as a
 clip of its own (:func:`turns_without_words`): the turns a stretch misses because the voice runs
-into music at its own level, or for longer than a stretch may last. What it finds goes through the same filter with
-everything else. Then kept utterances are moved onto the voice they fit (``quality.align_to_voice``),
+into music at its own level, or for longer than a stretch may last; so is each phone-band turn without
+a word (:func:`phone_turns`: a voice over a telephone line, which the VAD hardly hears). What it finds
+goes through the same filter with everything else, a kept segment it falls inside cut around it
+(:func:`interleave`). Then kept utterances are moved onto the voice they fit (``quality.align_to_voice``),
 and the voiced stretches still without a word are reported (:class:`VoiceReport`): the run summary
 and ``--json`` give their seconds, and ``streamkit check --video`` lists them for the editor.
 
