@@ -378,11 +378,11 @@ def interleave(kept: Sequence[Utterance], found: Sequence[Utterance]) -> list[Ut
     """
     cuts: dict[int, set[int]] = {}
     for piece in found:
+        middle = (piece.start_ms + piece.end_ms) / 2
         for k, u in enumerate(kept):
-            if len(u.words) < 2 or not u.words[0].start_ms < (piece.start_ms + piece.end_ms) // 2 < u.words[-1].end_ms:
+            if len(u.words) < 2 or not u.words[0].start_ms < int(middle) < u.words[-1].end_ms:
                 continue
             gaps = [(u.words[i - 1].end_ms, u.words[i].start_ms) for i in range(1, len(u.words))]
-            middle = (piece.start_ms + piece.end_ms) / 2
             best = max(range(len(gaps)), key=lambda i: (
                 min(gaps[i][1], piece.end_ms) - max(gaps[i][0], piece.start_ms),
                 -abs((gaps[i][0] + gaps[i][1]) / 2 - middle)))

@@ -83,10 +83,9 @@ class _ShareTable:
     frame_ms: int
 
     def __call__(self, start_ms: int, end_ms: int) -> float:
-        a = max(0, start_ms) // self.frame_ms
-        b = max(a + 1, -(-max(end_ms, 0) // self.frame_ms))
-        whole = float(np.sum(self.whole[a:b]))
-        return float(np.sum(self.part[a:b])) / whole if whole > 0 else 0.0
+        frames = _frame_slice(start_ms, end_ms, self.frame_ms)
+        whole = float(np.sum(self.whole[frames]))
+        return float(np.sum(self.part[frames])) / whole if whole > 0 else 0.0
 
 
 def vad_profile(track: AudioTrack, *, window_s: int = 600) -> SpeechFn:
@@ -147,9 +146,7 @@ class _MeanTable:
     frame_ms: int
 
     def __call__(self, start_ms: int, end_ms: int) -> float:
-        a = max(0, start_ms) // self.frame_ms
-        b = max(a + 1, -(-max(end_ms, 0) // self.frame_ms))
-        chunk = self.values[a:b]
+        chunk = self.values[_frame_slice(start_ms, end_ms, self.frame_ms)]
         return float(np.mean(chunk)) if chunk.size else 0.0
 
 
@@ -159,12 +156,16 @@ class _EnergyTable:
     frame_ms: int
 
     def __call__(self, start_ms: int, end_ms: int) -> float:
-        a = max(0, start_ms) // self.frame_ms
-        b = max(a + 1, -(-max(end_ms, 0) // self.frame_ms))
-        chunk = self.power[a:b]
+        chunk = self.power[_frame_slice(start_ms, end_ms, self.frame_ms)]
         if chunk.size == 0:
             return -120.0
         return _db(float(np.mean(chunk)))
+
+
+def _frame_slice(start_ms: int, end_ms: int, frame_ms: int) -> slice:
+    """The ``frame_ms`` frames a span touches (at least one; negative times read as 0)."""
+    a = max(0, start_ms) // frame_ms
+    return slice(a, max(a + 1, -(-max(end_ms, 0) // frame_ms)))
 
 
 def _db(power: float) -> float:
