@@ -40,13 +40,15 @@ from .quality import (
     EnergyFn,
     QualityOptions,
     SpeechFn,
+    band_profile,
     clean_transcript,
     dropped_summary,
     energy_profile,
+    phone_voice,
     vad_profile,
     voice_without_words,
 )
-from .rescue import SpanTranscriber, VoiceReport, rescue_voice
+from .rescue import RescueOptions, SpanTranscriber, VoiceReport, rescue_voice
 from .runplan import RunManifest, check_existing_outputs, plan_outputs
 from .segment import DEFAULT_FPS, SegmentRules, rules_for, segment
 from .subtitles import write_subtitles
@@ -349,14 +351,16 @@ def _clean(stages: _Stages, transcript: Transcript, audio: AudioTrack, transcrib
     heard = _Heard(transcript)
     if quality is not None:
         with stages.stage("clean") as notes:
-            energy, speech = energy_profile(audio), vad_profile(audio)
+            energy, band = energy_profile(audio), band_profile(audio)
+            # A phone-band voice is a voice, though Silero hardly hears it (quality.phone_voice).
+            speech = phone_voice(vad_profile(audio), band, energy, RescueOptions().phone_share)
             prompt = " ".join(p for p in (options.initial_prompt, options.hotwords) if p) or None
             transcript, dropped = clean_transcript(transcript, quality, energy=energy, speech=speech, prompt=prompt)
             notes.append(f"dropped {len(dropped)} invented" if dropped else "nothing invented")
             voice = None
             if rescue and isinstance(transcriber, SpanTranscriber):
                 transcript, more, voice = rescue_voice(transcript, audio, transcriber, options, quality,
-                                                       energy=energy, speech=speech, prompt=prompt)
+                                                       energy=energy, speech=speech, prompt=prompt, band=band)
                 dropped += more
                 notes.append(f"{voice.recovered} of {voice.stretches} voiced stretches without words recovered")
         heard = _Heard(transcript, dropped, voice, energy, speech)

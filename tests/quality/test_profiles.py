@@ -1,0 +1,83 @@
+"""The audio profiles (``streamkit.quality.profiles``): a telephone voice counts as speech (``phone_voice``)."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from streamkit.media import extract_audio, probe, read_pcm
+from streamkit.models import AudioTrack, Transcript, Utterance, Word
+from streamkit.quality import QualityOptions, band_profile, clean_transcript, energy_profile, phone_voice, vad_profile
+
+from ..conftest import FANLIVE, SAMPLES
+
+
+def _three_parts(tmp_path: Path) -> AudioTrack:
+    """5 s of fanlive's voice, the same voice through a telephone line (300-3400 Hz), 5 s of music."""
+    voice = read_pcm(extract_audio(probe(FANLIVE), tmp_path / "fan.wav"), 0, 5000).astype(np.float64)
+    music = read_pcm(extract_audio(probe(SAMPLES / "noisy.mp4"), tmp_path / "noisy.wav"), 0, 5000).astype(np.float64)
+    spectrum, f = np.fft.rfft(voice), np.fft.rfftfreq(voice.size, 1 / 16000)
+    phone = np.fft.irfft(spectrum * ((f >= 300) & (f <= 3400)), voice.size)
+    path = tmp_path / "three.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes((np.clip(np.concatenate([voice, phone, music]), -1, 1) * 32767).astype("<i2").tobytes())
+    return AudioTrack(path=path, source=path, duration_ms=15_000)
+
+
+def test_a_telephone_voice_reads_as_speech_and_nothing_else_changes(tmp_path: Path) -> None:
+    track = _three_parts(tmp_path)
+    vad, band, energy = vad_profile(track), band_profile(track), energy_profile(track)
+    speech = phone_voice(vad, band, energy, 0.98)
+    frames = range(0, 15_000, 32)
+    # on the line: speech wherever the voice is louder than the floor (its pauses are not)
+    loud = [t for t in range(5000, 10_000, 32) if energy(t, t + 32) > -60.0]
+    assert sum(speech(t, t + 32) == 1.0 for t in loud) >= 0.8 * len(loud)
+    # full-band voice and music read as the VAD reads them; nothing reads less
+    assert all(speech(t, t + 32) == vad(t, t + 32) for t in [*range(0, 4960, 32), *range(10_016, 15_000, 32)])
+    assert all(speech(t, t + 32) >= vad(t, t + 32) for t in frames)
+    assert speech(20_000, 21_000) == 0.0  # past the end: nothing
+
+
+def test_any_profile_functions_give_the_same_reading() -> None:
+    """Without the frame tables (profiles of other origin) the same rule holds, span by span."""
+
+    def vad(a: int, b: int) -> float:
+        return 0.1
+
+    def band(a: int, b: int) -> float:
+        return 0.999 if a < 1000 else 0.9
+
+    def level(a: int, b: int) -> float:
+        return -70.0 if a < 500 else -30.0
+
+    speech = phone_voice(vad, band, level, 0.98)
+    assert [speech(a, a + 50) for a in (0, 600, 1200)] == [0.1, 1.0, 0.1]
+
+
+def test_a_quiet_reply_on_a_telephone_line_is_over_voice_though_the_vad_hardly_hears_it() -> None:
+    """conversation.mp4 at 22.7 s: "또한 박" on a line at -34 dBFS, the VAD at 0.25, Whisper unsure; it was
+    dropped as invented (low confidence, quiet, "no speech"). Over voice only known patterns drop text."""
+
+    def level(a: int, b: int) -> float:
+        return -22.0 if a < 4000 else (-45.0 if 20_000 <= a < 21_000 else -75.0)
+
+    def vad(a: int, b: int) -> float:
+        return 0.9 if a < 4000 else 0.1
+
+    def band(a: int, b: int) -> float:
+        return 0.999 if 20_000 <= a < 21_000 else 0.6
+
+    said = Utterance(1000, 3600, "현재 백화점과 영화관 등은", tuple(
+        Word(1000 + 900 * i, 1800 + 900 * i, w, 0.9) for i, w in enumerate(("현재", "백화점과", "영화관 등은"))))
+    reply = Utterance(20_050, 20_900, "또한 팥", (Word(20_050, 20_400, "또한", 0.25), Word(20_450, 20_900, "팥", 0.25)),
+                      avg_logprob=-1.52, no_speech_prob=0.3)
+    t = Transcript("ko", (said, reply), 60_000)
+    o = QualityOptions()
+    assert [u.text for u in clean_transcript(t, o, energy=level, speech=vad)[0].utterances] == [said.text]
+    kept, dropped = clean_transcript(t, o, energy=level, speech=phone_voice(vad, band, level, 0.98))
+    assert [u.text for u in kept.utterances] == [said.text, "또한 팥"] and dropped == ()
