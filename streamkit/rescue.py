@@ -391,6 +391,31 @@ def interleave(kept: Sequence[Utterance], found: Sequence[Utterance]) -> list[Ut
     return sorted([*pieces, *found], key=lambda u: (u.start_ms, u.end_ms))
 
 
+def _clean_found(
+    transcript: Transcript, found: Sequence[Utterance], quality: QualityOptions, energy: EnergyFn, speech: SpeechFn,
+    prompt: str | None,
+) -> tuple[Transcript, tuple[Dropped, ...]]:
+    merged = interleave(transcript.utterances, found)
+    return clean_transcript(replace(transcript, utterances=tuple(merged)), quality, energy=energy, speech=speech,
+                            prompt=prompt)
+
+
+def _pattern_turns(
+    todo: Sequence[tuple[int, int]], result: Transcript, dropped: Sequence[Dropped], quality: QualityOptions,
+) -> list[tuple[int, int]]:
+    """The stretches and turns decoded again that still hold no word, where what was decoded was dropped
+    for a known invented pattern (counting, a closing formula, the wrong script, a loop).
+
+    Batched decoding has no temperature fallback: over a music bed a short reply comes out as one of
+    Whisper's patterns ("1, 2, 1." for "또한 박" in conversation.mp4), which the filter rightly drops.
+    Decoded once more on its own, sequentially with the fallback and without the text before it as a
+    prompt (with it, Whisper wrote nothing there), it reads "또 한 번".
+    """
+    patterns = set(quality.pattern_signals)
+    hit = [(d.start_ms, d.end_ms) for d in dropped if patterns & set(d.signals)]
+    return [g for g in uncovered(todo, result) if _on(g, hit)]
+
+
 def _inside(span: tuple[int, int], regions: Sequence[tuple[int, int]], slack_ms: int) -> bool:
     return any(a - slack_ms <= span[0] and span[1] <= b + slack_ms for a, b in regions)
 
@@ -406,6 +431,7 @@ def rescue_voice(
     speech: SpeechFn,
     prompt: str | None = None,
     rescue: RescueOptions | None = None,
+    band: SpeechFn | None = None,
 ) -> tuple[Transcript, tuple[Dropped, ...], VoiceReport]:
     """``transcript`` (already cleaned) with the voice it missed decoded again and cleaned; see the module doc."""
     r = rescue or RescueOptions()
@@ -426,7 +452,8 @@ def rescue_voice(
         regions = turn_regions(audio, options)
         turns = turns_without_words(regions, transcript, energy, level, quality) if r.turns else []
         if r.turns and r.phone_share > 0:
-            phones = phone_turns(energy, band_profile(audio), duration, transcript, level, quality, r.phone_share)
+            band = band or band_profile(audio)
+            phones = phone_turns(energy, band, duration, transcript, level, quality, r.phone_share)
             turns = sorted([*turns, *((max(a - r.pad_ms, 0), min(b + r.pad_ms, duration)) for a, b in phones
                                       if not _on((a, b), turns))])
         todo = [*missing, *(g for g in turns if not _on(g, missing))]
@@ -436,9 +463,15 @@ def rescue_voice(
     else:
         found = _decode_stretches(todo, transcript, audio, transcriber, options, r, dropped) if todo else []
     if found:
-        merged = interleave(transcript.utterances, found)
-        result, more = clean_transcript(replace(transcript, utterances=tuple(merged)), quality, energy=energy,
-                                        speech=speech, prompt=prompt)
+        result, more = _clean_found(transcript, found, quality, energy, speech, prompt)
+        retry = _pattern_turns(todo, result, [*dropped, *more], quality) if r.regions else []
+        again = [u for a, b in retry
+                 for u in transcriber.transcribe_span(audio, max(a - r.pad_ms, 0), min(b + r.pad_ms, duration), options)
+                 if _known(u, transcript, options.initial_prompt) is None]
+        if retry:
+            log.info("voice: %d turns decoded once more (their text was a known pattern)", len(retry))
+        if again:
+            result, more = _clean_found(transcript, [*found, *again], quality, energy, speech, prompt)
         dropped.extend(more)
     result = align_to_voice(result, energy, speech, stretches, quality)
     left = tuple(uncovered(stretches, result))

@@ -308,3 +308,21 @@ def test_a_phone_band_turn_without_words_is_found_by_its_spectrum() -> None:
     # holding a kept word already: not
     assert phone_turns(energy, band, 30_000, said, -22.0, o, 0.98) == [(2000, 3000)]
     assert phone_turns(energy, band, 30_000, said, -22.0, o, 0.0) == [(2000, 3000), (6000, 7000), (10_000, 15_000)]
+
+
+def test_a_turn_whose_text_was_a_known_pattern_is_decoded_once_more() -> None:
+    """Batched decoding (no temperature fallback) read the reply over a music bed at 60.9 s of
+    conversation.mp4 as "1, 2, 1."; counting is a known pattern and goes. The turn, still without a
+    word, is decoded again on its own (sequential, with the fallback): "또 한 번"."""
+    from streamkit.quality import Dropped
+    from streamkit.rescue import _pattern_turns
+
+    todo = [(20_000, 21_000), (60_600, 61_600), (70_000, 71_000), (80_000, 81_000)]
+    kept = Transcript("ko", (Utterance(80_100, 80_500, "네", (Word(80_100, 80_500, "네"),)),), 90_000)
+    dropped = [
+        Dropped(60_700, 61_160, "1, 2, 1.", "nothing but numbers counted", ("logprob", "counting")),
+        Dropped(70_100, 70_600, "그", "word probability 0.2", ("confidence", "energy")),  # no pattern: judged
+        Dropped(80_100, 80_400, "구독", "outro phrase", ("outro",)),  # the turn has a kept word already
+    ]
+    assert _pattern_turns(todo, kept, dropped, QualityOptions()) == [(60_600, 61_600)]
+    assert _pattern_turns(todo, kept, [], QualityOptions()) == []
