@@ -152,8 +152,11 @@ class QualityOptions:
     attach_probability: float = 0.6
     #: Only fragments of at most this many words are pieces of their neighbour.
     attach_max_words: int = 4
-    #: An utterance within this of dropped text collects ``w_cluster``.
+    #: An utterance within this of dropped text collects ``w_cluster``; with dropped text within it on
+    #: both sides of an island of kept text at most ``island_ms`` long, ``w_inside_cluster`` (likelier
+    #: words inside a run of invented ones).
     cluster_gap_ms: int = 1000
+    island_ms: int = 3000
     #: A pause between words at least this long cuts an utterance into runs judged on their own
     #: (0 = never). Batched decoding returns a whole VAD chunk (up to 30 s) as one segment; the VAD
     #: merges speech up to 2 s apart, so a longer pause is where its chunks were glued together.
@@ -223,6 +226,7 @@ class QualityOptions:
     w_compression: float = 0.3
     w_timing: float = 0.3
     w_cluster: float = 0.3
+    w_inside_cluster: float = 0.7
     w_script: float = 0.3
     w_counting: float = 0.5
     w_vad_silent: float = 0.5

@@ -124,6 +124,11 @@ def fit_voice(
         for k in sorted(range(-reach, reach + 1), key=abs):
             if frames[0] + k >= 0 and share(k) > share(best):
                 best = k
+        # A shift that puts the words only partly on voice is no fit: measured there, the words would
+        # read the pause beside a voice they may well be on (a phone line next to music stands out on
+        # one side only, so it is no voiced stretch): they are judged where Whisper put them.
+        if share(best) < o.voice_share:
+            best = 0
     return measure(best)
 
 

@@ -136,3 +136,36 @@ def test_a_cue_starts_on_the_voice_onset() -> None:
     moved = align_to_voice(Transcript("ko", (early, late), 20_000), energy, speech, voiced, QualityOptions())
     assert [u.start_ms for u in moved.utterances] == [5000, 9000]
     assert [u.words[0].start_ms for u in moved.utterances] == [5000, 9000]
+
+
+def test_a_shift_that_puts_the_words_only_partly_on_voice_is_no_fit() -> None:
+    """conv-101 at 24.1 s: a phone line next to music stands out on one side only, so it is no voiced
+    stretch; shifted 1.5 s back, the words would touch the stretch before it and read the pause
+    between (-59 dBFS: "silence under the words"). They are judged where Whisper put them."""
+
+    def level(a: int, b: int) -> float:
+        return -20.0 if 20_150 <= a < 22_900 or 24_000 <= a < 26_500 else -62.0
+
+    def vad(a: int, b: int) -> float:
+        return 0.9 if 20_150 <= a < 22_900 else 0.2
+
+    fit = fit_voice([(24_100, 25_000), (25_000, 26_290)], level, vad, [(20_150, 22_900)], QualityOptions())
+    assert fit.shift_ms == 0 and fit.level_db == -20.0 and fit.share == 0.0
+    # a shift that puts them mostly on voice is still taken
+    assert fit_voice([(24_100, 24_600)], level, vad, [(23_000, 23_600)], QualityOptions()).shift_ms == -1000
+
+
+def test_likelier_words_between_invented_ones_go_with_them() -> None:
+    """Sequential decoding over music (noisy.mp4 at 75-84 s): one-word segments at log-probability -1.9,
+    most words under 0.3, and an island of two likelier ones ("브라마" 0.46, "하인드" 0.53) inside them."""
+    music = ((lambda a, b: -20.0), (lambda a, b: 0.5))  # as loud as speech all along; the VAD hears the singer
+    words = [("남구가", 0.09), ("안전하게", 0.09), ("시스테스", 0.1), ("브라마", 0.46), ("하인드", 0.53),
+             ("우선하고", 0.09), ("고생하고", 0.05), ("연예인", 0.07)]
+    said = tuple(_utterance([(75_000 + 500 * i, 75_400 + 500 * i, w, p)], avg_logprob=-1.9, no_speech_prob=0.3)
+                 for i, (w, p) in enumerate(words))
+    cleaned, dropped = clean_transcript(Transcript("ko", said, 120_000), energy=music[0], speech=music[1])
+    assert cleaned.utterances == () and any("between invented text" in d.reason for d in dropped)
+    # the island alone (no invented text around it) is judged on its own evidence, and kept
+    island = tuple(u for u in said if u.text in ("브라마", "하인드"))
+    assert [u.text for u in clean_transcript(Transcript("ko", island, 120_000), energy=music[0],
+                                             speech=music[1])[0].utterances] == ["브라마", "하인드"]
