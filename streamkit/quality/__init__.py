@@ -54,14 +54,16 @@ one way: options -> detectors and profiles -> scoring -> passes):
   :data:`OUTRO_PATTERNS`) and the types of the audio callables (``EnergyFn``, ``SpeechFn``).
 * ``detectors.py``: the text detectors: :func:`normalize_text`, :func:`match_outro`,
   :func:`find_loops` (:class:`Loop`), the transcript language's script (``SCRIPTS``), prompt echoes.
-* ``profiles.py``: :func:`energy_profile` and :func:`vad_profile` (the only module that reads
-  audio), their frame tables, and the levels the scoring compares.
-* ``scoring.py``: the evidence that one utterance, or a run of its words, is invented.
+* ``profiles.py``: :func:`energy_profile`, :func:`vad_profile` and :func:`band_profile` (the only
+  module that reads audio), :func:`phone_voice` (a phone-band voice read as speech), their frame
+  tables, and the levels the scoring compares.
+* ``scoring.py``: the evidence that one utterance, or a run of its words, is invented, and whole
+  utterances judged together (the attached and cluster rules).
 * ``voice.py``: where the voice really is: :func:`fit_voice` (a piece's words fitted to the voice
   within 1.5 s, and whether it is over voice), :func:`voiced_stretches` and :func:`uncovered`
   (voice with no word on it, which :mod:`streamkit.rescue` decodes again), :func:`align_to_voice`.
-* ``passes.py``: :func:`clean_transcript` and its passes (loops, runs, lead-ins and tails, whole
-  utterances, retiming), and :func:`dropped_summary`.
+* ``passes.py``: :func:`clean_transcript` and its passes (loops, runs, lead-ins and tails,
+  retiming), and :func:`dropped_summary`.
 """
 
 from __future__ import annotations

@@ -15,16 +15,12 @@ from ..models import Transcript, Utterance, Word
 from .detectors import find_loops, normalize_text
 from .options import Dropped, EnergyFn, QualityOptions, SpeechFn
 from .profiles import _speech_level
-from .scoring import _Context, _judge, _Piece
+from .scoring import _Context, _judge, _judge_whole, _Piece, _tokens
 from .voice import voiced_stretches
 
 log = logging.getLogger("streamkit")
 
 # --------------------------------------------------------------------------- the passes
-
-
-def _tokens(u: Utterance) -> list[str]:
-    return [w.text for w in u.words] if u.words else u.text.split()
 
 
 def keep_words(u: Utterance, keep: Sequence[int]) -> Utterance | None:
@@ -168,44 +164,6 @@ def _edge_runs(u: Utterance, o: QualityOptions) -> list[tuple[str, list[int]]]:
                 runs.append(("tail", idx))
             break
     return runs
-
-
-def _mean_probability(u: Utterance) -> float:
-    return sum(w.probability for w in u.words) / len(u.words) if u.words else 1.0
-
-
-def _attached(utterances: Sequence[Utterance], anchors: Sequence[bool], pos: int, o: QualityOptions) -> bool:
-    """Whether utterance ``pos`` touches (within ``attach_gap_ms``) a neighbour that is an anchor."""
-    u = utterances[pos]
-    if len(_tokens(u)) > o.attach_max_words:
-        return False
-    before = pos > 0 and anchors[pos - 1] and u.start_ms - utterances[pos - 1].end_ms <= o.attach_gap_ms
-    after = (
-        pos + 1 < len(utterances) and anchors[pos + 1] and utterances[pos + 1].start_ms - u.end_ms <= o.attach_gap_ms
-    )
-    return bool(before or after)
-
-
-def _next_to_dropped(
-    utterances: Sequence[Utterance], drop: Sequence[bool], pos: int, gap_ms: int, island_ms: int
-) -> int:
-    """1 when dropped text lies within ``gap_ms`` of ``utterances[pos]``; 2 when it is inside an island
-    of kept text at most ``island_ms`` long (neighbours within ``gap_ms``) with dropped text on both sides."""
-
-    def near(a: int, b: int) -> bool:
-        return utterances[b].start_ms - utterances[a].end_ms <= gap_ms
-
-    lo = pos
-    while lo > 0 and not drop[lo - 1] and near(lo - 1, lo):
-        lo -= 1
-    hi = pos
-    while hi + 1 < len(utterances) and not drop[hi + 1] and near(hi, hi + 1):
-        hi += 1
-    before = lo > 0 and drop[lo - 1] and near(lo - 1, lo)
-    after = hi + 1 < len(utterances) and drop[hi + 1] and near(hi, hi + 1)
-    if before and after and utterances[hi].end_ms - utterances[lo].start_ms <= island_ms:
-        return 2
-    return int((lo == pos and before) or (hi == pos and after))
 
 
 def _max_word_ms(w: Word, o: QualityOptions) -> int:
@@ -371,51 +329,6 @@ def _trim_edges(runs: Sequence[Utterance], ctx: _Context, dropped: list[Dropped]
         assert rebuilt is not None  # the confident rest stays
         trimmed.append(rebuilt)
     return trimmed
-
-
-def _judge_whole(
-    trimmed: Sequence[Utterance], origin: Sequence[int], looped: dict[int, tuple[tuple[int, int], ...]], ctx: _Context
-) -> tuple[list[_Piece], list[bool]]:
-    """Whole utterances judged: the pieces, and which of them drop.
-
-    A fragment glued to confident speech that stays, over audio as loud as speech that the VAD
-    calls speech, is a piece of that speech (Whisper cuts segments mid-sentence): that counts
-    against dropping it. Invented text comes in clusters over one stretch of music or noise: next
-    to dropped text is evidence too, repeated until nothing changes (drops only grow, so this ends).
-    """
-    o = ctx.options
-    pieces = []
-    for pos, u in enumerate(trimmed):
-        piece = _Piece(u, u.words, u.text, u.start_ms, u.end_ms)
-        if any(a <= u.end_ms and b >= u.start_ms for a, b in looped.get(origin[pos], ())):
-            piece.add("loop", o.w_loop, "was repeated in a loop")
-        _judge(piece, ctx)
-        pieces.append(piece)
-    anchors = [not p.drops(o) and _mean_probability(p.utterance) >= o.attach_probability for p in pieces]
-    for pos, piece in enumerate(pieces):
-        quiet = any(code in ("energy", "vad") for code, _, _ in piece.evidence)
-        if piece.drops(o) and not quiet and _attached(trimmed, anchors, pos, o):
-            piece.add("attached", -o.w_attached, "touches confident speech")
-    drop = [p.drops(o) for p in pieces]
-    sides = [0] * len(pieces)
-    changed = True
-    while changed:
-        changed = False
-        for pos, piece in enumerate(pieces):
-            now = 0 if drop[pos] else _next_to_dropped(trimmed, drop, pos, o.cluster_gap_ms, o.island_ms)
-            if now <= sides[pos]:
-                continue
-            # Sequential decoding over music: a run of one-word segments at log-probability -1.9 with
-            # an island of two likelier words inside it (noisy.mp4 at 81 s, "브라마", "하인드").
-            piece.evidence = [e for e in piece.evidence if e[0] != "cluster"]
-            if now == 2:
-                piece.add("cluster", o.w_inside_cluster, "between invented text")
-            else:
-                piece.add("cluster", o.w_cluster, "next to invented text")
-            sides[pos] = now
-            if piece.drops(o):
-                drop[pos] = changed = True
-    return pieces, drop
 
 
 def _kept(
