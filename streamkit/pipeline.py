@@ -48,7 +48,7 @@ from .quality import (
     vad_profile,
     voice_without_words,
 )
-from .rescue import RescueOptions, SpanTranscriber, VoiceReport, rescue_voice
+from .rescue import SpanTranscriber, VoiceReport, rescue_voice
 from .runplan import RunManifest, check_existing_outputs, plan_outputs
 from .segment import DEFAULT_FPS, SegmentRules, rules_for, segment
 from .subtitles import write_subtitles
@@ -344,6 +344,7 @@ class _Heard:
     energy: EnergyFn | None = None
     speech: SpeechFn | None = None
     warnings: tuple[str, ...] = ()
+    band: SpeechFn | None = None
 
 
 def _clean(stages: _Stages, transcript: Transcript, audio: AudioTrack, transcriber: Transcriber,
@@ -353,9 +354,10 @@ def _clean(stages: _Stages, transcript: Transcript, audio: AudioTrack, transcrib
         with stages.stage("clean") as notes:
             energy, band = energy_profile(audio), band_profile(audio)
             # A phone-band voice is a voice, though Silero hardly hears it (quality.phone_voice).
-            speech = phone_voice(vad_profile(audio), band, energy, RescueOptions().phone_share)
+            speech = phone_voice(vad_profile(audio), band, energy, quality.phone_share)
             prompt = " ".join(p for p in (options.initial_prompt, options.hotwords) if p) or None
-            transcript, dropped = clean_transcript(transcript, quality, energy=energy, speech=speech, prompt=prompt)
+            transcript, dropped = clean_transcript(transcript, quality, energy=energy, speech=speech, prompt=prompt,
+                                                   band=band)
             notes.append(f"dropped {len(dropped)} invented" if dropped else "nothing invented")
             voice = None
             if rescue and isinstance(transcriber, SpanTranscriber):
@@ -363,7 +365,7 @@ def _clean(stages: _Stages, transcript: Transcript, audio: AudioTrack, transcrib
                                                        energy=energy, speech=speech, prompt=prompt, band=band)
                 dropped += more
                 notes.append(f"{voice.recovered} of {voice.stretches} voiced stretches without words recovered")
-        heard = _Heard(transcript, dropped, voice, energy, speech)
+        heard = _Heard(transcript, dropped, voice, energy, speech, band=band)
     if not transcript.utterances:  # voice but no words? (a damaged model says nothing, exit 0)
         warnings = voice_without_words(transcript, heard.speech or vad_profile(audio))
         heard = replace(heard, warnings=warnings)
@@ -400,7 +402,8 @@ def _translate(stages: _Stages, cache: _Cache, engines: dict[str, Translator], k
         nonlocal dropped
         if job.quality is None:
             return translation
-        translation, more = clean_transcript(translation, job.quality, energy=heard.energy, speech=heard.speech)
+        translation, more = clean_transcript(translation, job.quality, energy=heard.energy, speech=heard.speech,
+                                             band=heard.band)
         dropped += more
         return translation
 

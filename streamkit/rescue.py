@@ -102,8 +102,8 @@ class RescueOptions:
     unsure_run: int = 2
     unsure_probability: float = 0.5
     #: With ``turns``: also decode the phone-band turns without words (:func:`phone_turns`): stretches
-    #: at voice level whose power lies at least this share in 300-3400 Hz. 0 turns it off.
-    phone_share: float = 0.98
+    #: at voice level whose power lies at least ``QualityOptions.phone_share`` in 300-3400 Hz.
+    phones: bool = True
 
 
 @dataclass(frozen=True)
@@ -393,11 +393,11 @@ def interleave(kept: Sequence[Utterance], found: Sequence[Utterance]) -> list[Ut
 
 def _clean_found(
     transcript: Transcript, found: Sequence[Utterance], quality: QualityOptions, energy: EnergyFn, speech: SpeechFn,
-    prompt: str | None,
+    prompt: str | None, band: SpeechFn | None,
 ) -> tuple[Transcript, tuple[Dropped, ...]]:
     merged = interleave(transcript.utterances, found)
     return clean_transcript(replace(transcript, utterances=tuple(merged)), quality, energy=energy, speech=speech,
-                            prompt=prompt)
+                            prompt=prompt, band=band)
 
 
 def _pattern_turns(
@@ -451,9 +451,9 @@ def rescue_voice(
         # music, what batched decoding alone hears there is invented: docs/benchmarks.md).
         regions = turn_regions(audio, options)
         turns = turns_without_words(regions, transcript, energy, level, quality) if r.turns else []
-        if r.turns and r.phone_share > 0:
+        if r.turns and r.phones:
             band = band or band_profile(audio)
-            phones = phone_turns(energy, band, duration, transcript, level, quality, r.phone_share)
+            phones = phone_turns(energy, band, duration, transcript, level, quality, quality.phone_share)
             turns = sorted([*turns, *((max(a - r.pad_ms, 0), min(b + r.pad_ms, duration)) for a, b in phones
                                       if not _on((a, b), turns))])
         todo = [*missing, *(g for g in turns if not _on(g, missing))]
@@ -463,7 +463,7 @@ def rescue_voice(
     else:
         found = _decode_stretches(todo, transcript, audio, transcriber, options, r, dropped) if todo else []
     if found:
-        result, more = _clean_found(transcript, found, quality, energy, speech, prompt)
+        result, more = _clean_found(transcript, found, quality, energy, speech, prompt, band)
         retry = _pattern_turns(todo, result, [*dropped, *more], quality) if r.regions else []
         again = [u for a, b in retry
                  for u in transcriber.transcribe_span(audio, max(a - r.pad_ms, 0), min(b + r.pad_ms, duration), options)
@@ -471,7 +471,7 @@ def rescue_voice(
         if retry:
             log.info("voice: %d turns decoded once more (their text was a known pattern)", len(retry))
         if again:
-            result, more = _clean_found(transcript, [*found, *again], quality, energy, speech, prompt)
+            result, more = _clean_found(transcript, [*found, *again], quality, energy, speech, prompt, band)
         dropped.extend(more)
     result = align_to_voice(result, energy, speech, stretches, quality)
     left = tuple(uncovered(stretches, result))

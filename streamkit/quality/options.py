@@ -191,6 +191,9 @@ class QualityOptions:
     #: A piece with at least this share of its frames on voice frames is over voice: only the
     #: ``pattern_signals`` (known invented patterns) can drop it, never its confidence.
     voice_share: float = 0.5
+    #: Frames at voice level with at least this share of their power in 300-3400 Hz are a voice on a
+    #: telephone line (``profiles.phone_voice``, ``voice.phone_stretches``), given a band profile.
+    phone_share: float = 0.98
     pattern_signals: tuple[str, ...] = ("outro", "loop", "prompt_echo", "script", "counting")
     #: A piece of at most this many syllables with no word at ``short_probability`` or above and
     #: no voice within ``voice_search_ms`` collects ``w_no_voice`` (``voice.voice_in_reach``).

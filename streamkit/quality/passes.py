@@ -16,7 +16,7 @@ from .detectors import find_loops, normalize_text
 from .options import Dropped, EnergyFn, QualityOptions, SpeechFn
 from .profiles import _speech_level
 from .scoring import _Context, _judge, _judge_whole, _Piece, _tokens
-from .voice import voiced_stretches
+from .voice import phone_stretches, voiced_stretches
 
 log = logging.getLogger("streamkit")
 
@@ -357,13 +357,17 @@ def _kept(
 
 
 def _pass(
-    transcript: Transcript, o: QualityOptions, energy: EnergyFn | None, prompt: str | None, speech: SpeechFn | None
+    transcript: Transcript, o: QualityOptions, energy: EnergyFn | None, prompt: str | None, speech: SpeechFn | None,
+    band: SpeechFn | None = None,
 ) -> tuple[Transcript, list[Dropped]]:
     """One pass of :func:`clean_transcript`."""
     dropped: list[Dropped] = []
     utterances, looped = _collapse_loops(transcript.utterances, o, dropped)
     speech_db = _speech_level(utterances, energy, o) if energy is not None else -120.0
     voiced = voiced_stretches(energy, speech, transcript.duration_ms, speech_db, o) if energy and speech else []
+    if energy and band:  # a phone line need not stand out from its sides (one straight before music)
+        phone = phone_stretches(energy, band, transcript.duration_ms, speech_db, o, o.phone_share)
+        voiced = sorted({*voiced, *phone})
     ctx = _Context(o, energy, speech_db, normalize_text(prompt or ""), transcript.duration_ms, transcript.language,
                    speech, tuple(voiced))
     runs, origin = _runs(utterances, o)
@@ -391,14 +395,16 @@ def clean_transcript(
     energy: EnergyFn | None = None,
     prompt: str | None = None,
     speech: SpeechFn | None = None,
+    band: SpeechFn | None = None,
 ) -> tuple[Transcript, tuple[Dropped, ...]]:
     """``transcript`` without invented text, loops and edge timing over silence; what was dropped.
 
     Pure: the same input gives the same output; kept words keep their text and order (their
     times may only shrink), and nothing is added. ``energy`` (see :func:`energy_profile`) enables
     the silence signal and the edge trimming; ``speech`` (see :func:`vad_profile`) the voice
-    activity signal; ``prompt`` (the initial prompt and hotwords given to Whisper) the prompt-echo
-    signal.
+    activity signal; ``band`` (see :func:`band_profile`) voice on a telephone line (the VAD hears it
+    poorly: pass ``speech`` through :func:`phone_voice` too); ``prompt`` (the initial prompt and
+    hotwords given to Whisper) the prompt-echo signal.
     """
     o = options or QualityOptions()
     dropped: list[Dropped] = []
@@ -407,7 +413,7 @@ def clean_transcript(
     # repeat until nothing changes, so cleaning a cleaned transcript changes nothing. Every
     # pass that changes something removes a word or shrinks a span, so this ends.
     for _ in range(sum(len(u.words) or 1 for u in transcript.utterances) + 2):
-        cleaned, more = _pass(result, o, energy, prompt, speech)
+        cleaned, more = _pass(result, o, energy, prompt, speech, band)
         dropped.extend(more)
         if cleaned == result:
             break

@@ -42,6 +42,7 @@ __all__ = [
     "VoiceFit",
     "align_to_voice",
     "fit_voice",
+    "phone_stretches",
     "phone_turns",
     "speech_level",
     "starts_voice",
@@ -124,11 +125,6 @@ def fit_voice(
         for k in sorted(range(-reach, reach + 1), key=abs):
             if frames[0] + k >= 0 and share(k) > share(best):
                 best = k
-        # A shift that puts the words only partly on voice is no fit: measured there, the words would
-        # read the pause beside a voice they may well be on (a phone line next to music stands out on
-        # one side only, so it is no voiced stretch): they are judged where Whisper put them.
-        if share(best) < o.voice_share:
-            best = 0
     return measure(best)
 
 
@@ -320,6 +316,18 @@ def turns_without_words(
     return [g for g in uncovered(regions, transcript) if starts_voice(g, energy, floor, o)]
 
 
+def phone_stretches(
+    energy: EnergyFn, band: SpeechFn, duration_ms: int, level_db: float, o: QualityOptions, share: float
+) -> list[tuple[int, int]]:
+    """Stretches of a phone-band voice: frames at voice level with at least ``share`` of their power in
+    300-3400 Hz (``quality.band_profile``), gaps up to ``voice_gap_ms`` bridged, ``voice_min_ms`` to
+    ``voice_max_ms`` long. Unlike a voiced stretch it need not stand out from its sides: the spectrum,
+    not a contrast, tells it from music (a phone line straight before music is a voice)."""
+    floor = voice_floor_db(level_db, o)
+    spans = _frame_runs(lambda a, b: energy(a, b) >= floor and band(a, b) >= share, duration_ms, o)
+    return [(a, b) for a, b in spans if o.voice_min_ms <= b - a <= o.voice_max_ms and band(a, b) >= share]
+
+
 def phone_turns(
     energy: EnergyFn, band: SpeechFn, duration_ms: int, transcript: Transcript, level_db: float,
     o: QualityOptions, share: float,
@@ -334,7 +342,6 @@ def phone_turns(
     those sets puts 97 % of its power in that band; a phone voice puts 99.8 %.
     """
     floor = voice_floor_db(level_db, o)
-    spans = _frame_runs(lambda a, b: energy(a, b) >= floor and band(a, b) >= share, duration_ms, o)
-    found = [(a, b) for a, b in spans if o.voice_min_ms <= b - a <= o.voice_max_ms and band(a, b) >= share
-             and starts_voice((a, b), energy, floor, o)]
+    found = [g for g in phone_stretches(energy, band, duration_ms, level_db, o, share)
+             if starts_voice(g, energy, floor, o)]
     return uncovered(found, transcript)

@@ -16,6 +16,7 @@ from streamkit.quality import (
     find_loops,
     fit_voice,
     match_outro,
+    phone_voice,
     uncovered,
     voiced_stretches,
 )
@@ -138,21 +139,28 @@ def test_a_cue_starts_on_the_voice_onset() -> None:
     assert [u.words[0].start_ms for u in moved.utterances] == [5000, 9000]
 
 
-def test_a_shift_that_puts_the_words_only_partly_on_voice_is_no_fit() -> None:
-    """conv-101 at 24.1 s: a phone line next to music stands out on one side only, so it is no voiced
-    stretch; shifted 1.5 s back, the words would touch the stretch before it and read the pause
-    between (-59 dBFS: "silence under the words"). They are judged where Whisper put them."""
+def test_a_phone_line_straight_before_music_is_over_voice() -> None:
+    """conv-101 at 24.1 s: a line on a telephone line with music as loud straight after it stands out on one
+    side only, so it is no voiced stretch; fitted 1.5 s back onto the turn before it, its words read the
+    pause between (-59 dBFS: "silence under the words") and it was dropped. Its spectrum says voice."""
 
     def level(a: int, b: int) -> float:
-        return -20.0 if 20_150 <= a < 22_900 or 24_000 <= a < 26_500 else -62.0
+        return -20.0 if 20_150 <= a < 22_900 or a >= 24_000 else -62.0
 
     def vad(a: int, b: int) -> float:
         return 0.9 if 20_150 <= a < 22_900 else 0.2
 
-    fit = fit_voice([(24_100, 25_000), (25_000, 26_290)], level, vad, [(20_150, 22_900)], QualityOptions())
-    assert fit.shift_ms == 0 and fit.level_db == -20.0 and fit.share == 0.0
-    # a shift that puts them mostly on voice is still taken
-    assert fit_voice([(24_100, 24_600)], level, vad, [(23_000, 23_600)], QualityOptions()).shift_ms == -1000
+    def band(a: int, b: int) -> float:
+        return 0.999 if 24_000 <= a < 26_450 else 0.6  # the line, then music
+
+    first = _utterance([(20_200, 21_500, "다른", 0.9), (21_500, 22_800, "지역에서는", 0.9)])
+    line = _utterance([(24_100, 25_000, "민간", 0.67), (25_000, 25_700, "자문단장으로", 0.74),
+                       (25_700, 26_290, "이쪽돼면서", 0.5)], avg_logprob=-0.61)
+    t = Transcript("ko", (first, line), 60_000)
+    assert [u.text for u in clean_transcript(t, energy=level, speech=vad)[0].utterances] == [first.text]
+    speech = phone_voice(vad, band, level, 0.98)
+    kept, dropped = clean_transcript(t, energy=level, speech=speech, band=band)
+    assert [u.text for u in kept.utterances] == [first.text, line.text] and dropped == ()
 
 
 def test_likelier_words_between_invented_ones_go_with_them() -> None:
