@@ -38,6 +38,7 @@ class _Plan:
     pc: list[int]  # prefix sums of character counts
     bc: list[float]  # break cost after token k (k < n - 1)
     forced: list[bool]  # a cue must end after token k
+    apart: list[bool]  # not even a cue too short to read joins across token k (``merge_pause_ms``)
     gap: list[float]  # width of the space before token k (0 when glued, and for token 0)
     gp: list[float]  # prefix sums of ``gap``
     spaces: list[int]  # prefix counts of the spaces between tokens (what reading speed counts)
@@ -50,26 +51,28 @@ def _plan(toks: _Tokens, rules: SegmentRules, language: str) -> _Plan:
         pc.append(pc[-1] + len(t))
     bc = [_break_cost(toks.text[k], toks.text[k + 1], language) for k in range(n - 1)]
     forced = [True] * n
+    apart = [True] * n
     latest_end = 0
     for k in range(n - 1):
         latest_end = max(latest_end, toks.end[k])
         forced[k] = toks.start[k + 1] - latest_end >= rules.pause_split_ms
+        apart[k] = toks.start[k + 1] - latest_end >= rules.merge_pause_ms
     gp = _gap_prefix(toks.glued, rules.narrow_width)
     gap = [b - a for a, b in itertools.pairwise(gp)]
     spaces = [0]
     for k, glued in enumerate(toks.glued):
         spaces.append(spaces[-1] + (0 if k == 0 or glued else 1))
-    return _Plan(toks, rules, language, _prefix(toks.width), pc, bc, forced, gap, gp, spaces)
+    return _Plan(toks, rules, language, _prefix(toks.width), pc, bc, forced, apart, gap, gp, spaces)
 
 
 def _fits(plan: _Plan, lo: int, hi: int) -> bool:
-    """Whether ``lo..hi`` can be one cue: layout, duration and no long pause inside."""
+    """Whether ``lo..hi`` can be one cue when merging: layout, duration and no pause of ``merge_pause_ms``."""
     rules = plan.rules
     toks = plan.toks
     cols = rules.max_line_columns + _EPS
     lines, line_w, latest = 1, toks.width[lo], toks.end[lo]
     for k in range(lo + 1, hi + 1):
-        if plan.forced[k - 1]:
+        if plan.apart[k - 1]:
             return False
         if line_w + plan.gap[k] + toks.width[k] <= cols:
             line_w += plan.gap[k] + toks.width[k]

@@ -88,7 +88,7 @@ def test_minimum_duration_extends_into_free_time() -> None:
 
 
 def test_minimum_duration_stops_short_of_the_next_cue() -> None:
-    rules = dataclasses.replace(ENGLISH_RULES, pause_split_ms=300)
+    rules = dataclasses.replace(ENGLISH_RULES, pause_split_ms=300, merge_pause_ms=300)
     a, b = segment(words_transcript([(0, 100, "Hi."), (600, 1500, "Welcome back.")]), rules).cues
     assert a.end_ms == 600 - 84
     assert b.start_ms == 600
@@ -108,6 +108,11 @@ def test_a_cue_too_fast_to_read_merges_with_its_neighbour() -> None:
     assert [c.lines for c in track.cues] == [
         ("Okay everyone, welcome back to the stream!", "Today we have a special guest.")
     ]
+    # (the 750 ms pause between them forces a cut, but a cue too fast to read joins its neighbour across
+    # a pause under merge_pause_ms; with merge_pause_ms at the pause split it may not)
+    apart = dataclasses.replace(ENGLISH_RULES, merge_pause_ms=ENGLISH_RULES.pause_split_ms)
+    assert len(segment(words_transcript([*first, *spoken("Today we have a special guest.", 1800, 250)]),
+                       apart).cues) == 2
     # With 2.5 s of room each sentence keeps its own cue.
     track = segment(words_transcript([*first, *spoken("Today we have a special guest.", 2500, 250)]))
     assert [c.text for c in track.cues] == [
@@ -142,10 +147,11 @@ def test_cue_never_exceeds_seven_seconds() -> None:
 
 
 def test_pause_of_pause_split_always_starts_a_new_cue() -> None:
-    split = segment(words_transcript([(0, 300, "one"), (1500, 1800, "two")]))
-    assert [c.text for c in split.cues] == ["one", "two"]
-    joined = segment(words_transcript([(0, 300, "one"), (1499, 1800, "two")]))
-    assert [c.text for c in joined.cues] == ["one two"]
+    pause = ENGLISH_RULES.pause_split_ms
+    split = segment(words_transcript([(0, 1000, "one more"), (1000 + pause, 2000 + pause, "two more")]))
+    assert [c.text for c in split.cues] == ["one more", "two more"]
+    joined = segment(words_transcript([(0, 1000, "one more"), (999 + pause, 2000 + pause, "two more")]))
+    assert [c.text for c in joined.cues] == ["one more two more"]
 
 
 def test_simultaneous_cues_are_delayed_to_stay_readable() -> None:
@@ -328,7 +334,9 @@ def test_segment_properties(case: tuple[Transcript, SegmentRules, Fraction]) -> 
        2-frame gap (rounded up to ms).
     4. In-time: start == max(onset of its first word, previous start + min_visible_ms + gap),
        where a word's onset is the latest start of it and every earlier word.
-    5. No cue holds a pause >= pause_split_ms; a cue's speech span fits max_duration_ms.
+    5. No cue holds a pause >= merge_pause_ms (the cutter splits at pause_split_ms; a cue too short or
+       too fast to read may join its neighbour across a shorter pause); a cue's speech span fits
+       max_duration_ms.
     6. Out-time: end >= min(max(speech end + linger, start + needed), limit) where needed is
        the minimum duration or reading time; when not chained, end equals exactly that.
     7. Chaining: a gap is the minimum gap, or longer than 12 frames, or the cue is at max duration.
@@ -361,7 +369,7 @@ def test_segment_properties(case: tuple[Transcript, SegmentRules, Fraction]) -> 
         onset = words[lo][1]
         speech_end = max(end for _, _, end in words[lo : hi + 1])
         for k in range(lo, hi):
-            assert words[k + 1][1] - latest_end[k] < rules.pause_split_ms
+            assert words[k + 1][1] - latest_end[k] < max(rules.merge_pause_ms, rules.pause_split_ms)
         if hi > lo:
             assert speech_end - onset <= rules.max_duration_ms
 
@@ -392,3 +400,10 @@ def test_segment_properties(case: tuple[Transcript, SegmentRules, Fraction]) -> 
             assert cue.end_ms == natural
         previous = cue
     assert index == len(words)
+
+
+def test_a_reply_after_a_pause_of_most_of_a_second_gets_its_own_cue_on_its_voice() -> None:
+    """Issue 12: a reply 0.8 s after a phrase shared the phrase's cue and showed a second before its voice."""
+    transcript = words_transcript([(1000, 1500, "현재"), (1500, 2300, "백화점과"), (3100, 3500, "그래?")], "ko")
+    cues = segment(transcript, KOREAN_RULES).cues
+    assert [c.text for c in cues] == ["현재 백화점과", "그래?"] and cues[1].start_ms == 3100
