@@ -33,6 +33,7 @@ def server(session: ReviewSession) -> Iterator[RunningServer]:
 def _open(page: Any, url: str) -> None:
     page.goto(url + "/")
     page.wait_for_selector("body[data-ready='1']", timeout=10_000)
+    page.wait_for_selector("body[data-checked]", timeout=10_000)  # the first check runs after ready
 
 
 def _badges(page: Any, cue_id: str) -> list[str]:
@@ -43,6 +44,18 @@ def _wait_badges(page: Any, cue_id: str, want: list[str]) -> None:
     page.wait_for_function(
         "([id, want]) => JSON.stringify([...document.querySelectorAll(`.cell[data-id='${id}'] .badge`)]"
         ".map(b => b.textContent)) === JSON.stringify(want)", arg=[cue_id, want], timeout=5000)
+
+
+def test_the_page_says_when_its_first_check_has_landed(page: Any, server: RunningServer) -> None:
+    """The check runs after the page is ready; a slow answer must not leave a test (or a script
+    driving the page) reading the cues before their problems are shown."""
+    def slow(route: Any) -> None:
+        time.sleep(1.0)
+        route.continue_()
+
+    page.route("**/api/check", slow)
+    _open(page, server.url)
+    assert _badges(page, "ko-3") == ["line-too-long", "too-fast", "too-short"]
 
 
 def test_edit_fix_retranslate_and_save(page: Any, server: RunningServer, show: Path) -> None:

@@ -52,6 +52,7 @@ function showCheck(result, seq = state.checkSeq) {
     }
   }
   state.uncovered = result.uncovered;
+  document.body.dataset.checked = String(seq); // the problems on screen are the server's answer
   if (result.names_pending) scheduleCheck(1500); // the glossary check of a long show is still running
   const parts = state.doc.langs.map(lang => {
     const c = result.counts[lang] || { error: 0, warning: 0 };
