@@ -167,13 +167,14 @@ def _decode_one(
     lo, hi = span
     found: list[Utterance] = []
     dropped: list[Dropped] = []
+    context = " ".join(p for p in (options.initial_prompt, prompt) if p) or None  # what Whisper was given
     for u in transcriber.transcribe_span(audio, lo, hi, options, prompt):
         if u.words:
             inside = keep_words(u, [i for i, w in enumerate(u.words) if w.end_ms > lo and w.start_ms < hi])
             if inside is None:
                 continue
             u = inside
-        why = _known(u, transcript, prompt)
+        why = _known(u, transcript, context)
         if why is None:
             found.append(u)
         else:
@@ -416,6 +417,22 @@ def _pattern_turns(
     return [g for g in uncovered(todo, result) if _on(g, hit)]
 
 
+def _decode_alone(
+    spans: Sequence[tuple[int, int]], transcript: Transcript, audio: AudioTrack, transcriber: SpanTranscriber,
+    options: TranscribeOptions, r: RescueOptions, dropped: list[Dropped],
+) -> list[Utterance]:
+    """Each span decoded once more on its own, without the text before it (see :func:`_pattern_turns`)."""
+    found: list[Utterance] = []
+    for a, b in spans:
+        new, echoes = _decode_one(audio, (max(a - r.pad_ms, 0), min(b + r.pad_ms, audio.duration_ms)), transcript,
+                                  transcriber, options, None)
+        found += new
+        dropped += echoes
+    if spans:
+        log.info("voice: %d turns decoded once more (their text was a known pattern)", len(spans))
+    return found
+
+
 def _inside(span: tuple[int, int], regions: Sequence[tuple[int, int]], slack_ms: int) -> bool:
     return any(a - slack_ms <= span[0] and span[1] <= b + slack_ms for a, b in regions)
 
@@ -465,11 +482,7 @@ def rescue_voice(
     if found:
         result, more = _clean_found(transcript, found, quality, energy, speech, prompt, band)
         retry = _pattern_turns(todo, result, [*dropped, *more], quality) if r.regions else []
-        again = [u for a, b in retry
-                 for u in transcriber.transcribe_span(audio, max(a - r.pad_ms, 0), min(b + r.pad_ms, duration), options)
-                 if _known(u, transcript, options.initial_prompt) is None]
-        if retry:
-            log.info("voice: %d turns decoded once more (their text was a known pattern)", len(retry))
+        again = _decode_alone(retry, transcript, audio, transcriber, options, r, dropped)
         if again:
             result, more = _clean_found(transcript, [*found, *again], quality, energy, speech, prompt, band)
         dropped.extend(more)
