@@ -174,6 +174,12 @@ def _counting(text: str) -> bool:
     return bool(norm) and norm.isdigit() and len(_NUMBER.findall(text)) >= 2
 
 
+def _repeated(text: str, times: int) -> bool:
+    """Whether ``text`` is one word said ``times`` times or more, and nothing else ("또는, 또는, 또는")."""
+    words = [w for w in (normalize_text(t) for t in text.split()) if w]
+    return len(words) >= times and len(set(words)) == 1
+
+
 _VOWEL_GROUP = re.compile(r"[aeiouy]+")
 
 

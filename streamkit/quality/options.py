@@ -27,11 +27,15 @@ prompt_echo     0.7    the text is a piece of the prompt / hotwords given to Whi
 loop            0.5    the text was repeated in a loop (what is left of it)
 detached        0.3    a low-confidence run split off a confident utterance by a pause
 logprob         0.3    average log-probability below -1.0 (shared by a whole 30 s window,
-                       so weak)
+                0.6    so weak); below -1.5: 0.6. Batched decoding has no temperature fallback,
+                       so what the sequential path would decode again at -1.0 is kept as written
 compression     0.3    compression ratio above 2.4 (repetitive window)
 timing          0.3    implausible word timing: half the words faster than 25 characters/s
 cluster         0.3    within 1 s of dropped text (invented text comes in clusters)
 counting        0.5    nothing but two or more numbers ("1, 2, 3, 4"): Whisper counts over music
+repeat          0.5    nothing but one word said three times or more ("또는, 또는, 또는"): the
+                       start of Whisper's loop (a loop holds four rounds). People do say "네, 네,
+                       네", so it is not a known pattern: over voice it never drops text
 script          0.3    no letter in the transcript language's script (English sentences in a
                        Korean transcript: Whisper's outros are often in English)
 over voice      —      a piece fitted (within 1.5 s, ``voice.py``) mostly onto frames that the
@@ -134,6 +138,9 @@ class QualityOptions:
     # Whisper's decoder signals (faster-whisper's own thresholds).
     no_speech_prob: float = 0.6
     avg_logprob: float = -1.0
+    very_low_avg_logprob: float = -1.5
+    #: A piece that is one word said this many times or more (fewer than a loop's ``loop_min_repeats``).
+    repeat_min: int = 3
     compression_ratio: float = 2.4
     # Word probabilities.
     low_word_probability: float = 0.45
@@ -226,6 +233,8 @@ class QualityOptions:
     w_loop: float = 0.5
     w_detached: float = 0.3
     w_logprob: float = 0.3
+    w_very_low_logprob: float = 0.6
+    w_repeat: float = 0.5
     w_compression: float = 0.3
     w_timing: float = 0.3
     w_cluster: float = 0.3
@@ -239,7 +248,7 @@ class QualityOptions:
     w_attached: float = 0.4
 
     def __post_init__(self) -> None:
-        if self.loop_min_repeats < 2 or self.utterance_loop_repeats < 2:
+        if self.loop_min_repeats < 2 or self.utterance_loop_repeats < 2 or self.repeat_min < 2:
             raise ValueError("QualityOptions: loop repeats must be at least 2")
         if self.loop_max_unit < 1 or self.energy_frame_ms < 1:
             raise ValueError("QualityOptions: loop_max_unit and energy_frame_ms must be positive")

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..models import Utterance, Word
-from .detectors import _counting, _prompt_echo, _script_mismatch, match_outro, normalize_text, syllables
+from .detectors import _counting, _prompt_echo, _repeated, _script_mismatch, match_outro, normalize_text, syllables
 from .options import Dropped, EnergyFn, QualityOptions, SpeechFn
 from .profiles import _span_level
 from .voice import fit_voice, voice_in_reach
@@ -71,7 +71,8 @@ def _judge(piece: _Piece, ctx: _Context) -> None:
         piece.add("no_speech", o.w_no_speech,
                   f"Whisper's no-speech rule (no-speech {u.no_speech_prob:.2f}, log-prob {u.avg_logprob:.2f})")
     elif u.avg_logprob < o.avg_logprob:
-        piece.add("logprob", o.w_logprob, f"log-probability {u.avg_logprob:.2f}")
+        weight = o.w_very_low_logprob if u.avg_logprob < o.very_low_avg_logprob else o.w_logprob
+        piece.add("logprob", weight, f"log-probability {u.avg_logprob:.2f}")
     if u.compression_ratio > o.compression_ratio:
         piece.add("compression", o.w_compression, f"compression ratio {u.compression_ratio:.2f}")
 
@@ -101,6 +102,8 @@ def _judge(piece: _Piece, ctx: _Context) -> None:
             piece.add("outro", o.w_edge, "at the recording's start or end")
     if _counting(piece.text):
         piece.add("counting", o.w_counting, "nothing but numbers counted (Whisper's pattern over music)")
+    if not any(code == "loop" for code, _, _ in piece.evidence) and _repeated(piece.text, o.repeat_min):
+        piece.add("repeat", o.w_repeat, "one word over and over (the start of Whisper's loop)")
     if _script_mismatch(piece.text, ctx.language):
         piece.add("script", o.w_script, f"not in the script of {ctx.language!r}")
     if ctx.prompt_norm and _prompt_echo(piece.text, ctx.prompt_norm, o):

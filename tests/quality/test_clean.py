@@ -287,7 +287,12 @@ def test_english_invented_over_a_korean_outro_goes_as_a_cluster() -> None:
     cleaned, dropped = clean_transcript(transcript(real, first, second, third, duration_ms=84_000))
     assert kept_text(cleaned) == [real.text]
     assert [d.text for d in dropped] == [first.text, second.text, third.text]
-    assert "script" in dropped[0].signals and "cluster" in dropped[2].signals
+    assert "script" in dropped[0].signals
+    # At -1.78 the third goes on its own evidence (a very low log-probability); less doubted, it goes as
+    # part of the cluster.
+    doubted_less = dataclasses.replace(third, avg_logprob=-1.3)
+    cleaned, dropped = clean_transcript(transcript(real, first, second, doubted_less, duration_ms=84_000))
+    assert kept_text(cleaned) == [real.text] and "cluster" in dropped[2].signals
 
 
 def test_a_batched_segment_is_judged_run_by_run() -> None:
@@ -691,3 +696,38 @@ def test_speech_over_a_music_bed_loses_nothing(transcriber: WhisperTranscriber, 
     assert cer_clean <= cer_raw + FILTER_CER_MARGIN
     for start, end, _ in clips:
         assert any(u.start_ms < end and u.end_ms > start for u in cleaned.utterances), (start, end)
+
+
+# --------------------------------------------------------------------------- one word over and over
+
+
+def _music(a: int, b: int) -> float:
+    return -20.0  # loud and level: no voice stands out of it
+
+
+def _sung(a: int, b: int) -> float:
+    return 0.5  # the VAD half hears the vocals
+
+
+def test_one_word_three_times_at_a_very_low_log_probability_over_music_goes() -> None:
+    """stress-2 (bench/invented.py) on a 2026-12 VM: batched decoding wrote "또는, 또는, 또는" over the
+    last half second of a music bed with sung vocals (the VAD at 0.37-0.88), log-probability -2.01."""
+    real = said("그 바람에 나의 몸도 겹쳐 쓰러지며", 104_700)
+    junk = utt([(170260, 170420, "또는,", 0.05), (170420, 170580, "또는,", 0.43), (170580, 170740, "또는", 0.92)],
+               avg_logprob=-2.01)
+    cleaned, dropped = clean_transcript(transcript(real, junk, duration_ms=170_788), energy=_music, speech=_sung)
+    assert kept_text(cleaned) == [real.text]
+    assert dropped[0].signals == ("logprob", "repeat")
+
+
+@pytest.mark.parametrize("avg_logprob", [-0.4, -1.2, -2.0])
+def test_yes_yes_yes_stays_unless_the_decoder_also_doubts_it_badly(avg_logprob: float) -> None:
+    reply = said("네, 네, 네", 30_000, p=0.8, word_ms=250, avg_logprob=avg_logprob)
+    cleaned, dropped = clean_transcript(transcript(reply), energy=_music, speech=_sung)
+    assert (kept_text(cleaned) == [reply.text]) is (avg_logprob > -1.5)
+
+
+def test_two_rounds_are_not_a_repeat() -> None:
+    reply = said("네, 네", 30_000, p=0.8, word_ms=250, avg_logprob=-2.0)
+    cleaned, _dropped = clean_transcript(transcript(reply), energy=_music, speech=_sung)
+    assert kept_text(cleaned) == [reply.text]
