@@ -100,15 +100,28 @@ def match_outro(text: str, options: QualityOptions | None = None) -> tuple[str, 
 
 @dataclass(frozen=True)
 class Loop:
-    """Tokens ``start .. start + unit * repeats`` are one unit of ``unit`` tokens repeated."""
+    """Tokens ``start .. start + unit * repeats`` are one unit of ``unit`` tokens repeated; then
+    ``partial`` tokens of one more round cut short (its last token may be cut off mid-word)."""
 
     start: int
     unit: int
     repeats: int
+    partial: int = 0
 
     @property
     def end(self) -> int:
-        return self.start + self.unit * self.repeats
+        return self.start + self.unit * self.repeats + self.partial
+
+
+def _partial_round(keys: Sequence[str], at: int, first: Sequence[str]) -> int:
+    """How many tokens from ``at`` begin one more round of ``first``: whole tokens, then at most one
+    cut off (a strict prefix: "흥난" after "흥난리" said 40 times, where Whisper's output stopped)."""
+    j = 0
+    while j < len(first) - 1 and at + j < len(keys) and keys[at + j] == first[j]:
+        j += 1
+    if at + j < len(keys) and keys[at + j] and keys[at + j] != first[j] and first[j].startswith(keys[at + j]):
+        j += 1
+    return j
 
 
 def find_loops(tokens: Sequence[str], *, min_repeats: int = 4, max_unit: int = 8) -> list[Loop]:
@@ -133,7 +146,7 @@ def find_loops(tokens: Sequence[str], *, min_repeats: int = 4, max_unit: int = 8
             while keys[i + unit * repeats : i + unit * (repeats + 1)] == first:
                 repeats += 1
             if repeats >= min_repeats and (best is None or unit * repeats > best.unit * best.repeats):
-                best = Loop(i, unit, repeats)
+                best = Loop(i, unit, repeats, _partial_round(keys, i + unit * repeats, first))
         if best is not None:
             loops.append(best)
             i = best.end

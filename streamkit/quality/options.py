@@ -24,7 +24,8 @@ edge            0.2    an outro phrase within 30 s of the recording's start or e
                        Whisper puts them (text alone never reaches 1.0: people do say
                        "시청해주셔서 감사합니다"; a decoder or audio signal must agree)
 prompt_echo     0.7    the text is a piece of the prompt / hotwords given to Whisper
-loop            0.5    the text was repeated in a loop (what is left of it)
+loop            0.5    the text was repeated in a loop (what is left of it, a last round cut off
+                       mid-word included), or is an unsure run detached from speech running into one
 detached        0.3    a low-confidence run split off a confident utterance by a pause
 logprob         0.3    average log-probability below -1.0 (shared by a whole 30 s window,
                 0.6    so weak); below -1.5: 0.6. Batched decoding has no temperature fallback,
@@ -195,6 +196,10 @@ class QualityOptions:
     voice_contrast_db: float = 8.0
     #: Words are fitted to the voice within this of their claimed time (0 = never).
     voice_search_ms: int = 1500
+    #: A first word alone before a pause this long, this many dB under the voice its next word begins
+    #: in, is moved up to that voice's onset (``voice.align_to_voice``).
+    lead_word_pause_ms: int = 1000
+    lead_word_below_db: float = 10.0
     #: A piece with at least this share of its frames on voice frames is over voice: only the
     #: ``pattern_signals`` (known invented patterns) can drop it, never its confidence.
     voice_share: float = 0.5

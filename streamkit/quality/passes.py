@@ -311,16 +311,23 @@ def _runs(utterances: Sequence[Utterance], o: QualityOptions) -> tuple[list[Utte
     return runs, origin
 
 
-def _trim_edges(runs: Sequence[Utterance], ctx: _Context, dropped: list[Dropped]) -> list[Utterance]:
-    """Lead-in / tail runs judged on their own; the rest of each utterance stays."""
+def _trim_edges(
+    runs: Sequence[Utterance], origin: Sequence[int], looped: dict[int, tuple[tuple[int, int], ...]], ctx: _Context,
+    dropped: list[Dropped],
+) -> list[Utterance]:
+    """Lead-in / tail runs judged on their own; the rest of each utterance stays. A run holding what is
+    left of a loop carries the loop's evidence (conv-101: a sentence, then over a music bed with a
+    reversed "singer" six unsure words running into "흥난리" said 40 times)."""
     o = ctx.options
     trimmed: list[Utterance] = []
-    for u in runs:
+    for pos, u in enumerate(runs):
         drop_idx: set[int] = set()
         for _, idx in _edge_runs(u, o):
             ws = tuple(u.words[i] for i in idx)
             piece = _Piece(u, ws, " ".join(w.text for w in ws), ws[0].start_ms, max(w.end_ms for w in ws))
             piece.add("detached", o.w_detached, "low-confidence run detached from the speech by a pause")
+            if any(a <= piece.end_ms and b >= piece.start_ms for a, b in looped.get(origin[pos], ())):
+                piece.add("loop", o.w_loop, "runs into a loop")
             _judge(piece, ctx)
             if piece.drops(o):
                 drop_idx.update(idx)
@@ -371,7 +378,7 @@ def _pass(
     ctx = _Context(o, energy, speech_db, normalize_text(prompt or ""), transcript.duration_ms, transcript.language,
                    speech, tuple(voiced))
     runs, origin = _runs(utterances, o)
-    trimmed = _trim_edges(runs, ctx, dropped)
+    trimmed = _trim_edges(runs, origin, looped, ctx, dropped)
     pieces, drop = _judge_whole(trimmed, origin, looped, ctx)
     kept, kept_origin = _kept(pieces, drop, origin, ctx, dropped)
     # Keep the transcript's time order (trimming only moves starts later).
