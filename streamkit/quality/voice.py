@@ -250,6 +250,10 @@ def align_to_voice(
         utterances[i] = _shifted(u, shift)
         changed = True
     for i, u in enumerate(utterances):
+        pulled = _pull_lead_word(u, energy, voiced, o)
+        if pulled is not u:
+            utterances[i] = u = pulled
+            changed = True
         snapped = _snap_onset(u, voiced, utterances[i - 1].end_ms if i else 0, o)
         if snapped is not u:
             utterances[i] = snapped
@@ -276,6 +280,31 @@ def _snap_onset(u: Utterance, voiced: Sequence[tuple[int, int]], not_before: int
         return u
     words = (replace(first, start_ms=onset), *u.words[1:])
     return replace(u, words=words, start_ms=onset)
+
+
+def _pull_lead_word(u: Utterance, energy: EnergyFn, voiced: Sequence[tuple[int, int]], o: QualityOptions) -> Utterance:
+    """``u`` with a first word that stands alone before a long pause, and much quieter than the voice
+    its next word begins in, moved up to just before that word, at the voice's onset.
+
+    Whisper's word times can put a segment's first word seconds early, over the music or silence
+    before the voice (conv-101 at 115.3 s: "그" of "그 바람에" 3 s early, over the end of a music bed
+    13 dB under the voice): a cue of its own over the music, and the line's cue late.
+    """
+    if len(u.words) < 2:
+        return u
+    first, second = u.words[0], u.words[1]
+    if second.start_ms - first.end_ms < o.lead_word_pause_ms:
+        return u
+    onset = next((a for a, b in voiced if first.end_ms <= a <= second.start_ms + o.energy_frame_ms
+                  and b > second.start_ms), None)
+    if onset is None:
+        return u
+    voice_db = energy(onset, max(second.end_ms, onset + o.energy_frame_ms))
+    if voice_db - energy(first.start_ms, max(first.end_ms, first.start_ms + 1)) < o.lead_word_below_db:
+        return u
+    start = max(first.end_ms, min(onset, second.start_ms - o.energy_frame_ms))
+    words = (replace(first, start_ms=start, end_ms=max(start, second.start_ms)), *u.words[1:])
+    return replace(u, words=words, start_ms=start)
 
 
 def _shifted(u: Utterance, shift: int) -> Utterance:

@@ -177,3 +177,29 @@ def test_likelier_words_between_invented_ones_go_with_them() -> None:
     island = tuple(u for u in said if u.text in ("브라마", "하인드"))
     assert [u.text for u in clean_transcript(Transcript("ko", island, 120_000), energy=music[0],
                                              speech=music[1])[0].utterances] == ["브라마", "하인드"]
+
+
+def test_a_lone_first_word_early_over_a_quieter_bed_moves_up_to_its_voice() -> None:
+    """conv-101 at 115.3 s: "그" of "그 바람에" put 2 s before "바람의", over the end of a music bed 13 dB
+    under the voice; alone it was a cue over the music, and the line's cue came 3 s early."""
+    bed, voice = (111_600, 115_950), (118_400, 119_800)
+
+    def energy(a: int, b: int) -> float:
+        return -20.0 if a < voice[1] and b > voice[0] else -35.0 if a < bed[1] and b > bed[0] else -75.0
+
+    line = _utterance([(115_300, 116_380, "그", 0.57), (118_430, 118_910, "바람의", 0.73),
+                       (118_910, 119_230, "나의", 0.95), (119_230, 119_750, "몸도", 0.73)])
+    moved = align_to_voice(Transcript("ko", (line,), 140_000), energy, lambda a, b: 0.5, [bed, voice],
+                           QualityOptions())
+    first = moved.utterances[0].words[0]
+    assert first.text == "그" and 118_300 <= first.start_ms <= first.end_ms <= 118_430
+    assert moved.utterances[0].start_ms == first.start_ms and moved.utterances[0].words[1:] == line.words[1:]
+
+
+def test_a_first_word_as_loud_as_the_rest_stays_where_it_was_said() -> None:
+    """"네 ... 그래": a reply, a pause, more speech. Nothing to move."""
+    energy, speech = _voice([(1000, 1400), (3000, 3600)])
+    reply = _utterance([(1000, 1400, "네", 0.9), (3000, 3600, "그래", 0.9)])
+    kept = align_to_voice(Transcript("ko", (reply,), 20_000), energy, speech, [(1000, 1400), (3000, 3600)],
+                          QualityOptions())
+    assert kept.utterances[0].words == reply.words
