@@ -345,6 +345,8 @@ def main() -> None:
     parser.add_argument("--cores", default="2,1", help="virtual-time runs: decode = CPU time / each of these")
     parser.add_argument("--drift", type=float, default=0, metavar="MINUTES",
                         help="the drift run: fanlive repeated to MINUTES, published in real time (the issue: 30)")
+    parser.add_argument("--segment", type=float, default=0.0, metavar="SECONDS",
+                        help="virtual-time runs: the audio arrives in whole segments of this length (HLS)")
     parser.add_argument("--korean-only", action="store_true", help="virtual-time runs without English")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a LiveOptions field for the virtual-time runs (e.g. min_step_ms=500); repeatable")
@@ -359,7 +361,8 @@ def main() -> None:
         report["runs"].append(run)
     for sample in filter(None, args.simulate.split(",")):
         for cores in (float(c) for c in args.cores.split(",")):
-            run = simulate(sample, transcriber, cores, _options(args.set), english=not args.korean_only)
+            run = simulate(sample, transcriber, cores, _options(args.set), english=not args.korean_only,
+                           segment_s=args.segment)
             print(json.dumps(run, ensure_ascii=False), flush=True)
             report["runs"].append(run)
     if args.drift:
@@ -396,8 +399,11 @@ def _options(pairs: list[str]) -> dict[str, Any]:
 
 
 def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
-             overrides: dict[str, Any] | None = None, english: bool = True) -> dict[str, Any]:
+             overrides: dict[str, Any] | None = None, english: bool = True, segment_s: float = 0.0) -> dict[str, Any]:
     """The same engine in virtual time: a decode takes its measured CPU time / ``cores`` of stream time.
+
+    ``segment_s``: the audio arrives in whole segments of this length (HLS, each listed once complete);
+    0: continuously, as from a followed file.
 
     On a shared machine wall-clock latency measures the other tenants; CPU time does not (much). This
     replays the sample through :class:`StreamingTranscriber` and :class:`SentenceBuilder` with a virtual
@@ -430,7 +436,8 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
                 shown[i] = (clock + time.monotonic() - started, *shown[i][1:])
     cpus: list[float] = []
     while fed < total:
-        upto = min(total, int(clock * 16000))
+        now = clock // segment_s * segment_s if segment_s else clock
+        upto = min(total, int(now * 16000))
         if upto > fed:
             engine.feed(audio[fed:upto])
             fed = upto
@@ -450,7 +457,8 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
     ko = latency(refs, shown, 0.0, "ko")
     finals = [c for _t, _n, c in shown if c["final"] and c["language"] == "ko"]
     speech_refs = [r for r in refs if r["kind"] in SPOKEN]
-    return {"sample": sample, "mode": f"simulated, decode = CPU time / {cores:g}", "options": overrides or {},
+    mode = f"simulated, decode = CPU time / {cores:g}" + (f", {segment_s:g} s segments" if segment_s else "")
+    return {"sample": sample, "mode": mode, "options": overrides or {},
             "utterances": len(speech_refs),
             "captioned": len(ko), "ko_latency_s": _stats(ko), "decodes": len(cpus),
             "decode_cpu_s_median": round(statistics.median(cpus), 2) if cpus else 0.0,
