@@ -24,7 +24,7 @@ from streamkit.quality import (
     vad_profile,
     voiced_stretches,
 )
-from streamkit.rescue import SpanTranscriber, rescue_voice
+from streamkit.rescue import RescueOptions, SpanTranscriber, rescue_voice
 from streamkit.subtitles import parse_raw
 from streamkit.transcribe import TranscribeOptions, WhisperTranscriber
 
@@ -326,3 +326,47 @@ def test_a_turn_whose_text_was_a_known_pattern_is_decoded_once_more() -> None:
     ]
     assert _pattern_turns(todo, kept, dropped, QualityOptions()) == [(60_600, 61_600)]
     assert _pattern_turns(todo, kept, [], QualityOptions()) == []
+
+
+class _Scripted:
+    """A :class:`SpanTranscriber` that hears what it is told: with the text before as a prompt, then without.
+
+    A fake: the real model's answer on a music bed with a reversed singer is what the script replays
+    (conv-101 at 11.9 s on a 2026-12 VM)."""
+
+    def __init__(self, prompted: list[Utterance], alone: list[Utterance]) -> None:
+        self.prompted, self.alone, self.calls = prompted, alone, 0
+
+    def transcribe_span(self, audio: AudioTrack, start_ms: int, end_ms: int, options: TranscribeOptions,
+                        prompt: str | None = None) -> list[Utterance]:
+        self.calls += 1
+        return [u for u in (self.prompted if prompt else self.alone) if u.start_ms < end_ms and u.end_ms > start_ms]
+
+
+def _heard(start: int, end: int, text: str, p: float) -> Utterance:
+    return Utterance(start, end, text, (Word(start, end, text, p),), -1.2, 0.2, 1.0)
+
+
+def test_a_second_decode_replaces_the_first_so_its_loop_reads_as_one() -> None:
+    """First decode: "고맙습니다." (a closing formula: dropped). Decoded again alone: "아프다." four times.
+    Merged with the first decode's text between them, the four were no run; in its place they are a loop."""
+    before = _heard(3000, 5000, "오늘 방송 정말 재밌었어요", 0.9)
+    voice = [(3000, 5000), (11_900, 19_300)]
+
+    def energy(a: int, b: int) -> float:
+        return -22.0 if any(s < b and e > a for s, e in voice) else -75.0
+
+    def speech(a: int, b: int) -> float:
+        return 0.8 if any(s < b and e > a for s, e in voice) else 0.02  # the VAD hears the bed's singer
+
+    transcriber = _Scripted([_heard(11_900, 13_280, "고맙습니다.", 0.45)],
+                            [_heard(a, b, "아프다.", p) for a, b, p in
+                             [(11_900, 12_540, 0.19), (12_700, 12_960, 0.64), (12_960, 13_620, 0.7),
+                              (13_620, 14_140, 0.7)]])
+    audio = AudioTrack(Path("/nonexistent.wav"), Path("/nonexistent.mp4"), 25_000)
+    result, dropped, _report = rescue_voice(Transcript("ko", (before,), 25_000), audio, transcriber,
+                                            TranscribeOptions(), QualityOptions(), energy=energy, speech=speech,
+                                            rescue=RescueOptions(turns=False))
+    assert transcriber.calls == 2, "decoded once with the text before as the prompt, once alone"
+    assert [u.text for u in result.utterances] == [before.text]
+    assert [d.text for d in dropped] == ["아프다.", "고맙습니다.", "아프다.", "아프다.", "아프다."]
