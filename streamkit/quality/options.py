@@ -200,6 +200,11 @@ class QualityOptions:
     #: in, is moved up to that voice's onset (``voice.align_to_voice``).
     lead_word_pause_ms: int = 1000
     lead_word_below_db: float = 10.0
+    #: An utterance's first word starts where its voice does: not on frames this many dB under its loudest
+    #: (a music bed under a turn), and a cue is not moved back onto such frames.
+    onset_below_db: float = 10.0
+    #: ... the same for a word after a pause this long (a turn may start there).
+    onset_pause_ms: int = 500
     #: A piece with at least this share of its frames on voice frames is over voice: only the
     #: ``pattern_signals`` (known invented patterns) can drop it, never its confidence.
     voice_share: float = 0.5

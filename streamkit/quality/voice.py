@@ -254,14 +254,15 @@ def align_to_voice(
         if pulled is not u:
             utterances[i] = u = pulled
             changed = True
-        snapped = _snap_onset(u, voiced, utterances[i - 1].end_ms if i else 0, o)
+        snapped = _snap_onset(u, energy, voiced, utterances[i - 1].end_ms if i else 0, o)
         if snapped is not u:
             utterances[i] = snapped
             changed = True
     return replace(transcript, utterances=tuple(utterances)) if changed else transcript
 
 
-def _snap_onset(u: Utterance, voiced: Sequence[tuple[int, int]], not_before: int, o: QualityOptions) -> Utterance:
+def _snap_onset(u: Utterance, energy: EnergyFn, voiced: Sequence[tuple[int, int]], not_before: int,
+                o: QualityOptions) -> Utterance:
     """``u`` starting on the onset of the voiced stretch its first word begins in or just before.
 
     Whisper starts a word on the silence before it, or a few hundred ms into it; a cue should come
@@ -278,6 +279,9 @@ def _snap_onset(u: Utterance, voiced: Sequence[tuple[int, int]], not_before: int
     onset = min(onsets, key=lambda a: abs(a - first.start_ms))
     if abs(onset - first.start_ms) < 2 * o.energy_frame_ms or onset >= first.end_ms:
         return u
+    word_db = energy(first.start_ms, first.end_ms)
+    if onset < first.start_ms and energy(onset, first.start_ms) < word_db - o.onset_below_db:
+        return u  # what comes before the word is a bed under the voice, not the voice
     words = (replace(first, start_ms=onset), *u.words[1:])
     return replace(u, words=words, start_ms=onset)
 

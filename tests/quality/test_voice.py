@@ -3,6 +3,7 @@ voice within 1.5 s, nothing over voice dropped on confidence alone, voiced stret
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from hypothesis import assume, given, settings
@@ -203,3 +204,42 @@ def test_a_first_word_as_loud_as_the_rest_stays_where_it_was_said() -> None:
     kept = align_to_voice(Transcript("ko", (reply,), 20_000), energy, speech, [(1000, 1400), (3000, 3600)],
                           QualityOptions())
     assert kept.utterances[0].words == reply.words
+
+
+def _bed_then_voice(voice_from: int, bed: float = -35.0, voice: float = -22.0, hits: tuple[int, ...] = ()) -> Profile:
+    """Energy: a music bed (with drum hits, 50 ms at -30 dBFS) until ``voice_from``, the voice after it."""
+    def energy(a: int, b: int) -> float:
+        frames = range(a - a % 50, max(b, a + 1), 50)
+        powers = [10 ** ((-30.0 if t in hits else bed if t < voice_from else voice) / 10) for t in frames]
+        return 10 * math.log10(sum(powers) / len(powers))
+    return energy
+
+
+def test_a_turn_starts_where_its_voice_comes_in_not_on_the_bed_under_it() -> None:
+    """conv-102 at 5.9 s: Whisper started "안철수" on the music bed 12 dB under the voice, 0.6 s early."""
+    energy = _bed_then_voice(6450, hits=(5850, 6100))
+    first = _utterance([(5850, 6900, "안철수", 0.9), (6900, 7400, "대표와", 0.9)])
+    cleaned, _ = clean_transcript(Transcript("ko", (first,), 20_000), energy=energy)
+    assert 6300 <= cleaned.utterances[0].start_ms <= 6450  # within the 150 ms it measures over
+    # A word after a pause (a turn inside one segment) too; the word before it keeps its times.
+    two = _utterance([(2000, 2400, "네", 0.9), (5850, 6900, "안철수", 0.9), (6900, 7400, "대표와", 0.9)])
+    voice_too = _bed_then_voice(6450, hits=(5850,))
+
+    def both(a: int, b: int) -> float:
+        return -22.0 if b <= 2400 and a >= 2000 else voice_too(a, b)
+
+    words = clean_transcript(Transcript("ko", (two,), 20_000), energy=both)[0].utterances[0].words
+    assert words[0].start_ms == 2000 and 6300 <= words[1].start_ms <= 6450
+
+
+def test_a_soft_onset_within_10_db_of_the_word_stays() -> None:
+    energy = _bed_then_voice(6450, bed=-28.0)
+    u = _utterance([(5850, 6900, "안철수", 0.9), (6900, 7400, "대표와", 0.9)])
+    assert clean_transcript(Transcript("ko", (u,), 20_000), energy=energy)[0].utterances[0].start_ms == 5850
+
+
+def test_a_cue_is_not_moved_back_onto_the_bed_before_its_voice() -> None:
+    energy = _bed_then_voice(6450)
+    u = _utterance([(6450, 6900, "안철수", 0.9), (6900, 7400, "대표와", 0.9)])
+    moved = align_to_voice(Transcript("ko", (u,), 20_000), energy, lambda a, b: 0.8, [(5550, 9250)], QualityOptions())
+    assert moved.utterances[0].start_ms == 6450
