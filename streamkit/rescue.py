@@ -184,19 +184,22 @@ def _decode_one(
 
 def _decode_stretches(
     stretches: Sequence[tuple[int, int]], transcript: Transcript, audio: AudioTrack, transcriber: SpanTranscriber,
-    options: TranscribeOptions, r: RescueOptions, dropped: list[Dropped],
+    options: TranscribeOptions, r: RescueOptions, dropped: list[Dropped], *, context: bool = True,
 ) -> list[Utterance]:
-    """Each stretch decoded with the text before it as context; again without it when all it gave was an echo."""
+    """Each stretch decoded with the text before it as context; again without it when all it gave was an echo.
+    Not ``context``: decoded without it at once (see :func:`_pattern_turns`)."""
     found: list[Utterance] = []
     for a, b in stretches:
         span = (max(a - r.pad_ms, 0), min(b + r.pad_ms, audio.duration_ms))
-        prompt = _context(transcript, a, r.prompt_chars)
+        prompt = _context(transcript, a, r.prompt_chars) if context else None
         new, echoes = _decode_one(audio, span, transcript, transcriber, options, prompt)
         if echoes and not new and prompt:
             # Whisper repeats its prompt over a short stretch it cannot read: listen once more without it.
             new, echoes = _decode_one(audio, span, transcript, transcriber, options, None)
         found += new
         dropped += echoes
+    if stretches and not context:
+        log.info("voice: %d turns decoded once more (their text was a known pattern)", len(stretches))
     return found
 
 
@@ -417,22 +420,6 @@ def _pattern_turns(
     return [g for g in uncovered(todo, result) if _on(g, hit)]
 
 
-def _decode_alone(
-    spans: Sequence[tuple[int, int]], transcript: Transcript, audio: AudioTrack, transcriber: SpanTranscriber,
-    options: TranscribeOptions, r: RescueOptions, dropped: list[Dropped],
-) -> list[Utterance]:
-    """Each span decoded once more on its own, without the text before it (see :func:`_pattern_turns`)."""
-    found: list[Utterance] = []
-    for a, b in spans:
-        new, echoes = _decode_one(audio, (max(a - r.pad_ms, 0), min(b + r.pad_ms, audio.duration_ms)), transcript,
-                                  transcriber, options, None)
-        found += new
-        dropped += echoes
-    if spans:
-        log.info("voice: %d turns decoded once more (their text was a known pattern)", len(spans))
-    return found
-
-
 def _inside(span: tuple[int, int], regions: Sequence[tuple[int, int]], slack_ms: int) -> bool:
     return any(a - slack_ms <= span[0] and span[1] <= b + slack_ms for a, b in regions)
 
@@ -482,7 +469,7 @@ def rescue_voice(
     if found:
         result, more = _clean_found(transcript, found, quality, energy, speech, prompt, band)
         retry = _pattern_turns(todo, result, [*dropped, *more], quality) if r.regions else []
-        again = _decode_alone(retry, transcript, audio, transcriber, options, r, dropped)
+        again = _decode_stretches(retry, transcript, audio, transcriber, options, r, dropped, context=False)
         if again:  # in place of the first decode there: a loop reads as one when nothing breaks it up
             replaced = {id(u) for u in found if _inside((u.start_ms, u.end_ms), retry, r.pad_ms)}
             first = tuple(d for d in more if _inside((d.start_ms, d.end_ms), retry, r.pad_ms))
