@@ -189,7 +189,31 @@ def _trim_silence(w: Word, *, at_start: bool, at_end: bool, ctx: _Context) -> tu
     if at_end:
         while end - start > step and ctx.energy(end - step, end) < silent:
             end -= step
-    return start, end
+    return _without_inner_pause(start, end, silent, ctx)
+
+
+def _without_inner_pause(start: int, end: int, silent: float, ctx: _Context) -> tuple[int, int]:
+    """A word drawn over a pause (a silent run of ``inner_pause_ms`` or more inside it) keeps the side of
+    the pause that holds more of its sound. Whisper ends a word where the next one starts (conv-102 at
+    1.7 s: "일단" over 0.6 s of silence up to the next turn's "염려가"), hiding the pause from the segmenter."""
+    step = ctx.options.energy_frame_ms
+    assert ctx.energy is not None
+    quiet = [ctx.energy(t, t + step) < silent for t in range(start, end - step + 1, step)]
+    best: tuple[int, int] | None = None
+    i = 0
+    while i < len(quiet):
+        j = i
+        while j < len(quiet) and quiet[j]:
+            j += 1
+        if j > i and (j - i) * step >= ctx.options.inner_pause_ms and (best is None or j - i > best[1] - best[0]):
+            best = (i, j)
+        i = j + 1
+    before, after = (quiet[: best[0]].count(False), quiet[best[1]:].count(False)) if best else (0, 0)
+    if best is None or before == after == 0:
+        return start, end
+    if before >= after:
+        return start, start + best[0] * step
+    return start + best[1] * step, end
 
 
 def _quiet_lead(span: tuple[int, int], ctx: _Context) -> tuple[int, int]:

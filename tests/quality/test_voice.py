@@ -243,3 +243,17 @@ def test_a_cue_is_not_moved_back_onto_the_bed_before_its_voice() -> None:
     u = _utterance([(6450, 6900, "안철수", 0.9), (6900, 7400, "대표와", 0.9)])
     moved = align_to_voice(Transcript("ko", (u,), 20_000), energy, lambda a, b: 0.8, [(5550, 9250)], QualityOptions())
     assert moved.utterances[0].start_ms == 6450
+
+
+def test_a_word_drawn_over_a_pause_keeps_the_side_with_its_sound() -> None:
+    """conv-102 at 1.7 s: "일단" ran from its sound over 0.6 s of silence up to the next turn's first word,
+    so the segmenter saw no pause between the two turns."""
+    energy, _ = _voice([(1300, 1800), (2400, 4000)])
+    u = _utterance([(1340, 1520, "물론", 0.9), (1660, 2460, "일단", 0.6), (2460, 3000, "염려가", 0.9),
+                    (3000, 3960, "있습니다.", 0.9)])
+    words = clean_transcript(Transcript("ko", (u,), 20_000), energy=energy)[0].utterances[0].words
+    assert words[1].end_ms <= 1850 and words[2].start_ms >= 2400  # within a 50 ms frame
+    # The other way round: a word started early over the pause keeps its sound after it.
+    early = _utterance([(1340, 1800, "물론", 0.9), (1850, 2600, "염려가", 0.9), (2600, 3960, "있습니다.", 0.9)])
+    words = clean_transcript(Transcript("ko", (early,), 20_000), energy=energy)[0].utterances[0].words
+    assert words[1].start_ms >= 2400 and words[1].end_ms == 2600
