@@ -471,9 +471,8 @@ def rescue_voice(
         retry = _pattern_turns(todo, result, [*dropped, *more], quality) if r.regions else []
         again = _decode_stretches(retry, transcript, audio, transcriber, options, r, dropped, context=False)
         if again:  # in place of the first decode there: a loop reads as one when nothing breaks it up
-            replaced = {id(u) for u in found if _inside((u.start_ms, u.end_ms), retry, r.pad_ms)}
             first = tuple(d for d in more if _inside((d.start_ms, d.end_ms), retry, r.pad_ms))
-            found = [u for u in found if id(u) not in replaced]
+            found = [u for u in found if not _inside((u.start_ms, u.end_ms), retry, r.pad_ms)]
             result, more = _clean_found(transcript, [*found, *again], quality, energy, speech, prompt, band)
             more = (*first, *more)
         dropped.extend(more)

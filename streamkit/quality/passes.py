@@ -199,15 +199,13 @@ def _without_inner_pause(start: int, end: int, silent: float, ctx: _Context) -> 
     step = ctx.options.energy_frame_ms
     assert ctx.energy is not None
     quiet = [ctx.energy(t, t + step) < silent for t in range(start, end - step + 1, step)]
-    best: tuple[int, int] | None = None
-    i = 0
-    while i < len(quiet):
-        j = i
-        while j < len(quiet) and quiet[j]:
-            j += 1
-        if j > i and (j - i) * step >= ctx.options.inner_pause_ms and (best is None or j - i > best[1] - best[0]):
-            best = (i, j)
-        i = j + 1
+    runs, i = [], 0  # (first, past the last) frame of each silent run
+    for is_quiet, group in itertools.groupby(quiet):
+        n = len(list(group))
+        if is_quiet and n * step >= ctx.options.inner_pause_ms:
+            runs.append((i, i + n))
+        i += n
+    best = max(runs, key=lambda r: r[1] - r[0], default=None)  # the longest; the first of equals
     before, after = (quiet[: best[0]].count(False), quiet[best[1]:].count(False)) if best else (0, 0)
     if best is None or before == after == 0:
         return start, end
