@@ -121,6 +121,22 @@ def test_two_pages_saving_the_same_file_give_a_conflict(page: Any, browser: Any,
         other.close()
 
 
+def test_play_pressed_twice_at_once_is_no_page_error(page: Any, server: RunningServer) -> None:
+    """Ctrl+Space twice before playback starts: the browser rejects play() (AbortError), which the page
+    left unhandled (a JavaScript error on a loaded machine in test_keyboard_shortcuts)."""
+    seen: list[str] = []
+    page.on("pageerror", lambda exc: seen.append(str(exc)))
+    _open(page, server.url)
+    # Right after a seek the video is not ready, so play() is still pending when the second press pauses.
+    page.evaluate("""() => { document.querySelector('#video').currentTime = 40;
+        for (let i = 0; i < 2; i++) document.dispatchEvent(new KeyboardEvent('keydown',
+            {key: ' ', code: 'Space', ctrlKey: true, bubbles: true})); }""")
+    page.wait_for_function("document.querySelector('#video').paused")
+    page.wait_for_timeout(300)
+    assert seen == []
+    assert "cannot play" not in page.inner_text("#status")
+
+
 def test_keyboard_shortcuts(page: Any, server: RunningServer) -> None:
     _open(page, server.url)
     assert "Alt+I" in page.inner_text("#keys-table")  # shown on the page

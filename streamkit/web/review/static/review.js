@@ -182,7 +182,11 @@ const nudgeTime = (which, frames) => withCue((_, cue) =>
   setTime(which, ops.nudge(which === "in" ? cue.start : cue.end, frames, state.doc.fps)));
 
 const ACTIONS = {
-  play: () => (video.paused ? video.play() : video.pause()),
+  play: () => {
+    if (!video.paused) return video.pause();
+    // A pause before playback starts rejects play() with AbortError: the editor's own double press.
+    video.play().catch(err => { if (err.name !== "AbortError") status(`cannot play: ${err.message}`, "error"); });
+  },
   prev: () => step(-1),
   next: () => step(1),
   setIn: () => setTime("in", Math.round(video.currentTime * 1000)),
