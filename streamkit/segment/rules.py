@@ -46,7 +46,10 @@ class SegmentRules:
     #: A pause between words at least this long always starts a new cue: a reply 0.7-1.2 s after a
     #: phrase got the phrase's cue, shown up to a second before its voice (issue 12: cues on time
     #: went up by one line on each conversational set at 700 ms, at 1200 ms before; read speech unchanged).
-    pause_split_ms: int = 700
+    #: 600 ms: a reply and the next turn 0.64 s later ("물론 일단" / "염려가 될 수도 있습니다", conv-102)
+    #: were one cue, the second turn's shown 1.1 s early. 500 ms cut a trailing word over silence into
+    #: a cue of its own (conv-103); 600 ms changed nothing else on the conversational sets, fanlive or noisy.
+    pause_split_ms: int = 600
     #: A cue too short or too fast to read still merges with its neighbour across a pause shorter than this.
     merge_pause_ms: int = 1200
     #: When two cues start so close that the first would be shown less than this, the second

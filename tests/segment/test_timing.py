@@ -154,6 +154,14 @@ def test_pause_of_pause_split_always_starts_a_new_cue() -> None:
     assert [c.text for c in joined.cues] == ["one more two more"]
 
 
+def test_a_reply_and_the_next_turn_after_two_thirds_of_a_second_are_two_cues() -> None:
+    """conv-102's opening: word times as streamkit decoded them; one cue showed the turn 1.1 s early."""
+    words = [(1340, 1520, "물론"), (1520, 1820, "일단"), (2460, 3000, "염려가"), (3000, 3160, "될"),
+             (3160, 3320, "수도"), (3320, 3960, "있습니다.")]
+    track = segment(words_transcript(words, "ko"), rules=KOREAN_RULES)
+    assert [(c.start_ms, c.text) for c in track.cues] == [(1340, "물론 일단"), (2460, "염려가 될 수도 있습니다.")]
+
+
 def test_simultaneous_cues_are_delayed_to_stay_readable() -> None:
     text = " ".join(["word"] * 60)
     track = segment(words_transcript([(5000, 5000, w) for w in text.split()]))
