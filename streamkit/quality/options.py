@@ -202,6 +202,9 @@ class QualityOptions:
     #: in, is moved up to that voice's onset (``voice.align_to_voice``).
     lead_word_pause_ms: int = 1000
     lead_word_below_db: float = 10.0
+    #: A word before such a pause that Whisper gave less than this per syllable (faster than anyone
+    #: speaks: 60 ms is 16 syllables a second) is moved on to the voice onset before its next word.
+    squeezed_ms_per_char: int = 60
     #: An utterance's first word starts where its voice does: not on frames this many dB under its loudest
     #: (a music bed under a turn), and a cue is not moved back onto such frames.
     onset_below_db: float = 10.0

@@ -206,6 +206,31 @@ def test_a_first_word_as_loud_as_the_rest_stays_where_it_was_said() -> None:
     assert kept.utterances[0].words == reply.words
 
 
+def test_a_word_squeezed_in_before_a_long_pause_moves_on_to_the_voice_it_was_said_in() -> None:
+    """conv-103 at 127.9 s: batched word times put "정정기의" (for "가정용 전기에") 170 ms long at the end
+    of the turn before, 11 s before its own voice at 138.3 s; that turn's cue came up 1.2 s late."""
+    spans = [(125_720, 128_100), (138_350, 140_300)]
+    energy, speech = _voice(spans)
+    line = _utterance([(125_720, 126_320, "민간", 0.64), (126_320, 127_180, "자문단장으로", 0.88),
+                       (127_180, 127_920, "위쪽되면서", 0.7), (127_920, 128_090, "정정기의", 0.47),
+                       (139_460, 139_730, "누군지에", 0.31), (139_730, 140_170, "적용하는", 0.96)])
+    moved = align_to_voice(Transcript("ko", (line,), 150_000), energy, speech, spans, QualityOptions())
+    words = moved.utterances[0].words
+    assert (words[3].text, words[3].start_ms, words[3].end_ms) == ("정정기의", 138_350, 139_460)
+    assert words[:3] == line.words[:3] and words[4:] == line.words[4:]
+
+
+def test_a_short_last_word_before_a_pause_stays_where_it_was_said() -> None:
+    """"있고" said in 140 ms (70 ms a syllable) ends its turn; the next turn's voice after the pause
+    is its own."""
+    spans = [(17_000, 18_420), (20_000, 21_500)]
+    energy, speech = _voice(spans)
+    line = _utterance([(17_000, 18_270, "영업하고", 0.9), (18_270, 18_410, "있고", 0.8),
+                       (20_140, 20_600, "많이", 0.9)])
+    kept = align_to_voice(Transcript("ko", (line,), 30_000), energy, speech, spans, QualityOptions())
+    assert kept.utterances[0].words == line.words
+
+
 def _bed_then_voice(voice_from: int, bed: float = -35.0, voice: float = -22.0, hits: tuple[int, ...] = ()) -> Profile:
     """Energy: a music bed (with drum hits, 50 ms at -30 dBFS) until ``voice_from``, the voice after it."""
     def energy(a: int, b: int) -> float:
