@@ -7,8 +7,8 @@ activity detector both say someone speaks (``quality.voiced_stretches``) and no 
 By default (``RescueOptions.regions``, a :class:`WhisperTranscriber`) the VAD's speech regions over
 those stretches (``turns.speech_regions``, 500 ms of silence between regions, joined with the
 stretch itself: the VAD may start late on a phone-band voice) are decoded together in one batch
-(``clip_timestamps``, :func:`decode_clips`), and a piece is kept only where it lies on such a stretch, so the music the
-VAD hears in the same region gets no text. In the same batch, each speech region that starts where
+(``clip_timestamps``, :func:`decode_clips`), and a piece is kept only where it lies on such a stretch,
+so the music the VAD hears in the same region gets no text. In the same batch, each speech region that starts where
 a voice comes in (standing out from the audio before it) and holds no kept word is decoded as a
 clip of its own (:func:`turns_without_words`): the turns a stretch misses because the voice runs
 into music at its own level, or for longer than a stretch may last; so is each phone-band turn without
@@ -24,9 +24,9 @@ at most 8 s unbroken (decoding loses short replies, not 10 seconds of talk). Mea
 samples/conversation.mp4 and noisy.mp4 (docs/benchmarks.md, Turn-aware decoding): voice standing
 out from one side only (speech followed by music as loud) decoded in a batch gets invented text
 over the music that the filter does not catch, so the batch takes only voice standing out from
-both. With ``regions=False`` (or another transcriber) each stretch standing
-out from one side at least is decoded on its own, sequentially (temperature fallback, the text
-before it as context, :class:`SpanTranscriber`): the way before, slower, and it kept fewer replies.
+both. With ``regions=False`` (or another transcriber) each stretch standing out from one side at
+least is decoded on its own, sequentially (temperature fallback, the text before it as context,
+:class:`SpanTranscriber`): the way before, slower, and it kept fewer replies.
 """
 
 from __future__ import annotations
@@ -311,7 +311,7 @@ def _clips(
 def _rescue_regions(
     todo: Sequence[tuple[int, int]], turns: Sequence[tuple[int, int]], regions: Sequence[tuple[int, int]],
     transcript: Transcript, audio: AudioTrack, transcriber: WhisperTranscriber, options: TranscribeOptions,
-    r: RescueOptions, quality: QualityOptions, dropped: list[Dropped],
+    r: RescueOptions, quality: QualityOptions, dropped: list[Dropped], energy: EnergyFn,
 ) -> list[Utterance]:
     """The speech regions over ``todo`` (with the stretches) and the ``turns`` without words decoded in one
     batch; a piece is kept only on a ``todo`` stretch or inside a turn (the rest of a region over a
@@ -334,32 +334,47 @@ def _rescue_regions(
                 dropped.append(Dropped(u.start_ms, u.end_ms, u.text, "decoded again: a closing formula alone",
                                        ("outro",)))
                 continue
-            kept = _sure_head(u, r)
+            kept = _sure_head(u, r, energy, quality.voice_contrast_db)
             if kept is not u:
                 tail = u.words[len(kept.words):] if kept else u.words
                 dropped.append(Dropped(tail[0].start_ms, u.end_ms, " ".join(w.text for w in tail),
-                                       "decoded again: unsure words after the turn", ("turn_tail",)))
+                                       "decoded again: words after the turn, unsure or over a louder sound",
+                                       ("turn_tail",)))
             if kept is not None:
                 found.append(kept)
     return found
 
 
-def _sure_head(u: Utterance, r: RescueOptions) -> Utterance | None:
-    """``u`` (from a turn decoded alone) up to its first stuttering word or its first ``unsure_run`` words
-    in a row under ``unsure_probability``, when a word before them stays; None when nothing stays.
+def _louder_tail(u: Utterance, energy: EnergyFn, contrast_db: float) -> int:
+    """Where a louder sound takes over a turn decoded alone (else ``len(u.words)``): the first word from
+    which every word is ``contrast_db`` louder than the median of those before, and less sure on average.
+    conv-102 at 23.7 s: a turn at -32 dBFS, then music 10 dB louder where Whisper went on ("오프스탄을
+    내놓은 악보리나 가슴을", 0.38-0.62). A quiet first word before a surer, louder line is no such tail."""
+    levels = [energy(w.start_ms, max(w.end_ms, w.start_ms + 1)) for w in u.words]
+    sure = [w.probability for w in u.words]
+    for i in range(1, len(levels)):
+        head = sorted(levels[:i])[(i - 1) // 2]
+        if min(levels[i:]) >= head + contrast_db and sum(sure[i:]) / (len(sure) - i) < sum(sure[:i]) / i:
+            return i
+    return len(levels)
 
-    A turn decoded alone runs on into what follows it (music the VAD hears as voice, at the voice's
-    level) and Whisper writes unsure words there (conv-102: "현재 백화점과 영화관 등은" then eight
-    words at 0.16-0.45 over the music, ending in a syllable looped 60 times). A short reply whose words
-    are all unsure is left to the filter."""
+
+def _sure_head(u: Utterance, r: RescueOptions, energy: EnergyFn | None = None,
+               contrast_db: float = 8.0) -> Utterance | None:
+    """``u`` (from a turn decoded alone) up to its first stuttering word, its first ``unsure_run`` words
+    in a row under ``unsure_probability`` or a louder tail (:func:`_louder_tail`), when a word before
+    them stays; None when nothing stays. A turn decoded alone runs on into what follows it (music the
+    VAD hears as voice) and Whisper writes unsure words there (conv-102: "현재 백화점과 영화관 등은",
+    then eight words at 0.16-0.45 and a syllable looped 60 times). A short reply all unsure is the filter's."""
     words = u.words
-    for i, w in enumerate(words):
+    end = _louder_tail(u, energy, contrast_db) if energy is not None else len(words)
+    for i, w in enumerate(words[:end]):
         if stutters(w.text):
             return keep_words(u, range(i))
         run = words[i:i + r.unsure_run]
         if i and len(run) == r.unsure_run and all(x.probability < r.unsure_probability for x in run):
             return keep_words(u, range(i))
-    return u
+    return u if end == len(words) else keep_words(u, range(end))
 
 
 def _split_at(u: Utterance, cuts: Sequence[int]) -> list[Utterance]:
@@ -462,7 +477,7 @@ def rescue_voice(
                                       if not _on((a, b), turns))])
         todo = [*missing, *(g for g in turns if not _on(g, missing))]
         found = (_rescue_regions(missing, turns, regions, transcript, audio, transcriber, options, r, quality,
-                                 dropped)
+                                 dropped, energy)
                  if todo else [])
     else:
         found = _decode_stretches(todo, transcript, audio, transcriber, options, r, dropped) if todo else []

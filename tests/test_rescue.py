@@ -3,6 +3,7 @@ again on their own, and ``streamkit check --video``'s voice check lists those st
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -179,6 +180,32 @@ def test_a_turn_decoded_alone_ends_where_whisper_grows_unsure_or_stutters() -> N
     sentence = piece(("물론", 0.9), ("일단", 0.14), ("염려가", 0.83))
     assert _sure_head(sentence, r) is sentence
     assert _sure_head(piece(("하하하", 0.9), ("네", 0.9)), r) is not None
+
+
+def test_a_turn_decoded_alone_ends_where_a_louder_sound_takes_over() -> None:
+    """conv-102 at 23.7 s: the turn at -32 dBFS, then music 10 dB louder where Whisper went on at
+    0.38-0.62 (no two words in a row under 0.5): they were a cue over the music."""
+    from streamkit.models import Utterance, Word
+    from streamkit.rescue import RescueOptions, _sure_head
+
+    def piece(*said: tuple[str, float, float]) -> tuple[Utterance, Callable[[int, int], float]]:
+        words = tuple(Word(text=t, start_ms=500 * i, end_ms=500 * i + 400, probability=p)
+                      for i, (t, p, _) in enumerate(said))
+        u = Utterance(start_ms=0, end_ms=words[-1].end_ms, text=" ".join(t for t, _, _ in said), words=words)
+        return u, lambda a, b: next(db for i, (_, _, db) in enumerate(said) if a < 500 * i + 500)
+
+    r = RescueOptions()
+    found, energy = piece(("현재", 0.61, -33.0), ("백화점과", 0.87, -31.0), ("영화관", 0.79, -29.0),
+                          ("등은", 0.83, -34.0), ("오프스탄을", 0.5, -22.0), ("내놓은", 0.38, -20.0),
+                          ("악보리나", 0.51, -19.0), ("가슴을", 0.62, -21.0))
+    assert _sure_head(found, r) is found  # by confidence alone, all of it stayed
+    kept = _sure_head(found, r, energy)
+    assert kept is not None and kept.text == "현재 백화점과 영화관 등은"
+    # a quiet first word before a louder, surer line; a louder second speaker as sure as the first
+    soft, energy = piece(("음", 0.4, -40.0), ("그래", 0.9, -24.0), ("알겠어", 0.8, -25.0))
+    assert _sure_head(soft, r, energy) is soft
+    two, energy = piece(("네", 0.8, -34.0), ("진짜", 0.9, -33.0), ("빨리", 0.85, -22.0), ("가야", 0.9, -21.0))
+    assert _sure_head(two, r, energy) is two
 
 
 def test_a_turn_decoded_again_into_a_closing_formula_alone_is_not_kept() -> None:
