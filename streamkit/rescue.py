@@ -360,7 +360,7 @@ def _louder_tail(u: Utterance, energy: EnergyFn, contrast_db: float) -> int:
 
 
 def _sure_head(u: Utterance, r: RescueOptions, energy: EnergyFn | None = None,
-               contrast_db: float = 8.0) -> Utterance | None:
+               contrast_db: float = QualityOptions.voice_contrast_db) -> Utterance | None:
     """``u`` (from a turn decoded alone) up to its first stuttering word, its first ``unsure_run`` words
     in a row under ``unsure_probability`` or a louder tail (:func:`_louder_tail`), when a word before
     them stays; None when nothing stays. A turn decoded alone runs on into what follows it (music the

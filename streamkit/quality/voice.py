@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from ..models import Transcript, Utterance
+from .detectors import syllables
 from .options import EnergyFn, QualityOptions, SpeechFn
 from .profiles import _speech_level
 
@@ -311,11 +312,6 @@ def _pull_lead_word(u: Utterance, energy: EnergyFn, voiced: Sequence[tuple[int, 
     return replace(u, words=words, start_ms=start)
 
 
-def _spoken_chars(text: str) -> int:
-    """Syllables and letters, what takes time to say (punctuation does not); at least 1."""
-    return max(sum(c.isalnum() for c in text), 1)
-
-
 def _push_squeezed_words(u: Utterance, voiced: Sequence[tuple[int, int]], o: QualityOptions) -> Utterance:
     """``u`` with each word that Whisper squeezed in before a long pause (``squeezed_ms_per_char``)
     moved on to the onset of the voice its next word begins in, when that onset lies in the pause.
@@ -329,7 +325,7 @@ def _push_squeezed_words(u: Utterance, voiced: Sequence[tuple[int, int]], o: Qua
     for i in range(len(words) - 1):
         w, nxt = words[i], words[i + 1]
         if (nxt.start_ms - w.end_ms < o.lead_word_pause_ms
-                or w.end_ms - w.start_ms >= o.squeezed_ms_per_char * _spoken_chars(w.text)):
+                or w.end_ms - w.start_ms >= o.squeezed_ms_per_char * max(syllables(w.text), 1)):
             continue
         onset = next((a for a, b in voiced if w.end_ms < a < nxt.start_ms and b > nxt.start_ms), None)
         if onset is not None:
