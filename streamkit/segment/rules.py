@@ -49,7 +49,11 @@ class SegmentRules:
     #: 600 ms: a reply and the next turn 0.64 s later ("물론 일단" / "염려가 될 수도 있습니다", conv-102)
     #: were one cue, the second turn's shown 1.1 s early. 500 ms cut a trailing word over silence into
     #: a cue of its own (conv-103); 600 ms changed nothing else on the conversational sets, fanlive or noisy.
-    pause_split_ms: int = 600
+    #: 400 ms: conversation turns can follow each other 0.4 s apart (issue 12's recordings: pauses of
+    #: 0.4-20 s); conv-101's "오픈해 영업하고" / "입장뿐 아니라…" 0.41 s apart were one cue, the second
+    #: turn's shown 1.3 s early. Once squeezed words moved onto their voice (quality.voice), 250-500 ms
+    #: changed nothing else on the conversational sets (both paths), fanlive, noisy or Zeroth long form.
+    pause_split_ms: int = 400
     #: A cue too short or too fast to read still merges with its neighbour across a pause shorter than this.
     merge_pause_ms: int = 1200
     #: When two cues start so close that the first would be shown less than this, the second

@@ -162,6 +162,14 @@ def test_a_reply_and_the_next_turn_after_two_thirds_of_a_second_are_two_cues() -
     assert [(c.start_ms, c.text) for c in track.cues] == [(1340, "물론 일단"), (2460, "염려가 될 수도 있습니다.")]
 
 
+def test_a_turn_two_fifths_of_a_second_after_another_starts_its_own_cue() -> None:
+    """conv-101 at 76.8 s: word times as streamkit decoded them; one cue showed the second turn 1.3 s early."""
+    words = [(76840, 77070, "분의"), (77070, 77590, "영업하고"), (77590, 77700, "있고"), (78100, 78410, "짠건"),
+             (78410, 78670, "아니라"), (78670, 79690, "변호인단의"), (79690, 80010, "활용")]
+    track = segment(words_transcript(words, "ko"), rules=KOREAN_RULES)
+    assert [c.start_ms for c in track.cues] == [76840, 78100]
+
+
 def test_simultaneous_cues_are_delayed_to_stay_readable() -> None:
     text = " ".join(["word"] * 60)
     track = segment(words_transcript([(5000, 5000, w) for w in text.split()]))
