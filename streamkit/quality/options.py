@@ -208,6 +208,10 @@ class QualityOptions:
     #: An utterance's first word starts where its voice does: not on frames this many dB under its loudest
     #: (a music bed under a turn), and a cue is not moved back onto such frames.
     onset_below_db: float = 10.0
+    #: ... measured against the word's loudest frame where the voice-activity probability of those frames
+    #: stays under this (music the VAD half hears: 0.39-0.62 on the conversational sets; a phone voice's
+    #: quiet start, phone-aware: 0.87); against the word's level everywhere.
+    bed_vad: float = 0.7
     #: ... the same for a word after a pause this long (a turn may start there).
     onset_pause_ms: int = 500
     #: A piece with at least this share of its frames on voice frames is over voice: only the

@@ -14,7 +14,7 @@ from typing import Any
 from ..models import Transcript, Utterance, Word
 from .detectors import find_loops, normalize_text
 from .options import Dropped, EnergyFn, QualityOptions, SpeechFn
-from .profiles import _speech_level
+from .profiles import _speech_level, loudest_frame
 from .scoring import _Context, _judge, _judge_whole, _Piece, _tokens
 from .voice import phone_stretches, voiced_stretches
 
@@ -223,7 +223,7 @@ def _quiet_lead(span: tuple[int, int], ctx: _Context) -> tuple[int, int]:
     step = ctx.options.energy_frame_ms
     if ctx.energy is None or b - a < 2 * step:
         return span
-    floor = max(ctx.energy(t, t + step) for t in range(a, b - step + 1, step)) - ctx.options.onset_below_db
+    floor = loudest_frame(ctx.energy, a, b, step) - ctx.options.onset_below_db
     # From the first frame where the next 150 ms reach the floor together (a drum hit of the bed does not).
     k = next((t for t in range(a, b - step + 1, step) if ctx.energy(t, min(t + 3 * step, b)) >= floor), a)
     return k, b

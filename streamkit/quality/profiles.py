@@ -239,3 +239,8 @@ def _speech_level(utterances: Sequence[Utterance], energy: EnergyFn, options: Qu
     else:
         levels = sorted(energy(u.start_ms, max(u.end_ms, u.start_ms + 1)) for u in utterances)
     return levels[len(levels) // 2] if levels else -120.0
+
+
+def loudest_frame(energy: EnergyFn, start_ms: int, end_ms: int, frame_ms: int) -> float:
+    """The level of the loudest ``frame_ms`` frame laid from ``start_ms`` within the span (at least one)."""
+    return max(energy(t, t + frame_ms) for t in range(start_ms, max(end_ms - frame_ms, start_ms) + 1, frame_ms))

@@ -34,10 +34,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from ..models import Transcript, Utterance
+from ..models import Transcript, Utterance, Word
 from .detectors import syllables
 from .options import EnergyFn, QualityOptions, SpeechFn
-from .profiles import _speech_level
+from .profiles import _speech_level, loudest_frame
 
 __all__ = [
     "VoiceFit",
@@ -255,15 +255,15 @@ def align_to_voice(
         if pulled is not u:
             utterances[i] = u = pulled
             changed = True
-        snapped = _snap_onset(u, energy, voiced, utterances[i - 1].end_ms if i else 0, o)
+        snapped = _snap_onset(u, energy, speech, voiced, utterances[i - 1].end_ms if i else 0, o)
         if snapped is not u:
             utterances[i] = snapped
             changed = True
     return replace(transcript, utterances=tuple(utterances)) if changed else transcript
 
 
-def _snap_onset(u: Utterance, energy: EnergyFn, voiced: Sequence[tuple[int, int]], not_before: int,
-                o: QualityOptions) -> Utterance:
+def _snap_onset(u: Utterance, energy: EnergyFn, speech: SpeechFn, voiced: Sequence[tuple[int, int]],
+                not_before: int, o: QualityOptions) -> Utterance:
     """``u`` starting on the onset of the voiced stretch its first word begins in or just before.
 
     Whisper starts a word on the silence before it, or a few hundred ms into it; a cue should come
@@ -280,11 +280,23 @@ def _snap_onset(u: Utterance, energy: EnergyFn, voiced: Sequence[tuple[int, int]
     onset = min(onsets, key=lambda a: abs(a - first.start_ms))
     if abs(onset - first.start_ms) < 2 * o.energy_frame_ms or onset >= first.end_ms:
         return u
-    word_db = energy(first.start_ms, first.end_ms)
-    if onset < first.start_ms and energy(onset, first.start_ms) < word_db - o.onset_below_db:
-        return u  # what comes before the word is a bed under the voice, not the voice
+    if onset < first.start_ms and _bed_before(first, onset, energy, speech, o):
+        return u
     words = (replace(first, start_ms=onset), *u.words[1:])
     return replace(u, words=words, start_ms=onset)
+
+
+def _bed_before(first: Word, onset: int, energy: EnergyFn, speech: SpeechFn, o: QualityOptions) -> bool:
+    """Whether what lies from ``onset`` to ``first`` is a bed under the voice rather than the voice:
+    ``onset_below_db`` under the word's level, or under its loudest frame (as ``passes._quiet_lead``
+    trims it) where the voice-activity detector hears no clear voice (``bed_vad``). A one-syllable word
+    with a quiet tail (conv-102 at 222.9 s, "짠" 14 dB over music the VAD half hears, 0.39) went back
+    onto the bed by its level alone; a phone voice's quiet start (conv-101 at 147.5 s, 0.87) is voice."""
+    before = energy(onset, first.start_ms)
+    if before < energy(first.start_ms, first.end_ms) - o.onset_below_db:
+        return True
+    loudest = loudest_frame(energy, first.start_ms, first.end_ms, o.energy_frame_ms)
+    return before < loudest - o.onset_below_db and speech(onset, first.start_ms) < o.bed_vad
 
 
 def _pull_lead_word(u: Utterance, energy: EnergyFn, voiced: Sequence[tuple[int, int]], o: QualityOptions) -> Utterance:

@@ -270,6 +270,44 @@ def test_a_cue_is_not_moved_back_onto_the_bed_before_its_voice() -> None:
     assert moved.utterances[0].start_ms == 6450
 
 
+def test_a_cue_is_not_moved_back_onto_a_bed_10_db_under_its_first_words_loudest_frame() -> None:
+    """conv-102 at 222.9 s: "짠" (for "입장"), a syllable peaking at -19 dBFS after a music bed at -33 that
+    the VAD half hears. The word's mean level is less than 10 dB over the bed, and its cue went back
+    onto the bed, 0.96 s before the voice."""
+    voice = {222_850: -41.0, 222_900: -28.0, 222_950: -19.0, 223_000: -22.0, 223_050: -29.0}
+
+    def energy(a: int, b: int) -> float:
+        frames = range(a - a % 50, max(b, a + 1), 50)
+        levels = [voice.get(t, -33.5 if t < 222_850 else -22.0) for t in frames]
+        return 10 * math.log10(sum(10 ** (x / 10) for x in levels) / len(levels))
+
+    u = _utterance([(222_850, 223_086, "짠", 0.36), (223_086, 223_206, "뿐", 0.59),
+                    (223_206, 223_486, "아니라?", 0.57)])
+    moved = align_to_voice(Transcript("ko", (u,), 230_000), energy, lambda a, b: 0.5, [(221_950, 224_750)],
+                           QualityOptions())
+    assert moved.utterances[0].start_ms == 222_850
+
+
+def test_a_phone_voice_starting_quietly_keeps_its_quiet_start() -> None:
+    """conv-101 at 147.5 s: a phone voice at -32 dBFS with one frame at -22; the word's start, trimmed
+    to that frame, goes back to the voice's onset: the phone-aware VAD hears the quiet start (0.87)."""
+    levels = [-46, -32, -36, -43, -34, -35, -32, -39, -47, -37, -39, -30, -36, -47, -43, -36, -28, -22, -28, -38,
+              -43, -39, -39, -33, -25]
+    voice = {147_450 + 50 * i: float(x) for i, x in enumerate(levels)}
+
+    def energy(a: int, b: int) -> float:
+        frames = range(a - a % 50, max(b, a + 1), 50)
+        return 10 * math.log10(sum(10 ** (voice.get(t, -62.0) / 10) for t in frames) / len(frames))
+
+    u = _utterance([(148_200, 148_400, "안철수대표와", 0.5), (148_400, 149_000, "국민의당은", 0.8)])
+    speech = lambda a, b: 0.87 if a >= 147_450 else 0.02  # noqa: E731
+    moved = align_to_voice(Transcript("ko", (u,), 160_000), energy, speech, [(147_500, 150_000)], QualityOptions())
+    assert moved.utterances[0].start_ms == 147_500
+    heard_less = align_to_voice(Transcript("ko", (u,), 160_000), energy, lambda a, b: 0.5, [(147_500, 150_000)],
+                                QualityOptions())
+    assert heard_less.utterances[0].start_ms == 148_200
+
+
 def test_a_word_drawn_over_a_pause_keeps_the_side_with_its_sound() -> None:
     """conv-102 at 1.7 s: "일단" ran from its sound over 0.6 s of silence up to the next turn's first word,
     so the segmenter saw no pause between the two turns."""
