@@ -15,7 +15,7 @@ from ..models import Transcript, Utterance, Word
 from .detectors import find_loops, normalize_text
 from .options import Dropped, EnergyFn, QualityOptions, SpeechFn
 from .profiles import _speech_level, loudest_frame
-from .scoring import _Context, _judge, _judge_whole, _Piece, _tokens
+from .scoring import _Context, _judge, _judge_whole, _Piece, _silence_db, _tokens
 from .voice import phone_stretches, voiced_stretches
 
 log = logging.getLogger("streamkit")
@@ -168,12 +168,6 @@ def _edge_runs(u: Utterance, o: QualityOptions) -> list[tuple[str, list[int]]]:
 
 def _max_word_ms(w: Word, o: QualityOptions) -> int:
     return o.max_word_ms + o.max_word_ms_per_char * max(len(normalize_text(w.text)), 1)
-
-
-def _silence_db(ctx: _Context) -> float | None:
-    if ctx.energy is None or ctx.speech_db <= -120:
-        return None
-    return max(ctx.speech_db - ctx.options.silence_below_speech_db, ctx.options.silence_floor_dbfs)
 
 
 def _trim_silence(w: Word, *, at_start: bool, at_end: bool, ctx: _Context) -> tuple[int, int]:

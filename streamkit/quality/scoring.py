@@ -118,7 +118,7 @@ def _audio_evidence(piece: _Piece, ctx: _Context) -> None:
     piece mostly on voice is marked ``over_voice``. With one profile, it is measured in place.
     """
     o = ctx.options
-    spans = [(w.start_ms, w.end_ms) for w in piece.words] or [(piece.start_ms, piece.end_ms)]
+    spans = _sounding([(w.start_ms, w.end_ms) for w in piece.words] or [(piece.start_ms, piece.end_ms)], ctx)
     level: float | None = None
     vad: float | None = None
     if ctx.energy is not None and ctx.speech is not None and o.voice_search_ms > 0:
@@ -142,6 +142,35 @@ def _audio_evidence(piece: _Piece, ctx: _Context) -> None:
             piece.add("vad", o.w_vad_silent, f"no speech for the voice activity detector ({vad:.2f})")
         elif vad < o.vad_doubtful:
             piece.add("vad", o.w_vad_doubtful, f"little speech for the voice activity detector ({vad:.2f})")
+
+
+def _silence_db(ctx: _Context) -> float | None:
+    if ctx.energy is None or ctx.speech_db <= -120:
+        return None
+    return max(ctx.speech_db - ctx.options.silence_below_speech_db, ctx.options.silence_floor_dbfs)
+
+
+def _sounding(spans: list[tuple[int, int]], ctx: _Context) -> list[tuple[int, int]]:
+    """A piece's word spans without the silent frames at its two ends (a frame at least stays).
+
+    Whisper draws a short reply's words over the silence around it: conv-102 at 77.2 s, "또한 바..."
+    over 1.08 s for a voice of 0.55 s between two pauses. Measured with its silent ends, the piece
+    was half silence, never mostly on voice, and was dropped as "silence under the words".
+    """
+    silent = _silence_db(ctx)
+    if silent is None or ctx.energy is None:
+        return spans
+    step = ctx.options.energy_frame_ms
+    out = list(spans)
+    a, b = out[0]
+    while b - a > step and ctx.energy(a, a + step) < silent:
+        a += step
+    out[0] = (a, b)
+    a, b = out[-1]
+    while b - a > step and ctx.energy(b - step, b) < silent:
+        b -= step
+    out[-1] = (a, b)
+    return out
 
 
 def _no_voice(piece: _Piece, spans: list[tuple[int, int]], ctx: _Context) -> None:

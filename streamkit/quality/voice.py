@@ -312,6 +312,10 @@ def _pull_lead_word(u: Utterance, energy: EnergyFn, voiced: Sequence[tuple[int, 
     first, second = u.words[0], u.words[1]
     if second.start_ms - first.end_ms < o.lead_word_pause_ms:
         return u
+    if any(first.start_ms - o.voice_search_ms <= a < first.end_ms and first.start_ms < b <= second.start_ms
+           for a, b in voiced):
+        return u  # its own voice, begun about when it was and over before the pause: a reply on a phone
+        # line (conversation.mp4 at 22.7 s, "또한"), not the tail of a bed that began seconds before
     onset = next((a for a, b in voiced if first.end_ms <= a <= second.start_ms + o.energy_frame_ms
                   and b > second.start_ms), None)
     if onset is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from streamkit.models import Transcript, Utterance, Word
@@ -69,6 +69,30 @@ def test_a_reply_with_voice_within_1_5_s_is_kept_unless_a_known_pattern(case: tu
     # The voice: as long as the words, at least ``voice_min_ms`` (a stretch where someone speaks).
     end = max(u.end_ms, u.start_ms + QualityOptions().voice_min_ms)
     energy, speech = _voice([(u.start_ms + offset, end + offset)])
+    cleaned, dropped = clean_transcript(t, energy=energy, speech=speech)
+    assert dropped == () and [w.text for c in cleaned.utterances for w in c.words] == [w.text for w in u.words]
+
+
+_CONV_102_AT_77_S = Transcript("ko", (_utterance([(76_896, 77_416, "또한", 0.59), (77_416, 77_976, "바...", 0.15)],
+                                                 avg_logprob=-1.01),), 107_976)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_replies(), st.floats(0.0, 0.9), st.floats(0.0, 0.9))
+@example((_CONV_102_AT_77_S, 0), 0.585, 0.404)  # its voice: 77.2-77.75 s
+def test_a_reply_drawn_over_the_silence_around_its_voice_is_kept(case: tuple[Transcript, int], lead: float,
+                                                                   tail: float) -> None:
+    """Whisper draws a short reply's first and last words over the silence before and after it (conv-102
+    at 77.2 s: "또한 바..." over 1.08 s, its voice 0.55 s): the voice starts inside the first word and
+    ends inside the last, and the reply stays."""
+    t, _ = case
+    u = t.utterances[0]
+    assume(match_outro(u.text) is None and not find_loops([w.text for w in u.words]))
+    first, last = u.words[0], u.words[-1]
+    start = first.start_ms + int(lead * (first.end_ms - first.start_ms))
+    end = last.end_ms - int(tail * (last.end_ms - last.start_ms))
+    assume(end - start >= QualityOptions().voice_min_ms)
+    energy, speech = _voice([(start, end)])
     cleaned, dropped = clean_transcript(t, energy=energy, speech=speech)
     assert dropped == () and [w.text for c in cleaned.utterances for w in c.words] == [w.text for w in u.words]
 
@@ -195,6 +219,20 @@ def test_a_lone_first_word_early_over_a_quieter_bed_moves_up_to_its_voice() -> N
     first = moved.utterances[0].words[0]
     assert first.text == "그" and 118_300 <= first.start_ms <= first.end_ms <= 118_430
     assert moved.utterances[0].start_ms == first.start_ms and moved.utterances[0].words[1:] == line.words[1:]
+
+
+def test_a_quiet_reply_on_a_voice_of_its_own_is_not_pulled_on_to_the_next_turn() -> None:
+    """conversation.mp4 at 22.7 s: "또한", a phone-line reply 3 s before the next turn's louder "반군 아니라?",
+    decoded in one segment with it; pulled up to that turn, the reply's own voice was left without a cue."""
+    reply, turn = (22_750, 23_300), (26_250, 26_850)
+
+    def energy(a: int, b: int) -> float:
+        return -20.0 if a < turn[1] and b > turn[0] else -38.0 if a < reply[1] and b > reply[0] else -75.0
+
+    line = _utterance([(22_690, 22_980, "또한", 0.65), (26_230, 26_330, "반군", 0.21),
+                       (26_330, 26_840, "아니라?", 0.4)])
+    kept = align_to_voice(Transcript("ko", (line,), 40_000), energy, lambda a, b: 0.5, [reply, turn], QualityOptions())
+    assert kept.utterances[0].words[0].start_ms <= 22_750
 
 
 def test_a_first_word_as_loud_as_the_rest_stays_where_it_was_said() -> None:
