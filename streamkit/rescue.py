@@ -1,18 +1,18 @@
 """No voice left behind: voiced stretches that hold no kept word are decoded again.
 
-Whisper's VAD glues short replies between long pauses into long chunks, and a chunk decoded
-whole (batched decoding above all) can lose a reply, or the whole chunk to a loop. After the
-invented-text filter, :func:`rescue_voice` finds every stretch where the energy and the voice
-activity detector both say someone speaks (``quality.voiced_stretches``) and no kept word lies.
-By default (``RescueOptions.regions``, a :class:`WhisperTranscriber`) the VAD's speech regions over
-those stretches (``turns.speech_regions``, 500 ms of silence between regions, joined with the
-stretch itself: the VAD may start late on a phone-band voice) are decoded together in one batch
-(``clip_timestamps``, :func:`decode_clips`), and a piece is kept only where it lies on such a stretch,
-so the music the VAD hears in the same region gets no text. In the same batch, each speech region that starts where
-a voice comes in (standing out from the audio before it) and holds no kept word is decoded as a
-clip of its own (:func:`turns_without_words`): the turns a stretch misses because the voice runs
-into music at its own level, or for longer than a stretch may last; so is each phone-band turn without
-a word (:func:`phone_turns`: a voice over a telephone line, which the VAD hardly hears). What it finds
+Whisper's VAD glues short replies between long pauses into long chunks, and a chunk decoded whole
+(batched decoding above all) can lose a reply, or the whole chunk to a loop. After the invented-text
+filter, :func:`rescue_voice` finds every stretch where the energy and the voice activity detector both
+say someone speaks (``quality.voiced_stretches``) and no kept word lies. By default
+(``RescueOptions.regions``, a :class:`WhisperTranscriber`) the VAD's speech regions over those
+stretches (``turns.speech_regions``, joined with the stretch: the VAD may start late on a phone-band
+voice) are decoded together in one batch (``clip_timestamps``, :func:`decode_clips`), and a piece is
+kept only where it lies on such a stretch, so the music the VAD hears in the same region gets no text.
+In the same batch, clips of their own: each speech region that starts where a voice comes in and
+holds no kept word (:func:`turns_without_words`: voice running into music at its own level, or for
+longer than a stretch may last); each phone-band turn without a word (:func:`phone_turns`: the VAD
+hardly hears a telephone line); each part of a stretch with words that lies 1.5 s from every word
+(``quality.unheard``: the first pass decoded its region whole and did not hear it). What it finds
 goes through the same filter with everything else, a kept segment it falls inside cut around it
 (:func:`interleave`). Then kept utterances are moved onto the voice they fit (``quality.align_to_voice``),
 and the voiced stretches still without a word are reported (:class:`VoiceReport`): the run summary
@@ -31,13 +31,13 @@ least is decoded on its own, sequentially (temperature fallback, the text before
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
 from .errors import TranscriptionError
+from .interleave import interleave
 from .models import AudioTrack, Transcript, Utterance
 from .quality import (
     Dropped,
@@ -55,6 +55,7 @@ from .quality import (
     stutters,
     turns_without_words,
     uncovered,
+    unheard,
     voiced_stretches,
 )
 from .transcribe import TranscribeOptions, WhisperTranscriber, convert_segments
@@ -312,10 +313,13 @@ def _rescue_regions(
     todo: Sequence[tuple[int, int]], turns: Sequence[tuple[int, int]], regions: Sequence[tuple[int, int]],
     transcript: Transcript, audio: AudioTrack, transcriber: WhisperTranscriber, options: TranscribeOptions,
     r: RescueOptions, quality: QualityOptions, dropped: list[Dropped], energy: EnergyFn,
+    voiced: Sequence[tuple[int, int]] = (),
 ) -> list[Utterance]:
     """The speech regions over ``todo`` (with the stretches) and the ``turns`` without words decoded in one
     batch; a piece is kept only on a ``todo`` stretch or inside a turn (the rest of a region over a
-    stretch is music or noise the VAD heard as voice)."""
+    stretch is music or noise the VAD heard as voice). A turn on ``voiced`` (voice from end to end: the
+    unheard part of a stretch) is not cut where Whisper grows unsure: conv-103 at 181 s kept only
+    "안철수" of "안철수 대조와 국민의당은 어떤 선..." (0.35-0.46) over a voice at -15 to -21 dBFS."""
     clips = _clips(todo, regions, r.pad_ms, audio.duration_ms)
     # A turn is decoded as itself: joined to a stretch's clip it would make one long clip of two turns
     # (and music between), the very thing that loses a reply. One that a stretch's clip holds is decoded there.
@@ -334,7 +338,8 @@ def _rescue_regions(
                 dropped.append(Dropped(u.start_ms, u.end_ms, u.text, "decoded again: a closing formula alone",
                                        ("outro",)))
                 continue
-            kept = _sure_head(u, r, energy, quality.voice_contrast_db)
+            on_voice = _inside((u.start_ms, u.end_ms), voiced, r.pad_ms)
+            kept = u if on_voice else _sure_head(u, r, energy, quality.voice_contrast_db)
             if kept is not u:
                 tail = u.words[len(kept.words):] if kept else u.words
                 dropped.append(Dropped(tail[0].start_ms, u.end_ms, " ".join(w.text for w in tail),
@@ -375,39 +380,6 @@ def _sure_head(u: Utterance, r: RescueOptions, energy: EnergyFn | None = None,
         if i and len(run) == r.unsure_run and all(x.probability < r.unsure_probability for x in run):
             return keep_words(u, range(i))
     return u if end == len(words) else keep_words(u, range(end))
-
-
-def _split_at(u: Utterance, cuts: Sequence[int]) -> list[Utterance]:
-    """``u`` cut before each word index in ``cuts`` (sorted, 0 < i < len(u.words))."""
-    bounds = [0, *cuts, len(u.words)]
-    parts = (keep_words(u, range(a, b)) for a, b in itertools.pairwise(bounds))
-    return [p for p in parts if p is not None]
-
-
-def interleave(kept: Sequence[Utterance], found: Sequence[Utterance]) -> list[Utterance]:
-    """``kept`` and ``found`` as one list in time order, their words in time order too.
-
-    A piece found again lies where no kept word does, but it may lie inside a kept utterance: a
-    batched segment runs on over the music and the turns between its words (conv-101: one segment
-    from 115.6 to 140.8 s, three rescued turns at 120-129 s inside it). Sorted by start alone, the
-    pieces came after the long segment's last word, and the cues they made were squeezed after it
-    (25 characters in 0.5 s). So a kept utterance is cut at the gap between its words where each
-    piece inside it falls (the gap it overlaps most; the nearest gap to its middle when it
-    overlaps none).
-    """
-    cuts: dict[int, set[int]] = {}
-    for piece in found:
-        middle = (piece.start_ms + piece.end_ms) / 2
-        for k, u in enumerate(kept):
-            if len(u.words) < 2 or not u.words[0].start_ms < int(middle) < u.words[-1].end_ms:
-                continue
-            gaps = [(u.words[i - 1].end_ms, u.words[i].start_ms) for i in range(1, len(u.words))]
-            best = max(range(len(gaps)), key=lambda i: (
-                min(gaps[i][1], piece.end_ms) - max(gaps[i][0], piece.start_ms),
-                -abs((gaps[i][0] + gaps[i][1]) / 2 - middle)))
-            cuts.setdefault(k, set()).add(best + 1)
-    pieces = [part for k, u in enumerate(kept) for part in (_split_at(u, sorted(cuts[k])) if k in cuts else [u])]
-    return sorted([*pieces, *found], key=lambda u: (u.start_ms, u.end_ms))
 
 
 def _clean_found(
@@ -456,9 +428,8 @@ def rescue_voice(
     r = rescue or RescueOptions()
     level = speech_level(transcript, energy, quality)
     duration = transcript.duration_ms or audio.duration_ms
-    # Reported, aligned to, and decoded again in one batch: voice standing out from both sides
-    # (music after a pause is not a voice). Decoded again one by one (``regions=False``): voice
-    # standing out from one side at least (speech next to music as loud).
+    # Voice standing out from both sides (music after a pause is not a voice): reported, aligned to, decoded
+    # in one batch; from one side at least (speech next to music as loud): decoded one by one (``regions=False``).
     heard = voiced_stretches(energy, speech, duration, level, quality, strict=False)
     stretches = voiced_stretches(energy, speech, duration, level, quality)
     todo = uncovered(heard, transcript)
@@ -466,8 +437,7 @@ def rescue_voice(
     dropped: list[Dropped] = []
     result = transcript
     if r.regions and isinstance(transcriber, WhisperTranscriber):
-        # One batch over the speech regions of the voice standing out from both sides (next to
-        # music, what batched decoding alone hears there is invented: docs/benchmarks.md).
+        # Next to music, what batched decoding alone hears is invented (docs/benchmarks.md): both sides only.
         regions = turn_regions(audio, options)
         turns = turns_without_words(regions, transcript, energy, level, quality) if r.turns else []
         if r.turns and r.phones:
@@ -475,9 +445,12 @@ def rescue_voice(
             phones = phone_turns(energy, band, duration, transcript, level, quality, quality.phone_share)
             turns = sorted([*turns, *((max(a - r.pad_ms, 0), min(b + r.pad_ms, duration)) for a, b in phones
                                       if not _on((a, b), turns))])
+        parts = [(max(a - r.pad_ms, 0), min(b + r.pad_ms, duration)) for a, b in
+                 unheard(stretches, transcript, quality.voice_search_ms, quality.voice_min_ms)]  # a turn each
+        turns = sorted([*turns, *(g for g in parts if not _on(g, turns))])
         todo = [*missing, *(g for g in turns if not _on(g, missing))]
         found = (_rescue_regions(missing, turns, regions, transcript, audio, transcriber, options, r, quality,
-                                 dropped, energy)
+                                 dropped, energy, parts)
                  if todo else [])
     else:
         found = _decode_stretches(todo, transcript, audio, transcriber, options, r, dropped) if todo else []
@@ -492,7 +465,8 @@ def rescue_voice(
             more = (*first, *more)
         dropped.extend(more)
     result = align_to_voice(result, energy, speech, stretches, quality)
-    left = tuple(uncovered(stretches, result))
+    left = tuple(sorted([*uncovered(stretches, result),
+                         *unheard(stretches, result, quality.voice_search_ms, quality.voice_min_ms)]))
     report = VoiceReport(len(missing), len(todo), max(len(missing) - len(left), 0), left)
     log.info("voice: %d stretches without words, %d decoded again, %d recovered, %.1f s left",
              report.stretches, report.decoded, report.recovered, report.left_seconds)

@@ -42,6 +42,12 @@ def test_the_voice_check_lists_voice_with_no_cue_over_it() -> None:
     found = [(p.code, p.severity, p.start_ms, p.end_ms, p.cue) for p in problems]
     assert found == [("voice", "warning", 6000, 7000, 1)]
     assert "1.0 s of voice" in problems[0].message
+    # A cue at the end of a long stretch: the part of it 1.5 s from the cue is voice with no cue over it.
+    long = ((1000, 3000), (10_000, 16_000))
+    cues = parse_raw("1\n00:00:01,000 --> 00:00:03,000\n안녕하세요\n\n2\n00:00:15,500 --> 00:00:16,000\n네\n\n")
+    check = voice_check(lambda a, b: -20.0 if on(a, b, long) else -70.0, lambda a, b: 0.9 if on(a, b, long) else 0.0,
+                        20_000)
+    assert [(p.start_ms, p.end_ms, p.cue) for p in check(cues, "ko")] == [(10_000, 14_000, 1)]
 
 
 def test_the_whisper_transcriber_decodes_spans() -> None:
@@ -68,6 +74,34 @@ def test_a_lost_stretch_of_voice_is_decoded_again(transcriber: WhisperTranscribe
     assert (a, b) not in report.left and (a, b) not in uncovered(stretches, rescued)
     assert isinstance(rescued, Transcript) and len(rescued.text) > len(lost.text)
     assert report.summary()["voiced_seconds_without_cue"] == report.left_seconds
+
+
+@pytest.mark.slow
+def test_the_unheard_part_of_a_stretch_with_a_word_at_its_end_is_decoded_again(
+        transcriber: WhisperTranscriber, tmp_path: Path) -> None:
+    """conv-103 at 180.7 s: batched decoding gave a 4.5 s stretch only "네," at its end; the sentence
+    before it was lost. Here: the words of the longest stretch lost but its last one."""
+    from streamkit.quality import unheard
+
+    audio = extract_audio(probe(FANLIVE), tmp_path / "audio.wav")
+    options = TranscribeOptions()
+    full = transcriber.transcribe(audio, options)
+    energy, speech, quality = energy_profile(audio), vad_profile(audio), QualityOptions()
+    stretches = voiced_stretches(energy, speech, audio.duration_ms, speech_level(full, energy, quality), quality)
+    a, b = max(stretches, key=lambda s: s[1] - s[0])
+    on = [w for u in full.utterances for w in u.words if w.start_ms < b and w.end_ms > a]
+    assert b - a >= 3 * quality.voice_search_ms and on
+    last = on[-1]
+    lost = replace(full, utterances=tuple(
+        u for u in (replace(u, words=tuple(w for w in u.words if w not in on or w is last)) for u in full.utterances)
+        if u.words
+    ))
+    lost = replace(lost, utterances=tuple(replace(u, text=" ".join(w.text for w in u.words)) for u in lost.utterances))
+    gone = unheard(stretches, lost, quality.voice_search_ms, quality.voice_min_ms)
+    assert gone and (a, b) not in uncovered(stretches, lost)
+    rescued, _dropped, report = rescue_voice(lost, audio, transcriber, options, quality, energy=energy, speech=speech)
+    assert not set(gone) & set(unheard(stretches, rescued, quality.voice_search_ms, quality.voice_min_ms))
+    assert len(rescued.text) > len(lost.text) + 10 and not set(gone) & set(report.left)
 
 
 def test_the_prompt_written_back_with_a_word_changed_is_an_echo() -> None:

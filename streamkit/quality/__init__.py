@@ -83,6 +83,7 @@ from .voice import (
     starts_voice,
     turns_without_words,
     uncovered,
+    unheard,
     voice_in_reach,
     voiced_stretches,
 )
@@ -117,6 +118,7 @@ __all__ = [
     "stutters",
     "turns_without_words",
     "uncovered",
+    "unheard",
     "vad_profile",
     "voice_in_reach",
     "voice_without_words",

@@ -19,6 +19,7 @@ from streamkit.quality import (
     match_outro,
     phone_voice,
     uncovered,
+    unheard,
     voiced_stretches,
 )
 
@@ -358,3 +359,29 @@ def test_a_word_drawn_over_a_pause_keeps_the_side_with_its_sound() -> None:
     early = _utterance([(1340, 1800, "물론", 0.9), (1850, 2600, "염려가", 0.9), (2600, 3960, "있습니다.", 0.9)])
     words = clean_transcript(Transcript("ko", (early,), 20_000), energy=energy)[0].utterances[0].words
     assert words[1].start_ms >= 2400 and words[1].end_ms == 2600
+
+
+def test_a_stretch_with_one_word_at_its_end_is_heard_only_near_that_word() -> None:
+    """conv-103 at 180.7 s: a 4.5 s stretch where batched decoding gave only "네," at 184.3 s; the
+    sentence before it had no cue and nothing decoded it again."""
+    t = Transcript("ko", (_utterance([(184_310, 184_860, "네,", 0.07)]),), 200_000)
+    assert uncovered([(180_650, 185_150)], t) == []
+    assert unheard([(180_650, 185_150)], t, 1500, 400) == [(180_650, 182_810)]
+    assert unheard([(183_000, 185_150)], t, 1500, 400) == []  # within reach of the word: its own voice
+    assert unheard([(10_000, 10_500)], t, 1500, 400) == []  # no word on it: uncovered's
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60_000), st.integers(1, 8000)), max_size=6),
+       st.lists(st.tuples(st.integers(0, 60_000), st.integers(0, 1500)), max_size=8),
+       st.integers(0, 2000), st.integers(1, 1000))
+def test_what_is_unheard_lies_on_a_stretch_far_from_every_word(
+        stretches: list[tuple[int, int]], words: list[tuple[int, int]], reach: int, least: int) -> None:
+    spans = sorted((a, a + n) for a, n in stretches)
+    ws = sorted((a, a + n) for a, n in words)
+    t = Transcript("ko", tuple(_utterance([(a, b, "네", 0.5)]) for a, b in ws), 70_000)
+    parts = unheard(spans, t, reach, least)
+    whole = uncovered(spans, t)
+    for a, b in parts:
+        assert b - a >= least and not any(s - reach < b and e + reach > a for s, e in ws)
+        assert any(s <= a < b <= e and (s, e) not in whole for s, e in spans)  # on a stretch with a word
