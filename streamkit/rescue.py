@@ -51,6 +51,7 @@ from .quality import (
     keep_words,
     normalize_text,
     phone_turns,
+    span_level,
     speech_level,
     stutters,
     turns_without_words,
@@ -355,7 +356,7 @@ def _louder_tail(u: Utterance, energy: EnergyFn, contrast_db: float) -> int:
     which every word is ``contrast_db`` louder than the median of those before, and less sure on average.
     conv-102 at 23.7 s: a turn at -32 dBFS, then music 10 dB louder where Whisper went on ("오프스탄을
     내놓은 악보리나 가슴을", 0.38-0.62). A quiet first word before a surer, louder line is no such tail."""
-    levels = [energy(w.start_ms, max(w.end_ms, w.start_ms + 1)) for w in u.words]
+    levels = [span_level(energy, w.start_ms, w.end_ms) for w in u.words]
     sure = [w.probability for w in u.words]
     for i in range(1, len(levels)):
         head = sorted(levels[:i])[(i - 1) // 2]

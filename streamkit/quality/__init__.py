@@ -72,7 +72,15 @@ from .detectors import SCRIPTS as SCRIPTS
 from .detectors import Loop, find_loops, is_outro_phrase, match_outro, normalize_text, stutters
 from .options import OUTRO_PATTERNS, OUTRO_PHRASES, WEAK_OUTRO_PHRASES, Dropped, EnergyFn, QualityOptions, SpeechFn
 from .passes import clean_transcript, dropped_summary, keep_words
-from .profiles import band_profile, energy_profile, phone_voice, speech_seconds, vad_profile, voice_without_words
+from .profiles import (
+    band_profile,
+    energy_profile,
+    phone_voice,
+    span_level,
+    speech_seconds,
+    vad_profile,
+    voice_without_words,
+)
 from .voice import (
     VoiceFit,
     align_to_voice,
@@ -112,6 +120,7 @@ __all__ = [
     "phone_stretches",
     "phone_turns",
     "phone_voice",
+    "span_level",
     "speech_level",
     "speech_seconds",
     "starts_voice",

@@ -235,10 +235,15 @@ def _speech_level(utterances: Sequence[Utterance], energy: EnergyFn, options: Qu
     words = [w for u in utterances for w in u.words]
     confident = [w for w in words if w.probability >= options.level_word_probability] or words
     if confident:
-        levels = sorted(energy(w.start_ms, max(w.end_ms, w.start_ms + 1)) for w in confident)
+        levels = sorted(span_level(energy, w.start_ms, w.end_ms) for w in confident)
     else:
-        levels = sorted(energy(u.start_ms, max(u.end_ms, u.start_ms + 1)) for u in utterances)
+        levels = sorted(span_level(energy, u.start_ms, u.end_ms) for u in utterances)
     return levels[len(levels) // 2] if levels else -120.0
+
+
+def span_level(energy: EnergyFn, start_ms: int, end_ms: int) -> float:
+    """The level of a span, a zero-length one (a word Whisper gave no time) read as its first millisecond."""
+    return energy(start_ms, max(end_ms, start_ms + 1))
 
 
 def loudest_frame(energy: EnergyFn, start_ms: int, end_ms: int, frame_ms: int) -> float:

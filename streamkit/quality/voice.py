@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 from ..models import Transcript, Utterance, Word
 from .detectors import syllables
 from .options import EnergyFn, QualityOptions, SpeechFn
-from .profiles import _speech_level, loudest_frame
+from .profiles import _speech_level, loudest_frame, span_level
 
 __all__ = [
     "VoiceFit",
@@ -347,7 +347,7 @@ def _pull_lead_word(u: Utterance, energy: EnergyFn, voiced: Sequence[tuple[int, 
     if onset is None:
         return u
     voice_db = energy(onset, max(second.end_ms, onset + o.energy_frame_ms))
-    if voice_db - energy(first.start_ms, max(first.end_ms, first.start_ms + 1)) < o.lead_word_below_db:
+    if voice_db - span_level(energy, first.start_ms, first.end_ms) < o.lead_word_below_db:
         return u
     start = max(first.end_ms, min(onset, second.start_ms - o.energy_frame_ms))
     words = (replace(first, start_ms=start, end_ms=max(start, second.start_ms)), *u.words[1:])
