@@ -41,9 +41,8 @@ from .quality import (
     match_outro,
     normalize_text,
     speech_level,
-    uncovered,
-    unheard,
     voiced_stretches,
+    without_words,
 )
 from .segment import DEFAULT_FPS, SegmentRules, display_width, frame_ms, rules_for
 from .subtitles import RawCue, ReadResult, language_from_path, read_raw
@@ -309,9 +308,7 @@ def voice_check(energy: Any, speech: Any, duration_ms: int, options: QualityOpti
     def check(cues: Sequence[RawCue], language: str) -> Iterable[Problem]:
         heard = _as_transcript(cues, language)
         level = speech_level(heard, energy, o)
-        voiced = voiced_stretches(energy, speech, duration_ms, level, o)
-        # and the part of a stretch 1.5 s from every cue (a cue at one end of a long stretch)
-        stretches = sorted([*uncovered(voiced, heard), *unheard(voiced, heard, o.voice_search_ms, o.voice_min_ms)])
+        stretches = without_words(voiced_stretches(energy, speech, duration_ms, level, o), heard, o)
         for a, b in stretches:
             before = [(pos, c.line) for pos, c in enumerate(cues, start=1) if c.start_ms <= a]
             pos, line = before[-1] if before else (1, cues[0].line if cues else 1)

@@ -58,6 +58,7 @@ from .quality import (
     uncovered,
     unheard,
     voiced_stretches,
+    without_words,
 )
 from .transcribe import TranscribeOptions, WhisperTranscriber, convert_segments
 
@@ -192,7 +193,7 @@ def _decode_stretches(
     Not ``context``: decoded without it at once (see :func:`_pattern_turns`)."""
     found: list[Utterance] = []
     for a, b in stretches:
-        span = (max(a - r.pad_ms, 0), min(b + r.pad_ms, audio.duration_ms))
+        span = _padded((a, b), r.pad_ms, audio.duration_ms)
         prompt = _context(transcript, a, r.prompt_chars) if context else None
         new, echoes = _decode_one(audio, span, transcript, transcriber, options, prompt)
         if echoes and not new and prompt:
@@ -281,6 +282,10 @@ def _decode_regions(
         else:
             dropped.append(Dropped(u.start_ms, u.end_ms, u.text, f"decoded again: {why}", ("prompt_echo",)))
     return found
+
+
+def _padded(span: tuple[int, int], pad_ms: int, duration_ms: int) -> tuple[int, int]:
+    return max(span[0] - pad_ms, 0), min(span[1] + pad_ms, duration_ms)
 
 
 def _on(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
@@ -444,10 +449,9 @@ def rescue_voice(
         if r.turns and r.phones:
             band = band or band_profile(audio)
             phones = phone_turns(energy, band, duration, transcript, level, quality, quality.phone_share)
-            turns = sorted([*turns, *((max(a - r.pad_ms, 0), min(b + r.pad_ms, duration)) for a, b in phones
-                                      if not _on((a, b), turns))])
-        parts = [(max(a - r.pad_ms, 0), min(b + r.pad_ms, duration)) for a, b in
-                 unheard(stretches, transcript, quality.voice_search_ms, quality.voice_min_ms)]  # a turn each
+            turns = sorted([*turns, *(_padded(g, r.pad_ms, duration) for g in phones if not _on(g, turns))])
+        parts = [_padded(g, r.pad_ms, duration)  # a turn each
+                 for g in unheard(stretches, transcript, quality.voice_search_ms, quality.voice_min_ms)]
         turns = sorted([*turns, *(g for g in parts if not _on(g, turns))])
         todo = [*missing, *(g for g in turns if not _on(g, missing))]
         found = (_rescue_regions(missing, turns, regions, transcript, audio, transcriber, options, r, quality,
@@ -466,8 +470,7 @@ def rescue_voice(
             more = (*first, *more)
         dropped.extend(more)
     result = align_to_voice(result, energy, speech, stretches, quality)
-    left = tuple(sorted([*uncovered(stretches, result),
-                         *unheard(stretches, result, quality.voice_search_ms, quality.voice_min_ms)]))
+    left = tuple(without_words(stretches, result, quality))
     report = VoiceReport(len(missing), len(todo), max(len(missing) - len(left), 0), left)
     log.info("voice: %d stretches without words, %d decoded again, %d recovered, %.1f s left",
              report.stretches, report.decoded, report.recovered, report.left_seconds)

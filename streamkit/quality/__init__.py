@@ -94,6 +94,7 @@ from .voice import (
     unheard,
     voice_in_reach,
     voiced_stretches,
+    without_words,
 )
 
 __all__ = [
@@ -132,4 +133,5 @@ __all__ = [
     "voice_in_reach",
     "voice_without_words",
     "voiced_stretches",
+    "without_words",
 ]

@@ -15,7 +15,7 @@ from ..models import Transcript, Utterance, Word
 from .detectors import find_loops, normalize_text
 from .options import Dropped, EnergyFn, QualityOptions, SpeechFn
 from .profiles import _speech_level, loudest_frame
-from .scoring import _Context, _judge, _judge_whole, _Piece, _silence_db, _tokens
+from .scoring import _Context, _judge, _judge_whole, _Piece, _silence_db, _tokens, _without_silent_edges
 from .voice import phone_stretches, voiced_stretches
 
 log = logging.getLogger("streamkit")
@@ -174,15 +174,9 @@ def _trim_silence(w: Word, *, at_start: bool, at_end: bool, ctx: _Context) -> tu
     """``w``'s span without the silent energy frames at its outer edges (at least one frame kept)."""
     start, end = w.start_ms, w.end_ms
     silent = _silence_db(ctx)
-    if silent is None or ctx.energy is None or end <= start:
+    if silent is None or end <= start:
         return start, end
-    step = ctx.options.energy_frame_ms
-    if at_start:
-        while end - start > step and ctx.energy(start, start + step) < silent:
-            start += step
-    if at_end:
-        while end - start > step and ctx.energy(end - step, end) < silent:
-            end -= step
+    start, end = _without_silent_edges(start, end, silent, ctx, at_start=at_start, at_end=at_end)
     return _without_inner_pause(start, end, silent, ctx)
 
 

@@ -158,19 +158,26 @@ def _sounding(spans: list[tuple[int, int]], ctx: _Context) -> list[tuple[int, in
     was half silence, never mostly on voice, and was dropped as "silence under the words".
     """
     silent = _silence_db(ctx)
-    if silent is None or ctx.energy is None:
+    if silent is None:
         return spans
-    step = ctx.options.energy_frame_ms
     out = list(spans)
-    a, b = out[0]
-    while b - a > step and ctx.energy(a, a + step) < silent:
-        a += step
-    out[0] = (a, b)
-    a, b = out[-1]
-    while b - a > step and ctx.energy(b - step, b) < silent:
-        b -= step
-    out[-1] = (a, b)
+    out[0] = _without_silent_edges(*out[0], silent, ctx, at_start=True, at_end=False)
+    out[-1] = _without_silent_edges(*out[-1], silent, ctx, at_start=False, at_end=True)
     return out
+
+
+def _without_silent_edges(start: int, end: int, silent: float, ctx: _Context, *, at_start: bool,
+                          at_end: bool) -> tuple[int, int]:
+    """``start``-``end`` without the frames under ``silent`` at the edges asked for (a frame at least stays)."""
+    step = ctx.options.energy_frame_ms
+    assert ctx.energy is not None  # a silence level needs one
+    if at_start:
+        while end - start > step and ctx.energy(start, start + step) < silent:
+            start += step
+    if at_end:
+        while end - start > step and ctx.energy(end - step, end) < silent:
+            end -= step
+    return start, end
 
 
 def _no_voice(piece: _Piece, spans: list[tuple[int, int]], ctx: _Context) -> None:

@@ -248,6 +248,15 @@ def unheard(stretches: Sequence[tuple[int, int]], transcript: Transcript, reach_
     return out
 
 
+def without_words(stretches: Sequence[tuple[int, int]], transcript: Transcript,
+                  o: QualityOptions) -> list[tuple[int, int]]:
+    """Voice left without a word: the stretches no word lies on (:func:`uncovered`) and the parts of the
+    others ``voice_search_ms`` from every word (:func:`unheard`), in time order. What the run reports
+    and ``check --video`` lists."""
+    return sorted([*uncovered(stretches, transcript), *unheard(stretches, transcript, o.voice_search_ms,
+                                                                o.voice_min_ms)])
+
+
 def align_to_voice(
     transcript: Transcript, energy: EnergyFn, speech: SpeechFn, voiced: Sequence[tuple[int, int]], o: QualityOptions
 ) -> Transcript:
