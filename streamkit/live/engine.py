@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..segment import SENTENCE_END
-from .policy import LocalAgreement, TimedWord, cut_loop, loop_start
+from .policy import LocalAgreement, TimedWord, after_loop, cut_collapsed, cut_loop, loop_start
 
 __all__ = ["Decoder", "LiveOptions", "StepResult", "StreamingTranscriber", "whisper_decoder"]
 
@@ -60,6 +60,8 @@ class LiveOptions:
     silence_commit_ms: int = 700
     #: A decode without a new word restarts the buffer after its last pause at least this long.
     restart_pause_ms: int = 256
+    #: A decode with junk and a loop before its words restarts the buffer this long before them.
+    resume_margin_ms: int = 300
     vad_threshold: float = 0.5
     #: A buffer is decoded only when it holds at least this much speech (a breath is not a sentence).
     min_speech_ms: int = 300
@@ -303,14 +305,16 @@ class StreamingTranscriber:
             forced = self._cut(window)
             skipped = max(0, self._buffer_start_ms - before)  # audio dropped before it was ever decoded
         cpu = time.process_time()
-        hypothesis = self._hear(o.cheap_beam_size if cheap else o.beam_size)
+        hypothesis, resume = self._hear(o.cheap_beam_size if cheap else o.beam_size)
         cpu_ms = round((time.process_time() - cpu) * 1000)
         self.processed_ms = end
         committed = forced + self.agreement.insert(hypothesis, end - o.tail_guard_ms)
         # Nothing new heard (or only a loop): restart after the last pause. Not with words pending, even before
         # a loop: cut from under them they could never be confirmed (a phone-band sentence of conversation.mp4
         # whose first word no two decodes spelled alike was lost that way).
-        if not committed and not self.agreement.pending:
+        if resume is not None:
+            self._drop_until(max(self._buffer_start_ms, self.agreement.committed_end_ms, resume - o.resume_margin_ms))
+        elif not committed and not self.agreement.pending:
             self._restart_after_pause()
         sentence_end = bool(committed) and (bool(forced) or _ends_sentence(committed[-1]))
         if self._trailing_silence_ms() >= o.silence_commit_ms:
@@ -326,21 +330,28 @@ class StreamingTranscriber:
         """The stream ended: decode what is left once more and commit everything."""
         if self.buffer_end_ms > self.processed_ms and \
                 self.speech_ms(self._buffer_start_ms, self.buffer_end_ms) >= self.options.min_speech_ms:
-            self.agreement.insert(self._hear(self.options.beam_size))
+            self.agreement.insert(self._hear(self.options.beam_size)[0])
         committed = self.agreement.flush()
         self.processed_ms = self.received_ms
         self._drop_until(self.buffer_end_ms)
         return StepResult(tuple(committed), sentence_end=bool(committed), decoded=True)
 
-    def _hear(self, beam_size: int) -> list[TimedWord]:
-        """Decode the buffer: the hypothesis, cut where Whisper starts looping.
+    def _hear(self, beam_size: int) -> tuple[list[TimedWord], int | None]:
+        """Decode the buffer: the hypothesis, cut where Whisper starts looping or writes words that take no time;
+        and where the buffer should restart, if it should.
 
         A loop from the first new word (already at its second round) is not anchored to any speech: music
-        or noise the VAD lets through ("1, 2, 3", "화이팅, 화이팅, 화이팅" over a crowd). None of it commits."""
-        heard = self.decoder(self._buffer, beam_size, self._buffer_start_ms)
-        if loop_start(self.agreement.beyond_committed(heard), keep=1) == 0:
-            return []
-        return cut_loop(heard)
+        or noise the VAD lets through ("1, 2, 3", "화이팅, 화이팅, 화이팅" over a crowd). None of it commits.
+        Nor does a word or two before a loop with more words after it (:func:`~.policy.after_loop`): the
+        buffer restarts just before those words, the speech after the music."""
+        heard = cut_collapsed(self.decoder(self._buffer, beam_size, self._buffer_start_ms))
+        new = self.agreement.beyond_committed(heard)
+        resume = after_loop(new)
+        if resume is not None:
+            return [], new[resume].start_ms
+        if loop_start(new, keep=1) == 0:
+            return [], None
+        return cut_loop(heard), None
 
     def _skip(self, lag: int) -> StepResult:
         log.warning("live captions are %.1f s behind: skipping the backlog", lag / 1000)
@@ -383,14 +394,17 @@ class StreamingTranscriber:
             self._drop_until(ends[-1])
 
     def _cut(self, window_ms: int) -> list[TimedWord]:
-        """The buffer is too long: cut at the last committed word, else commit the pending words there."""
+        """The buffer is too long: cut at the last committed word, else ``window_ms`` before its end, committing
+        the pending words whose audio goes. The others keep their audio and wait for agreement: committed as
+        they were, a run of words Whisper heard in music before a sentence was shown (noisy.mp4, 63 s, under lag)."""
         last = self.agreement.committed_end_ms
         if last > self._buffer_start_ms:
             self._drop_until(last)
         forced: list[TimedWord] = []
         if self.buffer_end_ms - self._buffer_start_ms > window_ms:
-            forced = self.agreement.flush()
-            self._drop_until(max(self.agreement.committed_end_ms, self.buffer_end_ms - window_ms))
+            cut = self.buffer_end_ms - window_ms
+            forced = self.agreement.flush_until(cut)
+            self._drop_until(max(self.agreement.committed_end_ms, cut))
         return forced
 
     def _drop_until(self, ms: int) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ..quality import stutters
 
-__all__ = ["LocalAgreement", "TimedWord", "common_prefix", "cut_loop", "loop_start"]
+__all__ = ["LocalAgreement", "TimedWord", "after_loop", "common_prefix", "cut_collapsed", "cut_loop", "loop_start"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +62,47 @@ def cut_loop(words: Sequence[TimedWord], n: int = 3, keep: int = 2) -> list[Time
     return list(words[: found[1]]) if found else list(words)
 
 
+def cut_collapsed(words: Sequence[TimedWord], run: int = 3, max_ms: int = 20) -> list[TimedWord]:
+    """``words`` up to the first ``run`` words in a row that take no time (``max_ms`` or less each).
+
+    Whisper sometimes writes on past the audio it heard: at the end of a live window it repeated the
+    whole sentence (noisy.mp4 at 71.8 s: "더 선은 이름이 밝혀지지 …" 14 words, each 71.77-71.77). Text
+    with no time under it was not heard; left in, it made the sentence look like a loop from its
+    first word, and the engine threw the sentence away with the loop."""
+    count = 0
+    for i, w in enumerate(words):
+        count = count + 1 if w.end_ms - w.start_ms <= max_ms else 0
+        if count == run:
+            return list(words[: i + 1 - run])
+    return list(words)
+
+
 def loop_start(words: Sequence[TimedWord], n: int = 3, keep: int = 2) -> int | None:
     """Where the loop :func:`cut_loop` cuts began (its first occurrence), or None without a loop."""
     found = _find_loop(words, n, keep)
     return found[0] if found else None
+
+
+def after_loop(words: Sequence[TimedWord], lead: int = 2) -> int | None:
+    """The first word after a loop that starts within the first ``lead`` words, or None.
+
+    Over music the VAD calls speech, Whisper writes a word or two, loops ("로봇에 러스 러스 러스 …",
+    "여러분, 쌤아 쓰시시시…"), and then, in the same decode, the sentence that follows the music. Cut at the
+    loop, every hypothesis ended before the sentence, the junk before the loop never agreed, and the
+    sentence waited until the window was cut (noisy.mp4 at 64.8 s, 10 s late). The word returned is the
+    first after the loop's second round that is not one of the loop's words, a number or a stutter:
+    where the speech may resume.
+    """
+    found = _find_loop(words, 3, 1)
+    if found is None or found[0] > lead:
+        return None
+    first, cut = found
+    looped = {w.text.strip(",.?!") for w in words[first: max(cut, first + 1)]}
+    for i in range(cut, len(words)):
+        bare = words[i].text.strip(",.?!")
+        if not (bare in looped or _is_number(words[i].text) or stutters(bare)):
+            return i
+    return None
 
 
 def _find_loop(words: Sequence[TimedWord], n: int, keep: int) -> tuple[int, int] | None:
@@ -135,6 +172,13 @@ class LocalAgreement:
         """Commit the pending words as they are (the speech ended, or the stream did)."""
         out = self._commit(self.pending)
         self.pending = []
+        return out
+
+    def flush_until(self, ms: int) -> list[TimedWord]:
+        """Commit the pending words that end by ``ms`` (their audio is being dropped); the rest stay pending."""
+        n = next((i for i, w in enumerate(self.pending) if w.end_ms > ms), len(self.pending))
+        out = self._commit(self.pending[:n])
+        self.pending = self.pending[n:]
         return out
 
     def drop_pending(self) -> None:

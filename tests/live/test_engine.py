@@ -182,3 +182,55 @@ def test_words_pending_before_a_loop_are_kept_for_the_silence_commit() -> None:
         engine.feed(audio[start: start + 8000])
         committed += [w.text for w in engine.step().words]
     assert committed[1:] == ["대표와", "선택을"]
+
+
+def _loud_is_speech(audio: NDArray[np.float32]) -> NDArray[np.float64]:
+    frames = audio[: audio.size // 512 * 512].reshape(-1, 512)
+    return np.where(np.abs(frames).mean(axis=1) > 0.05, 0.9, 0.0)
+
+
+def test_a_sentence_after_music_heard_as_junk_and_a_loop_comes_without_the_junk() -> None:
+    """noisy.mp4 at 63-65 s: music the VAD calls speech runs straight into a sentence, no pause between.
+    Whisper wrote a word of junk, looped, then the sentence; cut at the loop, no decode reached the sentence,
+    and the junk (never the same twice) was committed when the speaker stopped."""
+    speech = [TimedWord(4500 + i * 500, 4900 + i * 500, f"s{i}") for i in range(7)]
+    calls = itertools.count()
+
+    def decoder(samples: NDArray[np.float32], beam: int, offset_ms: int) -> list[TimedWord]:
+        end = offset_ms + samples.size // 16
+        heard = [w for w in speech if w.start_ms >= offset_ms and w.end_ms <= end]
+        if offset_ms >= 4000:
+            return heard
+        junk = [TimedWord(offset_ms, offset_ms + 300, f"junk{next(calls)}")]
+        loop = [TimedWord(offset_ms + 300 + i * 100, offset_ms + 400 + i * 100, "러스") for i in range(30)]
+        return junk + loop + heard
+
+    audio = np.concatenate([np.full(64000, 0.2, np.float32), np.full(64000, 0.1, np.float32),
+                            np.zeros(32000, np.float32)])
+    engine = StreamingTranscriber(decoder, LiveOptions(), vad=_loud_is_speech)
+    committed: list[tuple[int, str]] = []
+    for start in range(0, audio.size, 8000):
+        engine.feed(audio[start: start + 8000])
+        committed += [(engine.received_ms, w.text) for w in engine.step().words]
+    committed += [(engine.received_ms, w.text) for w in engine.finish().words]
+    assert [text for _at, text in committed] == [w.text for w in speech]
+    assert committed[0][0] <= 6500  # 2 s after the sentence's onset, not when the speaker stopped
+
+
+def test_a_sentence_written_again_past_the_audio_is_not_thrown_away_as_a_loop() -> None:
+    """noisy.mp4 at 71.8 s: Whisper repeated the window's sentence after it, every word at the audio's end.
+    As a loop from the first new word, the whole sentence was dropped and never shown."""
+    speech = [TimedWord(200 + i * 500, 600 + i * 500, f"s{i}") for i in range(7)]
+
+    def decoder(samples: NDArray[np.float32], beam: int, offset_ms: int) -> list[TimedWord]:
+        end = offset_ms + samples.size // 16
+        heard = [w for w in speech if w.start_ms >= offset_ms and w.end_ms <= end]
+        return heard + [TimedWord(end, end, w.text) for w in heard]
+
+    audio = np.concatenate([np.full(4000 * 16, 0.1, np.float32), np.zeros(2000 * 16, np.float32)])
+    engine = StreamingTranscriber(decoder, LiveOptions(), vad=_loud_is_speech)
+    committed = []
+    for start in range(0, audio.size, 8000):
+        engine.feed(audio[start: start + 8000])
+        committed += [w.text for w in engine.step().words]
+    assert committed == [w.text for w in speech]

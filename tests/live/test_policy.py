@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streamkit.live import LocalAgreement, TimedWord
-from streamkit.live.policy import cut_loop, loop_start
+from streamkit.live.policy import after_loop, cut_collapsed, cut_loop, loop_start
 
 
 def words(*texts: str, start: int = 0, step: int = 300) -> list[TimedWord]:
@@ -111,3 +111,45 @@ def test_cutting_a_loop_only_ever_shortens(texts: list[str]) -> None:
     assert cut_loop(cut) == cut
     start = loop_start(hypothesis)
     assert (start is None) == (len(cut) == len(hypothesis)) and (start or 0) <= len(cut)
+
+
+def test_words_that_take_no_time_are_cut_with_all_after_them() -> None:
+    """noisy.mp4 at 71.8 s: past the audio's end Whisper wrote the window's sentence again, every word 0 ms."""
+    heard = words("더", "선은", "이름이", "실험해왔", step=400)
+    repeat = [TimedWord(1770, 1770, t) for t in ("선은", "이름이", "밝혀지지", "않으니")]
+    assert [w.text for w in cut_collapsed([*heard, *repeat])] == ["더", "선은", "이름이", "실험해왔"]
+    short = [TimedWord(0, 10, "이"), TimedWord(10, 20, "이"), TimedWord(20, 300, "노인이")]
+    assert cut_collapsed(short) == short  # two short words in a row are still speech
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5000), st.integers(0, 60)), max_size=20))
+def test_cutting_words_that_take_no_time_only_ever_shortens(spans: list[tuple[int, int]]) -> None:
+    hypothesis = [TimedWord(a, a + d, "가") for a, d in sorted(spans)]
+    cut = cut_collapsed(hypothesis)
+    assert cut == hypothesis[: len(cut)] and cut_collapsed(cut) == cut
+    assert all(sum(1 for w in cut[i: i + 3] if w.end_ms - w.start_ms <= 20) < 3 for i in range(len(cut)))
+
+
+def test_the_words_after_a_loop_that_junk_began_are_where_the_speech_resumes() -> None:
+    def at(line: str) -> int | None:
+        return after_loop(words(*line.split()))
+
+    # A word or two of junk, a loop (a stutter counts), then the sentence after the music.
+    assert at("여러분, 쌤아 쓰시시시시시시 더 선은 이름이") == 3
+    assert at("로봇에 러스 러스 러스 러스 러스 러스 러스 러스 1, 2, 3, 더 선은") == 12
+    assert at("러스 러스 러스 더 선은") == 3
+    # Nothing after the loop, speech before it, or no loop at all: nothing to resume at.
+    assert at("로봇에 러스 러스 러스 러스") is None
+    assert at("안철 대표와 선택을 3, 4, 3, 4, 3, 4,") is None
+    assert at("지난해 3월 김 전 장관의 동료인 교수가") is None
+
+
+def test_a_cut_commits_only_the_pending_words_whose_audio_goes() -> None:
+    """Under lag the window is cut; pending words whose audio stays wait for agreement (committed at once,
+    junk that Whisper heard in music before a sentence was shown: noisy.mp4, 63 s)."""
+    la = LocalAgreement()
+    la.insert(words("가", "나", "다", "라"))
+    assert [w.text for w in la.flush_until(600)] == ["가", "나"]  # ends 250 and 550; "다" ends 850
+    assert [w.text for w in la.pending] == ["다", "라"]
+    assert la.flush_until(0) == [] and [w.text for w in la.flush()] == ["다", "라"]
