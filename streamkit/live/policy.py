@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..quality import stutters
+from ..quality import stutters, timeless_runs
 
 __all__ = ["LocalAgreement", "TimedWord", "after_loop", "common_prefix", "cut_collapsed", "cut_loop", "loop_start"]
 
@@ -69,12 +69,8 @@ def cut_collapsed(words: Sequence[TimedWord], run: int = 3, max_ms: int = 20) ->
     whole sentence (noisy.mp4 at 71.8 s: "더 선은 이름이 밝혀지지 …" 14 words, each 71.77-71.77). Text
     with no time under it was not heard; left in, it made the sentence look like a loop from its
     first word, and the engine threw the sentence away with the loop."""
-    count = 0
-    for i, w in enumerate(words):
-        count = count + 1 if w.end_ms - w.start_ms <= max_ms else 0
-        if count == run:
-            return list(words[: i + 1 - run])
-    return list(words)
+    gone = timeless_runs(words, run=run, max_ms=max_ms)
+    return list(words[: gone[0]]) if gone else list(words)
 
 
 def loop_start(words: Sequence[TimedWord], n: int = 3, keep: int = 2) -> int | None:

@@ -69,7 +69,7 @@ one way: options -> detectors and profiles -> scoring -> passes):
 from __future__ import annotations
 
 from .detectors import SCRIPTS as SCRIPTS
-from .detectors import Loop, find_loops, is_outro_phrase, match_outro, normalize_text, stutters
+from .detectors import Loop, find_loops, is_outro_phrase, match_outro, normalize_text, stutters, timeless_runs
 from .options import OUTRO_PATTERNS, OUTRO_PHRASES, WEAK_OUTRO_PHRASES, Dropped, EnergyFn, QualityOptions, SpeechFn
 from .passes import clean_transcript, dropped_summary, keep_words
 from .profiles import (
@@ -126,6 +126,7 @@ __all__ = [
     "speech_seconds",
     "starts_voice",
     "stutters",
+    "timeless_runs",
     "turns_without_words",
     "uncovered",
     "unheard",

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from .options import QualityOptions
 
@@ -122,6 +123,35 @@ def _partial_round(keys: Sequence[str], at: int, first: Sequence[str]) -> int:
     if at + j < len(keys) and keys[at + j] and keys[at + j] != first[j] and first[j].startswith(keys[at + j]):
         j += 1
     return j
+
+
+class Timed(Protocol):
+    """Anything with a span: a transcript's :class:`~streamkit.models.Word`, a live decode's word."""
+
+    @property
+    def start_ms(self) -> int: ...
+
+    @property
+    def end_ms(self) -> int: ...
+
+
+def timeless_runs(words: Sequence[Timed], *, run: int = 3, max_ms: int = 20) -> list[int]:
+    """Indexes of the words in runs of ``run`` or more in a row that take ``max_ms`` or less each.
+
+    Whisper's word alignment gives every word it heard at least a frame; words of no length, several
+    in a row, are text it wrote without audio under them: the sequential path repeated an earlier
+    sentence at conv-101's 149.9 s ("박근혜 대통령이 정말로 손을 내밀어야", five words at 0 ms, over
+    another line), and a live window its own sentence again past the audio's end."""
+    out: list[int] = []
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and words[j].end_ms - words[j].start_ms <= max_ms:
+            j += 1
+        if j - i >= run:
+            out.extend(range(i, j))
+        i = max(j, i + 1)
+    return out
 
 
 def find_loops(tokens: Sequence[str], *, min_repeats: int = 4, max_unit: int = 8) -> list[Loop]:

@@ -42,6 +42,8 @@ script          0.3    no letter in the transcript language's script (English se
 over voice      —      a piece fitted (within 1.5 s, ``voice.py``) mostly onto frames that the
                        energy and the VAD both call voice: evidence is measured there, and only
                        outro, loop, prompt_echo or script evidence can drop it
+timeless        —      three or more words in a row of no length (20 ms or less each): text
+                       Whisper wrote with no audio under it. Dropped outright, like a loop
 no_voice        1.0    a short unsure piece where nothing sounds like a voice: at most 2
                        syllables, no word at 0.7 or above, no voiced stretch within 1.5 s, and
                        under it the VAD hears no speech or the sound goes on at one level on
@@ -174,6 +176,10 @@ class QualityOptions:
     max_word_ms: int = 300
     max_word_ms_per_char: int = 250
     max_chars_per_second: float = 25.0
+    #: ``timeless_run`` words or more in a row, each ``timeless_ms`` long or less, were written with no
+    #: audio under them and are dropped (``detectors.timeless_runs``). 0 turns this off.
+    timeless_run: int = 3
+    timeless_ms: int = 20
     # Loops.
     loop_min_repeats: int = 4
     loop_max_unit: int = 8

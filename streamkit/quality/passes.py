@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..models import Transcript, Utterance, Word
-from .detectors import find_loops, normalize_text
+from .detectors import find_loops, normalize_text, timeless_runs
 from .options import Dropped, EnergyFn, QualityOptions, SpeechFn
 from .profiles import _speech_level, loudest_frame
 from .scoring import _Context, _judge, _judge_whole, _Piece, _silence_db, _tokens, _without_silent_edges
@@ -97,6 +97,27 @@ def _collapse_loops(
             looped[len(out)] = kept_spans
         out.append(u)
     return out, looped
+
+
+def _drop_timeless(
+    utterances: Sequence[Utterance], looped: dict[int, tuple[tuple[int, int], ...]], o: QualityOptions,
+    dropped: list[Dropped],
+) -> tuple[list[Utterance], dict[int, tuple[tuple[int, int], ...]]]:
+    """``utterances`` without words written with no audio under them (``detectors.timeless_runs``)."""
+    out: list[Utterance] = []
+    moved: dict[int, tuple[tuple[int, int], ...]] = {}
+    for pos, u in enumerate(utterances):
+        gone = set(timeless_runs(u.words, run=o.timeless_run, max_ms=o.timeless_ms)) if o.timeless_run else set()
+        if gone:
+            first, last = u.words[min(gone)], u.words[max(gone)]
+            dropped.append(Dropped(first.start_ms, last.end_ms, _span_text(u, sorted(gone)),
+                                   "words that take no time (written with no audio under them)", ("timeless",)))
+        kept = keep_words(u, [i for i in range(len(u.words)) if i not in gone]) if gone else u
+        if kept is not None:
+            if pos in looped:
+                moved[len(out)] = looped[pos]
+            out.append(kept)
+    return out, moved
 
 
 def _idx_span(u: Utterance, idx: Sequence[int]) -> tuple[int, int]:
@@ -398,6 +419,7 @@ def _pass(
     """One pass of :func:`clean_transcript`."""
     dropped: list[Dropped] = []
     utterances, looped = _collapse_loops(transcript.utterances, o, dropped)
+    utterances, looped = _drop_timeless(utterances, looped, o, dropped)
     speech_db = _speech_level(utterances, energy, o) if energy is not None else -120.0
     voiced = voiced_stretches(energy, speech, transcript.duration_ms, speech_db, o) if energy and speech else []
     if energy and band:  # a phone line need not stand out from its sides (one straight before music)

@@ -28,6 +28,7 @@ from streamkit.quality import (
     find_loops,
     match_outro,
     normalize_text,
+    timeless_runs,
     vad_profile,
 )
 from streamkit.segment import rules_for, segment
@@ -134,6 +135,36 @@ def test_find_loops() -> None:
     assert find_loops(["네", "네", "네"]) == []
     long = find_loops(("우리 진짜 사랑해 " * 5).split())
     assert [(lp.unit, lp.repeats) for lp in long] == [(3, 5)]
+
+
+def test_timeless_runs_are_three_or_more_words_of_no_length_in_a_row() -> None:
+    def spans(*lengths: int) -> list[Word]:
+        return [Word(i * 500, i * 500 + n, "가") for i, n in enumerate(lengths)]
+
+    assert timeless_runs(spans(400, 0, 0, 0, 300, 0, 0)) == [1, 2, 3]
+    assert timeless_runs(spans(0, 20, 0, 0)) == [0, 1, 2, 3]
+    assert timeless_runs(spans(400, 0, 0, 40, 0, 0)) == []  # twice in a row is an aligner's rounding
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 400), max_size=30))
+def test_only_words_of_no_length_are_timeless(lengths: list[int]) -> None:
+    ws = [Word(i * 500, i * 500 + n, "가") for i, n in enumerate(lengths)]
+    gone = timeless_runs(ws)
+    assert all(lengths[i] <= 20 for i in gone) and gone == sorted(set(gone))
+    assert all(sum(1 for i in range(k, k + 3) if i in gone) in (0, 1, 2, 3) for k in range(len(ws)))
+
+
+def test_a_sentence_written_with_no_audio_under_it_is_dropped_over_voice_too() -> None:
+    """conv-101 at 149.9 s, sequential path: an earlier sentence written again over another line, every word
+    after the first at 0 ms. A loop-like pattern: dropped over voice, and the voice decoded again."""
+    first = (148_820, 149_900, "만약", 0.9)
+    echo = [(149_900, 149_900, w, 0.9) for w in ["박근혜", "대통령이", "정말로", "손을", "내밀어야"]]
+    t = transcript(said("현재 백화점과 영화관 등은", 144_100), utt([first, *echo]), duration_ms=160_000)
+    voice = speech_then_silence([(144_100, 145_900), (147_500, 150_000)])
+    cleaned, dropped = clean_transcript(t, energy=voice, speech=lambda a, b: 0.9)
+    assert kept_text(cleaned) == ["현재 백화점과 영화관 등은", "만약"]
+    assert [d.text for d in dropped if "timeless" in d.signals] == ["박근혜 대통령이 정말로 손을 내밀어야"]
 
 
 # --------------------------------------------------------------------------- clean_transcript: rules
