@@ -341,15 +341,17 @@ class StreamingTranscriber:
         and where the buffer should restart, if it should.
 
         A loop from the first new word (already at its second round) is not anchored to any speech: music
-        or noise the VAD lets through ("1, 2, 3", "화이팅, 화이팅, 화이팅" over a crowd). None of it commits.
-        Nor does a word or two before a loop with more words after it (:func:`~.policy.after_loop`): the
-        buffer restarts just before those words, the speech after the music."""
+        or noise the VAD lets through ("1, 2, 3", "화이팅, 화이팅, 화이팅" over a crowd). None of it commits, nor
+        does one word before such a loop: two decodes of the music came out alike ("러버셔라스 랩스 랩스 랩스",
+        noisy.mp4 at 63 s) and agreed. Nor does a word or two before a loop with more words after it
+        (:func:`~.policy.after_loop`): the buffer restarts just before those words, the speech after the music."""
         heard = cut_collapsed(self.decoder(self._buffer, beam_size, self._buffer_start_ms))
         new = self.agreement.beyond_committed(heard)
         resume = after_loop(new)
         if resume is not None:
             return [], new[resume].start_ms
-        if loop_start(new, keep=1) == 0:
+        start = loop_start(new, keep=1)
+        if start is not None and start <= 1:
             return [], None
         return cut_loop(heard), None
 

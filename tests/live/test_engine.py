@@ -234,3 +234,28 @@ def test_a_sentence_written_again_past_the_audio_is_not_thrown_away_as_a_loop() 
         engine.feed(audio[start: start + 8000])
         committed += [w.text for w in engine.step().words]
     assert committed == [w.text for w in speech]
+
+
+def test_a_word_before_a_loop_over_music_is_not_committed_when_two_decodes_hear_it_alike() -> None:
+    """noisy.mp4 at 63 s: over music the VAD calls speech, two decodes both wrote "러버셔라스 랩스 랩스 랩스…";
+    cut at the loop they agreed, and the junk was shown. A loop from the first or second new word ties
+    nothing to speech; the sentence after the pause is still heard."""
+    speech = [TimedWord(5500 + i * 500, 5900 + i * 500, f"s{i}") for i in range(5)]
+
+    def decoder(samples: NDArray[np.float32], beam: int, offset_ms: int) -> list[TimedWord]:
+        end = offset_ms + samples.size // 16
+        heard = [w for w in speech if w.start_ms >= offset_ms and w.end_ms <= end]
+        if offset_ms >= 4500:
+            return heard
+        loop = [TimedWord(offset_ms + 400 + i * 100, offset_ms + 500 + i * 100, "랩스") for i in range(20)]
+        return [TimedWord(offset_ms, offset_ms + 400, "러버셔라스"), *loop]
+
+    audio = np.concatenate([np.full(4000 * 16, 0.2, np.float32), np.zeros(1000 * 16, np.float32),
+                            np.full(3000 * 16, 0.1, np.float32), np.zeros(2000 * 16, np.float32)])
+    engine = StreamingTranscriber(decoder, LiveOptions(), vad=_loud_is_speech)
+    committed = []
+    for start in range(0, audio.size, 8000):
+        engine.feed(audio[start: start + 8000])
+        committed += [w.text for w in engine.step().words]
+    committed += [w.text for w in engine.finish().words]
+    assert committed == [w.text for w in speech]
