@@ -7,7 +7,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streamkit.live import LocalAgreement, TimedWord
+from streamkit.live import LocalAgreement, TimedWord, common_prefix
 from streamkit.live.policy import after_loop, cut_collapsed, cut_loop, loop_start
 
 
@@ -153,3 +153,33 @@ def test_a_cut_commits_only_the_pending_words_whose_audio_goes() -> None:
     assert [w.text for w in la.flush_until(600)] == ["가", "나"]  # ends 250 and 550; "다" ends 850
     assert [w.text for w in la.pending] == ["다", "라"]
     assert la.flush_until(0) == [] and [w.text for w in la.flush()] == ["다", "라"]
+
+
+def test_two_decodes_that_space_or_punctuate_a_sentence_differently_still_agree() -> None:
+    """fanlive at 47.9 s: "한잔의 커피가" and "한 잔의 커피가" in turn; word by word, five decodes (3 s) agreed
+    on nothing."""
+    la = LocalAgreement()
+    la.insert(words("한잔의", "커피가", "소"))
+    assert [w.text for w in la.insert(words("한", "잔의", "커피가", "소리", "잘게"))] == ["한", "잔의", "커피가"]
+    la.insert(words("없어.", "많이", start=2000))
+    assert [w.text for w in la.insert(words("없어,", "많이", "쓴다고", start=2000))] == ["없어,", "많이"]
+    # A word never agrees with the start of a longer one: "잔" may be "잔의" cut off.
+    assert common_prefix(words("한", "잔의"), words("한", "잔")) == 1
+    assert common_prefix(words("한", "잔"), words("한", "잔의")) == 1
+    assert common_prefix(words("한", "잔", "의"), words("한", "잔의")) == 2
+
+
+def _letters(ws: list[TimedWord]) -> str:
+    return "".join(ch for w in ws for ch in w.text if ch.isalnum())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["가", "나", "가나", "다,", "나다", "가."]), max_size=8),
+       st.lists(st.sampled_from(["가", "나", "가나", "다,", "나다", "가."]), max_size=8))
+def test_the_words_agreed_on_spell_the_start_of_both_hypotheses(a: list[str], b: list[str]) -> None:
+    first, second = words(*a), words(*b)
+    n = common_prefix(first, second)
+    agreed = _letters(second[:n])
+    assert _letters(first).startswith(agreed) and _letters(second).startswith(agreed)
+    assert n == 0 or _letters(first)[len(agreed):len(agreed) + 1] == _letters(second)[len(agreed):len(agreed) + 1] \
+        or len(agreed) in {len(_letters(first[:i])) for i in range(len(first) + 1)}
