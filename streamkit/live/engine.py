@@ -68,8 +68,11 @@ class LiveOptions:
     #: ... counting frames at or above this VAD probability: Silero scores a phone-band reply 0.35-0.5
     #: (samples/conversation.mp4), and what it lets through more is judged by the decoder and the filter.
     gate_vad_threshold: float = 0.35
-    #: The decoder's output is bounded by this many tokens per second of buffer (speech needs about 10).
-    tokens_per_second: float = 24.0
+    #: The decoder's output is bounded by 16 tokens plus this many per second of buffer. Read Korean takes 4-6
+    #: tokens a second (the ten transcribed Zeroth clips, base's tokenizer; a short reply's 8 tokens in 0.5 s fit
+    #: in the 16). A decode looping over music runs to the bound: at 24, such decodes took 2-4 s each on
+    #: noisy.mp4, the window fell behind, and its last sentence came 5-7 s late; at 16, 2.7-3.4 s (3 runs).
+    tokens_per_second: float = 16.0
     #: Lag control: past ``cheap_lag_ms`` decode with ``cheap_beam_size`` and ``cheap_window_ms``;
     #: past ``skip_lag_ms`` skip the backlog (a "[…]" marker).
     cheap_lag_ms: int = 3000

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from streamkit.live import LiveOptions, StreamingTranscriber, TimedWord
+from streamkit.live import LiveOptions, StreamingTranscriber, TimedWord, whisper_decoder
 
 SCRIPT = [TimedWord(i * 400 + 100, i * 400 + 400, f"w{i}" + ("." if i % 7 == 6 else "")) for i in range(60)]
 
@@ -259,3 +259,21 @@ def test_a_word_before_a_loop_over_music_is_not_committed_when_two_decodes_hear_
         committed += [w.text for w in engine.step().words]
     committed += [w.text for w in engine.finish().words]
     assert committed == [w.text for w in speech]
+
+
+def test_a_decode_is_bounded_near_what_speech_needs() -> None:
+    """A decode looping over music runs to its token bound; at 24 a second of buffer such decodes took 2-4 s on
+    noisy.mp4 and the window fell behind. Read Korean takes 4-6 tokens a second. (The model is a stand-in that
+    records what it was asked: the bound is an argument to faster-whisper.)"""
+    asked: dict[str, object] = {}
+
+    class Model:
+        def transcribe(self, samples: NDArray[np.float32], **kwargs: object) -> tuple[list[object], None]:
+            asked.update(kwargs)
+            return [], None
+
+    decode = whisper_decoder(Model(), LiveOptions())
+    assert decode(np.zeros(4 * 16000, np.float32), 5, 0) == []
+    assert asked["max_new_tokens"] == 16 + 16 * 4
+    decode(np.zeros(15 * 16000, np.float32), 5, 0)
+    assert asked["max_new_tokens"] == 220
