@@ -106,6 +106,13 @@ class TranslationWorker:
     failures: int = 0
     translated: int = 0
     seconds: list[float] = field(default_factory=list)
+    #: After a failed request, phrases are not sent for this long (doubling per failure up to ``max_pause_s``):
+    #: an unreachable engine cost every phrase a connection timeout and a warning (10 in 55 s of fanlive).
+    first_pause_s: float = 5.0
+    max_pause_s: float = 60.0
+    _pause_s: float = 0.0
+    _paused_until: float = 0.0
+    _missed: int = 0  # phrases not translated since the engine last answered
     _queue: queue.Queue[Phrase | None] = field(default_factory=queue.Queue)
     _thread: threading.Thread | None = None
     _so_far: dict[int, str] = field(default_factory=dict)  # sentence -> its English shown so far
@@ -158,12 +165,24 @@ class TranslationWorker:
         source = Transcript(todo[0].source.language, tuple(Utterance(p.start_ms, p.end_ms, p.text) for p in todo),
                             duration_ms=max(p.end_ms for p in todo))
         started = time.monotonic()
+        if started < self._paused_until:
+            self._fail(len(todo))
+            return {}
         try:
             result = self.engine.translate(source, None)
         except StreamkitError as exc:
-            self.failures += len(todo)
-            log.warning("live translation failed for %d phrase(s): %s", len(todo), exc)
+            self._fail(len(todo))
+            if not self._pause_s:
+                log.warning("live translation failed: %s; phrases are not translated until it answers again "
+                            "(tried again after %g s, then less often)", exc, self.first_pause_s)
+            else:
+                log.info("live translation still failing: %s", exc)
+            self._pause_s = min(self.max_pause_s, self._pause_s * 2 or self.first_pause_s)
+            self._paused_until = time.monotonic() + self._pause_s
             return {}
+        if self._missed:
+            log.warning("live translation answers again (%d phrase(s) were not translated)", self._missed)
+        self._missed, self._pause_s, self._paused_until = 0, 0.0, 0.0
         self.seconds.append(time.monotonic() - started)
         out: dict[int, str] = {}
         same = len(result.utterances) == len(todo)
@@ -175,6 +194,10 @@ class TranslationWorker:
                 text = self.glossary.enforce_english_for(text, phrase.text) or text
             out[id(phrase)] = text
         return out
+
+    def _fail(self, phrases: int) -> None:
+        self.failures += phrases
+        self._missed += phrases
 
     def _publish(self, batch: list[Phrase], translated: dict[int, str]) -> None:
         for phrase in batch:

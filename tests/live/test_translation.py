@@ -3,11 +3,15 @@ is translated exactly once, in order, and a shown English caption only ever grow
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from streamkit.errors import TranslationError
 from streamkit.live import Caption
 from streamkit.live.translation import PhraseSplitter, TranslationWorker, phrase_end
 from streamkit.models import Transcript, Utterance, Word
@@ -74,3 +78,35 @@ def test_whole_sentences_only_when_phrases_are_off() -> None:
     worker.translate_now(caption(1, "지난해 3월 교수가 위촉되면서"))
     worker.translate_now(caption(1, "지난해 3월 교수가 위촉되면서 작업에 들어갔다.", final=True))
     assert [(c.text, c.final) for c in shown] == [("<지난해 3월 교수가 위촉되면서 작업에 들어갔다.>", True)]
+
+
+@dataclass
+class Outage:
+    """A stand-in engine that is unreachable for its first ``down`` requests (a real unreachable host costs a
+    connection timeout each time; tests/libre_server.py covers the real engines)."""
+
+    down: int
+    calls: int = 0
+
+    def translate(self, transcript: Transcript, _progress: object) -> Transcript:
+        self.calls += 1
+        if self.calls <= self.down:
+            raise TranslationError("google", "unreachable: cannot connect to translate.google.com")
+        return Upper().translate(transcript, _progress)
+
+
+def test_an_unreachable_engine_is_tried_again_later_not_for_every_phrase(caplog: pytest.LogCaptureFixture) -> None:
+    """Without a route to the engine, every phrase cost a connection timeout and a warning (10 in 55 s)."""
+    shown: list[Caption] = []
+    engine = Outage(down=1)
+    worker = TranslationWorker(engine, "en", shown.append, first_pause_s=0.2)  # type: ignore[arg-type]
+    with caplog.at_level(logging.INFO, logger="streamkit"):
+        for i in range(1, 6):
+            worker.translate_now(caption(i, "지난해 3월 교수가 위촉되면서 작업에 들어갔다.", final=True))
+        assert engine.calls == 1 and worker.failures == 5 and not shown
+        time.sleep(0.25)
+        worker.translate_now(caption(6, "지난해 3월 교수가 위촉되면서 작업에 들어갔다.", final=True))
+    assert engine.calls == 2 and [c.sentence for c in shown] == [6]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 2 and "not translated until it answers again" in warnings[0]
+    assert "answers again (5 phrase(s) were not translated)" in warnings[1]
