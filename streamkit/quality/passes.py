@@ -109,8 +109,8 @@ def _drop_timeless(
     for pos, u in enumerate(utterances):
         gone = set(timeless_runs(u.words, run=o.timeless_run, max_ms=o.timeless_ms)) if o.timeless_run else set()
         if gone:
-            first, last = u.words[min(gone)], u.words[max(gone)]
-            dropped.append(Dropped(first.start_ms, last.end_ms, _span_text(u, sorted(gone)),
+            idx = sorted(gone)
+            dropped.append(Dropped(*_idx_span(u, idx), _span_text(u, idx),
                                    "words that take no time (written with no audio under them)", ("timeless",)))
         kept = keep_words(u, [i for i in range(len(u.words)) if i not in gone]) if gone else u
         if kept is not None:
