@@ -200,6 +200,9 @@ class StreamingTranscriber:
     _vad_context: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
     _power: list[float] = field(default_factory=list)  # mean square per 50 ms frame, whole stream
     _power_tail: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
+    #: received_ms when the last step found too little new audio to decode (the engine had caught up);
+    #: None after a decode.
+    _idle_at_ms: int | None = None
 
     # ----------------------------------------------------------------- audio in
 
@@ -222,7 +225,7 @@ class StreamingTranscriber:
         """``ms`` of audio are missing (the source dropped): commit what is pending, move the clock on."""
         committed = self.agreement.flush()
         self.received_ms += ms
-        self.processed_ms = self.received_ms
+        self.processed_ms = self._idle_at_ms = self.received_ms
         self._buffer = np.zeros(0, np.float32)
         self._buffer_start_ms = self.received_ms
         self._odd_samples = 0
@@ -286,20 +289,33 @@ class StreamingTranscriber:
     # ----------------------------------------------------------------- the step
 
     def step(self) -> StepResult:
-        """Decode once if there is enough new speech; commit, trim, and control the lag."""
+        """Decode once if there is enough new speech; commit, trim, and control the lag.
+
+        Lag is what the engine left undecoded, not audio that just arrived in one lump while it waited: an HLS
+        source hands over a whole segment at once (6 s by Apple's authoring spec), which is no reason to
+        decode cheaper, nor (past ``skip_lag_ms``) to skip it."""
         o = self.options
         lag = self.received_ms - self.processed_ms
-        if lag > o.skip_lag_ms:
+        fresh = self.received_ms - self._idle_at_ms if self._idle_at_ms is not None else 0
+        behind = max(0, lag - fresh)
+        if behind > o.skip_lag_ms:
             return self._skip(lag)
         if lag < o.min_step_ms:
+            self._idle_at_ms = self.received_ms
             return StepResult(lag_ms=lag)
         end = self.buffer_end_ms
+        # A lump that arrived while the engine waited is heard in two decodes, all but its last min_step first:
+        # agreement needs two decodes of a growing buffer, and the second would otherwise wait for the next lump.
+        # A backlog the decoder left behind costs no extra decode.
+        if self._idle_at_ms is not None and lag >= 2 * o.min_step_ms:
+            end -= o.min_step_ms
+        self._idle_at_ms = None
         if self.speech_ms(self._buffer_start_ms, end) < o.min_speech_ms:
             committed = self.agreement.flush()
             self._drop_until(max(self._buffer_start_ms, end - 500))  # keep a little left context
             self.processed_ms = end
-            return StepResult(tuple(committed), sentence_end=bool(committed), lag_ms=lag)
-        cheap = lag > o.cheap_lag_ms
+            return StepResult(tuple(committed), sentence_end=bool(committed), lag_ms=behind)
+        cheap = behind > o.cheap_lag_ms
         window = o.cheap_window_ms if cheap else o.max_window_ms
         forced: list[TimedWord] = []
         skipped = 0
@@ -308,7 +324,7 @@ class StreamingTranscriber:
             forced = self._cut(window)
             skipped = max(0, self._buffer_start_ms - before)  # audio dropped before it was ever decoded
         cpu = time.process_time()
-        hypothesis, resume = self._hear(o.cheap_beam_size if cheap else o.beam_size)
+        hypothesis, resume = self._hear(o.cheap_beam_size if cheap else o.beam_size, end)
         cpu_ms = round((time.process_time() - cpu) * 1000)
         self.processed_ms = end
         committed = forced + self.agreement.insert(hypothesis, end - o.tail_guard_ms)
@@ -326,29 +342,30 @@ class StreamingTranscriber:
             self._drop_until(max(self._buffer_start_ms, end - o.silence_commit_ms // 2))
         else:
             self._trim(committed)
-        return StepResult(tuple(committed), sentence_end, skipped_ms=skipped, decoded=True, lag_ms=lag, cheap=cheap,
+        return StepResult(tuple(committed), sentence_end, skipped_ms=skipped, decoded=True, lag_ms=behind, cheap=cheap,
                           decode_cpu_ms=cpu_ms)
 
     def finish(self) -> StepResult:
         """The stream ended: decode what is left once more and commit everything."""
         if self.buffer_end_ms > self.processed_ms and \
                 self.speech_ms(self._buffer_start_ms, self.buffer_end_ms) >= self.options.min_speech_ms:
-            self.agreement.insert(self._hear(self.options.beam_size)[0])
+            self.agreement.insert(self._hear(self.options.beam_size, self.buffer_end_ms)[0])
         committed = self.agreement.flush()
         self.processed_ms = self.received_ms
         self._drop_until(self.buffer_end_ms)
         return StepResult(tuple(committed), sentence_end=bool(committed), decoded=True)
 
-    def _hear(self, beam_size: int) -> tuple[list[TimedWord], int | None]:
-        """Decode the buffer: the hypothesis, cut where Whisper starts looping or writes words that take no time;
-        and where the buffer should restart, if it should.
+    def _hear(self, beam_size: int, end_ms: int) -> tuple[list[TimedWord], int | None]:
+        """Decode the buffer up to ``end_ms``: the hypothesis, cut where Whisper starts looping or writes words
+        that take no time; and where the buffer should restart, if it should.
 
         A loop from the first new word (already at its second round) is not anchored to any speech: music
         or noise the VAD lets through ("1, 2, 3", "화이팅, 화이팅, 화이팅" over a crowd). None of it commits, nor
         does one word before such a loop: two decodes of the music came out alike ("러버셔라스 랩스 랩스 랩스",
         noisy.mp4 at 63 s) and agreed. Nor does a word or two before a loop with more words after it
         (:func:`~.policy.after_loop`): the buffer restarts just before those words, the speech after the music."""
-        heard = cut_collapsed(self.decoder(self._buffer, beam_size, self._buffer_start_ms))
+        audio = self._buffer[: (end_ms - self._buffer_start_ms) * SAMPLE_RATE // 1000]
+        heard = cut_collapsed(self.decoder(audio, beam_size, self._buffer_start_ms))
         new = self.agreement.beyond_committed(heard)
         resume = after_loop(new)
         if resume is not None:

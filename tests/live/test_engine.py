@@ -64,6 +64,37 @@ def test_far_behind_it_skips_the_backlog_and_a_little_behind_it_decodes_cheaper(
     assert engine.step().decoded and decoder.calls[-1][2] == 5
 
 
+def test_a_lump_of_audio_is_heard_in_two_decodes_and_a_backlog_in_one() -> None:
+    """An HLS segment (1 s at once) after a wait: its words agree on arrival, not one segment later."""
+    decoder = Scripted()
+    engine = StreamingTranscriber(decoder, LiveOptions(min_step_ms=500, tail_guard_ms=300))
+    assert not engine.step().decoded  # waiting for audio
+    engine.feed(np.full(16000, 0.1, np.float32))
+    committed = [w.text for _ in range(3) for w in engine.step().words]
+    assert [(start, end) for start, end, _ in decoder.calls] == [(0, 500), (0, 1000)]
+    assert committed == ["w0"]
+    # Audio that came while the decoder worked (lag, no wait in between) costs no extra decode.
+    engine.feed(np.full(16000, 0.1, np.float32))
+    engine.step()
+    engine.feed(np.full(16000, 0.1, np.float32))
+    before = len(decoder.calls)
+    assert engine.step().decoded and len(decoder.calls) == before + 1 and decoder.calls[-1][1] == 3000
+
+
+def test_a_long_segment_arriving_at_once_is_neither_skipped_nor_decoded_cheaper() -> None:
+    """Apple's HLS authoring spec has 6 s segments, some streams 10 s or more: lumps, not lag."""
+    decoder = Scripted()
+    engine = StreamingTranscriber(decoder, LiveOptions(cheap_lag_ms=3000, skip_lag_ms=10000))
+    for _ in range(2):
+        while engine.step().decoded:
+            pass
+        for chunk in chunks(12):
+            engine.feed(chunk)
+        first = engine.step()
+        assert first.decoded and first.skipped_ms == 0 and not first.cheap and first.lag_ms < 500
+    assert {beam for _s, _e, beam in decoder.calls} == {5}
+
+
 def test_silence_is_never_decoded() -> None:
     decoder = Scripted()
     engine = StreamingTranscriber(decoder, LiveOptions(), vad=lambda a: np.zeros(a.size // 512))
