@@ -159,7 +159,7 @@ class RetryPolicy:
     max_delay_s: float = 4.0
     #: No audio for this long from a running ffmpeg: the stream is stuck; reopen it.
     stall_s: float = 15.0
-    #: Audio resuming after this long without any (wall clock) is marked as a gap.
+    #: Audio resuming this long after what came before it has played out (wall clock) is marked as a gap.
     gap_s: float = 3.0
     #: A reopened stream counts as recovered (the retries start over) after this much audio.
     recovered_s: float = 10.0
@@ -293,14 +293,18 @@ class AudioFeed:
         got = False
         self._run_audio_s = 0.0
         pending = b""
+        # When the audio received so far has played out, by the wall clock. An HLS source hands over whole
+        # segments (6 s by Apple's authoring spec) with nothing between them: a pause is missing audio only
+        # when the wall clock runs ahead of the audio, not whenever the pipe is quiet for a while.
+        due = 0.0
         assert proc.stdout is not None
         while True:
             data = proc.stdout.read(CHUNK_BYTES)
             if not data:
                 break
             now = time.monotonic()
-            if got and now - last_data > self.retry.gap_s:  # a live stream paused (a publisher restart)
-                self.items.put(Gap(now - last_data, f"no audio for {now - last_data:.0f} s"))
+            if got and now - due > self.retry.gap_s:  # a live stream paused (a publisher restart)
+                self.items.put(Gap(now - due, f"no audio for {now - due:.0f} s"))
             last_data = now
             if not got:
                 got = True
@@ -312,6 +316,7 @@ class AudioFeed:
             samples = np.frombuffer(pending[:usable], dtype=np.int16).astype(np.float32) / 32768.0
             pending = pending[usable:]
             self._run_audio_s += samples.size / SAMPLE_RATE
+            due = max(due, now) + samples.size / SAMPLE_RATE
             self.items.put(AudioChunk(samples, last_data))
         returncode = proc.wait()
         reader.join(2)

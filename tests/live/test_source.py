@@ -209,3 +209,36 @@ def test_a_recording_being_written_is_read_close_behind_its_writer(tmp_path: Pat
                 proc.kill()
                 proc.wait()
     assert behind < 2.5
+
+
+def test_an_hls_stream_of_long_segments_has_no_gaps(tmp_path: Path, ffmpeg_exe: str) -> None:
+    """The real ffmpeg publishes 3 s HLS segments in real time, served on 127.0.0.1: the source hands them over
+    whole, with 3 s of quiet pipe between them. That is no missing audio; a gap was marked at every segment
+    when a gap was any 2 s of quiet, and each one moved the stream clock and reset the window."""
+    import time
+
+    from ..conftest import FANLIVE
+    from .publish import PLAYLIST, hls_args, serve_folder, start, wait_for
+
+    with serve_folder(tmp_path) as base:
+        publisher = start(hls_args(FANLIVE, tmp_path, segment_s=3.0))
+        feed: AudioFeed | None = None
+        try:
+            wait_for(tmp_path / PLAYLIST)
+            spec = parse_source(f"{base}/{PLAYLIST}")
+            feed = AudioFeed(spec, decode_args(spec, ffmpeg_exe=ffmpeg_exe), RetryPolicy(gap_s=2.0)).start()
+            items: list[object] = []
+            audio_s, began = 0.0, time.monotonic()
+            while audio_s < 9.0 and time.monotonic() - began < 40:
+                item = feed.get(1.0)
+                if isinstance(item, AudioChunk):
+                    audio_s += item.samples.size / 16000
+                elif item is not None:
+                    items.append(item)
+        finally:
+            if feed is not None:
+                feed.stop()
+            publisher.kill()
+            publisher.wait()
+    assert audio_s >= 9.0, "the stream did not deliver 9 s of audio"
+    assert items == []
