@@ -243,8 +243,9 @@ def changed_once_shown(events: list[tuple[float, str, dict[str, Any]]]) -> int:
 
 
 def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bool,
-            long: tuple[Path, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
-    """One real-time run; ``long``: another recording of ``sample`` and its references (the drift run)."""
+            long: tuple[Path, list[dict[str, Any]]] | None = None, hls_segment_s: float = 1.0) -> dict[str, Any]:
+    """One real-time run; ``long``: another recording of ``sample`` and its references (the drift run);
+    ``hls_segment_s``: the publisher's HLS segment length (HLS mode)."""
     work = WORK / "live" / (f"{sample}-{mode}" + ("-long" if long else ""))
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -257,7 +258,7 @@ def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bo
         client.start()
         client.ready.wait(10)
         if mode == "hls":
-            publisher = start(hls_args(media, work))
+            publisher = start(hls_args(media, work, segment_s=hls_segment_s))
             written = None
             source = f"{base}/{PLAYLIST}"
             t0 = time.monotonic()
@@ -295,7 +296,8 @@ def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bo
                   and r["start_ms"] <= (c["start_ms"] + c["end_ms"]) // 2 < r["end_ms"]]
     summary = result.summary()
     return {
-        "sample": sample, "mode": mode, "utterances": len(speech_refs), "captioned": len(ko),
+        "sample": sample, "mode": mode, **({"hls_segment_s": hls_segment_s} if mode == "hls" else {}),
+        "utterances": len(speech_refs), "captioned": len(ko),
         "ko_latency_s": _stats(ko), "en_latency_s": _stats(en) if english else None,
         "en_after_utterance_end_s": _stats(latency(refs, events, t0, "en", from_end=True)) if english else None,
         "ko_sentence_final_after_end_s": _stats(latency(refs, events, t0, "ko", final=True, from_end=True)),
@@ -345,6 +347,8 @@ def main() -> None:
     parser.add_argument("--cores", default="2,1", help="virtual-time runs: decode = CPU time / each of these")
     parser.add_argument("--drift", type=float, default=0, metavar="MINUTES",
                         help="the drift run: fanlive repeated to MINUTES, published in real time (the issue: 30)")
+    parser.add_argument("--hls-segment", type=float, default=1.0, metavar="SECONDS",
+                        help="real-time HLS runs: the publisher's segment length")
     parser.add_argument("--segment", type=float, default=0.0, metavar="SECONDS",
                         help="virtual-time runs: the audio arrives in whole segments of this length (HLS)")
     parser.add_argument("--korean-only", action="store_true", help="virtual-time runs without English")
@@ -356,7 +360,7 @@ def main() -> None:
     report: dict[str, Any] = {"machine": machine(), "runs": []}
     for spec in filter(None, args.runs.split(",")):
         sample, mode, *rest = spec.split(":")
-        run = one_run(sample, mode, transcriber, english="en" in rest)
+        run = one_run(sample, mode, transcriber, english="en" in rest, hls_segment_s=args.hls_segment)
         print(json.dumps(run, ensure_ascii=False), flush=True)
         report["runs"].append(run)
     for sample in filter(None, args.simulate.split(",")):
