@@ -64,21 +64,22 @@ def test_far_behind_it_skips_the_backlog_and_a_little_behind_it_decodes_cheaper(
     assert engine.step().decoded and decoder.calls[-1][2] == 5
 
 
-def test_a_lump_of_audio_is_heard_in_two_decodes_and_a_backlog_in_one() -> None:
-    """An HLS segment (1 s at once) after a wait: its words agree on arrival, not one segment later."""
+def test_a_long_lump_of_audio_is_heard_in_two_decodes_and_a_backlog_in_one() -> None:
+    """An HLS segment (2 s at once) after a wait: its words agree on arrival, not one segment later."""
     decoder = Scripted()
-    engine = StreamingTranscriber(decoder, LiveOptions(min_step_ms=500, tail_guard_ms=300))
+    engine = StreamingTranscriber(decoder, LiveOptions(min_step_ms=500, tail_guard_ms=300, split_lump_ms=2000))
     assert not engine.step().decoded  # waiting for audio
-    engine.feed(np.full(16000, 0.1, np.float32))
+    engine.feed(np.full(32000, 0.1, np.float32))
     committed = [w.text for _ in range(3) for w in engine.step().words]
-    assert [(start, end) for start, end, _ in decoder.calls] == [(0, 500), (0, 1000)]
-    assert committed == ["w0"]
+    assert [(start, end) for start, end, _ in decoder.calls] == [(0, 1500), (0, 2000)]
+    assert committed == ["w0", "w1", "w2", "w3"]
+    # A 1 s segment is decoded once: two decodes 0.5 s apart agreed on shortened readings.
+    engine.feed(np.full(16000, 0.1, np.float32))
+    assert engine.step().decoded and decoder.calls[-1][1] == 3000
     # Audio that came while the decoder worked (lag, no wait in between) costs no extra decode.
-    engine.feed(np.full(16000, 0.1, np.float32))
-    engine.step()
-    engine.feed(np.full(16000, 0.1, np.float32))
+    engine.feed(np.full(40000, 0.1, np.float32))
     before = len(decoder.calls)
-    assert engine.step().decoded and len(decoder.calls) == before + 1 and decoder.calls[-1][1] == 3000
+    assert engine.step().decoded and len(decoder.calls) == before + 1 and decoder.calls[-1][1] == 5500
 
 
 def test_a_long_segment_arriving_at_once_is_neither_skipped_nor_decoded_cheaper() -> None:
