@@ -295,15 +295,18 @@ class AudioFeed:
         pending = b""
         # When the audio received so far has played out, by the wall clock. An HLS source hands over whole
         # segments (6 s by Apple's authoring spec) with nothing between them: a pause is missing audio only
-        # when the wall clock runs ahead of the audio, not whenever the pipe is quiet for a while.
+        # when the wall clock runs ahead of the audio, not whenever the pipe is quiet for a while. A followed
+        # file misses nothing when its writer pauses (what it writes next is what came next), so its clock
+        # stays the recording's own: no gaps.
         due = 0.0
+        marks_gaps = self.spec.reconnects
         assert proc.stdout is not None
         while True:
             data = proc.stdout.read(CHUNK_BYTES)
             if not data:
                 break
             now = time.monotonic()
-            if got and now - due > self.retry.gap_s:  # a live stream paused (a publisher restart)
+            if got and marks_gaps and now - due > self.retry.gap_s:  # a live stream paused (a publisher restart)
                 self.items.put(Gap(now - due, f"no audio for {now - due:.0f} s"))
             last_data = now
             if not got:

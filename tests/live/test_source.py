@@ -242,3 +242,45 @@ def test_an_hls_stream_of_long_segments_has_no_gaps(tmp_path: Path, ffmpeg_exe: 
             publisher.wait()
     assert audio_s >= 9.0, "the stream did not deliver 9 s of audio"
     assert items == []
+
+
+def test_a_followed_file_whose_writer_pauses_keeps_the_recordings_clock(tmp_path: Path, ffmpeg_exe: str) -> None:
+    """The real ffmpeg writes samples/fanlive.mp4 as a growing file and is frozen (SIGSTOP) for 4 s mid-way.
+    The file misses nothing: what the writer adds next is what came next, so no gap is marked (a gap moves
+    the stream clock, and every later caption would sit 4 s late against the recording)."""
+    import os
+    import signal
+    import time
+
+    from ..conftest import FANLIVE
+    from .publish import growing_file_args, start, wait_for
+
+    target = tmp_path / "show.ts"
+    publisher = start(growing_file_args(FANLIVE, target))
+    feed: AudioFeed | None = None
+    items: list[object] = []
+    audio_s, paused = 0.0, False
+    try:
+        wait_for(target)
+        spec = parse_source(str(target))
+        feed = AudioFeed(spec, decode_args(spec, ffmpeg_exe=ffmpeg_exe, idle_timeout_s=10),
+                         RetryPolicy(gap_s=2.0)).start()
+        began = time.monotonic()
+        while audio_s < 8.0 and time.monotonic() - began < 40:
+            item = feed.get(1.0)
+            if isinstance(item, AudioChunk):
+                audio_s += item.samples.size / 16000
+            elif item is not None:
+                items.append(item)
+            if audio_s >= 3.0 and not paused:
+                os.kill(publisher.pid, signal.SIGSTOP)
+                time.sleep(4.0)
+                os.kill(publisher.pid, signal.SIGCONT)
+                paused = True
+    finally:
+        if feed is not None:
+            feed.stop()
+        publisher.kill()
+        publisher.wait()
+    assert paused and audio_s >= 8.0, "the file did not grow past its writer's pause"
+    assert items == []
