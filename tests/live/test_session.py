@@ -138,3 +138,42 @@ def test_hls_in_real_time_survives_a_publisher_restart_with_a_gap_marker(
     assert_never_changed_once_shown(captions)
     assert results[0].gaps >= 1
     assert_track_in_order(tmp_path / "out" / "hls.live.ko.srt")
+
+
+@pytest.mark.slow
+def test_hls_of_long_segments_keeps_the_stream_clock(tmp_path: Path, transcriber: WhisperTranscriber,
+                                                     ffmpeg_exe: str) -> None:
+    """4 s segments, each handed over whole: no gap is marked and captions keep the recording's times. Counted
+    as a gap (any 3 s of quiet pipe), each segment moved the stream clock by its wait: the second sentence
+    (13.1 s in the recording) was captioned some 12 s later than it is."""
+    hls = tmp_path / "hls"
+    hls.mkdir()
+    events = Events()
+    stop = threading.Event()
+    results: list[Any] = []
+    with serve_folder(hls) as base:
+        publisher = start(hls_args(FANLIVE, hls, segment_s=4.0))
+        runner: threading.Thread | None = None
+        try:
+            wait_for(hls / PLAYLIST)
+            job = LiveJob(parse_source(f"{base}/{PLAYLIST}"), tmp_path / "out", "hls", target=None,
+                          options=PATIENT, retry=RetryPolicy(stall_s=30, gap_s=3.0), ffmpeg=ffmpeg_exe)
+            runner = threading.Thread(target=lambda: results.append(run_live(job, transcriber, events, stop)))
+            runner.start()
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline and not any(c["final"] and c["start_ms"] > 12000
+                                                          for c in events.named("caption")):
+                time.sleep(0.5)
+        finally:
+            stop.set()
+            publisher.kill()
+            publisher.wait()
+            if runner is not None:
+                runner.join(60)
+    assert results, "the run did not end"
+    assert events.named("gap") == [] and results[0].gaps == 0
+    finals = [c for c in events.named("caption") if c["final"]]
+    second = [c for c in finals if c["start_ms"] > 12000]
+    assert second, [(c["start_ms"], c["text"]) for c in finals]
+    # The sentence's reference span starts at 13.1 s, its voice a little later.
+    assert 12_100 <= second[0]["start_ms"] <= 15_600, (second[0]["start_ms"], second[0]["text"])
