@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -211,12 +212,28 @@ def test_a_recording_being_written_is_read_close_behind_its_writer(tmp_path: Pat
     assert behind < 2.5
 
 
+def _collect(feed: AudioFeed, seconds: float,
+             after: Callable[[float], None] | None = None) -> tuple[float, list[object]]:
+    """Read ``feed`` until it gave ``seconds`` of audio (or 40 s passed): the audio's length and the other items.
+    ``after`` is called with the audio so far after each item."""
+    import time
+
+    audio_s, items, began = 0.0, [], time.monotonic()
+    while audio_s < seconds and time.monotonic() - began < 40:
+        item = feed.get(1.0)
+        if isinstance(item, AudioChunk):
+            audio_s += item.samples.size / 16000
+        elif item is not None:
+            items.append(item)
+        if after is not None:
+            after(audio_s)
+    return audio_s, items
+
+
 def test_an_hls_stream_of_long_segments_has_no_gaps(tmp_path: Path, ffmpeg_exe: str) -> None:
     """The real ffmpeg publishes 3 s HLS segments in real time, served on 127.0.0.1: the source hands them over
     whole, with 3 s of quiet pipe between them. That is no missing audio; a gap was marked at every segment
     when a gap was any 2 s of quiet, and each one moved the stream clock and reset the window."""
-    import time
-
     from ..conftest import FANLIVE
     from .publish import PLAYLIST, hls_args, serve_folder, start, wait_for
 
@@ -227,14 +244,7 @@ def test_an_hls_stream_of_long_segments_has_no_gaps(tmp_path: Path, ffmpeg_exe: 
             wait_for(tmp_path / PLAYLIST)
             spec = parse_source(f"{base}/{PLAYLIST}")
             feed = AudioFeed(spec, decode_args(spec, ffmpeg_exe=ffmpeg_exe), RetryPolicy(gap_s=2.0)).start()
-            items: list[object] = []
-            audio_s, began = 0.0, time.monotonic()
-            while audio_s < 9.0 and time.monotonic() - began < 40:
-                item = feed.get(1.0)
-                if isinstance(item, AudioChunk):
-                    audio_s += item.samples.size / 16000
-                elif item is not None:
-                    items.append(item)
+            audio_s, items = _collect(feed, 9.0)
         finally:
             if feed is not None:
                 feed.stop()
@@ -258,25 +268,22 @@ def test_a_followed_file_whose_writer_pauses_keeps_the_recordings_clock(tmp_path
     target = tmp_path / "show.ts"
     publisher = start(growing_file_args(FANLIVE, target))
     feed: AudioFeed | None = None
-    items: list[object] = []
-    audio_s, paused = 0.0, False
+    paused = False
+
+    def pause_the_writer_once(audio_s: float) -> None:
+        nonlocal paused
+        if audio_s >= 3.0 and not paused:
+            os.kill(publisher.pid, signal.SIGSTOP)
+            time.sleep(4.0)
+            os.kill(publisher.pid, signal.SIGCONT)
+            paused = True
+
     try:
         wait_for(target)
         spec = parse_source(str(target))
         feed = AudioFeed(spec, decode_args(spec, ffmpeg_exe=ffmpeg_exe, idle_timeout_s=10),
                          RetryPolicy(gap_s=2.0)).start()
-        began = time.monotonic()
-        while audio_s < 8.0 and time.monotonic() - began < 40:
-            item = feed.get(1.0)
-            if isinstance(item, AudioChunk):
-                audio_s += item.samples.size / 16000
-            elif item is not None:
-                items.append(item)
-            if audio_s >= 3.0 and not paused:
-                os.kill(publisher.pid, signal.SIGSTOP)
-                time.sleep(4.0)
-                os.kill(publisher.pid, signal.SIGCONT)
-                paused = True
+        audio_s, items = _collect(feed, 8.0, pause_the_writer_once)
     finally:
         if feed is not None:
             feed.stop()
