@@ -157,7 +157,8 @@ class RetryPolicy:
     attempts: int = 5
     first_delay_s: float = 0.5
     max_delay_s: float = 4.0
-    #: No audio for this long from a running ffmpeg: the stream is stuck; reopen it.
+    #: No audio for this long after the audio received has played out, from a running ffmpeg: the stream is
+    #: stuck; reopen it.
     stall_s: float = 15.0
     #: Audio resuming this long after what came before it has played out (wall clock) is marked as a gap.
     gap_s: float = 3.0
@@ -288,18 +289,18 @@ class AudioFeed:
         reader = threading.Thread(target=drain, daemon=True)
         reader.start()
         last_data = time.monotonic()
-        watchdog = threading.Thread(target=self._watch, args=(proc, lambda: last_data), daemon=True)
+        # When the audio received so far has played out, by the wall clock. An HLS source hands over whole
+        # segments (6 s by Apple's authoring spec) with nothing between them: a pause is missing audio only
+        # when the wall clock runs ahead of the audio, not whenever the pipe is quiet for a while. So is a
+        # stall (a segment longer than stall_s is not one). A followed file misses nothing when its writer
+        # pauses (what it writes next is what came next), so its clock stays the recording's own: no gaps.
+        due = 0.0
+        marks_gaps = self.spec.reconnects
+        watchdog = threading.Thread(target=self._watch, args=(proc, lambda: max(last_data, due)), daemon=True)
         watchdog.start()
         got = False
         self._run_audio_s = 0.0
         pending = b""
-        # When the audio received so far has played out, by the wall clock. An HLS source hands over whole
-        # segments (6 s by Apple's authoring spec) with nothing between them: a pause is missing audio only
-        # when the wall clock runs ahead of the audio, not whenever the pipe is quiet for a while. A followed
-        # file misses nothing when its writer pauses (what it writes next is what came next), so its clock
-        # stays the recording's own: no gaps.
-        due = 0.0
-        marks_gaps = self.spec.reconnects
         assert proc.stdout is not None
         while True:
             data = proc.stdout.read(CHUNK_BYTES)

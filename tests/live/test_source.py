@@ -232,8 +232,9 @@ def _collect(feed: AudioFeed, seconds: float,
 
 def test_an_hls_stream_of_long_segments_has_no_gaps(tmp_path: Path, ffmpeg_exe: str) -> None:
     """The real ffmpeg publishes 3 s HLS segments in real time, served on 127.0.0.1: the source hands them over
-    whole, with 3 s of quiet pipe between them. That is no missing audio; a gap was marked at every segment
-    when a gap was any 2 s of quiet, and each one moved the stream clock and reset the window."""
+    whole, with 3 s of quiet pipe between them. That is no missing audio, nor a stuck stream; a gap was marked
+    at every segment when a gap was any 2 s of quiet, and each one moved the stream clock and reset the
+    window; with a 2.5 s stall bound the stream was reopened at every segment."""
     from ..conftest import FANLIVE
     from .publish import PLAYLIST, hls_args, serve_folder, start, wait_for
 
@@ -243,8 +244,10 @@ def test_an_hls_stream_of_long_segments_has_no_gaps(tmp_path: Path, ffmpeg_exe: 
         try:
             wait_for(tmp_path / PLAYLIST)
             spec = parse_source(f"{base}/{PLAYLIST}")
-            feed = AudioFeed(spec, decode_args(spec, ffmpeg_exe=ffmpeg_exe), RetryPolicy(gap_s=2.0)).start()
+            feed = AudioFeed(spec, decode_args(spec, ffmpeg_exe=ffmpeg_exe),
+                             RetryPolicy(gap_s=2.0, stall_s=2.5)).start()
             audio_s, items = _collect(feed, 9.0)
+            opened = feed.connects
         finally:
             if feed is not None:
                 feed.stop()
@@ -252,6 +255,7 @@ def test_an_hls_stream_of_long_segments_has_no_gaps(tmp_path: Path, ffmpeg_exe: 
             publisher.wait()
     assert audio_s >= 9.0, "the stream did not deliver 9 s of audio"
     assert items == []
+    assert opened == 1, "a quiet pipe between segments was taken for a stuck stream and reopened"
 
 
 def test_a_followed_file_whose_writer_pauses_keeps_the_recordings_clock(tmp_path: Path, ffmpeg_exe: str) -> None:
