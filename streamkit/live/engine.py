@@ -288,6 +288,12 @@ class StreamingTranscriber:
         return n * VAD_FRAME_MS
 
     @property
+    def lag_ms(self) -> int:
+        """The audio received and not yet decoded, less a lump that arrived while the engine waited."""
+        fresh = self.received_ms - self._idle_at_ms if self._idle_at_ms is not None else 0
+        return max(0, self.received_ms - self.processed_ms - fresh)
+
+    @property
     def buffer_end_ms(self) -> int:
         return self._buffer_start_ms + self._buffer.size * 1000 // SAMPLE_RATE
 
@@ -301,8 +307,7 @@ class StreamingTranscriber:
         decode cheaper, nor (past ``skip_lag_ms``) to skip it."""
         o = self.options
         lag = self.received_ms - self.processed_ms
-        fresh = self.received_ms - self._idle_at_ms if self._idle_at_ms is not None else 0
-        behind = max(0, lag - fresh)
+        behind = self.lag_ms
         if behind > o.skip_lag_ms:
             return self._skip(lag)
         if lag < o.min_step_ms:

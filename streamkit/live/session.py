@@ -222,7 +222,7 @@ class _Run:
         now = time.monotonic()
         if now - self._last_status >= 1.0:
             self._last_status = now
-            self.publish("status", {"lag_ms": self.engine.received_ms - self.engine.processed_ms,
+            self.publish("status", {"lag_ms": self.engine.lag_ms,
                                     "received_ms": self.engine.received_ms, "cheap": result.cheap})
 
     def pump(self, feed: AudioFeed, record: Callable[[np.ndarray[Any, Any]], None],
