@@ -8,7 +8,8 @@ two consecutive decodes agree on. The buffer is trimmed at the end of committed 
 none comes, at the last committed word) so a step's cost stays bounded; after ``silence_commit_ms``
 of silence the pending words are committed and the buffer emptied (the speaker stopped).
 
-Lag is the audio received but not yet decoded. Past ``cheap_lag_ms`` the decoder switches to a
+Lag is the audio received but not yet decoded, less a lump that arrived while the engine waited for
+audio (an HLS segment handed over whole is not lag). Past ``cheap_lag_ms`` the decoder switches to a
 cheaper setting (beam 1, a shorter window); past ``skip_lag_ms`` the backlog is skipped and the
 caller shows a "[…]" marker.
 """
