@@ -1,13 +1,14 @@
-"""When audio reaches the live engine: a followed file against HLS of each segment length.
+"""When audio reaches the live engine: a followed file against RTMP and HLS of each segment length.
 
 ffmpeg publishes a sample in real time (tests/live/publish.py, as bench/live.py does), streamkit's
 own reader command (``streamkit.live.decode_args``) reads it, and every chunk's arrival is compared
-with the publisher's clock: the publisher started at t0, so media time m exists at t0 + m. The media
+with the publisher's clock: the publisher started at t0, so media time m exists at t0 + m (RTMP: the
+publisher listens and starts when the reader connects, so t0 is when the reader starts). The media
 time of the first sample read is found by cross-correlating it with the source. The offset common to
 all modes (the publisher's own start-up) cancels when modes are compared; the difference is what the
 transport adds to every caption's latency before the engine sees the audio.
 
-    python bench/arrival.py                          # file, HLS 0.5 / 1 / 2 s, noisy.mp4
+    python bench/arrival.py                          # file, RTMP, HLS 0.5 / 1 / 2 s, noisy.mp4
     python bench/arrival.py --modes hls:6 --sample fanlive
 """
 
@@ -26,7 +27,16 @@ import numpy as np
 from common import SAMPLES, ffmpeg, machine
 
 from streamkit.live.source import decode_args, parse_source
-from tests.live.publish import PLAYLIST, growing_file_args, hls_args, serve_folder, start, wait_for
+from tests.live.publish import (
+    PLAYLIST,
+    free_port,
+    growing_file_args,
+    hls_args,
+    rtmp_args,
+    serve_folder,
+    start,
+    wait_for,
+)
 
 RATE = 16000
 
@@ -41,7 +51,13 @@ def arrivals(source: Path, mode: str, seconds: float) -> dict[str, Any]:
     times: list[tuple[float, int]] = []
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         folder = Path(tmp)
-        if mode.startswith("hls"):
+        if mode == "rtmp":  # the publisher listens and starts reading when the reader connects: t0 is then
+            url = f"rtmp://127.0.0.1:{free_port()}/live/key"
+            publisher = start(rtmp_args(source, url))
+            time.sleep(1.0)
+            t0 = time.monotonic()
+            target = url
+        elif mode.startswith("hls"):
             base = stack.enter_context(serve_folder(folder))
             t0 = time.monotonic()
             publisher = start(hls_args(source, folder, segment_s=float(mode.split(":")[1])))
@@ -82,7 +98,7 @@ def arrivals(source: Path, mode: str, seconds: float) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sample", default="noisy")
-    parser.add_argument("--modes", default="file,hls:0.5,hls:1,hls:2")
+    parser.add_argument("--modes", default="file,rtmp,hls:0.5,hls:1,hls:2")
     parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args()
     report: dict[str, Any] = {"machine": machine(), "sample": args.sample, "runs": []}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -44,6 +45,21 @@ def hls_args(source: Path, folder: Path, *, start_s: float = 0.0, segment_s: flo
             "-f", "hls", "-hls_time", f"{segment_s:g}", "-hls_list_size", "6",
             "-hls_flags", "delete_segments+omit_endlist", "-hls_start_number_source", "epoch",
             "-hls_segment_filename", str(folder / "seg%d.ts"), str(folder / PLAYLIST)]
+
+
+def rtmp_args(source: Path, url: str) -> list[str]:
+    """ffmpeg serving ``source``'s audio in real time as an RTMP stream at ``url`` (as data). It listens
+    (``-listen 1``) and starts reading the source when its one player connects: no RTMP server needed."""
+    exe = find_ffmpeg()
+    return [exe, "-hide_banner", "-nostdin", "-loglevel", "error", *realtime_args(exe), "-i", str(source),
+            "-map", "0:a:0", "-c:a", "aac", "-b:a", "96k", "-f", "flv", "-listen", "1", url]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (now)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def growing_file_args(source: Path, target: Path, *, progress: Path | None = None) -> list[str]:

@@ -19,7 +19,7 @@ from streamkit.translation.options import TranslatorSettings
 
 from ..conftest import FANLIVE, SHORT
 from ..libre_server import LibreServer
-from .publish import PLAYLIST, growing_file_args, hls_args, serve_folder, start, wait_for
+from .publish import PLAYLIST, free_port, growing_file_args, hls_args, rtmp_args, serve_folder, start, wait_for
 
 #: On a busy shared machine a decode can take many seconds: these tests are about following the
 #: source, not about lag, so nothing is skipped (tests/live/test_engine.py covers lag control).
@@ -177,3 +177,41 @@ def test_hls_of_long_segments_keeps_the_stream_clock(tmp_path: Path, transcriber
     assert second, [(c["start_ms"], c["text"]) for c in finals]
     # The sentence's reference span starts at 13.1 s, its voice a little later.
     assert 12_100 <= second[0]["start_ms"] <= 15_600, (second[0]["start_ms"], second[0]["text"])
+
+
+@pytest.mark.slow
+def test_an_rtmp_stream_is_captioned_on_its_own_clock(tmp_path: Path, transcriber: WhisperTranscriber,
+                                                      ffmpeg_exe: str) -> None:
+    """The real ffmpeg serves fanlive over RTMP on 127.0.0.1 in real time (the ingest a producer can point
+    streamkit at instead of an HLS playlist): captions come, in order, at the recording's own times."""
+    url = f"rtmp://127.0.0.1:{free_port()}/live/key"
+    publisher = start(rtmp_args(FANLIVE, url))
+    events = Events()
+    stop = threading.Event()
+    results: list[Any] = []
+    runner: threading.Thread | None = None
+    try:
+        time.sleep(1.0)  # the publisher listens; a refused first try is retried anyway
+        job = LiveJob(parse_source(url), tmp_path / "out", "rtmp", target=None, options=PATIENT,
+                      retry=RetryPolicy(stall_s=30), ffmpeg=ffmpeg_exe)
+        runner = threading.Thread(target=lambda: results.append(run_live(job, transcriber, events, stop)))
+        runner.start()
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not any(c["final"] and c["start_ms"] > 12000
+                                                      for c in events.named("caption")):
+            time.sleep(0.5)
+    finally:
+        stop.set()
+        publisher.kill()
+        publisher.wait()
+        if runner is not None:
+            runner.join(60)
+    assert results, "the run did not end"
+    assert events.named("gap") == [] and results[0].gaps == 0
+    captions = events.named("caption")
+    assert_never_changed_once_shown(captions)
+    finals = [c for c in captions if c["final"]]
+    assert finals and 0 <= finals[0]["start_ms"] <= 3000, [(c["start_ms"], c["text"]) for c in finals]
+    second = [c for c in finals if c["start_ms"] > 12000]
+    assert second and 12_100 <= second[0]["start_ms"] <= 15_600, [(c["start_ms"], c["text"]) for c in finals]
+    assert_track_in_order(tmp_path / "out" / "rtmp.live.ko.srt")
