@@ -27,16 +27,7 @@ import numpy as np
 from common import SAMPLES, ffmpeg, machine
 
 from streamkit.live.source import decode_args, parse_source
-from tests.live.publish import (
-    PLAYLIST,
-    free_port,
-    growing_file_args,
-    hls_args,
-    rtmp_args,
-    serve_folder,
-    start,
-    wait_for,
-)
+from tests.live import publish
 
 RATE = 16000
 
@@ -52,21 +43,21 @@ def arrivals(source: Path, mode: str, seconds: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         folder = Path(tmp)
         if mode == "rtmp":  # the publisher listens and starts reading when the reader connects: t0 is then
-            url = f"rtmp://127.0.0.1:{free_port()}/live/key"
-            publisher = start(rtmp_args(source, url))
+            url = f"rtmp://127.0.0.1:{publish.free_port()}/live/key"
+            publisher = publish.start(publish.rtmp_args(source, url))
             time.sleep(1.0)
             t0 = time.monotonic()
             target = url
         elif mode.startswith("hls"):
-            base = stack.enter_context(serve_folder(folder))
+            base = stack.enter_context(publish.serve_folder(folder))
             t0 = time.monotonic()
-            publisher = start(hls_args(source, folder, segment_s=float(mode.split(":")[1])))
-            wait_for(folder / PLAYLIST)
-            target = f"{base}/{PLAYLIST}"
+            publisher = publish.start(publish.hls_args(source, folder, segment_s=float(mode.split(":")[1])))
+            publish.wait_for(folder / publish.PLAYLIST)
+            target = f"{base}/{publish.PLAYLIST}"
         else:
             t0 = time.monotonic()
-            publisher = start(growing_file_args(source, folder / "show.ts"))
-            wait_for(folder / "show.ts")
+            publisher = publish.start(publish.growing_file_args(source, folder / "show.ts"))
+            publish.wait_for(folder / "show.ts")
             target = str(folder / "show.ts")
         reader = subprocess.Popen(decode_args(parse_source(target), ffmpeg_exe=exe), stdout=subprocess.PIPE,
                                   stderr=subprocess.DEVNULL)

@@ -140,6 +140,31 @@ def test_hls_in_real_time_survives_a_publisher_restart_with_a_gap_marker(
     assert_track_in_order(tmp_path / "out" / "hls.live.ko.srt")
 
 
+def _run_until_a_final_past(job: LiveJob, transcriber: WhisperTranscriber, events: Events,
+                            past_ms: int = 12_000) -> list[Any]:
+    """``run_live`` on a thread until a final caption starts past ``past_ms`` (at most 90 s); then stopped."""
+    stop = threading.Event()
+    results: list[Any] = []
+    runner = threading.Thread(target=lambda: results.append(run_live(job, transcriber, events, stop)))
+    runner.start()
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not any(c["final"] and c["start_ms"] > past_ms
+                                                      for c in events.named("caption")):
+            time.sleep(0.5)
+    finally:
+        stop.set()
+        runner.join(60)
+    assert results, "the run did not end"
+    return results
+
+
+def _second_sentence_on_time(finals: list[dict[str, Any]]) -> None:
+    """fanlive's second sentence: its reference span starts at 13.1 s, its voice a little later."""
+    second = [c for c in finals if c["start_ms"] > 12000]
+    assert second and 12_100 <= second[0]["start_ms"] <= 15_600, [(c["start_ms"], c["text"]) for c in finals]
+
+
 @pytest.mark.slow
 def test_hls_of_long_segments_keeps_the_stream_clock(tmp_path: Path, transcriber: WhisperTranscriber,
                                                      ffmpeg_exe: str) -> None:
@@ -149,34 +174,18 @@ def test_hls_of_long_segments_keeps_the_stream_clock(tmp_path: Path, transcriber
     hls = tmp_path / "hls"
     hls.mkdir()
     events = Events()
-    stop = threading.Event()
-    results: list[Any] = []
     with serve_folder(hls) as base:
         publisher = start(hls_args(FANLIVE, hls, segment_s=4.0))
-        runner: threading.Thread | None = None
         try:
             wait_for(hls / PLAYLIST)
             job = LiveJob(parse_source(f"{base}/{PLAYLIST}"), tmp_path / "out", "hls", target=None,
                           options=PATIENT, retry=RetryPolicy(stall_s=30, gap_s=3.0), ffmpeg=ffmpeg_exe)
-            runner = threading.Thread(target=lambda: results.append(run_live(job, transcriber, events, stop)))
-            runner.start()
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline and not any(c["final"] and c["start_ms"] > 12000
-                                                          for c in events.named("caption")):
-                time.sleep(0.5)
+            results = _run_until_a_final_past(job, transcriber, events)
         finally:
-            stop.set()
             publisher.kill()
             publisher.wait()
-            if runner is not None:
-                runner.join(60)
-    assert results, "the run did not end"
     assert events.named("gap") == [] and results[0].gaps == 0
-    finals = [c for c in events.named("caption") if c["final"]]
-    second = [c for c in finals if c["start_ms"] > 12000]
-    assert second, [(c["start_ms"], c["text"]) for c in finals]
-    # The sentence's reference span starts at 13.1 s, its voice a little later.
-    assert 12_100 <= second[0]["start_ms"] <= 15_600, (second[0]["start_ms"], second[0]["text"])
+    _second_sentence_on_time([c for c in events.named("caption") if c["final"]])
 
 
 @pytest.mark.slow
@@ -187,31 +196,18 @@ def test_an_rtmp_stream_is_captioned_on_its_own_clock(tmp_path: Path, transcribe
     url = f"rtmp://127.0.0.1:{free_port()}/live/key"
     publisher = start(rtmp_args(FANLIVE, url))
     events = Events()
-    stop = threading.Event()
-    results: list[Any] = []
-    runner: threading.Thread | None = None
     try:
         time.sleep(1.0)  # the publisher listens; a refused first try is retried anyway
         job = LiveJob(parse_source(url), tmp_path / "out", "rtmp", target=None, options=PATIENT,
                       retry=RetryPolicy(stall_s=30), ffmpeg=ffmpeg_exe)
-        runner = threading.Thread(target=lambda: results.append(run_live(job, transcriber, events, stop)))
-        runner.start()
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and not any(c["final"] and c["start_ms"] > 12000
-                                                      for c in events.named("caption")):
-            time.sleep(0.5)
+        results = _run_until_a_final_past(job, transcriber, events)
     finally:
-        stop.set()
         publisher.kill()
         publisher.wait()
-        if runner is not None:
-            runner.join(60)
-    assert results, "the run did not end"
     assert events.named("gap") == [] and results[0].gaps == 0
     captions = events.named("caption")
     assert_never_changed_once_shown(captions)
     finals = [c for c in captions if c["final"]]
     assert finals and 0 <= finals[0]["start_ms"] <= 3000, [(c["start_ms"], c["text"]) for c in finals]
-    second = [c for c in finals if c["start_ms"] > 12000]
-    assert second and 12_100 <= second[0]["start_ms"] <= 15_600, [(c["start_ms"], c["text"]) for c in finals]
+    _second_sentence_on_time(finals)
     assert_track_in_order(tmp_path / "out" / "rtmp.live.ko.srt")
