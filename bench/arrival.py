@@ -1,14 +1,14 @@
-"""When audio reaches the live engine: a followed file against RTMP and HLS of each segment length.
+"""When audio reaches the live engine: a followed file against RTMP, SRT and HLS of each segment length.
 
 ffmpeg publishes a sample in real time (tests/live/publish.py, as bench/live.py does), streamkit's
 own reader command (``streamkit.live.decode_args``) reads it, and every chunk's arrival is compared
-with the publisher's clock: the publisher started at t0, so media time m exists at t0 + m (RTMP: the
+with the publisher's clock: the publisher started at t0, so media time m exists at t0 + m (RTMP, SRT: the
 publisher listens and starts when the reader connects, so t0 is when the reader starts). The media
 time of the first sample read is found by cross-correlating it with the source. The offset common to
 all modes (the publisher's own start-up) cancels when modes are compared; the difference is what the
 transport adds to every caption's latency before the engine sees the audio.
 
-    python bench/arrival.py                          # file, RTMP, HLS 0.5 / 1 / 2 s, noisy.mp4
+    python bench/arrival.py                          # file, RTMP, SRT, HLS 0.5 / 1 / 2 s, noisy.mp4
     python bench/arrival.py --modes hls:6 --sample fanlive
 """
 
@@ -42,12 +42,11 @@ def arrivals(source: Path, mode: str, seconds: float) -> dict[str, Any]:
     times: list[tuple[float, int]] = []
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         folder = Path(tmp)
-        if mode == "rtmp":  # the publisher listens and starts reading when the reader connects: t0 is then
-            url = f"rtmp://127.0.0.1:{publish.free_port()}/live/key"
-            publisher = publish.start(publish.rtmp_args(source, url))
+        if mode in ("rtmp", "srt"):  # the publisher listens and starts reading when the reader connects: t0 then
+            args, target = publish.ingest_args(source, mode, publish.free_port())
+            publisher = publish.start(args)
             time.sleep(1.0)
             t0 = time.monotonic()
-            target = url
         elif mode.startswith("hls"):
             base = stack.enter_context(publish.serve_folder(folder))
             t0 = time.monotonic()
@@ -89,7 +88,7 @@ def arrivals(source: Path, mode: str, seconds: float) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sample", default="noisy")
-    parser.add_argument("--modes", default="file,rtmp,hls:0.5,hls:1,hls:2")
+    parser.add_argument("--modes", default="file,rtmp,srt,hls:0.5,hls:1,hls:2")
     parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args()
     report: dict[str, Any] = {"machine": machine(), "sample": args.sample, "runs": []}

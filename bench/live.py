@@ -50,7 +50,7 @@ from tests.live.publish import (
     free_port,
     growing_file_args,
     hls_args,
-    rtmp_args,
+    ingest_args,
     serve_folder,
     start,
     wait_for,
@@ -266,10 +266,10 @@ def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bo
         client = SSEClient(server.url + "/events")
         client.start()
         client.ready.wait(10)
-        if mode == "rtmp":  # the publisher listens and starts when run_live's reader connects: t0 is set just
-            # before run_live starts, so the latency is an upper bound (by the reader's start-up, ~0.3 s)
-            source = f"rtmp://127.0.0.1:{free_port()}/live/key"
-            publisher = start(rtmp_args(media, source))
+        if mode in ("rtmp", "srt"):  # the publisher listens and starts when run_live's reader connects: t0 is
+            # set just before run_live starts, so the latency is an upper bound (by the reader's start-up, ~0.3 s)
+            args, source = ingest_args(media, mode, free_port())
+            publisher = start(args)
             written = None
             time.sleep(1.0)
         elif mode == "hls":
@@ -290,9 +290,9 @@ def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bo
                       translator="libre", translator_settings=TranslatorSettings(url=libre.url if libre else None),
                       idle_timeout_s=3.0, ffmpeg=ffmpeg())
         stop = threading.Event()
-        if mode in ("hls", "rtmp"):  # a live stream does not end: stop after the sample's length + slack
+        if mode in ("hls", "rtmp", "srt"):  # a live stream does not end: stop after the sample's length + slack
             threading.Timer(max(r["end_ms"] for r in refs) / 1000 + 12, stop.set).start()
-        if mode == "rtmp":
+        if mode in ("rtmp", "srt"):
             t0 = time.monotonic()
         result = run_live(job, transcriber, board.publish, stop)
         if written is not None:
@@ -358,7 +358,7 @@ def offline_cer(sample: str, transcriber: WhisperTranscriber) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", default="fanlive:hls:en,fanlive:file,noisy:file",
-                        help="comma-separated SAMPLE:MODE[:en] (MODE hls, rtmp or file; en adds English via libre)")
+                        help="comma-separated SAMPLE:MODE[:en] (MODE hls, rtmp, srt or file; en: English via libre)")
     parser.add_argument("--no-offline", action="store_true", help="skip the offline CER of fanlive")
     parser.add_argument("--simulate", default="", help="comma-separated samples to replay in virtual time too")
     parser.add_argument("--cores", default="2,1", help="virtual-time runs: decode = CPU time / each of these")

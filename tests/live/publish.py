@@ -47,12 +47,21 @@ def hls_args(source: Path, folder: Path, *, start_s: float = 0.0, segment_s: flo
             "-hls_segment_filename", str(folder / "seg%d.ts"), str(folder / PLAYLIST)]
 
 
-def rtmp_args(source: Path, url: str) -> list[str]:
-    """ffmpeg serving ``source``'s audio in real time as an RTMP stream at ``url`` (as data). It listens
-    (``-listen 1``) and starts reading the source when its one player connects: no RTMP server needed."""
+def ingest_args(source: Path, protocol: str, port: int) -> tuple[list[str], str]:
+    """ffmpeg serving ``source``'s audio in real time over ``protocol`` (``rtmp`` or ``srt``) on 127.0.0.1:``port``,
+    listening: it starts reading the source when its one player connects, so no server is needed. Returns the
+    command (as data) and the URL a player opens."""
     exe = find_ffmpeg()
+    if protocol == "rtmp":
+        url = f"rtmp://127.0.0.1:{port}/live/key"
+        out = ["-f", "flv", "-listen", "1", url]
+    elif protocol == "srt":
+        url = f"srt://127.0.0.1:{port}?mode=caller"
+        out = ["-f", "mpegts", f"srt://127.0.0.1:{port}?mode=listener"]
+    else:
+        raise ValueError(f"unknown ingest protocol {protocol!r}")
     return [exe, "-hide_banner", "-nostdin", "-loglevel", "error", *realtime_args(exe), "-i", str(source),
-            "-map", "0:a:0", "-c:a", "aac", "-b:a", "96k", "-f", "flv", "-listen", "1", url]
+            "-map", "0:a:0", "-c:a", "aac", "-b:a", "96k", *out], url
 
 
 def free_port() -> int:

@@ -19,7 +19,7 @@ from streamkit.translation.options import TranslatorSettings
 
 from ..conftest import FANLIVE, SHORT
 from ..libre_server import LibreServer
-from .publish import PLAYLIST, free_port, growing_file_args, hls_args, rtmp_args, serve_folder, start, wait_for
+from .publish import PLAYLIST, free_port, growing_file_args, hls_args, ingest_args, serve_folder, start, wait_for
 
 #: On a busy shared machine a decode can take many seconds: these tests are about following the
 #: source, not about lag, so nothing is skipped (tests/live/test_engine.py covers lag control).
@@ -189,16 +189,17 @@ def test_hls_of_long_segments_keeps_the_stream_clock(tmp_path: Path, transcriber
 
 
 @pytest.mark.slow
-def test_an_rtmp_stream_is_captioned_on_its_own_clock(tmp_path: Path, transcriber: WhisperTranscriber,
-                                                      ffmpeg_exe: str) -> None:
-    """The real ffmpeg serves fanlive over RTMP on 127.0.0.1 in real time (the ingest a producer can point
+@pytest.mark.parametrize("protocol", ["rtmp", "srt"])
+def test_an_ingest_stream_is_captioned_on_its_own_clock(tmp_path: Path, transcriber: WhisperTranscriber,
+                                                        ffmpeg_exe: str, protocol: str) -> None:
+    """The real ffmpeg serves fanlive over RTMP or SRT on 127.0.0.1 in real time (the ingest a producer can point
     streamkit at instead of an HLS playlist): captions come, in order, at the recording's own times."""
-    url = f"rtmp://127.0.0.1:{free_port()}/live/key"
-    publisher = start(rtmp_args(FANLIVE, url))
+    args, url = ingest_args(FANLIVE, protocol, free_port())
+    publisher = start(args)
     events = Events()
     try:
         time.sleep(1.0)  # the publisher listens; a refused first try is retried anyway
-        job = LiveJob(parse_source(url), tmp_path / "out", "rtmp", target=None, options=PATIENT,
+        job = LiveJob(parse_source(url), tmp_path / "out", protocol, target=None, options=PATIENT,
                       retry=RetryPolicy(stall_s=30), ffmpeg=ffmpeg_exe)
         results = _run_until_a_final_past(job, transcriber, events)
     finally:
@@ -210,4 +211,4 @@ def test_an_rtmp_stream_is_captioned_on_its_own_clock(tmp_path: Path, transcribe
     finals = [c for c in captions if c["final"]]
     assert finals and 0 <= finals[0]["start_ms"] <= 3000, [(c["start_ms"], c["text"]) for c in finals]
     _second_sentence_on_time(finals)
-    assert_track_in_order(tmp_path / "out" / "rtmp.live.ko.srt")
+    assert_track_in_order(tmp_path / "out" / f"{protocol}.live.ko.srt")
