@@ -76,6 +76,36 @@ def test_the_overlay_is_transparent_and_shows_at_most_two_lines_per_language_in_
         board.broker.close()
 
 
+@pytest.mark.browser
+def test_a_final_sentence_never_steps_back_to_cues_already_read(page: Any) -> None:
+    """The overlay plays a final sentence from the cue holding what the partial showed last. When those last
+    letters straddle two of the final's cues ("여러 | 차례"), no cue held them and the whole sentence was played
+    again from its first cue: the viewer saw lines already read (likely how the real-run test below once
+    failed its order check)."""
+    board = LiveBoard()
+    with start_server(create_app(board)) as server:
+        page.goto(server.url + "/overlay?lang=ko&lines=2")
+        page.wait_for_selector('.lang[data-lang="ko"]', state="attached")
+        partial = {"language": "ko", "sentence": 1, "text": "첫째 줄 글자들 둘째 줄 여러 차례",
+                   "lines": ["줄 여러 차례"], "start_ms": 0, "end_ms": 6000, "final": False, "cues": []}
+        board.publish("caption", partial)
+        page.wait_for_function("document.querySelector('.lang[data-lang=\"ko\"]').innerText.includes('차례')",
+                               timeout=5000)
+        page.evaluate("""() => { window.seen = [];
+            new MutationObserver(() => window.seen.push(document.querySelector('.lang[data-lang="ko"]').innerText))
+            .observe(document.getElementById('captions'), {childList: true, subtree: true}); }""")
+        cues = [{"start_ms": 0, "end_ms": 2000, "lines": ["첫째 줄 글자들"]},
+                {"start_ms": 2000, "end_ms": 4000, "lines": ["둘째 줄 여러"]},
+                {"start_ms": 4000, "end_ms": 8000, "lines": ["차례의 공정을 거쳐야 한다"]}]
+        board.publish("caption", {**partial, "text": "첫째 줄 글자들 둘째 줄 여러 차례의 공정을 거쳐야 한다",
+                                  "lines": cues[-1]["lines"], "end_ms": 8000, "final": True, "cues": cues})
+        page.wait_for_function("window.seen.some((t) => t.includes('공정을'))", timeout=5000)
+        time.sleep(1.5)
+        seen = page.evaluate("window.seen")
+        board.broker.close()
+    assert not any("첫째" in t or "둘째" in t for t in seen), seen
+
+
 @pytest.mark.slow
 @pytest.mark.browser
 def test_a_real_run_reaches_the_overlay_and_the_captions_page_in_order(
@@ -117,4 +147,4 @@ def test_a_real_run_reaches_the_overlay_and_the_captions_page_in_order(
     at = 0
     for shown in seen:
         at = flat.find(shown.replace(" ", "")[-4:], at)
-        assert at >= 0, (seen, final)
+        assert at >= 0, f"shown {shown!r} is not in the final text in order: {seen!r} -> {final!r}"

@@ -77,9 +77,16 @@ const streamkitLive = (() => {
       const p = partials[c.language];
       delete partials[c.language];
       if (!p || p.sentence !== c.sentence) return c.cues;
-      const tail = flat(p.text).slice(-4);  // what the viewer read last: play from the cue holding it
-      for (let i = c.cues.length - 1; i > 0; i--) if (flat(c.cues[i].lines.join('')).includes(tail)) return c.cues.slice(i);
-      return c.cues;
+      // What the viewer read last: play from the cue holding its last letter. The letters may straddle two of
+      // the final's cues ("여러 | 차례"): looked for in one cue, they were found in none, and the whole sentence
+      // was played again from its first cue.
+      const tail = flat(p.text).slice(-4);
+      const texts = c.cues.map((cue) => flat(cue.lines.join('')));
+      const at = texts.join('').lastIndexOf(tail);
+      if (at < 0) return c.cues;
+      let last = at + tail.length - 1, i = 0;
+      while (i < texts.length - 1 && last >= texts[i].length) { last -= texts[i].length; i++; }
+      return c.cues.slice(i);
     }
 
     follow({
