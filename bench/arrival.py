@@ -27,6 +27,7 @@ import numpy as np
 from common import SAMPLES, ffmpeg, machine
 
 from streamkit.live.source import decode_args, parse_source
+from tests.libre_server import free_port
 from tests.live import publish
 
 RATE = 16000
@@ -43,7 +44,7 @@ def arrivals(source: Path, mode: str, seconds: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         folder = Path(tmp)
         if mode in ("rtmp", "srt"):  # the publisher listens and starts reading when the reader connects: t0 then
-            args, target = publish.ingest_args(source, mode, publish.free_port())
+            args, target = publish.ingest_args(source, mode, free_port())
             publisher = publish.start(args)
             time.sleep(1.0)
             t0 = time.monotonic()

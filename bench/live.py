@@ -44,10 +44,9 @@ from streamkit.transcribe import WhisperTranscriber, resolve_model
 from streamkit.translation.options import TranslatorSettings
 from streamkit.web import start_server
 from streamkit.web.live import LiveBoard, create_app
-from tests.libre_server import LibreServer
+from tests.libre_server import LibreServer, free_port
 from tests.live.publish import (
     PLAYLIST,
-    free_port,
     growing_file_args,
     hls_args,
     ingest_args,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -37,46 +36,37 @@ def _progress(path: Path | None) -> list[str]:
     return ["-progress", str(path), "-stats_period", "0.5"] if path is not None else []
 
 
+def _publisher(source: Path, *out: str, start_s: float | None = None) -> list[str]:
+    """ffmpeg reading ``source`` in real time (from ``start_s``) and writing its audio as 96k AAC to ``out``."""
+    exe = find_ffmpeg()
+    seek = ["-ss", f"{start_s:.3f}"] if start_s is not None else []
+    return [exe, "-hide_banner", "-nostdin", "-loglevel", "error", *realtime_args(exe), *seek, "-i", str(source),
+            "-map", "0:a:0", "-c:a", "aac", "-b:a", "96k", *out]
+
+
 def hls_args(source: Path, folder: Path, *, start_s: float = 0.0, segment_s: float = 1.0) -> list[str]:
     """ffmpeg publishing ``source``'s audio in real time as a live HLS playlist in ``folder`` (as data)."""
-    exe = find_ffmpeg()
-    return [exe, "-hide_banner", "-nostdin", "-loglevel", "error", *realtime_args(exe), "-ss", f"{start_s:.3f}",
-            "-i", str(source), "-map", "0:a:0", "-c:a", "aac", "-b:a", "96k",
-            "-f", "hls", "-hls_time", f"{segment_s:g}", "-hls_list_size", "6",
-            "-hls_flags", "delete_segments+omit_endlist", "-hls_start_number_source", "epoch",
-            "-hls_segment_filename", str(folder / "seg%d.ts"), str(folder / PLAYLIST)]
+    return _publisher(source, "-f", "hls", "-hls_time", f"{segment_s:g}", "-hls_list_size", "6",
+                      "-hls_flags", "delete_segments+omit_endlist", "-hls_start_number_source", "epoch",
+                      "-hls_segment_filename", str(folder / "seg%d.ts"), str(folder / PLAYLIST), start_s=start_s)
 
 
 def ingest_args(source: Path, protocol: str, port: int) -> tuple[list[str], str]:
     """ffmpeg serving ``source``'s audio in real time over ``protocol`` (``rtmp`` or ``srt``) on 127.0.0.1:``port``,
     listening: it starts reading the source when its one player connects, so no server is needed. Returns the
-    command (as data) and the URL a player opens."""
-    exe = find_ffmpeg()
+    command (as data) and the URL a player opens (a free port: ``tests.libre_server.free_port``)."""
     if protocol == "rtmp":
         url = f"rtmp://127.0.0.1:{port}/live/key"
-        out = ["-f", "flv", "-listen", "1", url]
-    elif protocol == "srt":
-        url = f"srt://127.0.0.1:{port}?mode=caller"
-        out = ["-f", "mpegts", f"srt://127.0.0.1:{port}?mode=listener"]
-    else:
-        raise ValueError(f"unknown ingest protocol {protocol!r}")
-    return [exe, "-hide_banner", "-nostdin", "-loglevel", "error", *realtime_args(exe), "-i", str(source),
-            "-map", "0:a:0", "-c:a", "aac", "-b:a", "96k", *out], url
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on (now)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        return _publisher(source, "-f", "flv", "-listen", "1", url), url
+    if protocol == "srt":
+        return (_publisher(source, "-f", "mpegts", f"srt://127.0.0.1:{port}?mode=listener"),
+                f"srt://127.0.0.1:{port}?mode=caller")
+    raise ValueError(f"unknown ingest protocol {protocol!r}")
 
 
 def growing_file_args(source: Path, target: Path, *, progress: Path | None = None) -> list[str]:
     """ffmpeg writing ``source`` to an MPEG-TS file that grows in real time (as data)."""
-    exe = find_ffmpeg()
-    return [exe, "-hide_banner", "-nostdin", "-loglevel", "error", *realtime_args(exe), "-i", str(source),
-            "-map", "0:a:0", "-c:a", "aac", "-b:a", "96k", "-f", "mpegts", "-flush_packets", "1",
-            *_progress(progress), str(target)]
+    return _publisher(source, "-f", "mpegts", "-flush_packets", "1", *_progress(progress), str(target))
 
 
 def start(args: list[str]) -> subprocess.Popen[bytes]:

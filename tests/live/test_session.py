@@ -18,8 +18,8 @@ from streamkit.transcribe import WhisperTranscriber
 from streamkit.translation.options import TranslatorSettings
 
 from ..conftest import FANLIVE, SHORT
-from ..libre_server import LibreServer
-from .publish import PLAYLIST, free_port, growing_file_args, hls_args, ingest_args, serve_folder, start, wait_for
+from ..libre_server import LibreServer, free_port
+from .publish import PLAYLIST, growing_file_args, hls_args, ingest_args, serve_folder, start, wait_for
 
 #: On a busy shared machine a decode can take many seconds: these tests are about following the
 #: source, not about lag, so nothing is skipped (tests/live/test_engine.py covers lag control).
