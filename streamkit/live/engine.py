@@ -207,7 +207,7 @@ class StreamingTranscriber:
     _power: list[float] = field(default_factory=list)  # mean square per 50 ms frame, whole stream
     _power_tail: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
     #: received_ms when the last step found too little new audio to decode (the engine had caught up);
-    #: None after a decode.
+    #: None once a step takes audio on (decoded, or dropped as holding no speech).
     _idle_at_ms: int | None = None
 
     # ----------------------------------------------------------------- audio in
