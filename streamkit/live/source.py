@@ -92,8 +92,11 @@ def parse_source(text: str) -> SourceSpec:
     return SourceSpec("file", str(path))
 
 
-#: How much of a followed file ffmpeg reads to find its streams (media time 0.5 s, or 2 MB of a video recording).
-FOLLOW_PROBE = ("-analyzeduration", "500000", "-probesize", "2000000")
+#: How much of a live input ffmpeg reads to find its streams before it decodes any (media time 0.5 s, or 2 MB
+#: of a video recording). Its default is 5 s, and a live input has those 5 s only 5 s later: the first sentence
+#: of an RTMP or SRT stream (and of a followed file) was captioned 5 s late. A stream whose audio starts later
+#: is still decoded: ffmpeg sets the decoder up when the first audio packet comes.
+LIVE_PROBE = ("-analyzeduration", "500000", "-probesize", "2000000")
 
 #: How much faster than real time a followed file is read after a stall (``-readrate_catchup``).
 CATCHUP_RATE = 4.0
@@ -134,13 +137,12 @@ def decode_args(spec: SourceSpec, *, ffmpeg_exe: str = "ffmpeg", idle_timeout_s:
                      "-reconnect_delay_max", "2"]
             if spec.target.split("?")[0].lower().endswith(".m3u8"):
                 args += ["-live_start_index", "-1"]  # a live playlist: start at its newest segment
-        args += ["-rw_timeout", str(int(rw_timeout_s * 1e6)), "-i", spec.target]
+        args += ["-rw_timeout", str(int(rw_timeout_s * 1e6)), *LIVE_PROBE, "-i", spec.target]
     elif spec.kind == "file":
-        # Read at the recording's own pace, waiting at its end for more (tail -f) until idle. ffmpeg first
-        # probes 5 s of the input by default: a recording being written has those 5 s only 5 s later, and
-        # the paced reader then stayed 4.4 s behind it for the whole run; 0.5 s of probing is enough here.
+        # Read at the recording's own pace, waiting at its end for more (tail -f) until idle. With ffmpeg's
+        # default probing the paced reader stayed 4.4 s behind the recording for the whole run.
         args += [*pace_args(ffmpeg_exe), "-follow", "1", "-rw_timeout", str(int(idle_timeout_s * 1e6)),
-                 *FOLLOW_PROBE, "-i", f"file:{spec.target}"]
+                 *LIVE_PROBE, "-i", f"file:{spec.target}"]
     elif spec.kind == "device":
         args += ["-f", spec.device_format, "-i", spec.target]
     else:

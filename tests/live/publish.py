@@ -36,12 +36,19 @@ def _progress(path: Path | None) -> list[str]:
     return ["-progress", str(path), "-stats_period", "0.5"] if path is not None else []
 
 
-def _publisher(source: Path, *out: str, start_s: float | None = None) -> list[str]:
-    """ffmpeg reading ``source`` in real time (from ``start_s``) and writing its audio as 96k AAC to ``out``."""
+def _publisher(source: Path, *out: str, start_s: float | None = None, audio_late_s: float = 0.0) -> list[str]:
+    """ffmpeg reading ``source`` in real time (from ``start_s``) and writing its audio as 96k AAC to ``out``.
+    With ``audio_late_s``, its video goes too, and the audio starts that much after it."""
     exe = find_ffmpeg()
     seek = ["-ss", f"{start_s:.3f}"] if start_s is not None else []
+    if audio_late_s:
+        late = [*realtime_args(exe), "-itsoffset", f"{audio_late_s:g}", "-i", str(source)]
+        streams = [*late, "-map", "0:v:0", "-map", "1:a:0", "-c:v", "libx264", "-preset", "ultrafast",
+                   "-tune", "zerolatency", "-g", "60"]
+    else:
+        streams = ["-map", "0:a:0"]
     return [exe, "-hide_banner", "-nostdin", "-loglevel", "error", *realtime_args(exe), *seek, "-i", str(source),
-            "-map", "0:a:0", "-c:a", "aac", "-b:a", "96k", *out]
+            *streams, "-c:a", "aac", "-b:a", "96k", *out]
 
 
 def hls_args(source: Path, folder: Path, *, start_s: float = 0.0, segment_s: float = 1.0) -> list[str]:
@@ -51,15 +58,17 @@ def hls_args(source: Path, folder: Path, *, start_s: float = 0.0, segment_s: flo
                       "-hls_segment_filename", str(folder / "seg%d.ts"), str(folder / PLAYLIST), start_s=start_s)
 
 
-def ingest_args(source: Path, protocol: str, port: int) -> tuple[list[str], str]:
+def ingest_args(source: Path, protocol: str, port: int, *, audio_late_s: float = 0.0) -> tuple[list[str], str]:
     """ffmpeg serving ``source``'s audio in real time over ``protocol`` (``rtmp`` or ``srt``) on 127.0.0.1:``port``,
     listening: it starts reading the source when its one player connects, so no server is needed. Returns the
-    command (as data) and the URL a player opens (a free port: ``tests.libre_server.free_port``)."""
+    command (as data) and the URL a player opens (a free port: ``tests.libre_server.free_port``). With
+    ``audio_late_s``, the video goes too and the audio starts that much later."""
     if protocol == "rtmp":
         url = f"rtmp://127.0.0.1:{port}/live/key"
-        return _publisher(source, "-f", "flv", "-listen", "1", url), url
+        return _publisher(source, "-f", "flv", "-listen", "1", url, audio_late_s=audio_late_s), url
     if protocol == "srt":
-        return (_publisher(source, "-f", "mpegts", f"srt://127.0.0.1:{port}?mode=listener"),
+        return (_publisher(source, "-f", "mpegts", f"srt://127.0.0.1:{port}?mode=listener",
+                           audio_late_s=audio_late_s),
                 f"srt://127.0.0.1:{port}?mode=caller")
     raise ValueError(f"unknown ingest protocol {protocol!r}")
 

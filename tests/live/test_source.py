@@ -38,10 +38,13 @@ def test_the_decode_command_as_data() -> None:
     assert hls[5:7] == ["-reconnect", "1"] and "-reconnect_streamed" in hls
     assert hls[hls.index("-live_start_index") + 1] == "-1"
     assert hls[hls.index("-rw_timeout") + 1] == "5000000"
+    # a live input is probed for 0.5 s before decoding, not ffmpeg's 5 s (its first sentence came 5 s late)
+    assert hls[hls.index("-i") - 4 : hls.index("-i")] == ["-analyzeduration", "500000", "-probesize", "2000000"]
     assert hls[hls.index("-i") + 1 :] == ["http://127.0.0.1:8080/live.m3u8", "-map", "0:a:0", "-vn", "-sn", "-dn",
                                           "-ac", "1", "-ar", "16000", "-acodec", "pcm_s16le", "-f", "s16le", "pipe:1"]
     rtmp = decode_args(parse_source("rtmp://127.0.0.1/live/key"))
     assert "-reconnect" not in rtmp and "-live_start_index" not in rtmp
+    assert rtmp[rtmp.index("-i") - 4 : rtmp.index("-i") - 2] == ["-analyzeduration", "500000"]
     grown = decode_args(parse_source(str(SHORT)), idle_timeout_s=2.5)
     i = grown.index("-i")
     assert grown[i - 8 : i] == ["-follow", "1", "-rw_timeout", "2500000", "-analyzeduration", "500000",
@@ -295,3 +298,46 @@ def test_a_followed_file_whose_writer_pauses_keeps_the_recordings_clock(tmp_path
         publisher.wait()
     assert paused and audio_s >= 8.0, "the file did not grow past its writer's pause"
     assert items == []
+
+
+def _first_audio_after(feed: AudioFeed, timeout: float = 20.0) -> float:
+    """Seconds from now until ``feed`` hands over its first audio (``timeout`` if none came)."""
+    import time
+
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        item = feed.get(0.5)
+        if isinstance(item, AudioChunk):
+            return item.received_at - began
+        assert not isinstance(item, FeedEnded), item
+    return timeout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("protocol", "audio_late_s"), [("rtmp", 0.0), ("srt", 0.0), ("srt", 3.0)])
+def test_an_ingest_stream_is_heard_from_its_first_packets(ffmpeg_exe: str, protocol: str,
+                                                          audio_late_s: float) -> None:
+    """The real ffmpeg serves fanlive over RTMP or SRT on 127.0.0.1 in real time. ffmpeg reads 5 s of an input
+    before decoding any by default, and a live stream has those 5 s only 5 s later: the first audio came
+    4.8-5.0 s after connecting (so the first sentence was captioned that late), now 0.3-0.6 s. A stream whose
+    audio starts 3 s after its video (a camera feed with the sound switched on late) is still heard."""
+    from ..conftest import FANLIVE
+    from ..libre_server import free_port
+    from .publish import ingest_args, start
+
+    args, url = ingest_args(FANLIVE, protocol, free_port(), audio_late_s=audio_late_s)
+    publisher = start(args)
+    feed: AudioFeed | None = None
+    try:
+        import time
+
+        time.sleep(1.0)  # the publisher listens
+        spec = parse_source(url)
+        feed = AudioFeed(spec, decode_args(spec, ffmpeg_exe=ffmpeg_exe), RetryPolicy(stall_s=30)).start()
+        first_s = _first_audio_after(feed)
+    finally:
+        if feed is not None:
+            feed.stop()
+        publisher.kill()
+        publisher.wait()
+    assert first_s < audio_late_s + 2.5, f"the first audio came {first_s:.1f} s after connecting"
