@@ -14,6 +14,8 @@ load included):
 ``bare-seq``      faster-whisper ``base`` int8, ``WhisperModel.transcribe(vad_filter=True)``, everything
                   else faster-whisper's default (its README's way): segments as cues
 ``bare-batched``  ``BatchedInferencePipeline(model).transcribe(batch_size=8)`` (VAD on by default)
+``bare-batched-words`` the same with ``word_timestamps=True``: the decoding streamkit's default runs (its
+                  cue times come from word times), so the memory reference for "the decoding chosen"
 ``streamkit``     ``streamkit subtitle -t none --no-mux`` with the defaults; the Korean SRT
 ``streamkit-seq`` the same with ``[transcribe] batched = false`` (the path ``-t whisper`` uses)
 ``streamkit-turns`` the same with ``[transcribe] turns = true`` (turn-aware decoding, opt-in)
@@ -122,7 +124,8 @@ def child(config: str, recording: str, out: str) -> None:
     if config == "bare-seq":
         segments, _ = model.transcribe(audio, language="ko", vad_filter=True)
     else:
-        segments, _ = BatchedInferencePipeline(model).transcribe(audio, language="ko", batch_size=8)
+        segments, _ = BatchedInferencePipeline(model).transcribe(audio, language="ko", batch_size=8,
+                                                                 word_timestamps=config == "bare-batched-words")
     cues = [{"start_ms": round(s.start * 1000), "end_ms": round(s.end * 1000), "text": s.text.strip()}
             for s in segments]
     Path(out).write_text(json.dumps(cues, ensure_ascii=False), encoding="utf-8")
