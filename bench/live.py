@@ -251,16 +251,18 @@ def changed_once_shown(events: list[tuple[float, str, dict[str, Any]]]) -> int:
 
 
 def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bool,
-            long: tuple[Path, list[dict[str, Any]]] | None = None, hls_segment_s: float = 1.0) -> dict[str, Any]:
+            long: tuple[Path, list[dict[str, Any]]] | None = None, hls_segment_s: float = 1.0,
+            engine: str = "libre") -> dict[str, Any]:
     """One real-time run; ``long``: another recording of ``sample`` and its references (the drift run);
-    ``hls_segment_s``: the publisher's HLS segment length (HLS mode)."""
+    ``hls_segment_s``: the publisher's HLS segment length (HLS mode); ``engine``: English by the local
+    LibreTranslate-compatible server (``libre``) or from the speech (``whisper``)."""
     work = WORK / "live" / (f"{sample}-{mode}" + ("-long" if long else ""))
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     media, refs = long or (SAMPLES / f"{sample}.mp4", references(sample))
     loads = LoadSampler().start()
     board = LiveBoard()
-    libre = LibreServer().start() if english else None
+    libre = LibreServer().start() if english and engine == "libre" else None
     with start_server(create_app(board)) as server, serve_folder(work) as base:
         client = SSEClient(server.url + "/events")
         client.start()
@@ -286,7 +288,7 @@ def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bo
             wait_for(target)
             source = str(target)
         job = LiveJob(parse_source(source), work / "out", sample, target="en" if english else None,
-                      translator="libre", translator_settings=TranslatorSettings(url=libre.url if libre else None),
+                      translator=engine, translator_settings=TranslatorSettings(url=libre.url if libre else None),
                       idle_timeout_s=3.0, ffmpeg=ffmpeg())
         stop = threading.Event()
         if mode in ("hls", "rtmp", "srt"):  # a live stream does not end: stop after the sample's length + slack
@@ -322,6 +324,7 @@ def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bo
         "changed_once_shown": changed_once_shown(events),
         "cpu_share_of_2_cores": round(summary["cpu_share_of_one_core"] / 2, 3), "lag_s": summary["lag_s"],
         "skipped_s": summary["skipped_s"], "cheap_steps": summary["cheap_steps"], "decodes": summary["decodes"],
+        "translation_failures": summary["translation_failures"] if english else None,
         "decode_cpu_s_median": summary["decode_cpu_s_median"],
         "load_average": os.getloadavg(), "load_average_1min_during": loads.summary(),
         "ko_latency_by_onset": latency_by_onset(refs, events, t0, "ko"),
@@ -357,7 +360,8 @@ def offline_cer(sample: str, transcriber: WhisperTranscriber) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", default="fanlive:hls:en,fanlive:file,noisy:file",
-                        help="comma-separated SAMPLE:MODE[:en] (MODE hls, rtmp, srt or file; en: English via libre)")
+                        help="comma-separated SAMPLE:MODE[:en|:whisper] (MODE hls, rtmp, srt or file; en: English via "
+                             "libre; whisper: English from the speech)")
     parser.add_argument("--no-offline", action="store_true", help="skip the offline CER of fanlive")
     parser.add_argument("--simulate", default="", help="comma-separated samples to replay in virtual time too")
     parser.add_argument("--cores", default="2,1", help="virtual-time runs: decode = CPU time / each of these")
@@ -376,7 +380,8 @@ def main() -> None:
     report: dict[str, Any] = {"machine": machine(), "runs": []}
     for spec in filter(None, args.runs.split(",")):
         sample, mode, *rest = spec.split(":")
-        run = one_run(sample, mode, transcriber, english="en" in rest, hls_segment_s=args.hls_segment)
+        run = one_run(sample, mode, transcriber, english=bool({"en", "whisper"} & set(rest)),
+                      hls_segment_s=args.hls_segment, engine="whisper" if "whisper" in rest else "libre")
         print(json.dumps(run, ensure_ascii=False), flush=True)
         report["runs"].append(run)
     for sample in filter(None, args.simulate.split(",")):

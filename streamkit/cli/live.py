@@ -24,7 +24,7 @@ Source = Annotated[str, typer.Argument(help=SOURCE_HELP, show_default=False)]
 To = Annotated[str, typer.Option("--to", help="Target language of the translated captions.")]
 Translator = Annotated[str | None, typer.Option(
     "--translator", "-t", help="Engine for the translated captions (google, deepl, papago, mymemory, libre; "
-    "plugins add more) or none (Korean only). [default: google]")]
+    "plugins add more), whisper (English from the speech, offline) or none (Korean only). [default: google]")]
 TranslatorUrl = Annotated[str | None, typer.Option(
     "--translator-url", help="Server of the libre engine (LibreTranslate API).")]
 Overlay = Annotated[int, typer.Option(

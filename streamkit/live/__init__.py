@@ -9,6 +9,8 @@ Data flows one way: source -> engine -> captions -> translation -> pages, files 
 * ``captions.py``: committed words -> sentences (quality filter, glossary) -> :class:`Caption` laid out by
   the subtitle rules; :class:`RollingTrack` (the ``NAME.live.LANG.srt`` files).
 * ``translation.py``: :class:`TranslationWorker`, final sentences translated on a thread.
+* ``speech.py``: ``-t whisper``: each final sentence's audio (:class:`~.speech.AudioRing`) through Whisper's
+  translate task (:class:`~.speech.SpeechTranslator`), English with no server.
 * ``session.py``: :func:`run_live` with a :class:`LiveJob`; the run, its finalization, :class:`LiveResult`.
 """
 

@@ -32,6 +32,7 @@ from ..translation.options import TranslatorSettings
 from .captions import Caption, RollingTrack, SentenceBuilder, live_paths
 from .engine import LiveOptions, StepResult, StreamingTranscriber, whisper_decoder
 from .source import AudioChunk, AudioFeed, FeedEnded, Gap, LiveSourceError, RetryPolicy, SourceSpec, decode_args
+from .speech import AudioRing, SpeechTranslator, whisper_speech
 
 if TYPE_CHECKING:
     from ..glossary import Glossary
@@ -67,9 +68,9 @@ class LiveJob:
     phrases: bool = True
 
     def __post_init__(self) -> None:
-        if self.target is not None and self.translator == "whisper":
-            raise ConfigError("the whisper engine is not offered live (it would decode the audio a second time)",
-                              key="translator", hint="use a text engine (-t google, libre ...) or -t none")
+        if self.target not in (None, "en") and self.translator == "whisper":
+            raise ConfigError(f"the whisper engine can only translate into English, not {self.target!r}",
+                              key="translator", hint="use a text engine (-t google, libre ...) for other languages")
 
 
 @dataclass(frozen=True)
@@ -175,16 +176,24 @@ class _Run:
         self.cheap = self.skipped = self.gaps = 0
         self.sentences: dict[str, int] = {job.options.language: 0}
         self.translator: Any = None
+        self.ring: AudioRing | None = None
         self._last_status = 0.0
 
     def start_translation(self, model_transcriber: Any) -> None:
-        from .translation import translation_worker
+        from .translation import PhraseSplitter, TranslationWorker, translation_worker
 
         job = self.job
         if job.target is None:
             return
-        worker = translation_worker(job.translator, job.target, self.on_caption, job.translator_settings,
-                                    glossary=job.glossary, transcriber=model_transcriber, phrases=job.phrases)
+        if job.translator == "whisper":  # from the speech: each final sentence's audio, decoded once more
+            self.ring = AudioRing()
+            speech = SpeechTranslator(whisper_speech(model_transcriber.model, job.options), self.ring,
+                                      behind=lambda: self.engine.lag_ms > job.options.cheap_lag_ms)
+            worker: TranslationWorker | None = TranslationWorker(speech, job.target, self.on_caption, job.glossary,
+                                                                 splitter=PhraseSplitter(False))
+        else:
+            worker = translation_worker(job.translator, job.target, self.on_caption, job.translator_settings,
+                                        glossary=job.glossary, transcriber=model_transcriber, phrases=job.phrases)
         if worker is None:
             return
         self.tracks[job.target] = RollingTrack(job.target, live_paths(job.out_dir, job.name, job.target, job.formats))
@@ -236,9 +245,13 @@ class _Run:
                 if isinstance(item, AudioChunk):
                     record(item.samples)
                     self.engine.feed(item.samples)
+                    if self.ring is not None:
+                        self.ring.feed(item.samples)
                 elif isinstance(item, Gap):
                     ms = int(item.seconds * 1000)
                     record(np.zeros(min(ms, 600_000) * 16, np.float32))
+                    if self.ring is not None:
+                        self.ring.gap(ms)
                     self.gaps += 1
                     self.handle(self.engine.gap(ms), gap=item.reason)
                 # A backlog in the source's queue counts as lag too: step (and skip) rather than drain it all.
@@ -291,7 +304,8 @@ def run_live(
         cpu_s=time.process_time() - cpu0, lag_ms=tuple(run.lags), cheap_steps=run.cheap,
         decode_cpu_ms=tuple(run.decode_cpu), skipped_ms=run.skipped,
         gaps=run.gaps, dropped=run.builder.dropped,
-        translation_failures=run.translator.failures if run.translator else 0, interrupted=interrupted)
+        translation_failures=(run.translator.failures + getattr(run.translator.engine, "skipped", 0)
+                              if run.translator else 0), interrupted=interrupted)
     run.publish("end", result.summary())
     if error is not None:
         raise error

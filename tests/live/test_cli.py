@@ -40,8 +40,9 @@ def test_a_missing_source_and_existing_drafts_are_one_line_each(tmp_path: Path) 
     result = runner.invoke(app, ["live", str(SHORT), "--overlay", "0", "--out", str(tmp_path), "-t", "none"])
     assert result.exit_code == 3 and "already exists" in result.output
     assert (tmp_path / "short.live.ko.srt").read_text(encoding="utf-8") == "edited"
-    result = runner.invoke(app, ["live", str(SHORT), "--overlay", "0", "--out", str(tmp_path / "w"), "-t", "whisper"])
-    assert result.exit_code != 0 and "whisper engine is not offered live" in result.output
+    result = runner.invoke(app, ["live", str(SHORT), "--overlay", "0", "--out", str(tmp_path / "w"), "-t", "whisper",
+                                 "--to", "ja"])
+    assert result.exit_code != 0 and "whisper engine can only translate into English" in result.output
 
 
 @pytest.mark.slow
