@@ -21,7 +21,9 @@ SOURCE_HELP = ("A stream URL (HLS .m3u8, RTMP, SRT ...), a recording still being
                "tail -f), or an audio device (alsa:default, pulse:default).")
 
 Source = Annotated[str, typer.Argument(help=SOURCE_HELP, show_default=False)]
-To = Annotated[str, typer.Option("--to", help="Target language of the translated captions.")]
+To = Annotated[str, typer.Option("--to", metavar="LANGS", help="Languages of the translated captions, comma-separated, "
+                                 "each translated from the Korean (en,ja,es ...): one overlay box, history "
+                                 "column and NAME.live.LANG.srt each.")]
 Translator = Annotated[str | None, typer.Option(
     "--translator", "-t", help="Engine for the translated captions (google, deepl, papago, mymemory, libre; "
     "plugins add more), whisper (English from the speech, offline) or none (Korean only). [default: google]")]
@@ -100,6 +102,7 @@ def _build_job(source: str, to: str, translator: str | None, translator_url: str
                beam_size: int, keep_invented: bool, force: bool, config: Path | None) -> LiveJob:
     """The :class:`LiveJob` of the command line and the config file; refuses to overwrite drafts without --force."""
     from ..glossary import optional_glossary
+    from ..languages import parse_targets
     from ..live import LiveJob, LiveOptions, parse_source
     from ..media import find_ffmpeg
     from ..quality import QualityOptions
@@ -112,13 +115,14 @@ def _build_job(source: str, to: str, translator: str | None, translator_url: str
     job_name = name or _name_for(spec.target)
     engine = translator or cfg.get("translate", "engine", DEFAULT_ENGINE)
     fmts = _split_formats(formats)
-    langs = ["ko"] + ([to] if engine != "none" else [])
+    targets = parse_targets(to) if engine != "none" else ()
+    langs = ["ko", *targets]
     existing = [p for p in (folder / f"{job_name}.live.{lang}.{fmt}" for lang in langs for fmt in fmts) if p.exists()]
     if existing and not force:
         raise OutputExistsError(existing)
     settings = TranslatorSettings.from_table(cfg.values.get("translator", {})).with_url(translator_url)
     return LiveJob(
-        source=spec, out_dir=folder, name=job_name, target=None if engine == "none" else to, translator=engine,
+        source=spec, out_dir=folder, name=job_name, target=None, targets=targets, translator=engine,
         translator_settings=settings, glossary=optional_glossary(glossary), formats=fmts, record=record,
         idle_timeout_s=idle_timeout, options=LiveOptions(beam_size=beam_size),
         quality=None if keep_invented else QualityOptions(), ffmpeg=find_ffmpeg(),
@@ -144,7 +148,7 @@ def _serve_and_run(job: LiveJob, host: str, port: int, poll: list[str], viewers_
     viewers = ViewerPoll(targets, viewers_db).start() if targets else None
     try:
         if not quiet:
-            langs = ",".join(([job.target] if job.target else []) + [job.options.language])
+            langs = ",".join([*job.targets, job.options.language])
             err.print(f"captions: [bold]{server.url}/[/]   OBS overlay: [bold]{server.url}/overlay?lang={langs}"
                       "&lines=2[/]   (Ctrl-C to stop)", highlight=False, soft_wrap=True)
         return run_live(job, transcriber, board.publish)

@@ -33,6 +33,7 @@ from .captions import Caption, RollingTrack, SentenceBuilder, live_paths
 from .engine import LiveOptions, StepResult, StreamingTranscriber, whisper_decoder
 from .source import AudioChunk, AudioFeed, FeedEnded, Gap, LiveSourceError, RetryPolicy, SourceSpec, decode_args
 from .speech import AudioRing, SpeechTranslator, whisper_speech
+from .translation import TranslationWorker
 
 if TYPE_CHECKING:
     from ..glossary import Glossary
@@ -54,6 +55,8 @@ class LiveJob:
     out_dir: Path
     name: str
     target: str | None = "en"  # None: Korean only
+    #: Every translated language, each from the Korean (``--to en,ja,es``); empty: ``target`` alone.
+    targets: tuple[str, ...] = ()
     translator: str = "google"
     translator_settings: TranslatorSettings = field(default_factory=TranslatorSettings)
     glossary: Glossary | None = None
@@ -68,8 +71,13 @@ class LiveJob:
     phrases: bool = True
 
     def __post_init__(self) -> None:
-        if self.target not in (None, "en") and self.translator == "whisper":
-            raise ConfigError(f"the whisper engine can only translate into English, not {self.target!r}",
+        if self.targets:
+            object.__setattr__(self, "target", self.targets[0])
+        elif self.target is not None:
+            object.__setattr__(self, "targets", (self.target,))
+        other = [t for t in self.targets if t != "en"]
+        if other and self.translator == "whisper":
+            raise ConfigError(f"the whisper engine can only translate into English, not {other[0]!r}",
                               key="translator", hint="use a text engine (-t google, libre ...) for other languages")
 
 
@@ -175,36 +183,43 @@ class _Run:
         self.decode_cpu: list[int] = []
         self.cheap = self.skipped = self.gaps = 0
         self.sentences: dict[str, int] = {job.options.language: 0}
-        self.translator: Any = None
+        self.translators: list[TranslationWorker] = []
         self.ring: AudioRing | None = None
         self._last_status = 0.0
 
     def start_translation(self, model_transcriber: Any) -> None:
-        from .translation import PhraseSplitter, TranslationWorker, translation_worker
+        """A worker (a thread) per target language, each translating the Korean."""
+        for target in self.job.targets:
+            worker = self._worker(target, model_transcriber)
+            if worker is None:
+                return  # the none engine
+            self.tracks[target] = RollingTrack(target, live_paths(self.job.out_dir, self.job.name, target,
+                                                                  self.job.formats))
+            self.sentences[target] = 0
+            self.translators.append(worker.start())
+
+    def _worker(self, target: str, model_transcriber: Any) -> TranslationWorker | None:
+        from .translation import PhraseSplitter, translation_worker
 
         job = self.job
-        if job.target is None:
-            return
         if job.translator == "whisper":  # from the speech: each final sentence's audio, decoded once more
             self.ring = AudioRing()
             speech = SpeechTranslator(whisper_speech(model_transcriber.model, job.options), self.ring,
                                       behind=lambda: self.engine.lag_ms > job.options.cheap_lag_ms)
-            worker: TranslationWorker | None = TranslationWorker(speech, job.target, self.on_caption, job.glossary,
-                                                                 splitter=PhraseSplitter(False))
-        else:
-            worker = translation_worker(job.translator, job.target, self.on_caption, job.translator_settings,
-                                        glossary=job.glossary, transcriber=model_transcriber, phrases=job.phrases)
-        if worker is None:
-            return
-        self.tracks[job.target] = RollingTrack(job.target, live_paths(job.out_dir, job.name, job.target, job.formats))
-        self.sentences[job.target] = 0
-        self.translator = worker.start()
+            return TranslationWorker(speech, target, self.on_caption, job.glossary, splitter=PhraseSplitter(False))
+        return translation_worker(job.translator, target, self.on_caption, job.translator_settings,
+                                  glossary=job.glossary, transcriber=model_transcriber, phrases=job.phrases)
+
+    @property
+    def translation_failures(self) -> int:
+        return sum(w.failures + getattr(w.engine, "skipped", 0) for w in self.translators)
 
     def on_caption(self, caption: Caption) -> None:
         """A caption changed: pages and translation (phrase by phrase) hear it; a final one goes to files and hooks."""
         self.publish("caption", caption.to_dict())
-        if caption.language == self.job.options.language and self.translator is not None:
-            self.translator.submit(caption)
+        if caption.language == self.job.options.language:
+            for worker in self.translators:
+                worker.submit(caption)
         if not caption.final:
             return
         track = self.tracks[caption.language]
@@ -264,8 +279,8 @@ class _Run:
         self.handle(self.engine.finish())
         for caption in self.builder.close():
             self.on_caption(caption)
-        if self.translator is not None:
-            self.translator.close()
+        for worker in self.translators:
+            worker.close()
         for track in self.tracks.values():
             track.write()
         self.notifier.close()
@@ -304,8 +319,7 @@ def run_live(
         cpu_s=time.process_time() - cpu0, lag_ms=tuple(run.lags), cheap_steps=run.cheap,
         decode_cpu_ms=tuple(run.decode_cpu), skipped_ms=run.skipped,
         gaps=run.gaps, dropped=run.builder.dropped,
-        translation_failures=(run.translator.failures + getattr(run.translator.engine, "skipped", 0)
-                              if run.translator else 0), interrupted=interrupted)
+        translation_failures=run.translation_failures, interrupted=interrupted)
     run.publish("end", result.summary())
     if error is not None:
         raise error

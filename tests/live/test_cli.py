@@ -43,6 +43,12 @@ def test_a_missing_source_and_existing_drafts_are_one_line_each(tmp_path: Path) 
     result = runner.invoke(app, ["live", str(SHORT), "--overlay", "0", "--out", str(tmp_path / "w"), "-t", "whisper",
                                  "--to", "ja"])
     assert result.exit_code != 0 and "whisper engine can only translate into English" in result.output
+    result = runner.invoke(app, ["live", str(SHORT), "--overlay", "0", "--out", str(tmp_path / "w"), "--to", "en,xx"])
+    assert result.exit_code != 0 and "unknown language 'xx'" in result.output and "Traceback" not in result.output
+    (tmp_path / "short.live.ja.srt").write_text("edited", encoding="utf-8")  # a second language's draft is kept too
+    result = runner.invoke(app, ["live", str(SHORT), "--overlay", "0", "--out", str(tmp_path), "--to", "en,ja",
+                                 "-t", "libre", "--translator-url", "http://127.0.0.1:9"])
+    assert result.exit_code == 3 and "short.live.ja.srt" in result.output
 
 
 @pytest.mark.slow

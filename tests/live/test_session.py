@@ -212,3 +212,23 @@ def test_an_ingest_stream_is_captioned_on_its_own_clock(tmp_path: Path, transcri
     assert finals and 0 <= finals[0]["start_ms"] <= 3000, [(c["start_ms"], c["text"]) for c in finals]
     _second_sentence_on_time(finals)
     assert_track_in_order(tmp_path / "out" / f"{protocol}.live.ko.srt")
+
+
+@pytest.mark.slow
+def test_several_languages_are_translated_side_by_side(tmp_path: Path, transcriber: WhisperTranscriber,
+                                                       ffmpeg_exe: str) -> None:
+    """``--to en,ja``: each language from the Korean, by the real translation path, its own drafts and captions."""
+    events = Events()
+    with LibreServer() as libre:
+        job = LiveJob(parse_source(str(SHORT)), tmp_path, "short", targets=("en", "ja"), translator="libre",
+                      translator_settings=TranslatorSettings(url=libre.url), idle_timeout_s=2.0, options=PATIENT,
+                      ffmpeg=ffmpeg_exe)
+        result = run_live(job, transcriber, events)
+    assert job.target == "en"
+    assert result.sentences["ko"] >= 1 and result.sentences["en"] == result.sentences["ja"] == result.sentences["ko"]
+    captions = events.named("caption")
+    assert_never_changed_once_shown(captions)
+    ja = " ".join(c["text"] for c in captions if c["language"] == "ja" and c["final"])
+    assert any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in ja), ja  # kana or kanji
+    for lang in ("ko", "en", "ja"):
+        assert_track_in_order(tmp_path / f"short.live.{lang}.srt")

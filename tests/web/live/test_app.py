@@ -77,6 +77,37 @@ def test_the_overlay_is_transparent_and_shows_at_most_two_lines_per_language_in_
 
 
 @pytest.mark.browser
+def test_every_translated_language_has_its_line_on_both_pages(page: Any, browser: Any) -> None:
+    """``--to en,ja``: the captions page keeps one line per language under each Korean sentence (a second
+    language used to overwrite the first), and the overlay a box per language asked for."""
+    board = LiveBoard()
+    with start_server(create_app(board)) as server:
+        page.goto(server.url + "/")
+        page.wait_for_selector("#history", state="attached")
+        overlay = browser.new_page()
+        overlay.goto(server.url + "/overlay?lang=en,ja,ko&lines=2")
+        overlay.wait_for_selector('.lang[data-lang="ja"]', state="attached")
+        board.publish("caption", caption("ko", 1, "안녕하세요 여러분", 0))
+        board.publish("caption", caption("en", 1, "Hello, everyone.", 0, final=False))
+        board.publish("caption", caption("ja", 1, "皆さん、こんにちは。", 0))
+        board.publish("caption", caption("en", 1, "Hello, everyone!", 0))
+        page.wait_for_function("document.querySelectorAll('#history li .dst > span').length === 2", timeout=5000)
+        page.wait_for_function("document.querySelector('#history li .dst > span[lang=\"en\"]').innerText"
+                               " === 'Hello, everyone!'", timeout=5000)
+        cells = page.evaluate("[...document.querySelectorAll('#history li .dst > span')]"
+                              ".map((el) => [el.lang, el.innerText, el.classList.contains('partial')])")
+        assert cells == [["en", "Hello, everyone!", False], ["ja", "皆さん、こんにちは。", False]]
+        assert page.locator("#history li .src").all_inner_texts() == ["안녕하세요 여러분"]
+        overlay.wait_for_function("document.querySelector('.lang[data-lang=\"ja\"]').innerText.includes('皆さん')",
+                                  timeout=5000)
+        for lang, word in (("en", "everyone"), ("ko", "여러분")):
+            overlay.wait_for_function(f"document.querySelector('.lang[data-lang=\"{lang}\"]').innerText"
+                                      f".includes({word!r})", timeout=5000)
+        overlay.close()
+        board.broker.close()
+
+
+@pytest.mark.browser
 def test_a_final_sentence_never_steps_back_to_cues_already_read(page: Any) -> None:
     """The overlay plays a final sentence from the cue holding what the partial showed last. When those last
     letters straddle two of the final's cues ("여러 | 차례"), no cue held them and the whole sentence was played

@@ -118,9 +118,21 @@ const streamkitLive = (() => {
       return rows[sentence];
     }
 
+    function cellFor(li, language) {  // the Korean, or one line per translated language (--to en,ja ...)
+      if (language === 'ko') return li.querySelector('.src');
+      const dst = li.querySelector('.dst');
+      let cell = [...dst.children].find((el) => el.lang === language);
+      if (!cell) {
+        cell = document.createElement('span');
+        cell.lang = language;
+        dst.append(cell);
+      }
+      return cell;
+    }
+
     function caption(c) {
       const li = row(c.sentence, c.start_ms);
-      const cell = li.querySelector(c.language === 'ko' ? '.src' : '.dst');
+      const cell = cellFor(li, c.language);
       cell.textContent = c.text;
       cell.classList.toggle('partial', !c.final);
       cell.lang = c.language;
