@@ -85,21 +85,28 @@ def test_every_translated_language_has_its_line_on_both_pages(page: Any, browser
         page.goto(server.url + "/")
         page.wait_for_selector("#history", state="attached")
         overlay = browser.new_page()
-        overlay.goto(server.url + "/overlay?lang=en,ja,ko&lines=2")
+        overlay.goto(server.url + "/overlay?lang=en,ja,ar,ko&lines=2")
         overlay.wait_for_selector('.lang[data-lang="ja"]', state="attached")
         board.publish("caption", caption("ko", 1, "안녕하세요 여러분", 0))
         board.publish("caption", caption("en", 1, "Hello, everyone.", 0, final=False))
         board.publish("caption", caption("ja", 1, "皆さん、こんにちは。", 0))
         board.publish("caption", caption("en", 1, "Hello, everyone!", 0))
-        page.wait_for_function("document.querySelectorAll('#history li .dst > span').length === 2", timeout=5000)
+        board.publish("caption", caption("ar", 1, "مرحبا بالجميع", 0))
+        page.wait_for_function("document.querySelectorAll('#history li .dst > span').length === 3", timeout=5000)
         page.wait_for_function("document.querySelector('#history li .dst > span[lang=\"en\"]').innerText"
                                " === 'Hello, everyone!'", timeout=5000)
         cells = page.evaluate("[...document.querySelectorAll('#history li .dst > span')]"
                               ".map((el) => [el.lang, el.innerText, el.classList.contains('partial')])")
-        assert cells == [["en", "Hello, everyone!", False], ["ja", "皆さん、こんにちは。", False]]
+        assert cells == [["en", "Hello, everyone!", False], ["ja", "皆さん、こんにちは。", False],
+                         ["ar", "مرحبا بالجميع", False]]
+        # Arabic reads right to left on both pages (dir=auto: the text's own direction)
+        assert page.evaluate("getComputedStyle(document.querySelector('#history li .dst > span[lang=\"ar\"]'))"
+                             ".direction") == "rtl"
         assert page.locator("#history li .src").all_inner_texts() == ["안녕하세요 여러분"]
-        overlay.wait_for_function("document.querySelector('.lang[data-lang=\"ja\"]').innerText.includes('皆さん')",
-                                  timeout=5000)
+        overlay.wait_for_function("document.querySelector('.lang[data-lang=\"ja\"]').innerText.includes('皆さん')"
+                                  " && document.querySelector('.lang[data-lang=\"ar\"] .line')", timeout=5000)
+        assert overlay.evaluate("getComputedStyle(document.querySelector('.lang[data-lang=\"ar\"] .line'))"
+                                ".direction") == "rtl"
         for lang, word in (("en", "everyone"), ("ko", "여러분")):
             overlay.wait_for_function(f"document.querySelector('.lang[data-lang=\"{lang}\"]').innerText"
                                       f".includes({word!r})", timeout=5000)

@@ -51,6 +51,7 @@ const streamkitLive = (() => {
       box.replaceChildren(...lines.slice(-maxLines).map((text) => {
         const div = document.createElement('div');
         div.className = 'line' + (partial ? ' partial' : '') + (text === GAP ? ' gap' : '');
+        div.dir = 'auto';  // Arabic and Hebrew read right to left
         div.textContent = text;
         return div;
       }));
@@ -125,6 +126,7 @@ const streamkitLive = (() => {
       if (!cell) {
         cell = document.createElement('span');
         cell.lang = language;
+        cell.dir = 'auto';
         dst.append(cell);
       }
       return cell;
