@@ -212,9 +212,12 @@ class RollingTrack:
                 self.cues.append(Cue(start, max(end, start + 1), cue.lines))
 
     def write(self) -> list[Path]:
-        """Rewrite every file of this track (each atomically); returns the paths written."""
+        """Rewrite every file of this track (each atomically); returns the paths written. Arabic and Hebrew
+        lines are marked right to left, as ``streamkit subtitle`` writes them."""
+        from ..translation.targets import directed
+
         with self._lock:
-            track = SubtitleTrack(self.language, tuple(self.cues))
+            track = directed(SubtitleTrack(self.language, tuple(self.cues)))
         for path in self.paths:
             write_subtitles(track, path)
         return list(self.paths)

@@ -81,3 +81,15 @@ def test_rolling_files_are_the_live_names_and_read_back(tmp_path: Path) -> None:
     cues = read_subtitles(paths[0]).cues
     assert [c.text for c in cues] == ["안녕하세요", "여러분"] and cues[0].end_ms <= cues[1].start_ms
     assert sorted(p.name for p in tmp_path.iterdir()) == ["show.live.ko.srt", "show.live.ko.vtt"]
+
+
+def test_an_arabic_draft_reads_right_to_left_as_the_replay_tracks_do(tmp_path: Path) -> None:
+    """A line that starts with a Latin name is marked right to left, as ``streamkit subtitle`` writes it; a
+    player otherwise lays "BTS ..." out left to right."""
+    from streamkit.linebreak import right_to_left
+
+    track = RollingTrack("ar", live_paths(tmp_path, "show", "ar", ["srt"]))
+    track.append([Cue(0, 2000, ("BTS على المسرح",))])
+    track.write()
+    text = (tmp_path / "show.live.ar.srt").read_text(encoding="utf-8")
+    assert right_to_left("BTS على المسرح") in text and right_to_left("BTS على المسرح") != "BTS على المسرح"
