@@ -49,6 +49,7 @@ from .quality import (
     clean_transcript,
     is_outro_phrase,
     keep_words,
+    laid_over,
     normalize_text,
     phone_turns,
     span_level,
@@ -319,7 +320,7 @@ def _rescue_regions(
     todo: Sequence[tuple[int, int]], turns: Sequence[tuple[int, int]], regions: Sequence[tuple[int, int]],
     transcript: Transcript, audio: AudioTrack, transcriber: WhisperTranscriber, options: TranscribeOptions,
     r: RescueOptions, quality: QualityOptions, dropped: list[Dropped], energy: EnergyFn,
-    voiced: Sequence[tuple[int, int]] = (),
+    voiced: Sequence[tuple[int, int]] = (), phones: Sequence[tuple[int, int]] = (),
 ) -> list[Utterance]:
     """The speech regions over ``todo`` (with the stretches) and the ``turns`` without words decoded in one
     batch; a piece is kept only on a ``todo`` stretch or inside a turn (the rest of a region over a
@@ -353,7 +354,21 @@ def _rescue_regions(
                                        ("turn_tail",)))
             if kept is not None:
                 found.append(kept)
-    return found
+    return _onto_phones(found, phones, quality.voice_search_ms)
+
+
+def _onto_phones(found: Sequence[Utterance], phones: Sequence[tuple[int, int]], reach_ms: int) -> list[Utterance]:
+    """A phone turn is voice from end to end (its spectrum says so): the text decoded on one, with the pieces
+    next to it within ``reach_ms`` (Whisper splits a reply: "그녀는 2번" | "1, 2, 3."), is laid over it as one
+    block (:func:`~streamkit.quality.laid_over`)."""
+    out = sorted(found, key=lambda u: u.start_ms)
+    for turn in phones:
+        block = [i for i, u in enumerate(out) if _inside((u.start_ms, u.end_ms), [turn], reach_ms)]
+        if any(_on((out[i].start_ms, out[i].end_ms), [turn]) for i in block):
+            source = (out[block[0]].start_ms, max(out[i].end_ms for i in block))
+            for i in block:
+                out[i] = laid_over(out[i], turn, source)
+    return out
 
 
 def _louder_tail(u: Utterance, energy: EnergyFn, contrast_db: float) -> int:
@@ -442,6 +457,7 @@ def rescue_voice(
     missing = uncovered(stretches, transcript)
     dropped: list[Dropped] = []
     result = transcript
+    phones: list[tuple[int, int]] = []
     if r.regions and isinstance(transcriber, WhisperTranscriber):
         # Next to music, what batched decoding alone hears is invented (docs/benchmarks.md): both sides only.
         regions = turn_regions(audio, options)
@@ -455,14 +471,15 @@ def rescue_voice(
         turns = sorted([*turns, *(g for g in parts if not _on(g, turns))])
         todo = [*missing, *(g for g in turns if not _on(g, missing))]
         found = (_rescue_regions(missing, turns, regions, transcript, audio, transcriber, options, r, quality,
-                                 dropped, energy, parts)
+                                 dropped, energy, parts, phones)
                  if todo else [])
     else:
         found = _decode_stretches(todo, transcript, audio, transcriber, options, r, dropped) if todo else []
     if found:
         result, more = _clean_found(transcript, found, quality, energy, speech, prompt, band)
         retry = _pattern_turns(todo, result, [*dropped, *more], quality) if r.regions else []
-        again = _decode_stretches(retry, transcript, audio, transcriber, options, r, dropped, context=False)
+        again = _onto_phones(_decode_stretches(retry, transcript, audio, transcriber, options, r, dropped,
+                                               context=False), phones, quality.voice_search_ms)
         if again:  # in place of the first decode there: a loop reads as one when nothing breaks it up
             first = tuple(d for d in more if _inside((d.start_ms, d.end_ms), retry, r.pad_ms))
             found = [u for u in found if not _inside((u.start_ms, u.end_ms), retry, r.pad_ms)]

@@ -361,14 +361,33 @@ def test_a_phone_band_turn_without_words_is_found_by_its_spectrum() -> None:
             return next(((db, share) for s, e, db, share in parts if s <= a < e), (-70.0, 0.4))
         return (lambda a, b: find(a)[0]), (lambda a, b: find(a)[1])
 
-    energy, band = track([(2000, 3000, -25.0, 0.999), (6000, 7000, -25.0, 0.85), (10_000, 14_000, -20.0, 0.5),
-                          (14_000, 15_000, -21.0, 0.99), (20_000, 21_000, -25.0, 0.999)])
+    energy, band = track([(2000, 3000, -25.0, 0.999), (6000, 7000, -25.0, 0.85), (10_000, 14_000, -20.0, 0.93),
+                          (14_000, 15_000, -21.0, 0.99), (20_000, 21_000, -25.0, 0.999),
+                          (23_000, 26_000, -5.0, 0.5), (26_000, 27_000, -25.0, 0.995)])
     said = Transcript(language="ko", duration_ms=30_000, utterances=(
         Utterance(start_ms=20_100, end_ms=20_600, text="네", words=(Word(20_100, 20_600, "네"),)),))
-    # after a pause, on a telephone line: found; full band (the VAD's), inside music at its level, or
-    # holding a kept word already: not
-    assert phone_turns(energy, band, 30_000, said, -22.0, o, 0.98) == [(2000, 3000)]
-    assert phone_turns(energy, band, 30_000, said, -22.0, o, 0.0) == [(2000, 3000), (6000, 7000), (10_000, 15_000)]
+    # after a pause, on a telephone line: found; straight after music 20 dB louder (the line comes in by its
+    # spectrum, not its level: conversation.mp4 at 55.2 s): found; full band (the VAD's), inside a sound of
+    # nearly its spectrum at its level, or holding a kept word already: not
+    assert phone_turns(energy, band, 30_000, said, -22.0, o, 0.98) == [(2000, 3000), (26_000, 27_000)]
+    assert phone_turns(energy, band, 30_000, said, -22.0, o, 0.0) == [(2000, 3000), (6000, 7000), (10_000, 15_000),
+                                                                      (23_000, 27_000)]
+
+
+def test_words_decoded_around_a_phone_turn_are_laid_over_its_voice() -> None:
+    """Whisper timed a reply's words over the music before the clip ("그 다음은 한테 그라이" from 54.55 s for
+    a voice at 55.15-55.80 s); measured there they were dropped on confidence, laid over the voice they stay."""
+    from streamkit.quality import laid_over
+
+    u = Utterance(54_550, 55_890, "그 다음은 한테", words=(Word(54_550, 54_900, "그"), Word(54_950, 55_400, "다음은"),
+                                                      Word(55_450, 55_890, "한테")))
+    over = laid_over(u, (55_150, 55_800))
+    assert (over.start_ms, over.end_ms) == (55_150, 55_800) and over.text == u.text
+    starts = [w.start_ms for w in over.words]
+    assert starts == sorted(starts) and all(55_150 <= w.start_ms <= w.end_ms <= 55_800 for w in over.words)
+    assert over.words[0].start_ms == 55_150 and over.words[-1].end_ms == 55_800
+    inside = Utterance(55_200, 55_700, "네", words=(Word(55_200, 55_700, "네"),))
+    assert laid_over(inside, (55_150, 55_800)) is inside
 
 
 def test_a_turn_whose_text_was_a_known_pattern_is_decoded_once_more() -> None:

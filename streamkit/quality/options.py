@@ -226,6 +226,10 @@ class QualityOptions:
     #: Frames at voice level with at least this share of their power in 300-3400 Hz are a voice on a
     #: telephone line (``profiles.phone_voice``, ``voice.phone_stretches``), given a band profile.
     phone_share: float = 0.98
+    #: ... and such a stretch is a turn coming in when the ``voice_search_ms`` before it hold less than this
+    #: share in that band (another sound: music 0.3-0.76, applause 0.75-0.88, a full-band voice 0.6-0.92),
+    #: however loud that was (``voice.phone_turns``).
+    phone_onset_share: float = 0.9
     pattern_signals: tuple[str, ...] = ("outro", "loop", "prompt_echo", "script", "counting")
     #: A piece of at most this many syllables with no word at ``short_probability`` or above and
     #: no voice within ``voice_search_ms`` collects ``w_no_voice`` (``voice.voice_in_reach``).
