@@ -12,8 +12,9 @@ In the same batch, clips of their own: each speech region that starts where a vo
 holds no kept word (:func:`turns_without_words`: voice running into music at its own level, or for
 longer than a stretch may last); each phone-band turn without a word (:func:`phone_turns`: the VAD
 hardly hears a telephone line; a turn comes in by its level or by its spectrum, after louder music; what
-is decoded on and next to one is laid over its voice, :func:`_onto_phones`); each part of a stretch with words that lies 1.5 s from every word
-(``quality.unheard``: the first pass decoded its region whole and did not hear it). What it finds
+is decoded on and next to one is laid over its voice, :func:`_onto_phones`); each part of a stretch
+with words that lies 1.5 s from every word (``quality.unheard``: the first pass decoded its region
+whole and did not hear it). What it finds
 goes through the same filter with everything else, a kept segment it falls inside cut around it
 (:func:`interleave`). Then kept utterances are moved onto the voice they fit (``quality.align_to_voice``),
 and the voiced stretches still without a word are reported (:class:`VoiceReport`): the run summary
