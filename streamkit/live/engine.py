@@ -138,6 +138,11 @@ def _short_encoder(pad_ms: int | None) -> Iterator[None]:
         _short.frames = None
 
 
+def token_bound(options: LiveOptions, seconds: float) -> int:
+    """The most tokens a live decode of ``seconds`` of audio may write (``LiveOptions.tokens_per_second``)."""
+    return min(220, int(16 + options.tokens_per_second * seconds))
+
+
 def whisper_decoder(model: Any, options: LiveOptions) -> Decoder:
     """A :data:`Decoder` on a loaded faster-whisper ``WhisperModel`` (VAD, word timestamps, greedy fallback off)."""
 
@@ -150,7 +155,7 @@ def whisper_decoder(model: Any, options: LiveOptions) -> Decoder:
         segments, _info = model.transcribe(
             samples, language=options.language, beam_size=beam_size, word_timestamps=True,
             # A loop over noise would otherwise run to 448 tokens and stall the stream for many seconds.
-            max_new_tokens=min(220, int(16 + options.tokens_per_second * seconds)),
+            max_new_tokens=token_bound(options, seconds),
             vad_filter=True, vad_parameters={"min_silence_duration_ms": 500},
             condition_on_previous_text=False, temperature=[0.0],
             initial_prompt=options.initial_prompt, hotwords=options.hotwords,

@@ -23,7 +23,8 @@ from numpy.typing import NDArray
 
 from ..errors import TranslationError
 from ..models import AudioTrack, ProgressCallback, Transcript, Utterance
-from .engine import SAMPLE_RATE, LiveOptions, _short_encoder
+from ..translation.whisper import speech_only
+from .engine import SAMPLE_RATE, LiveOptions, _short_encoder, token_bound
 
 __all__ = ["AudioRing", "SpeechTranslator", "whisper_speech"]
 
@@ -89,7 +90,7 @@ def whisper_speech(model: Any, options: LiveOptions) -> Callable[[NDArray[np.flo
             segments, _info = model.transcribe(
                 samples, language=options.language, task="translate", beam_size=options.beam_size,
                 word_timestamps=False, vad_filter=False, condition_on_previous_text=False, temperature=[0.0],
-                max_new_tokens=min(220, int(16 + options.tokens_per_second * seconds)),
+                max_new_tokens=token_bound(options, seconds),
             )
             return " ".join(text for seg in segments if (text := seg.text.strip()))
 
@@ -132,5 +133,4 @@ class SpeechTranslator:
         return Transcript("en", tuple(out), transcript.duration_ms)
 
     def translate_texts(self, texts: Sequence[str], source: str = "ko", progress: Any = None) -> list[str]:
-        raise TranslationError(self.name, "translates speech, not text",
-                               hint="choose a text engine: google, deepl, papago, mymemory, libre or llm")
+        raise speech_only(self.name)

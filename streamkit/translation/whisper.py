@@ -10,7 +10,7 @@ from ..models import AudioTrack, ProgressCallback, Transcript
 from ..transcribe import TranscribeOptions, Transcriber
 from .protocol import EngineContext, TextProgress, Translator, refuse_server_url
 
-__all__ = ["WhisperTranslator", "whisper_factory"]
+__all__ = ["WhisperTranslator", "speech_only", "whisper_factory"]
 
 
 @dataclass
@@ -36,8 +36,13 @@ class WhisperTranslator:
     def translate_texts(
         self, texts: Sequence[str], source: str = "ko", progress: TextProgress | None = None
     ) -> list[str]:
-        raise TranslationError(self.name, "translates speech, not text",
-                               hint="choose a text engine: google, deepl, papago, mymemory, libre or llm")
+        raise speech_only(self.name)
+
+
+def speech_only(name: str) -> TranslationError:
+    """The error for asking an engine that translates speech (offline, or live) to translate text."""
+    return TranslationError(name, "translates speech, not text",
+                            hint="choose a text engine: google, deepl, papago, mymemory, libre or llm")
 
 
 def whisper_factory(context: EngineContext) -> Translator:
