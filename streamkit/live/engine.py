@@ -16,18 +16,17 @@ caller shows a "[…]" marker.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ..encoder import short_encoder
 from ..segment import SENTENCE_END
 from .policy import LocalAgreement, TimedWord, after_loop, cut_collapsed, cut_loop, loop_start
 
@@ -102,42 +101,6 @@ class LiveOptions:
 Decoder = Callable[[NDArray[np.float32], int, int], list[TimedWord]]
 
 
-_short = threading.local()
-
-
-def _pad_or_trim(array: NDArray[np.float32], length: int = 3000, *, axis: int = -1) -> NDArray[np.float32]:
-    """faster-whisper's ``pad_or_trim``, padding only to the live window on a thread inside :func:`_short_encoder`."""
-    from faster_whisper.audio import pad_or_trim
-
-    pad = getattr(_short, "frames", None)
-    if pad is not None:  # CTranslate2's encoder takes any length up to 3000 frames (10 ms each)
-        length = min(length, -(-(array.shape[axis] + pad) // 100) * 100)
-    padded: NDArray[np.float32] = pad_or_trim(array, length=length, axis=axis)
-    return padded
-
-
-@contextlib.contextmanager
-def _short_encoder(pad_ms: int | None) -> Iterator[None]:
-    """Inside: faster-whisper on this thread encodes the audio plus ``pad_ms`` rather than a 30 s window.
-
-    faster-whisper pads every window to 30 s (``generate_segments`` calls its module's ``pad_or_trim``);
-    that name is replaced once by :func:`_pad_or_trim`, which behaves as the original on every other
-    thread and outside this block, so offline transcription in the same process is unchanged.
-    """
-    import faster_whisper.transcribe as fwt
-
-    if pad_ms is None:
-        yield
-        return
-    if fwt.pad_or_trim is not _pad_or_trim:
-        fwt.pad_or_trim = _pad_or_trim
-    _short.frames = pad_ms // 10
-    try:
-        yield
-    finally:
-        _short.frames = None
-
-
 def token_bound(options: LiveOptions, seconds: float) -> int:
     """The most tokens a live decode of ``seconds`` of audio may write (``LiveOptions.tokens_per_second``)."""
     return min(220, int(16 + options.tokens_per_second * seconds))
@@ -147,7 +110,7 @@ def whisper_decoder(model: Any, options: LiveOptions) -> Decoder:
     """A :data:`Decoder` on a loaded faster-whisper ``WhisperModel`` (VAD, word timestamps, greedy fallback off)."""
 
     def decode(samples: NDArray[np.float32], beam_size: int, offset_ms: int) -> list[TimedWord]:
-        with _short_encoder(options.encoder_pad_ms):
+        with short_encoder(options.encoder_pad_ms):
             return _decode(samples, beam_size, offset_ms)
 
     def _decode(samples: NDArray[np.float32], beam_size: int, offset_ms: int) -> list[TimedWord]:

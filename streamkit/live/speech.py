@@ -21,10 +21,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..encoder import short_encoder
 from ..errors import TranslationError
 from ..models import AudioTrack, ProgressCallback, Transcript, Utterance
 from ..translation.whisper import speech_only
-from .engine import SAMPLE_RATE, LiveOptions, _short_encoder, token_bound
+from .engine import SAMPLE_RATE, LiveOptions, token_bound
 
 __all__ = ["AudioRing", "SpeechTranslator", "whisper_speech"]
 
@@ -86,7 +87,7 @@ def whisper_speech(model: Any, options: LiveOptions) -> Callable[[NDArray[np.flo
 
     def decode(samples: NDArray[np.float32]) -> str:
         seconds = samples.size / SAMPLE_RATE
-        with _short_encoder(options.encoder_pad_ms):
+        with short_encoder(options.encoder_pad_ms):
             segments, _info = model.transcribe(
                 samples, language=options.language, task="translate", beam_size=options.beam_size,
                 word_timestamps=False, vad_filter=False, condition_on_previous_text=False, temperature=[0.0],

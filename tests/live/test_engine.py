@@ -117,26 +117,6 @@ def test_a_gap_commits_what_was_pending_and_moves_the_clock() -> None:
     assert engine.received_ms == 7000 and engine.processed_ms == 7000
 
 
-def test_the_encoder_window_is_short_only_inside_a_live_decode_on_its_own_thread() -> None:
-    import threading
-
-    import faster_whisper.transcribe as fwt
-
-    from streamkit.live.engine import _short_encoder
-
-    features = np.zeros((80, 801), np.float32)
-    with _short_encoder(1000):
-        assert fwt.pad_or_trim(features).shape == (80, 1000)  # 8 s + 1 s, rounded up to a second
-        seen: list[tuple[int, ...]] = []
-        other = threading.Thread(target=lambda: seen.append(fwt.pad_or_trim(features).shape))
-        other.start()
-        other.join()
-        assert seen == [(80, 3000)]
-    assert fwt.pad_or_trim(features).shape == (80, 3000)
-    with _short_encoder(None):
-        assert fwt.pad_or_trim(features).shape == (80, 3000)
-
-
 def test_a_backlog_queued_by_the_source_is_skipped_not_drained_into_an_endless_buffer(tmp_path: Path) -> None:
     """The 30-minute run on a loaded machine once spent 30 minutes draining the source's queue without a step:
     the buffer grew without bound and each feed got slower. Now a queued backlog is skipped like any lag."""
@@ -310,3 +290,4 @@ def test_a_decode_is_bounded_near_what_speech_needs() -> None:
     assert asked["max_new_tokens"] == 16 + 16 * 4
     decode(np.zeros(15 * 16000, np.float32), 5, 0)
     assert asked["max_new_tokens"] == 220
+
