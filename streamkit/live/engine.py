@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from ..encoder import short_encoder
 from ..segment import SENTENCE_END
-from .policy import LocalAgreement, TimedWord, after_loop, cut_collapsed, cut_loop, loop_start
+from .policy import LocalAgreement, TimedWord, after_loop, common_prefix, cut_collapsed, cut_loop, loop_start
 
 __all__ = ["Decoder", "LiveOptions", "StepResult", "StreamingTranscriber", "whisper_decoder"]
 
@@ -67,6 +67,12 @@ class LiveOptions:
     restart_pause_ms: int = 256
     #: A decode with junk and a loop before its words restarts the buffer this long before them.
     resume_margin_ms: int = 300
+    #: A first word over near-silence (mean VAD under ``lead_in_vad``, ``lead_in_db`` under the louder of the two
+    #: words after it) that two decodes read differently is not heard: Whisper writes a syllable into the quiet
+    #: left context before a voice, a different one each decode ("나", "가", "그", "다" before conversation.mp4's
+    #: line at 8.1 s), and no two decodes then agreed on the sentence after it for 4 s. Read alike, it stays.
+    lead_in_vad: float = 0.25
+    lead_in_db: float = 9.0
     vad_threshold: float = 0.5
     #: A buffer is decoded only when it holds at least this much speech (a breath is not a sentence).
     min_speech_ms: int = 300
@@ -306,7 +312,7 @@ class StreamingTranscriber:
         hypothesis, resume = self._hear(o.cheap_beam_size if cheap else o.beam_size, end)
         cpu_ms = round((time.process_time() - cpu) * 1000)
         self.processed_ms = end
-        committed = forced + self.agreement.insert(hypothesis, end - o.tail_guard_ms)
+        committed = forced + self.agreement.insert(self._settle_lead_in(hypothesis), end - o.tail_guard_ms)
         # Nothing new heard (or only a loop): restart after the last pause. Not with words pending, even before
         # a loop: cut from under them they could never be confirmed (a phone-band sentence of conversation.mp4
         # whose first word no two decodes spelled alike was lost that way).
@@ -353,6 +359,23 @@ class StreamingTranscriber:
         if start is not None and start <= 1:
             return [], None
         return cut_loop(heard), None
+
+    def _settle_lead_in(self, heard: list[TimedWord]) -> list[TimedWord]:
+        """``heard`` without its first new word, and the pending words without theirs, when the two differ there
+        and both lie on near-silence before a voice (``LiveOptions.lead_in_vad``)."""
+        new, pending = self.agreement.beyond_committed(heard), self.agreement.pending
+        if not new or not pending or common_prefix(pending, new) or not (self._lead_in(new) and self._lead_in(pending)):
+            return heard
+        self.agreement.pending = pending[1:]
+        return [w for w in heard if w is not new[0]]
+
+    def _lead_in(self, words: Sequence[TimedWord]) -> bool:
+        if len(words) < 2:
+            return False
+        first, o = words[0], self.options
+        louder = max(self.energy(w.start_ms, w.end_ms) for w in words[1:3])
+        return (self.mean_speech(first.start_ms, first.end_ms) < o.lead_in_vad
+                and self.energy(first.start_ms, first.end_ms) <= louder - o.lead_in_db)
 
     def _skip(self, lag: int) -> StepResult:
         log.warning("live captions are %.1f s behind: skipping the backlog", lag / 1000)

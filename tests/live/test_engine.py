@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -291,3 +292,31 @@ def test_a_decode_is_bounded_near_what_speech_needs() -> None:
     decode(np.zeros(15 * 16000, np.float32), 5, 0)
     assert asked["max_new_tokens"] == 220
 
+
+def test_a_syllable_heard_differently_in_the_quiet_before_a_voice_does_not_hold_the_sentence_back() -> None:
+    """conversation.mp4 at 7.7 s: each decode wrote another syllable ("나", "가", "그", "다") over the near-silence
+    of the buffer's left context, so no two decodes agreed on the line after it until 4 s past its onset. A
+    syllable read alike there is kept ("그 바람에": a quiet first word that Whisper times early)."""
+    speech = [TimedWord(1000 + i * 500, 1400 + i * 500, f"s{i}") for i in range(6)]
+
+    def run(lead: Callable[[int], str]) -> list[tuple[int, str]]:
+        calls = itertools.count()
+
+        def decoder(samples: NDArray[np.float32], beam: int, offset_ms: int) -> list[TimedWord]:
+            end = offset_ms + samples.size // 16
+            heard = [w for w in speech if w.start_ms >= offset_ms and w.end_ms <= end]
+            return [TimedWord(offset_ms, 1050, lead(next(calls))), *heard] if heard and offset_ms < 900 else heard
+
+        audio = np.concatenate([np.full(16000, 0.001, np.float32), np.full(48000, 0.1, np.float32),
+                                np.zeros(32000, np.float32)])
+        engine = StreamingTranscriber(decoder, LiveOptions(), vad=_loud_is_speech)
+        committed: list[tuple[int, str]] = []
+        for start in range(0, audio.size, 8000):
+            engine.feed(audio[start: start + 8000])
+            committed += [(engine.received_ms, w.text) for w in engine.step().words]
+        return committed + [(engine.received_ms, w.text) for w in engine.finish().words]
+
+    varied = run(lambda n: "나가그다"[n % 4])
+    assert [text for _at, text in varied] == [w.text for w in speech]
+    assert varied[0][0] <= 2500  # on the second decode that holds s0, not when the speaker stops
+    assert [text for _at, text in run(lambda n: "그")] == ["그", *(w.text for w in speech)]
