@@ -2,9 +2,10 @@
 
 faster-whisper pads every window it encodes to 30 s (its ``transcribe`` module calls ``pad_or_trim``). For a
 few seconds of audio that is most of the cost: an 8 s live buffer costs ~1.4 CPU-s encoded on 9 s and ~3.5
-on 30 s. CTranslate2's encoder takes any length up to 3000 frames (10 ms each). Inside :func:`short_encoder` the module's ``pad_or_trim`` pads only to the
-audio plus ``pad_ms`` (rounded up to a second); on every other thread and outside the block it behaves as
-faster-whisper's, so other transcriptions in the same process are unchanged.
+on 30 s. CTranslate2's encoder takes any length up to 3000 frames (10 ms each). Inside :func:`short_encoder`
+the module's ``pad_or_trim`` pads only to the audio plus ``pad_ms`` (rounded up to a second); on every other
+thread and outside the block it behaves as faster-whisper's, so other transcriptions in the same process are
+unchanged.
 
 Not used for the rescue's batch of clips (tried, 2026-12-05: each batch padded to its longest clip plus 1 s;
 the clips' wall time did not move on conv-103, and conversation.mp4 lost a reply that 30 s windows read).
