@@ -254,6 +254,9 @@ class WhisperTranscriber:
     def _load(self) -> Any:
         from faster_whisper import WhisperModel
 
+        from .silero import install
+
+        install()  # faster-whisper's VAD and the filter's score a window once (silero.py)
         local = self.choice.source in ("folder", "bundled") or Path(self.choice.location).is_dir()
         try:
             return WhisperModel(

@@ -112,10 +112,19 @@ def vad_profile(track: AudioTrack, *, window_s: int = 600) -> SpeechFn:
     from faster_whisper.vad import get_vad_model
 
     from ..media import read_pcm
+    from ..silero import install
 
+    install()
     frame = 512
     frame_ms = frame * 1000 // track.sample_rate  # 32
     model = get_vad_model()
+    if track.duration_ms <= window_s * 1000:
+        # One window: the samples transcription reads for it, padded as faster-whisper's VAD pads them, so
+        # the score of that pass is reused (silero.py).
+        samples = read_pcm(track, 0, track.duration_ms)
+        whole = np.pad(samples, (0, frame - samples.size % frame))
+        scored = np.asarray(model(whole), dtype=np.float64).reshape(-1)[: -(-samples.size // frame)]
+        return _MeanTable(scored, frame_ms)
     window_ms = max(window_s * 1000 // frame_ms, 1) * frame_ms
     probs: list[NDArray[np.float64]] = []
     for start in range(0, max(track.duration_ms, 1), window_ms):
