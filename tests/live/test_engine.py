@@ -203,6 +203,17 @@ def _loud_is_speech(audio: NDArray[np.float32]) -> NDArray[np.float64]:
     return np.where(np.abs(frames).mean(axis=1) > 0.05, 0.9, 0.0)
 
 
+def _stream(decoder: Callable[[NDArray[np.float32], int, int], list[TimedWord]],
+            audio: NDArray[np.float32]) -> list[tuple[int, str]]:
+    """``audio`` fed in 0.5 s chunks, the loud part speech: (ms received when committed, word) for every word."""
+    engine = StreamingTranscriber(decoder, LiveOptions(), vad=_loud_is_speech)
+    committed: list[tuple[int, str]] = []
+    for start in range(0, audio.size, 8000):
+        engine.feed(audio[start: start + 8000])
+        committed += [(engine.received_ms, w.text) for w in engine.step().words]
+    return committed + [(engine.received_ms, w.text) for w in engine.finish().words]
+
+
 def test_a_sentence_after_music_heard_as_junk_and_a_loop_comes_without_the_junk() -> None:
     """noisy.mp4 at 63-65 s: music the VAD calls speech runs straight into a sentence, no pause between.
     Whisper wrote a word of junk, looped, then the sentence; cut at the loop, no decode reached the sentence,
@@ -221,12 +232,7 @@ def test_a_sentence_after_music_heard_as_junk_and_a_loop_comes_without_the_junk(
 
     audio = np.concatenate([np.full(64000, 0.2, np.float32), np.full(64000, 0.1, np.float32),
                             np.zeros(32000, np.float32)])
-    engine = StreamingTranscriber(decoder, LiveOptions(), vad=_loud_is_speech)
-    committed: list[tuple[int, str]] = []
-    for start in range(0, audio.size, 8000):
-        engine.feed(audio[start: start + 8000])
-        committed += [(engine.received_ms, w.text) for w in engine.step().words]
-    committed += [(engine.received_ms, w.text) for w in engine.finish().words]
+    committed = _stream(decoder, audio)
     assert [text for _at, text in committed] == [w.text for w in speech]
     assert committed[0][0] <= 6500  # 2 s after the sentence's onset, not when the speaker stopped
 
@@ -309,12 +315,7 @@ def test_a_syllable_heard_differently_in_the_quiet_before_a_voice_does_not_hold_
 
         audio = np.concatenate([np.full(16000, 0.001, np.float32), np.full(48000, 0.1, np.float32),
                                 np.zeros(32000, np.float32)])
-        engine = StreamingTranscriber(decoder, LiveOptions(), vad=_loud_is_speech)
-        committed: list[tuple[int, str]] = []
-        for start in range(0, audio.size, 8000):
-            engine.feed(audio[start: start + 8000])
-            committed += [(engine.received_ms, w.text) for w in engine.step().words]
-        return committed + [(engine.received_ms, w.text) for w in engine.finish().words]
+        return _stream(decoder, audio)
 
     varied = run(lambda n: "나가그다"[n % 4])
     assert [text for _at, text in varied] == [w.text for w in speech]
