@@ -118,23 +118,16 @@ def vad_profile(track: AudioTrack, *, window_s: int = 600) -> SpeechFn:
     frame = 512
     frame_ms = frame * 1000 // track.sample_rate  # 32
     model = get_vad_model()
-    if track.duration_ms <= window_s * 1000:
-        # One window: the samples transcription reads for it, padded as faster-whisper's VAD pads them, so
-        # the score of that pass is reused (silero.py).
-        samples = read_pcm(track, 0, track.duration_ms)
-        whole = np.pad(samples, (0, frame - samples.size % frame))
-        scored = np.asarray(model(whole), dtype=np.float64).reshape(-1)[: -(-samples.size // frame)]
-        return _MeanTable(scored, frame_ms)
     window_ms = max(window_s * 1000 // frame_ms, 1) * frame_ms
     probs: list[NDArray[np.float64]] = []
     for start in range(0, max(track.duration_ms, 1), window_ms):
-        samples = read_pcm(track, start, start + window_ms)
+        # Read to the track's last whole ms and padded as faster-whisper's VAD pads: a one-window track is
+        # scored with the very samples transcription's VAD pass scored, and that score is reused (silero.py).
+        samples = read_pcm(track, start, min(start + window_ms, track.duration_ms))
         if samples.size == 0:
             break
-        pad = (-samples.size) % frame
-        if pad:
-            samples = np.concatenate([samples, np.zeros(pad, dtype=np.float32)])
-        probs.append(np.asarray(model(samples), dtype=np.float64).reshape(-1))
+        padded = np.pad(samples, (0, frame - samples.size % frame))
+        probs.append(np.asarray(model(padded), dtype=np.float64).reshape(-1)[: -(-samples.size // frame)])
     return _MeanTable(np.concatenate(probs) if probs else np.zeros(0), frame_ms)
 
 
