@@ -54,15 +54,11 @@ class _Memo:
         return out.copy()
 
 
-_installed: list[_Memo] = []
-
-
 def install() -> None:
     """Put the memo in front of faster-whisper's VAD model for this process (idempotent)."""
     import faster_whisper.vad as fwv
 
-    if _installed:
-        return
-    memo = _Memo(fwv.get_vad_model())
-    _installed.append(memo)
-    fwv.get_vad_model = lambda: memo
+    model = fwv.get_vad_model()
+    if not isinstance(model, _Memo):
+        memo = _Memo(model)
+        fwv.get_vad_model = lambda: memo

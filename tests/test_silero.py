@@ -59,7 +59,6 @@ def test_the_filter_profile_reuses_faster_whispers_vad_pass(tmp_path: Path, monk
     alone = np.asarray(model.model(np.pad(samples, (0, 512 - samples.size % 512))), np.float64).reshape(-1)
     memo = silero._Memo(model)
     monkeypatch.setattr(fwv, "get_vad_model", lambda: memo)
-    monkeypatch.setattr(silero, "_installed", [memo])
     regions = fwv.get_speech_timestamps(samples, fwv.VadOptions())  # what transcription runs first
     profile = vad_profile(track)
     assert regions and model.calls == 1
