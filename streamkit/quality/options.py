@@ -189,7 +189,7 @@ class QualityOptions:
     silence_below_speech_db: float = 30.0
     quiet_below_speech_db: float = 20.0
     silence_floor_dbfs: float = -65.0
-    #: A word holding a silent run this long keeps only the side of it with more sound (``passes._retime``).
+    #: A word holding a silent run this long keeps only the side of it with more sound (``retime._retime``).
     inner_pause_ms: int = 300
     energy_frame_ms: int = 50
     #: Words at least this probable define the recording's speech level.

@@ -323,7 +323,7 @@ def _snap_onset(u: Utterance, energy: EnergyFn, speech: SpeechFn, voiced: Sequen
 
 def _bed_before(first: Word, onset: int, energy: EnergyFn, speech: SpeechFn, o: QualityOptions) -> bool:
     """Whether what lies from ``onset`` to ``first`` is a bed under the voice rather than the voice:
-    ``onset_below_db`` under the word's level, or under its loudest frame (as ``passes._quiet_lead``
+    ``onset_below_db`` under the word's level, or under its loudest frame (as ``retime._quiet_lead``
     trims it) where the voice-activity detector hears no clear voice (``bed_vad``). A one-syllable word
     with a quiet tail (conv-102 at 222.9 s, "짠" 14 dB over music the VAD half hears, 0.39) went back
     onto the bed by its level alone; a phone voice's quiet start (conv-101 at 147.5 s, 0.87) is voice."""

@@ -1,0 +1,119 @@
+"""Word times moved onto the voice: silent edges trimmed, pauses inside a word cut out, a turn's first word
+started where its voice comes in, over-long words shrunk (:func:`_retime`); :func:`_plausible_start`
+tells the run splitter where a word can start by the same rule.
+
+Pure: the audio enters through the context's ``energy`` and ``speech`` callables.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+from ..models import Utterance, Word
+from .detectors import normalize_text
+from .options import QualityOptions
+from .profiles import loudest_frame
+from .scoring import _Context, _silence_db, _without_silent_edges
+
+
+def _max_word_ms(w: Word, o: QualityOptions) -> int:
+    return o.max_word_ms + o.max_word_ms_per_char * max(len(normalize_text(w.text)), 1)
+
+
+def _trim_silence(w: Word, *, at_start: bool, at_end: bool, ctx: _Context) -> tuple[int, int]:
+    """``w``'s span without the silent energy frames at its outer edges (at least one frame kept)."""
+    start, end = w.start_ms, w.end_ms
+    silent = _silence_db(ctx)
+    if silent is None or end <= start:
+        return start, end
+    start, end = _without_silent_edges(start, end, silent, ctx, at_start=at_start, at_end=at_end)
+    return _without_inner_pause(start, end, silent, ctx)
+
+
+def _without_inner_pause(start: int, end: int, silent: float, ctx: _Context) -> tuple[int, int]:
+    """A word drawn over a pause (a silent run of ``inner_pause_ms`` or more inside it) keeps the side of
+    the pause that holds more of its sound. Whisper ends a word where the next one starts (conv-102 at
+    1.7 s: "일단" over 0.6 s of silence up to the next turn's "염려가"), hiding the pause from the segmenter."""
+    step = ctx.options.energy_frame_ms
+    assert ctx.energy is not None
+    quiet = [ctx.energy(t, t + step) < silent for t in range(start, end - step + 1, step)]
+    runs, i = [], 0  # (first, past the last) frame of each silent run
+    for is_quiet, group in itertools.groupby(quiet):
+        n = len(list(group))
+        if is_quiet and n * step >= ctx.options.inner_pause_ms:
+            runs.append((i, i + n))
+        i += n
+    best = max(runs, key=lambda r: r[1] - r[0], default=None)  # the longest; the first of equals
+    before, after = (quiet[: best[0]].count(False), quiet[best[1]:].count(False)) if best else (0, 0)
+    if best is None or before == after == 0:
+        return start, end
+    if before >= after:
+        return start, start + best[0] * step
+    return start + best[1] * step, end
+
+
+def _quiet_lead(span: tuple[int, int], ctx: _Context) -> tuple[int, int]:
+    """A word that may start a turn (an utterance's first, one after a pause) starting where its voice
+    comes in: without the leading frames more than ``onset_below_db`` under the word's loudest frame.
+    Whisper starts a turn's first word on the music bed 12 dB under the voice (conv-102 at 5.9 s:
+    "안철수" 0.6 s before the voice), not only on silence."""
+    a, b = span
+    step = ctx.options.energy_frame_ms
+    if ctx.energy is None or b - a < 2 * step:
+        return span
+    floor = loudest_frame(ctx.energy, a, b, step) - ctx.options.onset_below_db
+    # From the first frame where the next 150 ms reach the floor together (a drum hit of the bed does not).
+    k = next((t for t in range(a, b - step + 1, step) if ctx.energy(t, min(t + 3 * step, b)) >= floor), a)
+    return k, b
+
+
+def _retime(u: Utterance, ctx: _Context, *, keep_start: bool = False, keep_end: bool = False) -> Utterance:
+    """Words lose the silent frames at their edges (inner words too: Whisper stretches them over the
+    pauses between turns, hiding the pause from the segmenter); words longer than plausible shrink
+    toward the speech: an over-long word keeps its end (Whisper absorbs the non-speech before a word
+    into it), the last word its start. Words only ever shrink inside their own span. An edge that
+    touches the neighbouring utterance (``keep_start``/``keep_end``) is continuous speech and stays.
+    """
+    if not u.words:
+        return u
+    o = ctx.options
+    n = len(u.words)
+    spans = [(w.start_ms, w.end_ms) for w in u.words]
+    first, last = u.words[0], u.words[-1]
+    spans[0] = _trim_silence(first, at_start=not keep_start, at_end=n == 1 and not keep_end, ctx=ctx)
+    if n > 1:
+        spans[-1] = _trim_silence(last, at_start=True, at_end=not keep_end, ctx=ctx)
+        a, b = spans[-1]
+        if not keep_end and b - a > _max_word_ms(last, o):
+            spans[-1] = (a, a + _max_word_ms(last, o))
+    for i in range(1, n - 1):
+        spans[i] = _trim_silence(u.words[i], at_start=True, at_end=True, ctx=ctx)
+    for i in range(n):  # where a turn may start: the first word, a word after a pause
+        if (i == 0 and not keep_start) or (i > 0 and u.words[i].start_ms - u.words[i - 1].end_ms >= o.onset_pause_ms):
+            spans[i] = _quiet_lead(spans[i], ctx)
+    for i in range(n - 1 if n > 1 else 1):
+        a, b = spans[i]
+        cap = _max_word_ms(u.words[i], o)
+        if b - a > cap and not (i == 0 and keep_start):
+            spans[i] = (b - cap, b)
+    if all(span == (w.start_ms, w.end_ms) for span, w in zip(spans, u.words, strict=True)):
+        return u
+    words = tuple(
+        w if span == (w.start_ms, w.end_ms) else replace(w, start_ms=span[0], end_ms=span[1])
+        for span, w in zip(spans, u.words, strict=True)
+    )
+    start = words[0].start_ms
+    return replace(u, words=words, start_ms=start, end_ms=max(max(w.end_ms for w in words), start))
+
+
+def _plausible_start(u: Utterance, i: int, o: QualityOptions) -> int:
+    """Where word ``i`` of ``u`` can start: an over-long word counts only for its plausible length.
+
+    The same rule as :func:`_retime`: Whisper stretches a word over the non-speech before it, so it
+    keeps its end, except the utterance's last word, which keeps its start.
+    """
+    w = u.words[i]
+    if i == len(u.words) - 1:
+        return w.start_ms
+    return max(w.start_ms, w.end_ms - _max_word_ms(w, o))
