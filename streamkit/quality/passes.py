@@ -188,20 +188,20 @@ def _edge_runs(u: Utterance, o: QualityOptions) -> list[tuple[str, list[int]]]:
     return runs
 
 
-def _split_runs(u: Utterance, o: QualityOptions) -> list[Utterance]:
+def _split_runs(u: Utterance, ctx: _Context) -> list[Utterance]:
     """``u`` cut at every pause of at least ``split_pause_ms`` between its words (else ``[u]``).
 
     The pause is measured to the next word's plausible start, and a run's first word shrinks to
     it: that is what :func:`_retime` would make of it, and it keeps a word Whisper stretched over
     seconds of music from gluing the run before it to the speech after.
     """
-    words = u.words
+    o, words = ctx.options, u.words
     if o.split_pause_ms <= 0 or len(words) < 2:
         return [u]
     cuts: list[int] = []
     latest = words[0].end_ms
     for i in range(1, len(words)):
-        if _plausible_start(u, i, o) - latest >= o.split_pause_ms:
+        if _plausible_start(u, i, ctx) - latest >= o.split_pause_ms:
             cuts.append(i)
         latest = max(latest, words[i].end_ms)
     if not cuts:
@@ -209,7 +209,7 @@ def _split_runs(u: Utterance, o: QualityOptions) -> list[Utterance]:
     runs = []
     for a, b in itertools.pairwise([0, *cuts, len(words)]):
         ws = list(words[a:b])
-        if a > 0 and (start := _plausible_start(u, a, o)) != ws[0].start_ms:
+        if a > 0 and (start := _plausible_start(u, a, ctx)) != ws[0].start_ms:
             ws[0] = replace(ws[0], start_ms=start)
         runs.append(replace(u, words=tuple(ws), text=" ".join(w.text for w in ws), start_ms=ws[0].start_ms,
                             end_ms=max(w.end_ms for w in ws)))
@@ -244,7 +244,7 @@ def _merge_dropped(parts: Sequence[Dropped]) -> Dropped:
                    "; ".join(reasons), tuple(signals))
 
 
-def _runs(utterances: Sequence[Utterance], o: QualityOptions) -> tuple[list[Utterance], list[int]]:
+def _runs(utterances: Sequence[Utterance], ctx: _Context) -> tuple[list[Utterance], list[int]]:
     """Every utterance cut at its long pauses, and each run's utterance (its ``origin``).
 
     A batched segment is a whole VAD chunk, up to 30 s: sentences with music between them. Each
@@ -253,7 +253,7 @@ def _runs(utterances: Sequence[Utterance], o: QualityOptions) -> tuple[list[Utte
     runs: list[Utterance] = []
     origin: list[int] = []
     for i, u in enumerate(utterances):
-        for run in _split_runs(u, o):
+        for run in _split_runs(u, ctx):
             runs.append(run)
             origin.append(i)
     return runs, origin
@@ -326,7 +326,7 @@ def _pass(
         voiced = sorted({*voiced, *phone})
     ctx = _Context(o, energy, speech_db, normalize_text(prompt or ""), transcript.duration_ms, transcript.language,
                    speech, tuple(voiced))
-    runs, origin = _runs(utterances, o)
+    runs, origin = _runs(utterances, ctx)
     trimmed = _trim_edges(runs, origin, looped, ctx, dropped)
     pieces, drop = _judge_whole(trimmed, origin, looped, ctx)
     kept, kept_origin = _kept(pieces, drop, origin, ctx, dropped)

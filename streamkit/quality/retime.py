@@ -68,11 +68,34 @@ def _quiet_lead(span: tuple[int, int], ctx: _Context) -> tuple[int, int]:
     return k, b
 
 
+def _on_voice(a: int, b: int, length: int, ctx: _Context, *, late: bool) -> tuple[int, int]:
+    """The ``length``-long stretch of ``a``-``b`` that holds the most voice energy: the power of its frames
+    inside the track's voiced stretches (``voice.voiced_stretches``: music and crowd that go on at one
+    level are not one). Without voice in it, its end (``late``) or its start.
+
+    An over-long word can be stretched over the sound after its voice too: conv-103 at 183.5 s, the
+    last syllable of a turn drawn 1 s over the music bed that follows it; kept by its end, the word
+    moved off the voice onto the bed, a cue over music.
+    """
+    step = ctx.options.energy_frame_ms
+    voiced = [(s, e) for s, e in ctx.voiced if s < b and e > a]
+    if ctx.energy is None or not voiced or b - a <= length:
+        return (b - length, b) if late else (a, a + length)
+    power = [10 ** (ctx.energy(t, t + step) / 10) if any(s < t + step and e > t for s, e in voiced) else 0.0
+             for t in range(a, b, step)]
+    starts = [*range(a, b - length, step), b - length]  # every frame start, and the end's stretch
+    if late:
+        starts.reverse()
+    best = max(starts, key=lambda s: sum(power[(s - a) // step: -(-(s + length - a) // step)]))  # first of equals
+    return best, best + length
+
+
 def _retime(u: Utterance, ctx: _Context, *, keep_start: bool = False, keep_end: bool = False) -> Utterance:
     """Words lose the silent frames at their edges (inner words too: Whisper stretches them over the
     pauses between turns, hiding the pause from the segmenter); words longer than plausible shrink
-    toward the speech: an over-long word keeps its end (Whisper absorbs the non-speech before a word
-    into it), the last word its start. Words only ever shrink inside their own span. An edge that
+    onto the speech (:func:`_on_voice`): an over-long word to the stretch of its plausible length holding
+    the most voice, else its end (Whisper absorbs the non-speech before a word into it), the last word
+    its start. Words only ever shrink inside their own span. An edge that
     touches the neighbouring utterance (``keep_start``/``keep_end``) is continuous speech and stays.
     """
     if not u.words:
@@ -86,7 +109,7 @@ def _retime(u: Utterance, ctx: _Context, *, keep_start: bool = False, keep_end: 
         spans[-1] = _trim_silence(last, at_start=True, at_end=not keep_end, ctx=ctx)
         a, b = spans[-1]
         if not keep_end and b - a > _max_word_ms(last, o):
-            spans[-1] = (a, a + _max_word_ms(last, o))
+            spans[-1] = _on_voice(a, b, _max_word_ms(last, o), ctx, late=False)
     for i in range(1, n - 1):
         spans[i] = _trim_silence(u.words[i], at_start=True, at_end=True, ctx=ctx)
     for i in range(n):  # where a turn may start: the first word, a word after a pause
@@ -96,7 +119,7 @@ def _retime(u: Utterance, ctx: _Context, *, keep_start: bool = False, keep_end: 
         a, b = spans[i]
         cap = _max_word_ms(u.words[i], o)
         if b - a > cap and not (i == 0 and keep_start):
-            spans[i] = (b - cap, b)
+            spans[i] = _on_voice(a, b, cap, ctx, late=True)
     if all(span == (w.start_ms, w.end_ms) for span, w in zip(spans, u.words, strict=True)):
         return u
     words = tuple(
@@ -107,13 +130,14 @@ def _retime(u: Utterance, ctx: _Context, *, keep_start: bool = False, keep_end: 
     return replace(u, words=words, start_ms=start, end_ms=max(max(w.end_ms for w in words), start))
 
 
-def _plausible_start(u: Utterance, i: int, o: QualityOptions) -> int:
+def _plausible_start(u: Utterance, i: int, ctx: _Context) -> int:
     """Where word ``i`` of ``u`` can start: an over-long word counts only for its plausible length.
 
-    The same rule as :func:`_retime`: Whisper stretches a word over the non-speech before it, so it
-    keeps its end, except the utterance's last word, which keeps its start.
+    The same rule as :func:`_retime`: an over-long word shrinks onto the stretch holding the most voice
+    (:func:`_on_voice`), else keeps its end, except the utterance's last word, which keeps its start.
     """
     w = u.words[i]
-    if i == len(u.words) - 1:
+    cap = _max_word_ms(w, ctx.options)
+    if i == len(u.words) - 1 or w.end_ms - w.start_ms <= cap:
         return w.start_ms
-    return max(w.start_ms, w.end_ms - _max_word_ms(w, o))
+    return _on_voice(w.start_ms, w.end_ms, cap, ctx, late=True)[0]
