@@ -469,7 +469,7 @@ def rescue_voice(
             phones = phone_turns(energy, band, duration, transcript, level, quality, quality.phone_share)
             turns = sorted([*turns, *(_padded(g, r.pad_ms, duration) for g in phones if not _on(g, turns))])
         parts = [_padded(g, r.pad_ms, duration)  # a turn each
-                 for g in unheard(stretches, transcript, quality.voice_search_ms, quality.voice_min_ms)]
+                 for g in unheard(stretches, transcript, quality.voice_search_ms, quality.voice_min_ms, widen=True)]
         turns = sorted([*turns, *(g for g in parts if not _on(g, turns))])
         todo = [*missing, *(g for g in turns if not _on(g, missing))]
         found = (_rescue_regions(missing, turns, regions, transcript, audio, transcriber, options, r, quality,

@@ -223,17 +223,21 @@ def uncovered(stretches: Sequence[tuple[int, int]], transcript: Transcript) -> l
 
 
 def unheard(stretches: Sequence[tuple[int, int]], transcript: Transcript, reach_ms: int,
-            min_ms: int) -> list[tuple[int, int]]:
+            min_ms: int, *, widen: bool = False) -> list[tuple[int, int]]:
     """The parts of the stretches that some word of ``transcript`` lies on which are farther than
     ``reach_ms`` from every word, each at least ``min_ms`` long (stretches no word lies on: :func:`uncovered`).
+    ``widen``: each part reaching on to the words on its sides (within its stretch), to be decoded whole.
 
     A stretch is not heard because one word lies on it: conv-103 at 180.7 s, batched decoding gave
     a 4.5 s stretch only "네," at its end, and the sentence before it (2.9 s at -19 dBFS) had no cue.
-    ``reach_ms`` leaves the voice next to a word to it: Whisper's word times sit up to that far off.
+    ``reach_ms`` leaves the voice next to a word to it: Whisper's word times sit up to that far off. But a
+    part decoded without that voice is a sentence cut off: with "네," moved on to the voice's last 0.4 s,
+    the part (1.3 s) read "안철수 대수와 구미지"; up to the word, "안철수대소와 국민의당을 어떤 선택을 하잖아요".
     """
     words = [(w.start_ms, w.end_ms) for u in transcript.utterances for w in u.words]
     words += [(u.start_ms, u.end_ms) for u in transcript.utterances if not u.words]
     spans = sorted((a - reach_ms, b + reach_ms) for a, b in words)
+    grow = reach_ms if widen else 0
     out = []
     for a, b in stretches:
         if not any(s < b and e > a for s, e in words):
@@ -241,10 +245,10 @@ def unheard(stretches: Sequence[tuple[int, int]], transcript: Transcript, reach_
         cur = a
         for s, e in (span for span in spans if span[0] < b and span[1] > a):
             if s - cur >= min_ms:
-                out.append((cur, s))
+                out.append((max(cur - grow, a) if cur > a else a, min(s + grow, b)))
             cur = max(cur, e)
         if b - cur >= min_ms:
-            out.append((cur, b))
+            out.append((max(cur - grow, a), b))
     return out
 
 

@@ -374,6 +374,11 @@ def test_a_stretch_with_one_word_at_its_end_is_heard_only_near_that_word() -> No
     assert unheard([(180_650, 185_150)], t, 1500, 400) == [(180_650, 182_810)]
     assert unheard([(183_000, 185_150)], t, 1500, 400) == []  # within reach of the word: its own voice
     assert unheard([(10_000, 10_500)], t, 1500, 400) == []  # no word on it: uncovered's
+    # Decoded, the part reaches on to the word: the voice within reach of it, if no word says it, is the
+    # sentence's end ("네," at 183.46 s, on the voice's last 0.4 s: cut 1.5 s short, it read "안철수 대수와 구미지").
+    moved = Transcript("ko", (_utterance([(183_460, 184_010, "네,", 0.07)]),), 200_000)
+    assert unheard([(180_650, 185_150)], moved, 1500, 400) == [(180_650, 181_960)]
+    assert unheard([(180_650, 185_150)], moved, 1500, 400, widen=True) == [(180_650, 183_460)]
 
 
 @settings(max_examples=200, deadline=None)
@@ -390,3 +395,9 @@ def test_what_is_unheard_lies_on_a_stretch_far_from_every_word(
     for a, b in parts:
         assert b - a >= least and not any(s - reach < b and e + reach > a for s, e in ws)
         assert any(s <= a < b <= e and (s, e) not in whole for s, e in spans)  # on a stretch with a word
+    # Widened, each part holds its own and reaches no farther than the words beside it, on its stretch.
+    wide = unheard(spans, t, reach, least, widen=True)
+    assert len(wide) == len(parts)
+    for (a, b), (c, d) in zip(parts, wide, strict=True):
+        assert c <= a < b <= d and not any(s < d and e > c for s, e in ws)
+        assert any(s <= c < d <= e for s, e in spans)
