@@ -307,7 +307,8 @@ def _snap_onset(u: Utterance, energy: EnergyFn, speech: SpeechFn, voiced: Sequen
 
     Whisper starts a word on the silence before it, or a few hundred ms into it; a cue should come
     up when the voice does. The onset must be within ``voice_search_ms``, after the previous
-    utterance, and before the first word's end.
+    utterance, and before the first word's end; a later one counts from ``voice_onset_lag_ms`` before it
+    (the VAD hears a voice that late).
     """
     if not u.words:
         return u
@@ -317,9 +318,13 @@ def _snap_onset(u: Utterance, energy: EnergyFn, speech: SpeechFn, voiced: Sequen
     if not onsets:
         return u
     onset = min(onsets, key=lambda a: abs(a - first.start_ms))
-    if abs(onset - first.start_ms) < 2 * o.energy_frame_ms or onset >= first.end_ms:
+    if onset >= first.end_ms:
         return u
-    if onset < first.start_ms and _bed_before(first, onset, energy, speech, o):
+    if onset > first.start_ms:  # the word began before the stretch: on silence, or on the voice's quiet start
+        onset -= o.voice_onset_lag_ms
+        if onset - first.start_ms < o.energy_frame_ms:
+            return u
+    elif first.start_ms - onset < 2 * o.energy_frame_ms or _bed_before(first, onset, energy, speech, o):
         return u
     words = (replace(first, start_ms=onset), *u.words[1:])
     return replace(u, words=words, start_ms=onset)

@@ -161,13 +161,29 @@ def test_align_to_voice_moves_an_utterance_onto_its_voice_but_not_over_a_neighbo
 
 
 def test_a_cue_starts_on_the_voice_onset() -> None:
-    early = _utterance([(4200, 5400, "알겠어", 0.8)])  # Whisper starts the word on the pause before
+    """The VAD hears a voice 100 ms after its sound rises (``voice_onset_lag_ms``), so a voiced stretch starts
+    that late; a cue moved later comes up that much before the stretch, on the voice."""
+    early = _utterance([(4200, 5600, "알겠어", 0.8)])  # Whisper starts the word on the pause before
     late = _utterance([(9600, 10_000, "그래", 0.8)])  # ... or a few hundred ms into the voice
-    energy, speech = _voice([(5000, 5400), (9000, 10_000)])
+    energy, _ = _voice([(5000, 5600), (9000, 10_000)])
+    _, speech = _voice([(5100, 5600), (9100, 10_000)])
     voiced = voiced_stretches(energy, speech, 20_000, -22.0, QualityOptions())
+    assert [a for a, _ in voiced] == [5100, 9100]
     moved = align_to_voice(Transcript("ko", (early, late), 20_000), energy, speech, voiced, QualityOptions())
-    assert [u.start_ms for u in moved.utterances] == [5000, 9000]
-    assert [u.words[0].start_ms for u in moved.utterances] == [5000, 9000]
+    assert [u.start_ms for u in moved.utterances] == [5000, 9100]
+    assert [u.words[0].start_ms for u in moved.utterances] == [5000, 9100]
+
+
+def test_a_word_begun_with_its_voice_is_not_moved_onto_the_vads_late_onset() -> None:
+    """conv-101 at 127.55 s: "자신을" began 12 ms before its voice (-35 dBFS); the VAD reached 0.3 only 0.1 s
+    later. Moved there, its cue came up after the reply before it had chained 4 ms into the voice."""
+    energy, _ = _voice([(127_550, 129_100)], loud=-38.0)
+    _, speech = _voice([(127_650, 129_100)])
+    line = _utterance([(127_550, 127_970, "자신을", 0.9), (127_970, 128_810, "정당화하지는", 0.9)])
+    voiced = voiced_stretches(energy, speech, 140_000, -22.0, QualityOptions())
+    assert [a for a, _ in voiced] == [127_650]
+    kept = align_to_voice(Transcript("ko", (line,), 140_000), energy, speech, voiced, QualityOptions())
+    assert kept.utterances[0].start_ms == 127_550
 
 
 def test_a_phone_line_straight_before_music_is_over_voice() -> None:
