@@ -79,7 +79,9 @@ def _on_voice(a: int, b: int, length: int, ctx: _Context, *, late: bool) -> tupl
     """
     step = ctx.options.energy_frame_ms
     voiced = [(s, e) for s, e in ctx.voiced if s < b and e > a]
-    if ctx.energy is None or not voiced or b - a <= length:
+    if b - a <= length:
+        return a, b
+    if ctx.energy is None or not voiced:
         return (b - length, b) if late else (a, a + length)
     power = [10 ** (ctx.energy(t, t + step) / 10) if any(s < t + step and e > t for s, e in voiced) else 0.0
              for t in range(a, b, step)]
