@@ -331,8 +331,10 @@ def _rescue_regions(
     "안철수" of "안철수 대조와 국민의당은 어떤 선..." (0.35-0.46) over a voice at -15 to -21 dBFS."""
     clips = _clips(todo, regions, r.pad_ms, audio.duration_ms)
     # A turn is decoded as itself: joined to a stretch's clip it would make one long clip of two turns
-    # (and music between), the very thing that loses a reply. One that a stretch's clip holds is decoded there.
-    alone = [g for g in turns if not _on(g, clips)]
+    # (and music between), the very thing that loses a reply. One that a stretch's clip holds (all but the
+    # turn's padding) is decoded there; touching a clip is not holding (conv-101 at 100.0 s: a phone reply
+    # whose padding reached the next word's clip was decoded nowhere, and its line's cue came 0.8 s late).
+    alone = [g for g in turns if not _inside(g, clips, r.pad_ms)]
     found = []
     batch = rescue_batch(options, sum(b - a for a, b in regions))
     for u in _decode_regions(sorted([*clips, *alone]), transcript, audio, transcriber, options, dropped, batch):

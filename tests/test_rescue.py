@@ -113,6 +113,29 @@ def test_the_prompt_written_back_with_a_word_changed_is_an_echo() -> None:
     assert not _echoes("그래? 알겠어", prompt) and not _echoes("선택", prompt)
 
 
+def test_a_turn_whose_padding_only_touches_a_stretchs_clip_is_decoded_as_itself(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """conv-101 at 100.0 s: a phone reply (100.0-100.45 s, padded 99.7-100.75 s) right before the next word's
+    stretch (100.8-101.6 s, its clip from 100.5 s). Taken as held by that clip, it was decoded nowhere."""
+    import streamkit.rescue as rescue
+
+    decoded: list[list[tuple[int, int]]] = []
+
+    def decode_regions(clips: list[tuple[int, int]], *_: object) -> list[Utterance]:
+        decoded.append(list(clips))
+        return []
+
+    monkeypatch.setattr(rescue, "_decode_regions", decode_regions)
+    track = AudioTrack(Path("unused.wav"), Path("unused.mp4"), 120_000)
+    transcript = Transcript("ko", (), 120_000)
+    args = (transcript, track, None, TranscribeOptions(), RescueOptions(), QualityOptions(), [], lambda a, b: -30.0)
+    rescue._rescue_regions([(100_800, 101_600)], [(99_700, 100_750)], [], *args)  # type: ignore[arg-type]
+    assert decoded[-1] == [(99_700, 100_750), (100_500, 101_900)]
+    # A turn the clip holds but for its padding is decoded in the clip.
+    rescue._rescue_regions([(100_800, 101_600)], [(100_500, 101_700)], [], *args)  # type: ignore[arg-type]
+    assert decoded[-1] == [(100_500, 101_900)]
+
+
 def test_a_clip_holds_the_stretch_and_the_speech_regions_over_it() -> None:
     from streamkit.rescue import _clips
 
