@@ -71,16 +71,16 @@ def _quiet_lead(span: tuple[int, int], ctx: _Context) -> tuple[int, int]:
 def _on_voice(a: int, b: int, length: int, ctx: _Context, *, late: bool) -> tuple[int, int]:
     """The ``length``-long stretch of ``a``-``b`` that holds the most voice energy: the power of its frames
     inside the track's voiced stretches (``voice.voiced_stretches``: music and crowd that go on at one
-    level are not one). Without voice in it, its end (``late``) or its start.
+    level are not one). Without voice in it, its end (``late``) or its start; no longer than ``length``, as it is.
 
     An over-long word can be stretched over the sound after its voice too: conv-103 at 183.5 s, the
     last syllable of a turn drawn 1 s over the music bed that follows it; kept by its end, the word
     moved off the voice onto the bed, a cue over music.
     """
-    step = ctx.options.energy_frame_ms
-    voiced = [(s, e) for s, e in ctx.voiced if s < b and e > a]
     if b - a <= length:
         return a, b
+    step = ctx.options.energy_frame_ms
+    voiced = [(s, e) for s, e in ctx.voiced if s < b and e > a]
     if ctx.energy is None or not voiced:
         return (b - length, b) if late else (a, a + length)
     power = [10 ** (ctx.energy(t, t + step) / 10) if any(s < t + step and e > t for s, e in voiced) else 0.0
@@ -109,19 +109,16 @@ def _retime(u: Utterance, ctx: _Context, *, keep_start: bool = False, keep_end: 
     spans[0] = _trim_silence(first, at_start=not keep_start, at_end=n == 1 and not keep_end, ctx=ctx)
     if n > 1:
         spans[-1] = _trim_silence(last, at_start=True, at_end=not keep_end, ctx=ctx)
-        a, b = spans[-1]
-        if not keep_end and b - a > _max_word_ms(last, o):
-            spans[-1] = _on_voice(a, b, _max_word_ms(last, o), ctx, late=False)
+        if not keep_end:
+            spans[-1] = _on_voice(*spans[-1], _max_word_ms(last, o), ctx, late=False)
     for i in range(1, n - 1):
         spans[i] = _trim_silence(u.words[i], at_start=True, at_end=True, ctx=ctx)
     for i in range(n):  # where a turn may start: the first word, a word after a pause
         if (i == 0 and not keep_start) or (i > 0 and u.words[i].start_ms - u.words[i - 1].end_ms >= o.onset_pause_ms):
             spans[i] = _quiet_lead(spans[i], ctx)
     for i in range(n - 1 if n > 1 else 1):
-        a, b = spans[i]
-        cap = _max_word_ms(u.words[i], o)
-        if b - a > cap and not (i == 0 and keep_start):
-            spans[i] = _on_voice(a, b, cap, ctx, late=True)
+        if not (i == 0 and keep_start):
+            spans[i] = _on_voice(*spans[i], _max_word_ms(u.words[i], o), ctx, late=True)
     if all(span == (w.start_ms, w.end_ms) for span, w in zip(spans, u.words, strict=True)):
         return u
     words = tuple(
@@ -139,7 +136,6 @@ def _plausible_start(u: Utterance, i: int, ctx: _Context) -> int:
     (:func:`_on_voice`), else keeps its end, except the utterance's last word, which keeps its start.
     """
     w = u.words[i]
-    cap = _max_word_ms(w, ctx.options)
-    if i == len(u.words) - 1 or w.end_ms - w.start_ms <= cap:
+    if i == len(u.words) - 1:
         return w.start_ms
-    return _on_voice(w.start_ms, w.end_ms, cap, ctx, late=True)[0]
+    return _on_voice(w.start_ms, w.end_ms, _max_word_ms(w, ctx.options), ctx, late=True)[0]

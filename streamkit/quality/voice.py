@@ -245,7 +245,7 @@ def unheard(stretches: Sequence[tuple[int, int]], transcript: Transcript, reach_
         cur = a
         for s, e in (span for span in spans if span[0] < b and span[1] > a):
             if s - cur >= min_ms:
-                out.append((max(cur - grow, a) if cur > a else a, min(s + grow, b)))
+                out.append((max(cur - grow, a), min(s + grow, b)))
             cur = max(cur, e)
         if b - cur >= min_ms:
             out.append((max(cur - grow, a), b))
