@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
-from .errors import TranscriptionError
+from .clips import decode_clips, rescue_batch, turn_regions
 from .interleave import interleave
 from .models import AudioTrack, Transcript, Utterance
 from .quality import (
@@ -63,7 +63,7 @@ from .quality import (
     voiced_stretches,
     without_words,
 )
-from .transcribe import TranscribeOptions, WhisperTranscriber, convert_segments
+from .transcribe import TranscribeOptions, WhisperTranscriber
 
 __all__ = [
     "RescueOptions",
@@ -207,69 +207,6 @@ def _decode_stretches(
     if stretches and not context:
         log.info("voice: %d turns decoded once more (their text was a known pattern)", len(stretches))
     return found
-
-
-def _clip_groups(spans: Sequence[tuple[int, int]], extent_ms: int) -> list[list[tuple[int, int]]]:
-    """``spans`` (sorted) in groups whose extent stays within ``extent_ms`` (one PCM read each)."""
-    groups: list[list[tuple[int, int]]] = []
-    for a, b in spans:
-        if groups and b - groups[-1][0][0] <= max(extent_ms, 1):
-            groups[-1].append((a, b))
-        else:
-            groups.append([(a, b)])
-    return groups
-
-
-def decode_clips(
-    transcriber: WhisperTranscriber, audio: AudioTrack, spans: Sequence[tuple[int, int]], options: TranscribeOptions,
-    batch_size: int | None = None,
-) -> list[Utterance]:
-    """Stretches of ``audio`` decoded together, each one item of one batch (``clip_timestamps``): no VAD,
-    no temperature fallback (batched decoding has none), ``options``' prompt; track times in ms.
-    ``batch_size`` clips at once (default: :func:`rescue_batch` of the whole track)."""
-    import ctranslate2
-    from faster_whisper import BatchedInferencePipeline
-
-    from .media import read_pcm
-
-    found: list[Utterance] = []
-    ctranslate2.set_random_seed(options.seed)
-    for group in _clip_groups(sorted(spans), options.window_ms or 10 * 60 * 1000):
-        lo, hi = max(group[0][0], 0), group[-1][1]
-        clips = [{"start": (max(a, lo) - lo) / 1000, "end": (min(b, hi) - lo) / 1000} for a, b in group]
-        try:
-            segments, _info = BatchedInferencePipeline(transcriber.model).transcribe(
-                read_pcm(audio, lo, hi), language=options.language, task=options.task, beam_size=options.beam_size,
-                temperature=list(options.temperature), word_timestamps=options.word_timestamps, vad_filter=False,
-                clip_timestamps=clips, initial_prompt=options.initial_prompt, hotwords=options.hotwords,
-                batch_size=batch_size or rescue_batch(options, audio.duration_ms))
-            found += convert_segments(segments, (hi - lo) / 1000, None, offset_ms=lo)
-        except (RuntimeError, ValueError) as exc:
-            raise TranscriptionError(f"transcription failed: {exc}") from exc
-    return found
-
-
-def rescue_batch(options: TranscribeOptions, speech_ms: int) -> int:
-    """Clips decoded at once: no more than the 30 s chunks that ``speech_ms`` of speech make (batched
-    decoding of the track packs its VAD speech into such chunks and holds them at once), at most
-    ``batch_size``. A batch of 8 clips of 30 s on a one-minute recording doubled the run's peak memory
-    against bare batched faster-whisper on the same file (1.04 GB vs 0.46)."""
-    return max(1, min(options.batch_size, -(-speech_ms // 30_000)))
-
-
-def turn_regions(audio: AudioTrack, options: TranscribeOptions) -> list[tuple[int, int]]:
-    """The speech regions of the whole track (``turns.speech_regions``, window by window), track ms."""
-    from .media import read_pcm
-    from .transcribe import plan_windows
-    from .turns import TURN_MIN_SILENCE_MS, speech_regions
-
-    silence = options.vad_min_silence_ms if options.vad_min_silence_ms is not None else TURN_MIN_SILENCE_MS
-    regions: list[tuple[int, int]] = []
-    for lo, hi in plan_windows(audio, options.window_ms):
-        found = speech_regions(read_pcm(audio, lo, hi), threshold=options.vad_threshold, min_silence_ms=silence,
-                               pad_ms=options.vad_speech_pad_ms)
-        regions += [(lo + a, lo + b) for a, b in found]
-    return regions
 
 
 def _decode_regions(

@@ -148,13 +148,6 @@ def test_a_clip_holds_the_stretch_and_the_speech_regions_over_it() -> None:
     assert _clips([(100, 600), (59_800, 60_000)], regions, 300, 60_000) == [(0, 900), (59_500, 60_000)]
 
 
-def test_clips_are_read_in_groups_within_a_window() -> None:
-    from streamkit.rescue import _clip_groups
-
-    assert _clip_groups([(0, 1000), (5000, 6000), (700_000, 701_000)], 600_000) == [
-        [(0, 1000), (5000, 6000)], [(700_000, 701_000)]]
-
-
 def _levels(*spans: tuple[int, int, float], floor: float = -90.0):  # type: ignore[no-untyped-def]
     """An energy function from (start_ms, end_ms, dBFS) spans; elsewhere ``floor``."""
 
@@ -273,16 +266,6 @@ def test_a_turn_decoded_again_into_a_closing_formula_alone_is_not_kept() -> None
     assert is_outro_phrase("고맙습니다", o)
     assert not is_outro_phrase("네 고맙습니다 언니", o)
     assert not is_outro_phrase("그래?", o)
-
-
-def test_the_rescue_decodes_no_more_clips_at_once_than_the_track_has_chunks() -> None:
-    from streamkit.rescue import rescue_batch
-
-    o = TranscribeOptions()
-    # a minute of speech: conversation.mp4 took 1.04 GB with 8 clips at once, 0.62 GB with 3
-    assert rescue_batch(o, 62_419) == 3
-    assert rescue_batch(o, 10_000) == 1
-    assert rescue_batch(o, 3_600_000) == o.batch_size
 
 
 def _spoken(start_ms: int, *said: tuple[str, float, int]) -> Utterance:
