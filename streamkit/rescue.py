@@ -25,10 +25,12 @@ music and crowds: a stretch must differ from the audio beside it by 8 dB on both
 at most 8 s unbroken (decoding loses short replies, not 10 seconds of talk). Measured on
 samples/conversation.mp4 and noisy.mp4 (docs/benchmarks.md, Turn-aware decoding): voice standing
 out from one side only (speech followed by music as loud) decoded in a batch gets invented text
-over the music that the filter does not catch, so the batch takes only voice standing out from
-both. With ``regions=False`` (or another transcriber) each stretch standing out from one side at
-least is decoded on its own, sequentially (temperature fallback, the text before it as context,
-:class:`SpanTranscriber`): the way before, slower, and it kept fewer replies.
+over the music that the filter does not catch, so such a stretch is decoded as a clip of its own and
+what it gives is kept only when Whisper trusts it (:func:`_trusted`: a line straight after louder
+music reads at -0.5, the music's "singer" at -0.8 to -2.3). With ``regions=False`` (or another
+transcriber) each stretch standing out from one side at least is decoded on its own, sequentially
+(temperature fallback, the text before it as context, :class:`SpanTranscriber`): the way before,
+slower, and it kept fewer replies.
 """
 
 from __future__ import annotations
@@ -110,6 +112,9 @@ class RescueOptions:
     #: With ``turns``: also decode the phone-band turns without words (:func:`phone_turns`): stretches
     #: at voice level whose power lies at least ``QualityOptions.phone_share`` in 300-3400 Hz.
     phones: bool = True
+    #: With ``regions``: also decode the stretches without a kept word that stand out from one side only
+    #: (voice next to music as loud), keeping only what Whisper itself trusts (:func:`_trusted`).
+    one_sided: bool = True
 
 
 @dataclass(frozen=True)
@@ -260,6 +265,7 @@ def _rescue_regions(
     transcript: Transcript, audio: AudioTrack, transcriber: WhisperTranscriber, options: TranscribeOptions,
     r: RescueOptions, quality: QualityOptions, dropped: list[Dropped], energy: EnergyFn,
     voiced: Sequence[tuple[int, int]] = (), phones: Sequence[tuple[int, int]] = (),
+    sided: Sequence[tuple[int, int]] = (),
 ) -> list[Utterance]:
     """The speech regions over ``todo`` (with the stretches) and the ``turns`` without words decoded in one
     batch; a piece is kept only on a ``todo`` stretch or inside a turn (the rest of a region over a
@@ -274,9 +280,16 @@ def _rescue_regions(
     alone = [g for g in turns if not _inside(g, clips, r.pad_ms)]
     found = []
     batch = rescue_batch(options, sum(b - a for a, b in regions))
-    for u in _decode_regions(sorted([*clips, *alone]), transcript, audio, transcriber, options, dropped, batch):
+    for u in _decode_regions(sorted([*clips, *alone, *sided]), transcript, audio, transcriber, options, dropped,
+                             batch):
         if _on((u.start_ms, u.end_ms), todo):
             found.append(u)
+        elif _inside((u.start_ms, u.end_ms), sided, 0):
+            if not _trusted(u, quality):
+                dropped.append(Dropped(u.start_ms, u.end_ms, u.text, "decoded again next to a sound as loud: "
+                                       f"unsure (log-probability {u.avg_logprob:.2f})", ("one_sided",)))
+            elif (sure := _sure_head(u, r, energy, quality.voice_contrast_db)) is not None:
+                found.append(sure)
         elif _inside((u.start_ms, u.end_ms), alone, r.pad_ms):
             # Nothing but a closing formula: what Whisper writes when a turn decoded alone holds no
             # words it can read (over a crowd after a pause in stress-2; "고맙습니다" for the quiet reply
@@ -296,6 +309,21 @@ def _rescue_regions(
             if kept is not None:
                 found.append(kept)
     return _onto_phones(found, phones, quality.voice_search_ms)
+
+
+def _trusted(u: Utterance, quality: QualityOptions) -> bool:
+    """Whether Whisper trusts what it decoded on a stretch standing out from one side only: its average
+    log-probability at least ``quality.avg_logprob`` (Whisper's own bar for a failed decode) and its words'
+    mean probability at least ``quality.low_word_probability``, and not a closing formula alone.
+
+    Such a stretch is a voice next to music as loud, or the music itself (a singer): the contrast that
+    tells them apart on a stretch standing out from both sides is missing, so the decoder's confidence
+    must. On the conversational sets, noisy.mp4 and fanlive the two lines it held read at -0.47 and -0.59
+    (mean word probability 0.78, 0.66); the 13 pieces of music, crowd and noise at -0.80 to -2.26 (mean
+    0.01-0.51, none above -1.0 with a mean over 0.45)."""
+    probs = [w.probability for w in u.words]
+    return (bool(probs) and u.avg_logprob >= quality.avg_logprob
+            and sum(probs) / len(probs) >= quality.low_word_probability and not is_outro_phrase(u.text, quality))
 
 
 def _onto_phones(found: Sequence[Utterance], phones: Sequence[tuple[int, int]], reach_ms: int) -> list[Utterance]:
@@ -373,6 +401,33 @@ def _inside(span: tuple[int, int], regions: Sequence[tuple[int, int]], slack_ms:
     return any(a - slack_ms <= span[0] and span[1] <= b + slack_ms for a, b in regions)
 
 
+def _targets(
+    transcript: Transcript, audio: AudioTrack, options: TranscribeOptions, quality: QualityOptions, r: RescueOptions,
+    energy: EnergyFn, band: SpeechFn | None, level: float, stretches: Sequence[tuple[int, int]],
+    missing: Sequence[tuple[int, int]], heard: Sequence[tuple[int, int]],
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]],
+           list[tuple[int, int]]]:
+    """What the batch decodes besides the ``missing`` stretches: the speech ``regions``; the ``turns``
+    (speech regions starting on a voice, phone-band turns, and the ``parts`` of stretches 1.5 s from every
+    word); the ``phones``; and the ``sided`` stretches (of ``heard``, without a kept word, standing out from
+    one side only: voice next to music as loud), padded, overlapping ones merged (a clip costs a whole
+    encoder window)."""
+    duration = transcript.duration_ms or audio.duration_ms
+    regions = turn_regions(audio, options)
+    turns = turns_without_words(regions, transcript, energy, level, quality) if r.turns else []
+    phones: list[tuple[int, int]] = []
+    if r.turns and r.phones:
+        phones = phone_turns(energy, band or band_profile(audio), duration, transcript, level, quality,
+                             quality.phone_share)
+        turns = sorted([*turns, *(_padded(g, r.pad_ms, duration) for g in phones if not _on(g, turns))])
+    parts = [_padded(g, r.pad_ms, duration)  # a turn each
+             for g in unheard(stretches, transcript, quality.voice_search_ms, quality.voice_min_ms, widen=True)]
+    turns = sorted([*turns, *(g for g in parts if not _on(g, turns))])
+    taken = [*_clips(missing, regions, r.pad_ms, duration), *turns]
+    sided = _clips([g for g in heard if not _on(g, taken)], [], r.pad_ms, duration) if r.one_sided else []
+    return regions, turns, parts, phones, sided
+
+
 def rescue_voice(
     transcript: Transcript,
     audio: AudioTrack,
@@ -399,21 +454,16 @@ def rescue_voice(
     dropped: list[Dropped] = []
     result = transcript
     phones: list[tuple[int, int]] = []
+    sided: list[tuple[int, int]] = []
     if r.regions and isinstance(transcriber, WhisperTranscriber):
         # Next to music, what batched decoding alone hears is invented (docs/benchmarks.md): both sides only.
-        regions = turn_regions(audio, options)
-        turns = turns_without_words(regions, transcript, energy, level, quality) if r.turns else []
-        if r.turns and r.phones:
-            band = band or band_profile(audio)
-            phones = phone_turns(energy, band, duration, transcript, level, quality, quality.phone_share)
-            turns = sorted([*turns, *(_padded(g, r.pad_ms, duration) for g in phones if not _on(g, turns))])
-        parts = [_padded(g, r.pad_ms, duration)  # a turn each
-                 for g in unheard(stretches, transcript, quality.voice_search_ms, quality.voice_min_ms, widen=True)]
-        turns = sorted([*turns, *(g for g in parts if not _on(g, turns))])
+        band = band or (band_profile(audio) if r.turns and r.phones else None)
+        regions, turns, parts, phones, sided = _targets(transcript, audio, options, quality, r, energy, band, level,
+                                                        stretches, missing, todo)
         todo = [*missing, *(g for g in turns if not _on(g, missing))]
         found = (_rescue_regions(missing, turns, regions, transcript, audio, transcriber, options, r, quality,
-                                 dropped, energy, parts, phones)
-                 if todo else [])
+                                 dropped, energy, parts, phones, sided)
+                 if todo or sided else [])
     else:
         found = _decode_stretches(todo, transcript, audio, transcriber, options, r, dropped) if todo else []
     if found:
@@ -429,7 +479,7 @@ def rescue_voice(
         dropped.extend(more)
     result = align_to_voice(result, energy, speech, stretches, quality)
     left = tuple(without_words(stretches, result, quality))
-    report = VoiceReport(len(missing), len(todo), max(len(missing) - len(left), 0), left)
+    report = VoiceReport(len(missing), len(todo) + len(sided), max(len(missing) - len(left), 0), left)
     log.info("voice: %d stretches without words, %d decoded again, %d recovered, %.1f s left",
              report.stretches, report.decoded, report.recovered, report.left_seconds)
     return result, tuple(sorted(dropped, key=lambda d: (d.start_ms, d.end_ms))), report

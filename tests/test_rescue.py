@@ -16,6 +16,7 @@ from streamkit.checks import voice_check
 from streamkit.media import extract_audio, probe
 from streamkit.models import AudioTrack, Transcript, Utterance, Word
 from streamkit.quality import (
+    Dropped,
     EnergyFn,
     QualityOptions,
     SpeechFn,
@@ -134,6 +135,43 @@ def test_a_turn_whose_padding_only_touches_a_stretchs_clip_is_decoded_as_itself(
     # A turn the clip holds but for its padding is decoded in the clip.
     rescue._rescue_regions([(100_800, 101_600)], [(100_500, 101_700)], [], *args)  # type: ignore[arg-type]
     assert decoded[-1] == [(100_500, 101_900)]
+
+
+def test_voice_next_to_music_as_loud_is_decoded_and_kept_only_if_whisper_trusts_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """conv-101 at 31.5 s: a line straight after music 5 dB louder than it (a stretch standing out from
+    the silence after it only) was lost. Decoded, it reads at -0.47; music and crowd on such stretches
+    read at -0.80 to -2.26, unsure word by word (conv-102 at 65 s, over the music with a "singer")."""
+    import streamkit.rescue as rescue
+
+    def spoken(start: int, logprob: float, *said: tuple[str, float]) -> Utterance:
+        words = tuple(Word(text=t, start_ms=start + 500 * i, end_ms=start + 500 * i + 450, probability=p)
+                      for i, (t, p) in enumerate(said))
+        return Utterance(start_ms=start, end_ms=words[-1].end_ms, text=" ".join(t for t, _ in said), words=words,
+                         avg_logprob=logprob)
+
+    line = spoken(30_150, -0.47, ("박근혜", 0.63), ("대통령이", 0.85), ("정말로", 0.93), ("손을", 0.87),
+                  ("내밀면", 0.64))
+    singer = spoken(64_750, -1.64, ("이제", 0.04), ("스마트에서", 0.42), ("만나서", 0.49), ("부수기엔", 0.11))
+    counted = spoken(9_650, -1.28, ("하나", 0.61), ("둘", 0.8), ("하나", 0.8), ("둘", 0.81))  # sure words, a bad decode
+    formula = spoken(46_050, -0.6, ("고맙습니다", 0.51))
+    decoded: list[list[tuple[int, int]]] = []
+
+    def decode_regions(clips: list[tuple[int, int]], *_: object) -> list[Utterance]:
+        decoded.append(list(clips))
+        return [counted, line, formula, singer]
+
+    monkeypatch.setattr(rescue, "_decode_regions", decode_regions)
+    track = AudioTrack(Path("unused.wav"), Path("unused.mp4"), 120_000)
+    dropped: list[Dropped] = []
+    sided = [(9_350, 11_800), (30_150, 34_250), (45_750, 47_350), (64_750, 68_450)]
+    found = rescue._rescue_regions([], [], [], Transcript("ko", (), 120_000), track, None,  # type: ignore[arg-type]
+                                   TranscribeOptions(), RescueOptions(), QualityOptions(), dropped,
+                                   lambda a, b: -25.0, sided=sided)
+    assert decoded == [sided]
+    assert [u.text for u in found] == [line.text]
+    assert {d.text for d in dropped} == {singer.text, counted.text, formula.text}
+    assert all(d.signals == ("one_sided",) for d in dropped)
 
 
 def test_a_clip_holds_the_stretch_and_the_speech_regions_over_it() -> None:
