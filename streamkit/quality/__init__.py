@@ -61,13 +61,15 @@ one way: options -> detectors and profiles -> scoring -> passes):
   utterances judged together (the attached and cluster rules).
 * ``voice.py``: where the voice really is: :func:`fit_voice` (a piece's words fitted to the voice
   within 1.5 s, and whether it is over voice), :func:`voiced_stretches` and :func:`uncovered`
-  (voice with no word on it, which :mod:`streamkit.rescue` decodes again), :func:`align_to_voice`.
+  (voice with no word on it, which :mod:`streamkit.rescue` decodes again).
+* ``align.py``: :func:`align_to_voice`: kept utterances moved onto the voice they fit.
 * ``passes.py``: :func:`clean_transcript` and its passes (loops, runs, lead-ins and tails,
   retiming), and :func:`dropped_summary`.
 """
 
 from __future__ import annotations
 
+from .align import align_to_voice
 from .detectors import SCRIPTS as SCRIPTS
 from .detectors import Loop, find_loops, is_outro_phrase, match_outro, normalize_text, stutters, timeless_runs
 from .options import OUTRO_PATTERNS, OUTRO_PHRASES, WEAK_OUTRO_PHRASES, Dropped, EnergyFn, QualityOptions, SpeechFn
@@ -83,7 +85,6 @@ from .profiles import (
 )
 from .voice import (
     VoiceFit,
-    align_to_voice,
     fit_voice,
     laid_over,
     phone_stretches,

@@ -23,8 +23,7 @@ of turns, music in under 10 % of its seconds). Long unbroken talk is left to the
   sound on one side at least). Where nothing may be, a short unsure piece is invented or misplaced.
 * :func:`voiced_stretches`: every stretch of voice frames (gaps up to ``voice_gap_ms`` bridged)
   at least ``voice_min_ms`` long; :func:`uncovered` keeps those with no word on them.
-* :func:`align_to_voice`: kept utterances moved onto the voice they fit (a cue starts on the
-  voice onset, not a second before or after it), never across a neighbour.
+(:func:`~streamkit.quality.align.align_to_voice` moves kept utterances onto the voice they fit.)
 
 Pure: the audio enters through the ``energy`` and ``speech`` callables, as everywhere here.
 """
@@ -34,14 +33,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from ..models import Transcript, Utterance, Word
-from .detectors import syllables
+from ..models import Transcript, Utterance
 from .options import EnergyFn, QualityOptions, SpeechFn
-from .profiles import _speech_level, loudest_frame, span_level
+from .profiles import _speech_level
 
 __all__ = [
     "VoiceFit",
-    "align_to_voice",
     "fit_voice",
     "phone_stretches",
     "phone_turns",
@@ -259,146 +256,6 @@ def without_words(stretches: Sequence[tuple[int, int]], transcript: Transcript,
     and ``check --video`` lists."""
     return sorted([*uncovered(stretches, transcript), *unheard(stretches, transcript, o.voice_search_ms,
                                                                 o.voice_min_ms)])
-
-
-def align_to_voice(
-    transcript: Transcript, energy: EnergyFn, speech: SpeechFn, voiced: Sequence[tuple[int, int]], o: QualityOptions
-) -> Transcript:
-    """Kept utterances moved onto the voice they fit, by at most ``voice_search_ms``.
-
-    An utterance that sits off its voice (less than ``voice_share`` of its word frames on voice
-    frames) and fits clearly better elsewhere (by at least ``voice_share`` of its frames) moves
-    there whole, words and all, but never over its neighbours nor before 0.
-    """
-    if o.voice_search_ms <= 0 or not voiced:
-        return transcript
-    utterances = list(transcript.utterances)
-    changed = False
-    for i, u in enumerate(utterances):
-        spans = [(w.start_ms, w.end_ms) for w in u.words] or [(u.start_ms, u.end_ms)]
-        here = fit_voice(spans, energy, speech, voiced, replace(o, voice_search_ms=0))
-        if here.share >= o.voice_share:
-            continue
-        fit = fit_voice(spans, energy, speech, voiced, o)
-        if fit.share - here.share < o.voice_share or not fit.shift_ms:
-            continue
-        low = utterances[i - 1].end_ms if i else 0
-        high = utterances[i + 1].start_ms if i + 1 < len(utterances) else transcript.duration_ms or u.end_ms
-        shift = max(fit.shift_ms, low - u.start_ms) if fit.shift_ms < 0 else min(fit.shift_ms, high - u.end_ms)
-        if shift * fit.shift_ms <= 0:
-            continue
-        utterances[i] = _shifted(u, shift)
-        changed = True
-    for i, u in enumerate(utterances):
-        pulled = _pull_lead_word(_push_squeezed_words(u, voiced, o), energy, voiced, o)
-        if pulled is not u:
-            utterances[i] = u = pulled
-            changed = True
-        snapped = _snap_onset(u, energy, speech, voiced, utterances[i - 1].end_ms if i else 0, o)
-        if snapped is not u:
-            utterances[i] = snapped
-            changed = True
-    return replace(transcript, utterances=tuple(utterances)) if changed else transcript
-
-
-def _snap_onset(u: Utterance, energy: EnergyFn, speech: SpeechFn, voiced: Sequence[tuple[int, int]],
-                not_before: int, o: QualityOptions) -> Utterance:
-    """``u`` starting on the onset of the voiced stretch its first word begins in or just before.
-
-    Whisper starts a word on the silence before it, or a few hundred ms into it; a cue should come
-    up when the voice does. The onset must be within ``voice_search_ms``, after the previous
-    utterance, and before the first word's end; a later one counts from ``voice_onset_lag_ms`` before it
-    (the VAD hears a voice that late).
-    """
-    if not u.words:
-        return u
-    first = u.words[0]
-    onsets = [a for a, b in voiced if a < first.end_ms and b > first.start_ms - o.voice_search_ms
-              and abs(a - first.start_ms) <= o.voice_search_ms and a >= not_before]
-    if not onsets:
-        return u
-    onset = min(onsets, key=lambda a: abs(a - first.start_ms))
-    if onset >= first.end_ms:
-        return u
-    if onset > first.start_ms:  # the word began before the stretch: on silence, or on the voice's quiet start
-        onset -= o.voice_onset_lag_ms
-        if onset - first.start_ms < o.energy_frame_ms:
-            return u
-    elif first.start_ms - onset < 2 * o.energy_frame_ms or _bed_before(first, onset, energy, speech, o):
-        return u
-    words = (replace(first, start_ms=onset), *u.words[1:])
-    return replace(u, words=words, start_ms=onset)
-
-
-def _bed_before(first: Word, onset: int, energy: EnergyFn, speech: SpeechFn, o: QualityOptions) -> bool:
-    """Whether what lies from ``onset`` to ``first`` is a bed under the voice rather than the voice:
-    ``onset_below_db`` under the word's level, or under its loudest frame (as ``retime._quiet_lead``
-    trims it) where the voice-activity detector hears no clear voice (``bed_vad``). A one-syllable word
-    with a quiet tail (conv-102 at 222.9 s, "짠" 14 dB over music the VAD half hears, 0.39) went back
-    onto the bed by its level alone; a phone voice's quiet start (conv-101 at 147.5 s, 0.87) is voice."""
-    before = energy(onset, first.start_ms)
-    if before < energy(first.start_ms, first.end_ms) - o.onset_below_db:
-        return True
-    loudest = loudest_frame(energy, first.start_ms, first.end_ms, o.energy_frame_ms)
-    return before < loudest - o.onset_below_db and speech(onset, first.start_ms) < o.bed_vad
-
-
-def _pull_lead_word(u: Utterance, energy: EnergyFn, voiced: Sequence[tuple[int, int]], o: QualityOptions) -> Utterance:
-    """``u`` with a first word that stands alone before a long pause, and much quieter than the voice
-    its next word begins in, moved up to just before that word, at the voice's onset.
-
-    Whisper's word times can put a segment's first word seconds early, over the music or silence
-    before the voice (conv-101 at 115.3 s: "그" of "그 바람에" 3 s early, over the end of a music bed
-    13 dB under the voice): a cue of its own over the music, and the line's cue late.
-    """
-    if len(u.words) < 2:
-        return u
-    first, second = u.words[0], u.words[1]
-    if second.start_ms - first.end_ms < o.lead_word_pause_ms:
-        return u
-    if any(first.start_ms - o.voice_search_ms <= a < first.end_ms and first.start_ms < b <= second.start_ms
-           for a, b in voiced):
-        return u  # its own voice, begun about when it was and over before the pause: a reply on a phone
-        # line (conversation.mp4 at 22.7 s, "또한"), not the tail of a bed that began seconds before
-    onset = next((a for a, b in voiced if first.end_ms <= a <= second.start_ms + o.energy_frame_ms
-                  and b > second.start_ms), None)
-    if onset is None:
-        return u
-    voice_db = energy(onset, max(second.end_ms, onset + o.energy_frame_ms))
-    if voice_db - span_level(energy, first.start_ms, first.end_ms) < o.lead_word_below_db:
-        return u
-    start = max(first.end_ms, min(onset, second.start_ms - o.energy_frame_ms))
-    words = (replace(first, start_ms=start, end_ms=max(start, second.start_ms)), *u.words[1:])
-    return replace(u, words=words, start_ms=start)
-
-
-def _push_squeezed_words(u: Utterance, voiced: Sequence[tuple[int, int]], o: QualityOptions) -> Utterance:
-    """``u`` with each word that Whisper squeezed in before a long pause (``squeezed_ms_per_char``)
-    moved on to the onset of the voice its next word begins in, when that onset lies in the pause.
-
-    Batched word times put the first word of the next turn at the end of the one before, in a few ms:
-    conv-103 at 127.9 s, "정정기의" (for "가정용 전기에") in 170 ms, 11 s before its voice at 138.3 s; at
-    6.1 s "조" (for "안철수") in 50 ms, 1.1 s before its voice. That turn's cue came up late, with the
-    word missing from it, and the turn before kept a word of another.
-    """
-    words = list(u.words)
-    for i in range(len(words) - 1):
-        w, nxt = words[i], words[i + 1]
-        if (nxt.start_ms - w.end_ms < o.lead_word_pause_ms
-                or w.end_ms - w.start_ms >= o.squeezed_ms_per_char * max(syllables(w.text), 1)):
-            continue
-        onset = next((a for a, b in voiced if w.end_ms < a < nxt.start_ms and b > nxt.start_ms), None)
-        if onset is not None:
-            words[i] = replace(w, start_ms=onset, end_ms=nxt.start_ms)
-    if words == list(u.words):
-        return u
-    start = words[0].start_ms if words[0] is not u.words[0] else u.start_ms
-    return replace(u, words=tuple(words), start_ms=start)
-
-
-def _shifted(u: Utterance, shift: int) -> Utterance:
-    words = tuple(replace(w, start_ms=w.start_ms + shift, end_ms=w.end_ms + shift) for w in u.words)
-    return replace(u, words=words, start_ms=u.start_ms + shift, end_ms=u.end_ms + shift)
 
 
 def starts_voice(region: tuple[int, int], energy: EnergyFn, floor_db: float, o: QualityOptions) -> bool:
