@@ -477,7 +477,7 @@ def rescue_voice(
             result, more = _clean_found(transcript, [*found, *again], quality, energy, speech, prompt, band)
             more = (*first, *more)
         dropped.extend(more)
-    result = align_to_voice(result, energy, speech, stretches, quality)
+    result = align_to_voice(result, energy, speech, stretches, quality, heard)
     left = tuple(without_words(stretches, result, quality))
     report = VoiceReport(len(missing), len(todo) + len(sided), max(len(missing) - len(left), 0), left)
     log.info("voice: %d stretches without words, %d decoded again, %d recovered, %.1f s left",

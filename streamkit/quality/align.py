@@ -20,15 +20,17 @@ __all__ = ["align_to_voice"]
 
 
 def align_to_voice(
-    transcript: Transcript, energy: EnergyFn, speech: SpeechFn, voiced: Sequence[tuple[int, int]], o: QualityOptions
+    transcript: Transcript, energy: EnergyFn, speech: SpeechFn, voiced: Sequence[tuple[int, int]], o: QualityOptions,
+    heard: Sequence[tuple[int, int]] = (),
 ) -> Transcript:
     """Kept utterances moved onto the voice they fit, by at most ``voice_search_ms``.
 
     An utterance that sits off its voice (less than ``voice_share`` of its word frames on voice
     frames) and fits clearly better elsewhere (by at least ``voice_share`` of its frames) moves
-    there whole, words and all, but never over its neighbours nor before 0.
+    there whole, words and all, but never over its neighbours nor before 0. ``heard``: the stretches
+    standing out from one side at least (``voiced_stretches(strict=False)``), for :func:`_lead_word_onto_voice`.
     """
-    if o.voice_search_ms <= 0 or not voiced:
+    if o.voice_search_ms <= 0 or not (voiced or heard):
         return transcript
     utterances = list(transcript.utterances)
     changed = False
@@ -48,7 +50,10 @@ def align_to_voice(
         utterances[i] = _shifted(u, shift)
         changed = True
     for i, u in enumerate(utterances):
-        pulled = _pull_lead_word(_push_squeezed_words(u, voiced, o), energy, voiced, o)
+        pushed = _push_squeezed_words(u, voiced, o)
+        pulled = _pull_lead_word(pushed, energy, voiced, o)
+        if pulled is pushed:
+            pulled = _lead_word_onto_voice(pushed, heard, o)
         if pulled is not u:
             utterances[i] = u = pulled
             changed = True
@@ -128,6 +133,28 @@ def _pull_lead_word(u: Utterance, energy: EnergyFn, voiced: Sequence[tuple[int, 
     start = max(first.end_ms, min(onset, second.start_ms - o.energy_frame_ms))
     words = (replace(first, start_ms=start, end_ms=max(start, second.start_ms)), *u.words[1:])
     return replace(u, words=words, start_ms=start)
+
+
+def _lead_word_onto_voice(u: Utterance, heard: Sequence[tuple[int, int]], o: QualityOptions) -> Utterance:
+    """``u`` with a first word that stands alone before a long pause over no voice at all (on no stretch of
+    ``heard``, not even one standing out from one side only), when its next word begins on voice: the two
+    share the next word's span, by syllables.
+
+    Sequential decoding starts a segment seconds early over the music before the voice (conv-101 at 28.2 s:
+    "박근혜" over music as loud as the voice, 3 s before "대통령이" at 31.2 s). Nothing is quieter there, so
+    :func:`_pull_lead_word` does not see it, and the word was a cue of its own over the music.
+    """
+    if len(u.words) < 2 or not heard:
+        return u
+    first, second = u.words[0], u.words[1]
+    if (second.start_ms - first.end_ms < o.lead_word_pause_ms
+            or any(a < first.end_ms and b > first.start_ms for a, b in heard)
+            or not any(a <= second.start_ms + o.energy_frame_ms and b > second.start_ms for a, b in heard)):
+        return u
+    head, rest = max(syllables(first.text), 1), max(syllables(second.text), 1)
+    cut = second.start_ms + (second.end_ms - second.start_ms) * head // (head + rest)
+    words = (replace(first, start_ms=second.start_ms, end_ms=cut), replace(second, start_ms=cut), *u.words[2:])
+    return replace(u, words=words, start_ms=second.start_ms)
 
 
 def _push_squeezed_words(u: Utterance, voiced: Sequence[tuple[int, int]], o: QualityOptions) -> Utterance:
