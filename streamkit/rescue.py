@@ -51,6 +51,7 @@ from .quality import (
     align_to_voice,
     band_profile,
     clean_transcript,
+    find_loops,
     is_outro_phrase,
     keep_words,
     laid_over,
@@ -314,16 +315,19 @@ def _rescue_regions(
 def _trusted(u: Utterance, quality: QualityOptions) -> bool:
     """Whether Whisper trusts what it decoded on a stretch standing out from one side only: its average
     log-probability at least ``quality.avg_logprob`` (Whisper's own bar for a failed decode) and its words'
-    mean probability at least ``quality.low_word_probability``, and not a closing formula alone.
+    mean probability at least ``quality.low_word_probability``, and neither a closing formula alone nor a
+    loop (stress-0 at 27 s: "안경을" eight times over music, at -0.95 and 0.69).
 
     Such a stretch is a voice next to music as loud, or the music itself (a singer): the contrast that
     tells them apart on a stretch standing out from both sides is missing, so the decoder's confidence
-    must. On the conversational sets, noisy.mp4 and fanlive the two lines it held read at -0.47 and -0.59
-    (mean word probability 0.78, 0.66); the 13 pieces of music, crowd and noise at -0.80 to -2.26 (mean
-    0.01-0.51, none above -1.0 with a mean over 0.45)."""
+    must. On the conversational sets, noisy.mp4, fanlive and the stress recordings the two lines such
+    stretches held read at -0.47 and -0.59 (mean word probability 0.78, 0.66); the 21 pieces of music, crowd
+    and noise at -0.80 to -2.58, the one above -1.0 with a mean over 0.45 the loop above."""
     probs = [w.probability for w in u.words]
     return (bool(probs) and u.avg_logprob >= quality.avg_logprob
-            and sum(probs) / len(probs) >= quality.low_word_probability and not is_outro_phrase(u.text, quality))
+            and sum(probs) / len(probs) >= quality.low_word_probability and not is_outro_phrase(u.text, quality)
+            and not find_loops([w.text for w in u.words], min_repeats=quality.loop_min_repeats,
+                               max_unit=quality.loop_max_unit))
 
 
 def _onto_phones(found: Sequence[Utterance], phones: Sequence[tuple[int, int]], reach_ms: int) -> list[Utterance]:

@@ -155,22 +155,23 @@ def test_voice_next_to_music_as_loud_is_decoded_and_kept_only_if_whisper_trusts_
     singer = spoken(64_750, -1.64, ("이제", 0.04), ("스마트에서", 0.42), ("만나서", 0.49), ("부수기엔", 0.11))
     counted = spoken(9_650, -1.28, ("하나", 0.61), ("둘", 0.8), ("하나", 0.8), ("둘", 0.81))  # sure words, a bad decode
     formula = spoken(46_050, -0.6, ("고맙습니다", 0.51))
+    loop = spoken(22_250, -0.95, *[("안경을", 0.7)] * 8)  # stress-0 at 27 s: sure enough, a loop
     decoded: list[list[tuple[int, int]]] = []
 
     def decode_regions(clips: list[tuple[int, int]], *_: object) -> list[Utterance]:
         decoded.append(list(clips))
-        return [counted, line, formula, singer]
+        return [loop, counted, line, formula, singer]
 
     monkeypatch.setattr(rescue, "_decode_regions", decode_regions)
     track = AudioTrack(Path("unused.wav"), Path("unused.mp4"), 120_000)
     dropped: list[Dropped] = []
-    sided = [(9_350, 11_800), (30_150, 34_250), (45_750, 47_350), (64_750, 68_450)]
+    sided = [(9_350, 11_800), (22_000, 26_500), (30_150, 34_250), (45_750, 47_350), (64_750, 68_450)]
     found = rescue._rescue_regions([], [], [], Transcript("ko", (), 120_000), track, None,  # type: ignore[arg-type]
                                    TranscribeOptions(), RescueOptions(), QualityOptions(), dropped,
                                    lambda a, b: -25.0, sided=sided)
     assert decoded == [sided]
     assert [u.text for u in found] == [line.text]
-    assert {d.text for d in dropped} == {singer.text, counted.text, formula.text}
+    assert {d.text for d in dropped} == {singer.text, counted.text, formula.text, loop.text}
     assert all(d.signals == ("one_sided",) for d in dropped)
 
 
