@@ -16,7 +16,8 @@ How :func:`segment` works, in four passes (each O(n x words per cue)):
    long pauses are cheap, tiny orphans and half-empty cues are dear.
 3. **Merging.** A cue that cannot get its minimum duration or reading time before the next cue
    starts is merged with the neighbour that helps most, when the result still fits.
-4. **Timing.** In-time on speech onset; out-time at speech end plus linger, stretched for minimum
+4. **Timing.** In-time on speech onset (up to ``max_lead_ms`` earlier for a cue that could not otherwise be
+   read before the next one); out-time at speech end plus linger, stretched for minimum
    duration and reading speed, chained to the next cue when the gap is small, never closer than
    the minimum gap.
 

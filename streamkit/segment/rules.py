@@ -41,6 +41,9 @@ class SegmentRules:
     chain_gap_frames: int = 12
     #: The out-time may run this long past the end of speech, never into the next cue.
     max_linger_ms: int = 500
+    #: A cue that cannot stay up for its reading time before the next cue comes up starts up to this much
+    #: before its speech, into the free time before it: a little early beats too fast to read.
+    max_lead_ms: int = 500
     #: Display width of Latin letters, digits, spaces and punctuation.
     narrow_width: float = 1.0
     #: A pause between words at least this long always starts a new cue: a reply 0.7-1.2 s after a
@@ -84,7 +87,7 @@ class SegmentRules:
         ):
             if getattr(self, field_name) < 1:
                 problems.append(f"{field_name} must be at least 1 (got {getattr(self, field_name)!r})")
-        for field_name in ("min_gap_frames", "chain_gap_frames", "max_linger_ms"):
+        for field_name in ("min_gap_frames", "chain_gap_frames", "max_linger_ms", "max_lead_ms"):
             if getattr(self, field_name) < 0:
                 problems.append(f"{field_name} must not be negative (got {getattr(self, field_name)!r})")
         if self.min_duration_ms > self.max_duration_ms:

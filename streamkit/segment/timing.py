@@ -31,7 +31,9 @@ def segment(transcript: Transcript, rules: SegmentRules | None = None, fps: Frac
     Guarantees: the cues' words are the input's words in order (only over-wide words are split);
     every cue fits the layout and ``max_duration_ms``; gaps are at least ``frame_ms(min_gap_frames)``;
     a cue starts on its first word's onset unless that is earlier than the previous cue's start
-    plus ``min_visible_ms`` plus the gap, in which case it starts exactly there.
+    plus ``min_visible_ms`` plus the gap, in which case it starts exactly there; a cue that cannot stay
+    up for its reading time before the next cue's onset starts up to ``max_lead_ms`` earlier, into the
+    free time before it (:func:`_in_times`).
     """
     rules = rules_for(transcript.language) if rules is None else rules
     rate = DEFAULT_FPS if fps is None else Fraction(fps)
@@ -46,9 +48,13 @@ def segment(transcript: Transcript, rules: SegmentRules | None = None, fps: Frac
         plan, _cut(plan), gap, float(max(transcript.duration_ms, toks.end[-1])) if has_limit else math.inf
     )
 
-    ins: list[int] = []
-    for lo, _ in groups:
-        ins.append(toks.start[lo] if not ins else max(toks.start[lo], ins[-1] + rules.min_visible_ms + gap))
+    layouts = []
+    for lo, hi in groups:
+        starts = _arrange(plan.pw, plan.bc, lo, hi, rules, plan.gp)
+        assert starts is not None, "cut groups always fit the layout"
+        layouts.append(_lines(toks.text, starts, hi, toks.glued))
+    needs = [_need_ms(sum(len(line) for line in lines), rules) for lines in layouts]
+    ins = _in_times(groups, toks.start, toks.end, needs, rules, gap)
 
     cues: list[Cue] = []
     for c, (lo, hi) in enumerate(groups):
@@ -61,13 +67,32 @@ def segment(transcript: Transcript, rules: SegmentRules | None = None, fps: Frac
         else:
             limit = start + rules.max_duration_ms
         hard = min(limit, start + rules.max_duration_ms)
-        starts = _arrange(plan.pw, plan.bc, lo, hi, rules, plan.gp)
-        assert starts is not None, "cut groups always fit the layout"
-        lines = _lines(toks.text, starts, hi, toks.glued)
-        need = _need_ms(sum(len(line) for line in lines), rules)
         end = min(speech_end + rules.max_linger_ms, hard)
-        end = max(end, min(start + need, hard))
+        end = max(end, min(start + needs[c], hard))
         if c + 1 < len(groups) and ins[c + 1] - end <= chain:
             end = hard
-        cues.append(Cue(start_ms=start, end_ms=end, lines=lines))  # end > start: hard > start
+        cues.append(Cue(start_ms=start, end_ms=end, lines=layouts[c]))  # end > start: hard > start
     return SubtitleTrack(language=transcript.language, cues=tuple(cues))
+
+
+def _in_times(groups: list[tuple[int, int]], onsets: list[int], ends: list[int], needs: list[int],
+              rules: SegmentRules, gap: int) -> list[int]:
+    """Each cue's in-time: its first word's onset, or the previous in-time plus ``min_visible_ms`` and the gap
+    when that is later. A cue that then cannot stay up for its reading time (``needs``) before the next cue's
+    onset starts earlier by what it lacks, at most ``max_lead_ms``, and never before the previous cue's
+    in-time plus its reading time (and ``min_visible_ms``), its speech end, and the gap (stress-2, sequential:
+    34 characters in 2.82 s between two cues that could not merge, with 10 s of silence before them)."""
+    ins: list[int] = []
+    for c, (lo, _) in enumerate(groups):
+        start = onsets[lo] if not ins else max(onsets[lo], ins[-1] + rules.min_visible_ms + gap)
+        if c + 1 < len(groups) and rules.max_lead_ms > 0:
+            following = onsets[groups[c + 1][0]]
+            short = start + needs[c] + gap - following
+            if short > 0 and following >= start + rules.min_visible_ms + gap:  # else the next one waits anyway
+                floor = 0
+                if c:
+                    a, b = groups[c - 1]
+                    floor = max(ins[-1] + max(needs[c - 1], rules.min_visible_ms), max(ends[a : b + 1])) + gap
+                start = min(start, max(start - min(short, rules.max_lead_ms), floor))
+        ins.append(start)
+    return ins

@@ -348,8 +348,11 @@ def test_segment_properties(case: tuple[Transcript, SegmentRules, Fraction]) -> 
     2. Layout: 1..max_lines non-empty lines, each within max_line_columns, single-spaced.
     3. Time: 0 <= start < end, end - start <= max_duration_ms, and next.start - end >= the
        2-frame gap (rounded up to ms).
-    4. In-time: start == max(onset of its first word, previous start + min_visible_ms + gap),
-       where a word's onset is the latest start of it and every earlier word.
+    4. In-time: start == floor = max(onset of its first word, previous start + min_visible_ms + gap),
+       where a word's onset is the latest start of it and every earlier word; except a cue that cannot
+       stay up for its reading time before the next cue's onset (which it does not delay): it starts
+       earlier by what it lacks, at most max_lead_ms, never before the previous cue's start plus its
+       reading time (and min_visible_ms), its speech end, and the gap.
     5. No cue holds a pause >= merge_pause_ms (the cutter splits at pause_split_ms; a cue too short or
        too fast to read may join its neighbour across a shorter pause); a cue's speech span fits
        max_duration_ms.
@@ -374,6 +377,7 @@ def test_segment_properties(case: tuple[Transcript, SegmentRules, Fraction]) -> 
         running = max(running, end)
         latest_end[k] = running
     previous: Cue | None = None
+    previous_needed = previous_speech_end = 0
     for c, cue in enumerate(track.cues):
         assert 1 <= len(cue.lines) <= rules.max_lines
         for line in cue.lines:
@@ -392,11 +396,18 @@ def test_segment_properties(case: tuple[Transcript, SegmentRules, Fraction]) -> 
         assert 0 <= cue.start_ms < cue.end_ms
         assert cue.duration_ms <= rules.max_duration_ms
         floor = onset if previous is None else max(onset, previous.start_ms + rules.min_visible_ms + gap)
-        assert cue.start_ms == floor
-
         chars = sum(len(line) for line in cue.lines)
         needed = min(rules.max_duration_ms, max(rules.min_duration_ms, math.ceil(chars * 1000 / rules.max_cps)))
         nxt = track.cues[c + 1] if c + 1 < len(track.cues) else None
+        expected = floor
+        if nxt is not None:
+            following = words[index][1]  # the next cue's first word's onset
+            short = floor + needed + gap - following
+            if short > 0 and following >= floor + rules.min_visible_ms + gap and rules.max_lead_ms > 0:
+                bound = 0 if previous is None else max(
+                    previous.start_ms + max(previous_needed, rules.min_visible_ms), previous_speech_end) + gap
+                expected = min(floor, max(floor - min(short, rules.max_lead_ms), bound))
+        assert cue.start_ms == expected
         if nxt is not None:
             limit = nxt.start_ms - gap
         elif transcript.duration_ms > 0:
@@ -414,7 +425,7 @@ def test_segment_properties(case: tuple[Transcript, SegmentRules, Fraction]) -> 
                 assert cue.end_ms == natural
         else:
             assert cue.end_ms == natural
-        previous = cue
+        previous, previous_needed, previous_speech_end = cue, needed, speech_end
     assert index == len(words)
 
 
@@ -423,3 +434,20 @@ def test_a_reply_after_a_pause_of_most_of_a_second_gets_its_own_cue_on_its_voice
     transcript = words_transcript([(1000, 1500, "현재"), (1500, 2300, "백화점과"), (3100, 3500, "그래?")], "ko")
     cues = segment(transcript, KOREAN_RULES).cues
     assert [c.text for c in cues] == ["현재 백화점과", "그래?"] and cues[1].start_ms == 3100
+
+
+def test_a_cue_too_long_to_read_before_the_next_starts_a_little_early() -> None:
+    """stress-2, sequential: 34 characters from 122.54 s, the next cue (which it cannot merge with: two full
+    cues) at 125.44 s, 10 s of silence before: shown from the first word it was 12.1 characters/s, a hard
+    error. It now comes up 18 ms early, just enough; never more than ``max_lead_ms``."""
+    first = ["도서는", "이름이", "밝혀지는", "이후", "이", "노인이", "입whistle", "2년", "전"]
+    second = ["피부함을", "짓는", "받은", "게", "자신의", "양심과", "실험해왔다고", "전했다."]
+    words = [(110_000, 112_440, "배꼬집으로")]
+    words += [(122_540 + 300 * i, 122_790 + 300 * i, w) for i, w in enumerate(first)]
+    words += [(125_440 + 450 * i, 125_840 + 450 * i, w) for i, w in enumerate(second)]
+    cues = segment(words_transcript(words, "ko"), rules=KOREAN_RULES).cues
+    assert [c.start_ms for c in cues] == [110_000, 122_540 - 18, 125_440]
+    assert all(sum(len(line) for line in c.lines) * 1000 <= KOREAN_RULES.max_cps * c.duration_ms for c in cues)
+    # With no lead allowed, the cue keeps its onset and is too fast, as before.
+    strict = segment(words_transcript(words, "ko"), rules=dataclasses.replace(KOREAN_RULES, max_lead_ms=0)).cues
+    assert strict[1].start_ms == 122_540 and strict[1].end_ms == 125_440 - 84
