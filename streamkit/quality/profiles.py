@@ -189,7 +189,7 @@ class _MeanTable:
 
     def __call__(self, start_ms: int, end_ms: int) -> float:
         chunk = self.values[_frame_slice(start_ms, end_ms, self.frame_ms)]
-        return float(np.mean(chunk)) if chunk.size else 0.0
+        return float(chunk.sum()) / chunk.size if chunk.size else 0.0  # np.mean's sum, without its overhead
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ class _EnergyTable:
         chunk = self.power[_frame_slice(start_ms, end_ms, self.frame_ms)]
         if chunk.size == 0:
             return -120.0
-        return _db(float(np.mean(chunk)))
+        return _db(float(chunk.sum()) / chunk.size)  # np.mean's sum, without its 3 us of overhead per call
 
 
 def _frame_slice(start_ms: int, end_ms: int, frame_ms: int) -> slice:
