@@ -420,9 +420,8 @@ def _targets(
     regions = turn_regions(audio, options)
     turns = turns_without_words(regions, transcript, energy, level, quality) if r.turns else []
     phones: list[tuple[int, int]] = []
-    if r.turns and r.phones:
-        phones = phone_turns(energy, band or band_profile(audio), duration, transcript, level, quality,
-                             quality.phone_share)
+    if r.turns and r.phones and band is not None:  # the caller makes the band profile whenever phones are on
+        phones = phone_turns(energy, band, duration, transcript, level, quality, quality.phone_share)
         turns = sorted([*turns, *(_padded(g, r.pad_ms, duration) for g in phones if not _on(g, turns))])
     parts = [_padded(g, r.pad_ms, duration)  # a turn each
              for g in unheard(stretches, transcript, quality.voice_search_ms, quality.voice_min_ms, widen=True)]
