@@ -374,7 +374,14 @@ def main() -> None:
     parser.add_argument("--korean-only", action="store_true", help="virtual-time runs without English")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a LiveOptions field for the virtual-time runs (e.g. min_step_ms=500); repeatable")
+    parser.add_argument("--fixed-cost", default="", metavar="A,B",
+                        help="virtual-time runs: a decode of S seconds costs A + B*S CPU seconds, not what it measured "
+                             "(the replay becomes deterministic: for comparing two versions; e.g. 0.3,0.13)")
     args = parser.parse_args()
+    cost: tuple[float, float] | None = None
+    if args.fixed_cost:
+        a, b = (float(x) for x in args.fixed_cost.split(","))
+        cost = (a, b)
     transcriber = WhisperTranscriber(resolve_model("base", device="cpu"))
     _ = transcriber.model
     report: dict[str, Any] = {"machine": machine(), "runs": []}
@@ -387,7 +394,7 @@ def main() -> None:
     for sample in filter(None, args.simulate.split(",")):
         for cores in (float(c) for c in args.cores.split(",")):
             run = simulate(sample, transcriber, cores, _options(args.set), english=not args.korean_only,
-                           segment_s=args.segment)
+                           segment_s=args.segment, cost=cost)
             print(json.dumps(run, ensure_ascii=False), flush=True)
             report["runs"].append(run)
     if args.drift:
@@ -424,11 +431,18 @@ def _options(pairs: list[str]) -> dict[str, Any]:
 
 
 def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
-             overrides: dict[str, Any] | None = None, english: bool = True, segment_s: float = 0.0) -> dict[str, Any]:
+             overrides: dict[str, Any] | None = None, english: bool = True, segment_s: float = 0.0,
+             cost: tuple[float, float] | None = None) -> dict[str, Any]:
     """The same engine in virtual time: a decode takes its measured CPU time / ``cores`` of stream time.
 
     ``segment_s``: the audio arrives in whole segments of this length (HLS, each listed once complete);
     0: continuously, as from a followed file.
+
+    ``cost``: ``(a, b)``: a decode of ``s`` seconds of audio costs ``a + b * s`` CPU seconds instead of what
+    it measured. Decoding is deterministic (temperature 0), so the replay then is too: two versions of the
+    code compared this way differ by what they do, not by when the machine let each decode run (measured
+    CPU time moves each decode's moment, and with it the windows heard: `conversation`'s CER went from 47 to
+    70 % between two runs of the same code).
 
     On a shared machine wall-clock latency measures the other tenants; CPU time does not (much). This
     replays the sample through :class:`StreamingTranscriber` and :class:`SentenceBuilder` with a virtual
@@ -469,7 +483,8 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
         result = engine.step()
         for caption in builder.add(result.words, result.sentence_end):
             show(caption)
-        clock += result.decode_cpu_ms / 1000 / cores if result.decoded else 0.05
+        spent = (cost[0] + cost[1] * result.decoded_ms / 1000) if cost else result.decode_cpu_ms / 1000
+        clock += spent / cores if result.decoded else 0.05
         if result.decode_cpu_ms:
             cpus.append(result.decode_cpu_ms / 1000)
     cpu = time.process_time()
@@ -482,7 +497,8 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
     ko = latency(refs, shown, 0.0, "ko")
     finals = [c for _t, _n, c in shown if c["final"] and c["language"] == "ko"]
     speech_refs = [r for r in refs if r["kind"] in SPOKEN]
-    mode = f"simulated, decode = CPU time / {cores:g}" + (f", {segment_s:g} s segments" if segment_s else "")
+    mode = (f"simulated, decode = ({cost[0]:g} + {cost[1]:g} s per s of audio) / {cores:g}" if cost
+            else f"simulated, decode = CPU time / {cores:g}") + (f", {segment_s:g} s segments" if segment_s else "")
     return {"sample": sample, "mode": mode, "options": overrides or {},
             "utterances": len(speech_refs),
             "captioned": len(ko), "ko_latency_s": _stats(ko), "decodes": len(cpus),

@@ -39,6 +39,8 @@ VAD_FRAME = 512  # samples: 32 ms
 VAD_FRAME_MS = VAD_FRAME * 1000 // SAMPLE_RATE
 ENERGY_FRAME = 800  # samples: 50 ms, the quality filter's frame
 ENERGY_FRAME_MS = ENERGY_FRAME * 1000 // SAMPLE_RATE
+#: A word this short (ms) has no audio under it to speak of (``quality.timeless_runs`` uses the same bound).
+UNHEARD_MS = 20
 _VAD_CONTEXT_FRAMES = 32  # ~1 s of left context when scoring new audio (Silero's state is per call)
 
 
@@ -156,6 +158,8 @@ class StepResult:
     cheap: bool = False
     #: CPU time of this step's decode (all of the process's threads), in ms.
     decode_cpu_ms: int = 0
+    #: How much audio the decode heard, in ms (its window).
+    decoded_ms: int = 0
 
 
 def _ends_sentence(word: TimedWord) -> bool:
@@ -308,6 +312,7 @@ class StreamingTranscriber:
             before = max(self._buffer_start_ms, self.processed_ms)
             forced = self._cut(window)
             skipped = max(0, self._buffer_start_ms - before)  # audio dropped before it was ever decoded
+        heard_ms = end - self._buffer_start_ms
         cpu = time.process_time()
         hypothesis, resume = self._hear(o.cheap_beam_size if cheap else o.beam_size, end)
         cpu_ms = round((time.process_time() - cpu) * 1000)
@@ -328,7 +333,7 @@ class StreamingTranscriber:
         else:
             self._trim(committed)
         return StepResult(tuple(committed), sentence_end, skipped_ms=skipped, decoded=True, lag_ms=behind, cheap=cheap,
-                          decode_cpu_ms=cpu_ms)
+                          decode_cpu_ms=cpu_ms, decoded_ms=heard_ms)
 
     def finish(self) -> StepResult:
         """The stream ended: decode what is left once more and commit everything."""
@@ -350,7 +355,7 @@ class StreamingTranscriber:
         noisy.mp4 at 63 s) and agreed. Nor does a word or two before a loop with more words after it
         (:func:`~.policy.after_loop`): the buffer restarts just before those words, the speech after the music."""
         audio = self._buffer[: (end_ms - self._buffer_start_ms) * SAMPLE_RATE // 1000]
-        heard = cut_collapsed(self.decoder(audio, beam_size, self._buffer_start_ms))
+        heard = cut_collapsed(self._without_unheard_lead(self.decoder(audio, beam_size, self._buffer_start_ms)))
         new = self.agreement.beyond_committed(heard)
         resume = after_loop(new)
         if resume is not None:
@@ -359,6 +364,21 @@ class StreamingTranscriber:
         if start is not None and start <= 1:
             return [], None
         return cut_loop(heard), None
+
+    def _without_unheard_lead(self, heard: list[TimedWord]) -> list[TimedWord]:
+        """``heard`` without the words it opens with that take no time (``UNHEARD_MS`` or less) on near-silence
+        (mean VAD under ``lead_in_vad``): Whisper wrote them with no voice under them.
+
+        On a short window Whisper often writes the sentence it is about to hear at the window's start, in words
+        of no length over the silence before the voice, then hears it for real: "그 바람에 닿.. 그 바람에 닿..",
+        fanlive at 14.5 s, first round at 14.54-14.54 s (-61 dBFS, VAD 0.01), second on the voice. Read as a loop
+        from the first word, the window restarted after it and the sentence's first words were never captioned."""
+        n = 0
+        for w in heard:
+            if w.end_ms - w.start_ms > UNHEARD_MS or self.mean_speech(w.start_ms, w.end_ms) >= self.options.lead_in_vad:
+                break
+            n += 1
+        return heard[n:]
 
     def _settle_lead_in(self, heard: list[TimedWord]) -> list[TimedWord]:
         """``heard`` without its first new word, and the pending words without theirs, when the two differ there

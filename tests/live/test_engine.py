@@ -321,3 +321,35 @@ def test_a_syllable_heard_differently_in_the_quiet_before_a_voice_does_not_hold_
     assert [text for _at, text in varied] == [w.text for w in speech]
     assert varied[0][0] <= 2500  # on the second decode that holds s0, not when the speaker stops
     assert [text for _at, text in run(lambda n: "그")] == ["그", *(w.text for w in speech)]
+
+
+def test_a_sentence_written_ahead_in_words_of_no_length_over_the_silence_is_not_lost_as_a_loop() -> None:
+    """fanlive.mp4 at 14.5 s: on a fresh 1 s window Whisper wrote "그 바람에 닿.." in words of no length over the
+    silence at the window's start (-61 dBFS, VAD 0.01), then heard them for real on the voice. Read as a loop
+    from the first word, the window restarted past them and the sentence's first words were never captioned.
+    A word of no length on the voice itself is not touched."""
+    speech = [TimedWord(1000 + i * 500, 1400 + i * 500, f"s{i}") for i in range(6)]
+
+    def decoder(samples: NDArray[np.float32], beam: int, offset_ms: int) -> list[TimedWord]:
+        end = offset_ms + samples.size // 16
+        heard = [w for w in speech if w.start_ms >= offset_ms and w.end_ms <= end]
+        ahead = [TimedWord(offset_ms, offset_ms, w.text) for w in heard[:3]] if offset_ms < 900 else []
+        return ahead + heard
+
+    audio = np.concatenate([np.full(16000, 0.001, np.float32), np.full(48000, 0.1, np.float32),
+                            np.zeros(32000, np.float32)])
+    committed = _stream(decoder, audio)
+    assert [text for _at, text in committed] == [w.text for w in speech]
+    assert committed[0][0] <= 2500
+
+
+def test_a_word_of_no_length_on_the_voice_is_kept() -> None:
+    speech = [TimedWord(1000, 1000, "어"), *(TimedWord(1100 + i * 500, 1500 + i * 500, f"s{i}") for i in range(5))]
+
+    def decoder(samples: NDArray[np.float32], beam: int, offset_ms: int) -> list[TimedWord]:
+        end = offset_ms + samples.size // 16
+        return [w for w in speech if w.start_ms >= offset_ms and w.end_ms <= end]
+
+    audio = np.concatenate([np.full(16000, 0.001, np.float32), np.full(48000, 0.1, np.float32),
+                            np.zeros(32000, np.float32)])
+    assert [text for _at, text in _stream(decoder, audio)] == [w.text for w in speech]
