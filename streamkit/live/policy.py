@@ -160,6 +160,9 @@ class LocalAgreement:
         """The words of a hypothesis of the whole buffer that come after the committed ones."""
         floor = self.committed_end_ms - self.tolerance_ms
         new = [w for w in hypothesis if w.start_ms > floor] if self.committed else list(hypothesis)
+        rest = self._rest_of_joined(hypothesis, floor)
+        if rest is not None:
+            new.insert(0, rest)
         if new and self.committed and abs(new[0].start_ms - self.committed_end_ms) < 1000:
             tail = [w.text for w in self.committed[-self.max_ngram:]]
             for n in range(min(len(tail), len(new), self.max_ngram), 0, -1):
@@ -167,6 +170,32 @@ class LocalAgreement:
                     new = new[n:]
                     break
         return new
+
+    def _rest_of_joined(self, hypothesis: Sequence[TimedWord], floor: int) -> TimedWord | None:
+        """What a word across the seam holds beyond the committed words it begins with, or None.
+
+        Whisper joins words differently from one decode to the next: fanlive at 16 s, "겹쳐" was committed
+        and the next decodes wrote "겹쳐스러지면" as one word from the same start; as a word starting before
+        the committed end it counted as said, and "쓰러지며" was never captioned. A word that starts with the
+        letters of the committed words under it and goes on past them stands for its remaining letters."""
+        if not self.committed:
+            return None
+        end = self.committed_end_ms
+        across = [w for w in hypothesis if w.start_ms <= floor and w.end_ms > end + self.tolerance_ms]
+        if not across:
+            return None
+        word = across[-1]
+        said = "".join(_letters(c.text) for c in self.committed if c.end_ms > word.start_ms)
+        letters = _letters(word.text)
+        if not said or len(letters) <= len(said) or not letters.startswith(said):
+            return None
+        seen = 0
+        for i, ch in enumerate(word.text):
+            seen += ch.isalnum()
+            if seen == len(said):
+                return TimedWord(end, word.end_ms, word.text[i + 1:].strip(), word.probability, word.avg_logprob,
+                                 word.no_speech_prob, word.compression_ratio)
+        return None
 
     def insert(self, hypothesis: Sequence[TimedWord], until_ms: int | None = None) -> list[TimedWord]:
         """Take the newest decode of the buffer; commit what it and the previous one agree on.

@@ -183,3 +183,20 @@ def test_the_words_agreed_on_spell_the_start_of_both_hypotheses(a: list[str], b:
     assert _letters(first).startswith(agreed) and _letters(second).startswith(agreed)
     assert n == 0 or _letters(first)[len(agreed):len(agreed) + 1] == _letters(second)[len(agreed):len(agreed) + 1] \
         or len(agreed) in {len(_letters(first[:i])) for i in range(len(first) + 1)}
+
+
+def test_a_word_joined_to_a_committed_one_in_a_later_decode_keeps_its_new_letters() -> None:
+    """fanlive at 16 s: "겹쳐" committed, then every decode wrote "겹쳐스러지면" as one word from the same start.
+    As a word starting before the committed end it counted as said, and "쓰러지며" was never shown."""
+    la = LocalAgreement()
+    la.insert([TimedWord(0, 400, "몸도"), TimedWord(400, 800, "겹쳐")])
+    la.insert([TimedWord(0, 400, "몸도"), TimedWord(400, 800, "겹쳐"), TimedWord(800, 1500, "쓰러지며")])
+    assert [w.text for w in la.committed] == ["몸도", "겹쳐"]
+    joined = [TimedWord(0, 400, "몸도"), TimedWord(400, 1500, "겹쳐스러지면,"), TimedWord(1500, 1900, "한창")]
+    assert [w.text for w in la.beyond_committed(joined)] == ["스러지면,", "한창"]
+    la.insert(joined)
+    out = la.insert([*joined, TimedWord(1900, 2300, "피어난")])
+    assert [(w.text, w.start_ms) for w in out] == [("스러지면,", 800), ("한창", 1500)]
+    # A word that reads the committed letters otherwise, or only them, stands for nothing new.
+    assert [w.text for w in la.beyond_committed([TimedWord(1500, 2600, "한창피어난")])] == ["피어난"]
+    assert la.beyond_committed([TimedWord(1500, 2600, "한참피어난")]) == []
