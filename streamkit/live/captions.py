@@ -81,6 +81,9 @@ class SentenceBuilder:
     speech: Callable[[int, int], float] | None = None
     prompt: str | None = None
     energy: Callable[[int, int], float] | None = None
+    #: How far the stream's audio (and so ``speech`` and ``energy``) reaches, in ms: the filter then sees the audio
+    #: after a commit's words, not only up to their end. None: up to their end.
+    heard_ms: Callable[[], int] | None = None
     #: Kept words of the last ``context_ms``: the speech level the silence signal compares with.
     context_ms: int = 60_000
     pause_ms: int = 1000
@@ -139,7 +142,8 @@ class SentenceBuilder:
         context = [w for w in self.recent if w.end_ms <= utterance.start_ms]
         before = (Utterance(context[0].start_ms, context[-1].end_ms, " ".join(w.text for w in context),
                             tuple(context)),) if context else ()
-        transcript = Transcript(self.language, (*before, utterance), duration_ms=utterance.end_ms)
+        heard = max(utterance.end_ms, self.heard_ms()) if self.heard_ms is not None else utterance.end_ms
+        transcript = Transcript(self.language, (*before, utterance), duration_ms=heard)
         if self.quality is not None:
             transcript, dropped = clean_transcript(transcript, self.quality, energy=self.energy, speech=self.speech,
                                                    prompt=self.prompt)

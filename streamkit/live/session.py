@@ -164,7 +164,8 @@ def build_pipeline(model: Any, options: LiveOptions, quality: QualityOptions | N
 
     engine = StreamingTranscriber(whisper_decoder(model, options), options, vad=get_vad_model())
     prompt = " ".join(p for p in (options.initial_prompt, options.hotwords) if p) or None
-    builder = SentenceBuilder(options.language, quality, glossary, engine.mean_speech, prompt, engine.energy)
+    builder = SentenceBuilder(options.language, quality, glossary, engine.mean_speech, prompt, engine.energy,
+                              heard_ms=lambda: engine.received_ms)
     return engine, builder
 
 

@@ -60,6 +60,24 @@ def test_a_sentence_opened_by_one_word_stamped_into_the_pause_before_it_is_kept_
     assert [c.text for c in later] == ["만약"]
 
 
+def test_a_quiet_reply_is_judged_with_the_audio_after_its_words_not_cut_off_at_their_end() -> None:
+    """conversation.mp4 at 21.1 s: a quiet reply between pauses ("물론 십 대", -36 dBFS), read unsure ("뭔노시?",
+    word probability 0.35). Judged with the audio only up to its last word's end, its voice was too short to be a
+    voiced stretch, so it was not over voice and low confidence dropped it; the offline filter keeps it."""
+
+    def energy(a: int, b: int) -> float:
+        return -30.0 if a < 2000 or 10_000 <= a < 10_600 else -70.0  # speech, a pause, the reply, a pause
+
+    def speech(a: int, b: int) -> float:
+        return 0.9 if a < 2000 else 0.4 if 10_000 <= a < 10_600 else 0.02
+
+    reply = [TimedWord(10_000, 10_300, "뭔노시?", 0.35, -1.1, 0.2, 1.0)]
+    for heard, kept in ((None, False), (lambda: 12_000, True)):
+        builder = SentenceBuilder(speech=speech, energy=energy, heard_ms=heard)
+        assert builder.add(words("오늘은 정말 좋아요", 0), True)  # the speech level
+        assert bool(builder.add(reply, True)) is kept
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 5000), st.integers(300, 6000)), min_size=1, max_size=12))
 def test_a_rolling_track_stays_in_order_without_overlaps(spans: list[tuple[int, int]]) -> None:
