@@ -78,6 +78,30 @@ def test_a_quiet_reply_is_judged_with_the_audio_after_its_words_not_cut_off_at_t
         assert bool(builder.add(reply, True)) is kept
 
 
+def test_the_filter_reads_only_the_stream_near_a_commit_however_long_the_stream() -> None:
+    """The filter read its voiced stretches from the stream's start: 0.43 CPU-s a commit 30 minutes in, growing
+    with the stream. Three hours in, it reads a few seconds before the commit's context, and judges the same."""
+    asked: list[int] = []
+
+    def energy(a: int, b: int) -> float:
+        asked.append(a)
+        return -30.0 if (a // 1000) % 4 else -70.0  # a second of pause every 4 s
+
+    def speech(a: int, b: int) -> float:
+        return 0.9 if (a // 1000) % 4 else 0.02
+
+    hours = 3 * 3600 * 1000
+    verdicts = []
+    for base in (0, hours):
+        builder = SentenceBuilder(speech=lambda a, b, t=base: speech(a - t, b - t),
+                                  energy=lambda a, b, t=base: energy(a - t, b - t), heard_ms=lambda t=base: t + 14_000)
+        asked.clear()
+        verdicts.append([c.text for c in builder.add(words("오늘은 정말 좋아요", base + 1000), True)]
+                        + [c.text for c in builder.add(words("다음 노래", base + 9100), True)])
+        assert min(asked) >= -4000 - 800  # times relative to the first commit's stretch
+    assert verdicts[0] == verdicts[1] == ["오늘은 정말 좋아요", "다음 노래"]
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 5000), st.integers(300, 6000)), min_size=1, max_size=12))
 def test_a_rolling_track_stays_in_order_without_overlaps(spans: list[tuple[int, int]]) -> None:
