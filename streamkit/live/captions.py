@@ -158,7 +158,6 @@ class SentenceBuilder:
         self.recent = [w for w in self.recent if w.start_ms >= floor] + fresh
         return fresh
 
-
     def _filter(self, transcript: Transcript) -> tuple[Transcript, list[int]]:
         """The quality filter on ``transcript``, shown the stream from ``VIEW_MARGIN_MS`` before it only; and the
         end of each piece it dropped.

@@ -193,8 +193,9 @@ class LocalAgreement:
         for i, ch in enumerate(word.text):
             seen += ch.isalnum()
             if seen == len(said):
-                return TimedWord(end, word.end_ms, word.text[i + 1:].strip(), word.probability, word.avg_logprob,
-                                 word.no_speech_prob, word.compression_ratio)
+                rest = word.text[i + 1:].strip().lstrip(",.?!")
+                return TimedWord(end, word.end_ms, rest, word.probability, word.avg_logprob, word.no_speech_prob,
+                                 word.compression_ratio)
         return None
 
     def insert(self, hypothesis: Sequence[TimedWord], until_ms: int | None = None) -> list[TimedWord]:
