@@ -190,15 +190,23 @@ def _retimed(laid: list[tuple[int, RawCue]], rules: SegmentRules, rate: Fraction
     gap = frame_ms(rules.min_gap_frames, rate)
     chain = math.floor(Fraction(rules.chain_gap_frames * 1000) / rate)
     chain_from = frame_ms(rules.min_gap_frames + 1, rate)
+    # Two cues may share an in-time (which fix never moves): a cue is cut before the next cue that starts later,
+    # else fixing the fixed file cut it again once the shorter of the two sorted first.
+    later: list[int | None] = [None] * len(laid)
+    for k in range(len(laid) - 2, -1, -1):
+        following = laid[k + 1][1].start_ms
+        later[k] = following if following > laid[k][1].start_ms else later[k + 1]
     timed: list[tuple[int, RawCue]] = []
     for k, (pos, cue) in enumerate(laid):
         start, end = cue.start_ms, cue.end_ms
         limit = laid[k + 1][1].start_ms - gap if k + 1 < len(laid) else None
-        if limit is not None and end > limit:
-            code = "overlap" if end > limit + gap else "gap"
-            if limit - start >= rules.min_duration_ms:
-                changes.append(Change(pos, code, _span(cue), f"ends at {_time(limit)} ({gap} ms before the next cue)"))
-                end = limit
+        nearest = later[k]
+        cut = None if nearest is None else nearest - gap
+        if cut is not None and end > cut:
+            code = "overlap" if end > cut + gap else "gap"
+            if cut - start >= rules.min_duration_ms:
+                changes.append(Change(pos, code, _span(cue), f"ends at {_time(cut)} ({gap} ms before the next cue)"))
+                end = cut
         need = min(rules.max_duration_ms,
                    max(rules.min_duration_ms, math.ceil(cue_chars(cue.lines) * 1000 / rules.max_cps)))
         if end - start < need:

@@ -187,6 +187,17 @@ def test_fix_never_changes_the_words_and_never_adds_overlaps(
     assert again.changes == () and again.cues == result.cues  # fixing a fixed file changes nothing
 
 
+def test_two_cues_sharing_an_in_time_end_before_the_next_later_cue_and_fixing_again_changes_nothing() -> None:
+    """Found by the property above: two cues at 1.204 s, the next at 2.117 s. Only the longer was cut before
+    2.117 s; sorted first once shorter, fixing the fixed file then cut the other one too."""
+    cues = [RawCue(None, 1204, 3461, ("네",), 1), RawCue(None, 1204, 2143, ("네",), 1),
+            RawCue(None, 2117, 2117, ("안녕하세요",), 1)]
+    result = fix_cues(cues, ENGLISH_RULES, Fraction(25), "en")
+    assert [(c.start_ms, c.end_ms) for c in result.cues[:2]] == [(1204, 2037), (1204, 2037)]
+    again = fix_cues(result.cues, ENGLISH_RULES, Fraction(25), "en")
+    assert again.changes == () and again.cues == result.cues
+
+
 # --------------------------------------------------------------------------- shift
 
 
