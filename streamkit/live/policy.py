@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..quality import stutters, timeless_runs
 
@@ -193,9 +193,7 @@ class LocalAgreement:
         for i, ch in enumerate(word.text):
             seen += ch.isalnum()
             if seen == len(said):
-                rest = word.text[i + 1:].strip().lstrip(",.?!")
-                return TimedWord(end, word.end_ms, rest, word.probability, word.avg_logprob, word.no_speech_prob,
-                                 word.compression_ratio)
+                return replace(word, start_ms=end, text=word.text[i + 1:].strip().lstrip(",.?!"))
         return None
 
     def insert(self, hypothesis: Sequence[TimedWord], until_ms: int | None = None) -> list[TimedWord]:
@@ -233,8 +231,7 @@ class LocalAgreement:
         for w in words:
             floor = self.committed_end_ms
             start = max(w.start_ms, floor)
-            word = w if start == w.start_ms else TimedWord(start, max(start, w.end_ms), w.text, w.probability,
-                                                          w.avg_logprob, w.no_speech_prob, w.compression_ratio)
+            word = w if start == w.start_ms else replace(w, start_ms=start, end_ms=max(start, w.end_ms))
             self.committed.append(word)
             out.append(word)
         # Only the seam matters for de-duplication: keep memory flat on a long stream.
