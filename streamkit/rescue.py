@@ -27,7 +27,8 @@ samples/conversation.mp4 and noisy.mp4 (docs/benchmarks.md, Turn-aware decoding)
 out from one side only (speech followed by music as loud) decoded in a batch gets invented text
 over the music that the filter does not catch, so such a stretch is decoded as a clip of its own and
 what it gives is kept only when Whisper trusts it (:func:`_trusted`: a line straight after louder
-music reads at -0.5, the music's "singer" at -0.8 to -2.3). With ``regions=False`` (or another
+music reads at -0.5, the music's "singer" at -0.8 to -2.3). So is the head of a voice that comes in
+after a pause and runs on into a crowd or music (``quality.voice_heads``). With ``regions=False`` (or another
 transcriber) each stretch standing out from one side at least is decoded on its own, sequentially
 (temperature fallback, the text before it as context, :class:`SpanTranscriber`): the way before,
 slower, and it kept fewer replies.
@@ -63,6 +64,7 @@ from .quality import (
     turns_without_words,
     uncovered,
     unheard,
+    voice_heads,
     voiced_stretches,
     without_words,
 )
@@ -114,7 +116,8 @@ class RescueOptions:
     #: at voice level whose power lies at least ``QualityOptions.phone_share`` in 300-3400 Hz.
     phones: bool = True
     #: With ``regions``: also decode the stretches without a kept word that stand out from one side only
-    #: (voice next to music as loud), keeping only what Whisper itself trusts (:func:`_trusted`).
+    #: (voice next to music as loud) and the heads of longer runs (``quality.voice_heads``: a voice running
+    #: on into a crowd), keeping only what Whisper itself trusts (:func:`_trusted`).
     one_sided: bool = True
 
 
@@ -461,8 +464,10 @@ def rescue_voice(
     if r.regions and isinstance(transcriber, WhisperTranscriber):
         # Next to music, what batched decoding alone hears is invented (docs/benchmarks.md): both sides only.
         band = band or (band_profile(audio) if r.turns and r.phones else None)
+        # The head of a voice that runs on into a crowd or music, like voice next to music as loud: on its own.
+        heads = uncovered(voice_heads(energy, speech, duration, level, quality), transcript) if r.one_sided else []
         regions, turns, parts, phones, sided = _targets(transcript, audio, options, quality, r, energy, band, level,
-                                                        stretches, missing, todo)
+                                                        stretches, missing, sorted([*todo, *heads]))
         todo = [*missing, *(g for g in turns if not _on(g, missing))]
         found = (_rescue_regions(missing, turns, regions, transcript, audio, transcriber, options, r, quality,
                                  dropped, energy, parts, phones, sided)

@@ -175,6 +175,41 @@ def test_voice_next_to_music_as_loud_is_decoded_and_kept_only_if_whisper_trusts_
     assert all(d.signals == ("one_sided",) for d in dropped)
 
 
+@pytest.mark.parametrize("one_sided", [True, False])
+def test_the_head_of_a_voice_running_on_into_a_crowd_is_decoded_on_its_own(
+        monkeypatch: pytest.MonkeyPatch, one_sided: bool) -> None:
+    """conv-103 at 160.9 s: a line at -33 dBFS after silence, straight into 16.5 s of babble at -28 dBFS that
+    the VAD hears as voice too, then a sentence whose words the speech region over all of it holds. No
+    voiced stretch, no turn without words: the line was lost. Its head is decoded like voice next to
+    music as loud (a clip of its own, kept where Whisper trusts it: "자신을 정당화하지는 않을거에요", -0.79)."""
+    import streamkit.rescue as rescue
+
+    spans = [(10_000, 12_000, -33.0), (12_000, 26_000, -28.0), (27_000, 29_000, -20.0)]
+
+    def energy(a: int, b: int) -> float:
+        return next((db for s, e, db in spans if s <= a < e), -93.0)
+
+    def speech(a: int, b: int) -> float:
+        return 0.9 if any(s <= a < e for s, e, _ in spans) else 0.02
+
+    said = Utterance(27_100, 28_900, "오늘 방송 정말", tuple(
+        Word(27_100 + 600 * i, 27_600 + 600 * i, t, 0.9) for i, t in enumerate(("오늘", "방송", "정말"))))
+    seen: list[tuple[int, int]] = []
+
+    def decode(*args: object) -> list[Utterance]:
+        seen.extend(args[13])  # type: ignore[call-overload]  # the ``sided`` clips
+        return []
+
+    monkeypatch.setattr(rescue, "turn_regions", lambda *_: [(10_000, 29_000)])
+    monkeypatch.setattr(rescue, "_rescue_regions", decode)
+    track = AudioTrack(Path("unused.wav"), Path("unused.mp4"), 40_000)
+    rescue_voice(Transcript("ko", (said,), 40_000), track, WhisperTranscriber.__new__(WhisperTranscriber),
+                 TranscribeOptions(), QualityOptions(), energy=energy, speech=speech, band=lambda a, b: 0.0,
+                 rescue=RescueOptions(one_sided=one_sided))
+    head = QualityOptions().voice_head_ms
+    assert seen == ([(10_000 - RescueOptions().pad_ms, 10_000 + head + RescueOptions().pad_ms)] if one_sided else [])
+
+
 def test_a_clip_holds_the_stretch_and_the_speech_regions_over_it() -> None:
     from streamkit.rescue import _clips
 

@@ -244,6 +244,9 @@ class QualityOptions:
     voice_gap_ms: int = 300
     voice_min_ms: int = 400
     voice_max_ms: int = 8000
+    #: A run of voice frames longer than ``voice_max_ms`` that stands out from the audio before it starts
+    #: with a voice coming in: its first ``voice_head_ms`` are decoded on their own (``voice.voice_heads``).
+    voice_head_ms: int = 3000
     # Outros.
     outro_phrases: tuple[str, ...] = OUTRO_PHRASES
     weak_outro_phrases: tuple[str, ...] = WEAK_OUTRO_PHRASES

@@ -23,6 +23,8 @@ of turns, music in under 10 % of its seconds). Long unbroken talk is left to the
   sound on one side at least). Where nothing may be, a short unsure piece is invented or misplaced.
 * :func:`voiced_stretches`: every stretch of voice frames (gaps up to ``voice_gap_ms`` bridged)
   at least ``voice_min_ms`` long; :func:`uncovered` keeps those with no word on them.
+* :func:`voice_heads`: the start of a run too long to be a stretch, where a voice comes in and runs on
+  into a crowd or music.
 (:func:`~streamkit.quality.align.align_to_voice` moves kept utterances onto the voice they fit.)
 
 Pure: the audio enters through the ``energy`` and ``speech`` callables, as everywhere here.
@@ -47,6 +49,7 @@ __all__ = [
     "turns_without_words",
     "uncovered",
     "voice_floor_db",
+    "voice_heads",
     "voice_in_reach",
     "voiced_stretches",
 ]
@@ -176,10 +179,39 @@ def voiced_stretches(
 ) -> list[tuple[int, int]]:
     """Every stretch of voice frames ``voice_min_ms`` to ``voice_max_ms`` long (gaps to ``voice_gap_ms``
     bridged) that stands out from both sides (not ``strict``: from one side; see :func:`_stands_out`)."""
-    floor = voice_floor_db(speech_db, o)
-    stretches = _frame_runs(lambda a, b: energy(a, b) >= floor and speech(a, b) >= o.voice_vad, duration_ms, o)
-    return [(a, b) for a, b in stretches
+    return [(a, b) for a, b in _voice_runs(energy, speech, duration_ms, speech_db, o)
             if o.voice_min_ms <= b - a <= o.voice_max_ms and _stretch_stands_out(energy, a, b, duration_ms, o, strict)]
+
+
+def voice_heads(
+    energy: EnergyFn, speech: SpeechFn, duration_ms: int, speech_db: float, o: QualityOptions
+) -> list[tuple[int, int]]:
+    """The first ``voice_head_ms`` of every run of voice frames longer than ``voice_max_ms`` whose head
+    stands out from the audio before it: a voice coming in after a pause and running on, with no pause,
+    into a crowd or music that the VAD hears as voice too. Such a run is no voiced stretch (too long), and
+    the speech region over it holds the words of whoever speaks at its far end: conv-103 at 160.9 s, a
+    line at -33 dBFS after 4.6 s of silence, then 16.5 s of babble at -28 dBFS (one 19 s run), was lost.
+    A head may as well be music coming in after a pause: what it holds is kept only where Whisper trusts
+    it (``rescue._trusted``)."""
+    step = o.energy_frame_ms
+    heads = []
+    for a, b in _voice_runs(energy, speech, duration_ms, speech_db, o):
+        end = a + o.voice_head_ms
+        if b - a <= o.voice_max_ms:
+            continue
+        inner = sorted(energy(t, t + step) for t in range(a, end, step))
+        before = [energy(t, t + step) for t in range(max(a - o.voice_search_ms, 0), a, step)]
+        if _stands_out(inner[len(inner) // 2], before, [], o):
+            heads.append((a, end))
+    return heads
+
+
+def _voice_runs(
+    energy: EnergyFn, speech: SpeechFn, duration_ms: int, speech_db: float, o: QualityOptions
+) -> list[tuple[int, int]]:
+    """The runs of voice frames: at voice level (``voice_floor_db``) with a VAD probability of ``voice_vad``."""
+    floor = voice_floor_db(speech_db, o)
+    return _frame_runs(lambda a, b: energy(a, b) >= floor and speech(a, b) >= o.voice_vad, duration_ms, o)
 
 
 def _frame_runs(holds: Callable[[int, int], bool], duration_ms: int, o: QualityOptions) -> list[tuple[int, int]]:

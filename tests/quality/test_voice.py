@@ -20,6 +20,7 @@ from streamkit.quality import (
     phone_voice,
     uncovered,
     unheard,
+    voice_heads,
     voiced_stretches,
 )
 
@@ -146,6 +147,24 @@ def test_voiced_stretches_and_the_ones_without_words() -> None:
     assert stretches == [(1000, 2500), (8000, 9000)]  # the 300 ms gap bridged; 200 ms is too short
     t = Transcript("ko", (_utterance([(1200, 1800, "그래", 0.9)]),), 12_000)
     assert uncovered(stretches, t) == [(8000, 9000)]
+
+
+def test_a_voice_running_on_into_a_crowd_has_its_head_and_music_under_a_voice_has_none() -> None:
+    """conv-103 at 160.9 s: a line at -33 dBFS after silence, then 16.5 s of babble at -28 dBFS that the VAD
+    hears as voice too: one run too long for a voiced stretch, and no stretch without words was found."""
+    o = QualityOptions()
+    spans = [(10_000, 12_000, -33.0), (12_000, 28_500, -28.0),  # the line, straight into the crowd
+             (40_000, 45_000, -22.0),  # a plain turn: a stretch, no head
+             (50_000, 52_000, -24.0), (52_000, 64_000, -23.0)]  # a run coming out of music as loud: no head
+
+    def energy(a: int, b: int) -> float:
+        return next((db for s, e, db in spans if s <= a < e), -93.0 if a < 48_000 else -23.0)
+
+    def speech(a: int, b: int) -> float:
+        return 0.9 if any(s <= a < e for s, e, _ in spans) else 0.02
+
+    assert voiced_stretches(energy, speech, 70_000, -24.0, o, strict=False) == [(40_000, 45_000)]
+    assert voice_heads(energy, speech, 70_000, -24.0, o) == [(10_000, 10_000 + o.voice_head_ms)]
 
 
 def test_align_to_voice_moves_an_utterance_onto_its_voice_but_not_over_a_neighbour() -> None:
