@@ -119,6 +119,11 @@ class RescueOptions:
     #: (voice next to music as loud) and the heads of longer runs (``quality.voice_heads``: a voice running
     #: on into a crowd), keeping only what Whisper itself trusts (:func:`_trusted`).
     one_sided: bool = True
+    #: A turn decoded once more (its text was a known pattern) that gives a pattern again and lasts at most
+    #: ``lead_turn_ms`` is decoded a third time with the ``lead_ms`` of audio before it, its words kept on
+    #: the turn only (:func:`_decode_stretches`); 0: never.
+    lead_ms: int = 12_000
+    lead_turn_ms: int = 4000
 
 
 @dataclass(frozen=True)
@@ -174,16 +179,24 @@ def _known(found: Utterance, transcript: Transcript, prompt: str | None, near_ms
     return None
 
 
+def _only_patterns(found: Sequence[Utterance], quality: QualityOptions) -> bool:
+    """Whether ``found`` holds nothing but closing formulas or one loop (or nothing at all)."""
+    words = [w.text for u in found for w in u.words]
+    return all(is_outro_phrase(u.text, quality) for u in found) or bool(
+        find_loops(words, min_repeats=quality.loop_min_repeats, max_unit=quality.loop_max_unit))
+
+
 def _decode_one(
     audio: AudioTrack, span: tuple[int, int], transcript: Transcript, transcriber: SpanTranscriber,
-    options: TranscribeOptions, prompt: str | None,
+    options: TranscribeOptions, prompt: str | None, keep: tuple[int, int] | None = None,
 ) -> tuple[list[Utterance], list[Dropped]]:
-    """What one stretch decoded on its own holds that is new (not the prompt, not a neighbour's words)."""
-    lo, hi = span
+    """What one stretch decoded on its own holds that is new (not the prompt, not a neighbour's words);
+    with ``keep``, ``span`` reaches further and only the words inside ``keep`` count."""
+    lo, hi = keep or span
     found: list[Utterance] = []
     dropped: list[Dropped] = []
     context = " ".join(p for p in (options.initial_prompt, prompt) if p) or None  # what Whisper was given
-    for u in transcriber.transcribe_span(audio, lo, hi, options, prompt):
+    for u in transcriber.transcribe_span(audio, span[0], span[1], options, prompt):
         if u.words:
             inside = keep_words(u, [i for i, w in enumerate(u.words) if w.end_ms > lo and w.start_ms < hi])
             if inside is None:
@@ -200,9 +213,11 @@ def _decode_one(
 def _decode_stretches(
     stretches: Sequence[tuple[int, int]], transcript: Transcript, audio: AudioTrack, transcriber: SpanTranscriber,
     options: TranscribeOptions, r: RescueOptions, dropped: list[Dropped], *, context: bool = True,
+    quality: QualityOptions | None = None,
 ) -> list[Utterance]:
     """Each stretch decoded with the text before it as context; again without it when all it gave was an echo.
-    Not ``context``: decoded without it at once (see :func:`_pattern_turns`)."""
+    Not ``context``: decoded without it at once (see :func:`_pattern_turns`). With ``quality``: a short one
+    that gives only known patterns again, once more with the audio before it (``RescueOptions.lead_ms``)."""
     found: list[Utterance] = []
     for a, b in stretches:
         span = _padded((a, b), r.pad_ms, audio.duration_ms)
@@ -211,6 +226,13 @@ def _decode_stretches(
         if echoes and not new and prompt:
             # Whisper repeats its prompt over a short stretch it cannot read: listen once more without it.
             new, echoes = _decode_one(audio, span, transcript, transcriber, options, None)
+        if quality is not None and r.lead_ms and b - a <= r.lead_turn_ms and _only_patterns(new, quality):
+            # Twice a pattern: a short turn in a 30 s window is mostly padding to Whisper. The talk before it is
+            # context it can use (conv-101 at 121.1 s, a phone line over a bed: "수고하셨습니다." alone, with
+            # the 12 s before it "…개발 작업에 들어갔다 …", as bare sequential decoding reads it).
+            heard, more = _decode_one(audio, (max(a - r.lead_ms, 0), span[1]), transcript, transcriber, options,
+                                      None, keep=span)
+            new, echoes = (heard, [*echoes, *more]) if heard else (new, echoes)
         found += new
         dropped += echoes
     if stretches and not context:
@@ -478,7 +500,7 @@ def rescue_voice(
         result, more = _clean_found(transcript, found, quality, energy, speech, prompt, band)
         retry = _pattern_turns(todo, result, [*dropped, *more], quality) if r.regions else []
         again = _onto_phones(_decode_stretches(retry, transcript, audio, transcriber, options, r, dropped,
-                                               context=False), phones, quality.voice_search_ms)
+                                               context=False, quality=quality), phones, quality.voice_search_ms)
         if again:  # in place of the first decode there: a loop reads as one when nothing breaks it up
             first = tuple(d for d in more if _inside((d.start_ms, d.end_ms), retry, r.pad_ms))
             found = [u for u in found if not _inside((u.start_ms, u.end_ms), retry, r.pad_ms)]

@@ -507,6 +507,41 @@ def _heard(start: int, end: int, text: str, p: float) -> Utterance:
     return Utterance(start, end, text, (Word(start, end, text, p),), -1.2, 0.2, 1.0)
 
 
+def test_a_short_turn_read_twice_as_a_closing_formula_is_read_with_the_talk_before_it() -> None:
+    """conv-101 at 121.1 s, a phone line over a music bed: decoded alone (batched, then sequential without
+    the text before it), "수고하셨습니다." both times. With the 12 s before it in the window, Whisper reads the
+    talk before and the line; only the line's words are kept. A long stretch (music) is not tried again."""
+    from streamkit.rescue import _decode_stretches
+
+    class Windowed:
+        """A fake: what ``base`` gave on those windows of conv-101 (2026-12-05)."""
+
+        def __init__(self) -> None:
+            self.spans: list[tuple[int, int]] = []
+
+        def transcribe_span(self, audio: AudioTrack, start_ms: int, end_ms: int, options: TranscribeOptions,
+                            prompt: str | None = None) -> list[Utterance]:
+            self.spans.append((start_ms, end_ms))
+            if end_ms - start_ms < 10_000:
+                return [_heard(start_ms, start_ms + 760, "수고하셨습니다.", 0.44)]
+            before = Utterance(117_600, 119_760, "그 바람에 나의 몸도겹", tuple(
+                Word(117_600 + 540 * i, 118_100 + 540 * i, t, 0.8)
+                for i, t in enumerate(("그", "바람에", "나의", "몸도겹"))))
+            line = Utterance(120_760, 123_860, "목격적인 공부와 개발 작업에 들어갔다", tuple(
+                Word(120_760 + 620 * i, 121_300 + 620 * i, t, 0.7)
+                for i, t in enumerate(("목격적인", "공부와", "개발", "작업에", "들어갔다"))), -0.62)
+            return [before, line]
+
+    audio = AudioTrack(Path("/nonexistent.wav"), Path("/nonexistent.mp4"), 150_000)
+    said = Transcript("ko", (_heard(117_600, 119_760, "그 바람의 나의 몸도 겹.", 0.8),), 150_000)
+    fake, dropped = Windowed(), []
+    found = _decode_stretches([(121_150, 123_650), (12_200, 19_300)], said, audio, fake, TranscribeOptions(),
+                              RescueOptions(), dropped, context=False, quality=QualityOptions())
+    assert fake.spans == [(120_850, 123_950), (109_150, 123_950), (11_900, 19_600)]
+    assert [u.text for u in found] == ["목격적인 공부와 개발 작업에 들어갔다", "수고하셨습니다."]
+    assert found[0].words[0].start_ms == 120_760
+
+
 def test_a_second_decode_replaces_the_first_so_its_loop_reads_as_one() -> None:
     """First decode: "고맙습니다." (a closing formula: dropped). Decoded again alone: "아프다." four times.
     Merged with the first decode's text between them, the four were no run; in its place they are a loop."""
