@@ -119,11 +119,12 @@ class RescueOptions:
     #: (voice next to music as loud) and the heads of longer runs (``quality.voice_heads``: a voice running
     #: on into a crowd), keeping only what Whisper itself trusts (:func:`_trusted`).
     one_sided: bool = True
-    #: A turn decoded once more (its text was a known pattern) that gives a pattern again and lasts at most
-    #: ``lead_turn_ms`` is decoded a third time with the ``lead_ms`` of audio before it, its words kept on
-    #: the turn only (:func:`_decode_stretches`); 0: never.
+    #: A stretch or turn whose text was a known pattern is decoded once more when it lasts at most this
+    #: (:func:`_pattern_turns`: a short reply; longer ones on the sets were music or crowd, every time).
+    retry_max_ms: int = 5000
+    #: ... and if that gives a pattern again, a third time with the ``lead_ms`` of audio before it, its words
+    #: kept on the turn only (:func:`_decode_stretches`); 0: never.
     lead_ms: int = 12_000
-    lead_turn_ms: int = 4000
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,7 @@ def _decode_stretches(
         if echoes and not new and prompt:
             # Whisper repeats its prompt over a short stretch it cannot read: listen once more without it.
             new, echoes = _decode_one(audio, span, transcript, transcriber, options, None)
-        if quality is not None and r.lead_ms and b - a <= r.lead_turn_ms and _only_patterns(new, quality):
+        if quality is not None and r.lead_ms and _only_patterns(new, quality):
             # Twice a pattern: a short turn in a 30 s window is mostly padding to Whisper. The talk before it is
             # context it can use (conv-101 at 121.1 s, a phone line over a bed: "수고하셨습니다." alone, with
             # the 12 s before it "…개발 작업에 들어갔다 …", as bare sequential decoding reads it).
@@ -412,6 +413,7 @@ def _clean_found(
 
 def _pattern_turns(
     todo: Sequence[tuple[int, int]], result: Transcript, dropped: Sequence[Dropped], quality: QualityOptions,
+    max_ms: int = RescueOptions.retry_max_ms,
 ) -> list[tuple[int, int]]:
     """The stretches and turns decoded again that still hold no word, where what was decoded was dropped
     for a known invented pattern (counting, a closing formula, the wrong script, a loop).
@@ -419,11 +421,13 @@ def _pattern_turns(
     Batched decoding has no temperature fallback: over a music bed a short reply comes out as one of
     Whisper's patterns ("1, 2, 1." for "또한 박" in conversation.mp4), which the filter rightly drops.
     Decoded once more on its own, sequentially with the fallback and without the text before it as a
-    prompt (with it, Whisper wrote nothing there), it reads "또 한 번".
+    prompt (with it, Whisper wrote nothing there), it reads "또 한 번". Only a stretch of at most ``max_ms``:
+    on the sets every longer one (7 s of music in conv-101, 12 s of crowd in the stress recordings) gave a loop
+    or nothing again, and cost 4.6-14.5 s each (fallback through every temperature).
     """
     patterns = set(quality.pattern_signals)
     hit = [(d.start_ms, d.end_ms) for d in dropped if patterns & set(d.signals)]
-    return [g for g in uncovered(todo, result) if _on(g, hit)]
+    return [g for g in uncovered(todo, result) if _on(g, hit) and g[1] - g[0] <= max_ms]
 
 
 def _inside(span: tuple[int, int], regions: Sequence[tuple[int, int]], slack_ms: int) -> bool:
@@ -498,7 +502,7 @@ def rescue_voice(
         found = _decode_stretches(todo, transcript, audio, transcriber, options, r, dropped) if todo else []
     if found:
         result, more = _clean_found(transcript, found, quality, energy, speech, prompt, band)
-        retry = _pattern_turns(todo, result, [*dropped, *more], quality) if r.regions else []
+        retry = _pattern_turns(todo, result, [*dropped, *more], quality, r.retry_max_ms) if r.regions else []
         again = _onto_phones(_decode_stretches(retry, transcript, audio, transcriber, options, r, dropped,
                                                context=False, quality=quality), phones, quality.voice_search_ms)
         if again:  # in place of the first decode there: a loop reads as one when nothing breaks it up

@@ -477,14 +477,16 @@ def test_a_turn_whose_text_was_a_known_pattern_is_decoded_once_more() -> None:
     from streamkit.quality import Dropped
     from streamkit.rescue import _pattern_turns
 
-    todo = [(20_000, 21_000), (60_600, 61_600), (70_000, 71_000), (80_000, 81_000)]
-    kept = Transcript("ko", (Utterance(80_100, 80_500, "네", (Word(80_100, 80_500, "네"),)),), 90_000)
+    todo = [(20_000, 21_000), (60_600, 61_600), (70_000, 71_000), (80_000, 81_000), (90_000, 102_400)]
+    kept = Transcript("ko", (Utterance(80_100, 80_500, "네", (Word(80_100, 80_500, "네"),)),), 110_000)
     dropped = [
         Dropped(60_700, 61_160, "1, 2, 1.", "nothing but numbers counted", ("logprob", "counting")),
         Dropped(70_100, 70_600, "그", "word probability 0.2", ("confidence", "energy")),  # no pattern: judged
         Dropped(80_100, 80_400, "구독", "outro phrase", ("outro",)),  # the turn has a kept word already
+        Dropped(90_000, 92_000, "1,2,3,4,4,4,4", "a loop", ("loop",)),  # 12 s of crowd in stress-2: too long
     ]
     assert _pattern_turns(todo, kept, dropped, QualityOptions()) == [(60_600, 61_600)]
+    assert _pattern_turns(todo, kept, dropped, QualityOptions(), 20_000) == [(60_600, 61_600), (90_000, 102_400)]
     assert _pattern_turns(todo, kept, [], QualityOptions()) == []
 
 
@@ -523,7 +525,8 @@ def test_a_short_turn_read_twice_as_a_closing_formula_is_read_with_the_talk_befo
                             prompt: str | None = None) -> list[Utterance]:
             self.spans.append((start_ms, end_ms))
             if end_ms - start_ms < 10_000:
-                return [_heard(start_ms, start_ms + 760, "수고하셨습니다.", 0.44)]
+                text = "그래?" if start_ms < 100_000 else "수고하셨습니다."
+                return [_heard(start_ms + 300, start_ms + 760, text, 0.44)]
             before = Utterance(117_600, 119_760, "그 바람에 나의 몸도겹", tuple(
                 Word(117_600 + 540 * i, 118_100 + 540 * i, t, 0.8)
                 for i, t in enumerate(("그", "바람에", "나의", "몸도겹"))))
@@ -535,18 +538,21 @@ def test_a_short_turn_read_twice_as_a_closing_formula_is_read_with_the_talk_befo
     audio = AudioTrack(Path("/nonexistent.wav"), Path("/nonexistent.mp4"), 150_000)
     said = Transcript("ko", (_heard(117_600, 119_760, "그 바람의 나의 몸도 겹.", 0.8),), 150_000)
     fake, dropped = Windowed(), []
-    found = _decode_stretches([(121_150, 123_650), (12_200, 19_300)], said, audio, fake, TranscribeOptions(),
+    found = _decode_stretches([(30_000, 30_700), (121_150, 123_650)], said, audio, fake, TranscribeOptions(),
                               RescueOptions(), dropped, context=False, quality=QualityOptions())
-    assert fake.spans == [(120_850, 123_950), (109_150, 123_950), (11_900, 19_600)]
-    assert [u.text for u in found] == ["목격적인 공부와 개발 작업에 들어갔다", "수고하셨습니다."]
-    assert found[0].words[0].start_ms == 120_760
+    # A reply read the second time is not decoded a third time
+    assert fake.spans == [(29_700, 31_000), (120_850, 123_950), (109_150, 123_950)]
+    assert [u.text for u in found] == ["그래?", "목격적인 공부와 개발 작업에 들어갔다"]
+    assert found[1].words[0].start_ms == 120_760
 
 
-def test_a_second_decode_replaces_the_first_so_its_loop_reads_as_one() -> None:
+@pytest.mark.parametrize("end_ms", [15_900, 19_300])
+def test_a_second_decode_replaces_the_first_so_its_loop_reads_as_one(end_ms: int) -> None:
     """First decode: "고맙습니다." (a closing formula: dropped). Decoded again alone: "아프다." four times.
-    Merged with the first decode's text between them, the four were no run; in its place they are a loop."""
+    Merged with the first decode's text between them, the four were no run; in its place they are a loop.
+    A stretch longer than ``retry_max_ms`` (conv-101's 7.4 s of a music bed here) is not decoded again."""
     before = _heard(3000, 5000, "오늘 방송 정말 재밌었어요", 0.9)
-    voice = [(3000, 5000), (11_900, 19_300)]
+    voice = [(3000, 5000), (11_900, end_ms)]
 
     def energy(a: int, b: int) -> float:
         return -22.0 if any(s < b and e > a for s, e in voice) else -75.0
@@ -561,7 +567,10 @@ def test_a_second_decode_replaces_the_first_so_its_loop_reads_as_one() -> None:
     audio = AudioTrack(Path("/nonexistent.wav"), Path("/nonexistent.mp4"), 25_000)
     result, dropped, _report = rescue_voice(Transcript("ko", (before,), 25_000), audio, transcriber,
                                             TranscribeOptions(), QualityOptions(), energy=energy, speech=speech,
-                                            rescue=RescueOptions(turns=False))
-    assert transcriber.calls == 2, "decoded once with the text before as the prompt, once alone"
+                                            rescue=RescueOptions(turns=False, lead_ms=0))
     assert [u.text for u in result.utterances] == [before.text]
+    if end_ms - 11_900 > RescueOptions().retry_max_ms:
+        assert transcriber.calls == 1 and [d.text for d in dropped] == ["고맙습니다."]
+        return
+    assert transcriber.calls == 2, "decoded once with the text before as the prompt, once alone"
     assert [d.text for d in dropped] == ["아프다.", "고맙습니다.", "아프다.", "아프다.", "아프다."]
