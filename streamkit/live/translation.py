@@ -73,6 +73,10 @@ class PhraseSplitter:
 
     phrases: bool = True
     min_words: int = 4
+    #: ... the same for a sentence's first phrase, which is what puts its English on screen: replayed in 1 s
+    #: HLS segments, 3 for 4 brought the English median from 3.97 to 3.58 s on fanlive and from 4.01 to
+    #: 3.74 s on noisy (the rest of the sentence still goes in phrases of ``min_words``).
+    first_words: int = 3
     _sentence: int = -1
     _sent: int = 0
 
@@ -84,7 +88,7 @@ class PhraseSplitter:
         words = caption.words or (Word(caption.start_ms, caption.end_ms, caption.text),)
         rest = words[self._sent:]
         if not caption.final:
-            rest = rest[: phrase_end(rest, self.min_words)]
+            rest = rest[: phrase_end(rest, self.first_words if self._sent == 0 else self.min_words)]
             if not rest:
                 return []
         self._sent += len(rest)
