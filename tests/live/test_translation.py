@@ -64,7 +64,8 @@ def test_a_sentence_s_first_phrase_goes_out_sooner_than_the_rest() -> None:
     assert [p.text for p in splitter.cut(caption(1, "지난해 3월"))] == []
     assert [p.text for p in splitter.cut(caption(1, "지난해 3월 김"))] == ["지난해 3월 김"]
     assert [p.text for p in splitter.cut(caption(1, "지난해 3월 김 전 장관의 동료인"))] == []  # 3 more: wait for 4
-    assert [p.text for p in splitter.cut(caption(1, "지난해 3월 김 전 장관의 동료인 장 교수가"))] == ["전 장관의 동료인 장 교수가"]
+    more = splitter.cut(caption(1, "지난해 3월 김 전 장관의 동료인 장 교수가"))
+    assert [p.text for p in more] == ["전 장관의 동료인 장 교수가"]
     assert [p.text for p in splitter.cut(caption(2, "그 바람에 나의"))] == ["그 바람에 나의"]  # a new sentence
 
 
