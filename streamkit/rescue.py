@@ -39,7 +39,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from .clips import decode_clips, rescue_batch, turn_regions
 from .interleave import interleave
@@ -56,7 +56,6 @@ from .quality import (
     is_outro_phrase,
     keep_words,
     laid_over,
-    normalize_text,
     phone_turns,
     span_level,
     speech_level,
@@ -68,6 +67,7 @@ from .quality import (
     voiced_stretches,
     without_words,
 )
+from .spans import SpanTranscriber, decode_stretches, padded, repeats_known
 from .transcribe import TranscribeOptions, WhisperTranscriber
 
 __all__ = [
@@ -84,15 +84,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("streamkit")
-
-
-@runtime_checkable
-class SpanTranscriber(Protocol):
-    """A transcriber that can decode one stretch of a track on its own."""
-
-    def transcribe_span(
-        self, audio: AudioTrack, start_ms: int, end_ms: int, options: TranscribeOptions, prompt: str | None = None
-    ) -> list[Utterance]: ...
 
 
 @dataclass(frozen=True)
@@ -123,7 +114,7 @@ class RescueOptions:
     #: (:func:`_pattern_turns`: a short reply; longer ones on the sets were music or crowd, every time).
     retry_max_ms: int = 5000
     #: ... and if that gives a pattern again, a third time with the ``lead_ms`` of audio before it, its words
-    #: kept on the turn only (:func:`_decode_stretches`); 0: never.
+    #: kept on the turn only (:func:`streamkit.spans.decode_stretches`); 0: never.
     lead_ms: int = 12_000
 
 
@@ -146,101 +137,6 @@ class VoiceReport:
                 "left": [{"start_ms": a, "end_ms": b} for a, b in self.left]}
 
 
-def _context(transcript: Transcript, before_ms: int, chars: int) -> str | None:
-    text = " ".join(u.text for u in transcript.utterances if u.end_ms <= before_ms)
-    return text[-chars:].strip() or None
-
-
-def _echoes(text: str, prompt: str) -> bool:
-    """Whether ``text`` is a piece of ``prompt``, or half or more of its words are the prompt's.
-
-    Over music Whisper writes the prompt back with a word or two changed; a real reply that shares
-    words with what came before is decoded again without the prompt (see ``_decode_stretches``).
-    """
-    norm = normalize_text(text)
-    if len(norm) >= 4 and norm in normalize_text(prompt):
-        return True
-    words = [w for w in (normalize_text(t) for t in text.split()) if w]
-    said = {normalize_text(t) for t in prompt.split()}
-    return len(words) >= 2 and sum(1 for w in words if w in said) * 2 >= len(words)
-
-
-def _known(found: Utterance, transcript: Transcript, prompt: str | None, near_ms: int = 3000) -> str | None:
-    """Why ``found`` repeats text already there (the prompt, or a neighbour's words), else None."""
-    norm = normalize_text(found.text)
-    if not norm:
-        return "empty"
-    if prompt and _echoes(found.text, prompt):
-        return "echoes the text before it (the prompt)"
-    for u in transcript.utterances:
-        if u.start_ms - near_ms < found.end_ms and u.end_ms + near_ms > found.start_ms:
-            other = normalize_text(u.text)
-            if norm in other or (len(other) >= 4 and other in norm):
-                return f"repeats {u.text!r} next to it"
-    return None
-
-
-def _only_patterns(found: Sequence[Utterance], quality: QualityOptions) -> bool:
-    """Whether ``found`` holds nothing but closing formulas or one loop (or nothing at all)."""
-    words = [w.text for u in found for w in u.words]
-    return all(is_outro_phrase(u.text, quality) for u in found) or bool(
-        find_loops(words, min_repeats=quality.loop_min_repeats, max_unit=quality.loop_max_unit))
-
-
-def _decode_one(
-    audio: AudioTrack, span: tuple[int, int], transcript: Transcript, transcriber: SpanTranscriber,
-    options: TranscribeOptions, prompt: str | None, keep: tuple[int, int] | None = None,
-) -> tuple[list[Utterance], list[Dropped]]:
-    """What one stretch decoded on its own holds that is new (not the prompt, not a neighbour's words);
-    with ``keep``, ``span`` reaches further and only the words inside ``keep`` count."""
-    lo, hi = keep or span
-    found: list[Utterance] = []
-    dropped: list[Dropped] = []
-    context = " ".join(p for p in (options.initial_prompt, prompt) if p) or None  # what Whisper was given
-    for u in transcriber.transcribe_span(audio, span[0], span[1], options, prompt):
-        if u.words:
-            inside = keep_words(u, [i for i, w in enumerate(u.words) if w.end_ms > lo and w.start_ms < hi])
-            if inside is None:
-                continue
-            u = inside
-        why = _known(u, transcript, context)
-        if why is None:
-            found.append(u)
-        else:
-            dropped.append(Dropped(u.start_ms, u.end_ms, u.text, f"decoded again: {why}", ("prompt_echo",)))
-    return found, dropped
-
-
-def _decode_stretches(
-    stretches: Sequence[tuple[int, int]], transcript: Transcript, audio: AudioTrack, transcriber: SpanTranscriber,
-    options: TranscribeOptions, r: RescueOptions, dropped: list[Dropped], *, context: bool = True,
-    quality: QualityOptions | None = None,
-) -> list[Utterance]:
-    """Each stretch decoded with the text before it as context; again without it when all it gave was an echo.
-    Not ``context``: decoded without it at once (see :func:`_pattern_turns`). With ``quality``: a short one
-    that gives only known patterns again, once more with the audio before it (``RescueOptions.lead_ms``)."""
-    found: list[Utterance] = []
-    for a, b in stretches:
-        span = _padded((a, b), r.pad_ms, audio.duration_ms)
-        prompt = _context(transcript, a, r.prompt_chars) if context else None
-        new, echoes = _decode_one(audio, span, transcript, transcriber, options, prompt)
-        if echoes and not new and prompt:
-            # Whisper repeats its prompt over a short stretch it cannot read: listen once more without it.
-            new, echoes = _decode_one(audio, span, transcript, transcriber, options, None)
-        if quality is not None and r.lead_ms and _only_patterns(new, quality):
-            # Twice a pattern: a short turn in a 30 s window is mostly padding to Whisper. The talk before it is
-            # context it can use (conv-101 at 121.1 s, a phone line over a bed: "수고하셨습니다." alone, with
-            # the 12 s before it "…개발 작업에 들어갔다 …", as bare sequential decoding reads it).
-            heard, more = _decode_one(audio, (max(a - r.lead_ms, 0), span[1]), transcript, transcriber, options,
-                                      None, keep=span)
-            new, echoes = (heard, [*echoes, *more]) if heard else (new, echoes)
-        found += new
-        dropped += echoes
-    if stretches and not context:
-        log.info("voice: %d turns decoded once more (their text was a known pattern)", len(stretches))
-    return found
-
-
 def _decode_regions(
     regions: Sequence[tuple[int, int]], transcript: Transcript, audio: AudioTrack, transcriber: WhisperTranscriber,
     options: TranscribeOptions, dropped: list[Dropped], batch_size: int | None = None,
@@ -248,16 +144,12 @@ def _decode_regions(
     """The regions decoded together in one batch; what they hold that is new (words inside the region)."""
     found: list[Utterance] = []
     for u in decode_clips(transcriber, audio, regions, options, batch_size):
-        why = _known(u, transcript, options.initial_prompt)
+        why = repeats_known(u, transcript, options.initial_prompt)
         if why is None:
             found.append(u)
         else:
             dropped.append(Dropped(u.start_ms, u.end_ms, u.text, f"decoded again: {why}", ("prompt_echo",)))
     return found
-
-
-def _padded(span: tuple[int, int], pad_ms: int, duration_ms: int) -> tuple[int, int]:
-    return max(span[0] - pad_ms, 0), min(span[1] + pad_ms, duration_ms)
 
 
 def _on(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
@@ -451,8 +343,8 @@ def _targets(
     phones: list[tuple[int, int]] = []
     if r.turns and r.phones and band is not None:  # the caller makes the band profile whenever phones are on
         phones = phone_turns(energy, band, duration, transcript, level, quality, quality.phone_share)
-        turns = sorted([*turns, *(_padded(g, r.pad_ms, duration) for g in phones if not _on(g, turns))])
-    parts = [_padded(g, r.pad_ms, duration)  # a turn each
+        turns = sorted([*turns, *(padded(g, r.pad_ms, duration) for g in phones if not _on(g, turns))])
+    parts = [padded(g, r.pad_ms, duration)  # a turn each
              for g in unheard(stretches, transcript, quality.voice_search_ms, quality.voice_min_ms, widen=True)]
     turns = sorted([*turns, *(g for g in parts if not _on(g, turns))])
     taken = [*_clips(missing, regions, r.pad_ms, duration), *turns]
@@ -499,11 +391,11 @@ def rescue_voice(
                                  dropped, energy, parts, phones, sided)
                  if todo or sided else [])
     else:
-        found = _decode_stretches(todo, transcript, audio, transcriber, options, r, dropped) if todo else []
+        found = decode_stretches(todo, transcript, audio, transcriber, options, r, dropped) if todo else []
     if found:
         result, more = _clean_found(transcript, found, quality, energy, speech, prompt, band)
         retry = _pattern_turns(todo, result, [*dropped, *more], quality, r.retry_max_ms) if r.regions else []
-        again = _onto_phones(_decode_stretches(retry, transcript, audio, transcriber, options, r, dropped,
+        again = _onto_phones(decode_stretches(retry, transcript, audio, transcriber, options, r, dropped,
                                                context=False, quality=quality), phones, quality.voice_search_ms)
         if again:  # in place of the first decode there: a loop reads as one when nothing breaks it up
             first = tuple(d for d in more if _inside((d.start_ms, d.end_ms), retry, r.pad_ms))

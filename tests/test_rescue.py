@@ -106,7 +106,7 @@ def test_the_unheard_part_of_a_stretch_with_a_word_at_its_end_is_decoded_again(
 
 
 def test_the_prompt_written_back_with_a_word_changed_is_an_echo() -> None:
-    from streamkit.rescue import _echoes
+    from streamkit.spans import _echoes
 
     prompt = "정말로 손을 내밀면 안철수 대표와 국민의당은 어떤 선택을"
     assert _echoes("김정은, 정말로 손을 내밀면 안철수 대표와 국민의당을 내밀면", prompt)
@@ -513,7 +513,7 @@ def test_a_short_turn_read_twice_as_a_closing_formula_is_read_with_the_talk_befo
     """conv-101 at 121.1 s, a phone line over a music bed: decoded alone (batched, then sequential without
     the text before it), "수고하셨습니다." both times. With the 12 s before it in the window, Whisper reads the
     talk before and the line; only the line's words are kept. A long stretch (music) is not tried again."""
-    from streamkit.rescue import _decode_stretches
+    from streamkit.spans import decode_stretches
 
     class Windowed:
         """A fake: what ``base`` gave on those windows of conv-101 (2026-12-05)."""
@@ -538,7 +538,7 @@ def test_a_short_turn_read_twice_as_a_closing_formula_is_read_with_the_talk_befo
     audio = AudioTrack(Path("/nonexistent.wav"), Path("/nonexistent.mp4"), 150_000)
     said = Transcript("ko", (_heard(117_600, 119_760, "그 바람의 나의 몸도 겹.", 0.8),), 150_000)
     fake, dropped = Windowed(), []
-    found = _decode_stretches([(30_000, 30_700), (121_150, 123_650)], said, audio, fake, TranscribeOptions(),
+    found = decode_stretches([(30_000, 30_700), (121_150, 123_650)], said, audio, fake, TranscribeOptions(),
                               RescueOptions(), dropped, context=False, quality=QualityOptions())
     # A reply read the second time is not decoded a third time
     assert fake.spans == [(29_700, 31_000), (120_850, 123_950), (109_150, 123_950)]
