@@ -93,7 +93,7 @@ def test_two_writer_processes_at_once_lose_nothing_and_store_nothing_twice(tmp_p
     assert [p.returncode for p in procs] == [0, 0], outs
     with ViewerStore(db) as store:
         values = [s.value for s in store.samples()]
-    assert values == list(range(450))
+    assert values == list(range(450)), (len(values), sorted(set(range(450)) - set(values))[:10], outs)
 
 
 HOLDER = textwrap.dedent("""
