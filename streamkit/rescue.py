@@ -52,7 +52,6 @@ from .quality import (
     align_to_voice,
     band_profile,
     clean_transcript,
-    find_loops,
     is_outro_phrase,
     keep_words,
     laid_over,
@@ -67,7 +66,7 @@ from .quality import (
     voiced_stretches,
     without_words,
 )
-from .spans import SpanTranscriber, decode_stretches, padded, repeats_known
+from .spans import SpanTranscriber, decode_stretches, only_patterns, padded, repeats_known
 from .transcribe import TranscribeOptions, WhisperTranscriber
 
 __all__ = [
@@ -243,9 +242,7 @@ def _trusted(u: Utterance, quality: QualityOptions) -> bool:
     and noise at -0.80 to -2.58, the one above -1.0 with a mean over 0.45 the loop above."""
     probs = [w.probability for w in u.words]
     return (bool(probs) and u.avg_logprob >= quality.avg_logprob
-            and sum(probs) / len(probs) >= quality.low_word_probability and not is_outro_phrase(u.text, quality)
-            and not find_loops([w.text for w in u.words], min_repeats=quality.loop_min_repeats,
-                               max_unit=quality.loop_max_unit))
+            and sum(probs) / len(probs) >= quality.low_word_probability and not only_patterns([u], quality))
 
 
 def _onto_phones(found: Sequence[Utterance], phones: Sequence[tuple[int, int]], reach_ms: int) -> list[Utterance]:

@@ -16,7 +16,7 @@ from .transcribe import TranscribeOptions
 if TYPE_CHECKING:
     from .rescue import RescueOptions
 
-__all__ = ["SpanTranscriber", "decode_stretches", "padded", "repeats_known"]
+__all__ = ["SpanTranscriber", "decode_stretches", "only_patterns", "padded", "repeats_known"]
 
 log = logging.getLogger("streamkit")
 
@@ -64,7 +64,7 @@ def repeats_known(found: Utterance, transcript: Transcript, prompt: str | None, 
     return None
 
 
-def _only_patterns(found: Sequence[Utterance], quality: QualityOptions) -> bool:
+def only_patterns(found: Sequence[Utterance], quality: QualityOptions) -> bool:
     """Whether ``found`` holds nothing but closing formulas or one loop (or nothing at all)."""
     words = [w.text for u in found for w in u.words]
     return all(is_outro_phrase(u.text, quality) for u in found) or bool(
@@ -111,7 +111,7 @@ def decode_stretches(
         if echoes and not new and prompt:
             # Whisper repeats its prompt over a short stretch it cannot read: listen once more without it.
             new, echoes = _decode_one(audio, span, transcript, transcriber, options, None)
-        if quality is not None and r.lead_ms and _only_patterns(new, quality):
+        if quality is not None and r.lead_ms and only_patterns(new, quality):
             # Twice a pattern: a short turn in a 30 s window is mostly padding to Whisper. The talk before it is
             # context it can use (conv-101 at 121.1 s, a phone line over a bed: "수고하셨습니다." alone, with
             # the 12 s before it "…개발 작업에 들어갔다 …", as bare sequential decoding reads it).

@@ -193,17 +193,9 @@ def voice_heads(
     line at -33 dBFS after 4.6 s of silence, then 16.5 s of babble at -28 dBFS (one 19 s run), was lost.
     A head may as well be music coming in after a pause: what it holds is kept only where Whisper trusts
     it (``rescue._trusted``)."""
-    step = o.energy_frame_ms
-    heads = []
-    for a, b in _voice_runs(energy, speech, duration_ms, speech_db, o):
-        end = a + o.voice_head_ms
-        if b - a <= o.voice_max_ms:
-            continue
-        inner = sorted(energy(t, t + step) for t in range(a, end, step))
-        before = [energy(t, t + step) for t in range(max(a - o.voice_search_ms, 0), a, step)]
-        if _stands_out(inner[len(inner) // 2], before, [], o):
-            heads.append((a, end))
-    return heads
+    return [(a, a + o.voice_head_ms) for a, b in _voice_runs(energy, speech, duration_ms, speech_db, o)
+            if b - a > o.voice_max_ms
+            and _stretch_stands_out(energy, a, a + o.voice_head_ms, duration_ms, o, strict=True, after=False)]
 
 
 def _voice_runs(
@@ -232,12 +224,14 @@ def _frame_runs(holds: Callable[[int, int], bool], duration_ms: int, o: QualityO
     return runs
 
 
-def _stretch_stands_out(energy: EnergyFn, a: int, b: int, duration_ms: int, o: QualityOptions, strict: bool) -> bool:
+def _stretch_stands_out(energy: EnergyFn, a: int, b: int, duration_ms: int, o: QualityOptions, strict: bool,
+                        *, after: bool = True) -> bool:
+    """:func:`_stands_out` for ``a``-``b`` against the ``voice_search_ms`` before it and (``after``) after it."""
     step = o.energy_frame_ms
     inner = sorted(energy(t, t + step) for t in range(a, b, step))
     before = [energy(t, t + step) for t in range(max(a - o.voice_search_ms, 0), a, step)]
-    after = [energy(t, t + step) for t in range(b, min(b + o.voice_search_ms, duration_ms), step)]
-    return _stands_out(inner[len(inner) // 2], before, after, o, strict=strict)
+    following = [energy(t, t + step) for t in range(b, min(b + o.voice_search_ms, duration_ms), step)] if after else []
+    return _stands_out(inner[len(inner) // 2], before, following, o, strict=strict)
 
 
 def uncovered(stretches: Sequence[tuple[int, int]], transcript: Transcript) -> list[tuple[int, int]]:
