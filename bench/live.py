@@ -57,6 +57,9 @@ from tests.live.publish import (
 
 #: Reference kinds that are spoken (the conversational sample's replies too).
 SPOKEN = ("speech", "reply")
+#: CPU seconds of a stretch decoded alone in a full 30 s window (``--fixed-cost``): 1.1-1.5 measured on
+#: samples/conversation.mp4's replies (base int8, 2 threads).
+RESCUE_CPU_S = 1.2
 
 
 def references(sample: str) -> list[dict[str, Any]]:
@@ -325,7 +328,8 @@ def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bo
         "cpu_share_of_2_cores": round(summary["cpu_share_of_one_core"] / 2, 3), "lag_s": summary["lag_s"],
         "skipped_s": summary["skipped_s"], "cheap_steps": summary["cheap_steps"], "decodes": summary["decodes"],
         "translation_failures": summary["translation_failures"] if english else None,
-        "decode_cpu_s_median": summary["decode_cpu_s_median"],
+        "decode_cpu_s_median": summary["decode_cpu_s_median"], "decoded_alone": summary["decoded_alone"],
+        "text_live": [f"{c['start_ms']}-{c['end_ms']} {c['text']}" for c in finals],
         "load_average": os.getloadavg(), "load_average_1min_during": loads.summary(),
         "ko_latency_by_onset": latency_by_onset(refs, events, t0, "ko"),
         "stages": stages(events, t0, written.samples) if written is not None else [],
@@ -374,14 +378,15 @@ def main() -> None:
     parser.add_argument("--korean-only", action="store_true", help="virtual-time runs without English")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a LiveOptions field for the virtual-time runs (e.g. min_step_ms=500); repeatable")
-    parser.add_argument("--fixed-cost", default="", metavar="A,B",
+    parser.add_argument("--fixed-cost", default="", metavar="A,B[,R]",
                         help="virtual-time runs: a decode of S seconds costs A + B*S CPU seconds, not what it measured "
-                             "(the replay becomes deterministic: for comparing two versions; e.g. 0.3,0.13)")
+                             "(the replay becomes deterministic: for comparing two versions; e.g. 0.3,0.13), and a "
+                             f"stretch decoded alone in a full window R (default {RESCUE_CPU_S})")
     args = parser.parse_args()
-    cost: tuple[float, float] | None = None
+    cost: tuple[float, float, float] | None = None
     if args.fixed_cost:
-        a, b = (float(x) for x in args.fixed_cost.split(","))
-        cost = (a, b)
+        a, b, *r = (float(x) for x in args.fixed_cost.split(","))
+        cost = (a, b, r[0] if r else RESCUE_CPU_S)
     transcriber = WhisperTranscriber(resolve_model("base", device="cpu"))
     _ = transcriber.model
     report: dict[str, Any] = {"machine": machine(), "runs": []}
@@ -432,17 +437,18 @@ def _options(pairs: list[str]) -> dict[str, Any]:
 
 def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
              overrides: dict[str, Any] | None = None, english: bool = True, segment_s: float = 0.0,
-             cost: tuple[float, float] | None = None) -> dict[str, Any]:
+             cost: tuple[float, float, float] | None = None) -> dict[str, Any]:
     """The same engine in virtual time: a decode takes its measured CPU time / ``cores`` of stream time.
 
     ``segment_s``: the audio arrives in whole segments of this length (HLS, each listed once complete);
     0: continuously, as from a followed file.
 
-    ``cost``: ``(a, b)``: a decode of ``s`` seconds of audio costs ``a + b * s`` CPU seconds instead of what
-    it measured. Decoding is deterministic (temperature 0), so the replay then is too: two versions of the
-    code compared this way differ by what they do, not by when the machine let each decode run (measured
-    CPU time moves each decode's moment, and with it the windows heard: `conversation`'s CER went from 47 to
-    70 % between two runs of the same code).
+    ``cost``: ``(a, b, r)``: a decode of ``s`` seconds of audio costs ``a + b * s`` CPU seconds instead of what
+    it measured, and a stretch decoded alone in a full 30 s window (``StepResult.rescued``) ``r``. Decoding is
+    deterministic (temperature 0), so the replay then is too: two versions of the code compared this way
+    differ by what they do, not by when the machine let each decode run (measured CPU time moves each
+    decode's moment, and with it the windows heard: `conversation`'s CER went from 47 to 70 % between two
+    runs of the same code).
 
     On a shared machine wall-clock latency measures the other tenants; CPU time does not (much). This
     replays the sample through :class:`StreamingTranscriber` and :class:`SentenceBuilder` with a virtual
@@ -483,7 +489,9 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
         result = engine.step()
         for caption in builder.add(result.words, result.sentence_end):
             show(caption)
-        spent = (cost[0] + cost[1] * result.decoded_ms / 1000) if cost else result.decode_cpu_ms / 1000
+        spent = result.decode_cpu_ms / 1000
+        if cost:
+            spent = cost[2] if result.rescued else cost[0] + cost[1] * result.decoded_ms / 1000
         clock += spent / cores if result.decoded else 0.05
         if result.decode_cpu_ms:
             cpus.append(result.decode_cpu_ms / 1000)
@@ -518,7 +526,8 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
             "over_non_speech": [f"{c['start_ms']}-{c['end_ms']} {c['text']}" for c in finals for r in refs
                                 if r["kind"] not in SPOKEN
                                 and r["start_ms"] <= (c["start_ms"] + c["end_ms"]) // 2 < r["end_ms"]],
-            "dropped_invented": builder.dropped}
+            "dropped_invented": builder.dropped,
+            "decoded_alone": engine.missed.decoded if engine.missed is not None else 0}
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,6 +29,9 @@ from numpy.typing import NDArray
 from ..encoder import short_encoder
 from ..segment import SENTENCE_END
 from .policy import LocalAgreement, TimedWord, after_loop, common_prefix, cut_collapsed, cut_loop, loop_start
+
+if TYPE_CHECKING:
+    from .missed import MissedVoice
 
 __all__ = ["Decoder", "LiveOptions", "StepResult", "StreamingTranscriber", "whisper_decoder"]
 
@@ -97,6 +100,9 @@ class LiveOptions:
     #: The encoder sees the buffer plus this much silence (rounded up to a second) instead of Whisper's
     #: fixed 30 s: a decode of an 8 s buffer costs ~1.4 CPU-s instead of ~3.5. None: always 30 s.
     encoder_pad_ms: int | None = 1000
+    #: When idle, decode a settled stretch of voice the window left without words alone, in a full window
+    #: (:class:`~.missed.MissedVoice`; ``build_pipeline`` sets it up).
+    second_chance: bool = True
 
     def __post_init__(self) -> None:
         if not 0 < self.cheap_lag_ms < self.skip_lag_ms:
@@ -160,6 +166,8 @@ class StepResult:
     decode_cpu_ms: int = 0
     #: How much audio the decode heard, in ms (its window).
     decoded_ms: int = 0
+    #: The decode was of a stretch the window left without words (:class:`~.missed.MissedVoice`), in a full window.
+    rescued: bool = False
 
 
 def _ends_sentence(word: TimedWord) -> bool:
@@ -187,6 +195,8 @@ class StreamingTranscriber:
     #: received_ms when the last step found too little new audio to decode (the engine had caught up);
     #: None once a step takes audio on (decoded, or dropped as holding no speech).
     _idle_at_ms: int | None = None
+    #: Voice the window left without words, decoded once more when the engine is idle; None: never.
+    missed: MissedVoice | None = None
 
     # ----------------------------------------------------------------- audio in
 
@@ -198,6 +208,8 @@ class StreamingTranscriber:
         ms, self._odd_samples = divmod(self._odd_samples + samples.size, SAMPLE_RATE // 1000)
         self.received_ms += ms
         self._score_vad()
+        if self.missed is not None:
+            self.missed.ring.feed(samples)
         self._power_tail = np.concatenate([self._power_tail, samples.astype(np.float32, copy=False)])
         whole = self._power_tail.size // ENERGY_FRAME * ENERGY_FRAME
         if whole:
@@ -218,6 +230,8 @@ class StreamingTranscriber:
         self._power_tail = np.zeros(0, np.float32)
         self._tail = np.zeros(0, np.float32)
         self._vad_context = np.zeros(0, np.float32)
+        if self.missed is not None:
+            self.missed.ring.gap(ms)
         return StepResult(tuple(committed), sentence_end=True, skipped_ms=ms)
 
     def _score_vad(self) -> None:
@@ -291,7 +305,7 @@ class StreamingTranscriber:
             return self._skip(lag)
         if lag < o.min_step_ms:
             self._idle_at_ms = self.received_ms
-            return StepResult(lag_ms=lag)
+            return self._second_chance() or StepResult(lag_ms=lag)
         end = self.buffer_end_ms
         # A long lump that arrived while the engine waited is heard in two decodes, all but its last min_step
         # first: agreement needs two decodes of a growing buffer, and the second would otherwise wait for the
@@ -335,13 +349,31 @@ class StreamingTranscriber:
         return StepResult(tuple(committed), sentence_end, skipped_ms=skipped, decoded=True, lag_ms=behind, cheap=cheap,
                           decode_cpu_ms=cpu_ms, decoded_ms=heard_ms)
 
+    def _second_chance(self, settle_ms: int | None = None) -> StepResult | None:
+        """Idle: a settled stretch of voice left without words decoded alone (:class:`~.missed.MissedVoice`),
+        what it holds committed as heard; None when there is none."""
+        span = self.missed.next_stretch(self, settle_ms) if self.missed is not None else None
+        if span is None or self.missed is None:
+            return None
+        cpu = time.process_time()
+        words = self.missed.hear(span)
+        cpu_ms = round((time.process_time() - cpu) * 1000)
+        committed = self.agreement.take(words)
+        if committed:
+            self._drop_until(min(self.buffer_end_ms, max(self._buffer_start_ms, committed[-1].end_ms)))
+        return StepResult(tuple(committed), sentence_end=bool(committed), decoded=True, lag_ms=self.lag_ms,
+                          decode_cpu_ms=cpu_ms, decoded_ms=span[1] - span[0], rescued=True)
+
     def finish(self) -> StepResult:
-        """The stream ended: decode what is left once more and commit everything."""
+        """The stream ended: decode what is left once more and commit everything, then any voice left without
+        words (all audio is settled now)."""
         if self.buffer_end_ms > self.processed_ms and \
                 self.speech_ms(self._buffer_start_ms, self.buffer_end_ms) >= self.options.min_speech_ms:
             self.agreement.insert(self._hear(self.options.beam_size, self.buffer_end_ms)[0])
         committed = self.agreement.flush()
         self.processed_ms = self.received_ms
+        while (late := self._second_chance(settle_ms=0)) is not None:
+            committed += late.words
         self._drop_until(self.buffer_end_ms)
         return StepResult(tuple(committed), sentence_end=bool(committed), decoded=True)
 

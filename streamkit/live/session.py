@@ -31,6 +31,7 @@ from ..quality import QualityOptions
 from ..translation.options import TranslatorSettings
 from .captions import Caption, RollingTrack, SentenceBuilder, live_paths
 from .engine import LiveOptions, StepResult, StreamingTranscriber, whisper_decoder
+from .missed import MissedVoice, whisper_clip_decoder
 from .source import AudioChunk, AudioFeed, FeedEnded, Gap, LiveSourceError, RetryPolicy, SourceSpec, decode_args
 from .speech import AudioRing, SpeechTranslator, whisper_speech
 from .translation import TranslationWorker
@@ -98,6 +99,8 @@ class LiveResult:
     dropped: int
     translation_failures: int
     interrupted: bool
+    #: Voiced stretches the rolling window left without words, decoded again alone (``MissedVoice``).
+    decoded_alone: int = 0
 
     def summary(self) -> dict[str, Any]:
         lag = sorted(self.lag_ms) or [0]
@@ -114,6 +117,7 @@ class LiveResult:
             "skipped_s": round(self.skipped_ms / 1000, 1),
             "gaps": self.gaps,
             "dropped_invented": self.dropped,
+            "decoded_alone": self.decoded_alone,
             "translation_failures": self.translation_failures,
             "interrupted": self.interrupted,
         }
@@ -163,6 +167,9 @@ def build_pipeline(model: Any, options: LiveOptions, quality: QualityOptions | N
     from faster_whisper.vad import get_vad_model
 
     engine = StreamingTranscriber(whisper_decoder(model, options), options, vad=get_vad_model())
+    if options.second_chance:
+        clips = whisper_clip_decoder(model, options.language, options.initial_prompt, options.hotwords)
+        engine.missed = MissedVoice(clips, quality or QualityOptions())
     prompt = " ".join(p for p in (options.initial_prompt, options.hotwords) if p) or None
     builder = SentenceBuilder(options.language, quality, glossary, engine.mean_speech, prompt, engine.energy,
                               heard_ms=lambda: engine.received_ms)
@@ -320,7 +327,8 @@ def run_live(
         cpu_s=time.process_time() - cpu0, lag_ms=tuple(run.lags), cheap_steps=run.cheap,
         decode_cpu_ms=tuple(run.decode_cpu), skipped_ms=run.skipped,
         gaps=run.gaps, dropped=run.builder.dropped,
-        translation_failures=run.translation_failures, interrupted=interrupted)
+        translation_failures=run.translation_failures, interrupted=interrupted,
+        decoded_alone=run.engine.missed.decoded if run.engine.missed is not None else 0)
     run.publish("end", result.summary())
     if error is not None:
         raise error

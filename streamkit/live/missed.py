@@ -1,0 +1,133 @@
+"""Voice the rolling window let go without a word, decoded once more on its own: the live side of
+:mod:`streamkit.rescue` (issue 12's "no voice left behind", for the captions of issue 15).
+
+The rolling window hears a short reply between pauses in one or two decodes of a short encoder window,
+and the two must agree: a phone-band "또한 박" or a reply over a music bed is then read differently each time,
+or not at all, and never captioned (``samples/conversation.mp4`` lost 4 of its 12 lines live). Decoded on its
+own in Whisper's full 30 s window, as offline decoding's rescue does, the same reply reads "또한 팥".
+
+:class:`MissedVoice` keeps the last ``keep_ms`` of the stream. When the engine has nothing new to decode, it looks
+at the audio the engine has decoded at least ``settle_ms`` past: a voiced stretch there (the offline filter's
+:func:`~streamkit.quality.voiced_stretches`: voice-level frames with voice activity, 0.4-8 s, standing out from
+both sides) on which no word was committed, and after which none was either (a caption is never shown out of
+order), is decoded once, alone. What it holds goes through the same filter as every commit.
+"""
+
+from __future__ import annotations
+
+import functools
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..quality import QualityOptions, voiced_stretches
+from .policy import TimedWord, cut_collapsed, cut_loop
+from .speech import AudioRing
+
+if TYPE_CHECKING:
+    from .engine import StreamingTranscriber
+
+__all__ = ["ClipDecoder", "MissedVoice", "whisper_clip_decoder"]
+
+SAMPLE_RATE = 16000
+
+#: ``decode(samples, offset_ms)`` -> the words of the clip in stream time, decoded in a full 30 s window.
+ClipDecoder = Callable[[NDArray[np.float32], int], list[TimedWord]]
+
+
+def whisper_clip_decoder(model: Any, language: str, prompt: str | None = None,
+                         hotwords: str | None = None) -> ClipDecoder:
+    """A :data:`ClipDecoder` on a loaded faster-whisper model: the clip as one item of a batch (as
+    :func:`streamkit.clips.decode_clips` decodes offline), beam 5, word timestamps, no VAD."""
+    from faster_whisper import BatchedInferencePipeline
+
+    pipeline = BatchedInferencePipeline(model)
+
+    def decode(samples: NDArray[np.float32], offset_ms: int) -> list[TimedWord]:
+        seconds = samples.size / SAMPLE_RATE
+        segments, _info = pipeline.transcribe(
+            samples, language=language, beam_size=5, word_timestamps=True, vad_filter=False, batch_size=1,
+            clip_timestamps=[{"start": 0.0, "end": seconds}], initial_prompt=prompt, hotwords=hotwords)
+        words: list[TimedWord] = []
+        for seg in segments:
+            for w in seg.words or ():
+                text = w.word.strip()
+                if text:
+                    start = offset_ms + max(0, round(w.start * 1000))
+                    words.append(TimedWord(start, max(start, offset_ms + round(w.end * 1000)), text,
+                                           float(w.probability), float(seg.avg_logprob), float(seg.no_speech_prob),
+                                           float(seg.compression_ratio)))
+        return words
+
+    return decode
+
+
+@dataclass
+class MissedVoice:
+    """Finds the voiced stretches the engine left without words and decodes each once (see the module doc)."""
+
+    decode: ClipDecoder
+    quality: QualityOptions = field(default_factory=QualityOptions)
+    #: A stretch is judged once the engine has decoded this far past its end (its own silence commit is 700 ms).
+    settle_ms: int = 800
+    #: The clip: the stretch and this much audio on each side (offline: ``RescueOptions.pad_ms``).
+    pad_ms: int = 300
+    #: How far back a stretch is still looked for.
+    look_back_ms: int = 20_000
+    #: The speech level (dBFS) when too few words were committed to measure it.
+    default_level_db: float = -25.0
+    ring: AudioRing = field(default_factory=lambda: AudioRing(40_000))
+    #: Where the search resumes: every stretch before it was judged.
+    checked_ms: int = 0
+    decoded: int = 0
+
+    def next_stretch(self, engine: StreamingTranscriber, settle_ms: int | None = None) -> tuple[int, int] | None:
+        """The first stretch after ``checked_ms`` the engine is done with and left without words, or None.
+        ``settle_ms``: in place of :attr:`settle_ms` (0 once the stream ended)."""
+        horizon = engine.processed_ms - (self.settle_ms if settle_ms is None else settle_ms)
+        committed = engine.agreement.committed_end_ms
+        start = max(self.checked_ms, committed, horizon - self.look_back_ms, 0)
+        if horizon - start < self.quality.voice_min_ms:
+            return None
+        origin = start // 800 * 800  # on a frame of both signals (50 and 32 ms)
+        energy = functools.partial(_shifted, engine.energy, origin)
+        speech = functools.partial(_shifted, engine.mean_speech, origin)
+        level = self._level(engine)
+        for a, b in voiced_stretches(energy, speech, engine.processed_ms - origin, level, self.quality):
+            a, b = a + origin, b + origin
+            if b > horizon:
+                return None  # not settled yet: looked at again later
+            if a < start:
+                continue
+            if any(w.start_ms < b for w in engine.agreement.pending):
+                return None
+            return a, b
+        self.checked_ms = max(self.checked_ms, horizon)
+        return None
+
+    def hear(self, span: tuple[int, int]) -> list[TimedWord]:
+        """The stretch decoded alone (a clip ``pad_ms`` wider); its words on it, loops and collapsed words cut."""
+        a, b = span
+        self.checked_ms = max(self.checked_ms, b)
+        lo = max(0, a - self.pad_ms)
+        samples = self.ring.span(lo, b + self.pad_ms)
+        if samples is None or samples.size < SAMPLE_RATE // 10:
+            return []
+        self.decoded += 1
+        words = cut_loop(cut_collapsed(self.decode(samples, lo)))
+        reach = self.quality.voice_search_ms
+        return [w for w in words if w.end_ms > a - reach and w.start_ms < b + reach]
+
+    def _level(self, engine: StreamingTranscriber) -> float:
+        """The median level of the committed words (the offline filter's speech level), else a default."""
+        levels = [engine.energy(w.start_ms, w.end_ms) for w in engine.agreement.committed if w.probability >= 0.5]
+        return statistics.median(levels) if len(levels) >= 3 else self.default_level_db
+
+
+def _shifted(signal: Callable[[int, int], float], origin: int, start_ms: int, end_ms: int) -> float:
+    return signal(start_ms + origin, end_ms + origin)
+
