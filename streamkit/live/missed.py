@@ -76,37 +76,39 @@ class MissedVoice:
     settle_ms: int = 800
     #: The clip: the stretch and this much audio on each side (offline: ``RescueOptions.pad_ms``).
     pad_ms: int = 300
-    #: How far back a stretch is still looked for.
-    look_back_ms: int = 20_000
+    #: How far back a stretch is still looked for (more than a stretch's longest, ``voice_max_ms``).
+    look_back_ms: int = 10_000
+    rescan_ms: int = 200
     #: The speech level (dBFS) when too few words were committed to measure it.
     default_level_db: float = -25.0
     ring: AudioRing = field(default_factory=lambda: AudioRing(40_000))
-    #: Where the search resumes: every stretch before it was judged.
+    #: The end of the last stretch decoded: none before it is decoded again.
     checked_ms: int = 0
     decoded: int = 0
+    _looked_at_ms: int = field(default=-1_000_000, init=False, repr=False)
 
     def next_stretch(self, engine: StreamingTranscriber, settle_ms: int | None = None) -> tuple[int, int] | None:
-        """The first stretch after ``checked_ms`` the engine is done with and left without words, or None.
-        ``settle_ms``: in place of :attr:`settle_ms` (0 once the stream ended)."""
+        """The first stretch the engine is done with and left without words, after every committed word and
+        every stretch already decoded, or None. ``settle_ms``: in place of :attr:`settle_ms` (0 once the
+        stream ended). Looks again at most every ``rescan_ms`` of decoded audio (a look costs ~2 ms)."""
         horizon = engine.processed_ms - (self.settle_ms if settle_ms is None else settle_ms)
-        committed = engine.agreement.committed_end_ms
-        start = max(self.checked_ms, committed, horizon - self.look_back_ms, 0)
+        if settle_ms is None and horizon - self._looked_at_ms < self.rescan_ms:
+            return None
+        self._looked_at_ms = horizon
+        start = max(self.checked_ms, engine.agreement.committed_end_ms, horizon - self.look_back_ms, 0)
         if horizon - start < self.quality.voice_min_ms:
             return None
         origin = start // 800 * 800  # on a frame of both signals (50 and 32 ms)
         energy = functools.partial(_shifted, engine.energy, origin)
         speech = functools.partial(_shifted, engine.mean_speech, origin)
-        level = self._level(engine)
-        for a, b in voiced_stretches(energy, speech, engine.processed_ms - origin, level, self.quality):
+        for a, b in voiced_stretches(energy, speech, engine.processed_ms - origin, self._level(engine), self.quality):
+            if a == 0 and origin > 0:
+                continue  # a run cut by the view's start: maybe part of a longer one (music), never judged whole
             a, b = a + origin, b + origin
-            if b > horizon:
+            if b > horizon or any(w.start_ms < b for w in engine.agreement.pending):
                 return None  # not settled yet: looked at again later
-            if a < start:
-                continue
-            if any(w.start_ms < b for w in engine.agreement.pending):
-                return None
-            return a, b
-        self.checked_ms = max(self.checked_ms, horizon)
+            if a >= start:
+                return a, b
         return None
 
     def hear(self, span: tuple[int, int]) -> list[TimedWord]:
