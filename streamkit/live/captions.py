@@ -165,12 +165,12 @@ class SentenceBuilder:
         The filter reads its voiced stretches from the track's start: on a stream that start is the stream's, and
         a commit 30 minutes in cost 0.43 CPU-s (3 hours: about 2.6 s, longer than a decode). So it is handed the
         transcript and the signals shifted to start at a frame boundary shortly before the context."""
-        origin = max(0, transcript.utterances[0].start_ms - VIEW_MARGIN_MS) // _VIEW_STEP_MS * _VIEW_STEP_MS
+        origin = max(0, transcript.utterances[0].start_ms - VIEW_MARGIN_MS) // VIEW_STEP_MS * VIEW_STEP_MS
         energy, speech = self.energy, self.speech
         if origin and energy is not None:
-            energy = functools.partial(_shifted_signal, energy, origin)
+            energy = functools.partial(shifted_signal, energy, origin)
         if origin and speech is not None:
-            speech = functools.partial(_shifted_signal, speech, origin)
+            speech = functools.partial(shifted_signal, speech, origin)
         cleaned, dropped = clean_transcript(_shift(transcript, -origin), self.quality, energy=energy, speech=speech,
                                             prompt=self.prompt)
         return _shift(cleaned, origin), [d.end_ms + origin for d in dropped]
@@ -180,10 +180,10 @@ class SentenceBuilder:
 VIEW_MARGIN_MS = 4000
 #: The view starts on a multiple of this: of the energy (50 ms) and VAD (32 ms) frames, so the shifted signals
 #: read the very frames the stream's do.
-_VIEW_STEP_MS = 800
+VIEW_STEP_MS = 800
 
 
-def _shifted_signal(signal: Callable[[int, int], float], origin: int, start_ms: int, end_ms: int) -> float:
+def shifted_signal(signal: Callable[[int, int], float], origin: int, start_ms: int, end_ms: int) -> float:
     return signal(start_ms + origin, end_ms + origin)
 
 

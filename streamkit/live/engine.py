@@ -137,19 +137,24 @@ def whisper_decoder(model: Any, options: LiveOptions) -> Decoder:
             condition_on_previous_text=False, temperature=[0.0],
             initial_prompt=options.initial_prompt, hotwords=options.hotwords,
         )
-        words: list[TimedWord] = []
-        for seg in segments:
-            for w in seg.words or ():
-                text = w.word.strip()
-                if not text:
-                    continue
-                start = offset_ms + max(0, round(w.start * 1000))
-                end = max(start, offset_ms + round(w.end * 1000))
-                words.append(TimedWord(start, end, text, float(w.probability), float(seg.avg_logprob),
-                                       float(seg.no_speech_prob), float(seg.compression_ratio)))
-        return words
+        return timed_words(segments, offset_ms)
 
     return decode
+
+
+def timed_words(segments: Any, offset_ms: int) -> list[TimedWord]:
+    """faster-whisper's segments (with word timestamps) as words in stream time (:class:`TimedWord`)."""
+    words: list[TimedWord] = []
+    for seg in segments:
+        for w in seg.words or ():
+            text = w.word.strip()
+            if not text:
+                continue
+            start = offset_ms + max(0, round(w.start * 1000))
+            end = max(start, offset_ms + round(w.end * 1000))
+            words.append(TimedWord(start, end, text, float(w.probability), float(seg.avg_logprob),
+                                   float(seg.no_speech_prob), float(seg.compression_ratio)))
+    return words
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,8 +357,7 @@ class StreamingTranscriber:
     def _second_chance(self, settle_ms: int | None = None) -> StepResult | None:
         """Idle: a settled stretch of voice left without words decoded alone (:class:`~.missed.MissedVoice`),
         what it holds committed as heard; None when there is none."""
-        span = self.missed.next_stretch(self, settle_ms) if self.missed is not None else None
-        if span is None or self.missed is None:
+        if self.missed is None or (span := self.missed.next_stretch(self, settle_ms)) is None:
             return None
         cpu = time.process_time()
         words = self.missed.hear(span)

@@ -19,21 +19,18 @@ import functools
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ..quality import QualityOptions, voiced_stretches
+from .captions import VIEW_STEP_MS, shifted_signal
+from .engine import SAMPLE_RATE, StreamingTranscriber, timed_words
 from .policy import TimedWord, cut_collapsed, cut_loop
 from .speech import AudioRing
 
-if TYPE_CHECKING:
-    from .engine import StreamingTranscriber
-
 __all__ = ["ClipDecoder", "MissedVoice", "whisper_clip_decoder"]
-
-SAMPLE_RATE = 16000
 
 #: ``decode(samples, offset_ms)`` -> the words of the clip in stream time, decoded in a full 30 s window.
 ClipDecoder = Callable[[NDArray[np.float32], int], list[TimedWord]]
@@ -52,16 +49,7 @@ def whisper_clip_decoder(model: Any, language: str, prompt: str | None = None,
         segments, _info = pipeline.transcribe(
             samples, language=language, beam_size=5, word_timestamps=True, vad_filter=False, batch_size=1,
             clip_timestamps=[{"start": 0.0, "end": seconds}], initial_prompt=prompt, hotwords=hotwords)
-        words: list[TimedWord] = []
-        for seg in segments:
-            for w in seg.words or ():
-                text = w.word.strip()
-                if text:
-                    start = offset_ms + max(0, round(w.start * 1000))
-                    words.append(TimedWord(start, max(start, offset_ms + round(w.end * 1000)), text,
-                                           float(w.probability), float(seg.avg_logprob), float(seg.no_speech_prob),
-                                           float(seg.compression_ratio)))
-        return words
+        return timed_words(segments, offset_ms)
 
     return decode
 
@@ -98,9 +86,9 @@ class MissedVoice:
         start = max(self.checked_ms, engine.agreement.committed_end_ms, horizon - self.look_back_ms, 0)
         if horizon - start < self.quality.voice_min_ms:
             return None
-        origin = start // 800 * 800  # on a frame of both signals (50 and 32 ms)
-        energy = functools.partial(_shifted, engine.energy, origin)
-        speech = functools.partial(_shifted, engine.mean_speech, origin)
+        origin = start // VIEW_STEP_MS * VIEW_STEP_MS  # on a frame of both signals (50 and 32 ms)
+        energy = functools.partial(shifted_signal, engine.energy, origin)
+        speech = functools.partial(shifted_signal, engine.mean_speech, origin)
         for a, b in voiced_stretches(energy, speech, engine.processed_ms - origin, self._level(engine), self.quality):
             if a == 0 and origin > 0:
                 continue  # a run cut by the view's start: maybe part of a longer one (music), never judged whole
@@ -112,7 +100,7 @@ class MissedVoice:
         return None
 
     def hear(self, span: tuple[int, int]) -> list[TimedWord]:
-        """The stretch decoded alone (a clip ``pad_ms`` wider); its words on it, loops and collapsed words cut."""
+        """The stretch decoded alone (a clip ``pad_ms`` wider): its words, loops and collapsed words cut."""
         a, b = span
         self.checked_ms = max(self.checked_ms, b)
         lo = max(0, a - self.pad_ms)
@@ -120,16 +108,10 @@ class MissedVoice:
         if samples is None or samples.size < SAMPLE_RATE // 10:
             return []
         self.decoded += 1
-        words = cut_loop(cut_collapsed(self.decode(samples, lo)))
-        reach = self.quality.voice_search_ms
-        return [w for w in words if w.end_ms > a - reach and w.start_ms < b + reach]
+        return cut_loop(cut_collapsed(self.decode(samples, lo)))
 
     def _level(self, engine: StreamingTranscriber) -> float:
         """The median level of the committed words (the offline filter's speech level), else a default."""
         levels = [engine.energy(w.start_ms, w.end_ms) for w in engine.agreement.committed if w.probability >= 0.5]
         return statistics.median(levels) if len(levels) >= 3 else self.default_level_db
-
-
-def _shifted(signal: Callable[[int, int], float], origin: int, start_ms: int, end_ms: int) -> float:
-    return signal(start_ms + origin, end_ms + origin)
 
