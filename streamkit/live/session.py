@@ -289,7 +289,9 @@ class _Run:
             self.on_caption(caption)
         for worker in self.translators:
             worker.close()
-        for track in self.tracks.values():
+        # A source that never gave audio (unreachable, refused) leaves no empty drafts: they would block the
+        # next run on the same stream (drafts are never overwritten without --force).
+        for track in self.tracks.values() if self.engine.received_ms else ():
             track.write()
         self.notifier.close()
 
@@ -322,7 +324,8 @@ def run_live(
             feed.stop()
             run.finalize()
     result = LiveResult(
-        files=tuple(p for t in run.tracks.values() for p in t.paths) + ((job.record,) if job.record else ()),
+        files=tuple(p for t in run.tracks.values() for p in t.paths if run.engine.received_ms)
+        + ((job.record,) if job.record else ()),
         sentences=dict(run.sentences), audio_ms=run.engine.received_ms, wall_s=time.monotonic() - wall0,
         cpu_s=time.process_time() - cpu0, lag_ms=tuple(run.lags), cheap_steps=run.cheap,
         decode_cpu_ms=tuple(run.decode_cpu), skipped_ms=run.skipped,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from streamkit.live import LiveJob, LiveOptions, RetryPolicy, parse_source, run_live
+from streamkit.live import LiveJob, LiveOptions, LiveSourceError, RetryPolicy, parse_source, run_live
 from streamkit.subtitles import read_subtitles
 from streamkit.transcribe import WhisperTranscriber
 from streamkit.translation.options import TranslatorSettings
@@ -60,6 +60,18 @@ def assert_track_in_order(path: Path) -> None:
     cues = read_subtitles(path).cues
     assert cues, f"{path.name} has no cues"
     assert all(a.end_ms <= b.start_ms for a, b in itertools.pairwise(cues))
+
+
+def test_a_stream_that_never_answers_leaves_no_empty_drafts_to_block_the_next_run(
+        tmp_path: Path, transcriber: WhisperTranscriber, ffmpeg_exe: str) -> None:
+    """A producer starting streamkit before the broadcast is up: the URL is unreachable. The run ends with the
+    source's error and writes no NAME.live.ko.srt, which the next run on the stream would refuse to overwrite."""
+    port = free_port()  # nothing listens there
+    job = LiveJob(parse_source(f"http://127.0.0.1:{port}/live.m3u8"), tmp_path, "live", target=None,
+                  retry=RetryPolicy(attempts=1, first_delay_s=0.1), ffmpeg=ffmpeg_exe)
+    with pytest.raises(LiveSourceError, match="is unreachable"):
+        run_live(job, transcriber)
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.slow
