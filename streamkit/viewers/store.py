@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -122,7 +123,7 @@ class ViewerStore:
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
             self._check_owner(conn)  # before WAL: another app's database is refused untouched
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = self._switch_to_wal(conn)
             if str(mode).lower() != "wal":
                 log.warning("%s: SQLite could not switch to WAL (journal mode %s); writers will wait longer",
                             path, mode)
@@ -142,9 +143,9 @@ class ViewerStore:
         Runs before anything is written (journal mode included) and again inside the setup
         transaction, where a concurrent creator may have got there first.
         """
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        app_id, version, tables = conn.execute(  # one statement, one snapshot: a creator may commit in between
+            "SELECT (SELECT application_id FROM pragma_application_id), (SELECT user_version FROM pragma_user_version),"
+            " (SELECT count(*) FROM sqlite_master WHERE type = 'table')").fetchone()
         if app_id == 0 and tables == 0:
             return True
         if app_id != _APPLICATION_ID:
@@ -155,6 +156,18 @@ class ViewerStore:
             raise ViewerStoreError(self.path, f"was written by a newer streamkit (schema {version})",
                                    hint="upgrade streamkit")
         return False
+
+    def _switch_to_wal(self, conn: sqlite3.Connection) -> str:
+        """``PRAGMA journal_mode = WAL``, retried until ``timeout``: SQLite answers "locked" at once, without
+        waiting, while another process holds a write transaction on a database still in rollback mode."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+            except sqlite3.OperationalError as exc:
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.02)
 
     def _init_schema(self, conn: sqlite3.Connection) -> None:
         with self._write(conn):

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,31 @@ def test_two_writer_processes_at_once_lose_nothing_and_store_nothing_twice(tmp_p
     with ViewerStore(db) as store:
         values = [s.value for s in store.samples()]
     assert values == list(range(450)), (len(values), sorted(set(range(450)) - set(values))[:10], outs)
+
+
+def test_a_store_opened_while_another_process_sets_one_up_waits_instead_of_failing(tmp_path: Path) -> None:
+    # SQLite refuses the switch to WAL at once ("locked", no busy wait) while another connection holds a
+    # write transaction on a database still in rollback mode: what a second creator meets in its first
+    # milliseconds. The store retries until its timeout.
+    db = tmp_path / "new.sqlite"
+    other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, lambda: other.execute("COMMIT"))
+    release.start()
+    try:
+        with ViewerStore(db, timeout=10) as store:
+            store.add([sample(0, 1)])
+            assert [s.value for s in store.samples()] == [1]
+    finally:
+        release.join()
+        other.close()
+    with pytest.raises(ViewerStoreError, match=r"stayed locked by another process for 0\.2 s"):
+        other = sqlite3.connect(tmp_path / "held.sqlite", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            ViewerStore(tmp_path / "held.sqlite", timeout=0.2)
+        finally:
+            other.close()
 
 
 HOLDER = textwrap.dedent("""
