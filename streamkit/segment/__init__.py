@@ -8,7 +8,8 @@ frame rate as an exact ``Fraction`` (``30000/1001`` stays exact).
 How :func:`segment` works, in four passes (each O(n x words per cue)):
 
 1. **Words.** Each ``Word`` (one 어절 for Korean) becomes one token; an utterance without words
-   (a machine translation) is split on whitespace and its span shared out by character count.
+   (a machine translation) is split on whitespace and its span shared out by character count (a span
+   too short for its reading time reaches into the silence after it, up to the next utterance).
    Times are made monotonic (``start = max(start, previous start)``, ``end >= start``); a token
    wider than a line is hard-split by characters.
 2. **Cutting.** A dynamic programme over each stretch between long pauses picks cue boundaries:

@@ -4,6 +4,7 @@ line split by characters, a text without word times shared out by character coun
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from streamkit.linebreak import NO_LINE_END, NO_LINE_START, thai_words, tokenize
@@ -82,6 +83,20 @@ def _items(utterance_text: str, start: int, end: int, rules: SegmentRules) -> li
     return [(text, a, b, glued) for (text, a, b), (_, glued) in zip(spread, tokens, strict=True)]
 
 
+def _reading_end(text: str, start: int, end: int, next_start: int | None, rules: SegmentRules) -> int:
+    """Where a text without word times is spread to: its span, or as far into the silence after it as its
+    reading time needs (never past the next utterance's start, or the track's end when known).
+
+    A translation is longer than the speech it renders (English runs 20 characters a second, Korean 12);
+    shared out over the Korean span only, a sentence's every cue was too fast to read although the pause
+    after it stood free (fanlive, Whisper's English: 6 cues at 21-28 characters a second). Its cues' in-times
+    inside the sentence are guesses either way: no word of it is timed."""
+    needs = min(start + math.ceil(len(text) * 1000 / rules.max_cps), end + rules.max_linger_ms)
+    if needs <= end:
+        return end
+    return max(end, needs if next_start is None else min(needs, next_start))
+
+
 def _pieces(text: str, start: int, end: int, rules: SegmentRules) -> list[tuple[str, int, int, float, bool]]:
     """One token, or the pieces of a token wider than a line (a Thai run is left whole: no word is split)."""
     width = display_width(text, rules)
@@ -99,7 +114,9 @@ def _pieces(text: str, start: int, end: int, rules: SegmentRules) -> list[tuple[
 def _tokens(transcript: Transcript, rules: SegmentRules) -> _Tokens:
     toks = _Tokens([], [], [], [], [], [])
     prev_start = 0
-    for utterance in transcript.utterances:
+    following: list[int | None] = [u.start_ms for u in transcript.utterances[1:]]
+    following.append(transcript.duration_ms or None)  # 0: the track's length is not known
+    for utterance, next_start in zip(transcript.utterances, following, strict=False):
         items: list[tuple[str, int, int, bool]] = []
         if utterance.words:
             for w in utterance.words:
@@ -109,7 +126,8 @@ def _tokens(transcript: Transcript, rules: SegmentRules) -> _Tokens:
                 else:
                     items.extend((p, a, b, False) for p, a, b in _spread(parts, w.start_ms, w.end_ms))
         else:
-            items = _items(utterance.text, utterance.start_ms, utterance.end_ms, rules)
+            items = _items(utterance.text, utterance.start_ms, _reading_end(utterance.text, utterance.start_ms,
+                                                                          utterance.end_ms, next_start, rules), rules)
         if items and rules.breaks == "cjk" and toks.text:
             items[0] = (*items[0][:3], True)  # CJK sentences follow each other without a space
         for text, start, end, glued in items:

@@ -1,4 +1,12 @@
-"""The offline engine ``whisper``: Whisper's own translate task (speech -> English) on the run's loaded model."""
+"""The offline engine ``whisper``: Whisper's own translate task (speech -> English) on the run's loaded model.
+
+Sentence by sentence: the Korean transcript (already cleaned, its names fixed) is joined into sentences
+(``sentences.join_sentences``) and each sentence's audio, a little to each side, is translated as one clip
+of one batch (``clips.decode_clips``). Translating the whole track in one sequential pass, as before, looped
+over the pauses of a conversation ("I'm sorry, I'm sorry, ..." for a minute) and the filter rightly dropped
+those loops with the lines under them: on the conversational sets the English covered 1-7 of 27-42 lines
+that the Korean held (docs/benchmarks.md). Now every Korean sentence gets its English, on its span.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +14,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ..errors import TranslationError
-from ..models import AudioTrack, ProgressCallback, Transcript
-from ..transcribe import TranscribeOptions, Transcriber
+from ..models import AudioTrack, ProgressCallback, Transcript, Utterance
+from ..transcribe import TranscribeOptions, Transcriber, WhisperTranscriber
 from .protocol import EngineContext, TextProgress, Translator, refuse_server_url
+from .sentences import Sentence, join_sentences
 
-__all__ = ["WhisperTranslator", "speech_only", "whisper_factory"]
+__all__ = ["WhisperTranslator", "sentence_clips", "speech_only", "whisper_factory"]
+
+#: Audio decoded to each side of a sentence (never into the next one): Korean word times are rough.
+SENTENCE_PAD_MS = 300
+#: Longest clip: Whisper hears 30 s at once.
+CLIP_MAX_MS = 29_000
 
 
 @dataclass
@@ -31,12 +45,56 @@ class WhisperTranslator:
         if audio is None:
             raise TranslationError(self.name, "needs the recording's audio (it translates speech, not text)",
                                    hint="use a text engine to translate an existing SRT")
-        return self.transcriber.transcribe(audio, self.options, progress)
+        if not isinstance(self.transcriber, WhisperTranscriber):  # another transcriber: the whole track
+            return self.transcriber.transcribe(audio, self.options, progress)
+        from ..clips import decode_clips, rescue_batch
+
+        sentences = join_sentences(transcript)
+        clips = sentence_clips(sentences, audio.duration_ms)
+        english: list[Utterance] = []
+        if clips:
+            spans = [(a, b) for a, b, _ in clips]
+            batch = rescue_batch(self.options, sum(b - a for a, b in spans))
+            english = _on_sentences(decode_clips(self.transcriber, audio, spans, self.options, batch), clips)
+        if progress is not None:
+            progress(audio.duration_ms / 1000, audio.duration_ms / 1000)
+        return Transcript("en", tuple(english), audio.duration_ms, model=self.transcriber.choice.name,
+                          task="translate")
 
     def translate_texts(
         self, texts: Sequence[str], source: str = "ko", progress: TextProgress | None = None
     ) -> list[str]:
         raise speech_only(self.name)
+
+
+def sentence_clips(sentences: Sequence[Sentence], duration_ms: int) -> list[tuple[int, int, Sentence]]:
+    """Each sentence's clip: its span with ``SENTENCE_PAD_MS`` to each side, never into its neighbours' speech
+    or past the track, at most ``CLIP_MAX_MS`` long (a longer one, which the sentence rules do not make, is cut).
+    In time order, never overlapping."""
+    clips: list[tuple[int, int, Sentence]] = []
+    for i, s in enumerate(sentences):
+        lo = min(max(s.start_ms - SENTENCE_PAD_MS, sentences[i - 1].end_ms if i else 0), s.start_ms)
+        after = sentences[i + 1].start_ms if i + 1 < len(sentences) else duration_ms
+        hi = max(min(s.end_ms + SENTENCE_PAD_MS, after, duration_ms), s.end_ms)
+        lo = max(lo, clips[-1][1] if clips else 0)
+        while hi - lo > CLIP_MAX_MS:
+            clips.append((lo, lo + CLIP_MAX_MS, s))
+            lo += CLIP_MAX_MS
+        if hi > lo:
+            clips.append((lo, hi, s))
+    return clips
+
+
+def _on_sentences(decoded: Sequence[Utterance], clips: Sequence[tuple[int, int, Sentence]]) -> list[Utterance]:
+    """The decoded English, each piece laid on the span of the Korean sentence whose clip holds its middle."""
+    out: list[Utterance] = []
+    for u in sorted(decoded, key=lambda u: u.start_ms):
+        middle = (u.start_ms + u.end_ms) // 2
+        lo, hi, sentence = min(clips, key=lambda c: max(c[0] - middle, middle - c[1] + 1, 0))
+        start = max(min(max(u.start_ms, sentence.start_ms, lo), sentence.end_ms - 1), out[-1].start_ms if out else 0)
+        end = max(min(u.end_ms, sentence.end_ms, hi), start + 1)
+        out.append(replace(u, start_ms=start, end_ms=end, words=()))
+    return out
 
 
 def speech_only(name: str) -> TranslationError:
@@ -54,7 +112,7 @@ def whisper_factory(context: EngineContext) -> Translator:
         raise TranslationError("whisper", "needs a loaded Whisper model")
     base = context.transcribe_options or TranscribeOptions()
     # English words are not aligned to Korean speech: segment spreads the text over each span.
-    # The temperature fallback only re-samples the same weak translation at 5x the cost.
+    # Batched clips have no temperature fallback; a prompt would be every clip's.
     options = replace(base, task="translate", word_timestamps=False, temperature=(0.0,),
                       initial_prompt=None, hotwords=None)
     return WhisperTranslator(context.transcriber, options)

@@ -298,19 +298,27 @@ def transcripts(draw: st.DrawFn, language: str) -> Transcript:
     return Transcript(language, tuple(utterances), duration)
 
 
-def expected_words(transcript: Transcript) -> list[tuple[str, int, int]]:
-    """The input's words with monotonic onsets, as segment documents them: (text, onset, end)."""
+def expected_words(transcript: Transcript, rules: SegmentRules) -> list[tuple[str, int, int]]:
+    """The input's words with monotonic onsets, as segment documents them: (text, onset, end). A text
+    without word times is shared out over its span, or as far past it as its reading time needs, up to
+    the next utterance's start (the track's end when known)."""
     raw: list[tuple[str, int, int]] = []
-    for u in transcript.utterances:
+    for i, u in enumerate(transcript.utterances):
         if u.words:
             raw.extend((w.text.strip(), w.start_ms, w.end_ms) for w in u.words)
         else:
             parts = u.text.split()
             total, done = sum(map(len, parts)), 0
+            end = u.end_ms
+            reading = u.start_ms + math.ceil(len(u.text) * 1000 / rules.max_cps)
+            if reading > end:
+                limit = (transcript.utterances[i + 1].start_ms if i + 1 < len(transcript.utterances)
+                         else transcript.duration_ms or reading)
+                end = max(end, min(reading, limit))
             for p in parts:
-                a = u.start_ms + (u.end_ms - u.start_ms) * done // total
+                a = u.start_ms + (end - u.start_ms) * done // total
                 done += len(p)
-                raw.append((p, a, u.start_ms + (u.end_ms - u.start_ms) * done // total))
+                raw.append((p, a, u.start_ms + (end - u.start_ms) * done // total))
     out = []
     onset = 0
     for text, start, end in raw:
@@ -365,7 +373,7 @@ def test_segment_properties(case: tuple[Transcript, SegmentRules, Fraction]) -> 
     track = segment(transcript, rules, fps)
     assert track == segment(transcript, rules, fps)
     assert track.language == transcript.language
-    words = expected_words(transcript)
+    words = expected_words(transcript, rules)
     assert cue_words(track) == [w for w, _, _ in words]
 
     gap = frame_ms(rules.min_gap_frames, fps)

@@ -1,0 +1,79 @@
+"""The offline ``whisper`` engine: each Korean sentence's audio translated as one clip, on its span."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from streamkit.job import OutputOptions
+from streamkit.models import Utterance
+from streamkit.pipeline import SubtitleJob, run_subtitle
+from streamkit.transcribe import WhisperTranscriber
+from streamkit.translation.options import TranslateOptions
+from streamkit.translation.sentences import Sentence
+from streamkit.translation.whisper import CLIP_MAX_MS, SENTENCE_PAD_MS, _on_sentences, sentence_clips
+
+from ..test_conversation import SAMPLE, SPEECH, SPEECH_UNDER_MS, overlap, timeline
+
+
+@st.composite
+def sentences(draw: st.DrawFn) -> tuple[list[Sentence], int]:
+    out: list[Sentence] = []
+    t = draw(st.integers(0, 2000))
+    for _ in range(draw(st.integers(0, 8))):
+        length = draw(st.integers(1, 70_000))
+        out.append(Sentence(t, t + length, "말"))
+        t += length + draw(st.integers(0, 3000))
+    return out, t + draw(st.integers(0, 2000))
+
+
+@given(sentences())
+def test_each_sentence_is_one_clip_or_more_padded_never_into_its_neighbour(case: tuple[list[Sentence], int]) -> None:
+    found, duration = case
+    clips = sentence_clips(found, duration)
+    assert all(a < b <= duration and b - a <= CLIP_MAX_MS for a, b, _ in clips)
+    assert all(x[1] <= y[0] for x, y in itertools.pairwise(clips))  # in order, never overlapping
+    for i, s in enumerate(found):
+        own = [(a, b) for a, b, of in clips if of is s]
+        assert own and own[0][0] <= s.start_ms and own[-1][1] >= s.end_ms  # the whole sentence is heard
+        assert all(x[1] == y[0] for x, y in itertools.pairwise(own))  # a long one in pieces, end to end
+        assert own[0][0] >= max(s.start_ms - SENTENCE_PAD_MS, found[i - 1].end_ms if i else 0)
+        assert own[-1][1] <= max(s.end_ms + SENTENCE_PAD_MS, s.end_ms)
+        if i + 1 < len(found):
+            assert own[-1][1] <= max(found[i + 1].start_ms, s.end_ms)
+
+
+def test_the_english_of_a_clip_lies_on_its_sentence() -> None:
+    first, second = Sentence(1000, 2500, "그래?"), Sentence(6000, 9000, "알겠어. 내일 봐.")
+    clips = sentence_clips([first, second], 12_000)
+    assert [(a, b) for a, b, _ in clips] == [(700, 2800), (5700, 9300)]
+    # batched clips come back with the clip's span; a second segment of one clip follows the first
+    decoded = [Utterance(700, 2800, "Really?"), Utterance(5700, 7000, "Okay."), Utterance(7000, 9300, "See you.")]
+    english = _on_sentences(decoded, clips)
+    assert [(u.start_ms, u.end_ms, u.text) for u in english] == [
+        (1000, 2500, "Really?"), (6000, 7000, "Okay."), (7000, 9000, "See you.")]
+
+
+@pytest.mark.slow
+def test_every_korean_line_of_a_conversation_gets_its_english_and_music_none(
+    transcriber: WhisperTranscriber, tmp_path: Path
+) -> None:
+    # Translated in one sequential pass, the English of this sample looped over its pauses and covered 2 of
+    # its 12 lines; the conversational sets: 1-7 of 27-42 (docs/benchmarks.md).
+    job = SubtitleJob(SAMPLE, outputs=OutputOptions(folder=tmp_path, mux=False, use_cache=False),
+                      translate=TranslateOptions(engine="whisper"))
+    result = run_subtitle(job, transcriber=transcriber)
+    korean, english = result.tracks[0].cues, result.tracks[1].cues
+    assert result.tracks[1].language == "en" and english
+    rows = timeline()
+    speech = [r for r in rows if r.kind in SPEECH]
+    heard = [r for r in speech if any(overlap(c, r) >= SPEECH_UNDER_MS for c in korean)]
+    assert len(heard) >= 10
+    missing = [r.text for r in heard if not any(overlap(c, r) > 0 for c in english)]
+    assert not missing, f"Korean lines without English: {missing}"
+    over_nothing = [c.lines for c in english if sum(overlap(c, r) for r in speech) < SPEECH_UNDER_MS]
+    assert not over_nothing, f"English cues over music or silence: {over_nothing}"
