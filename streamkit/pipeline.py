@@ -398,12 +398,14 @@ def _translate(stages: _Stages, cache: _Cache, engines: dict[str, Translator], k
                               glossary_fingerprint(job.glossary), job.quality)
 
     def clean(translation: Transcript) -> Transcript:
-        # Whisper's own English invents outros ("Thanks for watching") by itself.
+        # Whisper's own English invents outros ("Thanks for watching") and loops by itself. It lies on the
+        # Korean sentences the filter kept, whose audio was judged there: judged again without words, on the
+        # sentence's span, a line whose Korean words sit 0.5 s off its voice read as quiet (conv-102's
+        # "Let's have a drink!" for 한잔의, dropped). So the English is judged by its text and decoder only.
         nonlocal dropped
         if job.quality is None:
             return translation
-        translation, more = clean_transcript(translation, job.quality, energy=heard.energy, speech=heard.speech,
-                                             band=heard.band)
+        translation, more = clean_transcript(translation, job.quality)
         dropped += more
         return translation
 

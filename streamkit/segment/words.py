@@ -85,12 +85,14 @@ def _items(utterance_text: str, start: int, end: int, rules: SegmentRules) -> li
 
 def _reading_end(text: str, start: int, end: int, next_start: int | None, rules: SegmentRules) -> int:
     """Where a text without word times is spread to: its span, or as far into the silence after it as its
-    reading time needs (never past the next utterance's start, or the track's end when known).
+    reading time needs, at most the rules' linger (``max_linger_ms``: an out-time may run that far past the
+    speech) and never past the next utterance's start, or the track's end when known.
 
     A translation is longer than the speech it renders (English runs 20 characters a second, Korean 12);
     shared out over the Korean span only, a sentence's every cue was too fast to read although the pause
-    after it stood free (fanlive, Whisper's English: 6 cues at 21-28 characters a second). Its cues' in-times
-    inside the sentence are guesses either way: no word of it is timed."""
+    after it stood free (fanlive, Whisper's English: 6 cues at 21-28 characters a second; 5 with this). Spread
+    further, up to the next utterance, a sentence's last cue came up after its voice had ended, a cue over
+    silence. Its cues' in-times inside the sentence are guesses either way: no word of it is timed."""
     needs = min(start + math.ceil(len(text) * 1000 / rules.max_cps), end + rules.max_linger_ms)
     if needs <= end:
         return end

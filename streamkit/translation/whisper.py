@@ -17,12 +17,18 @@ from ..errors import TranslationError
 from ..models import AudioTrack, ProgressCallback, Transcript, Utterance
 from ..transcribe import TranscribeOptions, Transcriber, WhisperTranscriber
 from .protocol import EngineContext, TextProgress, Translator, refuse_server_url
-from .sentences import Sentence, join_sentences
+from .sentences import JoinRules, Sentence, join_sentences
 
 __all__ = ["WhisperTranslator", "sentence_clips", "speech_only", "whisper_factory"]
 
 #: Audio decoded to each side of a sentence (never into the next one): Korean word times are rough.
 SENTENCE_PAD_MS = 300
+#: A pause this long ends a sentence (the text engines' sentences: 1.5 s), as it starts a Korean cue
+#: (``SegmentRules.pause_split_ms``). Each sentence is its own clip, so its English lies on its own turn: at
+#: 1.5 s a reply 0.4-1.5 s after a phrase shared the phrase's English and cue, shown seconds before its voice
+#: (English cues within 0.5 s of the voice on the conversational sets: 23/29/35/9 at 1.5 s, 24/29/38/9 at
+#: 1 s, 26/31/38/10 at 0.4 s; the Korean track: 26/31/40/11).
+SENTENCE_PAUSE_MS = 400
 #: Longest clip: Whisper hears 30 s at once.
 CLIP_MAX_MS = 29_000
 
@@ -49,7 +55,7 @@ class WhisperTranslator:
             return self.transcriber.transcribe(audio, self.options, progress)
         from ..clips import decode_clips, rescue_batch
 
-        sentences = join_sentences(transcript)
+        sentences = join_sentences(transcript, JoinRules(pause_ms=SENTENCE_PAUSE_MS))
         clips = sentence_clips(sentences, audio.duration_ms)
         english: list[Utterance] = []
         if clips:

@@ -301,7 +301,7 @@ def transcripts(draw: st.DrawFn, language: str) -> Transcript:
 def expected_words(transcript: Transcript, rules: SegmentRules) -> list[tuple[str, int, int]]:
     """The input's words with monotonic onsets, as segment documents them: (text, onset, end). A text
     without word times is shared out over its span, or as far past it as its reading time needs, up to
-    the next utterance's start (the track's end when known)."""
+    the rules' linger and the next utterance's start (the track's end when known)."""
     raw: list[tuple[str, int, int]] = []
     for i, u in enumerate(transcript.utterances):
         if u.words:
@@ -310,7 +310,7 @@ def expected_words(transcript: Transcript, rules: SegmentRules) -> list[tuple[st
             parts = u.text.split()
             total, done = sum(map(len, parts)), 0
             end = u.end_ms
-            reading = u.start_ms + math.ceil(len(u.text) * 1000 / rules.max_cps)
+            reading = min(u.start_ms + math.ceil(len(u.text) * 1000 / rules.max_cps), end + rules.max_linger_ms)
             if reading > end:
                 limit = (transcript.utterances[i + 1].start_ms if i + 1 < len(transcript.utterances)
                          else transcript.duration_ms or reading)
