@@ -1,6 +1,6 @@
 """Conversational speech: what each decoder keeps of short turns between pauses, music and noise.
 
-    python bench/conversation.py [--sets 3] [--configs bare-seq,bare-batched,streamkit,streamkit-seq]
+    python bench/conversation.py [--sets 3] [--configs bare-seq,bare-batched,streamkit,streamkit-seq,streamkit-en]
                                  [--no-sample] [--extra samples/noisy.mp4,...] [--json]
 
 Sets: ``samples/conversation.mp4`` and ``--sets`` longer held-out-like recordings made by
@@ -19,6 +19,9 @@ load included):
 ``streamkit``     ``streamkit subtitle -t none --no-mux`` with the defaults; the Korean SRT
 ``streamkit-seq`` the same with ``[transcribe] batched = false`` (the path ``-t whisper`` uses)
 ``streamkit-turns`` the same with ``[transcribe] turns = true`` (turn-aware decoding, opt-in)
+``streamkit-en``  ``streamkit subtitle -t whisper --no-mux`` (the offline English); its English SRT, measured
+                  like the Korean but for CER and heard (English against Korean references: none) and checked by the
+                  English rules
 
 Measured per set and configuration, against the timeline:
 
@@ -140,12 +143,13 @@ def run_config(config: str, recording: Path, out_dir: Path, *, reuse: bool = Fal
     out_dir.mkdir(parents=True, exist_ok=True)
     record = out_dir / f"{config}.measured.json"
     bare = out_dir / f"{config}.json"
-    srt = out_dir / config / f"{recording.stem}.ko.srt"
+    srt = out_dir / config / f"{recording.stem}.{language(config)}.srt"
     if not (reuse and record.is_file()):
         if config.startswith("bare"):
             measured = run_measured([sys.executable, __file__, "--child", config, str(recording), str(bare)])
         else:
-            cmd = [sys.executable, "-m", "streamkit", "subtitle", str(recording), "-t", "none", "--no-mux",
+            engine = "whisper" if language(config) == "en" else "none"
+            cmd = [sys.executable, "-m", "streamkit", "subtitle", str(recording), "-t", engine, "--no-mux",
                    "--force", "--no-cache", "-q", "-o", str(out_dir / config)]
             table = CONFIG_TABLES.get(config)
             if table:
@@ -193,7 +197,12 @@ def recall(reference: str, hypothesis: str) -> float:
     return sum(b.size for b in matcher.get_matching_blocks()) / max(len(ref), 1)
 
 
-def measure(spans: list[Span], cues: list[Any], fps: Any) -> dict[str, Any]:
+def language(config: str) -> str:
+    """The language of the track a configuration is measured on."""
+    return "en" if config == "streamkit-en" else "ko"
+
+
+def measure(spans: list[Span], cues: list[Any], fps: Any, lang: str = "ko") -> dict[str, Any]:
     from streamkit.checks import check_track
     from streamkit.evaluation import character_error_rate
     from streamkit.segment import rules_for
@@ -212,15 +221,15 @@ def measure(spans: list[Span], cues: list[Any], fps: Any) -> dict[str, Any]:
             invented[kind] = invented.get(kind, 0) + 1
     replies = [s for s in speech if s.kind == "reply"]
     heard = [s for s in covered if recall(s.text, " ".join(text_near(c, s) for c in under[id(s)])) >= HEARD]
-    errors = [p for p in check_track(cues, rules_for("ko"), fps, "ko") if p.severity == "error"]
+    errors = [p for p in check_track(cues, rules_for(lang), fps, lang) if p.severity == "error"]
     hypothesis = " ".join(" ".join(c.lines) for c in cues)
     return {
-        "cer": round(character_error_rate(" ".join(s.text for s in speech), hypothesis), 4),
+        "cer": round(character_error_rate(" ".join(s.text for s in speech), hypothesis), 4) if lang == "ko" else None,
         "utterances": len(speech),
         "covered": len(covered),
         "replies": len(replies),
         "replies_covered": sum(1 for s in replies if under[id(s)]),
-        "heard": len(heard),
+        "heard": len(heard) if lang == "ko" else None,
         "on_time": len(on_time),
         "invented": invented,
         "cues": len(cues),
@@ -237,8 +246,10 @@ def table(rows: list[dict[str, Any]]) -> str:
         n = max(r["utterances"], 1)
         inv = sum(r["invented"].values())
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(r["invented"].items()))
-        body += (f"| {r['set']} | {r['config']} | {r['cer']:.1%} | {r['covered']}/{r['utterances']} "
-                 f"({r['covered'] / n:.0%}) | {r['heard'] / n:.0%} | {r['replies_covered']}/{r['replies']} | "
+        cer = "—" if r["cer"] is None else f"{r['cer']:.1%}"
+        heard = "—" if r["heard"] is None else f"{r['heard'] / n:.0%}"
+        body += (f"| {r['set']} | {r['config']} | {cer} | {r['covered']}/{r['utterances']} "
+                 f"({r['covered'] / n:.0%}) | {heard} | {r['replies_covered']}/{r['replies']} | "
                  f"{r['on_time'] / n:.0%} | "
                  f"{inv}{f' ({kinds})' if kinds else ''} | {r['hard']} / {r['cues']} | {r['wall_s']:.1f} | "
                  f"{r['peak_rss_mb']:.0f} |\n")
@@ -272,12 +283,14 @@ def main() -> None:
         for config in args.configs.split(","):
             cues, measured = run_config(config, recording, SETS_DIR / "runs" / recording.stem, reuse=args.reuse)
             row = {"set": recording.stem, "seconds": spans[-1].end_ms / 1000, "config": config,
-                   **measure(spans, cues, fps), "wall_s": measured["wall_s"], "peak_rss_mb": measured["peak_rss_mb"]}
+                   **measure(spans, cues, fps, language(config)), "wall_s": measured["wall_s"],
+                   "peak_rss_mb": measured["peak_rss_mb"]}
             rows.append(row)
             if args.json:
                 print(json.dumps(row, ensure_ascii=False), flush=True)
             else:
-                print(f"{row['set']:<14} {config:<14} CER {row['cer']:.1%}  covered {row['covered']}/"
+                cer = "—" if row["cer"] is None else f"{row['cer']:.1%}"
+                print(f"{row['set']:<14} {config:<14} CER {cer}  covered {row['covered']}/"
                       f"{row['utterances']}  invented {sum(row['invented'].values())}  wall {row['wall_s']:.1f} s",
                       file=sys.stderr, flush=True)
     print(table(rows))
