@@ -29,6 +29,8 @@ SENTENCE_PAD_MS = 300
 #: (English cues within 0.5 s of the voice on the conversational sets: 23/29/35/9 at 1.5 s, 24/29/38/9 at
 #: 1 s, 26/31/38/10 at 0.4 s; the Korean track: 26/31/40/11).
 SENTENCE_PAUSE_MS = 400
+#: Progress is reported after this many batches of clips.
+PROGRESS_BATCHES = 4
 #: Longest clip: Whisper hears 30 s at once.
 CLIP_MAX_MS = 29_000
 
@@ -57,13 +59,18 @@ class WhisperTranslator:
 
         sentences = join_sentences(transcript, JoinRules(pause_ms=SENTENCE_PAUSE_MS))
         clips = sentence_clips(sentences, audio.duration_ms)
-        english: list[Utterance] = []
-        if clips:
-            spans = [(a, b) for a, b, _ in clips]
-            batch = rescue_batch(self.options, sum(b - a for a, b in spans))
-            english = _on_sentences(decode_clips(self.transcriber, audio, spans, self.options, batch), clips)
+        total = audio.duration_ms / 1000
+        decoded: list[Utterance] = []
+        batch = rescue_batch(self.options, sum(b - a for a, b, _ in clips))
+        step = batch * PROGRESS_BATCHES
+        for i in range(0, len(clips), step):  # whole batches between progress reports
+            portion = clips[i : i + step]
+            decoded += decode_clips(self.transcriber, audio, [(a, b) for a, b, _ in portion], self.options, batch)
+            if progress is not None:
+                progress(min(portion[-1][1] / 1000, total), total)
+        english = _on_sentences(decoded, clips) if clips else []
         if progress is not None:
-            progress(audio.duration_ms / 1000, audio.duration_ms / 1000)
+            progress(total, total)
         return Transcript("en", tuple(english), audio.duration_ms, model=self.transcriber.choice.name,
                           task="translate")
 

@@ -10,13 +10,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from streamkit.job import OutputOptions
-from streamkit.models import Utterance
+from streamkit.media import extract_audio, probe
+from streamkit.models import Transcript, Utterance, Word
 from streamkit.pipeline import SubtitleJob, run_subtitle
 from streamkit.transcribe import WhisperTranscriber
-from streamkit.translation.options import TranslateOptions
+from streamkit.translation.options import TranslateOptions, TranslatorSettings
+from streamkit.translation.protocol import EngineContext
 from streamkit.translation.sentences import Sentence
-from streamkit.translation.whisper import CLIP_MAX_MS, SENTENCE_PAD_MS, _on_sentences, sentence_clips
+from streamkit.translation.whisper import (
+    CLIP_MAX_MS,
+    SENTENCE_PAD_MS,
+    _on_sentences,
+    sentence_clips,
+    whisper_factory,
+)
 
+from ..conftest import SHORT
 from ..test_conversation import SAMPLE, SPEECH, SPEECH_UNDER_MS, overlap, timeline
 
 
@@ -56,6 +65,28 @@ def test_the_english_of_a_clip_lies_on_its_sentence() -> None:
     english = _on_sentences(decoded, clips)
     assert [(u.start_ms, u.end_ms, u.text) for u in english] == [
         (1000, 2500, "Really?"), (6000, 7000, "Okay."), (7000, 9000, "See you.")]
+
+
+@pytest.mark.slow
+def test_the_engine_translates_sentence_by_sentence_and_reports_its_progress(
+    transcriber: WhisperTranscriber, tmp_path: Path
+) -> None:
+    audio = extract_audio(probe(SHORT), tmp_path / "short.wav")
+    words = [Word(300, 900, "한잔의"), Word(900, 1700, "커피가"), Word(1700, 3000, "소비자에게"),
+             Word(4000, 5200, "전해지기"), Word(5200, 6000, "위해선"), Word(6000, 7100, "공정을 거쳐야 한다.")]
+    korean = Transcript("ko", (Utterance(300, 3000, "…", tuple(words[:3])), Utterance(4000, 7100, "…",
+                                                                                          tuple(words[3:]))), 7500)
+    translator = whisper_factory(EngineContext(settings=TranslatorSettings(), target="en", transcriber=transcriber))
+    seen: list[tuple[float, float]] = []
+    english = translator.translate(korean, audio, lambda done, total: seen.append((done, total)))
+    assert english.language == "en" and english.task == "translate"
+    assert english.utterances and all(u.text.isascii() and not u.words for u in english.utterances)
+    # two sentences (a 1 s pause between them), each English on its own sentence's span
+    assert all(300 <= u.start_ms < u.end_ms <= 3000 or 4000 <= u.start_ms < u.end_ms <= 7100
+               for u in english.utterances)
+    assert {u.start_ms >= 4000 for u in english.utterances} == {False, True}
+    assert seen and seen[-1][0] == seen[-1][1] == audio.duration_ms / 1000
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
 @pytest.mark.slow
