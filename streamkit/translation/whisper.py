@@ -10,6 +10,7 @@ that the Korean held (docs/benchmarks.md). Now every Korean sentence gets its En
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -100,10 +101,12 @@ def sentence_clips(sentences: Sequence[Sentence], duration_ms: int) -> list[tupl
 
 def _on_sentences(decoded: Sequence[Utterance], clips: Sequence[tuple[int, int, Sentence]]) -> list[Utterance]:
     """The decoded English, each piece laid on the span of the Korean sentence whose clip holds its middle."""
+    starts = [a for a, _, _ in clips]  # in order, never overlapping
     out: list[Utterance] = []
     for u in sorted(decoded, key=lambda u: u.start_ms):
         middle = (u.start_ms + u.end_ms) // 2
-        lo, hi, sentence = min(clips, key=lambda c: max(c[0] - middle, middle - c[1] + 1, 0))
+        near = clips[max(bisect.bisect_right(starts, middle) - 1, 0) :][:2]  # the clip at or before it, the next
+        lo, hi, sentence = min(near, key=lambda c: max(c[0] - middle, middle - c[1] + 1, 0))
         start = max(min(max(u.start_ms, sentence.start_ms, lo), sentence.end_ms - 1), out[-1].start_ms if out else 0)
         end = max(min(u.end_ms, sentence.end_ms, hi), start + 1)
         out.append(replace(u, start_ms=start, end_ms=end, words=()))

@@ -56,6 +56,29 @@ def test_each_sentence_is_one_clip_or_more_padded_never_into_its_neighbour(case:
             assert own[-1][1] <= max(found[i + 1].start_ms, s.end_ms)
 
 
+@given(sentences(), st.data())
+def test_every_decoded_piece_is_kept_in_order_on_the_sentence_of_its_clip(
+    case: tuple[list[Sentence], int], data: st.DataObject
+) -> None:
+    found, duration = case
+    clips = sentence_clips(found, duration)
+    picks = data.draw(st.lists(st.sampled_from(clips), max_size=12)) if clips else []
+    decoded = []
+    for lo, hi, sentence in picks:
+        a = data.draw(st.integers(lo, hi - 1))
+        decoded.append((Utterance(a, data.draw(st.integers(a, hi)), "Yes."), sentence))
+    decoded.sort(key=lambda d: d[0].start_ms)
+    english = _on_sentences([u for u, _ in decoded], clips)
+    assert len(english) == len(decoded)
+    previous = 0
+    for u, (_, sentence) in zip(english, decoded, strict=True):
+        assert u.end_ms > u.start_ms >= previous and not u.words  # in order
+        # on its own sentence's span, unless held back to the piece before it (two pieces of one clip)
+        assert u.start_ms == previous or sentence.start_ms <= u.start_ms < max(sentence.end_ms, sentence.start_ms + 1)
+        assert u.end_ms <= max(sentence.end_ms, u.start_ms + 1)
+        previous = u.start_ms
+
+
 def test_the_english_of_a_clip_lies_on_its_sentence() -> None:
     first, second = Sentence(1000, 2500, "그래?"), Sentence(6000, 9000, "알겠어. 내일 봐.")
     clips = sentence_clips([first, second], 12_000)
