@@ -394,8 +394,11 @@ def _translate(stages: _Stages, cache: _Cache, engines: dict[str, Translator], k
     settings = job.translate
 
     def x_key(lang: str) -> str:
+        # An engine that changed how it translates names its revision: a run resumed after an upgrade does
+        # not reuse what the old one wrote (the whisper engine's English, once one looping pass).
+        revision = getattr(engines.get(lang), "revision", "")
         return StageCache.key("translate", t_key, settings.engine, lang, settings.settings.fingerprint(),
-                              glossary_fingerprint(job.glossary), job.quality)
+                              glossary_fingerprint(job.glossary), job.quality, *([revision] if revision else []))
 
     def clean(translation: Transcript) -> Transcript:
         # Whisper's own English invents outros ("Thanks for watching") and loops by itself. It lies on the

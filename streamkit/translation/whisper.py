@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from ..errors import TranslationError
 from ..models import AudioTrack, ProgressCallback, Transcript, Utterance
@@ -47,6 +48,8 @@ class WhisperTranslator:
     transcriber: Transcriber
     options: TranscribeOptions
     name: str = "whisper"
+    #: Part of the translate stage's cache key: English from an earlier way of translating is not reused.
+    revision: ClassVar[str] = "sentence-clips"
 
     def translate(
         self, transcript: Transcript, audio: AudioTrack | None, progress: ProgressCallback | None = None

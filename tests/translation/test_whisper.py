@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from streamkit.translation.sentences import Sentence
 from streamkit.translation.whisper import (
     CLIP_MAX_MS,
     SENTENCE_PAD_MS,
+    WhisperTranslator,
     _on_sentences,
     sentence_clips,
     whisper_factory,
@@ -131,3 +134,23 @@ def test_every_korean_line_of_a_conversation_gets_its_english_and_music_none(
     assert not missing, f"Korean lines without English: {missing}"
     over_nothing = [c.lines for c in english if sum(overlap(c, r) for r in speech) < SPEECH_UNDER_MS]
     assert not over_nothing, f"English cues over music or silence: {over_nothing}"
+
+
+@pytest.mark.slow
+def test_a_resumed_run_reuses_the_english_unless_the_engine_translates_another_way(
+    transcriber: WhisperTranscriber, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "show.mp4"
+    shutil.copy(SHORT, src)
+
+    def run(force: bool) -> dict[str, str]:
+        job = SubtitleJob(src, outputs=OutputOptions(mux=False, force=force),
+                          translate=TranslateOptions(engine="whisper"))
+        return {t.stage: t.note for t in run_subtitle(job, transcriber=transcriber).timings}
+
+    run(False)  # may itself reuse another test's English: the stage cache is keyed by what is decoded
+    assert "reused cached result" in run(True)["translate"]
+    # as if an older streamkit had written the English (a name of its own: the stage cache outlives the test)
+    monkeypatch.setattr(WhisperTranslator, "revision", f"another way {uuid.uuid4()}")
+    assert "reused" not in run(True)["translate"]
+    assert "reused cached result" in run(True)["translate"]
