@@ -72,11 +72,10 @@ class WhisperTranslator:
             decoded += decode_clips(self.transcriber, audio, [(a, b) for a, b, _ in portion], self.options, batch)
             if progress is not None:
                 progress(min(portion[-1][1] / 1000, total), total)
-        english = _on_sentences(decoded, clips) if clips else []
         if progress is not None:
             progress(total, total)
-        return Transcript("en", tuple(english), audio.duration_ms, model=self.transcriber.choice.name,
-                          task="translate")
+        return Transcript("en", tuple(_on_sentences(decoded, clips)), audio.duration_ms,
+                          model=self.transcriber.choice.name, task="translate")
 
     def translate_texts(
         self, texts: Sequence[str], source: str = "ko", progress: TextProgress | None = None
@@ -90,10 +89,9 @@ def sentence_clips(sentences: Sequence[Sentence], duration_ms: int) -> list[tupl
     In time order, never overlapping."""
     clips: list[tuple[int, int, Sentence]] = []
     for i, s in enumerate(sentences):
-        lo = min(max(s.start_ms - SENTENCE_PAD_MS, sentences[i - 1].end_ms if i else 0), s.start_ms)
+        lo = max(s.start_ms - SENTENCE_PAD_MS, clips[-1][1] if clips else 0)  # that clip holds the sentence before
         after = sentences[i + 1].start_ms if i + 1 < len(sentences) else duration_ms
         hi = max(min(s.end_ms + SENTENCE_PAD_MS, after, duration_ms), s.end_ms)
-        lo = max(lo, clips[-1][1] if clips else 0)
         while hi - lo > CLIP_MAX_MS:
             clips.append((lo, lo + CLIP_MAX_MS, s))
             lo += CLIP_MAX_MS
