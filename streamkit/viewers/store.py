@@ -83,6 +83,11 @@ CREATE TABLE IF NOT EXISTS quota (
 _BATCH = 500
 
 
+def _busy(exc: sqlite3.Error) -> bool:
+    """Whether SQLite refused because another connection holds the database ("locked", "busy")."""
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 class ViewerStore:
     """Viewer samples in one SQLite file (WAL; writers wait up to ``timeout`` s for each other).
 
@@ -124,7 +129,7 @@ class ViewerStore:
             conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
             self._check_owner(conn)  # before WAL: another app's database is refused untouched
             mode = self._switch_to_wal(conn)
-            if str(mode).lower() != "wal":
+            if mode.lower() != "wal":
                 log.warning("%s: SQLite could not switch to WAL (journal mode %s); writers will wait longer",
                             path, mode)
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -165,7 +170,7 @@ class ViewerStore:
             try:
                 return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
             except sqlite3.OperationalError as exc:
-                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() >= deadline:
+                if not _busy(exc) or time.monotonic() >= deadline:
                     raise
                 time.sleep(0.02)
 
@@ -194,7 +199,7 @@ class ViewerStore:
         text = str(exc)
         if "not a database" in text:
             return ViewerStoreError(self.path, "is not a SQLite database; refused")
-        if "locked" in text or "busy" in text:
+        if _busy(exc):
             return ViewerStoreError(self.path, f"stayed locked by another process for {self.timeout:g} s",
                                     hint="another streamkit is writing; try again")
         if "readonly" in text or "read-only" in text:
