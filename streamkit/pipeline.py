@@ -37,7 +37,6 @@ from .mux import burn_in, container_for, mux
 from .plugins import notify
 from .quality import (
     Dropped,
-    EnergyFn,
     QualityOptions,
     SpeechFn,
     band_profile,
@@ -249,7 +248,7 @@ def _run(job: SubtitleJob, run_id: str, stages: _Stages, transcriber: Transcribe
         transcript, t_key = _transcribe(stages, cache, transcriber, audio, options)
         heard = _clean(stages, transcript, audio, transcriber, options, job.quality, rescue=job.rescue)
         korean = _names(stages, heard.transcript, job.glossary, hotwords)
-        translations, dropped = _translate(stages, cache, engines, korean, audio, job, heard, t_key)
+        translations, dropped = _translate(stages, cache, engines, korean, audio, job, heard.dropped, t_key)
     fps = info.fps or DEFAULT_FPS
     tracks = _segment(stages, korean, translations, job.rules, fps)
     files = _write(stages, tracks, planned, job, fps)
@@ -336,15 +335,13 @@ def _transcribe(stages: _Stages, cache: _Cache, transcriber: Transcriber, audio:
 
 @dataclass(frozen=True)
 class _Heard:
-    """The Korean after the invented-text filter and the rescue, with what the translation's clean reuses."""
+    """The Korean after the invented-text filter and the rescue: what was dropped, the voice report, the VAD."""
 
     transcript: Transcript
     dropped: tuple[Dropped, ...] = ()
     voice: VoiceReport | None = None
-    energy: EnergyFn | None = None
     speech: SpeechFn | None = None
     warnings: tuple[str, ...] = ()
-    band: SpeechFn | None = None
 
 
 def _clean(stages: _Stages, transcript: Transcript, audio: AudioTrack, transcriber: Transcriber,
@@ -365,7 +362,7 @@ def _clean(stages: _Stages, transcript: Transcript, audio: AudioTrack, transcrib
                                                        energy=energy, speech=speech, prompt=prompt, band=band)
                 dropped += more
                 notes.append(f"{voice.recovered} of {voice.stretches} voiced stretches without words recovered")
-        heard = _Heard(transcript, dropped, voice, energy, speech, band=band)
+        heard = _Heard(transcript, dropped, voice, speech)
     if not transcript.utterances:  # voice but no words? (a damaged model says nothing, exit 0)
         warnings = voice_without_words(transcript, heard.speech or vad_profile(audio))
         heard = replace(heard, warnings=warnings)
@@ -386,9 +383,8 @@ def _names(stages: _Stages, transcript: Transcript, glossary: Glossary | None, h
 
 
 def _translate(stages: _Stages, cache: _Cache, engines: dict[str, Translator], korean: Transcript,
-               audio: AudioTrack, job: SubtitleJob, heard: _Heard, t_key: str,
+               audio: AudioTrack, job: SubtitleJob, dropped: tuple[Dropped, ...], t_key: str,
                ) -> tuple[TargetResults, tuple[Dropped, ...]]:
-    dropped = heard.dropped
     if not engines:
         return TargetResults(), dropped
     settings = job.translate
