@@ -8,13 +8,15 @@ frame rate as an exact ``Fraction`` (``30000/1001`` stays exact).
 How :func:`segment` works, in four passes (each O(n x words per cue)):
 
 1. **Words.** Each ``Word`` (one 어절 for Korean) becomes one token; an utterance without words
-   (a machine translation) is split on whitespace and its span shared out by character count (a span
-   too short for its reading time reaches into the silence after it, up to the next utterance).
+   (a machine translation) is split on whitespace and its span shared out by character count, spaces
+   included (a span too short for its reading time reaches into the silence after it, up to the next
+   utterance).
    Times are made monotonic (``start = max(start, previous start)``, ``end >= start``); a token
    wider than a line is hard-split by characters.
 2. **Cutting.** A dynamic programme over each stretch between long pauses picks cue boundaries:
    every cue must fit the layout and ``max_duration_ms``; cuts after sentence ends, clause ends and
-   long pauses are cheap, tiny orphans and half-empty cues are dear.
+   long pauses are cheap, tiny orphans and half-empty cues are dear, and a cue that lacks reading time or
+   minimum duration before the next word's onset is dearest (a hard error where a better cut exists).
 3. **Merging.** A cue that cannot get its minimum duration or reading time before the next cue
    starts is merged with the neighbour that helps most, when the result still fits.
 4. **Timing.** In-time on speech onset (up to ``max_lead_ms`` earlier for a cue that could not otherwise be
@@ -58,7 +60,17 @@ from .breaks import (
     SENTENCE_BREAK_COST,
     SENTENCE_END,
 )
-from .cutting import CUE_COST, CUT_COST, FILL_WEIGHT, ORPHAN_COST, ORPHAN_SHARE, PAUSE_BONUS, UTTERANCE_END_BONUS
+from .cutting import (
+    CUE_COST,
+    CUT_COST,
+    FILL_WEIGHT,
+    ORPHAN_COST,
+    ORPHAN_SHARE,
+    PAUSE_BONUS,
+    SHORT_CUE_COST,
+    SPEED_WEIGHT,
+    UTTERANCE_END_BONUS,
+)
 from .layout import display_width, wrap_lines
 from .rules import BREAK_STYLES, DEFAULT_FPS, ENGLISH_RULES, KOREAN_RULES, SegmentRules, frame_ms
 from .timing import rules_for, segment
@@ -94,6 +106,8 @@ __all__ = [
     "PAUSE_BONUS",
     "SENTENCE_BREAK_COST",
     "SENTENCE_END",
+    "SHORT_CUE_COST",
+    "SPEED_WEIGHT",
     "UTTERANCE_END_BONUS",
     "SegmentRules",
     "display_width",

@@ -25,6 +25,14 @@ FILL_WEIGHT = 0.5
 #: A cue narrower than this share of one line, cut off from its neighbours, is an orphan.
 ORPHAN_SHARE = 0.3
 ORPHAN_COST = 1.5
+#: Cost of each second a cue lacks of its reading time before the next word's onset (less the gap). A cue too
+#: fast to read is a hard rule error, so a second of it outweighs any break; the merge pass can only join cues
+#: that fit one, and full two-line cues of a translated sentence never do (fanlive, Whisper's English: "... was
+#: admitted to the Ministry | of Public Security ...", 75 characters in 3.47 s, 21.6 a second).
+SPEED_WEIGHT = 10.0
+#: And of each such cue: where a sentence's translation is too long for its time, one cue too fast is better than
+#: the lack shared out so that every cue is (fanlive: 2 cues at 21.6 characters a second instead of 1).
+SHORT_CUE_COST = 2.0
 
 
 @dataclass(slots=True)
@@ -42,9 +50,12 @@ class _Plan:
     gap: list[float]  # width of the space before token k (0 when glued, and for token 0)
     gp: list[float]  # prefix sums of ``gap``
     spaces: list[int]  # prefix counts of the spaces between tokens (what reading speed counts)
+    #: The latest a cue ending with token k may stay up: the next token's onset less the gap, or the track's end.
+    room_end: list[float]
 
 
-def _plan(toks: _Tokens, rules: SegmentRules, language: str) -> _Plan:
+def _plan(toks: _Tokens, rules: SegmentRules, language: str, gap_ms: int = 0,
+          last_limit: float = math.inf) -> _Plan:
     n = len(toks.text)
     pc = [0]
     for t in toks.text:
@@ -62,7 +73,8 @@ def _plan(toks: _Tokens, rules: SegmentRules, language: str) -> _Plan:
     spaces = [0]
     for k, glued in enumerate(toks.glued):
         spaces.append(spaces[-1] + (0 if k == 0 or glued else 1))
-    return _Plan(toks, rules, language, _prefix(toks.width), pc, bc, forced, apart, gap, gp, spaces)
+    room_end = [float(toks.start[k + 1] - gap_ms) for k in range(n - 1)] + [last_limit]
+    return _Plan(toks, rules, language, _prefix(toks.width), pc, bc, forced, apart, gap, gp, spaces, room_end)
 
 
 def _fits(plan: _Plan, lo: int, hi: int) -> bool:
@@ -108,19 +120,18 @@ def _cut_costs(plan: _Plan, a: int, b: int) -> list[float]:
 def _cut_block(plan: _Plan, a: int, b: int, out: list[tuple[int, int]]) -> None:
     """Cheapest cutting of tokens ``a..b`` (no forced cut inside) into cues, appended to ``out``."""
     rules, toks = plan.rules, plan.toks
-    cols = rules.max_line_columns + _EPS
-    capacity = rules.max_line_columns * rules.max_lines
+    cols, capacity = rules.max_line_columns + _EPS, rules.max_line_columns * rules.max_lines
     orphan_width = rules.max_line_columns * ORPHAN_SHARE
     cut_cost = _cut_costs(plan, a, b)
     # best[k - a + 1]: cheapest cutting of a..k; back[...]: where its last cue starts.
-    best = [math.inf] * (b - a + 2)
-    best[0] = 0.0
-    back = [0] * (b - a + 2)
+    best, back = [0.0] + [math.inf] * (b - a + 1), [0] * (b - a + 2)
     pw, bc, widths, starts, ends = plan.pw, plan.bc, toks.width, toks.start, toks.end
-    gap, gp = plan.gap, plan.gp
-    max_lines, max_duration = rules.max_lines, rules.max_duration_ms
+    gap, gp, pc, spaces, room_end = plan.gap, plan.gp, plan.pc, plan.spaces, plan.room_end
+    max_lines, max_duration, min_duration = rules.max_lines, rules.max_duration_ms, rules.min_duration_ms
+    per_char = 1000 / rules.max_cps
     for i in range(a, b + 1):
         base = best[i - a] + CUE_COST
+        pc_i, spaces_i = pc[i], spaces[i + 1]
         lines, line_w, width = 1, widths[i], widths[i]
         start, latest = starts[i], ends[i]
         # For two-line cues: the cheapest line break still possible (first line i..t, t >= t_lo).
@@ -139,10 +150,7 @@ def _cut_block(plan: _Plan, a: int, b: int, out: list[tuple[int, int]]) -> None:
                         break
                     line_w = w
                     if lines == 2:
-                        break_min = bc[i:k]
-                        for j in range(len(break_min) - 2, -1, -1):
-                            if break_min[j + 1] < break_min[j]:
-                                break_min[j] = break_min[j + 1]
+                        break_min = _suffix_min(bc[i:k])
                 if ends[k] > latest:
                     latest = ends[k]
                     if latest - start > max_duration:
@@ -158,10 +166,25 @@ def _cut_block(plan: _Plan, a: int, b: int, out: list[tuple[int, int]]) -> None:
                     cost += break_min[t_lo - i]
             if width < orphan_width and (i > a or k < b):
                 cost += ORPHAN_COST
+            # What the cue lacks of its reading time and minimum duration (``_shortfall``, inline: the hot loop).
+            need, room = (pc[k + 1] - pc_i + spaces[k + 1] - spaces_i) * per_char, room_end[k] - start
+            if need > room or room < min_duration:
+                short = min(max_duration, max(min_duration, need)) - room
+                if short > 0:
+                    cost += SHORT_CUE_COST + SPEED_WEIGHT * short / 1000
             if cost < best[k - a + 1]:
                 best[k - a + 1] = cost
                 back[k - a + 1] = i
     out.extend(_walk_back(back, a, b))
+
+
+def _suffix_min(values: list[float]) -> list[float]:
+    """``out[j] = min(values[j:])``."""
+    out = list(values)
+    for j in range(len(out) - 2, -1, -1):
+        if out[j + 1] < out[j]:
+            out[j] = out[j + 1]
+    return out
 
 
 def _walk_back(back: list[int], a: int, b: int) -> list[tuple[int, int]]:
@@ -193,30 +216,28 @@ def _need_ms(chars: int, rules: SegmentRules) -> int:
     return min(rules.max_duration_ms, max(rules.min_duration_ms, math.ceil(chars * 1000 / rules.max_cps)))
 
 
-def _merge_short(plan: _Plan, groups: list[tuple[int, int]], gap: int, last_limit: float) -> list[tuple[int, int]]:
+def _shortfall(plan: _Plan, lo: int, hi: int) -> float:
+    """How many ms the cue ``lo..hi`` lacks of its reading time (``_need_ms``) before the next token's onset
+    less the gap (the track's end after the last token); 0 when it has room."""
+    chars = plan.pc[hi + 1] - plan.pc[lo] + plan.spaces[hi + 1] - plan.spaces[lo + 1]
+    return max(0.0, _need_ms(chars, plan.rules) - (plan.room_end[hi] - plan.toks.start[lo]))
+
+
+def _merge_short(plan: _Plan, groups: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Merge cues that cannot be shown long enough with the neighbour that helps most."""
-    toks = plan.toks
-    n = len(toks.text)
-
-    def shortfall(g: tuple[int, int]) -> float:
-        lo, hi = g
-        need = _need_ms(plan.pc[hi + 1] - plan.pc[lo] + plan.spaces[hi + 1] - plan.spaces[lo + 1], plan.rules)
-        room = (toks.start[hi + 1] - gap if hi + 1 < n else last_limit) - toks.start[lo]
-        return max(0.0, need - room)
-
     out: list[tuple[int, int]] = []
     idx = 0
     cur = groups[0]
     while True:
-        short = shortfall(cur)
+        short = _shortfall(plan, *cur)
         if short > 0:
             gain_next = gain_prev = 0.0
             if idx + 1 < len(groups) and _mergeable(plan, cur[0], groups[idx + 1][1]):
                 nxt = groups[idx + 1]
-                gain_next = short + shortfall(nxt) - shortfall((cur[0], nxt[1]))
+                gain_next = short + _shortfall(plan, *nxt) - _shortfall(plan, cur[0], nxt[1])
             if out and _mergeable(plan, out[-1][0], cur[1]):
                 prev = out[-1]
-                gain_prev = shortfall(prev) + short - shortfall((prev[0], cur[1]))
+                gain_prev = _shortfall(plan, *prev) + short - _shortfall(plan, prev[0], cur[1])
             if gain_next > 0 and gain_next >= gain_prev:
                 idx += 1
                 cur = (cur[0], groups[idx][1])

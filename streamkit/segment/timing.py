@@ -42,11 +42,10 @@ def segment(transcript: Transcript, rules: SegmentRules | None = None, fps: Frac
     toks = _tokens(transcript, rules)
     if not toks.text:
         return SubtitleTrack(language=transcript.language, cues=())
-    plan = _plan(toks, rules, transcript.language)
     has_limit = transcript.duration_ms > 0
-    groups = _merge_short(
-        plan, _cut(plan), gap, float(max(transcript.duration_ms, toks.end[-1])) if has_limit else math.inf
-    )
+    plan = _plan(toks, rules, transcript.language, gap,
+                 float(max(transcript.duration_ms, toks.end[-1])) if has_limit else math.inf)
+    groups = _merge_short(plan, _cut(plan))
 
     layouts = []
     for lo, hi in groups:

@@ -16,15 +16,16 @@ from .rules import SegmentRules
 # --------------------------------------------------------------------------- words
 
 
-def _spread(parts: list[str], start: int, end: int) -> list[tuple[str, int, int]]:
-    """Share ``start..end`` among ``parts`` in proportion to their character counts."""
-    total = sum(len(p) for p in parts)
+def _spread(parts: list[str], start: int, end: int, weights: list[int] | None = None) -> list[tuple[str, int, int]]:
+    """Share ``start..end`` among ``parts`` in proportion to their character counts (or ``weights``)."""
+    sizes = [len(p) for p in parts] if weights is None else weights
+    total = sum(sizes)
     span = end - start
     out: list[tuple[str, int, int]] = []
     done = 0
-    for p in parts:
+    for p, size in zip(parts, sizes, strict=True):
         a = start + span * done // total
-        done += len(p)
+        done += size
         out.append((p, a, start + span * done // total))
     return out
 
@@ -77,9 +78,12 @@ class _Tokens:
 
 
 def _items(utterance_text: str, start: int, end: int, rules: SegmentRules) -> list[tuple[str, int, int, bool]]:
-    """A text without word times as timed tokens: its span shared out by character count."""
+    """A text without word times as timed tokens: its span shared out by character count, a space counted with
+    the token after it (reading speed counts spaces: shared out without them, a cue of short words got less
+    time than it needs at the rate the whole sentence is read at)."""
     tokens = tokenize(utterance_text, rules.breaks)
-    spread = _spread([t for t, _ in tokens], start, end) if tokens else []
+    weights = [len(t) + (0 if glued or i == 0 else 1) for i, (t, glued) in enumerate(tokens)]
+    spread = _spread([t for t, _ in tokens], start, end, weights) if tokens else []
     return [(text, a, b, glued) for (text, a, b), (_, glued) in zip(spread, tokens, strict=True)]
 
 

@@ -300,24 +300,26 @@ def transcripts(draw: st.DrawFn, language: str) -> Transcript:
 
 def expected_words(transcript: Transcript, rules: SegmentRules) -> list[tuple[str, int, int]]:
     """The input's words with monotonic onsets, as segment documents them: (text, onset, end). A text
-    without word times is shared out over its span, or as far past it as its reading time needs, up to
-    the rules' linger and the next utterance's start (the track's end when known)."""
+    without word times is shared out over its span by characters (a space with the word after it), or as
+    far past it as its reading time needs, up to the rules' linger and the next utterance's start (the
+    track's end when known)."""
     raw: list[tuple[str, int, int]] = []
     for i, u in enumerate(transcript.utterances):
         if u.words:
             raw.extend((w.text.strip(), w.start_ms, w.end_ms) for w in u.words)
         else:
             parts = u.text.split()
-            total, done = sum(map(len, parts)), 0
+            sizes = [len(p) + (i > 0) for i, p in enumerate(parts)]  # a space counts with the word after it
+            total, done = sum(sizes), 0
             end = u.end_ms
             reading = min(u.start_ms + math.ceil(len(u.text) * 1000 / rules.max_cps), end + rules.max_linger_ms)
             if reading > end:
                 limit = (transcript.utterances[i + 1].start_ms if i + 1 < len(transcript.utterances)
                          else transcript.duration_ms or reading)
                 end = max(end, min(reading, limit))
-            for p in parts:
+            for p, size in zip(parts, sizes, strict=True):
                 a = u.start_ms + (end - u.start_ms) * done // total
-                done += len(p)
+                done += size
                 raw.append((p, a, u.start_ms + (end - u.start_ms) * done // total))
     out = []
     onset = 0
@@ -459,3 +461,37 @@ def test_a_cue_too_long_to_read_before_the_next_starts_a_little_early() -> None:
     # With no lead allowed, the cue keeps its onset and is too fast, as before.
     strict = segment(words_transcript(words, "ko"), rules=dataclasses.replace(KOREAN_RULES, max_lead_ms=0)).cues
     assert strict[1].start_ms == 122_540 and strict[1].end_ms == 125_440 - 84
+
+
+def _readable(cue: Cue, rules: SegmentRules) -> bool:
+    chars = sum(len(line) for line in cue.lines)
+    return chars * 1000 <= rules.max_cps * cue.duration_ms and cue.duration_ms >= rules.min_duration_ms
+
+
+def test_a_translated_sentence_is_cut_where_every_cue_can_be_read() -> None:
+    """conv-103, Whisper's English: 92 characters over 2.85 s of Korean speech, 30 s of pause after it. Cut
+    where the layout liked best, its first cue held 65 characters for 2.80 s (23.2 a second, a hard error) and
+    the last one, which may stay up into the pause, 26; the cutter now weighs what each cue lacks of its
+    reading time, and the long line goes last."""
+    before = "It's not a joke, it's a change of words."
+    text = "In the case of the Ministry of Defense of the Ministry of Defense, the Ministry of Defense of"
+    later = "I'm not going to answer your question."
+    utterances = (Utterance(148_900, 150_750, before), Utterance(153_300, 156_150, text),
+                  Utterance(186_520, 188_930, later))
+    track = segment(Transcript("en", utterances, 282_347), ENGLISH_RULES, Fraction(25))
+    assert cue_words(track) == f"{before} {text} {later}".split()
+    assert all(_readable(c, ENGLISH_RULES) for c in track.cues), [(c.text, c.duration_ms) for c in track.cues]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(ENGLISH_WORD, min_size=1, max_size=60), st.integers(0, 60_000), st.floats(8.0, 17.0))
+def test_a_translation_read_at_most_17_characters_a_second_gives_readable_cues(
+    words: list[str], start: int, cps: float
+) -> None:
+    """A sentence without word times whose span gives it at most 17 characters a second (spaces counted) is
+    cut into cues that each get their reading time and minimum duration, before a pause or the track's end."""
+    text = " ".join(words)
+    span = max(math.ceil(len(text) * 1000 / cps), ENGLISH_RULES.min_duration_ms)
+    transcript = Transcript("en", (Utterance(start, start + span, text),), start + span + 3000)
+    track = segment(transcript, ENGLISH_RULES, NTSC)
+    assert all(_readable(c, ENGLISH_RULES) for c in track.cues), [(c.text, c.duration_ms) for c in track.cues]
