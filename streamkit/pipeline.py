@@ -382,6 +382,18 @@ def _names(stages: _Stages, transcript: Transcript, glossary: Glossary | None, h
     return transcript
 
 
+def clean_translation(translation: Transcript, quality: QualityOptions) -> tuple[Transcript, tuple[Dropped, ...]]:
+    """Whisper's own English (the translate task), judged by its text and decoder only.
+
+    It invents outros ("Thanks for watching") and loops by itself. It lies on the Korean sentences the filter
+    kept, whose audio was judged there: judged again without words, on the sentence's span, a line whose Korean
+    words sit 0.5 s off its voice read as quiet (conv-102's "Let's have a drink!" for 한잔의, dropped). A closing
+    people say ("Thank you") is no evidence either: it is how Whisper renders a short Korean line the filter kept
+    (conversation.mp4 at 57.1 s, "고쉽니다." as "Thank you very much.", dropped with the recording's end near
+    and the line left without English); a channel's outro still is."""
+    return clean_transcript(translation, replace(quality, w_weak_outro=0.0))
+
+
 def _translate(stages: _Stages, cache: _Cache, engines: dict[str, Translator], korean: Transcript,
                audio: AudioTrack, job: SubtitleJob, dropped: tuple[Dropped, ...], t_key: str,
                ) -> tuple[TargetResults, tuple[Dropped, ...]]:
@@ -397,14 +409,10 @@ def _translate(stages: _Stages, cache: _Cache, engines: dict[str, Translator], k
                               glossary_fingerprint(job.glossary), job.quality, *([revision] if revision else []))
 
     def clean(translation: Transcript) -> Transcript:
-        # Whisper's own English invents outros ("Thanks for watching") and loops by itself. It lies on the
-        # Korean sentences the filter kept, whose audio was judged there: judged again without words, on the
-        # sentence's span, a line whose Korean words sit 0.5 s off its voice read as quiet (conv-102's
-        # "Let's have a drink!" for 한잔의, dropped). So the English is judged by its text and decoder only.
         nonlocal dropped
         if job.quality is None:
             return translation
-        translation, more = clean_transcript(translation, job.quality)
+        translation, more = clean_translation(translation, job.quality)
         dropped += more
         return translation
 

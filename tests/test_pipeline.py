@@ -10,8 +10,9 @@ import pytest
 from streamkit.errors import ConfigError, OutputError, OutputExistsError, TranslationError
 from streamkit.hookspecs import hookimpl
 from streamkit.job import OutputOptions
-from streamkit.models import ModelChoice, Transcript
-from streamkit.pipeline import RunManifest, SubtitleJob, plan_outputs, run_subtitle
+from streamkit.models import ModelChoice, Transcript, Utterance
+from streamkit.pipeline import RunManifest, SubtitleJob, clean_translation, plan_outputs, run_subtitle
+from streamkit.quality import QualityOptions
 from streamkit.plugins import get_plugin_manager
 from streamkit.subtitles import read_subtitles
 from streamkit.transcribe import WhisperTranscriber
@@ -337,3 +338,18 @@ def test_voice_without_a_single_word_is_a_warning_in_the_summary(tmp_path: Path)
     run_subtitle(SubtitleJob(src, outputs=OutputOptions(mux=False, force=True),
                              translate=TranslateOptions(engine="none")), transcriber=deaf)
     assert deaf.calls == 3
+
+
+def test_whispers_english_keeps_a_closing_people_say_and_drops_a_channel_outro() -> None:
+    """conversation.mp4 on an AVX-512 machine: the reply "고쉽니다." at 57.1 s of 62 s came out of Whisper's translate
+    task as "Thank you very much." (log-probability -1.00) and was dropped (an outro at the recording's end),
+    leaving a kept Korean line without English. A closing people say renders such a line; a channel's outro
+    does not."""
+    english = Transcript("en", (
+        Utterance(20_000, 21_000, "Thank you very much.", avg_logprob=-1.05),
+        Utterance(57_080, 57_560, "Thank you very much.", avg_logprob=-1.05),
+        Utterance(58_000, 59_000, "Thanks for watching!", avg_logprob=-1.05),
+    ), 62_000, task="translate")
+    cleaned, dropped = clean_translation(english, QualityOptions())
+    assert [u.start_ms for u in cleaned.utterances] == [20_000, 57_080]
+    assert [d.text for d in dropped] == ["Thanks for watching!"]
