@@ -223,6 +223,21 @@ def _repeated(text: str, times: int) -> bool:
     return len(words) >= times and len(set(words)) == 1
 
 
+def _phrase_loop(text: str, max_words: int) -> bool:
+    """Whether ``text`` is nothing but a phrase of 2 to ``max_words`` words said more than twice, its last round
+    perhaps cut short, mid-word included ("시즌은 이 시즌은 이 시즌": Whisper's loop over intro music, cut where
+    its segment ended; a one-word phrase is :func:`_repeated`'s)."""
+    words = [w for w in (normalize_text(t) for t in text.split()) if w]
+    for unit in range(2, max_words + 1):
+        head = words[:unit]
+        if len(words) <= 2 * unit or len(set(head)) == 1:
+            continue
+        last = len(words) - 1
+        if all(w == head[i % unit] or (i == last and head[i % unit].startswith(w)) for i, w in enumerate(words)):
+            return True
+    return False
+
+
 _VOWEL_GROUP = re.compile(r"[aeiouy]+")
 
 

@@ -37,6 +37,12 @@ counting        0.5    nothing but two or more numbers ("1, 2, 3, 4"): Whisper c
 repeat          0.5    nothing but one word said three times or more ("또는, 또는, 또는"): the
                        start of Whisper's loop (a loop holds four rounds). People do say "네, 네,
                        네", so it is not a known pattern: over voice it never drops text
+                0.7    nothing but a phrase of 2-3 words said more than twice, the last round
+                       perhaps cut short ("시즌은 이 시즌은 이 시즌" over intro music, log-probability
+                       -1.27): Whisper's loop, cut where its segment ended. Text alone stays
+                       under 1.0 (people do say "가자 빨리 가자 빨리 가자"): a decoder signal must agree
+counting        0.5    (also a run of numbers whose segment, with its other runs, counts: "3"
+                       2.6 s after a dropped "1, 2,")
 script          0.3    no letter in the transcript language's script (English sentences in a
                        Korean transcript: Whisper's outros are often in English)
 over voice      —      a piece fitted (within 1.5 s, ``voice.py``) mostly onto frames that the
@@ -144,6 +150,8 @@ class QualityOptions:
     very_low_avg_logprob: float = -1.5
     #: A piece that is one word said this many times or more (fewer than a loop's ``loop_min_repeats``).
     repeat_min: int = 3
+    #: A piece that is nothing but a phrase of 2 to this many words said more than twice (``w_phrase_repeat``).
+    phrase_repeat_max_words: int = 3
     compression_ratio: float = 2.4
     # Word probabilities.
     low_word_probability: float = 0.45
@@ -272,6 +280,7 @@ class QualityOptions:
     w_logprob: float = 0.3
     w_very_low_logprob: float = 0.6
     w_repeat: float = 0.5
+    w_phrase_repeat: float = 0.7
     w_compression: float = 0.3
     w_timing: float = 0.3
     w_cluster: float = 0.3

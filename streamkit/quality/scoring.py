@@ -9,7 +9,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..models import Utterance, Word
-from .detectors import _counting, _prompt_echo, _repeated, _script_mismatch, match_outro, normalize_text, syllables
+from .detectors import (
+    _counting,
+    _phrase_loop,
+    _prompt_echo,
+    _repeated,
+    _script_mismatch,
+    match_outro,
+    normalize_text,
+    syllables,
+)
 from .options import Dropped, EnergyFn, QualityOptions, SpeechFn
 from .profiles import _span_level
 from .voice import fit_voice, voice_in_reach
@@ -102,8 +111,11 @@ def _judge(piece: _Piece, ctx: _Context) -> None:
             piece.add("outro", o.w_edge, "at the recording's start or end")
     if _counting(piece.text):
         piece.add("counting", o.w_counting, "nothing but numbers counted (Whisper's pattern over music)")
-    if not any(code == "loop" for code, _, _ in piece.evidence) and _repeated(piece.text, o.repeat_min):
-        piece.add("repeat", o.w_repeat, "one word over and over (the start of Whisper's loop)")
+    if not any(code == "loop" for code, _, _ in piece.evidence):
+        if _repeated(piece.text, o.repeat_min):
+            piece.add("repeat", o.w_repeat, "one word over and over (the start of Whisper's loop)")
+        elif _phrase_loop(piece.text, o.phrase_repeat_max_words):
+            piece.add("repeat", o.w_phrase_repeat, "a short phrase over and over (Whisper's loop, cut short)")
     if _script_mismatch(piece.text, ctx.language):
         piece.add("script", o.w_script, f"not in the script of {ctx.language!r}")
     if ctx.prompt_norm and _prompt_echo(piece.text, ctx.prompt_norm, o):
@@ -259,12 +271,18 @@ def _judge_whole(
     to dropped text is evidence too, repeated until nothing changes (drops only grow, so this ends).
     """
     o = ctx.options
+    segment_text: dict[int, str] = {}  # each decoded segment's text, all its runs together
+    for pos, u in enumerate(trimmed):
+        segment_text[origin[pos]] = f"{segment_text.get(origin[pos], '')} {u.text}"
     pieces = []
     for pos, u in enumerate(trimmed):
         piece = _Piece(u, u.words, u.text, u.start_ms, u.end_ms)
         if any(a <= u.end_ms and b >= u.start_ms for a, b in looped.get(origin[pos], ())):
             piece.add("loop", o.w_loop, "was repeated in a loop")
         _judge(piece, ctx)
+        if normalize_text(u.text).isdigit() and not _counting(u.text) and _counting(segment_text[origin[pos]]):
+            # stress-1 on an AVX-512 machine: "1, 2," over a crowd, dropped, and "3" 2.6 s later, kept (0.9).
+            piece.add("counting", o.w_counting, "numbers counted with the rest of its segment")
         pieces.append(piece)
     anchors = [not p.drops(o) and _mean_probability(p.utterance) >= o.attach_probability for p in pieces]
     for pos, piece in enumerate(pieces):

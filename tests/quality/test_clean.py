@@ -795,3 +795,35 @@ def test_two_rounds_are_not_a_repeat() -> None:
     reply = said("네, 네", 30_000, p=0.8, word_ms=250, avg_logprob=-2.0)
     cleaned, _dropped = clean_transcript(transcript(reply), energy=_music, speech=_sung)
     assert kept_text(cleaned) == [reply.text]
+
+
+# --------------------------------------------------------------------------- a phrase over and over, counting in runs
+
+
+def test_a_phrase_said_two_and_a_half_times_over_intro_music_goes() -> None:
+    """stress-1 (bench/invented.py) on an AVX-512 machine: batched decoding wrote "시즌은 이 시즌은 이 시즌" over
+    the intro music (log-probability -1.27, words at 0.54-0.97), which no voice stands out of."""
+    real = said("지난해 3월 김 전 장관의 동료인", 30_800)
+    junk = utt([(14870, 15920, "시즌은", 0.64), (15920, 16000, "이", 0.54), (16000, 16320, "시즌은", 0.88),
+                (17210, 17760, "이", 0.94), (19650, 20450, "시즌", 0.97)], avg_logprob=-1.27, no_speech_prob=0.53)
+    cleaned, dropped = clean_transcript(transcript(junk, real, duration_ms=168_454), energy=_music, speech=_sung)
+    assert kept_text(cleaned) == [real.text]
+    assert dropped[0].signals == ("logprob", "repeat")
+
+
+@pytest.mark.parametrize("text", ["가자 빨리 가자 빨리 가자", "잘 자 잘 자", "시즌은 이 시즌은 이 시즌"])
+def test_a_phrase_said_over_and_over_stays_when_the_decoder_is_sure(text: str) -> None:
+    reply = said(text, 30_000, p=0.8, word_ms=250, avg_logprob=-0.6)
+    cleaned, _dropped = clean_transcript(transcript(reply), energy=_music, speech=_sung)
+    assert kept_text(cleaned) == [reply.text]
+
+
+def test_a_number_split_off_a_count_goes_with_it() -> None:
+    """stress-1 on an AVX-512 machine: one segment "1, 2, 3" over a crowd, cut at a 2.6 s pause into "1, 2,"
+    (dropped as counting) and "3" (log-probability -1.70, a zero-length word: 0.9, kept as a cue)."""
+    real = said("그 바람에 나의 몸도 겹쳐 쓰러지며", 74_900)
+    count = utt([(65556, 66200, "1,", 0.2), (66200, 66996, "2,", 0.2), (69616, 69616, "3", 0.74)],
+                avg_logprob=-1.70, no_speech_prob=0.51)
+    cleaned, dropped = clean_transcript(transcript(count, real, duration_ms=168_454), energy=_music, speech=_sung)
+    assert kept_text(cleaned) == [real.text]
+    assert all("counting" in d.signals for d in dropped)
