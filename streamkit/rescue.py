@@ -89,6 +89,10 @@ log = logging.getLogger("streamkit")
 class RescueOptions:
     #: Audio decoded around a stretch on each side (Whisper hears a word's onset and tail).
     pad_ms: int = 300
+    #: A speech region over a stretch widens its clip by at most this on each side (past the padding). The
+    #: VAD calls crowd babble speech: conv-103 (AVX-512) had one region of 24.7 s over a quiet line, 16.5 s of
+    #: babble, a reply and a line on a music bed, and the clip of the stretch inside it read only its first line.
+    region_reach_ms: int = 3000
     #: Characters of the text before a stretch given to Whisper as context.
     prompt_chars: int = 120
     #: Decode the speech regions over the voice without words together, in one batch (a
@@ -156,9 +160,11 @@ def _on(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
 
 
 def _clips(
-    todo: Sequence[tuple[int, int]], regions: Sequence[tuple[int, int]], pad_ms: int, duration_ms: int
+    todo: Sequence[tuple[int, int]], regions: Sequence[tuple[int, int]], pad_ms: int, duration_ms: int,
+    reach_ms: int = RescueOptions.region_reach_ms,
 ) -> list[tuple[int, int]]:
-    """Each stretch of ``todo`` (padded) joined with the speech regions over it; overlapping clips merged.
+    """Each stretch of ``todo`` (padded) joined with the speech regions over it, at most ``reach_ms`` further
+    on each side; overlapping clips merged.
 
     The VAD's region may begin after the voice's onset (a phone-band reply) and the stretch may stop
     short of a word's tail: the clip holds both."""
@@ -167,7 +173,7 @@ def _clips(
         lo, hi = a - pad_ms, b + pad_ms
         for g in regions:
             if _on(g, [(a, b)]):
-                lo, hi = min(lo, g[0]), max(hi, g[1])
+                lo, hi = min(lo, max(g[0], a - pad_ms - reach_ms)), max(hi, min(g[1], b + pad_ms + reach_ms))
         clips.append((max(lo, 0), min(hi, duration_ms)))
     merged: list[tuple[int, int]] = []
     for a, b in sorted(clips):
@@ -190,7 +196,7 @@ def _rescue_regions(
     stretch is music or noise the VAD heard as voice). A turn on ``voiced`` (voice from end to end: the
     unheard part of a stretch) is not cut where Whisper grows unsure: conv-103 at 181 s kept only
     "안철수" of "안철수 대조와 국민의당은 어떤 선..." (0.35-0.46) over a voice at -15 to -21 dBFS."""
-    clips = _clips(todo, regions, r.pad_ms, audio.duration_ms)
+    clips = _clips(todo, regions, r.pad_ms, audio.duration_ms, r.region_reach_ms)
     # A turn is decoded as itself: joined to a stretch's clip it would make one long clip of two turns
     # (and music between), the very thing that loses a reply. One that a stretch's clip holds (all but the
     # turn's padding) is decoded there; touching a clip is not holding (conv-101 at 100.0 s: a phone reply
@@ -344,7 +350,7 @@ def _targets(
     parts = [padded(g, r.pad_ms, duration)  # a turn each
              for g in unheard(stretches, transcript, quality.voice_search_ms, quality.voice_min_ms, widen=True)]
     turns = sorted([*turns, *(g for g in parts if not _on(g, turns))])
-    taken = [*_clips(missing, regions, r.pad_ms, duration), *turns]
+    taken = [*_clips(missing, regions, r.pad_ms, duration, r.region_reach_ms), *turns]
     sided = _clips([g for g in heard if not _on(g, taken)], [], r.pad_ms, duration) if r.one_sided else []
     return regions, turns, parts, phones, sided
 

@@ -12,8 +12,8 @@ from streamkit.hookspecs import hookimpl
 from streamkit.job import OutputOptions
 from streamkit.models import ModelChoice, Transcript, Utterance
 from streamkit.pipeline import RunManifest, SubtitleJob, clean_translation, plan_outputs, run_subtitle
-from streamkit.quality import QualityOptions
 from streamkit.plugins import get_plugin_manager
+from streamkit.quality import QualityOptions
 from streamkit.subtitles import read_subtitles
 from streamkit.transcribe import WhisperTranscriber
 from streamkit.translation.drafts import load_record
