@@ -26,9 +26,9 @@ FILL_WEIGHT = 0.5
 ORPHAN_SHARE = 0.3
 ORPHAN_COST = 1.5
 #: Cost of each second a cue lacks of its reading time before the next word's onset (less the gap). A cue too
-#: fast to read is a hard rule error, so a second of it outweighs any break; the merge pass can only join cues
-#: that fit one, and full two-line cues of a translated sentence never do (fanlive, Whisper's English: "... was
-#: admitted to the Ministry | of Public Security ...", 75 characters in 3.47 s, 21.6 a second).
+#: fast to read is a hard rule error, so a second of it costs what a forbidden break does; the merge pass can
+#: join cues only when they fit one, and full two-line cues of a translated sentence never do (fanlive,
+#: Whisper's English: "... was admitted to the Ministry | of Public Security ...", 75 characters in 3.47 s).
 SPEED_WEIGHT = 10.0
 #: And of each such cue: where a sentence's translation is too long for its time, one cue too fast is better than
 #: the lack shared out so that every cue is (fanlive: 2 cues at 21.6 characters a second instead of 1).
