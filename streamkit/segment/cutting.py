@@ -166,12 +166,11 @@ def _cut_block(plan: _Plan, a: int, b: int, out: list[tuple[int, int]]) -> None:
                     cost += break_min[t_lo - i]
             if width < orphan_width and (i > a or k < b):
                 cost += ORPHAN_COST
-            # What the cue lacks of its reading time and minimum duration (``_shortfall``, inline: the hot loop).
+            # What the cue lacks of its reading time and minimum duration. ``_shortfall`` is called only when the
+            # cue may lack any (room is whole ms, so ``need <= room`` means the rounded-up need fits): the hot loop.
             need, room = (pc[k + 1] - pc_i + spaces[k + 1] - spaces_i) * per_char, room_end[k] - start
-            if need > room or room < min_duration:
-                short = min(max_duration, max(min_duration, need)) - room
-                if short > 0:
-                    cost += SHORT_CUE_COST + SPEED_WEIGHT * short / 1000
+            if (need > room or room < min_duration) and (short := _shortfall(plan, i, k)) > 0:
+                cost += SHORT_CUE_COST + SPEED_WEIGHT * short / 1000
             if cost < best[k - a + 1]:
                 best[k - a + 1] = cost
                 back[k - a + 1] = i
