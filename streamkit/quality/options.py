@@ -222,6 +222,12 @@ class QualityOptions:
     #: An utterance's first word starts where its voice does: not on frames this many dB under its loudest
     #: (a music bed under a turn), and a cue is not moved back onto such frames.
     onset_below_db: float = 10.0
+    #: ... unless they stand this many dB over the median level of the ``onset_bed_ms`` before the word (the
+    #: bed or the silence it comes in over: a voice's quiet first syllable is voice), and are at most
+    #: ``onset_max_below_db`` under its loudest frame (room noise after silence is not).
+    onset_above_bed_db: float = 6.0
+    onset_bed_ms: int = 500
+    onset_max_below_db: float = 13.0
     #: The voice activity detector's probability rises about this long after a voice comes in, so a voiced
     #: stretch starts that late: a cue moved later onto a stretch's onset starts this much before it. Moved
     #: onto the onset itself, 12 first words that began within 41 ms of their voice on the conversational

@@ -342,6 +342,33 @@ def test_a_soft_onset_within_10_db_of_the_word_stays() -> None:
     assert clean_transcript(Transcript("ko", (u,), 20_000), energy=energy)[0].utterances[0].start_ms == 5850
 
 
+def _levels(plan: list[tuple[int, float]], after: float) -> Profile:
+    """Energy: each ``(until_ms, dBFS)`` of ``plan`` in turn, ``after`` from the last on (50 ms frames)."""
+    def energy(a: int, b: int) -> float:
+        frames = range(a - a % 50, max(b, a + 1), 50)
+        levels = [next((db for until, db in plan if t < until), after) for t in frames]
+        return 10 * math.log10(sum(10 ** (db / 10) for db in levels) / len(levels))
+    return energy
+
+
+def test_a_phone_voice_rising_over_a_bed_starts_its_cue_where_it_comes_in() -> None:
+    """conversation.mp4 at 33.4 s: a phone voice comes in at -26 to -30 dBFS over a bed at -40 and peaks at -17
+    on its stressed syllable; its first word started 0.65 s late, where the voice first came within 10 dB of
+    that peak."""
+    energy = _levels([(33_400, -40.0), (34_150, -28.0), (34_250, -17.0)], -24.0)
+    u = _utterance([(33_400, 34_270, "안철수대표와", 0.64), (34_270, 34_880, "국민의당은", 0.57)])
+    assert clean_transcript(Transcript("ko", (u,), 60_000), energy=energy)[0].utterances[0].start_ms == 33_400
+
+
+def test_breath_after_silence_far_under_the_voice_is_not_its_onset() -> None:
+    """noisy.mp4 at 10.4 s: after silence at -64 dBFS, 0.4 s of breath at -49 (15 dB under the word's
+    loudest frame, though 15 dB over the silence), then the voice; Whisper began the word on the breath."""
+    energy = _levels([(10_400, -64.0), (10_800, -49.5)], -34.5)
+    u = _utterance([(10_400, 10_900, "다른", 0.47), (11_000, 11_640, "지역에서는", 0.99)])
+    start = clean_transcript(Transcript("ko", (u,), 60_000), energy=energy)[0].utterances[0].start_ms
+    assert 10_650 <= start <= 10_800
+
+
 def test_a_cue_is_not_moved_back_onto_the_bed_before_its_voice() -> None:
     energy = _bed_then_voice(6450)
     u = _utterance([(6450, 6900, "안철수", 0.9), (6900, 7400, "대표와", 0.9)])
