@@ -44,6 +44,12 @@ class SegmentRules:
     #: A cue that cannot stay up for its reading time before the next cue comes up starts up to this much
     #: before its speech, into the free time before it: a little early beats too fast to read.
     max_lead_ms: int = 500
+    #: A cue whose speech runs on from the cue before it (a pause of at most the minimum gap: mid-sentence, no
+    #: voice onset of its own) comes up to this much after its first word when the cue before needs the time to be read,
+    #: and it keeps its own reading time: a little late mid-sentence beats too fast to read. A translation is
+    #: laid evenly over its speech, so a dense sentence left each of its cues at the limit and one over it
+    #: (fanlive, Whisper's English: 46 characters in 2.13 s chained to the next cue, 3 s of silence after).
+    max_lag_ms: int = 500
     #: Display width of Latin letters, digits, spaces and punctuation.
     narrow_width: float = 1.0
     #: A pause between words at least this long always starts a new cue: a reply 0.7-1.2 s after a
@@ -87,7 +93,7 @@ class SegmentRules:
         ):
             if getattr(self, field_name) < 1:
                 problems.append(f"{field_name} must be at least 1 (got {getattr(self, field_name)!r})")
-        for field_name in ("min_gap_frames", "chain_gap_frames", "max_linger_ms", "max_lead_ms"):
+        for field_name in ("min_gap_frames", "chain_gap_frames", "max_linger_ms", "max_lead_ms", "max_lag_ms"):
             if getattr(self, field_name) < 0:
                 problems.append(f"{field_name} must not be negative (got {getattr(self, field_name)!r})")
         if self.min_duration_ms > self.max_duration_ms:

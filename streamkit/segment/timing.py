@@ -77,15 +77,27 @@ def segment(transcript: Transcript, rules: SegmentRules | None = None, fps: Frac
 def _in_times(groups: list[tuple[int, int]], onsets: list[int], ends: list[int], needs: list[int],
               rules: SegmentRules, gap: int) -> list[int]:
     """Each cue's in-time: its first word's onset, or the previous in-time plus ``min_visible_ms`` and the gap
-    when that is later. A cue that then cannot stay up for its reading time (``needs``) before the next cue's
-    onset starts earlier by what it lacks, at most ``max_lead_ms``, and never before the previous cue's
-    in-time plus its reading time (and ``min_visible_ms``), its speech end, and the gap (stress-2, sequential:
-    34 characters in 2.82 s between two cues that could not merge, with 10 s of silence before them)."""
+    when that is later. When the cue before cannot stay up for its reading time (``needs``) by then and this
+    cue's speech runs on from its speech (a pause of at most the gap: no onset to see), this one comes later
+    by what that lacks, at most ``max_lag_ms`` after its first word's onset (a dense passage does not drift),
+    keeping its own reading time before the next cue's onset. Else a cue that cannot stay up for its reading
+    time before the next cue's onset starts earlier by what it lacks, at most ``max_lead_ms``, and never
+    before the previous cue's in-time plus its reading time (and ``min_visible_ms``), its speech end, and the
+    gap (stress-2, sequential: 34 characters in 2.82 s between two cues that could not merge, with 10 s of
+    silence before them)."""
     ins: list[int] = []
     for c, (lo, _) in enumerate(groups):
         start = onsets[lo] if not ins else max(onsets[lo], ins[-1] + rules.min_visible_ms + gap)
-        if c + 1 < len(groups) and rules.max_lead_ms > 0:
-            following = onsets[groups[c + 1][0]]
+        following = onsets[groups[c + 1][0]] if c + 1 < len(groups) else None
+        if ins and rules.max_lag_ms > 0:
+            a, b = groups[c - 1]
+            lack = ins[-1] + max(needs[c - 1], rules.min_visible_ms) + gap - start
+            if lack > 0 and onsets[lo] - max(ends[a : b + 1]) <= gap:
+                room = lack if following is None else following - gap - needs[c] - start
+                if (delay := min(lack, onsets[lo] + rules.max_lag_ms - start, room)) > 0:
+                    ins.append(start + delay)
+                    continue
+        if following is not None and rules.max_lead_ms > 0:
             short = start + needs[c] + gap - following
             if short > 0 and following >= start + rules.min_visible_ms + gap:  # else the next one waits anyway
                 floor = 0

@@ -362,7 +362,10 @@ def test_segment_properties(case: tuple[Transcript, SegmentRules, Fraction]) -> 
        where a word's onset is the latest start of it and every earlier word; except a cue that cannot
        stay up for its reading time before the next cue's onset (which it does not delay): it starts
        earlier by what it lacks, at most max_lead_ms, never before the previous cue's start plus its
-       reading time (and min_visible_ms), its speech end, and the gap.
+       reading time (and min_visible_ms), its speech end, and the gap; and a cue whose speech runs on from
+       the previous cue's (a pause of at most the gap) while that one lacks its reading time (and min_visible_ms)
+       starts later by what it lacks, at most max_lag_ms after its onset, keeping its own reading time before the next
+       cue's onset.
     5. No cue holds a pause >= merge_pause_ms (the cutter splits at pause_split_ms; a cue too short or
        too fast to read may join its neighbour across a shorter pause); a cue's speech span fits
        max_duration_ms.
@@ -410,8 +413,14 @@ def test_segment_properties(case: tuple[Transcript, SegmentRules, Fraction]) -> 
         needed = min(rules.max_duration_ms, max(rules.min_duration_ms, math.ceil(chars * 1000 / rules.max_cps)))
         nxt = track.cues[c + 1] if c + 1 < len(track.cues) else None
         expected = floor
-        if nxt is not None:
-            following = words[index][1]  # the next cue's first word's onset
+        following = words[index][1] if nxt is not None else None  # the next cue's first word's onset
+        lack = 0 if previous is None else (
+            previous.start_ms + max(previous_needed, rules.min_visible_ms) + gap - floor)
+        room = lack if following is None else following - gap - needed - floor
+        lag = min(lack, onset + rules.max_lag_ms - floor, room)
+        if previous is not None and lag > 0 and onset - previous_speech_end <= gap:
+            expected = floor + lag
+        elif following is not None:
             short = floor + needed + gap - following
             if short > 0 and following >= floor + rules.min_visible_ms + gap and rules.max_lead_ms > 0:
                 bound = 0 if previous is None else max(
@@ -461,6 +470,36 @@ def test_a_cue_too_long_to_read_before_the_next_starts_a_little_early() -> None:
     # With no lead allowed, the cue keeps its onset and is too fast, as before.
     strict = segment(words_transcript(words, "ko"), rules=dataclasses.replace(KOREAN_RULES, max_lead_ms=0)).cues
     assert strict[1].start_ms == 122_540 and strict[1].end_ms == 125_440 - 84
+
+
+def _spread(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """``text``'s words laid evenly by characters over ``start``-``end``, as a translation is on its speech."""
+    words, out, t = text.split(), [], float(start)
+    total = sum(len(w) + 1 for w in words)
+    for w in words:
+        d = (end - start) * (len(w) + 1) / total
+        out.append((round(t), round(t + d), w))
+        t += d
+    return out
+
+
+def test_a_dense_translated_sentence_lets_a_mid_sentence_cue_come_a_little_late() -> None:
+    """fanlive, Whisper's English: one sentence of 200 characters laid over 10 s of Korean speech, three
+    chained cues, 3 s of silence after. The middle cue had 46 characters for 2.13 s (21.6/s), a hard error:
+    the first could not start earlier (it needs its own time), nor the middle one. The last one now comes
+    up to ``max_lag_ms`` late, mid-sentence, with time to spare."""
+    text = ("In the middle of March, Jang Dong-ryong, the director of Kim Jeon Jang-gwan, the professor of Jang "
+            "Dong-ryong's Hong Il-tae, was admitted to the Ministry of Public Security and Development in the U.S.")
+    words = _spread(text, 1500, 11000) + _spread("When the wind blows into my body,", 14710, 17000)
+    cues = segment(words_transcript(words), rules=ENGLISH_RULES).cues
+    assert len(cues) == 4 and all(_readable(c, ENGLISH_RULES) for c in cues)
+    firsts = [0]
+    for c in cues[:-1]:
+        firsts.append(firsts[-1] + sum(len(line.split()) for line in c.lines))
+    lags = [c.start_ms - words[i][0] for c, i in zip(cues, firsts, strict=True)]
+    assert max(lags) > 0 and all(lag <= ENGLISH_RULES.max_lag_ms for lag in lags)
+    strict = segment(words_transcript(words), rules=dataclasses.replace(ENGLISH_RULES, max_lag_ms=0)).cues
+    assert not all(_readable(c, ENGLISH_RULES) for c in strict)
 
 
 def _readable(cue: Cue, rules: SegmentRules) -> bool:
