@@ -5,12 +5,14 @@ Sentence by sentence: the Korean transcript (already cleaned, its names fixed) i
 of one batch (``clips.decode_clips``). Translating the whole track in one sequential pass, as before, looped
 over the pauses of a conversation ("I'm sorry, I'm sorry, ..." for a minute) and the filter rightly dropped
 those loops with the lines under them: on the conversational sets the English covered 1-7 of 27-42 lines
-that the Korean held (docs/benchmarks.md). Now every Korean sentence gets its English, on its span.
+that the Korean held (docs/benchmarks.md). Now every Korean sentence gets its English, on its span. A clip
+whose English still loops (a batch has no temperature fallback) is decoded once more on its own, with it.
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import ClassVar
@@ -35,6 +37,12 @@ SENTENCE_PAUSE_MS = 400
 PROGRESS_BATCHES = 4
 #: Longest clip: Whisper hears 30 s at once.
 CLIP_MAX_MS = 29_000
+#: English above this gzip compression ratio is a loop: Whisper's own bar for decoding again at a higher
+#: temperature (faster-whisper's ``compression_ratio_threshold``), which batched decoding never does.
+LOOP_COMPRESSION = 2.4
+#: A run of one to six characters said four times in a row inside a word: a loop within a token
+#: ("Geun-eul-deok-deok-deok-…" for a sentence of noisy.mp4).
+_TOKEN_LOOP = re.compile(r"(\D{1,6})\1{3,}")
 
 
 @dataclass
@@ -49,7 +57,7 @@ class WhisperTranslator:
     options: TranscribeOptions
     name: str = "whisper"
     #: Part of the translate stage's cache key: English from an earlier way of translating is not reused.
-    revision: ClassVar[str] = "sentence-clips"
+    revision: ClassVar[str] = "sentence-clips+loop-fallback"
 
     def translate(
         self, transcript: Transcript, audio: AudioTrack | None, progress: ProgressCallback | None = None
@@ -72,6 +80,7 @@ class WhisperTranslator:
             decoded += decode_clips(self.transcriber, audio, [(a, b) for a, b, _ in portion], self.options, batch)
             if progress is not None:
                 progress(min(portion[-1][1] / 1000, total), total)
+        decoded = _without_loops(decoded, clips, self.transcriber, audio, self.options)
         if progress is not None:
             progress(total, total)
         return Transcript("en", tuple(_on_sentences(decoded, clips)), audio.duration_ms,
@@ -98,6 +107,29 @@ def sentence_clips(sentences: Sequence[Sentence], duration_ms: int) -> list[tupl
         if hi > lo:
             clips.append((lo, hi, s))
     return clips
+
+
+def loops(u: Utterance) -> bool:
+    """Whether Whisper's English ``u`` is a loop: above :data:`LOOP_COMPRESSION`, or a word looping within itself."""
+    return u.compression_ratio > LOOP_COMPRESSION or _TOKEN_LOOP.search(u.text) is not None
+
+
+def _without_loops(decoded: Sequence[Utterance], clips: Sequence[tuple[int, int, Sentence]],
+                   transcriber: WhisperTranscriber, audio: AudioTrack, options: TranscribeOptions) -> list[Utterance]:
+    """``decoded`` with each clip whose English loops (:func:`loops`) decoded again on its own, sequentially with
+    Whisper's temperature fallback, when that gives English without a loop. A batch has no fallback: noisy.mp4's
+    sentence at 34.9 s came out as "If Park Geun-eul-deok-deok-deok-…" over two cues. Only such clips: the
+    fallback for every doubtful clip cost 2-3x the engine's time and kept fewer lines (docs/benchmarks.md)."""
+    out = list(decoded)
+    fallback = replace(options, temperature=TranscribeOptions().temperature)  # the engine's own options have none
+    for lo, hi, _ in clips:
+        inside = [u for u in out if lo <= (u.start_ms + u.end_ms) // 2 < hi]
+        if not any(loops(u) for u in inside):
+            continue
+        again = transcriber.transcribe_span(audio, lo, hi, fallback)
+        if again and not any(loops(u) for u in again):
+            out = sorted([*(u for u in out if not any(u is v for v in inside)), *again], key=lambda u: u.start_ms)
+    return out
 
 
 def _on_sentences(decoded: Sequence[Utterance], clips: Sequence[tuple[int, int, Sentence]]) -> list[Utterance]:

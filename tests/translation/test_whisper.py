@@ -15,7 +15,7 @@ from streamkit.job import OutputOptions
 from streamkit.media import extract_audio, probe
 from streamkit.models import Transcript, Utterance, Word
 from streamkit.pipeline import SubtitleJob, run_subtitle
-from streamkit.transcribe import WhisperTranscriber
+from streamkit.transcribe import TranscribeOptions, WhisperTranscriber
 from streamkit.translation.options import TranslateOptions, TranslatorSettings
 from streamkit.translation.protocol import EngineContext
 from streamkit.translation.sentences import Sentence
@@ -24,6 +24,8 @@ from streamkit.translation.whisper import (
     SENTENCE_PAD_MS,
     WhisperTranslator,
     _on_sentences,
+    _without_loops,
+    loops,
     sentence_clips,
     whisper_factory,
 )
@@ -94,6 +96,44 @@ def test_the_english_of_a_clip_lies_on_its_sentence() -> None:
 
 
 @pytest.mark.slow
+def test_english_that_loops_is_told_by_its_compression_or_a_word_looping_within_itself() -> None:
+    looped = "If Park Geun-eul-deok-deok-deok-deok-deok-deok."
+    assert loops(Utterance(0, 1000, looped, compression_ratio=1.9))  # one segment's ratio may stay low
+    assert loops(Utterance(0, 1000, "Thank you.", compression_ratio=2.6))
+    assert not loops(Utterance(0, 1000, "In other areas, it would be difficult to find.", compression_ratio=0.9))
+
+
+class _Redecoder:
+    """Stands in for the model's sequential decode (a decode that loops cannot be made to order on a short
+    clip): records each span asked for and answers with ``answer``."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+        self.spans: list[tuple[int, int]] = []
+        self.options: list[TranscribeOptions] = []
+
+    def transcribe_span(self, audio: object, start_ms: int, end_ms: int, options: TranscribeOptions,
+                        prompt: str | None = None) -> list[Utterance]:
+        self.spans.append((start_ms, end_ms))
+        self.options.append(options)
+        return [Utterance(start_ms, end_ms - 90, self.answer, compression_ratio=1.2)]
+
+
+def test_a_clip_whose_english_loops_is_decoded_again_with_the_temperature_fallback() -> None:
+    """noisy.mp4 at 34.9 s: a batch (no fallback) gave "If Park Geun-eul-deok-deok-…" over two cues."""
+    clips = [(0, 4000, Sentence(300, 3700, "가")), (4000, 9000, Sentence(4300, 8700, "나"))]
+    decoded = [Utterance(300, 3700, "Fine."), Utterance(4300, 8700, "If Park deok-deok-deok-deok-deok.",
+                                                         compression_ratio=3.7)]
+    options = TranscribeOptions(task="translate", temperature=(0.0,))
+    again = _Redecoder("If Park's parents really give up.")
+    out = _without_loops(decoded, clips, again, None, options)  # type: ignore[arg-type]
+    assert again.spans == [(4000, 9000)] and len(again.options[0].temperature) > 1
+    assert [u.text for u in out] == ["Fine.", "If Park's parents really give up."]
+    # When the fallback loops too, the batch's English stays (the filter judges it).
+    still = _without_loops(decoded, clips, _Redecoder("deok-deok-deok-deok-deok"), None, options)  # type: ignore[arg-type]
+    assert still == decoded
+
+
 def test_the_engine_translates_sentence_by_sentence_and_reports_its_progress(
     transcriber: WhisperTranscriber, tmp_path: Path
 ) -> None:
