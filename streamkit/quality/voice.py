@@ -126,7 +126,15 @@ def fit_voice(
         for k in sorted(range(-reach, reach + 1), key=abs):
             if frames[0] + k >= 0 and share(k) > share(best):
                 best = k
-    return measure(best)
+    fit = measure(best)
+    if best:
+        # Where the words lie is louder and more voice for the VAD than where a stretch would take them: they
+        # are on a voice the stretches leave out (one running into music: conv-102 at 44.8 s, a reply at -19
+        # dBFS before a music bed, moved onto the silence before it and dropped as silent).
+        here = measure(0)
+        if here.level_db >= fit.level_db and here.vad >= fit.vad:
+            return here
+    return fit
 
 
 def voice_in_reach(

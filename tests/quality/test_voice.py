@@ -140,6 +140,19 @@ def test_fit_voice_finds_the_voice_a_second_away() -> None:
     assert fit_voice([(2000, 2600)], energy, speech, voiced, QualityOptions()).share == 0.0
 
 
+def test_fit_voice_leaves_words_on_a_voice_the_stretches_leave_out() -> None:
+    """conv-102 at 44.8 s: a reply at -19 dBFS running into a music bed (so no voiced stretch), a stretch ending
+    0.8 s before it. Moved onto that stretch's end the words read as the silence between, and went as silent."""
+    def energy(a: int, b: int) -> float:
+        return -22.0 if a < 3000 else -62.0 if a < 4700 else -19.0 if a < 5300 else -26.0
+
+    def speech(a: int, b: int) -> float:
+        return 0.9 if a < 3000 or 4700 <= a < 5300 else 0.1 if a < 4700 else 0.6
+
+    fit = fit_voice([(4600, 5300)], energy, speech, [(1000, 3000)], QualityOptions())
+    assert fit.shift_ms == 0 and fit.level_db == -19.0
+
+
 def test_voiced_stretches_and_the_ones_without_words() -> None:
     energy, speech = _voice([(1000, 1300), (1500, 2500), (5000, 5200), (8000, 9000)])
     o = QualityOptions()
