@@ -179,6 +179,9 @@ class QualityOptions:
     #: (0 = never). Batched decoding returns a whole VAD chunk (up to 30 s) as one segment; the VAD
     #: merges speech up to 2 s apart, so a longer pause is where its chunks were glued together.
     split_pause_ms: int = 2000
+    #: ... and after a sentence's end (. ? !) at a pause this long, before a run of at least this many words.
+    sentence_split_pause_ms: int = 1000
+    sentence_split_min_words: int = 4
     # Word timing.
     #: A word longer than ``max_word_ms + max_word_ms_per_char * characters`` is stretched.
     max_word_ms: int = 300

@@ -827,3 +827,34 @@ def test_a_number_split_off_a_count_goes_with_it() -> None:
     cleaned, dropped = clean_transcript(transcript(count, real, duration_ms=168_454), energy=_music, speech=_sung)
     assert kept_text(cleaned) == [real.text]
     assert all("counting" in d.signals for d in dropped)
+
+
+def test_a_sentence_ending_before_a_pause_does_not_vouch_for_a_long_run_after_it() -> None:
+    """conv-101 at 10.5 s: "…공개한다는 방침이다." then 1.4 s of silence and 15 words over a music bed, Whisper's
+    loop ("하라이마모," over and over), kept as one piece with the sentence: its confident words outweighed the loop.
+    Judged alone, the run goes."""
+    sentence = [(7760, 7910, "이동", 0.41), (7910, 8170, "상황", 0.69), (8170, 8590, "등도", 0.95),
+                (8590, 9110, "소상하게", 0.86), (9110, 9770, "공개한다는", 0.96), (9770, 10_410, "방침이다.", 0.64)]
+    run = [(11_910, 12_250, "아,", 0.05), (12_330, 12_490, "그런", 0.08), (12_490, 12_930, "거가", 0.22),
+           (12_930, 13_230, "대기를", 0.21), (13_230, 13_710, "대사하고", 0.31), (13_710, 14_230, "햄버스러서", 0.43),
+           (14_230, 14_690, "흥남미,", 0.21), (14_970, 15_250, "나이를", 0.39), (15_250, 15_950, "스스로시티,", 0.55),
+           (16_230, 16_730, "나이마모,", 0.34), (16_870, 17_210, "하라이마모,", 0.61),
+           (17_330, 17_330, "하라이마모,", 0.77), (17_510, 17_870, "하라이마모,", 0.81),
+           (18_030, 18_310, "하라이마모,", 0.67), (18_710, 19_070, "에이마모,", 0.96)]
+    u = utt([*sentence, *run], avg_logprob=-0.41, no_speech_prob=0.28, compression_ratio=3.22)
+
+    def energy(a: int, b: int) -> float:  # the voice, silence, then a music bed the VAD half hears as voice
+        return -75.0 if a < 7700 else -24.0 if a < 10_500 else -62.0 if a < 11_900 else -20.0 if a < 19_300 else -75.0
+
+    def speech(a: int, b: int) -> float:
+        return 0.95 if 7700 <= a < 10_500 else 0.7 if 11_900 <= a < 19_300 else 0.02
+
+    cleaned, dropped = clean_transcript(Transcript("ko", (u,), 150_000), energy=energy, speech=speech)
+    assert [w.text for c in cleaned.utterances for w in c.words] == [w for _, _, w, _ in sentence]
+    assert dropped and dropped[0].start_ms >= 11_900 and "loop" in dropped[0].signals
+    whole = dataclasses.replace(QualityOptions(), sentence_split_min_words=100)
+    kept = clean_transcript(Transcript("ko", (u,), 150_000), whole, energy=energy, speech=speech)[0]
+    assert "흥남미," in [w.text for c in kept.utterances for w in c.words]  # judged with the sentence, it stayed
+    # A short reply after a sentence and a pause stays with it (alone, its words outlast its voice).
+    reply = utt([*sentence, (11_910, 12_400, "물론", 0.7), (12_400, 12_700, "씨?", 0.5)])
+    assert clean_transcript(Transcript("ko", (reply,), 150_000))[0].utterances == (reply,)
