@@ -12,6 +12,7 @@ whose English still loops (a batch has no temperature fallback) is decoded once 
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -42,6 +43,8 @@ CLIP_MAX_MS = 29_000
 LOOP_COMPRESSION = 2.4
 #: A run of one to six characters said four times in a row inside a word: a loop within a token
 #: ("Geun-eul-deok-deok-deok-…" for a sentence of noisy.mp4).
+LOOP_PHRASE_TIMES = 3
+LOOP_PHRASE_WORDS = 4
 _TOKEN_LOOP = re.compile(r"(\D{1,6})\1{3,}")
 
 
@@ -57,7 +60,7 @@ class WhisperTranslator:
     options: TranscribeOptions
     name: str = "whisper"
     #: Part of the translate stage's cache key: English from an earlier way of translating is not reused.
-    revision: ClassVar[str] = "sentence-clips+loop-fallback"
+    revision: ClassVar[str] = "sentence-clips+loop-fallback+phrases"
 
     def translate(
         self, transcript: Transcript, audio: AudioTrack | None, progress: ProgressCallback | None = None
@@ -110,8 +113,13 @@ def sentence_clips(sentences: Sequence[Sentence], duration_ms: int) -> list[tupl
 
 
 def loops(u: Utterance) -> bool:
-    """Whether Whisper's English ``u`` is a loop: above :data:`LOOP_COMPRESSION`, or a word looping within itself."""
-    return u.compression_ratio > LOOP_COMPRESSION or _TOKEN_LOOP.search(u.text) is not None
+    """Whether Whisper's English ``u`` is a loop: above :data:`LOOP_COMPRESSION`, a word looping within itself, or
+    a phrase of up to :data:`LOOP_PHRASE_WORDS` words said :data:`LOOP_PHRASE_TIMES` times in a row ("I'm sorry. I'm
+    sorry. I'm sorry." for a line of conv-101: the filter drops it, and the line was left without English)."""
+    from ..quality import find_loops
+
+    return (u.compression_ratio > LOOP_COMPRESSION or _TOKEN_LOOP.search(u.text) is not None
+            or bool(find_loops(u.text.split(), min_repeats=LOOP_PHRASE_TIMES, max_unit=LOOP_PHRASE_WORDS)))
 
 
 def _without_loops(decoded: Sequence[Utterance], clips: Sequence[tuple[int, int, Sentence]],
@@ -127,7 +135,8 @@ def _without_loops(decoded: Sequence[Utterance], clips: Sequence[tuple[int, int,
         if not any(loops(u) for u in inside):
             continue
         again = transcriber.transcribe_span(audio, lo, hi, fallback)
-        if again and not any(loops(u) for u in again):
+        said_twice = any(a.text.strip() == b.text.strip() for a, b in itertools.pairwise(again))  # a segment loop
+        if again and not said_twice and not any(loops(u) for u in again):
             out = sorted([*(u for u in out if not any(u is v for v in inside)), *again], key=lambda u: u.start_ms)
     return out
 

@@ -100,7 +100,9 @@ def test_english_that_loops_is_told_by_its_compression_or_a_word_looping_within_
     looped = "If Park Geun-eul-deok-deok-deok-deok-deok-deok."
     assert loops(Utterance(0, 1000, looped, compression_ratio=1.9))  # one segment's ratio may stay low
     assert loops(Utterance(0, 1000, "Thank you.", compression_ratio=2.6))
+    assert loops(Utterance(0, 1000, "I'm sorry. I'm sorry. I'm sorry.", compression_ratio=1.5))  # conv-101
     assert not loops(Utterance(0, 1000, "In other areas, it would be difficult to find.", compression_ratio=0.9))
+    assert not loops(Utterance(0, 1000, "The name of the mountain was said to be the name.", compression_ratio=1.3))
 
 
 class _Redecoder:
@@ -109,6 +111,7 @@ class _Redecoder:
 
     def __init__(self, answer: str) -> None:
         self.answer = answer
+        self.segments = 1
         self.spans: list[tuple[int, int]] = []
         self.options: list[TranscribeOptions] = []
 
@@ -116,7 +119,9 @@ class _Redecoder:
                         prompt: str | None = None) -> list[Utterance]:
         self.spans.append((start_ms, end_ms))
         self.options.append(options)
-        return [Utterance(start_ms, end_ms - 90, self.answer, compression_ratio=1.2)]
+        step = (end_ms - start_ms) // self.segments
+        return [Utterance(start_ms + i * step, start_ms + (i + 1) * step - 90, self.answer, compression_ratio=1.2)
+                for i in range(self.segments)]
 
 
 def test_a_clip_whose_english_loops_is_decoded_again_with_the_temperature_fallback() -> None:
@@ -129,9 +134,13 @@ def test_a_clip_whose_english_loops_is_decoded_again_with_the_temperature_fallba
     out = _without_loops(decoded, clips, again, None, options)  # type: ignore[arg-type]
     assert again.spans == [(4000, 9000)] and len(again.options[0].temperature) > 1
     assert [u.text for u in out] == ["Fine.", "If Park's parents really give up."]
-    # When the fallback loops too, the batch's English stays (the filter judges it).
+    # When the fallback loops too, the batch's English stays (the filter judges it): within a segment, or one
+    # segment said twice (conv-101 at 120.9 s: "I'm going to take care of myself" two times over).
     still = _without_loops(decoded, clips, _Redecoder("deok-deok-deok-deok-deok"), None, options)  # type: ignore[arg-type]
     assert still == decoded
+    twice = _Redecoder("I'm going to take care of myself")
+    twice.segments = 2
+    assert _without_loops(decoded, clips, twice, None, options) == decoded  # type: ignore[arg-type]
 
 
 def test_the_engine_translates_sentence_by_sentence_and_reports_its_progress(
