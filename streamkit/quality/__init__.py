@@ -71,7 +71,16 @@ from __future__ import annotations
 
 from .align import align_to_voice
 from .detectors import SCRIPTS as SCRIPTS
-from .detectors import Loop, find_loops, is_outro_phrase, match_outro, normalize_text, stutters, timeless_runs
+from .detectors import (
+    Loop,
+    find_loops,
+    is_outro_phrase,
+    loops_within,
+    match_outro,
+    normalize_text,
+    stutters,
+    timeless_runs,
+)
 from .options import OUTRO_PATTERNS, OUTRO_PHRASES, WEAK_OUTRO_PHRASES, Dropped, EnergyFn, QualityOptions, SpeechFn
 from .passes import clean_transcript, dropped_summary, keep_words
 from .profiles import (
@@ -120,6 +129,7 @@ __all__ = [
     "is_outro_phrase",
     "keep_words",
     "laid_over",
+    "loops_within",
     "match_outro",
     "normalize_text",
     "phone_stretches",

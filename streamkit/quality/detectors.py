@@ -60,14 +60,15 @@ def is_outro_phrase(text: str, options: QualityOptions | None = None) -> bool:
     return bool(norm) and any(key == norm for key, _phrase, _strong in _phrase_table(options or QualityOptions()))
 
 
-#: One to three characters said four times in a row inside a word: Whisper looping within a token
-#: ("인은은은은은…", "스위시시시시…" over music).
-_STUTTER = re.compile(r"(\D{1,3})\1{3,}")  # not digits: 10000
+def loops_within(text: str, max_unit: int = 3) -> bool:
+    """Whether ``text`` holds 1 to ``max_unit`` characters (not digits: 10000) said four times in a row: Whisper
+    looping within a token ("인은은은은은…", "스위시시시시…" over music; "Geun-eul-deok-deok-deok-…" in English)."""
+    return re.search(rf"(\D{{1,{max_unit}}})\1{{3,}}", text) is not None
 
 
 def stutters(word: str) -> bool:
-    """Whether ``word`` (its edge punctuation aside) loops within itself: :data:`_STUTTER`."""
-    return _STUTTER.search(word.strip(",.?!")) is not None
+    """Whether ``word`` (its edge punctuation aside) loops within itself: one to three characters four times."""
+    return loops_within(word.strip(",.?!"))
 
 
 def match_outro(text: str, options: QualityOptions | None = None) -> tuple[str, bool] | None:

@@ -203,14 +203,17 @@ def _split_runs(u: Utterance, ctx: _Context) -> list[Utterance]:
     o, words = ctx.options, u.words
     if o.split_pause_ms <= 0 or len(words) < 2:
         return [u]
-    pauses = [0, *(_plausible_start(u, i, ctx) - max(w.end_ms for w in words[:i]) for i in range(1, len(words)))]
-    cuts: list[int] = []
+    pauses, latest = [0], words[0].end_ms  # the pause before each word
     for i in range(1, len(words)):
-        after = next((j for j in range(i + 1, len(words)) if pauses[j] >= o.sentence_split_pause_ms), len(words))
-        if pauses[i] >= o.split_pause_ms or (
-                pauses[i] >= o.sentence_split_pause_ms and words[i - 1].text.endswith((".", "?", "!"))
-                and after - i >= o.sentence_split_min_words):
-            cuts.append(i)
+        pauses.append(_plausible_start(u, i, ctx) - latest)
+        latest = max(latest, words[i].end_ms)
+
+    def run_after(i: int) -> int:  # words from ``i`` to the next pause a sentence's end may be cut at
+        return next((j for j in range(i + 1, len(words)) if pauses[j] >= o.sentence_split_pause_ms), len(words)) - i
+
+    cuts = [i for i in range(1, len(words)) if pauses[i] >= o.split_pause_ms or (
+        pauses[i] >= o.sentence_split_pause_ms and words[i - 1].text.endswith((".", "?", "!"))
+        and run_after(i) >= o.sentence_split_min_words)]
     if not cuts:
         return [u]
     runs = []

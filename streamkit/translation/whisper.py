@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import ClassVar
@@ -41,11 +40,12 @@ CLIP_MAX_MS = 29_000
 #: English above this gzip compression ratio is a loop: Whisper's own bar for decoding again at a higher
 #: temperature (faster-whisper's ``compression_ratio_threshold``), which batched decoding never does.
 LOOP_COMPRESSION = 2.4
-#: A run of one to six characters said four times in a row inside a word: a loop within a token
-#: ("Geun-eul-deok-deok-deok-…" for a sentence of noisy.mp4).
-LOOP_PHRASE_TIMES = 3
+#: A run of up to this many characters said four times in a row is a loop within a token
+#: ("Geun-eul-deok-deok-deok-…" for a sentence of noisy.mp4: "-deok" is five).
+LOOP_TOKEN_CHARS = 6
+#: A phrase of up to this many words said this many times in a row is a loop ("I'm sorry. I'm sorry. I'm sorry.").
 LOOP_PHRASE_WORDS = 4
-_TOKEN_LOOP = re.compile(r"(\D{1,6})\1{3,}")
+LOOP_PHRASE_TIMES = 3
 
 
 @dataclass
@@ -116,9 +116,9 @@ def loops(u: Utterance) -> bool:
     """Whether Whisper's English ``u`` is a loop: above :data:`LOOP_COMPRESSION`, a word looping within itself, or
     a phrase of up to :data:`LOOP_PHRASE_WORDS` words said :data:`LOOP_PHRASE_TIMES` times in a row ("I'm sorry. I'm
     sorry. I'm sorry." for a line of conv-101: the filter drops it, and the line was left without English)."""
-    from ..quality import find_loops
+    from ..quality import find_loops, loops_within
 
-    return (u.compression_ratio > LOOP_COMPRESSION or _TOKEN_LOOP.search(u.text) is not None
+    return (u.compression_ratio > LOOP_COMPRESSION or loops_within(u.text, LOOP_TOKEN_CHARS)
             or bool(find_loops(u.text.split(), min_repeats=LOOP_PHRASE_TIMES, max_unit=LOOP_PHRASE_WORDS)))
 
 
