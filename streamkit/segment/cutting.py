@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .breaks import FORBIDDEN_BREAK_COST, _break_cost
+from .breaks import FORBIDDEN_BREAK_COST, SENTENCE_END, _break_cost
 from .layout import _EPS, _arrange, _gap_prefix, _prefix
 from .rules import SegmentRules
 from .words import _Tokens
@@ -33,6 +33,16 @@ SPEED_WEIGHT = 10.0
 #: And of each such cue: where a sentence's translation is too long for its time, one cue too fast is better than
 #: the lack shared out so that every cue is (fanlive: 2 cues at 21.6 characters a second instead of 1).
 SHORT_CUE_COST = 2.0
+#: Cost of each second a cue hands over to the next as lag (``SegmentRules.max_lag_ms``): when its speech runs on
+#: into the next cue's, the next one may come up to that much later (``timing._in_times``). A little late beats
+#: two sentences in one cue, the second shown seconds before it is said (conversation.mp4, Whisper's English:
+#: "I'm going to put it on the floor. / It's really good." over two phrases 1.6 s apart).
+LAG_WEIGHT = 2.0
+#: Cost of each second by which a cue shows a sentence after a finished one (an utterance, a decoded segment or a
+#: translated sentence, after one ending in ". ? !") before it is said, beyond ``EARLY_GRACE_MS``: it is read
+#: ahead of its voice. Not after an unfinished segment: a cue of "그" alone, its sentence in the next (stress-1).
+EARLY_WEIGHT = 4.0
+EARLY_GRACE_MS = 500
 
 
 @dataclass(slots=True)
@@ -52,6 +62,9 @@ class _Plan:
     spaces: list[int]  # prefix counts of the spaces between tokens (what reading speed counts)
     #: The latest a cue ending with token k may stay up: the next token's onset less the gap, or the track's end.
     room_end: list[float]
+    gap_ms: int = 0
+    #: Token k ends an utterance with ". ? !" (a finished sentence).
+    sentence_end: list[bool] = field(default_factory=list)
 
 
 def _plan(toks: _Tokens, rules: SegmentRules, language: str, gap_ms: int = 0,
@@ -74,7 +87,9 @@ def _plan(toks: _Tokens, rules: SegmentRules, language: str, gap_ms: int = 0,
     for k, glued in enumerate(toks.glued):
         spaces.append(spaces[-1] + (0 if k == 0 or glued else 1))
     room_end = [float(toks.start[k + 1] - gap_ms) for k in range(n - 1)] + [last_limit]
-    return _Plan(toks, rules, language, _prefix(toks.width), pc, bc, forced, apart, gap, gp, spaces, room_end)
+    sentence_end = [e and t[-1:] in SENTENCE_END for e, t in zip(toks.utterance_end, toks.text, strict=True)]
+    return _Plan(toks, rules, language, _prefix(toks.width), pc, bc, forced, apart, gap, gp, spaces, room_end,
+                 gap_ms, sentence_end)
 
 
 def _fits(plan: _Plan, lo: int, hi: int) -> bool:
@@ -123,17 +138,20 @@ def _cut_block(plan: _Plan, a: int, b: int, out: list[tuple[int, int]]) -> None:
     cols, capacity = rules.max_line_columns + _EPS, rules.max_line_columns * rules.max_lines
     orphan_width = rules.max_line_columns * ORPHAN_SHARE
     cut_cost = _cut_costs(plan, a, b)
-    # best[k - a + 1]: cheapest cutting of a..k; back[...]: where its last cue starts.
-    best, back = [0.0] + [math.inf] * (b - a + 1), [0] * (b - a + 2)
+    # best[k - a + 1]: cheapest cutting of a..k; back[...]: where its last cue starts; lag[...]: how much later
+    # than its first word the cue after it comes, what that cutting's last cue hands over (``_handover``).
+    best, back, lag = [0.0] + [math.inf] * (b - a + 1), [0] * (b - a + 2), [0.0] * (b - a + 2)
     pw, bc, widths, starts, ends = plan.pw, plan.bc, toks.width, toks.start, toks.end
     gap, gp, pc, spaces, room_end = plan.gap, plan.gp, plan.pc, plan.spaces, plan.room_end
     max_lines, max_duration, min_duration = rules.max_lines, rules.max_duration_ms, rules.min_duration_ms
     per_char = 1000 / rules.max_cps
+    max_lag, gap_ms, utterance_end, sentence_end = rules.max_lag_ms, plan.gap_ms, toks.utterance_end, plan.sentence_end
     for i in range(a, b + 1):
         base = best[i - a] + CUE_COST
+        delay = lag[i - a]
         pc_i, spaces_i = pc[i], spaces[i + 1]
         lines, line_w, width = 1, widths[i], widths[i]
-        start, latest = starts[i], ends[i]
+        start, latest, said = starts[i], ends[i], starts[i]
         # For two-line cues: the cheapest line break still possible (first line i..t, t >= t_lo).
         break_min: list[float] = []
         t_lo = i
@@ -155,8 +173,12 @@ def _cut_block(plan: _Plan, a: int, b: int, out: list[tuple[int, int]]) -> None:
                     latest = ends[k]
                     if latest - start > max_duration:
                         break
+                if sentence_end[k - 1]:
+                    said = starts[k]
             empty = 1.0 - width / capacity
             cost = base + cut_cost[k - a]
+            if said - start > EARLY_GRACE_MS:
+                cost += EARLY_WEIGHT * (said - start - EARLY_GRACE_MS) / 1000
             if empty > 0.0:
                 cost += FILL_WEIGHT * empty * empty
             if lines == 2:
@@ -168,12 +190,18 @@ def _cut_block(plan: _Plan, a: int, b: int, out: list[tuple[int, int]]) -> None:
                 cost += ORPHAN_COST
             # What the cue lacks of its reading time and minimum duration. ``_shortfall`` is called only when the
             # cue may lack any (room is whole ms, so ``need <= room`` means the rounded-up need fits): the hot loop.
-            need, room = (pc[k + 1] - pc_i + spaces[k + 1] - spaces_i) * per_char, room_end[k] - start
-            if (need > room or room < min_duration) and (short := _shortfall(plan, i, k)) > 0:
-                cost += SHORT_CUE_COST + SPEED_WEIGHT * short / 1000
+            need, room = (pc[k + 1] - pc_i + spaces[k + 1] - spaces_i) * per_char, room_end[k] - start - delay
+            handed = 0.0
+            if (need > room or room < min_duration) and (short := _shortfall(plan, i, k, delay)) > 0:
+                if k < b and max_lag and utterance_end[k] and starts[k + 1] - latest <= gap_ms:
+                    handed = min(short, max_lag)
+                    cost += LAG_WEIGHT * handed / 1000
+                if short > handed:
+                    cost += SHORT_CUE_COST + SPEED_WEIGHT * (short - handed) / 1000
             if cost < best[k - a + 1]:
                 best[k - a + 1] = cost
                 back[k - a + 1] = i
+                lag[k - a + 1] = handed
     out.extend(_walk_back(back, a, b))
 
 
@@ -215,36 +243,93 @@ def _need_ms(chars: int, rules: SegmentRules) -> int:
     return min(rules.max_duration_ms, max(rules.min_duration_ms, math.ceil(chars * 1000 / rules.max_cps)))
 
 
-def _shortfall(plan: _Plan, lo: int, hi: int) -> float:
-    """How many ms the cue ``lo..hi`` lacks of its reading time (``_need_ms``) before the next token's onset
-    less the gap (the track's end after the last token); 0 when it has room."""
+def _shortfall(plan: _Plan, lo: int, hi: int, delay: float = 0.0) -> float:
+    """How many ms the cue ``lo..hi``, shown ``delay`` ms after its first word, lacks of its reading time
+    (``_need_ms``) before the next token's onset less the gap (the track's end after the last token); 0 when
+    it has room."""
     chars = plan.pc[hi + 1] - plan.pc[lo] + plan.spaces[hi + 1] - plan.spaces[lo + 1]
-    return max(0.0, _need_ms(chars, plan.rules) - (plan.room_end[hi] - plan.toks.start[lo]))
+    return max(0.0, _need_ms(chars, plan.rules) - (plan.room_end[hi] - plan.toks.start[lo] - delay))
+
+
+def _handover(plan: _Plan, lo: int, hi: int) -> int:
+    """How much of its lack the cue ``lo..hi`` may hand over to the next cue as lag: ``max_lag_ms`` when it ends
+    an utterance (a decoded segment, a translated sentence) and the next one's speech runs on from the cue's
+    (``timing._in_times`` delays the next cue only then), else 0. Not inside an utterance: there the cutter
+    would cut anywhere to hand its lack on, where ``_in_times`` gives a cue its time by starting it early."""
+    toks = plan.toks
+    if hi + 1 >= len(toks.start) or plan.forced[hi] or not toks.utterance_end[hi]:
+        return 0
+    return plan.rules.max_lag_ms if toks.start[hi + 1] - max(toks.end[lo:hi + 1]) <= plan.gap_ms else 0
+
+
+def _lack(plan: _Plan, group: tuple[int, int], delay: float) -> tuple[float, float]:
+    """What ``group`` shown ``delay`` ms late lacks beyond what it may hand over, and what it hands over."""
+    short = _shortfall(plan, group[0], group[1], delay)
+    handed = min(short, _handover(plan, *group))
+    return short - handed, handed
+
+
+def _lead_room(plan: _Plan, group: tuple[int, int], prev: tuple[int, int] | None, prev_delay: float) -> float:
+    """How much earlier than its first word ``group`` may come up (``timing._in_times``): at most ``max_lead_ms``,
+    never before the cue before it has had its reading time and its speech has ended, and the gap; not at all
+    when the next cue's first word comes within ``min_visible_ms`` and the gap (that one waits for it anyway)."""
+    rules, toks = plan.rules, plan.toks
+    after = group[1] + 1
+    if after < len(toks.start) and toks.start[after] < toks.start[group[0]] + rules.min_visible_ms + plan.gap_ms:
+        return 0.0
+    floor = 0.0
+    if prev is not None:
+        chars = plan.pc[prev[1] + 1] - plan.pc[prev[0]] + plan.spaces[prev[1] + 1] - plan.spaces[prev[0] + 1]
+        shown = toks.start[prev[0]] + prev_delay + max(_need_ms(chars, rules), rules.min_visible_ms)
+        floor = max(shown, max(toks.end[prev[0]:prev[1] + 1])) + plan.gap_ms
+    return max(0.0, min(float(rules.max_lead_ms), toks.start[group[0]] - floor))
 
 
 def _merge_short(plan: _Plan, groups: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Merge cues that cannot be shown long enough with the neighbour that helps most."""
+    """Merge cues that cannot be shown long enough with the neighbour that helps most. What a cue may hand over
+    to the next as lag (``_handover``), or, ending a sentence, win by coming up early into free time before it
+    (``_lead_room``), it does not lack: merged instead, the next sentence would be on screen a second or more
+    before it is said."""
     out: list[tuple[int, int]] = []
+    handed_on: list[float] = []  # what each cue of ``out`` hands over to the next as lag
+
+    def lack(group: tuple[int, int], k: int) -> tuple[float, float]:
+        """What ``group``, following ``out[:k]``, lacks beyond its lag and lead, and the lag it hands over."""
+        delay = handed_on[k - 1] if k else 0.0
+        short, handed = _lack(plan, group, delay)
+        if short > 0 and not delay and plan.sentence_end[group[1]]:  # "그" alone stays merged with its sentence
+            before = handed_on[k - 2] if k > 1 else 0.0
+            short = max(0.0, short - _lead_room(plan, group, out[k - 1] if k else None, before))
+        return short, handed
+
     idx = 0
     cur = groups[0]
     while True:
-        short = _shortfall(plan, *cur)
+        k = len(out)
+        short, handed = lack(cur, k)
         if short > 0:
             gain_next = gain_prev = 0.0
             if idx + 1 < len(groups) and _mergeable(plan, cur[0], groups[idx + 1][1]):
                 nxt = groups[idx + 1]
-                gain_next = short + _shortfall(plan, *nxt) - _shortfall(plan, cur[0], nxt[1])
+                out.append(cur)
+                handed_on.append(handed)
+                after = lack(nxt, k + 1)[0]
+                out.pop()
+                handed_on.pop()
+                gain_next = short + after - lack((cur[0], nxt[1]), k)[0]
             if out and _mergeable(plan, out[-1][0], cur[1]):
                 prev = out[-1]
-                gain_prev = _shortfall(plan, *prev) + short - _shortfall(plan, prev[0], cur[1])
+                gain_prev = lack(prev, k - 1)[0] + short - lack((prev[0], cur[1]), k - 1)[0]
             if gain_next > 0 and gain_next >= gain_prev:
                 idx += 1
                 cur = (cur[0], groups[idx][1])
                 continue
             if gain_prev > 0:
                 cur = (out.pop()[0], cur[1])
+                handed_on.pop()
                 continue
         out.append(cur)
+        handed_on.append(handed)
         idx += 1
         if idx >= len(groups):
             return out

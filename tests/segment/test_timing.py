@@ -534,3 +534,46 @@ def test_a_translation_read_at_most_17_characters_a_second_gives_readable_cues(
     transcript = Transcript("en", (Utterance(start, start + span, text),), start + span + 3000)
     track = segment(transcript, ENGLISH_RULES, NTSC)
     assert all(_readable(c, ENGLISH_RULES) for c in track.cues), [(c.text, c.duration_ms) for c in track.cues]
+
+
+def _two_phrases(before: str | None = None, ends: tuple[int, int] = (46_283, 47_530)) -> Transcript:
+    """conversation.mp4, Whisper's English: two phrases read 1.5 s apart, the first needing 1.65 s for 1.42 s
+    before the second's voice, the second 3 s before the next line."""
+    utterances = [Utterance(44_860, ends[0], "I'm going to put it on the floor."),
+                  Utterance(46_350, ends[1], "It's really good."),
+                  Utterance(49_510, 51_740, "Now, I'm going to take a picture with Baekha.")]
+    if before is not None:
+        utterances.insert(0, Utterance(42_000, 44_860, before))
+    return Transcript("en", tuple(utterances), 60_000)
+
+
+def test_a_sentence_is_not_shown_a_second_before_it_is_said() -> None:
+    """The two phrases (0.85 s of pause between them) shared one cue from 44.86 s: "It's really good." was on
+    screen 1.5 s before its voice. Each now has a cue of its own, the first coming up early into the free time
+    before it, each within half a second of its voice, both readable."""
+    track = segment(_two_phrases(ends=(45_500, 47_030)), ENGLISH_RULES, Fraction(30000, 1001))
+    assert [c.text for c in track.cues[:2]] == ["I'm going to put it on the floor.", "It's really good."]
+    assert abs(track.cues[0].start_ms - 44_860) <= 500 and abs(track.cues[1].start_ms - 46_350) <= 500
+    assert all(_readable(c, ENGLISH_RULES) for c in track.cues)
+
+
+def test_a_sentence_short_of_time_hands_its_lack_to_the_next_as_lag() -> None:
+    """When the second phrase's voice runs on from the first's and speech comes right before them (no free time
+    to start early in), the first gets its reading time by the second coming up to ``max_lag_ms`` late, not by
+    the two sharing a cue; without the lag they share one."""
+    track = segment(_two_phrases("We were talking about it yesterday."), ENGLISH_RULES, Fraction(30000, 1001))
+    cues = track.cues
+    assert [c.text for c in cues[1:3]] == ["I'm going to put it on the floor.", "It's really good."]
+    assert cues[1].start_ms == 44_860 and 46_350 < cues[2].start_ms <= 46_350 + ENGLISH_RULES.max_lag_ms
+    assert all(_readable(c, ENGLISH_RULES) for c in cues)
+    strict = segment(_two_phrases("We were talking about it yesterday."),
+                     dataclasses.replace(ENGLISH_RULES, max_lag_ms=0), Fraction(30000, 1001))
+    assert "It's really good." not in [c.text for c in strict.cues]
+
+
+def test_a_word_before_a_pause_that_cannot_be_read_alone_stays_with_its_sentence() -> None:
+    """stress-1: "그", a pause, then its sentence. It could come up early into the silence before it, but a
+    cue of "그" alone is no subtitle: only a finished sentence keeps a cue of its own that way."""
+    words = [(74_930, 75_100, "그"), *spoken("바람에 나의 몸도 겹쳐스러지면", 75_780, 450)]
+    cues = segment(words_transcript(words, "ko", 90_000), KOREAN_RULES).cues
+    assert [c.text for c in cues] == ["그 바람에 나의 몸도 겹쳐스러지면"]
