@@ -138,17 +138,14 @@ def _cut_block(plan: _Plan, a: int, b: int, out: list[tuple[int, int]]) -> None:
     cols, capacity = rules.max_line_columns + _EPS, rules.max_line_columns * rules.max_lines
     orphan_width = rules.max_line_columns * ORPHAN_SHARE
     cut_cost = _cut_costs(plan, a, b)
-    # best[k - a + 1]: cheapest cutting of a..k; back[...]: where its last cue starts; lag[...]: how much later
-    # than its first word the cue after it comes, what that cutting's last cue hands over (``_handover``).
+    # best[k - a + 1]: cheapest cutting of a..k; back[...]: where its last cue starts; lag[...]: what it hands on.
     best, back, lag = [0.0] + [math.inf] * (b - a + 1), [0] * (b - a + 2), [0.0] * (b - a + 2)
     pw, bc, widths, starts, ends = plan.pw, plan.bc, toks.width, toks.start, toks.end
-    gap, gp, pc, spaces, room_end = plan.gap, plan.gp, plan.pc, plan.spaces, plan.room_end
+    gap, gp, pc, spaces, room_end, ended = plan.gap, plan.gp, plan.pc, plan.spaces, plan.room_end, plan.sentence_end
     max_lines, max_duration, min_duration = rules.max_lines, rules.max_duration_ms, rules.min_duration_ms
     per_char = 1000 / rules.max_cps
-    max_lag, gap_ms, utterance_end, sentence_end = rules.max_lag_ms, plan.gap_ms, toks.utterance_end, plan.sentence_end
     for i in range(a, b + 1):
-        base = best[i - a] + CUE_COST
-        delay = lag[i - a]
+        base, delay = best[i - a] + CUE_COST, lag[i - a]
         pc_i, spaces_i = pc[i], spaces[i + 1]
         lines, line_w, width = 1, widths[i], widths[i]
         start, latest, said = starts[i], ends[i], starts[i]
@@ -157,8 +154,7 @@ def _cut_block(plan: _Plan, a: int, b: int, out: list[tuple[int, int]]) -> None:
         t_lo = i
         for k in range(i, b + 1):
             if k > i:
-                w = widths[k]
-                g = gap[k]
+                w, g = widths[k], gap[k]
                 width += g + w
                 if line_w + g + w <= cols:
                     line_w += g + w
@@ -173,12 +169,11 @@ def _cut_block(plan: _Plan, a: int, b: int, out: list[tuple[int, int]]) -> None:
                     latest = ends[k]
                     if latest - start > max_duration:
                         break
-                if sentence_end[k - 1]:
+                if ended[k - 1]:  # a sentence begins at k
                     said = starts[k]
             empty = 1.0 - width / capacity
             cost = base + cut_cost[k - a]
-            if said - start > EARLY_GRACE_MS:
-                cost += EARLY_WEIGHT * (said - start - EARLY_GRACE_MS) / 1000
+            cost += EARLY_WEIGHT * max(said - start - EARLY_GRACE_MS, 0) / 1000
             if empty > 0.0:
                 cost += FILL_WEIGHT * empty * empty
             if lines == 2:
@@ -188,21 +183,34 @@ def _cut_block(plan: _Plan, a: int, b: int, out: list[tuple[int, int]]) -> None:
                     cost += break_min[t_lo - i]
             if width < orphan_width and (i > a or k < b):
                 cost += ORPHAN_COST
-            # What the cue lacks of its reading time and minimum duration. ``_shortfall`` is called only when the
-            # cue may lack any (room is whole ms, so ``need <= room`` means the rounded-up need fits): the hot loop.
+            # What the cue lacks of its reading time, only when it may lack any (room is whole ms): the hot loop.
             need, room = (pc[k + 1] - pc_i + spaces[k + 1] - spaces_i) * per_char, room_end[k] - start - delay
-            handed = 0.0
-            if (need > room or room < min_duration) and (short := _shortfall(plan, i, k, delay)) > 0:
-                if k < b and max_lag and utterance_end[k] and starts[k + 1] - latest <= gap_ms:
-                    handed = min(short, max_lag)
-                    cost += LAG_WEIGHT * handed / 1000
-                if short > handed:
-                    cost += SHORT_CUE_COST + SPEED_WEIGHT * (short - handed) / 1000
+            lacking, handed = _lack_cost(plan, i, k, b, delay, latest) if need > room or room < min_duration else _NONE
+            cost += lacking
             if cost < best[k - a + 1]:
-                best[k - a + 1] = cost
-                back[k - a + 1] = i
-                lag[k - a + 1] = handed
+                best[k - a + 1], back[k - a + 1], lag[k - a + 1] = cost, i, handed
     out.extend(_walk_back(back, a, b))
+
+
+_NONE = (0.0, 0.0)
+
+
+def _lack_cost(plan: _Plan, i: int, k: int, b: int, delay: float, latest: int) -> tuple[float, float]:
+    """What the cue ``i..k`` of the block ending at ``b``, shown ``delay`` ms late, whose words end at ``latest``,
+    costs for what it lacks of its reading time (``_shortfall``), and the lag it hands over to the next cue: up to
+    ``max_lag_ms`` at the end of an utterance whose next one's speech runs on from it (``_handover``), at
+    ``LAG_WEIGHT``."""
+    short = _shortfall(plan, i, k, delay)
+    if short <= 0:
+        return _NONE
+    toks, max_lag = plan.toks, plan.rules.max_lag_ms
+    handed = 0.0
+    if k < b and max_lag and toks.utterance_end[k] and toks.start[k + 1] - latest <= plan.gap_ms:
+        handed = min(short, max_lag)
+    cost = LAG_WEIGHT * handed / 1000
+    if short > handed:
+        cost += SHORT_CUE_COST + SPEED_WEIGHT * (short - handed) / 1000
+    return cost, handed
 
 
 def _suffix_min(values: list[float]) -> list[float]:
