@@ -390,8 +390,14 @@ def clean_translation(translation: Transcript, quality: QualityOptions) -> tuple
     words sit 0.5 s off its voice read as quiet (conv-102's "Let's have a drink!" for 한잔의, dropped). A closing
     people say ("Thank you") is no evidence either: it is how Whisper renders a short Korean line the filter kept
     (conversation.mp4 at 57.1 s, "고쉽니다." as "Thank you very much.", dropped with the recording's end near
-    and the line left without English); a channel's outro still is."""
-    return clean_transcript(translation, replace(quality, w_weak_outro=0.0))
+    and the line left without English); a channel's outro still is. Nor is the decoder's doubt: over the voice
+    of a kept line only known invented patterns drop text (``QualityOptions.assume_voice``); Whisper's
+    no-speech rule took conv-101's English for a phone reply at 100 s (no-speech 0.62, log-probability -1.56),
+    and the line was left without English. A phrase said three times over is one of those patterns here
+    ("I'm sorry. I'm sorry. I'm sorry." on conv-101): Whisper's English loop (``translation.whisper.loops``)."""
+    patterns = tuple(dict.fromkeys((*quality.pattern_signals, "repeat")))
+    return clean_transcript(translation, replace(quality, w_weak_outro=0.0, assume_voice=True,
+                                                 pattern_signals=patterns))
 
 
 def _translate(stages: _Stages, cache: _Cache, engines: dict[str, Translator], korean: Transcript,

@@ -353,3 +353,20 @@ def test_whispers_english_keeps_a_closing_people_say_and_drops_a_channel_outro()
     cleaned, dropped = clean_translation(english, QualityOptions())
     assert [u.start_ms for u in cleaned.utterances] == [20_000, 57_080]
     assert [d.text for d in dropped] == ["Thanks for watching!"]
+
+
+def test_whispers_english_over_a_kept_line_is_dropped_only_for_a_known_pattern() -> None:
+    """conv-101: the English of a phone reply the Korean filter kept (100.0 s) read at no-speech 0.62 and
+    log-probability -1.56, and Whisper's no-speech rule dropped it: the line had no English. The English lies on
+    the kept lines, over their voice, so doubt alone no longer drops it; a phrase said three times (Whisper's
+    English loop) and a channel's outro still go."""
+    english = Transcript("en", (
+        Utterance(100_000, 100_110, "I'm going to do it again.", avg_logprob=-1.56, no_speech_prob=0.62),
+        Utterance(112_100, 113_400, "This is the first time I've seen this video.", avg_logprob=-1.47,
+                  no_speech_prob=0.61),
+        Utterance(121_150, 122_900, "I'm sorry. I'm sorry. I'm sorry.", avg_logprob=-1.19),
+        Utterance(150_000, 151_000, "Thanks for watching!", avg_logprob=-1.05),
+    ), 152_000, task="translate")
+    cleaned, dropped = clean_translation(english, QualityOptions())
+    assert [u.start_ms for u in cleaned.utterances] == [100_000, 112_100]
+    assert [d.text for d in dropped] == ["I'm sorry. I'm sorry. I'm sorry.", "Thanks for watching!"]

@@ -253,6 +253,9 @@ class QualityOptions:
     #: however loud that was (``voice.phone_turns``).
     phone_onset_share: float = 0.9
     pattern_signals: tuple[str, ...] = ("outro", "loop", "prompt_echo", "script", "counting")
+    #: Every piece is over voice, whatever the profiles say (none given): the caller vouches for the voice under
+    #: it. Whisper's English laid on the Korean sentences the filter kept (``pipeline.clean_translation``).
+    assume_voice: bool = False
     #: A piece of at most this many syllables with no word at ``short_probability`` or above and
     #: no voice within ``voice_search_ms`` collects ``w_no_voice`` (``voice.voice_in_reach``).
     short_max_syllables: int = 2

@@ -43,7 +43,8 @@ class _Piece:
         """Whether the evidence drops this piece (over voice: only with a known invented pattern)."""
         if self.score < o.drop_score:
             return False
-        return not self.over_voice or any(code in o.pattern_signals for code, w, _ in self.evidence if w > 0)
+        return not (self.over_voice or o.assume_voice) or any(
+            code in o.pattern_signals for code, w, _ in self.evidence if w > 0)
 
     def add(self, code: str, weight: float, why: str) -> None:
         if weight:
