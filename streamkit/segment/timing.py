@@ -81,7 +81,9 @@ def _in_times(groups: list[tuple[int, int]], onsets: list[int], ends: list[int],
     cue's speech runs on from its speech (a pause of at most the gap: no onset to see), this one comes later
     by what that lacks, at most ``max_lag_ms`` after its first word's onset (a dense passage does not drift),
     keeping its own reading time before the next cue's onset. Else a cue that cannot stay up for its reading
-    time before the next cue's onset starts earlier by what it lacks, at most ``max_lead_ms``, and never
+    time before the next cue's onset, beyond what that one may come later (:func:`_next_lag`: a text shown after
+    its voice began, where no onset is seen, rather than before its voice), starts earlier by what it lacks, at
+    most ``max_lead_ms``, and never
     before the previous cue's in-time plus its reading time (and ``min_visible_ms``), its speech end, and the
     gap (stress-2, sequential: 34 characters in 2.82 s between two cues that could not merge, with 10 s of
     silence before them)."""
@@ -98,7 +100,7 @@ def _in_times(groups: list[tuple[int, int]], onsets: list[int], ends: list[int],
                     ins.append(start + delay)
                     continue
         if following is not None and rules.max_lead_ms > 0:
-            short = start + needs[c] + gap - following
+            short = start + needs[c] + gap - following - _next_lag(c, groups, onsets, ends, needs, rules, gap)
             if short > 0 and following >= start + rules.min_visible_ms + gap:  # else the next one waits anyway
                 floor = 0
                 if c:
@@ -107,3 +109,17 @@ def _in_times(groups: list[tuple[int, int]], onsets: list[int], ends: list[int],
                 start = min(start, max(start - min(short, rules.max_lead_ms), floor))
         ins.append(start)
     return ins
+
+
+def _next_lag(c: int, groups: list[tuple[int, int]], onsets: list[int], ends: list[int], needs: list[int],
+              rules: SegmentRules, gap: int) -> int:
+    """How much later than its first word the cue after cue ``c`` may come: up to ``max_lag_ms`` when its speech
+    runs on from ``c``'s (a pause of at most the gap), keeping its own reading time before the one after it."""
+    if rules.max_lag_ms <= 0 or c + 1 >= len(groups):
+        return 0
+    (lo, hi), nxt = groups[c], groups[c + 1][0]
+    if onsets[nxt] - max(ends[lo : hi + 1]) > gap:
+        return 0
+    if c + 2 >= len(groups):
+        return rules.max_lag_ms
+    return max(0, min(rules.max_lag_ms, onsets[groups[c + 2][0]] - gap - needs[c + 1] - onsets[nxt]))

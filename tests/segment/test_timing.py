@@ -421,7 +421,7 @@ def test_segment_properties(case: tuple[Transcript, SegmentRules, Fraction]) -> 
         if previous is not None and lag > 0 and onset - previous_speech_end <= gap:
             expected = floor + lag
         elif following is not None:
-            short = floor + needed + gap - following
+            short = floor + needed + gap - following - _next_lag(track.cues, c, words, index, speech_end, rules, gap)
             if short > 0 and following >= floor + rules.min_visible_ms + gap and rules.max_lead_ms > 0:
                 bound = 0 if previous is None else max(
                     previous.start_ms + max(previous_needed, rules.min_visible_ms), previous_speech_end) + gap
@@ -446,6 +446,22 @@ def test_segment_properties(case: tuple[Transcript, SegmentRules, Fraction]) -> 
             assert cue.end_ms == natural
         previous, previous_needed, previous_speech_end = cue, needed, speech_end
     assert index == len(words)
+
+
+def _needed(cue: Cue, rules: SegmentRules) -> int:
+    chars = sum(len(line) for line in cue.lines)
+    return min(rules.max_duration_ms, max(rules.min_duration_ms, math.ceil(chars * 1000 / rules.max_cps)))
+
+
+def _next_lag(cues: tuple[Cue, ...], c: int, words: list[tuple[str, int, int]], index: int, speech_end: int,
+              rules: SegmentRules, gap: int) -> int:
+    """The model of ``timing._next_lag``: how much later cue ``c + 1`` (its first word ``words[index]``) may come."""
+    if rules.max_lag_ms <= 0 or c + 1 >= len(cues) or words[index][1] - speech_end > gap:
+        return 0
+    if c + 2 >= len(cues):
+        return rules.max_lag_ms
+    after = index + sum(len(line.split()) for line in cues[c + 1].lines)
+    return max(0, min(rules.max_lag_ms, words[after][1] - gap - _needed(cues[c + 1], rules) - words[index][1]))
 
 
 def test_a_reply_after_a_pause_of_most_of_a_second_gets_its_own_cue_on_its_voice() -> None:
@@ -577,3 +593,18 @@ def test_a_word_before_a_pause_that_cannot_be_read_alone_stays_with_its_sentence
     words = [(74_930, 75_100, "그"), *spoken("바람에 나의 몸도 겹쳐스러지면", 75_780, 450)]
     cues = segment(words_transcript(words, "ko", 90_000), KOREAN_RULES).cues
     assert [c.text for c in cues] == ["그 바람에 나의 몸도 겹쳐스러지면"]
+
+
+def test_a_cue_short_of_time_mid_sentence_lets_the_next_come_late_rather_than_start_early() -> None:
+    """conv-101, Whisper's English: a sentence of 85 characters laid over 3.28 s, cut after "If you put your hands".
+    That cue needs 1.05 s and had 0.85 s before the next word: it came up 0.31 s before its voice, into the
+    silence before it, where the onset is seen. The next cue, whose words run on from it, now comes 0.2 s late
+    instead, where no onset is seen; with no lag allowed, the first starts early as before."""
+    words = _spread("If you put your hands in the right position, you will be able to see the difference.",
+                    31_050, 34_330) + _spread("I will go.", 40_000, 41_000)
+    cues = segment(words_transcript(words), rules=ENGLISH_RULES).cues
+    assert cues[0].text == "If you put your hands" and cues[0].start_ms == 31_050
+    assert 31_899 < cues[1].start_ms <= 31_899 + ENGLISH_RULES.max_lag_ms
+    assert all(_readable(c, ENGLISH_RULES) for c in cues)
+    strict = segment(words_transcript(words), rules=dataclasses.replace(ENGLISH_RULES, max_lag_ms=0)).cues
+    assert strict[0].start_ms < 31_050
