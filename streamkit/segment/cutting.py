@@ -185,7 +185,7 @@ def _cut_block(plan: _Plan, a: int, b: int, out: list[tuple[int, int]]) -> None:
                 cost += ORPHAN_COST
             # What the cue lacks of its reading time, only when it may lack any (room is whole ms): the hot loop.
             need, room = (pc[k + 1] - pc_i + spaces[k + 1] - spaces_i) * per_char, room_end[k] - start - delay
-            lacking, handed = _lack_cost(plan, i, k, b, delay, latest) if need > room or room < min_duration else _NONE
+            lacking, handed = _lack_cost(plan, i, k, delay) if need > room or room < min_duration else _NONE
             cost += lacking
             if cost < best[k - a + 1]:
                 best[k - a + 1], back[k - a + 1], lag[k - a + 1] = cost, i, handed
@@ -195,21 +195,14 @@ def _cut_block(plan: _Plan, a: int, b: int, out: list[tuple[int, int]]) -> None:
 _NONE = (0.0, 0.0)
 
 
-def _lack_cost(plan: _Plan, i: int, k: int, b: int, delay: float, latest: int) -> tuple[float, float]:
-    """What the cue ``i..k`` of the block ending at ``b``, shown ``delay`` ms late, whose words end at ``latest``,
-    costs for what it lacks of its reading time (``_shortfall``), and the lag it hands over to the next cue: up to
-    ``max_lag_ms`` at the end of an utterance whose next one's speech runs on from it (``_handover``), at
-    ``LAG_WEIGHT``."""
-    short = _shortfall(plan, i, k, delay)
-    if short <= 0:
-        return _NONE
-    toks, max_lag = plan.toks, plan.rules.max_lag_ms
-    handed = 0.0
-    if k < b and max_lag and toks.utterance_end[k] and toks.start[k + 1] - latest <= plan.gap_ms:
-        handed = min(short, max_lag)
+def _lack_cost(plan: _Plan, i: int, k: int, delay: float) -> tuple[float, float]:
+    """What the cue ``i..k``, shown ``delay`` ms late, costs for what it lacks of its reading time: the lag it
+    hands over to the next cue (``_lack``) at ``LAG_WEIGHT``, the rest at ``SHORT_CUE_COST`` and ``SPEED_WEIGHT``;
+    and that lag."""
+    short, handed = _lack(plan, (i, k), delay)
     cost = LAG_WEIGHT * handed / 1000
-    if short > handed:
-        cost += SHORT_CUE_COST + SPEED_WEIGHT * (short - handed) / 1000
+    if short > 0:
+        cost += SHORT_CUE_COST + SPEED_WEIGHT * short / 1000
     return cost, handed
 
 
@@ -251,12 +244,16 @@ def _need_ms(chars: int, rules: SegmentRules) -> int:
     return min(rules.max_duration_ms, max(rules.min_duration_ms, math.ceil(chars * 1000 / rules.max_cps)))
 
 
+def _chars(plan: _Plan, lo: int, hi: int) -> int:
+    """The characters of the cue ``lo..hi`` that reading speed counts (the spaces between its words included)."""
+    return plan.pc[hi + 1] - plan.pc[lo] + plan.spaces[hi + 1] - plan.spaces[lo + 1]
+
+
 def _shortfall(plan: _Plan, lo: int, hi: int, delay: float = 0.0) -> float:
     """How many ms the cue ``lo..hi``, shown ``delay`` ms after its first word, lacks of its reading time
     (``_need_ms``) before the next token's onset less the gap (the track's end after the last token); 0 when
     it has room."""
-    chars = plan.pc[hi + 1] - plan.pc[lo] + plan.spaces[hi + 1] - plan.spaces[lo + 1]
-    return max(0.0, _need_ms(chars, plan.rules) - (plan.room_end[hi] - plan.toks.start[lo] - delay))
+    return max(0.0, _need_ms(_chars(plan, lo, hi), plan.rules) - (plan.room_end[hi] - plan.toks.start[lo] - delay))
 
 
 def _handover(plan: _Plan, lo: int, hi: int) -> int:
@@ -287,10 +284,20 @@ def _lead_room(plan: _Plan, group: tuple[int, int], prev: tuple[int, int] | None
         return 0.0
     floor = 0.0
     if prev is not None:
-        chars = plan.pc[prev[1] + 1] - plan.pc[prev[0]] + plan.spaces[prev[1] + 1] - plan.spaces[prev[0] + 1]
-        shown = toks.start[prev[0]] + prev_delay + max(_need_ms(chars, rules), rules.min_visible_ms)
+        shown = toks.start[prev[0]] + prev_delay + max(_need_ms(_chars(plan, *prev), rules), rules.min_visible_ms)
         floor = max(shown, max(toks.end[prev[0]:prev[1] + 1])) + plan.gap_ms
     return max(0.0, min(float(rules.max_lead_ms), toks.start[group[0]] - floor))
+
+
+def _lack_after(plan: _Plan, group: tuple[int, int], prev: tuple[int, int] | None, delay: float,
+                before: float) -> tuple[float, float]:
+    """What ``group``, after the cue ``prev`` (shown ``before`` ms late, handing ``delay`` on to it), lacks beyond
+    its lag and, ending a sentence, its lead (``_lead_room``); and the lag it hands over. "그" alone, no sentence,
+    stays merged with its sentence."""
+    short, handed = _lack(plan, group, delay)
+    if short > 0 and not delay and plan.sentence_end[group[1]]:
+        short = max(0.0, short - _lead_room(plan, group, prev, before))
+    return short, handed
 
 
 def _merge_short(plan: _Plan, groups: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -301,33 +308,25 @@ def _merge_short(plan: _Plan, groups: list[tuple[int, int]]) -> list[tuple[int, 
     out: list[tuple[int, int]] = []
     handed_on: list[float] = []  # what each cue of ``out`` hands over to the next as lag
 
-    def lack(group: tuple[int, int], k: int) -> tuple[float, float]:
-        """What ``group``, following ``out[:k]``, lacks beyond its lag and lead, and the lag it hands over."""
-        delay = handed_on[k - 1] if k else 0.0
-        short, handed = _lack(plan, group, delay)
-        if short > 0 and not delay and plan.sentence_end[group[1]]:  # "그" alone stays merged with its sentence
-            before = handed_on[k - 2] if k > 1 else 0.0
-            short = max(0.0, short - _lead_room(plan, group, out[k - 1] if k else None, before))
-        return short, handed
+    def after(k: int) -> tuple[tuple[int, int] | None, float, float]:
+        """What a cue following ``out[:k]`` comes after: the cue before it, its lag, and that cue's own."""
+        return (out[k - 1] if k else None, handed_on[k - 1] if k else 0.0, handed_on[k - 2] if k > 1 else 0.0)
 
     idx = 0
     cur = groups[0]
     while True:
         k = len(out)
-        short, handed = lack(cur, k)
+        short, handed = _lack_after(plan, cur, *after(k))
         if short > 0:
             gain_next = gain_prev = 0.0
             if idx + 1 < len(groups) and _mergeable(plan, cur[0], groups[idx + 1][1]):
                 nxt = groups[idx + 1]
-                out.append(cur)
-                handed_on.append(handed)
-                after = lack(nxt, k + 1)[0]
-                out.pop()
-                handed_on.pop()
-                gain_next = short + after - lack((cur[0], nxt[1]), k)[0]
+                next_short = _lack_after(plan, nxt, cur, handed, after(k)[1])[0]
+                gain_next = short + next_short - _lack_after(plan, (cur[0], nxt[1]), *after(k))[0]
             if out and _mergeable(plan, out[-1][0], cur[1]):
                 prev = out[-1]
-                gain_prev = lack(prev, k - 1)[0] + short - lack((prev[0], cur[1]), k - 1)[0]
+                gain_prev = (_lack_after(plan, prev, *after(k - 1))[0] + short
+                             - _lack_after(plan, (prev[0], cur[1]), *after(k - 1))[0])
             if gain_next > 0 and gain_next >= gain_prev:
                 idx += 1
                 cur = (cur[0], groups[idx][1])

@@ -91,14 +91,13 @@ def _in_times(groups: list[tuple[int, int]], onsets: list[int], ends: list[int],
     for c, (lo, _) in enumerate(groups):
         start = onsets[lo] if not ins else max(onsets[lo], ins[-1] + rules.min_visible_ms + gap)
         following = onsets[groups[c + 1][0]] if c + 1 < len(groups) else None
-        if ins and rules.max_lag_ms > 0:
-            a, b = groups[c - 1]
+        if ins:
             lack = ins[-1] + max(needs[c - 1], rules.min_visible_ms) + gap - start
-            if lack > 0 and onsets[lo] - max(ends[a : b + 1]) <= gap:
-                room = lack if following is None else following - gap - needs[c] - start
-                if (delay := min(lack, onsets[lo] + rules.max_lag_ms - start, room)) > 0:
-                    ins.append(start + delay)
-                    continue
+            # What the cue before lacks, as far as this one may come later than its first word (``_next_lag``).
+            if lack > 0 and (delay := min(lack, _next_lag(c - 1, groups, onsets, ends, needs, rules, gap)
+                                          + onsets[lo] - start)) > 0:
+                ins.append(start + delay)
+                continue
         if following is not None and rules.max_lead_ms > 0:
             short = start + needs[c] + gap - following - _next_lag(c, groups, onsets, ends, needs, rules, gap)
             if short > 0 and following >= start + rules.min_visible_ms + gap:  # else the next one waits anyway
