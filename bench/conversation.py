@@ -1,7 +1,7 @@
 """Conversational speech: what each decoder keeps of short turns between pauses, music and noise.
 
     python bench/conversation.py [--sets 7] [--configs bare-seq,bare-batched,streamkit,streamkit-seq,streamkit-en]
-                                 [--no-sample] [--extra samples/noisy.mp4,...] [--json]
+                                 [--no-sample] [--extra samples/noisy.mp4,...] [--json] [--reuse] [--why]
 
 Sets: ``samples/conversation.mp4`` and ``--sets`` longer held-out-like recordings made by
 ``samples/make_conversation.py`` with other seeds (150, 210, 270 s, ...), cached as WAV + timeline in
@@ -39,6 +39,9 @@ Measured per set and configuration, against the timeline:
   they overlap most (music, silence, noise, babble, laughter, applause, pause; ``-`` for none);
 - **hard**: errors of ``streamkit.checks.check_track`` (the subtitle rules) / number of cues;
 - wall time and peak RSS of the process.
+
+``--why`` lists what each row misses, line by line (lost, early or late with the cue shown, invented with the
+stretch under it): where to start looking.
 """
 
 from __future__ import annotations
@@ -199,6 +202,30 @@ def recall(reference: str, hypothesis: str) -> float:
     return sum(b.size for b in matcher.get_matching_blocks()) / max(len(ref), 1)
 
 
+def why(spans: list[Span], cues: list[Any]) -> list[str]:
+    """What a configuration missed on one set, line by line: each utterance without a cue, each utterance whose
+    first cue starts more than ``ONSET_MS`` from its voice (by how much, and that cue's text), each invented cue
+    (the stretch it lies on, its text). Times in seconds."""
+    cues = sorted(cues, key=lambda c: (c.start_ms, c.end_ms))
+    speech = [s for s in spans if s.kind in SPEECH]
+    other = [s for s in spans if s.kind not in SPEECH]
+    out = []
+    for s in speech:
+        under = [c for c in cues if overlap(c, s) > 0]
+        if not under:
+            out.append(f"lost      {s.start_ms / 1000:8.2f}-{s.end_ms / 1000:.2f} {s.kind}: {s.text}")
+        elif abs(under[0].start_ms - s.start_ms) > ONSET_MS:
+            late = (under[0].start_ms - s.start_ms) / 1000
+            out.append(f"{'late' if late > 0 else 'early':<9} {s.start_ms / 1000:8.2f} {late:+.2f} s: {s.text} | "
+                       f"cue: {' / '.join(under[0].lines)}")
+    for c in cues:
+        if sum(overlap(c, s) for s in speech) < INVENTED_MS:
+            best = max(other, key=lambda s: overlap(c, s), default=None)
+            kind = best.kind if best is not None and overlap(c, best) > 0 else "-"
+            out.append(f"invented  {c.start_ms / 1000:8.2f}-{c.end_ms / 1000:.2f} over {kind}: {' / '.join(c.lines)}")
+    return out
+
+
 def language(config: str) -> str:
     """The language of the track a configuration is measured on."""
     return "en" if config == "streamkit-en" else "ko"
@@ -267,6 +294,8 @@ def main() -> None:
     parser.add_argument("--extra", default="", help="more recordings with a .ref.tsv, comma-separated")
     parser.add_argument("--json", action="store_true", help="also print one JSON line per row")
     parser.add_argument("--reuse", action="store_true", help="score the outputs of an earlier run, do not rerun")
+    parser.add_argument("--why", action="store_true",
+                        help="also list, per set and configuration, the lines lost, not on time, and invented cues")
     parser.add_argument("--child", nargs=3, metavar=("CONFIG", "RECORDING", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -296,6 +325,9 @@ def main() -> None:
                 print(f"{row['set']:<14} {config:<14} CER {cer}  covered {row['covered']}/"
                       f"{row['utterances']}  invented {sum(row['invented'].values())}  wall {row['wall_s']:.1f} s",
                       file=sys.stderr, flush=True)
+            if args.why:
+                for line in why(spans, cues):
+                    print(f"  {recording.stem} {config}: {line}", file=sys.stderr, flush=True)
     print(table(rows))
 
 
