@@ -251,6 +251,18 @@ def _trusted(u: Utterance, quality: QualityOptions) -> bool:
             and sum(probs) / len(probs) >= quality.low_word_probability and not only_patterns([u], quality))
 
 
+def _replaced(found: Sequence[Utterance], retry: Sequence[tuple[int, int]], again: Sequence[Utterance],
+              pad_ms: int) -> list[Utterance]:
+    """``found`` without what the retry decoded again: the pieces inside a retried stretch, and those lying on a
+    piece of the retry. Both readings of one phone turn are laid over its voice (:func:`_onto_phones`): kept
+    together they said two things at once, 39 characters in 0.65 s that no cue can show at reading speed
+    (conv-104 1 dB louder: "하나, 둘, 셋!" and the retry's "대신 하시기ress.. 어, 대신 하시기ress.." over
+    "하더라도", a hard error)."""
+    taken = [(u.start_ms, u.end_ms) for u in again]
+    return [u for u in found if not _inside((u.start_ms, u.end_ms), retry, pad_ms)
+            and not _on((u.start_ms, u.end_ms), taken)]
+
+
 def _onto_phones(found: Sequence[Utterance], phones: Sequence[tuple[int, int]], reach_ms: int) -> list[Utterance]:
     """A phone turn is voice from end to end (its spectrum says so): the text decoded on one, with the pieces
     next to it within ``reach_ms`` (Whisper splits a reply: "그녀는 2번" | "1, 2, 3."), is laid over it as one
@@ -400,9 +412,9 @@ def rescue_voice(
         retry = _pattern_turns(todo, result, [*dropped, *more], quality, r.retry_max_ms) if r.regions else []
         again = _onto_phones(decode_stretches(retry, transcript, audio, transcriber, options, r, dropped,
                                                context=False, quality=quality), phones, quality.voice_search_ms)
-        if again:  # in place of the first decode there: a loop reads as one when nothing breaks it up
+        if again:  # in place of the first decode there, and of any reading it lies on (a phone turn's)
             first = tuple(d for d in more if _inside((d.start_ms, d.end_ms), retry, r.pad_ms))
-            found = [u for u in found if not _inside((u.start_ms, u.end_ms), retry, r.pad_ms)]
+            found = _replaced(found, retry, again, r.pad_ms)
             result, more = _clean_found(transcript, [*found, *again], quality, energy, speech, prompt, band)
             more = (*first, *more)
         dropped.extend(more)

@@ -587,3 +587,19 @@ def test_a_second_decode_replaces_the_first_so_its_loop_reads_as_one(end_ms: int
         return
     assert transcriber.calls == 2, "decoded once with the text before as the prompt, once alone"
     assert [d.text for d in dropped] == ["아프다.", "고맙습니다.", "아프다.", "아프다.", "아프다."]
+
+
+def test_a_retrys_reading_of_a_phone_turn_replaces_the_first_reading_it_lies_on() -> None:
+    """Both readings of one phone turn are laid over its voice: kept together they say two things at once (conv-104
+    1 dB louder: "하나, 둘, 셋!" and the retry's "대신 하시기ress.. 어, 대신 하시기ress.." over 14.85-15.50 s, 39
+    characters that no cue could show at reading speed). The retry's reading takes the place of every piece it
+    lies on, as of every piece inside the stretch it decoded again; pieces elsewhere stay."""
+    from streamkit.rescue import _replaced
+
+    elsewhere = _heard(10_250, 12_490, "뿐 아니라", 0.6)
+    first = _heard(14_850, 15_500, "하나, 둘, 셋!", 0.5)  # laid over the turn, outside the retried stretch
+    inside = _heard(15_600, 16_000, "어", 0.3)
+    again = [_heard(14_850, 15_374, "대신 하시기ress..", 0.8), _heard(15_374, 15_500, "어, 대신 하시기ress..", 0.6)]
+    kept = _replaced([elsewhere, first, inside], [(15_352, 16_792)], again, 300)
+    assert kept == [elsewhere]
+    assert _replaced([elsewhere, first], [(15_352, 16_792)], [], 300) == [elsewhere, first]
