@@ -1,7 +1,8 @@
 """Conversational speech: what each decoder keeps of short turns between pauses, music and noise.
 
     python bench/conversation.py [--sets 7] [--configs bare-seq,bare-batched,streamkit,streamkit-seq,streamkit-en]
-                                 [--no-sample] [--extra samples/noisy.mp4,...] [--json] [--reuse] [--why]
+                                 [--no-sample] [--extra samples/noisy.mp4,...] [--json] [--reuse]
+                                 [--levels=-1,0,1] [--why]
 
 Sets: ``samples/conversation.mp4`` and ``--sets`` longer held-out-like recordings made by
 ``samples/make_conversation.py`` with other seeds (150, 210, 270 s, ...), cached as WAV + timeline in
@@ -39,6 +40,9 @@ Measured per set and configuration, against the timeline:
   they overlap most (music, silence, noise, babble, laughter, applause, pause; ``-`` for none);
 - **hard**: errors of ``streamkit.checks.check_track`` (the subtitle rules) / number of cues;
 - wall time and peak RSS of the process.
+
+``--levels=-1,0,1`` measures each set also 1 dB quieter and louder (cached WAV copies): streamkit's output on one
+recording swings with a level change that small, so one level is one draw.
 
 ``--why`` lists what each row misses, line by line (lost, early or late with the cue shown, invented with the
 stretch under it): where to start looking.
@@ -115,6 +119,28 @@ def make_sets(n: int) -> list[Path]:
             mc.main(["--seed", str(101 + i), "--seconds", str(SET_SECONDS[i % len(SET_SECONDS)]), "--wav", str(wav)])
         paths.append(wav)
     return paths
+
+
+def at_level(recording: Path, db: float) -> Path:
+    """``recording``'s audio ``db`` louder (16 kHz mono WAV, its timeline beside it), made once and cached.
+
+    A level change of 0.5-1 dB moves streamkit's CER on ``conversation.mp4`` between 36.8 and 57.9 % and its cues over
+    music between 0 and 2 (docs/benchmarks.md): one recording at one level is one draw. ``--levels`` measures each set
+    at several, so a change is judged on more than that draw."""
+    import subprocess
+
+    from common import ffmpeg
+
+    if not db:
+        return recording
+    out = SETS_DIR / "levels" / f"{recording.stem}@{db:+g}dB.wav"
+    ref = out.with_suffix(".ref.tsv")
+    if not (out.is_file() and ref.is_file()):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(recording), "-vn", "-ac", "1",
+                        "-ar", "16000", "-af", f"volume={db:g}dB", str(out)], check=True)
+        ref.write_text(recording.with_suffix(".ref.tsv").read_text(encoding="utf-8"), encoding="utf-8")
+    return out
 
 
 # --- one configuration in a child process ---------------------------------------------------------
@@ -294,6 +320,8 @@ def main() -> None:
     parser.add_argument("--extra", default="", help="more recordings with a .ref.tsv, comma-separated")
     parser.add_argument("--json", action="store_true", help="also print one JSON line per row")
     parser.add_argument("--reuse", action="store_true", help="score the outputs of an earlier run, do not rerun")
+    parser.add_argument("--levels", default="0", metavar="DB,...",
+                        help="measure every set at these level changes too, in dB (e.g. --levels=-1,0,1; default 0)")
     parser.add_argument("--why", action="store_true",
                         help="also list, per set and configuration, the lines lost, not on time, and invented cues")
     parser.add_argument("--child", nargs=3, metavar=("CONFIG", "RECORDING", "OUT"), help=argparse.SUPPRESS)
@@ -308,6 +336,8 @@ def main() -> None:
     recordings = [] if args.no_sample else [SAMPLES / "conversation.mp4"]
     recordings += [Path(p) for p in args.extra.split(",") if p]
     recordings += make_sets(args.sets)
+    levels = [float(x) for x in args.levels.split(",") if x.strip()] or [0.0]
+    recordings = [at_level(r, db) for r in recordings for db in levels]
     rows = []
     for recording in recordings:
         spans = read_timeline(recording.with_suffix(".ref.tsv"))
