@@ -60,10 +60,10 @@ def is_outro_phrase(text: str, options: QualityOptions | None = None) -> bool:
     return bool(norm) and any(key == norm for key, _phrase, _strong in _phrase_table(options or QualityOptions()))
 
 
-def loops_within(text: str, max_unit: int = 3) -> bool:
-    """Whether ``text`` holds 1 to ``max_unit`` characters (not digits: 10000) said four times in a row: Whisper
+def loops_within(text: str, max_unit: int = 3, times: int = 4) -> bool:
+    """Whether ``text`` holds 1 to ``max_unit`` characters (not digits: 10000) said ``times`` times in a row: Whisper
     looping within a token ("인은은은은은…", "스위시시시시…" over music; "Geun-eul-deok-deok-deok-…" in English)."""
-    return re.search(rf"(\D{{1,{max_unit}}})\1{{3,}}", text) is not None
+    return re.search(rf"(\D{{1,{max_unit}}})\1{{{max(times - 1, 1)},}}", text) is not None
 
 
 def stutters(word: str) -> bool:

@@ -194,6 +194,10 @@ class QualityOptions:
     # Loops.
     loop_min_repeats: int = 4
     loop_max_unit: int = 8
+    #: A word holding 1-3 characters said this many times in a row is Whisper looping within a token
+    #: ("아스리시시시…", 140 times over music on conv-102 2 dB quieter: seven hard errors in five cues); it is
+    #: dropped as a loop. Real words do not (laughter written "하하하하" is four).
+    stutter_repeats: int = 6
     utterance_loop_repeats: int = 3
     utterance_loop_gap_ms: int = 3000
     # Energy (needs ``energy``).

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..models import Transcript, Utterance
-from .detectors import find_loops, normalize_text, timeless_runs
+from .detectors import find_loops, loops_within, normalize_text, timeless_runs
 from .options import Dropped, EnergyFn, QualityOptions, SpeechFn
 from .profiles import _speech_level
 from .retime import _plausible_start, _retime
@@ -48,6 +48,18 @@ def _span_text(u: Utterance, idx: Sequence[int]) -> str:
     return " ".join(toks[i] for i in idx)
 
 
+def _without_stutters(u: Utterance, o: QualityOptions, dropped: list[Dropped]) -> Utterance | None:
+    """``u`` without the words Whisper looped within (a unit said ``o.stutter_repeats`` times in a row), each
+    dropped as a loop; None when no word is left."""
+    gone = [i for i, w in enumerate(u.words) if loops_within(w.text.strip(",.?!"), times=o.stutter_repeats)]
+    if not gone:
+        return u
+    for i in gone:
+        w = u.words[i]
+        dropped.append(Dropped(w.start_ms, w.end_ms, w.text, "looped within a word", ("loop",)))
+    return keep_words(u, [i for i in range(len(u.words)) if i not in gone])
+
+
 def _collapse_loops(
     utterances: Sequence[Utterance], o: QualityOptions, dropped: list[Dropped]
 ) -> tuple[list[Utterance], dict[int, tuple[tuple[int, int], ...]]]:
@@ -61,7 +73,10 @@ def _collapse_loops(
     looped: dict[int, tuple[tuple[int, int], ...]] = {}
     # The kept head of an utterance loop: (position in ``out``, normalized text, last repeat's end).
     head: tuple[int, str, int] | None = None
-    for u in utterances:
+    for whole in utterances:
+        u = _without_stutters(whole, o, dropped)
+        if u is None:
+            continue
         toks = _tokens(u)
         loops = find_loops(toks, min_repeats=o.loop_min_repeats, max_unit=o.loop_max_unit)
         kept_spans: tuple[tuple[int, int], ...] = ()

@@ -325,6 +325,17 @@ def test_a_looped_phrase_is_collapsed_to_one_occurrence() -> None:
     assert dropped[0].signals == ("loop",) and dropped[0].text.split() == ["감사합니다"] * 4
 
 
+def test_a_word_whisper_looped_within_is_dropped_as_a_loop() -> None:
+    """conv-102 2 dB quieter: "아스리" and "시" 140 times as one word (probability 0.87) after a sentence; kept, the
+    segmenter split it over five cues of 0.7 s, seven hard errors. Laughter written "하하하하" is not such a word."""
+    u = said("현재 백화점과 영화관 등은 그러고 학생, 아스리" + "시" * 140, 22_000)
+    cleaned, dropped = clean_transcript(transcript(u))
+    assert kept_text(cleaned) == ["현재 백화점과 영화관 등은 그러고 학생,"]
+    assert [d.signals for d in dropped] == [("loop",)] and dropped[0].text.startswith("아스리시시시")
+    laugh = said("진짜 하하하하 재밌다", 40_000)
+    assert kept_text(clean_transcript(transcript(laugh))[0]) == ["진짜 하하하하 재밌다"]
+
+
 def test_identical_consecutive_utterances_are_a_loop() -> None:
     loops = [said("아트롤이", 75000 + 800 * i, p=0.45 + 0.1 * i, avg_logprob=-1.8) for i in range(4)]
     t = transcript(said("오늘도 고마워요", 70000), *loops, duration_ms=80_000)
