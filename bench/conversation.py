@@ -228,6 +228,15 @@ def recall(reference: str, hypothesis: str) -> float:
     return sum(b.size for b in matcher.get_matching_blocks()) / max(len(ref), 1)
 
 
+def invented_kind(cue: Any, speech: list[Span], other: list[Span]) -> str | None:
+    """None for a cue over speech (``INVENTED_MS`` of it or more); else the kind of the stretch it overlaps most
+    (``-`` for none)."""
+    if sum(overlap(cue, s) for s in speech) >= INVENTED_MS:
+        return None
+    best = max(other, key=lambda s: overlap(cue, s), default=None)
+    return best.kind if best is not None and overlap(cue, best) > 0 else "-"
+
+
 def why(spans: list[Span], cues: list[Any]) -> list[str]:
     """What a configuration missed on one set, line by line: each utterance without a cue, each utterance whose
     first cue starts more than ``ONSET_MS`` from its voice (by how much, and that cue's text), each invented cue
@@ -245,9 +254,7 @@ def why(spans: list[Span], cues: list[Any]) -> list[str]:
             out.append(f"{'late' if late > 0 else 'early':<9} {s.start_ms / 1000:8.2f} {late:+.2f} s: {s.text} | "
                        f"cue: {' / '.join(under[0].lines)}")
     for c in cues:
-        if sum(overlap(c, s) for s in speech) < INVENTED_MS:
-            best = max(other, key=lambda s: overlap(c, s), default=None)
-            kind = best.kind if best is not None and overlap(c, best) > 0 else "-"
+        if (kind := invented_kind(c, speech, other)) is not None:
             out.append(f"invented  {c.start_ms / 1000:8.2f}-{c.end_ms / 1000:.2f} over {kind}: {' / '.join(c.lines)}")
     return out
 
@@ -270,9 +277,7 @@ def measure(spans: list[Span], cues: list[Any], fps: Any, lang: str = "ko") -> d
     on_time = [s for s in covered if abs(under[id(s)][0].start_ms - s.start_ms) <= ONSET_MS]
     invented: dict[str, int] = {}
     for c in cues:
-        if sum(overlap(c, s) for s in speech) < INVENTED_MS:
-            best = max(other, key=lambda s: overlap(c, s), default=None)
-            kind = best.kind if best is not None and overlap(c, best) > 0 else "-"
+        if (kind := invented_kind(c, speech, other)) is not None:
             invented[kind] = invented.get(kind, 0) + 1
     replies = [s for s in speech if s.kind == "reply"]
     heard = [s for s in covered if recall(s.text, " ".join(text_near(c, s) for c in under[id(s)])) >= HEARD]

@@ -66,9 +66,9 @@ def loops_within(text: str, max_unit: int = 3, times: int = 4) -> bool:
     return re.search(rf"(\D{{1,{max_unit}}})\1{{{max(times - 1, 1)},}}", text) is not None
 
 
-def stutters(word: str) -> bool:
-    """Whether ``word`` (its edge punctuation aside) loops within itself: one to three characters four times."""
-    return loops_within(word.strip(",.?!"))
+def stutters(word: str, times: int = 4) -> bool:
+    """Whether ``word`` (its edge punctuation aside) loops within itself: one to three characters ``times`` times."""
+    return loops_within(word.strip(",.?!"), times=times)
 
 
 def match_outro(text: str, options: QualityOptions | None = None) -> tuple[str, bool] | None:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..models import Transcript, Utterance
-from .detectors import find_loops, loops_within, normalize_text, timeless_runs
+from .detectors import find_loops, normalize_text, stutters, timeless_runs
 from .options import Dropped, EnergyFn, QualityOptions, SpeechFn
 from .profiles import _speech_level
 from .retime import _plausible_start, _retime
@@ -51,7 +51,7 @@ def _span_text(u: Utterance, idx: Sequence[int]) -> str:
 def _without_stutters(u: Utterance, o: QualityOptions, dropped: list[Dropped]) -> Utterance | None:
     """``u`` without the words Whisper looped within (a unit said ``o.stutter_repeats`` times in a row), each
     dropped as a loop; None when no word is left."""
-    gone = [i for i, w in enumerate(u.words) if loops_within(w.text.strip(",.?!"), times=o.stutter_repeats)]
+    gone = [i for i, w in enumerate(u.words) if stutters(w.text, o.stutter_repeats)]
     if not gone:
         return u
     for i in gone:
