@@ -266,15 +266,24 @@ def _replaced(found: Sequence[Utterance], retry: Sequence[tuple[int, int]], agai
 def _onto_phones(found: Sequence[Utterance], phones: Sequence[tuple[int, int]], reach_ms: int) -> list[Utterance]:
     """A phone turn is voice from end to end (its spectrum says so): the text decoded on one, with the pieces
     next to it within ``reach_ms`` (Whisper splits a reply: "그녀는 2번" | "1, 2, 3."), is laid over it as one
-    block (:func:`~streamkit.quality.laid_over`)."""
+    block (:func:`~streamkit.quality.laid_over`). A piece goes with the turn it lies on most, else the nearest:
+    the reach of the turn before it pulled conv-106's "자신을", decoded on its own phone turn at 107.5 s, back
+    onto the end of the turn before it (0.65 s away), and the line lost its cue."""
     out = sorted(found, key=lambda u: u.start_ms)
+    owner = {i: turn for i, u in enumerate(out) if (turn := _nearest((u.start_ms, u.end_ms), phones, reach_ms))}
     for turn in phones:
-        block = [i for i, u in enumerate(out) if _inside((u.start_ms, u.end_ms), [turn], reach_ms)]
+        block = [i for i in owner if owner[i] == turn]
         if any(_on((out[i].start_ms, out[i].end_ms), [turn]) for i in block):
             source = (out[block[0]].start_ms, max(out[i].end_ms for i in block))
             for i in block:
                 out[i] = laid_over(out[i], turn, source)
     return out
+
+
+def _nearest(span: tuple[int, int], turns: Sequence[tuple[int, int]], reach_ms: int) -> tuple[int, int] | None:
+    """The turn ``span`` lies on most, else the nearest one within ``reach_ms`` (None: none)."""
+    near = [t for t in turns if _inside(span, [t], reach_ms)]
+    return max(near, key=lambda t: (min(span[1], t[1]) - max(span[0], t[0]), t[0]), default=None)
 
 
 def _louder_tail(u: Utterance, energy: EnergyFn, contrast_db: float) -> int:
@@ -418,7 +427,8 @@ def rescue_voice(
             result, more = _clean_found(transcript, [*found, *again], quality, energy, speech, prompt, band)
             more = (*first, *more)
         dropped.extend(more)
-    result = align_to_voice(result, energy, speech, stretches, quality, heard)
+    # A phone turn is voice (its spectrum says so): what was laid over one stays there.
+    result = align_to_voice(result, energy, speech, sorted({*stretches, *phones}), quality, heard)
     left = tuple(without_words(stretches, result, quality))
     report = VoiceReport(len(missing), len(todo) + len(sided), max(len(missing) - len(left), 0), left)
     log.info("voice: %d stretches without words, %d decoded again, %d recovered, %.1f s left",

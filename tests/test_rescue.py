@@ -603,3 +603,51 @@ def test_a_retrys_reading_of_a_phone_turn_replaces_the_first_reading_it_lies_on(
     kept = _replaced([elsewhere, first, inside], [(15_352, 16_792)], again, 300)
     assert kept == [elsewhere]
     assert _replaced([elsewhere, first], [(15_352, 16_792)], [], 300) == [elsewhere, first]
+
+
+def test_pieces_next_to_two_phone_turns_are_each_laid_over_their_own() -> None:
+    """A piece goes with the phone turn it lies on, not with the first turn within reach: conv-106's "자신을",
+    decoded on its own turn at 107.5 s, was laid over the end of the turn before (0.65 s away), off its voice,
+    and its line lost its cue. A piece on no turn goes with the nearest one within reach."""
+    from streamkit.rescue import _onto_phones
+
+    turns = [(104_400, 106_850), (107_500, 108_950)]
+    line = _heard(104_090, 106_690, "박근혜 대통령이 정말로 손을 내밀면", 0.8)
+    own = _heard(107_200, 107_840, "자신을", 0.4)
+    laid = _onto_phones([line, own], turns, 1500)
+    assert [(u.start_ms, u.end_ms, u.text) for u in laid] == [(104_400, 106_850, line.text),
+                                                             (107_500, 108_950, "자신을")]
+    near = _heard(109_300, 109_700, "네", 0.6)  # on no turn: with the nearest within reach, if a piece is on it
+    assert all(107_500 <= u.start_ms <= u.end_ms <= 108_950 for u in _onto_phones([own, near], turns, 1500))
+    assert _onto_phones([near], turns, 1500) == [near]
+
+
+def test_what_is_laid_over_a_phone_turn_stays_on_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """conv-101 at 100.0 s: one phone line in two turns (a pause of 0.35 s inside it), each decoded and laid over
+    its own. The first turn, a phone voice the VAD hardly hears, is no voiced stretch; aligning the transcript to
+    the voice moved its piece onto the stretch of the second turn, and the line's cue came 0.6 s late. A phone
+    turn is voice: what is laid over one stays."""
+    import streamkit.rescue as rescue
+
+    turns = [(100_000, 100_450), (100_800, 101_600)]
+
+    def energy(a: int, b: int) -> float:
+        return -30.0 if any(s <= a < e for s, e in turns) else -93.0
+
+    def speech(a: int, b: int) -> float:  # Silero hardly hears the first turn's phone band
+        return 0.9 if turns[1][0] <= a < turns[1][1] else 0.05
+
+    def band(a: int, b: int) -> float:
+        return 0.99 if any(s <= a < e for s, e in turns) else 0.0
+
+    pieces = [replace(_heard(*turns[0], "안이구나?", 0.7), avg_logprob=-0.4),
+              replace(_heard(*turns[1], "현호인 다녀와", 0.7), avg_logprob=-0.4)]
+    monkeypatch.setattr(rescue, "turn_regions", lambda *_: [(99_800, 101_800)])
+    monkeypatch.setattr(rescue, "phone_turns", lambda *_: list(turns))
+    monkeypatch.setattr(rescue, "_rescue_regions", lambda *_: list(pieces))
+    monkeypatch.setattr(rescue, "_pattern_turns", lambda *_: [])
+    track = AudioTrack(Path("unused.wav"), Path("unused.mp4"), 110_000)
+    result, _dropped, _report = rescue_voice(
+        Transcript("ko", (), 110_000), track, WhisperTranscriber.__new__(WhisperTranscriber),
+        TranscribeOptions(), QualityOptions(), energy=energy, speech=speech, band=band)
+    assert [(u.start_ms, u.text) for u in result.utterances] == [(100_000, "안이구나?"), (100_800, "현호인 다녀와")]

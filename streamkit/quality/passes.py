@@ -203,6 +203,27 @@ def _edge_runs(u: Utterance, o: QualityOptions) -> list[tuple[str, list[int]]]:
     return runs
 
 
+def _counted_runs(
+    u: Utterance, o: QualityOptions, runs: Sequence[tuple[str, list[int]]]
+) -> list[tuple[str, list[int]]]:
+    """A lead-in or tail of two or more bare numbers detached from the rest by a pause of ``lead_in_pause_ms``,
+    where :func:`_edge_runs` found none: Whisper counting over the music next to a sentence, judged on its own
+    (conv-106 at 58.3 s: "…적용하는 굿." then "1, 2, 3, 5, 1," over the music after it, some of its numbers
+    confident, then the loop of "1," that ran for 55 s; kept with the sentence, it also hid the voice after
+    the music from the rescue)."""
+    words, n = u.words, len(u.words)
+    number = [normalize_text(w.text).isdigit() for w in words]
+    found: list[tuple[str, list[int]]] = []
+    head = next((i for i, x in enumerate(number) if not x), n)
+    if head >= 2 and head < n and words[head].start_ms - words[head - 1].end_ms >= o.lead_in_pause_ms:
+        found.append(("lead", list(range(head))))
+    tail = next((n - i for i, x in enumerate(reversed(number)) if not x), 0)
+    if n - tail >= 2 and tail > head and words[tail].start_ms - words[tail - 1].end_ms >= o.lead_in_pause_ms:
+        found.append(("tail", list(range(tail, n))))
+    taken = {kind for kind, _ in runs}
+    return [run for run in found if run[0] not in taken]
+
+
 def _split_runs(u: Utterance, ctx: _Context) -> list[Utterance]:
     """``u`` cut at every pause of at least ``split_pause_ms`` between its words (else ``[u]``), and after a
     sentence's end at a pause of ``sentence_split_pause_ms`` before at least ``sentence_split_min_words`` words.
@@ -295,7 +316,8 @@ def _trim_edges(
     trimmed: list[Utterance] = []
     for pos, u in enumerate(runs):
         drop_idx: set[int] = set()
-        for _, idx in _edge_runs(u, o):
+        edges = _edge_runs(u, o)
+        for _, idx in [*edges, *_counted_runs(u, o, edges)]:
             ws = tuple(u.words[i] for i in idx)
             piece = _Piece(u, ws, " ".join(w.text for w in ws), ws[0].start_ms, max(w.end_ms for w in ws))
             piece.add("detached", o.w_detached, "low-confidence run detached from the speech by a pause")

@@ -336,6 +336,30 @@ def test_a_word_whisper_looped_within_is_dropped_as_a_loop() -> None:
     assert kept_text(clean_transcript(transcript(laugh))[0]) == ["진짜 하하하하 재밌다"]
 
 
+def test_a_count_after_a_sentence_goes_with_the_loop_it_runs_into() -> None:
+    """conv-106 at 58.3 s: a sentence, a pause of 0.76 s, then "1, 2, 3, 5, 1," over the music after it (some of
+    its numbers confident) and "1," looped for 55 s. Kept with the sentence, the count made a cue over the music and
+    hid the voice after it from the rescue. A count detached by a pause is judged on its own; a confident one said
+    after a sentence, with no loop after it, stays."""
+    sentence = [(55_770, 56_090, "가정용", 0.76), (56_090, 56_410, "정기의", 0.6), (56_410, 56_830, "요진제", 0.69),
+                (56_830, 57_330, "적용하는", 0.92), (57_330, 57_570, "굿.", 0.5)]
+    count = [(58_330, 58_430, "1,", 0.03), (58_530, 58_730, "2,", 0.38), (58_770, 58_790, "3,", 0.79),
+             (58_810, 59_030, "5,", 0.85), (59_150, 59_190, "1,", 0.54)]
+    loop = [(59_400 + 300 * i, 59_600 + 300 * i, "1,", 0.9) for i in range(20)]
+
+    def energy(a: int, b: int) -> float:
+        return -20.0 if 55_700 <= a < 66_000 else -75.0
+
+    def speech(a: int, b: int) -> float:  # the music after the sentence: voice to the VAD
+        return 0.9 if 55_700 <= a < 66_000 else 0.02
+
+    cleaned, dropped = clean_transcript(transcript(utt([*sentence, *count, *loop])), energy=energy, speech=speech)
+    assert kept_text(cleaned) == ["가정용 정기의 요진제 적용하는 굿."]
+    assert any(d.text.startswith("1, 2, 3, 5") and "counting" in d.signals for d in dropped)
+    said_count = utt([*sentence, *((a, b, w, 0.9) for a, b, w, _ in count[:3])])
+    assert kept_text(clean_transcript(transcript(said_count), energy=energy, speech=speech)[0]) == [said_count.text]
+
+
 def test_identical_consecutive_utterances_are_a_loop() -> None:
     loops = [said("아트롤이", 75000 + 800 * i, p=0.45 + 0.1 * i, avg_logprob=-1.8) for i in range(4)]
     t = transcript(said("오늘도 고마워요", 70000), *loops, duration_ms=80_000)
