@@ -360,6 +360,32 @@ def test_a_count_after_a_sentence_goes_with_the_loop_it_runs_into() -> None:
     assert kept_text(clean_transcript(transcript(said_count), energy=energy, speech=speech)[0]) == [said_count.text]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["1,", "2", "3.", "10", "굿.", "자,", "오늘"]), st.integers(0, 900),
+                          st.floats(0.0, 1.0)), min_size=1, max_size=10))
+def test_a_counted_edge_is_only_numbers_at_an_edge_behind_a_pause(spec: list[tuple[str, int, float]]) -> None:
+    from streamkit.quality.passes import _counted_runs
+
+    words, t = [], 0
+    for text, pause, p in spec:
+        t += pause
+        words.append((t, t + 200, text, p))
+        t += 200
+    u, o = utt(words), QualityOptions()
+    runs = _counted_runs(u, o, [])
+    assert len({kind for kind, _ in runs}) == len(runs) <= 2
+    for kind, idx in runs:
+        assert len(idx) >= 2 and idx == list(range(idx[0], idx[-1] + 1))
+        assert all(u.words[i].text[0].isdigit() for i in idx)
+        assert idx[0] == 0 if kind == "lead" else idx[-1] == len(u.words) - 1
+        before, after = (idx[-1], idx[-1] + 1) if kind == "lead" else (idx[0] - 1, idx[0])  # the pause's sides
+        assert not u.words[after if kind == "lead" else before].text[0].isdigit()
+        assert u.words[after].start_ms - u.words[before].end_ms >= o.lead_in_pause_ms
+    assert _counted_runs(u, o, [("lead", [0]), ("tail", [len(u.words) - 1])]) == []
+    cleaned, _ = clean_transcript(transcript(u))
+    assert clean_transcript(cleaned)[0] == cleaned  # what is left of a count is stable
+
+
 def test_identical_consecutive_utterances_are_a_loop() -> None:
     loops = [said("아트롤이", 75000 + 800 * i, p=0.45 + 0.1 * i, avg_logprob=-1.8) for i in range(4)]
     t = transcript(said("오늘도 고마워요", 70000), *loops, duration_ms=80_000)
