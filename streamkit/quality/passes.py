@@ -207,10 +207,10 @@ def _counted_runs(
     u: Utterance, o: QualityOptions, runs: Sequence[tuple[str, list[int]]]
 ) -> list[tuple[str, list[int]]]:
     """A lead-in or tail of two or more bare numbers detached from the rest by a pause of ``lead_in_pause_ms``,
-    where :func:`_edge_runs` found none: Whisper counting over the music next to a sentence, judged on its own
-    (conv-106 at 58.3 s: "…적용하는 굿." then "1, 2, 3, 5, 1," over the music after it, some of its numbers
-    confident, then the loop of "1," that ran for 55 s; kept with the sentence, it also hid the voice after
-    the music from the rescue)."""
+    where :func:`_edge_runs` found none and on none of its words, and never every word: Whisper counting over
+    the music next to a sentence, judged on its own (conv-106 at 58.3 s: "…적용하는 굿." then "1, 2, 3, 5, 1," over
+    the music after it, some of its numbers confident, then the loop of "1," that ran for 55 s; kept with the
+    sentence, it also hid the voice after the music from the rescue)."""
     words, n = u.words, len(u.words)
     number = [normalize_text(w.text).isdigit() for w in words]
     found: list[tuple[str, list[int]]] = []
@@ -220,8 +220,13 @@ def _counted_runs(
     tail = next((n - i for i, x in enumerate(reversed(number)) if not x), 0)
     if n - tail >= 2 and tail > head and words[tail].start_ms - words[tail - 1].end_ms >= o.lead_in_pause_ms:
         found.append(("tail", list(range(tail, n))))
-    taken = {kind for kind, _ in runs}
-    return [run for run in found if run[0] not in taken]
+    taken, used = {kind for kind, _ in runs}, {i for _, idx in runs for i in idx}
+    out = []
+    for kind, idx in found:  # never over a run found already, and never every word (the rest stays)
+        if kind not in taken and not used & set(idx) and len(used | set(idx)) < n:
+            used |= set(idx)
+            out.append((kind, idx))
+    return out
 
 
 def _split_runs(u: Utterance, ctx: _Context) -> list[Utterance]:
@@ -317,10 +322,11 @@ def _trim_edges(
     for pos, u in enumerate(runs):
         drop_idx: set[int] = set()
         edges = _edge_runs(u, o)
-        for _, idx in [*edges, *_counted_runs(u, o, edges)]:
+        for what, (_, idx) in [*(("low-confidence run", r) for r in edges),
+                               *(("count", r) for r in _counted_runs(u, o, edges))]:
             ws = tuple(u.words[i] for i in idx)
             piece = _Piece(u, ws, " ".join(w.text for w in ws), ws[0].start_ms, max(w.end_ms for w in ws))
-            piece.add("detached", o.w_detached, "low-confidence run detached from the speech by a pause")
+            piece.add("detached", o.w_detached, f"{what} detached from the speech by a pause")
             if any(a <= piece.end_ms and b >= piece.start_ms for a, b in looped.get(origin[pos], ())):
                 piece.add("loop", o.w_loop, "runs into a loop")
             _judge(piece, ctx)

@@ -355,7 +355,8 @@ def test_a_count_after_a_sentence_goes_with_the_loop_it_runs_into() -> None:
 
     cleaned, dropped = clean_transcript(transcript(utt([*sentence, *count, *loop])), energy=energy, speech=speech)
     assert kept_text(cleaned) == ["가정용 정기의 요진제 적용하는 굿."]
-    assert any(d.text.startswith("1, 2, 3, 5") and "counting" in d.signals for d in dropped)
+    assert any(d.text.startswith("1, 2, 3, 5") and "counting" in d.signals and "count detached" in d.reason
+               for d in dropped)
     said_count = utt([*sentence, *((a, b, w, 0.9) for a, b, w, _ in count[:3])])
     assert kept_text(clean_transcript(transcript(said_count), energy=energy, speech=speech)[0]) == [said_count.text]
 
@@ -364,7 +365,7 @@ def test_a_count_after_a_sentence_goes_with_the_loop_it_runs_into() -> None:
 @given(st.lists(st.tuples(st.sampled_from(["1,", "2", "3.", "10", "굿.", "자,", "오늘"]), st.integers(0, 900),
                           st.floats(0.0, 1.0)), min_size=1, max_size=10))
 def test_a_counted_edge_is_only_numbers_at_an_edge_behind_a_pause(spec: list[tuple[str, int, float]]) -> None:
-    from streamkit.quality.passes import _counted_runs
+    from streamkit.quality.passes import _counted_runs, _edge_runs
 
     words, t = [], 0
     for text, pause, p in spec:
@@ -382,6 +383,9 @@ def test_a_counted_edge_is_only_numbers_at_an_edge_behind_a_pause(spec: list[tup
         assert not u.words[after if kind == "lead" else before].text[0].isdigit()
         assert u.words[after].start_ms - u.words[before].end_ms >= o.lead_in_pause_ms
     assert _counted_runs(u, o, [("lead", [0]), ("tail", [len(u.words) - 1])]) == []
+    edges = _edge_runs(u, o)
+    both = [i for _, idx in [*edges, *_counted_runs(u, o, edges)] for i in idx]
+    assert len(both) == len(set(both)) < len(u.words)  # no word in two runs, and never every word
     cleaned, _ = clean_transcript(transcript(u))
     assert clean_transcript(cleaned)[0] == cleaned  # what is left of a count is stable
 
