@@ -651,3 +651,24 @@ def test_what_is_laid_over_a_phone_turn_stays_on_it(monkeypatch: pytest.MonkeyPa
         Transcript("ko", (), 110_000), track, WhisperTranscriber.__new__(WhisperTranscriber),
         TranscribeOptions(), QualityOptions(), energy=energy, speech=speech, band=band)
     assert [(u.start_ms, u.text) for u in result.utterances] == [(100_000, "안이구나?"), (100_800, "현호인 다녀와")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 20_000), st.integers(1, 4), st.sampled_from([0, 100, 400])), max_size=6),
+       st.lists(st.tuples(st.integers(0, 20_000), st.integers(100, 3000)), max_size=4),
+       st.sampled_from([0, 300, 1500]))
+def test_pieces_laid_over_phone_turns_keep_their_text_and_order_and_stay_in_a_turn(
+        spec: list[tuple[int, int, int]], turn_spec: list[tuple[int, int]], reach: int) -> None:
+    from streamkit.rescue import _onto_phones
+
+    pieces = [Utterance(a, a + n * d, " ".join(["가"] * n), tuple(Word(a + k * d, a + (k + 1) * d, "가", 0.5)
+                                                                   for k in range(n)), -0.5, 0.1, 1.0)
+              for a, n, d in spec]
+    turns = sorted({(a, a + d) for a, d in turn_spec})
+    out = _onto_phones(pieces, turns, reach)
+    assert sorted(u.text for u in out) == sorted(u.text for u in pieces)
+    for u in out:
+        starts = [w.start_ms for w in u.words]
+        assert starts == sorted(starts) and all(w.start_ms <= w.end_ms for w in u.words)
+        moved = u not in pieces
+        assert not moved or any(a <= u.start_ms <= u.end_ms <= b for a, b in turns)  # moved: onto a turn, whole
