@@ -207,7 +207,7 @@ def _counted_runs(
     u: Utterance, o: QualityOptions, runs: Sequence[tuple[str, list[int]]]
 ) -> list[tuple[str, list[int]]]:
     """A lead-in or tail of two or more bare numbers detached from the rest by a pause of ``lead_in_pause_ms``,
-    where :func:`_edge_runs` found none and on none of its words, and never every word: Whisper counting over
+    on no word of a run :func:`_edge_runs` found, and never every word: Whisper counting over
     the music next to a sentence, judged on its own (conv-106 at 58.3 s: "…적용하는 굿." then "1, 2, 3, 5, 1," over
     the music after it, some of its numbers confident, then the loop of "1," that ran for 55 s; kept with the
     sentence, it also hid the voice after the music from the rescue)."""
@@ -220,10 +220,10 @@ def _counted_runs(
     tail = next((n - i for i, x in enumerate(reversed(number)) if not x), 0)
     if n - tail >= 2 and tail > head and words[tail].start_ms - words[tail - 1].end_ms >= o.lead_in_pause_ms:
         found.append(("tail", list(range(tail, n))))
-    taken, used = {kind for kind, _ in runs}, {i for _, idx in runs for i in idx}
+    used = {i for _, idx in runs for i in idx}  # a run found already at an edge holds that edge's word
     out = []
     for kind, idx in found:  # never over a run found already, and never every word (the rest stays)
-        if kind not in taken and not used & set(idx) and len(used | set(idx)) < n:
+        if not used & set(idx) and len(used | set(idx)) < n:
             used |= set(idx)
             out.append((kind, idx))
     return out
