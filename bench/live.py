@@ -521,7 +521,7 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
             "en_latency_s": _stats(latency(refs, shown, 0.0, "en")) if english else None,
             "en_final_after_end_s": _stats(latency(refs, shown, 0.0, "en", final=True, from_end=True)),
             "changed_once_shown": changed_once_shown(shown),
-            "text_live": [c["text"] for c in finals],
+            "text_live": [f"{c['start_ms']}-{c['end_ms']} {c['text']}" for c in finals],
             "text_en": [c["text"] for _t, _n, c in shown if c["final"] and c["language"] == "en"],
             "over_non_speech": [f"{c['start_ms']}-{c['end_ms']} {c['text']}" for c in finals for r in refs
                                 if r["kind"] not in SPOKEN
