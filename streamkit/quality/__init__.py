@@ -84,8 +84,10 @@ from .detectors import (
 from .options import OUTRO_PATTERNS, OUTRO_PHRASES, WEAK_OUTRO_PHRASES, Dropped, EnergyFn, QualityOptions, SpeechFn
 from .passes import clean_transcript, dropped_summary, keep_words
 from .profiles import (
+    band_power,
     band_profile,
     energy_profile,
+    phone_frames,
     phone_voice,
     span_level,
     speech_seconds,
@@ -120,6 +122,7 @@ __all__ = [
     "SpeechFn",
     "VoiceFit",
     "align_to_voice",
+    "band_power",
     "band_profile",
     "clean_transcript",
     "dropped_summary",
@@ -132,6 +135,7 @@ __all__ = [
     "loops_within",
     "match_outro",
     "normalize_text",
+    "phone_frames",
     "phone_stretches",
     "phone_turns",
     "phone_voice",

@@ -69,25 +69,44 @@ def band_profile(
     :func:`energy_profile`, ``window_s`` at a time, one FFT per Hann-windowed ``frame_ms`` frame. Tonal
     frames (``TONE_SHARE``) are left out of both parts: a beep is all in the band and no voice.
     """
-    per_frame = track.sample_rate * frame_ms // 1000
-    freqs = np.fft.rfftfreq(per_frame, 1 / track.sample_rate)
-    inside = (freqs >= low_hz) & (freqs <= high_hz)
-    audible = freqs >= 60.0
-    window = np.hanning(per_frame)
     band: list[NDArray[np.float64]] = []
     total: list[NDArray[np.float64]] = []
-    peaks = max(1, min(TONE_BINS, int(inside.sum())))
     for block in _frame_blocks(track, frame_ms, window_s):
-        power = np.abs(np.fft.rfft(block * window, axis=1)) ** 2
-        in_band = power[:, inside]
-        part = in_band.sum(axis=1)
-        # A tone (a test tone, a bleep) is no voice: frames with nearly all their band power in a few
-        # bins count for nothing (neither part nor whole). A voice's strongest bins hold 0.6-0.8 of it.
-        tonal = np.partition(in_band, -peaks, axis=1)[:, -peaks:].sum(axis=1) >= TONE_SHARE * part
-        band.append(np.where(tonal, 0.0, part))
-        total.append(np.where(tonal, 0.0, power[:, audible].sum(axis=1)))
+        part, whole = band_power(block, track.sample_rate, low_hz=low_hz, high_hz=high_hz)
+        band.append(part)
+        total.append(whole)
     return _ShareTable(np.concatenate(band) if band else np.zeros(0),
                        np.concatenate(total) if total else np.zeros(0), frame_ms)
+
+
+def band_power(frames: NDArray[np.float64] | NDArray[np.float32], sample_rate: int, *, low_hz: float = 300.0,
+               high_hz: float = 3400.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per frame (a row of ``frames``): its power between ``low_hz`` and ``high_hz``, and its power above 60 Hz;
+    both 0 for a tonal frame. One FFT per Hann-windowed frame (:func:`band_profile`'s, and live captions' on
+    each 32 ms frame of the stream)."""
+    n = frames.shape[1]
+    freqs = np.fft.rfftfreq(n, 1 / sample_rate)
+    inside = (freqs >= low_hz) & (freqs <= high_hz)
+    audible = freqs >= 60.0
+    power = np.abs(np.fft.rfft(frames * np.hanning(n), axis=1)) ** 2
+    in_band = power[:, inside]
+    part = in_band.sum(axis=1)
+    # A tone (a test tone, a bleep) is no voice: frames with nearly all their band power in a few
+    # bins count for nothing (neither part nor whole). A voice's strongest bins hold 0.6-0.8 of it.
+    # The few bins span TONE_BINS * 20 Hz whatever the frame's length (5 bins of a 50 ms frame).
+    peaks = max(1, min(round(TONE_BINS * 20 * n / sample_rate), int(inside.sum())))
+    tonal = np.partition(in_band, -peaks, axis=1)[:, -peaks:].sum(axis=1) >= TONE_SHARE * part
+    return np.where(tonal, 0.0, part), np.where(tonal, 0.0, power[:, audible].sum(axis=1))
+
+
+def phone_frames(frames: NDArray[np.float32], sample_rate: int, share: float, *,
+                 floor_dbfs: float = -60.0) -> NDArray[np.bool_]:
+    """Which frames (rows of ``frames``) are a voice on a telephone line: louder than ``floor_dbfs`` with at least
+    ``share`` of their power in 300-3400 Hz (:func:`phone_voice`'s test, on frames at hand: live captions')."""
+    part, audible = band_power(frames, sample_rate)
+    shares = np.divide(part, audible, out=np.zeros_like(part), where=audible > 0)
+    loud: NDArray[np.bool_] = np.mean(frames.astype(np.float64) ** 2, axis=1) > 10 ** (floor_dbfs / 10)
+    return (shares >= share) & loud
 
 
 @dataclass(frozen=True)
