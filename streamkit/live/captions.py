@@ -13,6 +13,7 @@ its files atomically (``NAME.live.ko.srt`` ...) after each sentence.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -89,6 +90,9 @@ class SentenceBuilder:
     context_ms: int = 60_000
     pause_ms: int = 1000
     max_sentence_ms: int = 12000
+    #: Words no two decodes agreed on (flushed at a pause, or as their audio left the window) are dropped on this
+    #: much evidence instead of the filter's ``drop_score``.
+    unagreed_drop_score: float = 0.7
     words: list[Word] = field(default_factory=list)
     recent: list[Word] = field(default_factory=list)
     dropped: int = 0
@@ -97,7 +101,8 @@ class SentenceBuilder:
     def add(self, committed: Sequence[TimedWord], sentence_end: bool) -> list[Caption]:
         """Take one step's committed words; return the captions that changed (partial, then any final)."""
         out: list[Caption] = []
-        for word in self._clean(committed):
+        runs = [list(g) for _, g in itertools.groupby(committed, key=lambda w: w.agreed)]
+        for word in (w for run in runs for w in self._clean(run)):
             if self.words and (word.start_ms - self.words[-1].end_ms >= self.pause_ms
                                or word.end_ms - self.words[0].start_ms > self.max_sentence_ms):
                 out.extend(self.close())
@@ -146,7 +151,9 @@ class SentenceBuilder:
         heard = max(utterance.end_ms, self.heard_ms()) if self.heard_ms is not None else utterance.end_ms
         transcript = Transcript(self.language, (*before, utterance), duration_ms=heard)
         if self.quality is not None:
-            transcript, dropped = self._filter(transcript)
+            strict = not committed[0].agreed and self.unagreed_drop_score < self.quality.drop_score
+            transcript, dropped = self._filter(transcript, replace(self.quality, drop_score=self.unagreed_drop_score)
+                                               if strict else self.quality)
             self.dropped += sum(1 for end in dropped if end > utterance.start_ms)
         # The context is only judged again for the speech level; what is new is what starts here.
         kept = [u for u in transcript.utterances if u.start_ms >= utterance.start_ms]
@@ -158,7 +165,7 @@ class SentenceBuilder:
         self.recent = [w for w in self.recent if w.start_ms >= floor] + fresh
         return fresh
 
-    def _filter(self, transcript: Transcript) -> tuple[Transcript, list[int]]:
+    def _filter(self, transcript: Transcript, quality: QualityOptions) -> tuple[Transcript, list[int]]:
         """The quality filter on ``transcript``, shown the stream from ``VIEW_MARGIN_MS`` before it only; and the
         end of each piece it dropped.
 
@@ -171,7 +178,7 @@ class SentenceBuilder:
             energy = functools.partial(shifted_signal, energy, origin)
         if origin and speech is not None:
             speech = functools.partial(shifted_signal, speech, origin)
-        cleaned, dropped = clean_transcript(_shift(transcript, -origin), self.quality, energy=energy, speech=speech,
+        cleaned, dropped = clean_transcript(_shift(transcript, -origin), quality, energy=energy, speech=speech,
                                             prompt=self.prompt)
         return _shift(cleaned, origin), [d.end_ms + origin for d in dropped]
 

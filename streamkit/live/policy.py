@@ -18,7 +18,8 @@ from dataclasses import dataclass, field, replace
 
 from ..quality import stutters, timeless_runs
 
-__all__ = ["LocalAgreement", "TimedWord", "after_loop", "common_prefix", "cut_collapsed", "cut_loop", "loop_start"]
+__all__ = ["LocalAgreement", "TimedWord", "after_loop", "common_prefix", "cut_collapsed", "cut_loop", "cut_tail_repeat",
+           "loop_start"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,9 @@ class TimedWord:
     avg_logprob: float = 0.0
     no_speech_prob: float = 0.0
     compression_ratio: float = 1.0
+    #: Two consecutive decodes agreed on it; False: committed as one decode read it (the speaker stopped, or its
+    #: audio left the window, before a second decode confirmed it).
+    agreed: bool = True
 
     def __post_init__(self) -> None:
         if self.start_ms < 0 or self.end_ms < self.start_ms:
@@ -77,6 +81,17 @@ def cut_loop(words: Sequence[TimedWord], n: int = 3, keep: int = 2) -> list[Time
     one window; a decoder stuck over music or noise does it at once ("한 번 더, 한 번 더, 한 번 더 …")."""
     found = _find_loop(words, n, keep)
     return list(words[: found[1]]) if found else list(words)
+
+
+def cut_tail_repeat(words: Sequence[TimedWord]) -> list[TimedWord]:
+    """``words`` with a word said again and again at their very end said once: at the end of the audio Whisper
+    starts its loop with a second round of the last word ("미니슨의 에디슨의 에디슨의..", "못놔서, 못놔서, 못놔서." over
+    music after a sentence, conversation.mp4 and conv-105); speech that goes on shows in the next decodes."""
+    bare = [_letters(w.text) for w in words]
+    n = len(words)
+    while n >= 2 and bare[n - 1] and bare[n - 1] == bare[n - 2]:
+        n -= 1
+    return list(words[:n])
 
 
 def cut_collapsed(words: Sequence[TimedWord], run: int = 3, max_ms: int = 20) -> list[TimedWord]:
@@ -210,15 +225,15 @@ class LocalAgreement:
         return out
 
     def flush(self) -> list[TimedWord]:
-        """Commit the pending words as they are (the speech ended, or the stream did)."""
-        out = self._commit(self.pending)
+        """Commit the pending words as they are (the speech ended, or the stream did), marked as not agreed on."""
+        out = self._commit([replace(w, agreed=False) for w in self.pending])
         self.pending = []
         return out
 
     def flush_until(self, ms: int) -> list[TimedWord]:
         """Commit the pending words that end by ``ms`` (their audio is being dropped); the rest stay pending."""
         n = next((i for i, w in enumerate(self.pending) if w.end_ms > ms), len(self.pending))
-        out = self._commit(self.pending[:n])
+        out = self._commit([replace(w, agreed=False) for w in self.pending[:n]])
         self.pending = self.pending[n:]
         return out
 

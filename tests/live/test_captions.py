@@ -4,6 +4,7 @@ sentences cut at punctuation and pauses, layout by the subtitle rules, rolling f
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -33,6 +34,22 @@ def test_sentences_end_at_punctuation_and_pauses_and_partials_only_grow() -> Non
     assert out[0].cues and all(len(c.lines) <= 2 for c in out[0].cues)
     out = builder.add(words("다음 노래", 3000) + words("신곡입니다", 6000), False)  # a 2 s pause between
     assert [(c.text, c.final, c.sentence) for c in out] == [("다음 노래", True, 2), ("신곡입니다", False, 3)]
+
+
+def test_words_no_two_decodes_agreed_on_are_dropped_on_less_evidence() -> None:
+    """Whisper's reading of the music after a sentence, flushed at the pause before any second decode confirmed it
+    (conv-104 at 67.5 s: "섹투비, 마스, 무릎, 야개, …", log-prob -1.29, word probability 0.36, not over voice): the
+    same evidence that keeps an agreed commit (0.7 of the 1.0 that drops) drops a commit read only once."""
+    def commit(agreed: bool) -> tuple[list[str], int]:
+        builder = SentenceBuilder()
+        assert [c.text for c in builder.add(words("오늘 정말 반가워요.", 0, 900), True)] == ["오늘 정말 반가워요."]
+        junk = [replace(w, probability=p, agreed=agreed)
+                for w, p in zip(words("섹투비, 마스, 무릎, 야개,", 3200, 500), (0.3, 0.55, 0.4, 0.35), strict=True)]
+        junk = [replace(w, avg_logprob=-1.1) for w in junk]
+        return [c.text for c in builder.add(junk, True)], builder.dropped
+
+    assert commit(agreed=True) == (["섹투비, 마스, 무릎, 야개,"], 0)
+    assert commit(agreed=False) == ([], 1)
 
 
 def test_an_outro_over_silence_is_never_shown_and_names_are_normalized() -> None:

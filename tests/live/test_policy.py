@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streamkit.live import LocalAgreement, TimedWord, common_prefix
-from streamkit.live.policy import after_loop, cut_collapsed, cut_loop, loop_start
+from streamkit.live.policy import after_loop, cut_collapsed, cut_loop, cut_tail_repeat, loop_start
 
 
 def words(*texts: str, start: int = 0, step: int = 300) -> list[TimedWord]:
@@ -24,6 +24,36 @@ def test_a_word_is_committed_only_when_two_decodes_agree() -> None:
     assert [w.text for w in committed] == ["하세요", "여러분"]
     assert [w.text for w in la.pending] == ["오늘"]
     assert [w.text for w in la.flush()] == ["오늘"]
+
+
+def test_words_flushed_before_a_second_decode_heard_them_are_marked_as_not_agreed_on() -> None:
+    la = LocalAgreement()
+    la.insert(words("안녕", "하세"))
+    assert [(w.text, w.agreed) for w in la.insert(words("안녕", "하세요", "여러분"))] == [("안녕", True)]
+    assert [(w.text, w.agreed) for w in la.flush_until(700)] == [("하세요", False)]
+    assert [(w.text, w.agreed) for w in la.flush()] == [("여러분", False)]
+    assert [w.agreed for w in la.committed] == [True, False, False]
+
+
+def test_a_word_said_again_at_the_end_of_a_hypothesis_is_said_once() -> None:
+    """At the end of the audio Whisper begins its loop with a second round of the last word (conversation.mp4 at
+    37 s, over the music after a sentence); a word said twice inside a hypothesis is the speaker's."""
+    def texts(*t: str) -> list[str]:
+        return [w.text for w in cut_tail_repeat(words(*t))]
+
+    assert texts("어떤", "선택을", "미니슨의", "에디슨의", "에디슨의..") == ["어떤", "선택을", "미니슨의", "에디슨의"]
+    assert texts("를", "못놔서,", "못놔서,", "못놔서.") == ["를", "못놔서,"]
+    assert texts("빨리", "빨리", "와") == ["빨리", "빨리", "와"]
+    assert texts("네", "네") == ["네"] and texts("네") == ["네"] and texts() == []
+
+
+@given(st.lists(st.sampled_from(["네", "네.", "아", "그래서", "…"]), max_size=8))
+def test_cutting_a_repeat_at_the_end_keeps_a_prefix_and_no_repeat_at_its_end(texts: list[str]) -> None:
+    kept = cut_tail_repeat(words(*texts))
+    assert [w.text for w in kept] == texts[: len(kept)]
+    assert len(kept) == len(texts) or (kept and len(kept) < len(texts))
+    letters = ["".join(ch for ch in w.text if ch.isalnum()) for w in kept]
+    assert len(letters) < 2 or not letters[-1] or letters[-1] != letters[-2]
 
 
 def test_words_already_committed_are_not_committed_again_after_a_trim() -> None:
