@@ -17,7 +17,8 @@ Data flows one way: source -> engine -> captions -> translation -> pages, files 
 from __future__ import annotations
 
 from .captions import Caption, RollingTrack, SentenceBuilder, layout, live_paths
-from .engine import LiveOptions, StepResult, StreamingTranscriber, whisper_decoder
+from .decoder import whisper_decoder
+from .engine import LiveOptions, StepResult, StreamingTranscriber
 from .policy import LocalAgreement, TimedWord, common_prefix
 from .session import GAP_MARKER, LiveJob, LiveResult, run_live
 from .source import AudioFeed, LiveSourceError, RetryPolicy, SourceSpec, decode_args, parse_source

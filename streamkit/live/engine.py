@@ -21,19 +21,28 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ..encoder import short_encoder
+from ..quality import phone_frames
 from ..segment import SENTENCE_END
-from .policy import LocalAgreement, TimedWord, after_loop, common_prefix, cut_collapsed, cut_loop, loop_start
+from .policy import (
+    LocalAgreement,
+    TimedWord,
+    after_loop,
+    common_prefix,
+    cut_collapsed,
+    cut_loop,
+    cut_tail_repeat,
+    loop_start,
+)
 
 if TYPE_CHECKING:
     from .missed import MissedVoice
 
-__all__ = ["Decoder", "LiveOptions", "StepResult", "StreamingTranscriber", "whisper_decoder"]
+__all__ = ["Decoder", "LiveOptions", "StepResult", "StreamingTranscriber"]
 
 log = logging.getLogger("streamkit")
 
@@ -84,6 +93,10 @@ class LiveOptions:
     #: ... counting frames at or above this VAD probability: Silero scores a phone-band reply 0.35-0.5
     #: (samples/conversation.mp4), and what it lets through more is judged by the decoder and the filter.
     gate_vad_threshold: float = 0.35
+    #: A frame with this share of its power in 300-3400 Hz is a voice on a phone line: speech (VAD 1.0), as offline
+    #: (``QualityOptions.phone_share``). Silero scores one 0.02-0.5: conv-101's phone sentence at 20.2 s never
+    #: reached the gate. None: Silero alone.
+    phone_share: float | None = 0.98
     #: The decoder's output is bounded by 16 tokens plus this many per second of buffer. Read Korean takes 4-6
     #: tokens a second (the ten transcribed Zeroth clips, base's tokenizer; a short reply's 8 tokens in 0.5 s fit
     #: in the 16). A decode looping over music runs to the bound: at 24, such decodes took 2-4 s each on
@@ -118,43 +131,6 @@ Decoder = Callable[[NDArray[np.float32], int, int], list[TimedWord]]
 def token_bound(options: LiveOptions, seconds: float) -> int:
     """The most tokens a live decode of ``seconds`` of audio may write (``LiveOptions.tokens_per_second``)."""
     return min(220, int(16 + options.tokens_per_second * seconds))
-
-
-def whisper_decoder(model: Any, options: LiveOptions) -> Decoder:
-    """A :data:`Decoder` on a loaded faster-whisper ``WhisperModel`` (VAD, word timestamps, greedy fallback off)."""
-
-    def decode(samples: NDArray[np.float32], beam_size: int, offset_ms: int) -> list[TimedWord]:
-        with short_encoder(options.encoder_pad_ms):
-            return _decode(samples, beam_size, offset_ms)
-
-    def _decode(samples: NDArray[np.float32], beam_size: int, offset_ms: int) -> list[TimedWord]:
-        seconds = samples.size / SAMPLE_RATE
-        segments, _info = model.transcribe(
-            samples, language=options.language, beam_size=beam_size, word_timestamps=True,
-            # A loop over noise would otherwise run to 448 tokens and stall the stream for many seconds.
-            max_new_tokens=token_bound(options, seconds),
-            vad_filter=True, vad_parameters={"min_silence_duration_ms": 500},
-            condition_on_previous_text=False, temperature=[0.0],
-            initial_prompt=options.initial_prompt, hotwords=options.hotwords,
-        )
-        return timed_words(segments, offset_ms)
-
-    return decode
-
-
-def timed_words(segments: Any, offset_ms: int) -> list[TimedWord]:
-    """faster-whisper's segments (with word timestamps) as words in stream time (:class:`TimedWord`)."""
-    words: list[TimedWord] = []
-    for seg in segments:
-        for w in seg.words or ():
-            text = w.word.strip()
-            if not text:
-                continue
-            start = offset_ms + max(0, round(w.start * 1000))
-            end = max(start, offset_ms + round(w.end * 1000))
-            words.append(TimedWord(start, end, text, float(w.probability), float(seg.avg_logprob),
-                                   float(seg.no_speech_prob), float(seg.compression_ratio)))
-    return words
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +225,9 @@ class StreamingTranscriber:
             probs = np.asarray(self.vad(audio), dtype=np.float64).reshape(-1)[context // VAD_FRAME:]
         else:
             probs = np.ones(whole // VAD_FRAME)
+        if self.options.phone_share is not None:
+            probs = np.where(phone_frames(self._tail[:whole].reshape(-1, VAD_FRAME), SAMPLE_RATE,
+                                          self.options.phone_share), 1.0, probs)
         self._speech.extend(float(p) for p in probs)
         self._vad_context = np.concatenate([self._vad_context, self._tail[:whole]])[-_VAD_CONTEXT_FRAMES * VAD_FRAME:]
         self._tail = self._tail[whole:]
@@ -399,7 +378,7 @@ class StreamingTranscriber:
         start = loop_start(new, keep=1)
         if start is not None and start <= 1:
             return [], None
-        return cut_loop(heard), None
+        return cut_tail_repeat(cut_loop(heard)), None
 
     def _without_unheard_lead(self, heard: list[TimedWord]) -> list[TimedWord]:
         """``heard`` without the words it opens with that take no time (``UNHEARD_MS`` or less) on near-silence

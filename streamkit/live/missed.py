@@ -26,7 +26,8 @@ from numpy.typing import NDArray
 
 from ..quality import QualityOptions, voiced_stretches
 from .captions import VIEW_STEP_MS, shifted_signal
-from .engine import SAMPLE_RATE, StreamingTranscriber, timed_words
+from .decoder import timed_words
+from .engine import SAMPLE_RATE, StreamingTranscriber
 from .policy import TimedWord, cut_collapsed, cut_loop
 from .speech import AudioRing
 

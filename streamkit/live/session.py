@@ -30,7 +30,8 @@ from ..plugins import notify
 from ..quality import QualityOptions
 from ..translation.options import TranslatorSettings
 from .captions import Caption, RollingTrack, SentenceBuilder, live_paths
-from .engine import LiveOptions, StepResult, StreamingTranscriber, whisper_decoder
+from .decoder import whisper_decoder
+from .engine import LiveOptions, StepResult, StreamingTranscriber
 from .missed import MissedVoice, whisper_clip_decoder
 from .source import AudioChunk, AudioFeed, FeedEnded, Gap, LiveSourceError, RetryPolicy, SourceSpec, decode_args
 from .speech import AudioRing, SpeechTranslator, whisper_speech

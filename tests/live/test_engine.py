@@ -98,6 +98,32 @@ def test_a_long_segment_arriving_at_once_is_neither_skipped_nor_decoded_cheaper(
     assert {beam for _s, _e, beam in decoder.calls} == {5}
 
 
+def _band_noise(low_hz: float, high_hz: float, seconds: float, db: float = -30.0) -> NDArray[np.float32]:
+    noise = np.random.default_rng(0).standard_normal(int(seconds * 16000))
+    spectrum, freqs = np.fft.rfft(noise), np.fft.rfftfreq(noise.size, 1 / 16000)
+    spectrum[(freqs < low_hz) | (freqs > high_hz)] = 0
+    band = np.fft.irfft(spectrum, noise.size)
+    return (band / np.sqrt(np.mean(band**2)) * 10 ** (db / 20)).astype(np.float32)
+
+
+def test_a_voice_on_a_telephone_line_is_speech_where_the_vad_hardly_hears_it() -> None:
+    """Silero scores a phone-band voice 0.02-0.5 (conv-101's phone sentence at 20.2 s never reached the gate):
+    a frame with nearly all its power in 300-3400 Hz is speech, as offline; full-band sound, a quiet frame or a
+    tone is not."""
+    def speech_ms(audio: NDArray[np.float32], **options: object) -> int:
+        engine = StreamingTranscriber(Scripted(), LiveOptions(**options),  # type: ignore[arg-type]
+                                      vad=lambda a: np.full(a.size // 512, 0.1))
+        engine.feed(audio)
+        return engine.speech_ms(0, engine.received_ms)
+
+    phone = _band_noise(500, 3000, 2.0)
+    assert speech_ms(phone) >= 1900
+    assert speech_ms(phone, phone_share=None) == 0
+    assert speech_ms(_band_noise(60, 7000, 2.0)) == 0  # full band: music, or a voice not on a phone
+    assert speech_ms(_band_noise(500, 3000, 2.0, db=-70)) == 0  # below -60 dBFS
+    assert speech_ms((0.03 * np.sin(2 * np.pi * 1000 * np.arange(32000) / 16000)).astype(np.float32)) == 0  # a beep
+
+
 def test_silence_is_never_decoded() -> None:
     decoder = Scripted()
     engine = StreamingTranscriber(decoder, LiveOptions(), vad=lambda a: np.zeros(a.size // 512))
