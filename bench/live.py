@@ -62,15 +62,22 @@ SPOKEN = ("speech", "reply")
 RESCUE_CPU_S = 1.2
 
 
+def media(sample: str) -> Path:
+    """A bundled sample (``samples/NAME.mp4``), else a conversational set that ``bench/conversation.py`` built
+    (``bench/.work/conversation/conv-1NN.wav``, its reference beside it)."""
+    bundled = SAMPLES / f"{sample}.mp4"
+    return bundled if bundled.exists() else WORK / "conversation" / f"{sample}.wav"
+
+
 def references(sample: str) -> list[dict[str, Any]]:
     """Every reference span with its kind (speech, music, silence, crowd ...), text and voice onset."""
     from faster_whisper.vad import get_speech_timestamps
 
-    path = SAMPLES / f"{sample}.ref.tsv"
+    path = media(sample).with_suffix(".ref.tsv")
     header, *lines = path.read_text(encoding="utf-8").splitlines()
     columns = header.split("\t")
     rows = [dict(zip(columns, line.split("\t"), strict=False)) for line in lines if line.strip()]
-    raw = subprocess.run([ffmpeg(), "-v", "error", "-i", str(SAMPLES / f"{sample}.mp4"), "-f", "s16le", "-ac", "1",
+    raw = subprocess.run([ffmpeg(), "-v", "error", "-i", str(media(sample)), "-f", "s16le", "-ac", "1",
                           "-ar", "16000", "-"], capture_output=True, check=True).stdout
     audio = np.frombuffer(raw, np.int16).astype(np.float32) / 32768
     speech = [(c["start"] // 16, c["end"] // 16) for c in get_speech_timestamps(audio)]
@@ -216,13 +223,13 @@ def drift(minutes: float, transcriber: WhisperTranscriber) -> dict[str, Any]:
     first 5 minutes' utterances against the last 5 minutes' (issue 15: no drift)."""
     from streamkit.media import probe
 
-    media, _text = long_recording(minutes)
+    recording, _text = long_recording(minutes)
     one = probe(SAMPLES / "fanlive.mp4").duration_ms
-    repeats = round(probe(media).duration_ms / one)
+    repeats = round(probe(recording).duration_ms / one)
     base = references("fanlive")
     refs = [{**r, "start_ms": r["start_ms"] + k * one, "end_ms": r["end_ms"] + k * one,
              "onset_ms": r["onset_ms"] + k * one} for k in range(repeats) for r in base]
-    run = one_run("fanlive", "file", transcriber, english=False, long=(media, refs))
+    run = one_run("fanlive", "file", transcriber, english=False, long=(recording, refs))
     pairs = run["ko_latency_by_onset"]
     end_s = repeats * one / 1000
     first = [lat for onset, lat in pairs if onset < 300]
@@ -262,7 +269,7 @@ def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bo
     work = WORK / "live" / (f"{sample}-{mode}" + ("-long" if long else ""))
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    media, refs = long or (SAMPLES / f"{sample}.mp4", references(sample))
+    media_path, refs = long or (media(sample), references(sample))
     loads = LoadSampler().start()
     board = LiveBoard()
     libre = LibreServer().start() if english and engine == "libre" else None
@@ -272,19 +279,19 @@ def one_run(sample: str, mode: str, transcriber: WhisperTranscriber, english: bo
         client.ready.wait(10)
         if mode in ("rtmp", "srt"):  # the publisher listens and starts when run_live's reader connects: t0 is
             # set just before run_live starts, so the latency is an upper bound (by the reader's start-up, ~0.3 s)
-            args, source = ingest_args(media, mode, free_port())
+            args, source = ingest_args(media_path, mode, free_port())
             publisher = start(args)
             written = None
             time.sleep(1.0)
         elif mode == "hls":
-            publisher = start(hls_args(media, work, segment_s=hls_segment_s))
+            publisher = start(hls_args(media_path, work, segment_s=hls_segment_s))
             written = None
             source = f"{base}/{PLAYLIST}"
             t0 = time.monotonic()
             wait_for(work / PLAYLIST)
         else:
             target = work / f"{sample}.ts"
-            publisher = start(growing_file_args(media, target, progress=work / "publisher.progress"))
+            publisher = start(growing_file_args(media_path, target, progress=work / "publisher.progress"))
             t0 = time.monotonic()
             written = WrittenSampler(work / "publisher.progress", t0)
             written.start()
@@ -459,7 +466,7 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
     from streamkit.quality import QualityOptions
 
     refs = references(sample)
-    raw = subprocess.run([ffmpeg(), "-v", "error", "-i", str(SAMPLES / f"{sample}.mp4"), "-f", "s16le", "-ac", "1",
+    raw = subprocess.run([ffmpeg(), "-v", "error", "-i", str(media(sample)), "-f", "s16le", "-ac", "1",
                           "-ar", "16000", "-"], capture_output=True, check=True).stdout
     audio = np.frombuffer(raw, np.int16).astype(np.float32) / 32768
     options = LiveOptions(**(overrides or {}))
