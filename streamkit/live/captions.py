@@ -139,7 +139,7 @@ class SentenceBuilder:
             return []
         words = tuple(Word(w.start_ms, w.end_ms, w.text, w.probability) for w in committed)
         if self.energy is not None:
-            words = _trim_edges(words, self.energy)
+            words = _trim_edges(words, self.energy, self.speech)
         first = committed[0]
         utterance = Utterance(words[0].start_ms, max(w.end_ms for w in words), " ".join(w.text for w in words),
                               words, avg_logprob=min(w.avg_logprob for w in committed),
@@ -207,9 +207,13 @@ def _shift(transcript: Transcript, ms: int) -> Transcript:
 #: An edge frame of a commit this far below its word's loudest frame is the silence Whisper stamps into it.
 EDGE_SILENCE_DB = 20.0
 _EDGE_FRAME_MS = 50
+#: ... and a frame of an edge word below this voice activity, where the word has voice, is the sound before or after
+#: its voice (music Whisper stamps the reply's first word into).
+EDGE_VOICE = 0.5
 
 
-def _trim_edges(words: tuple[Word, ...], energy: Callable[[int, int], float]) -> tuple[Word, ...]:
+def _trim_edges(words: tuple[Word, ...], energy: Callable[[int, int], float],
+                speech: Callable[[int, int], float] | None = None) -> tuple[Word, ...]:
     """The first word without the silence before its voice, the last without the silence after it.
 
     Whisper's first word after a pause starts in the pause (often 300 ms early). A sentence's first
@@ -219,8 +223,15 @@ def _trim_edges(words: tuple[Word, ...], energy: Callable[[int, int], float]) ->
     """
 
     def loud(w: Word) -> list[bool]:
-        levels = [energy(t, min(t + _EDGE_FRAME_MS, w.end_ms)) for t in range(w.start_ms, w.end_ms, _EDGE_FRAME_MS)]
-        return [x >= max(levels) - EDGE_SILENCE_DB for x in levels] if len(levels) >= 3 else []
+        frames = [(t, min(t + _EDGE_FRAME_MS, w.end_ms)) for t in range(w.start_ms, w.end_ms, _EDGE_FRAME_MS)]
+        if len(frames) < 3:
+            return []
+        levels = [energy(a, b) for a, b in frames]
+        flags = [x >= max(levels) - EDGE_SILENCE_DB for x in levels]
+        voiced = [speech(a, b) >= EDGE_VOICE for a, b in frames] if speech is not None else []
+        if sum(voiced) >= 2:  # music before a reply is loud too, but no voice (conv-102 at 111.2 s)
+            flags = [f and (v or u) for f, v, u in zip(flags, voiced, _next_to_voice(voiced), strict=True)]
+        return flags if any(flags) else []
 
     first, last = words[0], words[-1]
     flags = loud(first)
@@ -233,6 +244,11 @@ def _trim_edges(words: tuple[Word, ...], energy: Callable[[int, int], float]) ->
         end = last.start_ms + (len(flags) - flags[::-1].index(True)) * _EDGE_FRAME_MS
         last = replace(last, end_ms=max(last.start_ms + 1, min(last.end_ms, end)))
     return (last,) if len(words) == 1 else (first, *words[1:-1], last)
+
+
+def _next_to_voice(voiced: list[bool]) -> list[bool]:
+    """Frames next to a voiced one (the VAD hears an onset a frame late)."""
+    return [bool((i and voiced[i - 1]) or (i + 1 < len(voiced) and voiced[i + 1])) for i in range(len(voiced))]
 
 
 def _spread(u: Utterance) -> tuple[Word, ...]:

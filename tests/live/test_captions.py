@@ -52,6 +52,19 @@ def test_words_no_two_decodes_agreed_on_are_dropped_on_less_evidence() -> None:
     assert commit(agreed=False) == ([], 1)
 
 
+def test_a_reply_s_first_word_timed_into_the_music_before_it_starts_at_its_voice() -> None:
+    """conv-102 at 111.2 s: "예쁜 아니라" began 0.4 s into the music before the reply (as loud as the voice, no
+    voice activity under it), so its caption lay over the music. The first word now starts a frame before its
+    voice; without voice activity in it, a word keeps its time."""
+    energy = lambda a, b: -25.0  # noqa: E731 (the music is as loud as the reply)
+    speech = lambda a, b: 0.9 if a >= 400 else 0.05  # noqa: E731
+    reply = [TimedWord(0, 600, "예쁜", 0.8, -0.3), TimedWord(600, 1000, "아니라", 0.9, -0.3)]
+    caption = SentenceBuilder(quality=None, energy=energy, speech=speech).add(reply, True)[0]
+    assert (caption.start_ms, caption.end_ms, caption.text) == (350, 1000, "예쁜 아니라")
+    caption = SentenceBuilder(quality=None, energy=energy, speech=lambda a, b: 0.05).add(reply, True)[0]
+    assert caption.start_ms == 0
+
+
 def test_an_outro_over_silence_is_never_shown_and_names_are_normalized() -> None:
     speech = {True: 0.95, False: 0.02}
     builder = SentenceBuilder(glossary=load_glossary(), energy=lambda a, b: -22.0 if b <= 4000 else -75.0,
