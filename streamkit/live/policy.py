@@ -33,8 +33,9 @@ class TimedWord:
     avg_logprob: float = 0.0
     no_speech_prob: float = 0.0
     compression_ratio: float = 1.0
-    #: Two consecutive decodes agreed on it; False: committed as one decode read it (the speaker stopped, or its
-    #: audio left the window, before a second decode confirmed it).
+    #: False: the window committed it as one decode read it (the speaker stopped, or its audio left the window,
+    #: before a second decode confirmed it). True otherwise, a stretch decoded alone in a full window included
+    #: (:meth:`LocalAgreement.take`: marking those False changed nothing on the ten replayed recordings).
     agreed: bool = True
 
     def __post_init__(self) -> None:
