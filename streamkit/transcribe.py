@@ -31,6 +31,7 @@ __all__ = [
     "cuda_available",
     "decodes_batched",
     "plan_windows",
+    "readable",
     "resolve_model",
 ]
 
@@ -421,6 +422,17 @@ def plan_windows(audio: AudioTrack, window_ms: int) -> list[tuple[int, int]]:
     return windows
 
 
+#: What a token sequence decodes to where it stops inside a UTF-8 character: Whisper's byte-level tokens split a
+#: Hangul syllable's three bytes, and a loop that runs to the token cap ends mid-syllable (conv-109 at 269.6 s: a
+#: word "\ufffd" after "뱉는 핫스" looped, kept as a cue of its own once the loop was dropped).
+BROKEN_CHARACTER = "\ufffd"
+
+
+def readable(text: str) -> str:
+    """Decoded ``text`` without :data:`BROKEN_CHARACTER`, its whitespace collapsed (empty: nothing to read)."""
+    return " ".join(text.replace(BROKEN_CHARACTER, "").split())
+
+
 def _ms(seconds: float) -> int:
     return max(0, round(seconds * 1000))
 
@@ -438,7 +450,7 @@ def convert_segments(
     for seg in segments:
         if progress is not None:
             progress(min(float(seg.end), total), total)
-        text = " ".join(seg.text.split())
+        text = readable(seg.text)
         if not text:
             continue
         words = tuple(_words(seg.words or (), offset_ms))
@@ -462,7 +474,7 @@ def convert_segments(
 
 def _words(words: Sequence[Any], offset_ms: int = 0) -> Iterable[Word]:
     for w in words:
-        text = w.word.strip()
+        text = readable(w.word)
         if not text:
             continue
         start = max(_ms(w.start), 0) + offset_ms

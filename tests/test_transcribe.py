@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from streamkit.errors import ModelError
 from streamkit.evaluation import character_error_rate, load_reference_tsv, normalize_for_cer
@@ -235,3 +237,37 @@ def test_heap_is_returned_between_decodes_and_pcm_is_not_held(tmp_path: Path, mo
     assert [u.start_ms for u in result.utterances] == [0, 1000, 2000]
     assert events == ["decode 0, pcm held: False", "trim", "decode 1, pcm held: False", "trim",
                       "decode 2, pcm held: False", "trim", "trim"]
+
+
+def _segment(text: str, words: list[tuple[str, float, float]]) -> Any:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(start=words[0][1] if words else 0.0, end=words[-1][2] if words else 1.0, text=text,
+                           words=[SimpleNamespace(word=w, start=a, end=b, probability=0.99) for w, a, b in words],
+                           avg_logprob=-0.5, no_speech_prob=0.1, compression_ratio=1.2)
+
+
+def test_a_word_cut_inside_a_syllable_is_not_written() -> None:
+    """A loop that runs to the token cap ends inside a Hangul syllable's bytes: faster-whisper decodes that as
+    U+FFFD, which became a cue of its own ("\ufffd", conv-109 at 269.6 s) once the loop before it was dropped."""
+    from streamkit.transcribe import convert_segments
+
+    looped = _segment(" 뱉는 핫스 뱉는 핫스\ufffd", [(" 뱉는", 1.0, 1.4), (" 핫스", 1.4, 1.8), (" 뱉는", 1.8, 2.0),
+                                                  (" 핫스", 2.0, 2.2), ("\ufffd", 2.2, 2.4)])
+    broken_alone = _segment(" \ufffd", [(" \ufffd", 3.0, 3.2)])
+    cut_inside = _segment(" 안녕하\ufffd세요", [(" 안녕하\ufffd세요", 4.0, 4.6)])
+    out = list(convert_segments([looped, broken_alone, cut_inside], 5.0, None))
+    assert [u.text for u in out] == ["뱉는 핫스 뱉는 핫스", "안녕하세요"]
+    assert [w.text for w in out[0].words] == ["뱉는", "핫스", "뱉는", "핫스"]
+    assert out[0].end_ms == 2400  # the segment's own end stays: only the unreadable word goes
+    assert [w.text for w in out[1].words] == ["안녕하세요"]
+
+
+@given(st.text(alphabet=st.sampled_from(["가", "a", " ", "\ufffd", "\n", "."]), max_size=30))
+def test_readable_text_has_no_broken_character_and_one_space_between_words(text: str) -> None:
+    from streamkit.transcribe import readable
+
+    out = readable(text)
+    assert "\ufffd" not in out and "  " not in out and out == out.strip()
+    assert readable(out) == out
+    assert out.replace(" ", "") == "".join(text.replace("\ufffd", "").split())

@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..encoder import short_encoder
+from ..transcribe import readable
 from .engine import SAMPLE_RATE, Decoder, LiveOptions, token_bound
 from .policy import TimedWord
 
@@ -42,7 +43,7 @@ def timed_words(segments: Any, offset_ms: int) -> list[TimedWord]:
     words: list[TimedWord] = []
     for seg in segments:
         for w in seg.words or ():
-            text = w.word.strip()
+            text = readable(w.word)
             if not text:
                 continue
             start = offset_ms + max(0, round(w.start * 1000))

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from ..encoder import short_encoder
 from ..errors import TranslationError
 from ..models import AudioTrack, ProgressCallback, Transcript, Utterance
+from ..transcribe import readable
 from ..translation.whisper import speech_only
 from .engine import SAMPLE_RATE, LiveOptions, token_bound
 
@@ -93,7 +94,7 @@ def whisper_speech(model: Any, options: LiveOptions) -> Callable[[NDArray[np.flo
                 word_timestamps=False, vad_filter=False, condition_on_previous_text=False, temperature=[0.0],
                 max_new_tokens=token_bound(options, seconds),
             )
-            return " ".join(text for seg in segments if (text := seg.text.strip()))
+            return " ".join(text for seg in segments if (text := readable(seg.text)))
 
     return decode
 
