@@ -26,6 +26,7 @@ from typing import Any
 from .problems import (
     CHECKS,
     ERROR,
+    UNREADABLE,
     WARNING,
     CheckMemo,
     ExtraCheck,
@@ -175,6 +176,8 @@ def _cue_problems(pos: int, cue: RawCue, rules: SegmentRules, q: QualityOptions,
     texts = [plain_text(line) for line in cue.lines]
     if not any(t.strip() for t in texts):
         problems.append(_problem(pos, cue, "empty", "no text"))
+    if broken := sum(t.count(UNREADABLE) for t in texts):
+        problems.append(_problem(pos, cue, "unreadable", f"{broken} x U+FFFD ({UNREADABLE}): bytes that were not text"))
     if cue.end_ms < cue.start_ms:
         early = cue.start_ms - cue.end_ms
         problems.append(_problem(pos, cue, "end-before-start", f"ends {early} ms before it starts"))

@@ -6,7 +6,8 @@ What :func:`fix_cues` may change, each reported as a :class:`Change`:
 
 * ``sort``: cues stored out of time order are put in time order;
 * ``renumber``: cues are numbered 1, 2, 3 ... (missing, duplicate, out-of-order numbers);
-* ``remove-empty``: a cue without text is removed;
+* ``remove-unreadable``: U+FFFD, bytes that were not text (nothing said), leaves the cue's lines;
+* ``remove-empty``: a cue without text is removed (one left with none by the step above too);
 * ``reflow``: a cue whose lines are too wide or too many is re-broken with
   :func:`streamkit.segment.wrap_lines` (same words; a cue in ``<i>...</i>`` keeps the tags around
   the whole cue; cues with other tags or dual-speaker dashes are left alone);
@@ -32,6 +33,7 @@ from pathlib import Path
 
 from .checks import cue_chars, plain_text
 from .errors import ConfigError, SubtitleFormatError
+from .problems import UNREADABLE
 from .segment import SegmentRules, display_width, frame_ms, wrap_lines
 from .subtitles import RawCue, ReadResult
 
@@ -144,7 +146,7 @@ def fix_cues(
 
 
 def _sorted_without_empty(cues: Sequence[RawCue], changes: list[Change]) -> list[tuple[int, RawCue]]:
-    """Time order, empty cues removed, numbering checked: each cue with its position in the input."""
+    """Time order, U+FFFD and then empty cues removed, numbering checked: each cue with its position in the input."""
     items = list(enumerate(cues, start=1))
     ordered = sorted(items, key=lambda item: (item[1].start_ms, item[1].end_ms))
     if [pos for pos, _ in ordered] != [pos for pos, _ in items]:
@@ -152,6 +154,10 @@ def _sorted_without_empty(cues: Sequence[RawCue], changes: list[Change]) -> list
         changes.append(Change(moved[0], "sort", "cues out of time order", "sorted by start time"))
     kept: list[tuple[int, RawCue]] = []
     for pos, cue in ordered:
+        if any(UNREADABLE in line for line in cue.lines):
+            lines = tuple(line for line in (" ".join(x.replace(UNREADABLE, "").split()) for x in cue.lines) if line)
+            changes.append(Change(pos, "remove-unreadable", " | ".join(cue.lines), " | ".join(lines) or "(no text)"))
+            cue = replace(cue, lines=lines)
         if not any(plain_text(line).strip() for line in cue.lines):
             changes.append(Change(pos, "remove-empty", f"{_span(cue)} (no text)", "removed"))
         else:

@@ -16,16 +16,20 @@ from typing import Any
 from .models import Transcript, Utterance
 from .subtitles import RawCue
 
-__all__ = ["CHECKS", "ERROR", "WARNING", "CheckMemo", "ExtraCheck", "Problem", "cue_chars", "cues_as_transcript",
-           "plain_text", "problem"]
+__all__ = ["CHECKS", "ERROR", "UNREADABLE", "WARNING", "CheckMemo", "ExtraCheck", "Problem", "cue_chars",
+           "cues_as_transcript", "plain_text", "problem"]
 
 ERROR = "error"
 WARNING = "warning"
+#: U+FFFD, what a decoder writes for bytes that are not text: a token sequence cut inside a Hangul syllable
+#: (``transcribe.readable`` keeps it out of streamkit's drafts), or a file read in another encoding.
+UNREADABLE = "\ufffd"
 
 #: Every check: code -> (severity, the rule it enforces). ``docs/editing.md`` lists the same.
 CHECKS: dict[str, tuple[str, str]] = {
     "empty": (ERROR, "a cue must have text"),
     "end-before-start": (ERROR, "a cue must end after it starts"),
+    "unreadable": (ERROR, "no U+FFFD in the text: bytes that were not text (a decode cut inside a character)"),
     "line-too-long": (ERROR, "at most max_line_columns per line (en 42; ko 16, Latin/digits/spaces 0.5)"),
     "too-many-lines": (ERROR, "at most max_lines lines per cue (2)"),
     "too-fast": (ERROR, "reading speed at most max_cps characters per second (en 20, ko 12)"),

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from .errors import ModelError, ModelIntegrityError, TranscriptionError
 from .media import read_pcm
 from .models import AudioTrack, ModelChoice, ProgressCallback, Transcript, Utterance, Word
+from .problems import UNREADABLE
 
 __all__ = [
     "DEFAULT_CPU_MODEL",
@@ -422,15 +423,13 @@ def plan_windows(audio: AudioTrack, window_ms: int) -> list[tuple[int, int]]:
     return windows
 
 
-#: What a token sequence decodes to where it stops inside a UTF-8 character: Whisper's byte-level tokens split a
-#: Hangul syllable's three bytes, and a loop that runs to the token cap ends mid-syllable (conv-109 at 269.6 s: a
-#: word "\ufffd" after "뱉는 핫스" looped, kept as a cue of its own once the loop was dropped).
-BROKEN_CHARACTER = "\ufffd"
-
-
 def readable(text: str) -> str:
-    """Decoded ``text`` without :data:`BROKEN_CHARACTER`, its whitespace collapsed (empty: nothing to read)."""
-    return " ".join(text.replace(BROKEN_CHARACTER, "").split())
+    """Decoded ``text`` without U+FFFD, its whitespace collapsed (empty: nothing to read).
+
+    Whisper's byte-level tokens split a Hangul syllable's three bytes, and a loop that runs to the token cap ends
+    mid-syllable: faster-whisper decodes that as U+FFFD (conv-109 at 269.6 s: a word of its own after "뱉는 핫스"
+    looped, kept as a cue once the loop was dropped)."""
+    return " ".join(text.replace(UNREADABLE, "").split())
 
 
 def _ms(seconds: float) -> int:

@@ -151,6 +151,13 @@ def test_check_file_reports_the_encoding(tmp_path: Path) -> None:
     assert (report.errors, report.warnings) == (0, 1) and report.counts() == {"encoding": 1}
 
 
+def test_bytes_that_were_not_text_are_an_error_naming_the_cue() -> None:
+    cues = numbered(cue(1000, 3000, "뱉는 핫스"), cue(3100, 4500, "\ufffd"), cue(4600, 6000, "물\ufffd 넣으\ufffd신?"))
+    problems = check_track(cues, KOREAN_RULES, NTSC, "ko")
+    assert codes(problems) == [(2, "unreadable"), (3, "unreadable")]
+    assert problems[1].severity == "error" and problems[1].message.startswith("2 x U+FFFD")
+
+
 def test_every_check_code_is_documented() -> None:
     doc = (Path(__file__).resolve().parents[1] / "docs" / "editing.md").read_text(encoding="utf-8")
     for code in CHECKS:

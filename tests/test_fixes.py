@@ -37,7 +37,8 @@ def tidy(*cues: RawCue) -> list[RawCue]:
 
 
 def words(cues: list[RawCue] | tuple[RawCue, ...]) -> list[str]:
-    return [w for c in cues for line in c.lines for w in line.split()]
+    """What the cues say: their words, U+FFFD (bytes that were not text) aside."""
+    return [w for c in cues for line in c.lines for w in line.replace("\ufffd", "").split()]
 
 
 def whats(result: object) -> list[tuple[int, str]]:
@@ -120,6 +121,17 @@ def test_sorting_renumbering_and_empty_cues() -> None:
     assert whats(result) == [(1, "renumber"), (2, "sort"), (3, "remove-empty")]
 
 
+def test_bytes_that_were_not_text_go_and_a_cue_left_without_text_with_them() -> None:
+    """U+FFFD is what a decoder writes for a token sequence cut inside a Hangul syllable (older drafts, other tools):
+    nothing was said there."""
+    cues = [cue(1000, 2000, "뱉는 핫스 \ufffd", index=1), cue(3000, 4000, "\ufffd", index=2),
+            cue(5000, 6000, "물\ufffd 넣으신?", index=3)]
+    result = fix_cues(cues, KOREAN_RULES, NTSC, "ko")
+    assert [c.lines for c in result.cues] == [("뱉는 핫스",), ("물 넣으신?",)]
+    assert whats(result) == [(1, "remove-unreadable"), (2, "remove-unreadable"), (2, "remove-empty"),
+                             (3, "remove-unreadable"), (3, "renumber")]
+
+
 def test_a_cue_ending_before_it_starts_is_refused(tmp_path: Path) -> None:
     raw = parse_raw("1\n00:00:01,000 --> 00:00:02,000\n하나\n\n2\n00:00:05,000 --> 00:00:04,000\n둘\n")
     read = ReadResult(tmp_path / "x.srt", "utf-8", raw, False, False, "srt")
@@ -142,7 +154,8 @@ def test_format_raw_srt_round_trips() -> None:
 
 # --------------------------------------------------------------------------- properties
 
-_WORDS = ["안녕하세요", "여러분", "오늘", "BTS", "콘서트", "정말", "감사해요", "<i>진짜</i>", "-", "네"]
+_WORDS = ["안녕하세요", "여러분", "오늘", "BTS", "콘서트", "정말", "감사해요", "<i>진짜</i>", "-", "네",
+          "\ufffd", "핫\ufffd스"]
 
 
 @st.composite
@@ -171,10 +184,11 @@ def test_fix_never_changes_the_words_and_never_adds_overlaps(
     ordered = sorted(cues, key=lambda c: (c.start_ms, c.end_ms))
     assert words(result.cues) == words(ordered)  # same words, same order
     # Each cue keeps its text (only line breaks move) and its in-time.
-    kept = [c for c in ordered if any(line.strip() for line in c.lines)]
+    kept = [c for c in ordered if any(line.replace("\ufffd", "").strip() for line in c.lines)]
     assert [(c.start_ms, " ".join(c.lines).split()) for c in result.cues] == [
-        (c.start_ms, " ".join(c.lines).split()) for c in kept
+        (c.start_ms, " ".join(c.lines).replace("\ufffd", "").split()) for c in kept
     ]
+    assert not any("\ufffd" in line for c in result.cues for line in c.lines)
     # Out-times only move to where they make no new overlap and respect the 2-frame gap.
     gap = frame_ms(rules.min_gap_frames, fps)
     for (a0, a1), (b0, b1) in zip(itertools.pairwise(kept), itertools.pairwise(result.cues), strict=True):

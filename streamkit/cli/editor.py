@@ -208,8 +208,8 @@ def _print_report(report: Any, fps_source: str, *, every: bool = False) -> None:
         counts = ", ".join(f"{code} {n}" for code, n in report.counts().items())
         out.print(f"{report.errors} errors, {report.warnings} warnings ({counts})", highlight=False)
         if report.errors:
-            out.print("[dim]`streamkit fix` repairs line breaks, gaps, short cues and numbering; "
-                      "the rest needs an editor.[/]")
+            out.print("[dim]`streamkit fix` repairs line breaks, gaps, short cues, numbering and unreadable "
+                      "characters; the rest needs an editor.[/]")
     else:
         out.print("[green]no problems[/]")
 
