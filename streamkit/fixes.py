@@ -33,7 +33,7 @@ from pathlib import Path
 
 from .checks import cue_chars, plain_text
 from .errors import ConfigError, SubtitleFormatError
-from .problems import UNREADABLE
+from .problems import UNREADABLE, readable
 from .segment import SegmentRules, display_width, frame_ms, wrap_lines
 from .subtitles import RawCue, ReadResult
 
@@ -155,7 +155,7 @@ def _sorted_without_empty(cues: Sequence[RawCue], changes: list[Change]) -> list
     kept: list[tuple[int, RawCue]] = []
     for pos, cue in ordered:
         if any(UNREADABLE in line for line in cue.lines):
-            lines = tuple(line for line in (" ".join(x.replace(UNREADABLE, "").split()) for x in cue.lines) if line)
+            lines = tuple(line for line in map(readable, cue.lines) if line)
             changes.append(Change(pos, "remove-unreadable", " | ".join(cue.lines), " | ".join(lines) or "(no text)"))
             cue = replace(cue, lines=lines)
         if not any(plain_text(line).strip() for line in cue.lines):

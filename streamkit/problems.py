@@ -17,13 +17,22 @@ from .models import Transcript, Utterance
 from .subtitles import RawCue
 
 __all__ = ["CHECKS", "ERROR", "UNREADABLE", "WARNING", "CheckMemo", "ExtraCheck", "Problem", "cue_chars",
-           "cues_as_transcript", "plain_text", "problem"]
+           "cues_as_transcript", "plain_text", "problem", "readable"]
 
 ERROR = "error"
 WARNING = "warning"
 #: U+FFFD, what a decoder writes for bytes that are not text: a token sequence cut inside a Hangul syllable
 #: (``transcribe.readable`` keeps it out of streamkit's drafts), or a file read in another encoding.
 UNREADABLE = "\ufffd"
+
+
+def readable(text: str) -> str:
+    """``text`` without :data:`UNREADABLE`, its whitespace collapsed (empty: nothing to read).
+
+    Whisper's byte-level tokens split a Hangul syllable's three bytes, and a loop that runs to the token cap ends
+    mid-syllable: faster-whisper decodes that as U+FFFD (conv-109 at 269.6 s: a word of its own after "뱉는 핫스"
+    looped, kept as a cue once the loop was dropped). Decoded text and ``streamkit fix`` both go through here."""
+    return " ".join(text.replace(UNREADABLE, "").split())
 
 #: Every check: code -> (severity, the rule it enforces). ``docs/editing.md`` lists the same.
 CHECKS: dict[str, tuple[str, str]] = {

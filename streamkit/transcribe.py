@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from .errors import ModelError, ModelIntegrityError, TranscriptionError
 from .media import read_pcm
 from .models import AudioTrack, ModelChoice, ProgressCallback, Transcript, Utterance, Word
-from .problems import UNREADABLE
+from .problems import readable
 
 __all__ = [
     "DEFAULT_CPU_MODEL",
@@ -32,7 +32,6 @@ __all__ = [
     "cuda_available",
     "decodes_batched",
     "plan_windows",
-    "readable",
     "resolve_model",
 ]
 
@@ -421,15 +420,6 @@ def plan_windows(audio: AudioTrack, window_ms: int) -> list[tuple[int, int]]:
         start = cut
     windows.append((start, total))
     return windows
-
-
-def readable(text: str) -> str:
-    """Decoded ``text`` without U+FFFD, its whitespace collapsed (empty: nothing to read).
-
-    Whisper's byte-level tokens split a Hangul syllable's three bytes, and a loop that runs to the token cap ends
-    mid-syllable: faster-whisper decodes that as U+FFFD (conv-109 at 269.6 s: a word of its own after "뱉는 핫스"
-    looped, kept as a cue once the loop was dropped)."""
-    return " ".join(text.replace(UNREADABLE, "").split())
 
 
 def _ms(seconds: float) -> int:

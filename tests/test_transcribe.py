@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from streamkit.errors import ModelError
 from streamkit.evaluation import character_error_rate, load_reference_tsv, normalize_for_cer
@@ -261,13 +259,3 @@ def test_a_word_cut_inside_a_syllable_is_not_written() -> None:
     assert [w.text for w in out[0].words] == ["뱉는", "핫스", "뱉는", "핫스"]
     assert out[0].end_ms == 2400  # the segment's own end stays: only the unreadable word goes
     assert [w.text for w in out[1].words] == ["안녕하세요"]
-
-
-@given(st.text(alphabet=st.sampled_from(["가", "a", " ", "\ufffd", "\n", "."]), max_size=30))
-def test_readable_text_has_no_broken_character_and_one_space_between_words(text: str) -> None:
-    from streamkit.transcribe import readable
-
-    out = readable(text)
-    assert "\ufffd" not in out and "  " not in out and out == out.strip()
-    assert readable(out) == out
-    assert out.replace(" ", "") == "".join(text.replace("\ufffd", "").split())

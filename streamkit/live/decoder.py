@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..encoder import short_encoder
-from ..transcribe import readable
+from ..problems import readable
 from .engine import SAMPLE_RATE, Decoder, LiveOptions, token_bound
 from .policy import TimedWord
 

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from ..encoder import short_encoder
 from ..errors import TranslationError
 from ..models import AudioTrack, ProgressCallback, Transcript, Utterance
-from ..transcribe import readable
+from ..problems import readable
 from ..translation.whisper import speech_only
 from .engine import SAMPLE_RATE, LiveOptions, token_bound
 
