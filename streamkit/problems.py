@@ -22,7 +22,7 @@ __all__ = ["CHECKS", "ERROR", "UNREADABLE", "WARNING", "CheckMemo", "ExtraCheck"
 ERROR = "error"
 WARNING = "warning"
 #: U+FFFD, what a decoder writes for bytes that are not text: a token sequence cut inside a Hangul syllable
-#: (``transcribe.readable`` keeps it out of streamkit's drafts), or a file read in another encoding.
+#: (:func:`readable` keeps it out of streamkit's drafts), or a file read in another encoding.
 UNREADABLE = "\ufffd"
 
 
