@@ -74,3 +74,18 @@ def test_an_over_long_word_shrinks_onto_its_voice(voice_first: bool, voice_ms: i
     assert dropped == ()
     (word,) = [w for w in cleaned.utterances[0].words if w.text == "선택"]
     assert _overlap(word, voice) >= min(voice_ms, 800) - 50
+
+
+def test_a_last_syllable_drawn_over_a_pause_keeps_its_voice_not_the_applause_after_it() -> None:
+    """conv-106 1 dB louder at 178.6 s: the turn "자신을 정당화하지는 않을까" ends at 178.66 s, silence, then applause
+    from 179.05 s (as loud as the voice, the VAD does not hear it as speech). Whisper drew the last syllable ("짠"
+    for "까") from 178.59 to 179.59 s; cut at the pause to the side with more sound, it moved onto the applause and
+    became a cue of its own there."""
+    voice, applause = (176_690, 178_660), (179_050, 180_180)
+    energy, speech = _profiles([voice], [applause], bed_db=-17.0, bed_vad=0.05)
+    line = _line((176_830, 177_550, "자신을", 0.98), (177_550, 178_370, "정당화하지는", 0.76),
+                 (178_370, 178_590, "않을", 0.5), (178_590, 179_590, "짠", 0.42))
+    cleaned, _ = clean_transcript(Transcript("ko", (line,), 200_000), energy=energy, speech=speech)
+    last = cleaned.utterances[0].words[-1]
+    assert last.text == "짠" and last.start_ms < voice[1]
+    assert _overlap(last, applause) == 0
