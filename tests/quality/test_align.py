@@ -42,3 +42,24 @@ def test_a_first_word_on_a_voice_of_its_own_stays() -> None:
     close = _line((7_000, 7_500, "그"), (8_000, 8_600, "그래"))
     assert align_to_voice(Transcript("ko", (close,), 20_000), lambda a, b: -22.0, lambda a, b: 0.9, [],
                           QualityOptions(), [(7_950, 8_700)]).utterances[0] == close
+
+
+def _silence_then_voice(a: int, b: int) -> float:
+    return -93.0 if a < 21_800 else -31.0  # near-silence, then a quiet line running straight on into music
+
+
+def test_a_lone_first_word_on_silence_joins_a_next_word_that_no_stretch_holds() -> None:
+    """conv-102 1 dB louder at 21.8 s: "현재" squeezed into 50 ms of near-silence 1.1 s before "백화점과"; the line
+    runs straight on into a music bed the VAD hears, so no voiced stretch holds it (longer than any turn). The
+    word was a cue of its own over the silence, the line's cue 0.3 s late without it."""
+    line = _line((20_930, 20_980, "현재"), (22_100, 22_820, "백화점과"), (22_820, 23_220, "영화관"))
+    heard = [(18_400, 20_150)]  # the babble before it
+    moved = align_to_voice(Transcript("ko", (line,), 60_000), _silence_then_voice, lambda a, b: 0.7, [],
+                           QualityOptions(), heard).utterances[0]
+    first, second = moved.words[:2]
+    assert moved.start_ms == first.start_ms == 22_100 and first.end_ms == second.start_ms == 22_100 + 720 * 2 // 6
+    # Not when the next word is no voice the VAD hears, nor when the lone word is as loud as it (a reply).
+    assert align_to_voice(Transcript("ko", (line,), 60_000), _silence_then_voice, lambda a, b: 0.1, [],
+                          QualityOptions(), heard).utterances[0] == line
+    assert align_to_voice(Transcript("ko", (line,), 60_000), lambda a, b: -31.0, lambda a, b: 0.7, [],
+                          QualityOptions(), heard).utterances[0] == line
