@@ -33,6 +33,7 @@ __all__ = [
     "decodes_batched",
     "plan_windows",
     "resolve_model",
+    "whisper_model_class",
 ]
 
 log = logging.getLogger("streamkit")
@@ -227,6 +228,31 @@ def _decode(model: Any, samples: Any, options: TranscribeOptions, batched: bool,
     return model.transcribe(samples, **kwargs)[0]
 
 
+@functools.cache
+def whisper_model_class() -> type:
+    """faster-whisper's ``WhisperModel`` whose word alignment survives an empty alignment.
+
+    CTranslate2 returns no alignment for a segment Whisper wrote past the audio it was given (an encoder
+    window of one frame or so), and faster-whisper 1.2.1 then fails with an ``IndexError`` in
+    ``find_alignment`` (SYSTRAN/faster-whisper#1460, not released): ``streamkit live`` stopped with a traceback
+    on conv-102 20 dB quieter, 2.3 s in (a 1.7 s window). Such an alignment gives no words, as the fix upstream
+    does: the batch's segments keep their text and times without word timestamps."""
+    from faster_whisper import WhisperModel
+
+    class AlignedWhisperModel(WhisperModel):  # type: ignore[misc]
+        def find_alignment(self, tokenizer: Any, text_tokens: list[list[int]], encoder_output: Any,
+                           num_frames: Any, median_filter_width: int = 7) -> list[list[dict[str, Any]]]:
+            try:
+                found: list[list[dict[str, Any]]] = super().find_alignment(
+                    tokenizer, text_tokens, encoder_output, num_frames, median_filter_width)
+            except IndexError:
+                log.debug("word alignment: an empty alignment (faster-whisper#1460); no word timestamps here")
+                return [[] for _ in text_tokens]
+            return found
+
+    return AlignedWhisperModel
+
+
 @dataclass
 class WhisperTranscriber:
     """faster-whisper behind the :class:`Transcriber` protocol. Loads the model once, lazily.
@@ -253,14 +279,12 @@ class WhisperTranscriber:
             return self._model
 
     def _load(self) -> Any:
-        from faster_whisper import WhisperModel
-
         from .silero import install
 
         install()  # faster-whisper's VAD and the filter's score a window once (silero.py)
         local = self.choice.source in ("folder", "bundled") or Path(self.choice.location).is_dir()
         try:
-            return WhisperModel(
+            return whisper_model_class()(
                 self.choice.location,
                 device=self.choice.device,
                 compute_type=self.choice.compute_type,
