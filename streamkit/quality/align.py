@@ -53,7 +53,7 @@ def align_to_voice(
         pushed = _push_squeezed_words(u, voiced, o)
         pulled = _pull_lead_word(pushed, energy, voiced, o)
         if pulled is pushed:
-            pulled = _lead_word_onto_voice(pushed, heard, o, energy, speech, voiced)
+            pulled = _lead_word_onto_voice(pushed, heard, voiced, energy, speech, o)
         if pulled is not u:
             utterances[i] = u = pulled
             changed = True
@@ -135,9 +135,8 @@ def _pull_lead_word(u: Utterance, energy: EnergyFn, voiced: Sequence[tuple[int, 
     return replace(u, words=words, start_ms=start)
 
 
-def _lead_word_onto_voice(u: Utterance, heard: Sequence[tuple[int, int]], o: QualityOptions,
-                          energy: EnergyFn | None = None, speech: SpeechFn | None = None,
-                          voiced: Sequence[tuple[int, int]] = ()) -> Utterance:
+def _lead_word_onto_voice(u: Utterance, heard: Sequence[tuple[int, int]], voiced: Sequence[tuple[int, int]],
+                          energy: EnergyFn, speech: SpeechFn, o: QualityOptions) -> Utterance:
     """``u`` with a first word that stands alone before a long pause over no voice at all (on no stretch of
     ``heard`` nor ``voiced``, not even one standing out from one side only), when its next word begins on
     voice (on such a stretch, or itself ``lead_word_below_db`` louder than the first word and heard by the
@@ -149,15 +148,14 @@ def _lead_word_onto_voice(u: Utterance, heard: Sequence[tuple[int, int]], o: Qua
     straight on into music is no stretch at all (conv-102 1 dB louder at 21.8 s: "현재" squeezed into 50 ms of
     near-silence 1.1 s before "백화점과", a cue of its own over the silence).
     """
-    if len(u.words) < 2 or not (heard or energy is not None):
+    if len(u.words) < 2:
         return u
     first, second = u.words[0], u.words[1]
     if (second.start_ms - first.end_ms < o.lead_word_pause_ms
             or any(a < first.end_ms and b > first.start_ms for a, b in (*heard, *voiced))):
         return u
     if not any(a <= second.start_ms + o.energy_frame_ms and b > second.start_ms for a, b in heard) and (
-            energy is None or speech is None
-            or span_level(energy, second.start_ms, second.end_ms)
+            span_level(energy, second.start_ms, second.end_ms)
             - span_level(energy, first.start_ms, first.end_ms) < o.lead_word_below_db
             or speech(second.start_ms, second.end_ms) < o.voice_vad):
         return u
