@@ -40,9 +40,11 @@ from .quality import (
     QualityOptions,
     SpeechFn,
     band_profile,
+    bass_profile,
     clean_transcript,
     dropped_summary,
     energy_profile,
+    music_frames,
     phone_voice,
     vad_profile,
     voice_without_words,
@@ -352,14 +354,17 @@ def _clean(stages: _Stages, transcript: Transcript, audio: AudioTrack, transcrib
             energy, band = energy_profile(audio), band_profile(audio)
             # A phone-band voice is a voice, though Silero hardly hears it (quality.phone_voice).
             speech = phone_voice(vad_profile(audio), band, energy, quality.phone_share)
+            # ... and a singer is none, though Silero hears one (quality.music_frames).
+            music = music_frames(bass_profile(audio), quality.music_bass_db, reach_ms=quality.music_reach_ms)
             prompt = " ".join(p for p in (options.initial_prompt, options.hotwords) if p) or None
             transcript, dropped = clean_transcript(transcript, quality, energy=energy, speech=speech, prompt=prompt,
-                                                   band=band)
+                                                   band=band, music=music)
             notes.append(f"dropped {len(dropped)} invented" if dropped else "nothing invented")
             voice = None
             if rescue and isinstance(transcriber, SpanTranscriber):
                 transcript, more, voice = rescue_voice(transcript, audio, transcriber, options, quality,
-                                                       energy=energy, speech=speech, prompt=prompt, band=band)
+                                                       energy=energy, speech=speech, prompt=prompt, band=band,
+                                                       music=music)
                 dropped += more
                 notes.append(f"{voice.recovered} of {voice.stretches} voiced stretches without words recovered")
         heard = _Heard(transcript, dropped, voice, speech)

@@ -320,11 +320,11 @@ def _sure_head(u: Utterance, r: RescueOptions, energy: EnergyFn | None = None,
 
 def _clean_found(
     transcript: Transcript, found: Sequence[Utterance], quality: QualityOptions, energy: EnergyFn, speech: SpeechFn,
-    prompt: str | None, band: SpeechFn | None,
+    prompt: str | None, band: SpeechFn | None, music: SpeechFn | None = None,
 ) -> tuple[Transcript, tuple[Dropped, ...]]:
     merged = interleave(transcript.utterances, found)
     return clean_transcript(replace(transcript, utterances=tuple(merged)), quality, energy=energy, speech=speech,
-                            prompt=prompt, band=band)
+                            prompt=prompt, band=band, music=music)
 
 
 def _pattern_turns(
@@ -388,8 +388,10 @@ def rescue_voice(
     prompt: str | None = None,
     rescue: RescueOptions | None = None,
     band: SpeechFn | None = None,
+    music: SpeechFn | None = None,
 ) -> tuple[Transcript, tuple[Dropped, ...], VoiceReport]:
-    """``transcript`` (already cleaned) with the voice it missed decoded again and cleaned; see the module doc."""
+    """``transcript`` (already cleaned) with the voice it missed decoded again and cleaned (``music``: the filter's
+    music frames, ``quality.music_frames``); see the module doc."""
     r = rescue or RescueOptions()
     level = speech_level(transcript, energy, quality)
     duration = transcript.duration_ms or audio.duration_ms
@@ -417,14 +419,14 @@ def rescue_voice(
     else:
         found = decode_stretches(todo, transcript, audio, transcriber, options, r, dropped) if todo else []
     if found:
-        result, more = _clean_found(transcript, found, quality, energy, speech, prompt, band)
+        result, more = _clean_found(transcript, found, quality, energy, speech, prompt, band, music)
         retry = _pattern_turns(todo, result, [*dropped, *more], quality, r.retry_max_ms) if r.regions else []
         again = _onto_phones(decode_stretches(retry, transcript, audio, transcriber, options, r, dropped,
                                                context=False, quality=quality), phones, quality.voice_search_ms)
         if again:  # in place of the first decode there, and of any reading it lies on (a phone turn's)
             first = tuple(d for d in more if _inside((d.start_ms, d.end_ms), retry, r.pad_ms))
             found = _replaced(found, retry, again, r.pad_ms)
-            result, more = _clean_found(transcript, [*found, *again], quality, energy, speech, prompt, band)
+            result, more = _clean_found(transcript, [*found, *again], quality, energy, speech, prompt, band, music)
             more = (*first, *more)
         dropped.extend(more)
     # A phone turn is voice (its spectrum says so): what was laid over one stays there.

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from ..quality import phone_frames
+from ..quality import QualityOptions, bass_power, phone_frames
 from ..segment import SENTENCE_END
 from .policy import (
     LocalAgreement,
@@ -173,6 +173,8 @@ class StreamingTranscriber:
     _vad_context: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
     _power: list[float] = field(default_factory=list)  # mean square per 50 ms frame, whole stream
     _power_tail: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
+    _bass: list[float] = field(default_factory=list)  # power at 20-60 Hz per 50 ms frame, whole stream
+    _voice_band: list[float] = field(default_factory=list)  # power at 150-4000 Hz per 50 ms frame
     #: received_ms when the last step found too little new audio to decode (the engine had caught up);
     #: None once a step takes audio on (decoded, or dropped as holding no speech).
     _idle_at_ms: int | None = None
@@ -196,6 +198,9 @@ class StreamingTranscriber:
         if whole:
             frames = self._power_tail[:whole].astype(np.float64).reshape(-1, ENERGY_FRAME)
             self._power.extend(float(x) for x in np.mean(frames**2, axis=1))
+            bass, voice = bass_power(frames, SAMPLE_RATE)
+            self._bass.extend(float(x) for x in bass)
+            self._voice_band.extend(float(x) for x in voice)
             self._power_tail = self._power_tail[whole:]
 
     def gap(self, ms: int) -> StepResult:
@@ -208,6 +213,8 @@ class StreamingTranscriber:
         self._odd_samples = 0
         self._speech.extend([0.0] * (ms // VAD_FRAME_MS))
         self._power.extend([0.0] * (ms // ENERGY_FRAME_MS))
+        self._bass.extend([0.0] * (ms // ENERGY_FRAME_MS))
+        self._voice_band.extend([0.0] * (ms // ENERGY_FRAME_MS))
         self._power_tail = np.zeros(0, np.float32)
         self._tail = np.zeros(0, np.float32)
         self._vad_context = np.zeros(0, np.float32)
@@ -245,6 +252,21 @@ class StreamingTranscriber:
         chunk = self._power[a:b]
         power = sum(chunk) / len(chunk) if chunk else 0.0
         return 10 * math.log10(power) if power > 1e-12 else -120.0
+
+    def music(self, start_ms: int, end_ms: int, *, music_db: float = QualityOptions.music_bass_db,
+              reach_ms: int = QualityOptions.music_reach_ms) -> float:
+        """The share of a span's 50 ms frames that lie in music (``quality.music_frames``'s rule, on the frames
+        heard so far: a frame's ``reach_ms`` after it may not have come yet)."""
+        a = max(0, start_ms) // ENERGY_FRAME_MS
+        b = min(max(a + 1, -(-max(end_ms, 0) // ENERGY_FRAME_MS)), len(self._bass))
+        if b <= a:
+            return 0.0
+        k = max(reach_ms // ENERGY_FRAME_MS, 0)
+        lo, hi = max(a - k, 0), min(b + k, len(self._bass))
+        kernel = np.ones(2 * k + 1)
+        bass = np.convolve(np.asarray(self._bass[lo:hi]), kernel, "same")[a - lo:b - lo]
+        voice = np.convolve(np.asarray(self._voice_band[lo:hi]), kernel, "same")[a - lo:b - lo]
+        return float(np.mean((bass > 0) & (bass >= voice * 10 ** (music_db / 10))))
 
     def speech_ms(self, start_ms: int, end_ms: int) -> int:
         """How much of a span of the stream may be speech (frames at or above the decoding gate's VAD threshold)."""

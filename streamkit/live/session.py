@@ -10,6 +10,7 @@ the last words are committed, the queued translations done, the record file clos
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import queue
 import statistics
@@ -172,8 +173,11 @@ def build_pipeline(model: Any, options: LiveOptions, quality: QualityOptions | N
         clips = whisper_clip_decoder(model, options.language, options.initial_prompt, options.hotwords)
         engine.missed = MissedVoice(clips, quality or QualityOptions())
     prompt = " ".join(p for p in (options.initial_prompt, options.hotwords) if p) or None
+    q = quality or QualityOptions()
     builder = SentenceBuilder(options.language, quality, glossary, engine.mean_speech, prompt, engine.energy,
-                              heard_ms=lambda: engine.received_ms)
+                              heard_ms=lambda: engine.received_ms,
+                              music=functools.partial(engine.music, music_db=q.music_bass_db,
+                                                      reach_ms=q.music_reach_ms))
     return engine, builder
 
 

@@ -86,13 +86,17 @@ from .passes import clean_transcript, dropped_summary, keep_words
 from .profiles import (
     band_power,
     band_profile,
+    bass_power,
+    bass_profile,
     energy_profile,
+    music_frames,
     phone_frames,
     phone_voice,
     span_level,
     speech_seconds,
     vad_profile,
     voice_without_words,
+    without_music,
 )
 from .voice import (
     VoiceFit,
@@ -124,6 +128,8 @@ __all__ = [
     "align_to_voice",
     "band_power",
     "band_profile",
+    "bass_power",
+    "bass_profile",
     "clean_transcript",
     "dropped_summary",
     "energy_profile",
@@ -134,6 +140,7 @@ __all__ = [
     "laid_over",
     "loops_within",
     "match_outro",
+    "music_frames",
     "normalize_text",
     "phone_frames",
     "phone_stretches",
@@ -153,5 +160,6 @@ __all__ = [
     "voice_in_reach",
     "voice_without_words",
     "voiced_stretches",
+    "without_music",
     "without_words",
 ]

@@ -48,6 +48,9 @@ script          0.3    no letter in the transcript language's script (English se
 over voice      —      a piece fitted (within 1.5 s, ``voice.py``) mostly onto frames that the
                        energy and the VAD both call voice: evidence is measured there, and only
                        outro, loop, prompt_echo or script evidence can drop it
+music           0.6    a piece off the voice with 80 % of its time in music frames (bass under
+                       60 Hz as strong as the voice's range: ``profiles.music_frames``); a
+                       stretch mostly in them is no voice either, though the VAD hears a singer
 timeless        —      three or more words in a row of no length (20 ms or less each): text
                        Whisper wrote with no audio under it. Dropped outright, like a loop
 no_voice        1.0    a short unsure piece where nothing sounds like a voice: at most 2
@@ -256,6 +259,16 @@ class QualityOptions:
     #: share in that band (another sound: music 0.3-0.76, applause 0.75-0.88, a full-band voice 0.6-0.92),
     #: however loud that was (``voice.phone_turns``).
     phone_onset_share: float = 0.9
+    #: A frame lies in music when the ``music_reach_ms`` on each side of it hold at least this much power at 20-60 Hz
+    #: (a bass line, a kick drum) against 150-4000 Hz (a voice's range), in dB (``profiles.music_frames``). No voice
+    #: reaches down there. On the ten conversational sets 94 % of the music frames the VAD hears as speech
+    #: (a "singer") reach it, and 0.8 % of the speech frames, 1.7 % over a music bed 12 dB under the voice, 0.9 %
+    #: on a telephone line: the frames next to music (docs/benchmarks.md, twenty-eighth pass).
+    music_bass_db: float = -14.0
+    music_reach_ms: int = 200
+    #: Given music frames, a voiced stretch with at least this share of its time in them is no voice (the VAD's
+    #: speech there is a singer), and a piece off the voice with this share of its time in them gets ``w_music``.
+    music_share: float = 0.8
     pattern_signals: tuple[str, ...] = ("outro", "loop", "prompt_echo", "script", "counting")
     #: Every piece is over voice, whatever the profiles say (none given): the caller vouches for the voice under
     #: it. Whisper's English laid on the Korean sentences the filter kept (``pipeline.clean_translation``).
@@ -303,6 +316,7 @@ class QualityOptions:
     w_inside_cluster: float = 0.7
     w_script: float = 0.3
     w_counting: float = 0.5
+    w_music: float = 0.6
     w_vad_silent: float = 0.5
     w_vad_doubtful: float = 0.3
     w_no_voice: float = 1.0

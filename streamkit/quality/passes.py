@@ -366,7 +366,7 @@ def _kept(
 
 def _pass(
     transcript: Transcript, o: QualityOptions, energy: EnergyFn | None, prompt: str | None, speech: SpeechFn | None,
-    band: SpeechFn | None = None,
+    band: SpeechFn | None = None, music: SpeechFn | None = None,
 ) -> tuple[Transcript, list[Dropped]]:
     """One pass of :func:`clean_transcript`."""
     dropped: list[Dropped] = []
@@ -374,11 +374,13 @@ def _pass(
     utterances, looped = _drop_timeless(utterances, looped, o, dropped)
     speech_db = _speech_level(utterances, energy, o) if energy is not None else -120.0
     voiced = voiced_stretches(energy, speech, transcript.duration_ms, speech_db, o) if energy and speech else []
+    if music is not None:  # a singer between two pauses stands out too, and the VAD hears it
+        voiced = [g for g in voiced if music(*g) < o.music_share]
     if energy and band:  # a phone line need not stand out from its sides (one straight before music)
         phone = phone_stretches(energy, band, transcript.duration_ms, speech_db, o, o.phone_share)
         voiced = sorted({*voiced, *phone})
     ctx = _Context(o, energy, speech_db, normalize_text(prompt or ""), transcript.duration_ms, transcript.language,
-                   speech, tuple(voiced))
+                   speech, tuple(voiced), music)
     runs, origin = _runs(utterances, ctx)
     trimmed = _trim_edges(runs, origin, looped, ctx, dropped)
     pieces, drop = _judge_whole(trimmed, origin, looped, ctx)
@@ -405,6 +407,7 @@ def clean_transcript(
     prompt: str | None = None,
     speech: SpeechFn | None = None,
     band: SpeechFn | None = None,
+    music: SpeechFn | None = None,
 ) -> tuple[Transcript, tuple[Dropped, ...]]:
     """``transcript`` without invented text, loops and edge timing over silence; what was dropped.
 
@@ -412,8 +415,10 @@ def clean_transcript(
     times may only shrink), and nothing is added. ``energy`` (see :func:`energy_profile`) enables
     the silence signal and the edge trimming; ``speech`` (see :func:`vad_profile`) the voice
     activity signal; ``band`` (see :func:`band_profile`) voice on a telephone line (the VAD hears it
-    poorly: pass ``speech`` through :func:`phone_voice` too); ``prompt`` (the initial prompt and
-    hotwords given to Whisper) the prompt-echo signal.
+    poorly: pass ``speech`` through :func:`phone_voice` too); ``music`` (see :func:`music_frames`) the frames
+    that lie in music: a stretch lying in them is no voice, though the VAD hears a singer there, and a piece off
+    the voice lying in them is weighed as music; ``prompt`` (the initial prompt and hotwords given to Whisper) the
+    prompt-echo signal.
     """
     o = options or QualityOptions()
     dropped: list[Dropped] = []
@@ -422,7 +427,7 @@ def clean_transcript(
     # repeat until nothing changes, so cleaning a cleaned transcript changes nothing. Every
     # pass that changes something removes a word or shrinks a span, so this ends.
     for _ in range(sum(len(u.words) or 1 for u in transcript.utterances) + 2):
-        cleaned, more = _pass(result, o, energy, prompt, speech, band)
+        cleaned, more = _pass(result, o, energy, prompt, speech, band, music)
         dropped.extend(more)
         if cleaned == result:
             break

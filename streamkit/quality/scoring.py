@@ -71,6 +71,8 @@ class _Context:
     speech: SpeechFn | None = None
     #: The track's voiced stretches (``voice.voiced_stretches``), with both profiles.
     voiced: tuple[tuple[int, int], ...] = ()
+    #: The share of a span's frames lying in music (``profiles.music_frames``), if known.
+    music: SpeechFn | None = None
 
 
 def _judge(piece: _Piece, ctx: _Context) -> None:
@@ -142,19 +144,28 @@ def _audio_evidence(piece: _Piece, ctx: _Context) -> None:
         if ctx.energy is not None:
             level = _span_level(ctx.energy, spans, o.energy_frame_ms)
         if ctx.speech is not None:
-            total = sum(max(b - a, 1) for a, b in spans)
-            vad = sum(ctx.speech(a, max(b, a + 1)) * max(b - a, 1) for a, b in spans) / total
+            vad = _share(spans, ctx.speech)
     if level is not None:
         below = ctx.speech_db - level
         if level < o.silence_floor_dbfs or below >= o.silence_below_speech_db:
             piece.add("energy", o.w_silence, f"silence under the words ({level:.0f} dBFS, {below:.0f} dB below speech)")
         elif below >= o.quiet_below_speech_db:
             piece.add("energy", o.w_quiet, f"quiet under the words ({below:.0f} dB below speech)")
+    if ctx.music is not None and not piece.over_voice:
+        share = _share(spans, ctx.music)
+        if share >= o.music_share:
+            piece.add("music", o.w_music, f"music under the words ({share:.0%} of their time)")
     if vad is not None:
         if vad < o.vad_silent:
             piece.add("vad", o.w_vad_silent, f"no speech for the voice activity detector ({vad:.2f})")
         elif vad < o.vad_doubtful:
             piece.add("vad", o.w_vad_doubtful, f"little speech for the voice activity detector ({vad:.2f})")
+
+
+def _share(spans: list[tuple[int, int]], profile: SpeechFn) -> float:
+    """``profile``'s mean over ``spans``, each weighed by its length."""
+    total = sum(max(b - a, 1) for a, b in spans)
+    return sum(profile(a, max(b, a + 1)) * max(b - a, 1) for a, b in spans) / total
 
 
 def _silence_db(ctx: _Context) -> float | None:

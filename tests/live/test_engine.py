@@ -124,6 +124,23 @@ def test_a_voice_on_a_telephone_line_is_speech_where_the_vad_hardly_hears_it() -
     assert speech_ms((0.03 * np.sin(2 * np.pi * 1000 * np.arange(32000) / 16000)).astype(np.float32)) == 0  # a beep
 
 
+def test_music_is_where_the_bass_lies_as_offline() -> None:
+    """The share of a span in music, on the frames heard so far: a bass under 60 Hz as loud as the sound above
+    (a band) is music; a voice-range sound with a bass 16 dB under it (a voice over a bed) is not (the offline
+    rule, ``quality.music_frames``), and a gap in the stream is none."""
+    engine = StreamingTranscriber(Scripted(), LiveOptions(), vad=lambda a: np.full(a.size // 512, 0.5))
+    voice = _band_noise(150, 3000, 2.0)
+    band = _band_noise(25, 55, 2.0) + _band_noise(150, 3000, 2.0)
+    engine.feed(voice)
+    engine.feed(voice + _band_noise(25, 55, 2.0, db=-46))
+    engine.feed(band)
+    engine.gap(1000)
+    assert engine.music(0, 3800) == 0.0  # up to the reach before the band
+    assert engine.music(4300, 6000) == 1.0
+    assert engine.music(6200, 7000) == 0.0  # past the reach after the band
+    assert engine.music(9000, 10_000) == 0.0  # not heard yet
+
+
 def test_silence_is_never_decoded() -> None:
     decoder = Scripted()
     engine = StreamingTranscriber(decoder, LiveOptions(), vad=lambda a: np.zeros(a.size // 512))

@@ -22,12 +22,16 @@ from streamkit.models import AudioTrack, SubtitleTrack, Transcript, Utterance, W
 from streamkit.quality import (
     Dropped,
     QualityOptions,
+    band_profile,
+    bass_profile,
     clean_transcript,
     dropped_summary,
     energy_profile,
     find_loops,
     match_outro,
+    music_frames,
     normalize_text,
+    phone_voice,
     timeless_runs,
     vad_profile,
 )
@@ -703,7 +707,8 @@ def cues_inside(track: SubtitleTrack, rows: list[tuple[int, int, str, str]]) -> 
 def noisy_run(
     request: pytest.FixtureRequest, transcriber: WhisperTranscriber, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, object]:
-    """samples/noisy.mp4 through the real model, with and without the filter (what the pipeline does).
+    """samples/noisy.mp4 through the real model, with and without the filter, given the profiles the pipeline
+    gives it (energy, the VAD with phone-band voice, the band, the music frames).
 
     Batched decoding (the default) and sequential decoding both: their segments differ (a batched
     one is a whole VAD chunk, up to 30 s) and so does the text they invent.
@@ -711,7 +716,12 @@ def noisy_run(
     info = probe(NOISY)
     audio = extract_audio(info, tmp_path_factory.mktemp("noisy") / "audio.wav")
     raw = transcriber.transcribe(audio, TranscribeOptions(batched=request.param))
-    cleaned, dropped = clean_transcript(raw, energy=energy_profile(audio), speech=vad_profile(audio))
+    o = QualityOptions()
+    energy, band = energy_profile(audio), band_profile(audio)
+    music = music_frames(bass_profile(audio), o.music_bass_db, reach_ms=o.music_reach_ms)
+    cleaned, dropped = clean_transcript(raw, o, energy=energy, speech=phone_voice(vad_profile(audio), band, energy,
+                                                                                 o.phone_share),
+                                        band=band, music=music)
     return {"info": info, "raw": raw, "cleaned": cleaned, "dropped": dropped}
 
 
