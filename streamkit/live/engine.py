@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from ..quality import QualityOptions, bass_power, phone_frames
+from ..quality import QualityOptions, bass_power, music_mask, phone_frames
 from ..segment import SENTENCE_END
 from .policy import (
     LocalAgreement,
@@ -263,10 +263,8 @@ class StreamingTranscriber:
             return 0.0
         k = max(reach_ms // ENERGY_FRAME_MS, 0)
         lo, hi = max(a - k, 0), min(b + k, len(self._bass))
-        kernel = np.ones(2 * k + 1)
-        bass = np.convolve(np.asarray(self._bass[lo:hi]), kernel, "same")[a - lo:b - lo]
-        voice = np.convolve(np.asarray(self._voice_band[lo:hi]), kernel, "same")[a - lo:b - lo]
-        return float(np.mean((bass > 0) & (bass >= voice * 10 ** (music_db / 10))))
+        mask = music_mask(np.asarray(self._bass[lo:hi]), np.asarray(self._voice_band[lo:hi]), music_db, k)
+        return float(np.mean(mask[a - lo:b - lo]))
 
     def speech_ms(self, start_ms: int, end_ms: int) -> int:
         """How much of a span of the stream may be speech (frames at or above the decoding gate's VAD threshold)."""

@@ -169,11 +169,11 @@ def build_pipeline(model: Any, options: LiveOptions, quality: QualityOptions | N
     from faster_whisper.vad import get_vad_model
 
     engine = StreamingTranscriber(whisper_decoder(model, options), options, vad=get_vad_model())
+    q = quality or QualityOptions()
     if options.second_chance:
         clips = whisper_clip_decoder(model, options.language, options.initial_prompt, options.hotwords)
-        engine.missed = MissedVoice(clips, quality or QualityOptions())
+        engine.missed = MissedVoice(clips, q)
     prompt = " ".join(p for p in (options.initial_prompt, options.hotwords) if p) or None
-    q = quality or QualityOptions()
     builder = SentenceBuilder(options.language, quality, glossary, engine.mean_speech, prompt, engine.energy,
                               heard_ms=lambda: engine.received_ms,
                               music=functools.partial(engine.music, music_db=q.music_bass_db,

@@ -90,13 +90,13 @@ from .profiles import (
     bass_profile,
     energy_profile,
     music_frames,
+    music_mask,
     phone_frames,
     phone_voice,
     span_level,
     speech_seconds,
     vad_profile,
     voice_without_words,
-    without_music,
 )
 from .voice import (
     VoiceFit,
@@ -141,6 +141,7 @@ __all__ = [
     "loops_within",
     "match_outro",
     "music_frames",
+    "music_mask",
     "normalize_text",
     "phone_frames",
     "phone_stretches",
@@ -160,6 +161,5 @@ __all__ = [
     "voice_in_reach",
     "voice_without_words",
     "voiced_stretches",
-    "without_music",
     "without_words",
 ]

@@ -207,22 +207,20 @@ def music_frames(bass: SpeechFn, music_db: float, *, reach_ms: int = 200) -> Spe
     comes and goes with the drums; a voice over a bed 12 dB under it stays below -14 dB."""
     if not isinstance(bass, _ShareTable):
         raise TypeError("music_frames: bass must come from bass_profile")
-    kernel = np.ones(2 * max(reach_ms // bass.frame_ms, 0) + 1)
-    low = np.convolve(bass.part, kernel, "same")
-    voice = np.convolve(bass.whole, kernel, "same")
-    return _MeanTable(((low > 0) & (low >= voice * 10 ** (music_db / 10))).astype(np.float64), bass.frame_ms)
+    in_music = music_mask(bass.part, bass.whole, music_db, reach_ms // bass.frame_ms)
+    return _MeanTable(in_music.astype(np.float64), bass.frame_ms)
 
 
-def without_music(speech: SpeechFn, music: SpeechFn) -> SpeechFn:
-    """``speech`` (the VAD) reading 0 on the frames that lie in ``music`` (:func:`music_frames`): what the VAD
-    hears there is a singer."""
-    if not (isinstance(speech, _MeanTable) and isinstance(music, _MeanTable)) or music.values.size == 0:
-        return lambda a, b: 0.0 if music(a, b) >= 0.5 else speech(a, b)
-    starts = np.arange(speech.values.size) * speech.frame_ms
-    first = np.minimum(starts // music.frame_ms, music.values.size - 1)
-    last = np.minimum((starts + speech.frame_ms - 1) // music.frame_ms, music.values.size - 1)
-    in_music = (music.values[first] > 0) | (music.values[last] > 0)
-    return _MeanTable(np.where(in_music, 0.0, speech.values), speech.frame_ms)
+def music_mask(bass: NDArray[np.float64], voice: NDArray[np.float64], music_db: float,
+               reach: int) -> NDArray[np.bool_]:
+    """Which frames lie in music, given each frame's power at 20-60 Hz (``bass``) and at 150-4000 Hz (``voice``,
+    :func:`bass_power`): the ``reach`` frames on each side and the frame itself hold some bass, at least
+    ``music_db`` (dB) against the voice's range. The rule of :func:`music_frames` and of live captions."""
+    kernel = np.ones(2 * max(reach, 0) + 1)
+    low = np.convolve(bass, kernel, "same")
+    band = np.convolve(voice, kernel, "same")
+    mask: NDArray[np.bool_] = (low > 0) & (low >= band * 10 ** (music_db / 10))
+    return mask
 
 
 def speech_seconds(speech: SpeechFn, duration_ms: int, *, threshold: float = 0.5, step_ms: int = 1000) -> float:
