@@ -321,9 +321,10 @@ function conflict(lang, data) {
 
 async function mux() {
   if (state.doc.anyDirty() && !(await saveAll())) return;
+  // Said before asking: a short replay can be written, and its "done" event shown, before the request returns.
+  status("muxing the replay…");
   try {
     await api("/api/mux", {});
-    status("muxing the replay…");
   } catch (err) { status(err.message, "error"); }
 }
 
