@@ -269,6 +269,10 @@ class QualityOptions:
     #: Given music frames, a voiced stretch with at least this share of its time in them is no voice (the VAD's
     #: speech there is a singer), and a piece off the voice with this share of its time in them gets ``w_music``.
     music_share: float = 0.8
+    #: Two or more words, each lying half its time or more in music frames, for at least this long, next to words
+    #: that do not: a run of their own, judged apart (``passes._music_edges``; 0 turns it off). One word is no
+    #: singer: Whisper stretches a line's first word back over the music before it (conv-107 at 26.0 s).
+    music_run_ms: int = 1000
     pattern_signals: tuple[str, ...] = ("outro", "loop", "prompt_echo", "script", "counting")
     #: Every piece is over voice, whatever the profiles say (none given): the caller vouches for the voice under
     #: it. Whisper's English laid on the Korean sentences the filter kept (``pipeline.clean_translation``).

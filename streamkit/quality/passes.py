@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from ..models import Transcript, Utterance
+from ..models import Transcript, Utterance, Word
 from .detectors import find_loops, normalize_text, stutters, timeless_runs
 from .options import Dropped, EnergyFn, QualityOptions, SpeechFn
 from .profiles import _speech_level
@@ -238,6 +238,7 @@ def _split_runs(u: Utterance, ctx: _Context) -> list[Utterance]:
     seconds of music from gluing the run before it to the speech after. A sentence that ends before a
     pause does not vouch for what follows it: conv-101 at 10.5 s, "…공개한다는 방침이다." then 1.4 s of
     silence and 15 words over a music bed ("하라이마모," three times), kept as one piece with the sentence.
+    Words lying in music are cut from the words next to them that do not (:func:`_music_edges`).
     A short reply after a sentence stays with it (its words outlast its voice, so alone it would read as
     off the voice: "물론 십 대" in conversation.mp4).
     """
@@ -252,9 +253,9 @@ def _split_runs(u: Utterance, ctx: _Context) -> list[Utterance]:
     def run_after(i: int) -> int:  # words from ``i`` to the next pause a sentence's end may be cut at
         return next((j for j in range(i + 1, len(words)) if pauses[j] >= o.sentence_split_pause_ms), len(words)) - i
 
-    cuts = [i for i in range(1, len(words)) if pauses[i] >= o.split_pause_ms or (
+    cuts = sorted({i for i in range(1, len(words)) if pauses[i] >= o.split_pause_ms or (
         pauses[i] >= o.sentence_split_pause_ms and words[i - 1].text.endswith((".", "?", "!"))
-        and run_after(i) >= o.sentence_split_min_words)]
+        and run_after(i) >= o.sentence_split_min_words)} | set(_music_edges(words, ctx)))
     if not cuts:
         return [u]
     runs = []
@@ -265,6 +266,21 @@ def _split_runs(u: Utterance, ctx: _Context) -> list[Utterance]:
         runs.append(replace(u, words=tuple(ws), text=" ".join(w.text for w in ws), start_ms=ws[0].start_ms,
                             end_ms=max(w.end_ms for w in ws)))
     return runs
+
+
+def _music_edges(words: Sequence[Word], ctx: _Context) -> list[int]:
+    """Where a run of words lying in music meets words that do not: a singer read in one segment with the
+    line next to it (conv-109 at 216.2 s: 8 s of the singer, then "많이 쓴다고 돈 더 ..."), judged apart."""
+    o, music = ctx.options, ctx.music
+    if music is None or o.music_run_ms <= 0:
+        return []
+    inside = [music(w.start_ms, max(w.end_ms, w.start_ms + 1)) >= 0.5 for w in words]
+    cuts: set[int] = set()
+    for is_music, group in itertools.groupby(range(len(words)), key=lambda i: inside[i]):
+        idx = list(group)
+        if is_music and len(idx) >= 2 and words[idx[-1]].end_ms - words[idx[0]].start_ms >= o.music_run_ms:
+            cuts.update(i for i in (idx[0], idx[-1] + 1) if 0 < i < len(words))
+    return sorted(cuts)
 
 
 def _join_runs(kept: Sequence[Utterance], origin: Sequence[int], utterances: Sequence[Utterance]) -> list[Utterance]:

@@ -5,6 +5,7 @@ The signals and their weights are listed in :mod:`streamkit.quality.options`.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -286,6 +287,7 @@ def _judge_whole(
     segment_text: dict[int, str] = {}  # each decoded segment's text, all its runs together
     for pos, u in enumerate(trimmed):
         segment_text[origin[pos]] = f"{segment_text.get(origin[pos], '')} {u.text}"
+    runs_of = Counter(origin)
     pieces = []
     for pos, u in enumerate(trimmed):
         piece = _Piece(u, u.words, u.text, u.start_ms, u.end_ms)
@@ -295,6 +297,10 @@ def _judge_whole(
         if normalize_text(u.text).isdigit() and not _counting(u.text) and _counting(segment_text[origin[pos]]):
             # stress-1 on an AVX-512 machine: "1, 2," over a crowd, dropped, and "3" 2.6 s later, kept (0.9).
             piece.add("counting", o.w_counting, "numbers counted with the rest of its segment")
+        if len(u.words) >= 2 and runs_of[origin[pos]] > 1 and any(code == "music" for code, _, _ in piece.evidence):
+            # A singer read in one segment with the line next to it (passes._music_edges): music, cut from speech.
+            # One word is no singer (conv-101 sequential: "박근혜" 3 s early over the music before its line).
+            piece.add("detached", o.w_detached, "a run in music, cut from the speech of its segment")
         pieces.append(piece)
     anchors = [not p.drops(o) and _mean_probability(p.utterance) >= o.attach_probability for p in pieces]
     for pos, piece in enumerate(pieces):

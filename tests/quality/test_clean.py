@@ -365,6 +365,90 @@ def test_a_count_after_a_sentence_goes_with_the_loop_it_runs_into() -> None:
     assert kept_text(clean_transcript(transcript(said_count), energy=energy, speech=speech)[0]) == [said_count.text]
 
 
+def _in_music(start_ms: int, end_ms: int) -> Callable[[int, int], float]:
+    """A music-frames function (``quality.music_frames``): the share of a span lying in ``[start_ms, end_ms)``."""
+
+    def music(a: int, b: int) -> float:
+        return max(0, min(b, end_ms) - max(a, start_ms)) / max(1, b - a)
+
+    return music
+
+
+def test_a_singer_read_in_one_segment_with_the_line_after_it_goes() -> None:
+    """conv-109 at 216.2 s (AMD EPYC, batched): 9.5 s of music whose singer the VAD hears as loud as the voice,
+    then "많이 쓴다고 돈 더 내게 하는 상품이 어딨 나", read as one segment with no pause of 1 s between them. The
+    words lying in music are judged as a run of their own and go; the line stays. Without the music frames the
+    singer, over what the energy and the VAD call voice, stays."""
+    singer = [(216_240 + 360 * i, 216_560 + 360 * i, w, p) for i, (w, p) in enumerate(
+        [("영국을", 0.39), ("내기를", 0.46), ("잡고", 0.51), ("있는", 0.14), ("시터에서", 0.18), ("끝나면,", 0.48),
+         ("나의", 0.46), ("내", 0.25), ("시터에서", 0.48), ("시기,", 0.26), ("나의", 0.79), ("맘은", 0.44),
+         ("하나", 0.8), ("있는", 0.75), ("시터에서", 0.77), ("시기,", 0.95), ("애위라고", 0.31), ("할", 0.29),
+         ("일은", 0.14), ("생각,", 0.36), ("오늘", 0.48), ("일은", 0.3)])]
+    line = [(224_100 + 375 * i, 224_475 + 375 * i, w, p) for i, (w, p) in enumerate(
+        [("많이", 0.52), ("쓴다고,", 0.99), ("돈", 0.71), ("더", 0.95), ("내게", 0.9), ("하는", 0.94),
+         ("상품이", 0.98), ("어디", 0.46)])]
+
+    def energy(a: int, b: int) -> float:
+        return -22.0 if 214_800 <= a < 227_200 else -75.0
+
+    def speech(a: int, b: int) -> float:
+        return 0.85 if 214_800 <= a < 227_200 else 0.02
+
+    # The segment's compression ratio: the loop of "시," that followed it (dropped as a loop).
+    segment = transcript(utt([*singer, *line], compression_ratio=3.18), duration_ms=274_000)
+    music = _in_music(214_800, 224_150)  # the frames: "많이" lies 11 % in music
+    cleaned, dropped = clean_transcript(segment, energy=energy, speech=speech, music=music)
+    assert kept_text(cleaned) == [" ".join(w for _, _, w, _ in line)]
+    assert [d.text.split()[0] for d in dropped] == ["영국을"] and "music" in dropped[0].signals
+    assert kept_text(clean_transcript(segment, energy=energy, speech=speech)[0]) == [segment.utterances[0].text]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 800), st.integers(1, 900)), min_size=1, max_size=12),
+       st.integers(0, 8000), st.integers(0, 8000))
+def test_music_edges_cut_only_where_music_meets_voice(spec: list[tuple[int, int]], a: int, b: int) -> None:
+    """A cut falls only between a word in music and a word that is not, beside a run of two or more words in
+    music lasting ``music_run_ms``; without music frames there is none."""
+    from streamkit.quality.passes import _music_edges
+    from streamkit.quality.scoring import _Context
+
+    words, t = [], 0
+    for pause, length in spec:
+        t += pause
+        words.append(Word(t, t + length, "말", 0.9))
+        t += length
+    o = QualityOptions()
+    music = _in_music(min(a, b), max(a, b))
+    ctx = _Context(o, None, -20.0, "", t + 1000, "ko", music=music)
+    inside = [music(w.start_ms, max(w.end_ms, w.start_ms + 1)) >= 0.5 for w in words]
+    for cut in _music_edges(words, ctx):
+        assert 0 < cut < len(words) and inside[cut - 1] != inside[cut]
+        j = cut - 1 if inside[cut - 1] else cut  # the music side's run
+        lo, hi = j, j
+        while lo > 0 and inside[lo - 1]:
+            lo -= 1
+        while hi + 1 < len(words) and inside[hi + 1]:
+            hi += 1
+        assert hi > lo and words[hi].end_ms - words[lo].start_ms >= o.music_run_ms
+    assert _music_edges(words, dataclasses.replace(ctx, music=None)) == []
+
+
+def test_one_word_stretched_over_music_stays_with_its_line() -> None:
+    """conv-107 at 26.0 s: "다른" stretched 1.5 s back over the music before its line. One word is no singer: it stays
+    with the line (judged alone, it was a cue of its own over the music)."""
+    line = [(25_960, 27_460, "다른", 0.62), (27_540, 28_200, "지역에서는", 0.9), (28_200, 28_700, "그곳이", 0.88),
+            (28_700, 29_100, "아무리", 0.93), (29_100, 29_500, "널", 0.7)]
+
+    def energy(a: int, b: int) -> float:
+        return -22.0 if 24_000 <= a < 29_600 else -75.0
+
+    def speech(a: int, b: int) -> float:
+        return 0.85 if 24_000 <= a < 29_600 else 0.02
+
+    cleaned, _ = clean_transcript(transcript(utt(line)), energy=energy, speech=speech, music=_in_music(24_000, 27_500))
+    assert kept_text(cleaned) == ["다른 지역에서는 그곳이 아무리 널"]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["1,", "2", "3.", "10", "굿.", "자,", "오늘"]), st.integers(0, 900),
                           st.floats(0.0, 1.0)), min_size=1, max_size=10))
