@@ -6,8 +6,9 @@ recording's speech level). The only module that reads audio.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -69,14 +70,34 @@ def band_profile(
     :func:`energy_profile`, ``window_s`` at a time, one FFT per Hann-windowed ``frame_ms`` frame. Tonal
     frames (``TONE_SHARE``) are left out of both parts: a beep is all in the band and no voice.
     """
-    band: list[NDArray[np.float64]] = []
-    total: list[NDArray[np.float64]] = []
+    return _share_profile(track, lambda block: band_power(block, track.sample_rate, low_hz=low_hz, high_hz=high_hz),
+                          frame_ms, window_s)
+
+
+def _share_profile(
+    track: AudioTrack,
+    powers: Callable[[NDArray[np.float64]], tuple[NDArray[np.float64], NDArray[np.float64]]],
+    frame_ms: int, window_s: int,
+) -> _ShareTable:
+    """A :class:`_ShareTable` of ``track``, read ``window_s`` at a time: ``powers`` gives each ``frame_ms`` frame's
+    part and whole (:func:`band_power`, :func:`bass_power`)."""
+    parts: list[NDArray[np.float64]] = []
+    wholes: list[NDArray[np.float64]] = []
     for block in _frame_blocks(track, frame_ms, window_s):
-        part, whole = band_power(block, track.sample_rate, low_hz=low_hz, high_hz=high_hz)
-        band.append(part)
-        total.append(whole)
-    return _ShareTable(np.concatenate(band) if band else np.zeros(0),
-                       np.concatenate(total) if total else np.zeros(0), frame_ms)
+        part, whole = powers(block)
+        parts.append(part)
+        wholes.append(whole)
+    return _ShareTable(np.concatenate(parts) if parts else np.zeros(0),
+                       np.concatenate(wholes) if wholes else np.zeros(0), frame_ms)
+
+
+def _spectrum(frames: NDArray[np.float64] | NDArray[np.float32],
+              sample_rate: int) -> tuple[NDArray[np.floating[Any]], NDArray[np.float64]]:
+    """Each frame's (row's) power spectrum, one FFT per Hann-windowed frame, and the bins' frequencies."""
+    n = frames.shape[1]
+    freqs = np.fft.rfftfreq(n, 1 / sample_rate)
+    power: NDArray[np.float64] = np.abs(np.fft.rfft(frames * np.hanning(n), axis=1)) ** 2
+    return freqs, power
 
 
 def band_power(frames: NDArray[np.float64] | NDArray[np.float32], sample_rate: int, *, low_hz: float = 300.0,
@@ -85,10 +106,9 @@ def band_power(frames: NDArray[np.float64] | NDArray[np.float32], sample_rate: i
     both 0 for a tonal frame. One FFT per Hann-windowed frame (:func:`band_profile`'s, and live captions' on
     each 32 ms frame of the stream)."""
     n = frames.shape[1]
-    freqs = np.fft.rfftfreq(n, 1 / sample_rate)
+    freqs, power = _spectrum(frames, sample_rate)
     inside = (freqs >= low_hz) & (freqs <= high_hz)
     audible = freqs >= 60.0
-    power = np.abs(np.fft.rfft(frames * np.hanning(n), axis=1)) ** 2
     in_band = power[:, inside]
     part = in_band.sum(axis=1)
     # A tone (a test tone, a bleep) is no voice: frames with nearly all their band power in a few
@@ -180,23 +200,14 @@ def bass_profile(track: AudioTrack, *, frame_ms: int = 50, window_s: int = 60) -
     """The ratio of a span's power at 20-60 Hz (a bass line, a kick drum: no voice goes down there) to its power at
     150-4000 Hz (a voice's range). Read like :func:`band_profile`, one FFT per Hann-windowed ``frame_ms`` frame
     (33 ms for 214 s of audio)."""
-    low: list[NDArray[np.float64]] = []
-    voice: list[NDArray[np.float64]] = []
-    for block in _frame_blocks(track, frame_ms, window_s):
-        bass, band = bass_power(block, track.sample_rate)
-        low.append(bass)
-        voice.append(band)
-    return _ShareTable(np.concatenate(low) if low else np.zeros(0),
-                       np.concatenate(voice) if voice else np.zeros(0), frame_ms)
+    return _share_profile(track, lambda block: bass_power(block, track.sample_rate), frame_ms, window_s)
 
 
 def bass_power(frames: NDArray[np.float64] | NDArray[np.float32],
                sample_rate: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Per frame (a row of ``frames``): its power at 20-60 Hz and at 150-4000 Hz, one FFT per Hann-windowed frame
     (:func:`bass_profile`'s, and live captions' on each 50 ms frame of the stream)."""
-    n = frames.shape[1]
-    freqs = np.fft.rfftfreq(n, 1 / sample_rate)
-    power = np.abs(np.fft.rfft(frames * np.hanning(n), axis=1)) ** 2
+    freqs, power = _spectrum(frames, sample_rate)
     return (power[:, (freqs >= 20.0) & (freqs <= 60.0)].sum(axis=1),
             power[:, (freqs >= 150.0) & (freqs < 4000.0)].sum(axis=1))
 
