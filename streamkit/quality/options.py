@@ -226,6 +226,13 @@ class QualityOptions:
     #: in, is moved up to that voice's onset (``voice.align_to_voice``).
     lead_word_pause_ms: int = 1000
     lead_word_below_db: float = 10.0
+    #: Words that never end a phrase (Korean determiners: a noun follows). One that Whisper put
+    #: ``determiner_pause_ms`` or more before the word after it, and at most ``determiner_reach_ms``, is moved
+    #: on to that word (``align._determiners_to_their_nouns``). Applied to Korean transcripts.
+    determiners: tuple[str, ...] = ("다른", "어떤", "무슨", "모든", "여러", "어느", "이런", "그런", "저런", "온갖",
+                                    "웬", "딴")
+    determiner_pause_ms: int = 500
+    determiner_reach_ms: int = 10_000
     #: A word before such a pause that Whisper gave less than this per syllable (faster than anyone
     #: speaks: 60 ms is 16 syllables a second) is moved on to the voice onset before its next word.
     squeezed_ms_per_char: int = 60

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from streamkit.models import Transcript, Utterance, Word
 from streamkit.quality import QualityOptions, align_to_voice
+from streamkit.quality.align import _determiners_to_their_nouns
 
 
 def _line(*words: tuple[int, int, str]) -> Utterance:
@@ -63,3 +67,71 @@ def test_a_lone_first_word_on_silence_joins_a_next_word_that_no_stretch_holds() 
                           QualityOptions(), heard).utterances[0] == line
     assert align_to_voice(Transcript("ko", (line,), 60_000), lambda a, b: -31.0, lambda a, b: 0.7, [],
                           QualityOptions(), heard).utterances[0] == line
+
+
+def _babble_then_line(a: int, b: int) -> float:
+    return -26.0 if a < 39_000 else -93.0 if a < 40_750 else -30.0  # babble as loud as the line, silence, the line
+
+
+def test_a_determiner_before_a_pause_goes_on_to_its_noun() -> None:
+    """conv-106 at 38.7 s: "다른" of "다른 지역에서는" drawn 2.3 s early, on the end of crowd babble (a voiced
+    stretch as loud as the line: no lead-word rule may move it), 3.5 s after the turn before it in the same
+    segment. A determiner never ends a phrase: it goes on to the noun after it, sharing its span by syllables."""
+    line = _line((33_400, 33_900, "선택을"), (34_340, 35_200, "모르겠습니다."), (38_660, 39_510, "다른"),
+                 (40_980, 41_620, "지역에서는"), (41_620, 42_220, "그곳이"))
+    voiced = [(31_500, 34_150), (35_050, 39_000), (40_900, 43_600)]
+    moved = align_to_voice(Transcript("ko", (line,), 60_000), _babble_then_line, lambda a, b: 0.9, voiced,
+                           QualityOptions(), voiced).utterances[0]
+    assert [w.text for w in moved.words] == [w.text for w in line.words]
+    determiner, noun = moved.words[2:4]
+    assert determiner.start_ms == 40_980 and determiner.end_ms == noun.start_ms == 40_980 + 640 * 2 // 7
+    assert moved.words[:2] == line.words[:2] and noun.end_ms == 41_620
+
+
+def test_a_determiner_alone_joins_the_next_utterance() -> None:
+    """conv-107 20 dB quieter at 26.3 s: "다른" a segment of its own over music, 1.4 s before its line's."""
+    alone, line = _line((26_260, 26_500, "다른")), _line((27_720, 28_600, "지역에서는"), (28_600, 29_100, "그곳이"))
+    out = align_to_voice(Transcript("ko", (alone, line), 60_000), lambda a, b: -40.0, lambda a, b: 0.2,
+                         [(27_700, 30_000)], QualityOptions()).utterances
+    assert len(out) == 1 and out[0].text == "다른 지역에서는 그곳이" and out[0].start_ms == 27_720
+
+
+def test_what_is_no_determiner_or_no_pause_stays() -> None:
+    loud, vad, voiced = (lambda a, b: -40.0), (lambda a, b: 0.2), [(27_700, 30_000)]
+    for first, pause in (("그래", 1500), ("다른", 300), ("다른", 12_000)):  # a reply may end; a short pause; too far
+        line = (_line((27_700 - pause - 300, 27_700 - pause, first)), _line((27_720, 28_600, "지역에서는")))
+        t = Transcript("ko", line, 60_000)
+        assert align_to_voice(t, loud, vad, voiced, QualityOptions()).utterances == line
+    english = (_line((24_000, 24_300, "다른")), _line((27_720, 28_600, "지역에서는")))
+    assert align_to_voice(Transcript("en", english, 60_000), loud, vad, voiced, QualityOptions()).utterances == english
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(("다른", "어떤", "그래", "지역에서는", "네", "모든")), st.integers(50, 800),
+                          st.integers(0, 12_000), st.booleans()), min_size=1, max_size=12))
+def test_determiners_move_on_to_their_nouns_and_no_word_is_lost(said: list[tuple[str, int, int, bool]]) -> None:
+    utterances, current, t = [], [], 1000
+    for text, length, pause, new in said:
+        if new and current:
+            utterances.append(_line(*current))
+            current = []
+        current.append((t, t + length, text))
+        t += length + pause
+    utterances.append(_line(*current))
+    o = QualityOptions()
+    after = _determiners_to_their_nouns(utterances, o)
+    old = [w for u in utterances for w in u.words]
+    new = [w for u in after for w in u.words]
+    assert [w.text for w in new] == [w.text for w in old]  # none lost, none added, order kept
+    starts = [w.start_ms for w in new]
+    assert starts == sorted(starts) and all(w.start_ms <= w.end_ms for w in new)
+    for k, (w, was) in enumerate(zip(new, old, strict=True)):
+        if w != was:  # a determiner moved on to its noun, or a noun sharing its span with one
+            on_noun = (k + 1 < len(old) and w.text in o.determiners and w.start_ms == old[k + 1].start_ms
+                       and w.end_ms == new[k + 1].start_ms
+                       and o.determiner_pause_ms <= old[k + 1].start_ms - was.end_ms <= o.determiner_reach_ms)
+            shares = (k > 0 and new[k - 1].text in o.determiners and new[k - 1].end_ms == w.start_ms
+                      and w.end_ms == was.end_ms)
+            assert on_noun or shares
+    assert all(u.text == " ".join(w.text for w in u.words) for u in after)
+    assert all(u.start_ms <= u.words[0].start_ms and u.end_ms >= u.words[-1].end_ms for u in after)
