@@ -71,7 +71,7 @@ def align_to_voice(
 def _determiners_to_their_nouns(utterances: Sequence[Utterance], o: QualityOptions) -> list[Utterance]:
     """The utterances with each determiner (``o.determiners``) that stands ``determiner_pause_ms`` or more before
     the word after it (at most ``determiner_reach_ms``, in its utterance or the next one) moved on to that word:
-    the two share its span, by syllables, as :func:`_lead_word_onto_voice` shares it.
+    the two share its span, by syllables (:func:`_sharing`, as in :func:`_lead_word_onto_voice`).
 
     A determiner never ends a phrase, so one before a pause was put early: Whisper gives a determiner and its
     noun abutting times (0 ms between them in 13 of 19 uses on four recordings; 0.8-9.3 s in the other 6, each
@@ -88,9 +88,7 @@ def _determiners_to_their_nouns(utterances: Sequence[Utterance], o: QualityOptio
         if (k in moved or normalize_text(w.text) not in o.determiners
                 or not o.determiner_pause_ms <= nxt.start_ms - w.end_ms <= o.determiner_reach_ms):
             continue
-        head, rest = max(syllables(w.text), 1), max(syllables(nxt.text), 1)
-        cut = nxt.start_ms + (nxt.end_ms - nxt.start_ms) * head // (head + rest)
-        moved[k], moved[k + 1] = replace(w, start_ms=nxt.start_ms, end_ms=cut), replace(nxt, start_ms=cut)
+        moved[k], moved[k + 1] = _sharing(w, nxt)
         determiners.add(k)
     if not moved:
         return list(utterances)
@@ -206,10 +204,14 @@ def _lead_word_onto_voice(u: Utterance, heard: Sequence[tuple[int, int]], voiced
             - span_level(energy, first.start_ms, first.end_ms) < o.lead_word_below_db
             or speech(second.start_ms, second.end_ms) < o.voice_vad):
         return u
+    return replace(u, words=(*_sharing(first, second), *u.words[2:]), start_ms=second.start_ms)
+
+
+def _sharing(first: Word, second: Word) -> tuple[Word, Word]:
+    """``first`` moved on to ``second``: the two share ``second``'s span, by syllables."""
     head, rest = max(syllables(first.text), 1), max(syllables(second.text), 1)
     cut = second.start_ms + (second.end_ms - second.start_ms) * head // (head + rest)
-    words = (replace(first, start_ms=second.start_ms, end_ms=cut), replace(second, start_ms=cut), *u.words[2:])
-    return replace(u, words=words, start_ms=second.start_ms)
+    return replace(first, start_ms=second.start_ms, end_ms=cut), replace(second, start_ms=cut)
 
 
 def _push_squeezed_words(u: Utterance, voiced: Sequence[tuple[int, int]], o: QualityOptions) -> Utterance:
