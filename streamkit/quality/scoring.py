@@ -51,6 +51,10 @@ class _Piece:
         if weight:
             self.evidence.append((code, weight, why))
 
+    def has(self, *codes: str) -> bool:
+        """Whether any of ``codes`` is among the evidence (whatever its weight)."""
+        return any(code in codes for code, _, _ in self.evidence)
+
     @property
     def score(self) -> float:
         return sum(w for _, w, _ in self.evidence)
@@ -115,7 +119,7 @@ def _judge(piece: _Piece, ctx: _Context) -> None:
             piece.add("outro", o.w_edge, "at the recording's start or end")
     if _counting(piece.text):
         piece.add("counting", o.w_counting, "nothing but numbers counted (Whisper's pattern over music)")
-    if not any(code == "loop" for code, _, _ in piece.evidence):
+    if not piece.has("loop"):
         if _repeated(piece.text, o.repeat_min):
             piece.add("repeat", o.w_repeat, "one word over and over (the start of Whisper's loop)")
         elif _phrase_loop(piece.text, o.phrase_repeat_max_words):
@@ -297,14 +301,14 @@ def _judge_whole(
         if normalize_text(u.text).isdigit() and not _counting(u.text) and _counting(segment_text[origin[pos]]):
             # stress-1 on an AVX-512 machine: "1, 2," over a crowd, dropped, and "3" 2.6 s later, kept (0.9).
             piece.add("counting", o.w_counting, "numbers counted with the rest of its segment")
-        if len(u.words) >= 2 and runs_of[origin[pos]] > 1 and any(code == "music" for code, _, _ in piece.evidence):
+        if len(u.words) >= 2 and runs_of[origin[pos]] > 1 and piece.has("music"):
             # A singer read in one segment with the line next to it (passes._music_edges): music, cut from speech.
             # One word is no singer (conv-101 sequential: "박근혜" 3 s early over the music before its line).
             piece.add("detached", o.w_detached, "a run in music, cut from the speech of its segment")
         pieces.append(piece)
     anchors = [not p.drops(o) and _mean_probability(p.utterance) >= o.attach_probability for p in pieces]
     for pos, piece in enumerate(pieces):
-        quiet = any(code in ("energy", "vad") for code, _, _ in piece.evidence)
+        quiet = piece.has("energy", "vad")
         if piece.drops(o) and not quiet and _attached(trimmed, anchors, pos, o):
             piece.add("attached", -o.w_attached, "touches confident speech")
     drop = [p.drops(o) for p in pieces]
