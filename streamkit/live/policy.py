@@ -84,14 +84,20 @@ def cut_loop(words: Sequence[TimedWord], n: int = 3, keep: int = 2) -> list[Time
     return list(words[: found[1]]) if found else list(words)
 
 
-def cut_tail_repeat(words: Sequence[TimedWord]) -> list[TimedWord]:
-    """``words`` with a word said again and again at their very end said once: at the end of the audio Whisper
-    starts its loop with a second round of the last word ("미니슨의 에디슨의 에디슨의..", "못놔서, 못놔서, 못놔서." over
-    music after a sentence, conversation.mp4 and conv-105); speech that goes on shows in the next decodes."""
+def cut_tail_repeat(words: Sequence[TimedWord], max_words: int = 3) -> list[TimedWord]:
+    """``words`` with a word or a phrase of up to ``max_words`` said again and again at their very end said once:
+    at the end of the audio Whisper starts its loop with a second round of the last word ("미니슨의 에디슨의
+    에디슨의..", "못놔서, 못놔서, 못놔서." over music after a sentence, conversation.mp4 and conv-105) or of a short
+    line ("반전의 컵 반전의 컵" over the music after "한 잔 의", conv-104); speech that goes on shows in the next
+    decodes."""
     bare = [_letters(w.text) for w in words]
-    n = len(words)
-    while n >= 2 and bare[n - 1] and bare[n - 1] == bare[n - 2]:
-        n -= 1
+    n, cut = len(words), True
+    while cut:
+        cut = False
+        for k in range(1, max_words + 1):
+            if n >= 2 * k and all(bare[n - k:n]) and bare[n - k:n] == bare[n - 2 * k:n - k]:
+                n, cut = n - k, True
+                break
     return list(words[:n])
 
 
