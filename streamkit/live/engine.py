@@ -396,9 +396,20 @@ class StreamingTranscriber:
         if resume is not None:
             return [], new[resume].start_ms
         start = loop_start(new, keep=1)
+        if start == 1 and self._goes_on(new[0]):
+            return heard[: len(heard) - len(new) + 1], None
         if start is not None and start <= 1:
             return [], None
         return cut_tail_repeat(cut_loop(heard)), None
+
+    def _goes_on(self, word: TimedWord) -> bool:
+        """``word`` goes on with the committed words: after one that ends no sentence, with no pause between.
+
+        The word before a loop over the music after a sentence is often the sentence's last ("민간 자문단장으로
+        위축되면서 뭐, 뭐, 뭐, …", conversation.mp4 at 9.5 s): thrown away with the loop, it was never captioned."""
+        committed = self.agreement.committed
+        return bool(committed) and not _ends_sentence(committed[-1]) \
+            and word.start_ms - committed[-1].end_ms < self.options.restart_pause_ms
 
     def _without_unheard_lead(self, heard: list[TimedWord]) -> list[TimedWord]:
         """``heard`` without the words it opens with that take no time (``UNHEARD_MS`` or less) on near-silence
