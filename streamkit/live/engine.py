@@ -27,7 +27,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..quality import QualityOptions, bass_power, music_mask, phone_frames
-from ..segment import SENTENCE_END
 from .policy import (
     LocalAgreement,
     TimedWord,
@@ -36,6 +35,8 @@ from .policy import (
     cut_collapsed,
     cut_loop,
     cut_tail_repeat,
+    ends_sentence,
+    goes_on,
     loop_start,
 )
 
@@ -149,10 +150,6 @@ class StepResult:
     decoded_ms: int = 0
     #: The decode was of a stretch the window left without words (:class:`~.missed.MissedVoice`), in a full window.
     rescued: bool = False
-
-
-def _ends_sentence(word: TimedWord) -> bool:
-    return word.text.rstrip("\"'”’)]") [-1:] in SENTENCE_END
 
 
 @dataclass
@@ -343,7 +340,7 @@ class StreamingTranscriber:
             self._drop_until(max(self._buffer_start_ms, self.agreement.committed_end_ms, resume - o.resume_margin_ms))
         elif not committed and not self.agreement.pending:
             self._restart_after_pause()
-        sentence_end = bool(committed) and (bool(forced) or _ends_sentence(committed[-1]))
+        sentence_end = bool(committed) and (bool(forced) or ends_sentence(committed[-1]))
         if self._trailing_silence_ms() >= o.silence_commit_ms:
             committed += self.agreement.flush()
             sentence_end = bool(committed)
@@ -396,20 +393,11 @@ class StreamingTranscriber:
         if resume is not None:
             return [], new[resume].start_ms
         start = loop_start(new, keep=1)
-        if start == 1 and self._goes_on(new[0]):
+        if start == 1 and goes_on(self.agreement.committed, new[0], self.options.restart_pause_ms):
             return heard[: len(heard) - len(new) + 1], None
         if start is not None and start <= 1:
             return [], None
         return cut_tail_repeat(cut_loop(heard)), None
-
-    def _goes_on(self, word: TimedWord) -> bool:
-        """``word`` goes on with the committed words: after one that ends no sentence, with no pause between.
-
-        The word before a loop over the music after a sentence is often the sentence's last ("민간 자문단장으로
-        위축되면서 뭐, 뭐, 뭐, …", conversation.mp4 at 9.5 s): thrown away with the loop, it was never captioned."""
-        committed = self.agreement.committed
-        return bool(committed) and not _ends_sentence(committed[-1]) \
-            and word.start_ms - committed[-1].end_ms < self.options.restart_pause_ms
 
     def _without_unheard_lead(self, heard: list[TimedWord]) -> list[TimedWord]:
         """``heard`` without the words it opens with that take no time (``UNHEARD_MS`` or less) on near-silence
@@ -479,7 +467,7 @@ class StreamingTranscriber:
         o = self.options
         if self.buffer_end_ms - self._buffer_start_ms <= o.trim_ms or not self.agreement.committed:
             return
-        ends = [w.end_ms for w in self.agreement.committed if w.end_ms > self._buffer_start_ms and _ends_sentence(w)]
+        ends = [w.end_ms for w in self.agreement.committed if w.end_ms > self._buffer_start_ms and ends_sentence(w)]
         if ends:
             self._drop_until(ends[-1])
 

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from ..quality import stutters, timeless_runs
+from ..segment import SENTENCE_END
 
 __all__ = ["LocalAgreement", "TimedWord", "after_loop", "common_prefix", "cut_collapsed", "cut_loop", "cut_tail_repeat",
-           "loop_start"]
+           "ends_sentence", "goes_on", "loop_start"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,19 @@ def cut_tail_repeat(words: Sequence[TimedWord], max_words: int = 3) -> list[Time
                 n, cut = n - k, True
                 break
     return list(words[:n])
+
+
+def goes_on(committed: Sequence[TimedWord], word: TimedWord, pause_ms: int) -> bool:
+    """``word`` goes on from the ``committed`` words: after one that ends no sentence, less than ``pause_ms`` later.
+
+    The word before a loop over the music after a sentence is often the sentence's last ("민간 자문단장으로
+    위축되면서 뭐, 뭐, 뭐, …", conversation.mp4 at 9.5 s): thrown away with the loop, it was never captioned."""
+    return bool(committed) and not ends_sentence(committed[-1]) and word.start_ms - committed[-1].end_ms < pause_ms
+
+
+def ends_sentence(word: TimedWord) -> bool:
+    """Whether ``word`` ends a sentence (its last letter before closing quotes or brackets is a full stop, ...)."""
+    return word.text.rstrip("\"'”’)]")[-1:] in SENTENCE_END
 
 
 def cut_collapsed(words: Sequence[TimedWord], run: int = 3, max_ms: int = 20) -> list[TimedWord]:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streamkit.live import LocalAgreement, TimedWord, common_prefix
-from streamkit.live.policy import after_loop, cut_collapsed, cut_loop, cut_tail_repeat, loop_start
+from streamkit.live.policy import after_loop, cut_collapsed, cut_loop, cut_tail_repeat, goes_on, loop_start
 
 
 def words(*texts: str, start: int = 0, step: int = 300) -> list[TimedWord]:
@@ -46,6 +46,14 @@ def test_a_word_said_again_at_the_end_of_a_hypothesis_is_said_once() -> None:
     assert texts("빨리", "빨리", "와") == ["빨리", "빨리", "와"]
     assert texts("네", "네") == ["네"] and texts("네") == ["네"] and texts() == []
 
+
+
+def test_a_word_goes_on_from_the_committed_words_only_without_a_pause_or_a_sentence_end() -> None:
+    said = [TimedWord(0, 500, "민간"), TimedWord(500, 1500, "자문단장으로")]
+    assert goes_on(said, TimedWord(1500, 2300, "위축되면서"), 256)
+    assert not goes_on(said, TimedWord(1800, 2300, "위축되면서"), 256)  # after a pause
+    assert not goes_on([*said[:1], TimedWord(500, 1500, "들어갔다.")], TimedWord(1500, 2300, "러버셔라스"), 256)
+    assert not goes_on([], TimedWord(0, 300, "러버셔라스"), 256)
 
 def test_a_phrase_said_again_at_the_end_of_a_hypothesis_is_said_once() -> None:
     """Over the music after a short line Whisper reads the line a second time (conv-104: "한 잔 의" over 6.3-7.3 s
