@@ -278,7 +278,9 @@ class QualityOptions:
     music_share: float = 0.8
     #: Two or more words, each lying half its time or more in music frames, for at least this long, next to words
     #: that do not: a run of their own, judged apart (``passes._music_edges``; 0 turns it off). One word is no
-    #: singer: Whisper stretches a line's first word back over the music before it (conv-107 at 26.0 s).
+    #: singer: Whisper stretches a line's first word back over the music before it (conv-107 at 26.0 s). A run of
+    #: music frames this long is also cut out of a voiced stretch (a line running into music the VAD hears), and
+    #: such a run of words is measured where it lies, not fitted to the voice next to it.
     music_run_ms: int = 1000
     pattern_signals: tuple[str, ...] = ("outro", "loop", "prompt_echo", "script", "counting")
     #: Every piece is over voice, whatever the profiles say (none given): the caller vouches for the voice under

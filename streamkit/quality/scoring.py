@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..models import Utterance, Word
 from .detectors import (
@@ -142,7 +142,8 @@ def _audio_evidence(piece: _Piece, ctx: _Context) -> None:
     level: float | None = None
     vad: float | None = None
     if ctx.energy is not None and ctx.speech is not None and o.voice_search_ms > 0:
-        fit = fit_voice(spans, ctx.energy, ctx.speech, ctx.voiced, o)
+        fit = fit_voice(spans, ctx.energy, ctx.speech, ctx.voiced, replace(o, voice_search_ms=0)
+                        if _sung(piece, spans, ctx) else o)
         level, vad, piece.over_voice = fit.level_db, fit.vad, fit.share >= o.voice_share
         _no_voice(piece, spans, ctx)
     else:
@@ -165,6 +166,16 @@ def _audio_evidence(piece: _Piece, ctx: _Context) -> None:
             piece.add("vad", o.w_vad_silent, f"no speech for the voice activity detector ({vad:.2f})")
         elif vad < o.vad_doubtful:
             piece.add("vad", o.w_vad_doubtful, f"little speech for the voice activity detector ({vad:.2f})")
+
+
+def _sung(piece: _Piece, spans: list[tuple[int, int]], ctx: _Context) -> bool:
+    """Whether the piece is a run of words lying in music by their own times (two or more, ``music_run_ms`` or
+    longer, ``music_share`` of their time in music frames): measured where it is, not fitted to a voice nearby.
+    Fitted, the words Whisper read over the music after a line went onto that line's voice and counted as over
+    voice (conversation.mp4, live: "어떤 선택을 아닐까 미니슨의 에디슨의", the last two over music at 36.2-37.4 s)."""
+    o = ctx.options
+    return (ctx.music is not None and len(piece.words) >= 2 and piece.end_ms - piece.start_ms >= o.music_run_ms
+            and _share(spans, ctx.music) >= o.music_share)
 
 
 def _share(spans: list[tuple[int, int]], profile: SpeechFn) -> float:

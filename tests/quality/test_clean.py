@@ -403,6 +403,28 @@ def test_a_singer_read_in_one_segment_with_the_line_after_it_goes() -> None:
     assert kept_text(clean_transcript(segment, energy=energy, speech=speech)[0]) == [segment.utterances[0].text]
 
 
+def test_words_read_over_the_music_straight_after_a_line_go_though_the_vad_hears_the_music() -> None:
+    """conversation.mp4 at 33.3-37.4 s, live: a line runs with no pause into music the VAD hears as voice, one voiced
+    stretch for both. Whisper went on over the music ("미니슨의 에디슨의", 36.2-37.4 s); cut from the line as a run in
+    music, those words counted as over voice, on the stretch, or fitted onto the line's voice next to them. Measured
+    where they lie, off the voice once the music is out of the stretch, they go; the line stays."""
+    line = [(33_280, 34_280, "안철수대표와", 0.8), (34_280, 34_760, "고민이", 0.7), (34_760, 34_920, "나는", 0.6),
+            (34_920, 35_300, "어떤", 0.9), (35_300, 35_820, "선택을", 0.9), (35_820, 36_100, "아닐까", 0.6)]
+    sung = [(36_200, 36_920, "미니슨의", 0.42), (36_920, 37_380, "에디슨의", 0.45)]
+
+    def energy(a: int, b: int) -> float:
+        return -22.0 if 33_300 <= a < 37_400 else -75.0
+
+    def speech(a: int, b: int) -> float:
+        return 0.85 if 33_300 <= a < 37_400 else 0.02
+
+    said = transcript(utt([*line, *sung]), duration_ms=60_000)
+    cleaned, dropped = clean_transcript(said, energy=energy, speech=speech, music=_in_music(36_100, 37_700))
+    assert kept_text(cleaned) == [" ".join(w for _, _, w, _ in line)]
+    assert [d.text for d in dropped] == ["미니슨의 에디슨의"] and "music" in dropped[0].signals
+    assert kept_text(clean_transcript(said, energy=energy, speech=speech)[0]) == [said.utterances[0].text]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 800), st.integers(1, 900)), min_size=1, max_size=12),
        st.integers(0, 8000), st.integers(0, 8000))
