@@ -316,6 +316,9 @@ def _judge_whole(
             # A singer read in one segment with the line next to it (passes._music_edges): music, cut from speech.
             # One word is no singer (conv-101 sequential: "박근혜" 3 s early over the music before its line).
             piece.add("detached", o.w_detached, "a run in music, cut from the speech of its segment")
+        elif piece.has("music") and _sung(piece, _sounding([(w.start_ms, w.end_ms) for w in piece.words], ctx), ctx):
+            # The same run read as a segment of its own (live: "중요해서, 분의 영화 타고 있고," over conv-110's music).
+            piece.add("detached", o.w_detached, "a run of words in music for a second or more")
         pieces.append(piece)
     anchors = [not p.drops(o) and _mean_probability(p.utterance) >= o.attach_probability for p in pieces]
     for pos, piece in enumerate(pieces):

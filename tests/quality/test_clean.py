@@ -425,6 +425,31 @@ def test_words_read_over_the_music_straight_after_a_line_go_though_the_vad_hears
     assert kept_text(clean_transcript(said, energy=energy, speech=speech)[0]) == [said.utterances[0].text]
 
 
+def test_a_run_of_words_in_music_read_as_a_segment_of_its_own_counts_as_sung() -> None:
+    """conv-110 at 73.7-75.4 s, live: after a line, the music the VAD calls voice read as a segment of its own
+    ("중요해서, 분의 영화 타고 있고,", words no two decodes agreed on, judged at the live builder's 0.7). Two or more
+    words in music for a second or more are a singer whether or not a line shares their segment; without the
+    music frames they stay."""
+    line = [(71_580, 72_140, "분의", 0.8), (72_140, 72_300, "영화", 0.8), (72_300, 72_660, "타고", 0.9),
+            (72_660, 72_860, "있고,", 0.9)]
+    sung = [(73_700, 74_200, "중요해서,", 0.7), (74_340, 74_560, "분의", 0.8), (74_560, 74_820, "영화", 0.8),
+            (74_820, 75_380, "타고", 0.8)]
+
+    def energy(a: int, b: int) -> float:
+        return -22.0 if 71_500 <= a < 77_100 else -75.0
+
+    def speech(a: int, b: int) -> float:
+        return 0.85 if 71_500 <= a < 77_100 else 0.02
+
+    said = transcript(utt(line), utt(sung), duration_ms=90_000)
+    strict = QualityOptions(drop_score=0.7)
+    cleaned, dropped = clean_transcript(said, strict, energy=energy, speech=speech, music=_in_music(73_260, 77_100))
+    assert kept_text(cleaned) == ["분의 영화 타고 있고,"]
+    assert [d.text for d in dropped] == ["중요해서, 분의 영화 타고"] and "detached" in dropped[0].signals
+    unheard = clean_transcript(said, strict, energy=energy, speech=speech)[0]
+    assert kept_text(unheard) == [u.text for u in said.utterances]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 800), st.integers(1, 900)), min_size=1, max_size=12),
        st.integers(0, 8000), st.integers(0, 8000))
