@@ -26,7 +26,8 @@ edge            0.2    an outro phrase within 30 s of the recording's start or e
 prompt_echo     0.7    the text is a piece of the prompt / hotwords given to Whisper
 loop            0.5    the text was repeated in a loop (what is left of it, a last round cut off
                        mid-word included), or is an unsure run detached from speech running into one
-detached        0.3    a low-confidence run split off a confident utterance by a pause
+detached        0.3    a low-confidence run split off a confident utterance by a pause; or two or more
+                       words in music for 1 s or more (a singer), cut from a line or a segment alone
 logprob         0.3    average log-probability below -1.0 (shared by a whole 30 s window,
                 0.6    so weak); below -1.5: 0.6. Batched decoding has no temperature fallback,
                        so what the sequential path would decode again at -1.0 is kept as written
