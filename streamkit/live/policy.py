@@ -92,13 +92,14 @@ def cut_tail_repeat(words: Sequence[TimedWord], max_words: int = 3) -> list[Time
     line ("반전의 컵 반전의 컵" over the music after "한 잔 의", conv-104); speech that goes on shows in the next
     decodes."""
     bare = [_letters(w.text) for w in words]
-    n, cut = len(words), True
-    while cut:
-        cut = False
-        for k in range(1, max_words + 1):
-            if n >= 2 * k and all(bare[n - k:n]) and bare[n - k:n] == bare[n - 2 * k:n - k]:
-                n, cut = n - k, True
-                break
+
+    def repeated(n: int) -> int:  # the length of the shortest phrase said twice at the end of ``words[:n]``; 0: none
+        return next((k for k in range(1, max_words + 1)
+                     if n >= 2 * k and all(bare[n - k:n]) and bare[n - k:n] == bare[n - 2 * k:n - k]), 0)
+
+    n = len(words)
+    while k := repeated(n):
+        n -= k
     return list(words[:n])
 
 

@@ -39,6 +39,8 @@ class _Piece:
     evidence: list[tuple[str, float, str]] = field(default_factory=list)
     #: Fitted mostly onto voice (``voice.fit_voice``): only known invented patterns drop it.
     over_voice: bool = False
+    #: A run of words lying in music by their own times (:func:`_sung`), set with the audio evidence.
+    sung: bool = False
 
     def drops(self, o: QualityOptions) -> bool:
         """Whether the evidence drops this piece (over voice: only with a known invented pattern)."""
@@ -141,9 +143,9 @@ def _audio_evidence(piece: _Piece, ctx: _Context) -> None:
     spans = _sounding([(w.start_ms, w.end_ms) for w in piece.words] or [(piece.start_ms, piece.end_ms)], ctx)
     level: float | None = None
     vad: float | None = None
+    piece.sung = _sung(piece, spans, ctx)
     if ctx.energy is not None and ctx.speech is not None and o.voice_search_ms > 0:
-        fit = fit_voice(spans, ctx.energy, ctx.speech, ctx.voiced, replace(o, voice_search_ms=0)
-                        if _sung(piece, spans, ctx) else o)
+        fit = fit_voice(spans, ctx.energy, ctx.speech, ctx.voiced, replace(o, voice_search_ms=0) if piece.sung else o)
         level, vad, piece.over_voice = fit.level_db, fit.vad, fit.share >= o.voice_share
         _no_voice(piece, spans, ctx)
     else:
@@ -316,7 +318,7 @@ def _judge_whole(
             # A singer read in one segment with the line next to it (passes._music_edges): music, cut from speech.
             # One word is no singer (conv-101 sequential: "박근혜" 3 s early over the music before its line).
             piece.add("detached", o.w_detached, "a run in music, cut from the speech of its segment")
-        elif piece.has("music") and _sung(piece, _sounding([(w.start_ms, w.end_ms) for w in piece.words], ctx), ctx):
+        elif piece.sung and piece.has("music"):
             # The same run read as a segment of its own (live: "중요해서, 분의 영화 타고 있고," over conv-110's music).
             piece.add("detached", o.w_detached, "a run of words in music for a second or more")
         pieces.append(piece)
