@@ -367,10 +367,11 @@ class StreamingTranscriber:
     def finish(self) -> StepResult:
         """The stream ended: decode what is left once more and commit everything, then any voice left without
         words (all audio is settled now)."""
+        committed: list[TimedWord] = []
         if self.buffer_end_ms > self.processed_ms and \
                 self.speech_ms(self._buffer_start_ms, self.buffer_end_ms) >= self.options.min_speech_ms:
-            self.agreement.insert(self._hear(self.options.beam_size, self.buffer_end_ms)[0])
-        committed = self.agreement.flush()
+            committed = self.agreement.insert(self._hear(self.options.beam_size, self.buffer_end_ms)[0])
+        committed += self.agreement.flush()
         self.processed_ms = self.received_ms
         while (late := self._second_chance(settle_ms=0)) is not None:
             committed += late.words

@@ -417,3 +417,16 @@ def test_a_word_of_no_length_on_the_voice_is_kept() -> None:
     audio = np.concatenate([np.full(16000, 0.001, np.float32), np.full(48000, 0.1, np.float32),
                             np.zeros(32000, np.float32)])
     assert [text for _at, text in _stream(decoder, audio)] == [w.text for w in speech]
+
+
+def test_words_two_decodes_agree_on_when_the_stream_ends_are_committed() -> None:
+    # The stream ends 100 ms after a decode that left "w8" pending (it ends in the tail guard): too little new audio
+    # for a step, so the final decode hears it again and agrees. Those words were committed inside the agreement
+    # and never handed back: conv-110's last line came out as "자신을" for "자신을 정당화하지는 않을까".
+    engine = StreamingTranscriber(Scripted(), LiveOptions(), vad=_loud_is_speech)
+    committed: list[str] = []
+    for size_ms in [500] * 6 + [700, 100]:
+        engine.feed(np.full(size_ms * 16, 0.1, np.float32))
+        committed += [w.text for w in engine.step().words]
+    committed += [w.text for w in engine.finish().words]
+    assert committed == [w.text for w in SCRIPT[:9]] + ["w9?"]
