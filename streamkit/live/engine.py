@@ -386,18 +386,19 @@ class StreamingTranscriber:
         or noise the VAD lets through ("1, 2, 3", "화이팅, 화이팅, 화이팅" over a crowd). None of it commits, nor
         does one word before such a loop: two decodes of the music came out alike ("러버셔라스 랩스 랩스 랩스",
         noisy.mp4 at 63 s) and agreed. Nor does a word or two before a loop with more words after it
-        (:func:`~.policy.after_loop`): the buffer restarts just before those words, the speech after the music."""
+        (:func:`~.policy.after_loop`): the buffer restarts just before those words, the speech after the music.
+        Either way one word before the loop that goes on from the committed sentence stays (:func:`~.policy.goes_on`:
+        a sentence's last words over the music or crowd after it, conversation.mp4 at 9.5 s, conv-103 at 161 s)."""
         audio = self._buffer[: (end_ms - self._buffer_start_ms) * SAMPLE_RATE // 1000]
         heard = cut_collapsed(self._without_unheard_lead(self.decoder(audio, beam_size, self._buffer_start_ms)))
         new = self.agreement.beyond_committed(heard)
-        resume = after_loop(new)
-        if resume is not None:
-            return [], new[resume].start_ms
         start = loop_start(new, keep=1)
-        if start == 1 and goes_on(self.agreement.committed, new[0], self.options.restart_pause_ms):
-            return heard[: len(heard) - len(new) + 1], None
+        going = start == 1 and goes_on(self.agreement.committed, new[0], self.options.restart_pause_ms)
+        kept = heard[: len(heard) - len(new) + 1] if going else []
+        if (resume := after_loop(new)) is not None:
+            return kept, new[resume].start_ms
         if start is not None and start <= 1:
-            return [], None
+            return kept, None
         return cut_tail_repeat(cut_loop(heard)), None
 
     def _without_unheard_lead(self, heard: list[TimedWord]) -> list[TimedWord]:

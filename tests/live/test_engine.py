@@ -430,3 +430,23 @@ def test_words_two_decodes_agree_on_when_the_stream_ends_are_committed() -> None
         committed += [w.text for w in engine.step().words]
     committed += [w.text for w in engine.finish().words]
     assert committed == [w.text for w in SCRIPT[:9]] + ["w9?"]
+
+
+def test_a_word_going_on_from_the_sentence_before_a_loop_with_words_after_it_is_captioned() -> None:
+    """conv-103 at 161 s, over the crowd after a line: two decodes read "자신을 정답화하지는 않을", the second went
+    on "뻔하지는 않을 뻔하지는 않을 … 뻔". A loop from the second new word with a word after it restarts the buffer
+    there, and the hypothesis was thrown away whole: the agreed "정답화하지는" with it, and the caption stopped at
+    "자신을". The word before the loop goes on from the committed one, so it stays, as before a loop without words
+    after it."""
+    said = [TimedWord(100, 600, "자신을"), TimedWord(600, 1400, "정답화하지는"), TimedWord(1400, 1700, "않을")]
+
+    def decoder(samples: NDArray[np.float32], beam: int, offset_ms: int) -> list[TimedWord]:
+        end = offset_ms + samples.size // 16
+        heard = [w for w in said if w.start_ms >= offset_ms and w.end_ms <= end]
+        if end < 2000 or offset_ms >= 1400:
+            return heard if end < 2000 else []
+        loop = [TimedWord(1700 + i * 30, 1730 + i * 30, "뻔하지는" if i % 2 == 0 else "않을") for i in range(8)]
+        return [*heard, *loop, TimedWord(1950, 2000, "뻔")]
+
+    audio = np.concatenate([np.full(3000 * 16, 0.1, np.float32), np.zeros(2000 * 16, np.float32)])
+    assert [text for _at, text in _stream(decoder, audio)][:2] == ["자신을", "정답화하지는"]
