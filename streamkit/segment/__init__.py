@@ -20,9 +20,9 @@ How :func:`segment` works, in four passes (each O(n x words per cue)):
 3. **Merging.** A cue that cannot get its minimum duration or reading time before the next cue
    starts is merged with the neighbour that helps most, when the result still fits.
 4. **Timing.** In-time on speech onset (up to ``max_lead_ms`` earlier for a cue that could not otherwise be
-   read before the next one); out-time at speech end plus linger, stretched for minimum
-   duration and reading speed, chained to the next cue when the gap is small, never closer than
-   the minimum gap.
+   read before the next one, ``max_reading_lead_ms`` as a last resort); out-time at speech end plus linger,
+   stretched for minimum duration and reading speed, chained to the next cue when the gap is small, never
+   closer than the minimum gap.
 
 Where things live (import from ``streamkit.segment``; one concern per module):
 

@@ -32,8 +32,8 @@ def segment(transcript: Transcript, rules: SegmentRules | None = None, fps: Frac
     every cue fits the layout and ``max_duration_ms``; gaps are at least ``frame_ms(min_gap_frames)``;
     a cue starts on its first word's onset unless that is earlier than the previous cue's start
     plus ``min_visible_ms`` plus the gap, in which case it starts exactly there; a cue that cannot stay
-    up for its reading time before the next cue's onset starts up to ``max_lead_ms`` earlier, into the
-    free time before it (:func:`_in_times`).
+    up for its reading time before the next cue's onset starts up to ``max_lead_ms`` earlier (up to
+    ``max_reading_lead_ms`` when that is not enough), into the free time before it (:func:`_in_times`).
     """
     rules = rules_for(transcript.language) if rules is None else rules
     rate = DEFAULT_FPS if fps is None else Fraction(fps)
@@ -83,7 +83,8 @@ def _in_times(groups: list[tuple[int, int]], onsets: list[int], ends: list[int],
     keeping its own reading time before the next cue's onset. Else a cue that cannot stay up for its reading
     time before the next cue's onset, beyond what that one may come later (:func:`_next_lag`: a text shown after
     its voice began, where no onset is seen, rather than before its voice), starts earlier by what it lacks, at
-    most ``max_lead_ms``, and never
+    most ``max_lead_ms`` (``max_reading_lead_ms`` when ``max_lead_ms`` would still leave it too fast; none when
+    ``max_lead_ms`` is 0), and never
     before the previous cue's in-time plus its reading time (and ``min_visible_ms``), its speech end, and the
     gap (stress-2, sequential: 34 characters in 2.82 s between two cues that could not merge, with 10 s of
     silence before them)."""
@@ -105,7 +106,7 @@ def _in_times(groups: list[tuple[int, int]], onsets: list[int], ends: list[int],
                 if c:
                     a, b = groups[c - 1]
                     floor = max(ins[-1] + max(needs[c - 1], rules.min_visible_ms), max(ends[a : b + 1])) + gap
-                start = min(start, max(start - min(short, rules.max_lead_ms), floor))
+                start = min(start, max(start - min(short, max(rules.max_lead_ms, rules.max_reading_lead_ms)), floor))
         ins.append(start)
     return ins
 

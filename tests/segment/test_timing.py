@@ -361,8 +361,9 @@ def test_segment_properties(case: tuple[Transcript, SegmentRules, Fraction]) -> 
     4. In-time: start == floor = max(onset of its first word, previous start + min_visible_ms + gap),
        where a word's onset is the latest start of it and every earlier word; except a cue that cannot
        stay up for its reading time before the next cue's onset (which it does not delay): it starts
-       earlier by what it lacks, at most max_lead_ms, never before the previous cue's start plus its
-       reading time (and min_visible_ms), its speech end, and the gap; and a cue whose speech runs on from
+       earlier by what it lacks, at most max_lead_ms (max_reading_lead_ms when that is not enough), never
+       before the previous cue's start plus its reading time (and min_visible_ms), its speech end, and the
+       gap; and a cue whose speech runs on from
        the previous cue's (a pause of at most the gap) while that one lacks its reading time (and min_visible_ms)
        starts later by what it lacks, at most max_lag_ms after its onset, keeping its own reading time before the next
        cue's onset.
@@ -425,7 +426,7 @@ def test_segment_properties(case: tuple[Transcript, SegmentRules, Fraction]) -> 
             if short > 0 and following >= floor + rules.min_visible_ms + gap and rules.max_lead_ms > 0:
                 bound = 0 if previous is None else max(
                     previous.start_ms + max(previous_needed, rules.min_visible_ms), previous_speech_end) + gap
-                expected = min(floor, max(floor - min(short, rules.max_lead_ms), bound))
+                expected = min(floor, max(floor - min(short, max(rules.max_lead_ms, rules.max_reading_lead_ms)), bound))
         assert cue.start_ms == expected
         if nxt is not None:
             limit = nxt.start_ms - gap
@@ -474,7 +475,7 @@ def test_a_reply_after_a_pause_of_most_of_a_second_gets_its_own_cue_on_its_voice
 def test_a_cue_too_long_to_read_before_the_next_starts_a_little_early() -> None:
     """stress-2, sequential: 34 characters from 122.54 s, the next cue (which it cannot merge with: two full
     cues) at 125.44 s, 10 s of silence before: shown from the first word it was 12.1 characters/s, a hard
-    error. It now comes up 18 ms early, just enough; never more than ``max_lead_ms``."""
+    error. It now comes up 18 ms early, just enough."""
     first = ["도서는", "이름이", "밝혀지는", "이후", "이", "노인이", "입whistle", "2년", "전"]
     second = ["피부함을", "짓는", "받은", "게", "자신의", "양심과", "실험해왔다고", "전했다."]
     words = [(110_000, 112_440, "배꼬집으로")]
@@ -497,6 +498,25 @@ def _spread(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
         out.append((round(t), round(t + d), w))
         t += d
     return out
+
+
+def test_a_cue_still_too_fast_half_a_second_early_comes_up_as_early_as_it_needs_into_the_silence() -> None:
+    """conv-106, Whisper's English (``-t whisper``): 96 characters for a Korean line of 2.46 s, the next line 1.9 s
+    after it, 2.9 s of silence before. Its first cue, "Due to the lack of sleep,", came up ``max_lead_ms`` early and
+    was still 28 ms short of its reading time, a hard error. It now comes up as early as it needs, within
+    ``max_reading_lead_ms``; the cues after it are timed as before."""
+    words = [*_spread("What's wrong?", 159_470, 160_110),
+             *_spread("Due to the lack of sleep, the professor was admitted to the office of the Ministry of "
+                      "Education.", 163_060, 165_520),
+             *_spread("The main power is the key to use it.", 167_400, 170_110)]
+    cues = segment(words_transcript(words), rules=ENGLISH_RULES, fps=Fraction(24)).cues
+    assert all(_readable(c, ENGLISH_RULES) for c in cues)
+    lead = 163_060 - cues[1].start_ms
+    assert ENGLISH_RULES.max_lead_ms < lead <= ENGLISH_RULES.max_reading_lead_ms
+    capped = dataclasses.replace(ENGLISH_RULES, max_reading_lead_ms=0)
+    before = segment(words_transcript(words), rules=capped, fps=Fraction(24)).cues
+    assert 163_060 - before[1].start_ms == ENGLISH_RULES.max_lead_ms and not _readable(before[1], ENGLISH_RULES)
+    assert [(c.start_ms, c.end_ms) for c in cues[2:]] == [(c.start_ms, c.end_ms) for c in before[2:]]
 
 
 def test_a_dense_translated_sentence_lets_a_mid_sentence_cue_come_a_little_late() -> None:
