@@ -44,6 +44,9 @@ repeat          0.5    nothing but one word said three times or more ("또는, �
                        under 1.0 (people do say "가자 빨리 가자 빨리 가자"): a decoder signal must agree
 counting        0.5    (also a run of numbers whose segment, with its other runs, counts: "3"
                        2.6 s after a dropped "1, 2,")
+                0.5    more for a segment of nothing but numbers on no voice (not fitted onto a
+                       voiced stretch: a crowd, music). People count on a voice of their own
+                       ("하나, 둘, 셋!"), or in one breath with a sentence
 script          0.3    no letter in the transcript language's script (English sentences in a
                        Korean transcript: Whisper's outros are often in English)
 over voice      —      a piece fitted (within 1.5 s, ``voice.py``) mostly onto frames that the
@@ -330,6 +333,7 @@ class QualityOptions:
     w_inside_cluster: float = 0.7
     w_script: float = 0.3
     w_counting: float = 0.5
+    w_counting_off_voice: float = 0.5
     w_music: float = 0.6
     w_vad_silent: float = 0.5
     w_vad_doubtful: float = 0.3

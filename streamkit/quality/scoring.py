@@ -144,7 +144,8 @@ def _audio_evidence(piece: _Piece, ctx: _Context) -> None:
     level: float | None = None
     vad: float | None = None
     piece.sung = _sung(piece, spans, ctx)
-    if ctx.energy is not None and ctx.speech is not None and o.voice_search_ms > 0:
+    if _fitted(ctx):
+        assert ctx.energy is not None and ctx.speech is not None
         fit = fit_voice(spans, ctx.energy, ctx.speech, ctx.voiced, replace(o, voice_search_ms=0) if piece.sung else o)
         level, vad, piece.over_voice = fit.level_db, fit.vad, fit.share >= o.voice_share
         _no_voice(piece, spans, ctx)
@@ -178,6 +179,11 @@ def _sung(piece: _Piece, spans: list[tuple[int, int]], ctx: _Context) -> bool:
     o = ctx.options
     return (ctx.music is not None and len(piece.words) >= 2 and piece.end_ms - piece.start_ms >= o.music_run_ms
             and _share(spans, ctx.music) >= o.music_share)
+
+
+def _fitted(ctx: _Context) -> bool:
+    """Whether pieces are fitted to the voice (both profiles, a search window): ``over_voice`` means something."""
+    return ctx.energy is not None and ctx.speech is not None and ctx.options.voice_search_ms > 0
 
 
 def _share(spans: list[tuple[int, int]], profile: SpeechFn) -> float:
@@ -314,6 +320,10 @@ def _judge_whole(
         if normalize_text(u.text).isdigit() and not _counting(u.text) and _counting(segment_text[origin[pos]]):
             # stress-1 on an AVX-512 machine: "1, 2," over a crowd, dropped, and "3" 2.6 s later, kept (0.9).
             piece.add("counting", o.w_counting, "numbers counted with the rest of its segment")
+        if runs_of[origin[pos]] == 1 and _counting(u.text) and _fitted(ctx) and not piece.over_voice:
+            # A segment of nothing but numbers where no voice is: the rescue read a crowd as "1, 2, 3, 4, 5" (conv-102
+            # 1 dB louder). Counted in one segment with a sentence, the numbers go on from its speech.
+            piece.add("counting", o.w_counting_off_voice, "a segment counted where no voice is (a crowd, music)")
         if len(u.words) >= 2 and runs_of[origin[pos]] > 1 and piece.has("music"):
             # A singer read in one segment with the line next to it (passes._music_edges): music, cut from speech.
             # One word is no singer (conv-101 sequential: "박근혜" 3 s early over the music before its line).

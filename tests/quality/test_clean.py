@@ -1024,6 +1024,36 @@ def test_a_phrase_said_over_and_over_stays_when_the_decoder_is_sure(text: str) -
     assert kept_text(cleaned) == [reply.text]
 
 
+def test_numbers_counted_over_a_crowd_go_and_counted_on_a_voice_stay() -> None:
+    """conv-102 1 dB louder at 16.2 s: the rescue read the crowd babble after a line as "1, 2, 3, 4, 5"
+    (log-probability -0.94, sure words), on no voiced stretch (a crowd goes on for seconds at one level), and it
+    stayed as a cue: counting alone is 0.5, since people do count. Counted where no voice is, it goes; the same
+    words on a voice between two pauses ("하나, 둘, 셋!" before a group's greeting) stay."""
+    count = [(16_160, 16_400, "1,", 0.7), (16_400, 16_700, "2,", 0.8), (16_700, 17_000, "3,", 0.8),
+             (17_000, 17_250, "4,", 0.8), (17_250, 17_540, "5", 0.8)]
+    line = [(2_000, 2_600, "현재", 0.9), (2_600, 3_400, "백화점과", 0.9)]
+
+    def crowd(a: int, b: int) -> float:  # a line, then a crowd from 9 s to 30 s at one level
+        return -20.0 if 2_000 <= a < 3_400 else -26.0 if 9_000 <= a < 30_000 else -70.0
+
+    def crowd_speech(a: int, b: int) -> float:
+        return 0.9 if 2_000 <= a < 3_400 else 0.55 if 9_000 <= a < 30_000 else 0.02
+
+    said_ = transcript(utt(line), utt(count, avg_logprob=-0.94), duration_ms=60_000)
+    cleaned, dropped = clean_transcript(said_, energy=crowd, speech=crowd_speech)
+    assert kept_text(cleaned) == ["현재 백화점과"]
+    assert [d.text for d in dropped] == ["1, 2, 3, 4, 5"] and "counting" in dropped[0].signals
+
+    def voice(a: int, b: int) -> float:  # the count is a voice of its own between two pauses
+        return -20.0 if 2_000 <= a < 3_400 or 16_150 <= a < 17_550 else -70.0
+
+    def voice_speech(a: int, b: int) -> float:
+        return 0.9 if 2_000 <= a < 3_400 or 16_150 <= a < 17_550 else 0.02
+
+    assert kept_text(clean_transcript(said_, energy=voice, speech=voice_speech)[0]) == ["현재 백화점과",
+                                                                                      "1, 2, 3, 4, 5"]
+
+
 def test_a_number_split_off_a_count_goes_with_it() -> None:
     """stress-1 on an AVX-512 machine: one segment "1, 2, 3" over a crowd, cut at a 2.6 s pause into "1, 2,"
     (dropped as counting) and "3" (log-probability -1.70, a zero-length word: 0.9, kept as a cue)."""
