@@ -227,15 +227,18 @@ def _repeated(text: str, times: int) -> bool:
 def _phrase_loop(text: str, max_words: int) -> bool:
     """Whether ``text`` is nothing but a phrase of 2 to ``max_words`` words said more than twice, its last round
     perhaps cut short, mid-word included ("시즌은 이 시즌은 이 시즌": Whisper's loop over intro music, cut where
-    its segment ended; a one-word phrase is :func:`_repeated`'s)."""
+    its segment ended; a one-word phrase is :func:`_repeated`'s), after at most ``unit - 1`` of the phrase's own
+    words ("아님 | 아님 신이시네 아님 신이시네 아님 신이시네 아님" over the music of conv-115)."""
     words = [w for w in (normalize_text(t) for t in text.split()) if w]
+    last = len(words) - 1
     for unit in range(2, max_words + 1):
-        head = words[:unit]
-        if len(words) <= 2 * unit or len(set(head)) == 1:
-            continue
-        last = len(words) - 1
-        if all(w == head[i % unit] or (i == last and head[i % unit].startswith(w)) for i, w in enumerate(words)):
-            return True
+        for lead in range(unit):
+            head = words[lead: lead + unit]
+            if len(words) - lead <= 2 * unit or len(set(head)) == 1 or not set(words[:lead]) <= set(head):
+                continue
+            if all(w == head[(i - lead) % unit] or (i == last and head[(i - lead) % unit].startswith(w))
+                   for i, w in enumerate(words) if i >= lead):
+                return True
     return False
 
 

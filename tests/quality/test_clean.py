@@ -1017,7 +1017,22 @@ def test_a_phrase_said_two_and_a_half_times_over_intro_music_goes() -> None:
     assert dropped[0].signals == ("logprob", "repeat")
 
 
-@pytest.mark.parametrize("text", ["가자 빨리 가자 빨리 가자", "잘 자 잘 자", "시즌은 이 시즌은 이 시즌"])
+def test_a_phrase_looped_after_one_of_its_own_words_over_music_goes() -> None:
+    """conv-115 (a set never tuned on) at 258.1 s, over 12.8 s of music between two lines: "아님 아님 신이시네 아님
+    신이시네 아님 신이시네 아님" (log-probability -0.73), a cue of 3.9 s. In music by its own times (0.6) and a run
+    there (0.3), it stayed at 0.9: a phrase said three times over was only a loop when nothing came before its
+    first round, and here Whisper said one of its words first."""
+    text = ["아님", "아님", "신이시네", "아님", "신이시네", "아님", "신이시네", "아님"]
+    junk = utt([(258_090 + 430 * i, 258_090 + 430 * (i + 1), w, 0.6) for i, w in enumerate(text)], avg_logprob=-0.73)
+    line = said("활동 상황 등도", 264_600)
+    cleaned, dropped = clean_transcript(transcript(junk, line, duration_ms=300_000), energy=_music, speech=_sung,
+                                        music=_in_music(251_770, 264_560))
+    assert kept_text(cleaned) == [line.text]
+    assert dropped[0].text == junk.text and "repeat" in dropped[0].signals
+
+
+@pytest.mark.parametrize("text", ["가자 빨리 가자 빨리 가자", "잘 자 잘 자", "시즌은 이 시즌은 이 시즌",
+                                  "아님 아님 신이시네 아님 신이시네 아님 신이시네 아님"])
 def test_a_phrase_said_over_and_over_stays_when_the_decoder_is_sure(text: str) -> None:
     reply = said(text, 30_000, p=0.8, word_ms=250, avg_logprob=-0.6)
     cleaned, _dropped = clean_transcript(transcript(reply), energy=_music, speech=_sung)
