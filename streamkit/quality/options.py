@@ -42,6 +42,8 @@ repeat          0.5    nothing but one word said three times or more ("또는, �
                        perhaps cut short ("시즌은 이 시즌은 이 시즌" over intro music, log-probability
                        -1.27): Whisper's loop, cut where its segment ended. Text alone stays
                        under 1.0 (people do say "가자 빨리 가자 빨리 가자"): a decoder signal must agree
+repeat          0.3    a piece on no voice that says again what came just before it (the last 1-3
+                       runs, within 3 s): Whisper's first step into a loop, over the music after a line
 counting        0.5    (also a run of numbers whose segment, with its other runs, counts: "3"
                        2.6 s after a dropped "1, 2,")
                 0.5    more for a segment of nothing but numbers on no voice (not fitted onto a
@@ -308,7 +310,7 @@ class QualityOptions:
     #: A phrase must cover at least this share of the utterance's characters.
     outro_coverage: float = 0.5
     edge_ms: int = 30_000
-    #: Prompt echo: the text is a piece of the prompt at least this many characters long.
+    #: Prompt echo: the text is a piece of the prompt at least this many characters long (and so for ``w_echo``).
     echo_min_chars: int = 4
     # Weights.
     w_no_speech: float = 1.0
@@ -334,6 +336,10 @@ class QualityOptions:
     w_script: float = 0.3
     w_counting: float = 0.5
     w_counting_off_voice: float = 0.5
+    w_echo: float = 0.3
+    #: ... for a piece (of ``echo_min_chars`` or more) that says the last 1 to ``echo_max_runs`` runs before it
+    #: again, within ``utterance_loop_gap_ms``.
+    echo_max_runs: int = 3
     w_music: float = 0.6
     w_vad_silent: float = 0.5
     w_vad_doubtful: float = 0.3

@@ -296,6 +296,23 @@ def _next_to_dropped(
     return int((lo == pos and before) or (hi == pos and after))
 
 
+def _off_voice(piece: _Piece, before: Sequence[Utterance], alone: bool, o: QualityOptions) -> None:
+    """Evidence for a piece on no voice, given the runs ``before`` it (the last is next to it) and whether it is a
+    segment of its own."""
+    if alone and _counting(piece.text):
+        # Nothing but numbers where no voice is: the rescue read a crowd as "1, 2, 3, 4, 5" (conv-102 1 dB louder).
+        # Counted in one segment with a sentence, or on a voice of their own, the numbers stay as they were.
+        piece.add("counting", o.w_counting_off_voice, "a segment counted where no voice is (a crowd, music)")
+    said = normalize_text(piece.text)
+    if len(said) < o.echo_min_chars or not before or piece.start_ms - before[-1].end_ms > o.utterance_loop_gap_ms:
+        return
+    for k in range(1, len(before) + 1):
+        if normalize_text(" ".join(u.text for u in before[-k:])) == said:
+            # Whisper's first step into a loop: what it just wrote, once more over the music after it (conv-113).
+            piece.add("repeat", o.w_echo, "what was said just before it, again where no voice is")
+            return
+
+
 def _judge_whole(
     trimmed: Sequence[Utterance], origin: Sequence[int], looped: dict[int, tuple[tuple[int, int], ...]], ctx: _Context
 ) -> tuple[list[_Piece], list[bool]]:
@@ -320,10 +337,8 @@ def _judge_whole(
         if normalize_text(u.text).isdigit() and not _counting(u.text) and _counting(segment_text[origin[pos]]):
             # stress-1 on an AVX-512 machine: "1, 2," over a crowd, dropped, and "3" 2.6 s later, kept (0.9).
             piece.add("counting", o.w_counting, "numbers counted with the rest of its segment")
-        if runs_of[origin[pos]] == 1 and _counting(u.text) and _fitted(ctx) and not piece.over_voice:
-            # A segment of nothing but numbers where no voice is: the rescue read a crowd as "1, 2, 3, 4, 5" (conv-102
-            # 1 dB louder). Counted in one segment with a sentence, the numbers go on from its speech.
-            piece.add("counting", o.w_counting_off_voice, "a segment counted where no voice is (a crowd, music)")
+        if _fitted(ctx) and not piece.over_voice:
+            _off_voice(piece, trimmed[max(0, pos - o.echo_max_runs): pos], runs_of[origin[pos]] == 1, o)
         if len(u.words) >= 2 and runs_of[origin[pos]] > 1 and piece.has("music"):
             # A singer read in one segment with the line next to it (passes._music_edges): music, cut from speech.
             # One word is no singer (conv-101 sequential: "박근혜" 3 s early over the music before its line).

@@ -539,6 +539,28 @@ def test_two_identical_utterances_are_not_a_loop() -> None:
     assert clean_transcript(t)[1] == ()
 
 
+def test_a_segment_read_again_over_the_music_after_it_goes() -> None:
+    """conv-113 (a set never tuned on) at 55.8-63.5 s: batched decoding wrote "또한 바퀴 선물을 받으셨습니다." for a
+    reply, then the same segment again 1.7 s later over the music after it (words in music for 1.9 s: music 0.6, a
+    run in music 0.3, kept at 0.9). Whisper's first step into a loop is its last segment once more; a copy off the
+    voice now goes. Said twice on a voice, or the first reading, it stays."""
+    words = [("또한", 0.5), ("바퀴", 0.5), ("선물을", 0.6), ("받으셨습니다.", 0.7)]
+    first = utt([(57_860 + 500 * i, 58_360 + 500 * i, w, p) for i, (w, p) in enumerate(words)], avg_logprob=-0.64)
+    again = utt([(61_560 + 470 * i, 62_030 + 470 * i, w, p) for i, (w, p) in enumerate(words)], avg_logprob=-0.64)
+
+    def energy(a: int, b: int) -> float:  # the reply, a pause, then music from 60.5 s to 67.8 s
+        return -19.0 if 57_850 <= a < 59_900 else -22.0 if 60_500 <= a < 67_800 else -70.0
+
+    def speech(a: int, b: int) -> float:  # the VAD half hears the music
+        return 0.9 if 57_850 <= a < 59_900 else 0.6 if 60_500 <= a < 67_800 else 0.02
+
+    t = transcript(first, again, duration_ms=90_000)
+    cleaned, dropped = clean_transcript(t, energy=energy, speech=speech, music=_in_music(60_500, 67_800))
+    assert [u.start_ms for u in cleaned.utterances] == [57_860]
+    assert [d.start_ms for d in dropped if "repeat" in d.signals] == [61_560]
+    assert len(clean_transcript(t)[0].utterances) == 2  # no audio to judge by: two readings stay
+
+
 def test_english_invented_over_a_korean_outro_goes_as_a_cluster() -> None:
     real = said("자신의 양심과 씨름해 왔다고 전했다", 66000)
     first = utt([(72440, 73480, "This", 0.0), (75880, 75880, "place", 0.02), (75880, 76020, "is", 0.54),
