@@ -299,7 +299,7 @@ def _next_to_dropped(
 def _off_voice(piece: _Piece, before: Sequence[Utterance], alone: bool, o: QualityOptions) -> None:
     """Evidence for a piece on no voice, given the runs ``before`` it (the last is next to it) and whether it is a
     segment of its own."""
-    if alone and _counting(piece.text):
+    if alone and piece.has("counting"):  # a segment alone: counting of its own text (``_judge``), not its segment's
         # Nothing but numbers where no voice is: the rescue read a crowd as "1, 2, 3, 4, 5" (conv-102 1 dB louder).
         # Counted in one segment with a sentence, or on a voice of their own, the numbers stay as they were.
         piece.add("counting", o.w_counting_off_voice, "a segment counted where no voice is (a crowd, music)")
