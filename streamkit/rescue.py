@@ -430,7 +430,7 @@ def rescue_voice(
             more = (*first, *more)
         dropped.extend(more)
     # A phone turn is voice (its spectrum says so): what was laid over one stays there.
-    result = align_to_voice(result, energy, speech, sorted({*stretches, *phones}), quality, heard)
+    result = align_to_voice(result, energy, speech, sorted({*stretches, *phones}), quality, heard, music)
     left = tuple(without_words(stretches, result, quality))
     report = VoiceReport(len(missing), len(todo) + len(sided), max(len(missing) - len(left), 0), left)
     log.info("voice: %d stretches without words, %d decoded again, %d recovered, %.1f s left",

@@ -21,14 +21,15 @@ __all__ = ["align_to_voice"]
 
 def align_to_voice(
     transcript: Transcript, energy: EnergyFn, speech: SpeechFn, voiced: Sequence[tuple[int, int]], o: QualityOptions,
-    heard: Sequence[tuple[int, int]] = (),
+    heard: Sequence[tuple[int, int]] = (), music: SpeechFn | None = None,
 ) -> Transcript:
     """Kept utterances moved onto the voice they fit, by at most ``voice_search_ms``.
 
     An utterance that sits off its voice (less than ``voice_share`` of its word frames on voice
     frames) and fits clearly better elsewhere (by at least ``voice_share`` of its frames) moves
     there whole, words and all, but never over its neighbours nor before 0. ``heard``: the stretches
-    standing out from one side at least (``voiced_stretches(strict=False)``), for :func:`_lead_word_onto_voice`.
+    standing out from one side at least (``voiced_stretches(strict=False)``), for :func:`_lead_word_onto_voice`
+    and :func:`_strays_onto_voice`; ``music``: the share of a span in music frames (``profiles.music_frames``).
     """
     if o.voice_search_ms <= 0 or not (voiced or heard):
         return transcript
@@ -65,6 +66,10 @@ def align_to_voice(
         moved = _determiners_to_their_nouns(utterances, o)
         if moved != utterances:
             utterances, changed = moved, True
+    if o.stray_reach_ms > 0:
+        moved = _strays_onto_voice(utterances, heard, voiced, speech, music, o)
+        if moved != utterances:
+            utterances, changed = moved, True
     return replace(transcript, utterances=tuple(utterances)) if changed else transcript
 
 
@@ -90,15 +95,98 @@ def _determiners_to_their_nouns(utterances: Sequence[Utterance], o: QualityOptio
             continue
         moved[k], moved[k + 1] = _sharing(w, nxt)
         determiners.add(k)
+    return _regrouped(utterances, words, moved, determiners)
+
+
+def _strays_onto_voice(utterances: Sequence[Utterance], heard: Sequence[tuple[int, int]],
+                       voiced: Sequence[tuple[int, int]], speech: SpeechFn, music: SpeechFn | None,
+                       o: QualityOptions) -> list[Utterance]:
+    """The utterances with each stray word moved onto voice. A stray word stands alone off the voice
+    (:func:`_off_voice`), ``lead_word_pause_ms`` or more after a sentence's end (or after any word), and ends no
+    sentence itself. One that begins on or at most ``voice_search_ms`` after a stretch of ``voiced`` (standing out
+    from both sides: a turn, not the end of a crowd ``heard`` from one side) that begins after the word before it,
+    goes back onto that stretch (Whisper put it late, on the music after its voice);
+    else one ``lead_word_pause_ms`` or more before its next word, which begins on voice at most ``stray_reach_ms``
+    after it (:func:`_begins_voice`), goes on to that word: the two share its span, by syllables (:func:`_sharing`).
+
+    Whisper's word times put the first word after music or silence seconds early, wherever it lies in its
+    segment: the end of one (conv-106 at 262.4 s, "아니," after "할까요?" over the music before "교수가"; conv-108
+    20 dB quieter at 83.0 s, "물론" 4.4 s before its reply), an utterance's first word on the tail of the music
+    before it (conv-113 at 55.8 s, "또한", 2 s before its reply), or touching a crowd's stretch by 10 ms (conv-102
+    1 dB louder at 20.1 s, "현재" of "현재 백화점과"). Each was a cue of its own over non-speech, and its line's cue
+    lacked it. Late, less often: conv-115 at 15.7 s, "말씀입니다" for the phone reply "것입니다" 1.2 s before it.
+    """
+    words = [(i, w) for i, u in enumerate(utterances) for w in u.words]
+    moved: dict[int, Word] = {}
+    strays = set()
+    stretches = [*heard, *voiced]
+    for k in range(len(words) - 1, -1, -1):  # backwards: a stray before a stray follows it on
+        w = words[k][1]
+        before = words[k - 1][1] if k else None
+        after = before.end_ms if before is not None else 0
+        if (_ends_sentence(w.text) or (w.start_ms - after < o.lead_word_pause_ms
+                                       and not (before is not None and _ends_sentence(before.text)))
+                or not _off_voice(w, stretches, speech, music, o)):
+            continue
+        behind = [(a, b) for a, b in voiced if after <= a <= w.start_ms <= b + o.voice_search_ms and b < w.end_ms
+                  and (music is None or music(a, b) < o.music_share)]
+        if behind:
+            a, b = max(behind)
+            moved[k] = replace(w, start_ms=a, end_ms=b)
+            continue
+        nxt = moved.get(k + 1, words[k + 1][1]) if k + 1 < len(words) else None
+        if (nxt is not None and o.lead_word_pause_ms <= nxt.start_ms - w.end_ms <= o.stray_reach_ms
+                and _begins_voice(nxt, stretches, speech, music, o)):
+            moved[k], moved[k + 1] = _sharing(w, nxt)
+            strays.add(k)
+    return _regrouped(utterances, words, moved, strays)
+
+
+def _ends_sentence(text: str) -> bool:
+    return text.rstrip().endswith((".", "?", "!", "。", "？", "！"))
+
+
+def _in_music(w: Word, music: SpeechFn | None, o: QualityOptions) -> bool:
+    """Whether half of ``w``'s time or more lies in music frames (a voice over a music bed is in 2 % of them)."""
+    return music is not None and 2 * music(w.start_ms, max(w.end_ms, w.start_ms + o.energy_frame_ms)) >= 1
+
+
+def _off_voice(w: Word, stretches: Sequence[tuple[int, int]], speech: SpeechFn, music: SpeechFn | None,
+               o: QualityOptions) -> bool:
+    """Whether ``w`` lies in music, or on ``stretches`` for less than half its time where the VAD hears no voice
+    (``voice_vad``: a quiet reply it hears is a voice, though no stretch stands out for it)."""
+    on = sum(max(0, min(b, w.end_ms) - max(a, w.start_ms)) for a, b in stretches)
+    return _in_music(w, music, o) or (2 * on < max(w.end_ms - w.start_ms, 1)
+                                      and speech(w.start_ms, max(w.end_ms, w.start_ms + o.energy_frame_ms))
+                                      < o.voice_vad)
+
+
+def _begins_voice(w: Word, stretches: Sequence[tuple[int, int]], speech: SpeechFn, music: SpeechFn | None,
+                  o: QualityOptions) -> bool:
+    """Whether ``w`` lies on voice: less than ``music_share`` of it in music (a reply's last syllable touches the
+    music after it: conv-113 at 58.1 s, 55 %), and on ``stretches`` or heard by the VAD (``voice_vad``: a voice
+    running straight on into music is no stretch, conv-102 at 21.8 s)."""
+    if music is not None and music(w.start_ms, max(w.end_ms, w.start_ms + o.energy_frame_ms)) >= o.music_share:
+        return False
+    return any(a < w.end_ms and b > w.start_ms for a, b in stretches) or speech(w.start_ms, w.end_ms) >= o.voice_vad
+
+
+def _regrouped(utterances: Sequence[Utterance], words: Sequence[tuple[int, Word]], moved: dict[int, Word],
+               onto_next: set[int]) -> list[Utterance]:
+    """``utterances`` with the words of ``moved`` retimed, and each word of ``onto_next`` (positions in ``words``)
+    in its next word's utterance; an utterance left without words goes."""
     if not moved:
         return list(utterances)
+    owner = [i for i, _ in words]
+    for k in sorted(onto_next, reverse=True):  # a chain of them goes where its last one goes
+        owner[k] = owner[k + 1]
     groups: list[list[Word]] = [[] for _ in utterances]
-    for k, (i, w) in enumerate(words):  # a determiner goes with its noun, into the noun's utterance
-        groups[words[k + 1][0] if k in determiners else i].append(moved.get(k, w))
+    for k, (_, w) in enumerate(words):
+        groups[owner[k]].append(moved.get(k, w))
     out = []
     for u, ws in zip(utterances, groups, strict=True):
         if u.words and not ws:
-            continue  # its one word went on to its noun
+            continue  # its one word went on to the next
         if not u.words or tuple(ws) == u.words:
             out.append(u)
             continue

@@ -239,6 +239,11 @@ class QualityOptions:
                                     "웬", "딴")
     determiner_pause_ms: int = 500
     determiner_reach_ms: int = 10_000
+    #: A word standing alone off the voice (in music, or on no voiced stretch for half its time where the VAD hears
+    #: none), at least ``lead_word_pause_ms`` after a sentence's end or any word and before its next word, which
+    #: begins on voice at most this much later, is moved on to that word; one just after a voiced stretch without
+    #: words goes back onto it (``align._strays_onto_voice``; 0 turns both off).
+    stray_reach_ms: int = 5000
     #: A word before such a pause that Whisper gave less than this per syllable (faster than anyone
     #: speaks: 60 ms is 16 syllables a second) is moved on to the voice onset before its next word.
     squeezed_ms_per_char: int = 60

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streamkit.models import Transcript, Utterance, Word
 from streamkit.quality import QualityOptions, align_to_voice
-from streamkit.quality.align import _determiners_to_their_nouns
+from streamkit.quality.align import _determiners_to_their_nouns, _strays_onto_voice
 
 
 def _line(*words: tuple[int, int, str]) -> Utterance:
@@ -97,7 +99,8 @@ def test_a_determiner_alone_joins_the_next_utterance() -> None:
 
 
 def test_what_is_no_determiner_or_no_pause_stays() -> None:
-    loud, vad, voiced = (lambda a, b: -40.0), (lambda a, b: 0.2), [(27_700, 30_000)]
+    # The VAD hears the words (a reply it hears is a voice: no stray word, ``test_a_stray_word_...`` below).
+    loud, vad, voiced = (lambda a, b: -40.0), (lambda a, b: 0.5), [(27_700, 30_000)]
     for first, pause in (("그래", 1500), ("다른", 300), ("다른", 12_000)):  # a reply may end; a short pause; too far
         line = (_line((27_700 - pause - 300, 27_700 - pause, first)), _line((27_720, 28_600, "지역에서는")))
         t = Transcript("ko", line, 60_000)
@@ -133,5 +136,101 @@ def test_determiners_move_on_to_their_nouns_and_no_word_is_lost(said: list[tuple
             shares = (k > 0 and new[k - 1].text in o.determiners and new[k - 1].end_ms == w.start_ms
                       and w.end_ms == was.end_ms)
             assert on_noun or shares
+    assert all(u.text == " ".join(w.text for w in u.words) for u in after)
+    assert all(u.start_ms <= u.words[0].start_ms and u.end_ms >= u.words[-1].end_ms for u in after)
+
+
+def _music_until(end_ms: int) -> Callable[[int, int], float]:
+    return lambda a, b: 1.0 if b <= end_ms else 0.0
+
+
+def test_a_stray_word_over_music_after_a_question_goes_on_to_the_next_line() -> None:
+    """conv-106 at 262.4 s: "아니," 1 s after "할까요?" and 1 s before "교수가", in the middle of a segment, over the
+    music between the two lines: a cue of its own over the music. It goes on to the next word, sharing its span."""
+    line = _line((260_540, 261_040, "선택을"), (261_040, 261_360, "할까요?"), (262_400, 262_600, "아니,"),
+                 (263_680, 264_200, "교수가"), (264_200, 264_760, "민간"))
+    stretches = [(258_650, 261_550), (263_800, 266_650)]
+    moved = align_to_voice(Transcript("ko", (line,), 300_000), lambda a, b: -30.0, lambda a, b: 0.6, stretches,
+                           QualityOptions(), stretches, _music_until(263_100)).utterances[0]
+    stray, nxt = moved.words[2:4]
+    assert stray.start_ms == 263_680 and stray.end_ms == nxt.start_ms == 263_680 + 520 * 2 // 5
+    assert moved.words[:2] == line.words[:2] and moved.words[4:] == line.words[4:] and nxt.end_ms == 264_200
+    # Without the music profile the word lies on no stretch, but the VAD hears it: a reply, it stays.
+    assert align_to_voice(Transcript("ko", (line,), 300_000), lambda a, b: -30.0, lambda a, b: 0.6, stretches,
+                          QualityOptions(), stretches).utterances[0] == line
+
+
+def test_a_stray_word_joins_the_next_utterance_seconds_later() -> None:
+    """conv-108 20 dB quieter at 83.0 s: "물론" of the reply "물론 십 대" 4.4 s early, over the music after the
+    question before it ("할까요?"), at the end of that segment; the reply's own segment read "시?"."""
+    question = _line((81_550, 82_050, "선택을"), (82_050, 82_390, "할까요?"), (82_950, 83_170, "물론"))
+    reply = _line((87_490, 87_710, "시?"),)
+    out = align_to_voice(Transcript("ko", (question, reply), 300_000), lambda a, b: -40.0, lambda a, b: 0.6,
+                         [(87_350, 87_750)], QualityOptions(), (), _music_until(84_000)).utterances
+    assert [u.text for u in out] == ["선택을 할까요?", "물론 시?"]
+    assert out[0].end_ms == 82_390 and out[1].start_ms == 87_350  # on the reply's voice onset
+
+
+def test_a_word_on_voice_a_sentence_or_a_line_over_music_is_no_stray() -> None:
+    o, loud = QualityOptions(), (lambda a, b: -30.0)
+    music = _music_until(263_100)
+    base = [(261_040, 261_360, "할까요?"), (262_400, 262_600, "아니,"), (263_680, 264_200, "교수가")]
+
+    def kept(words: list[tuple[int, int, str]], vad: float = 0.6, music_fn: Callable[[int, int], float] = music,
+             stretches: tuple[tuple[int, int], ...] = ((263_600, 266_000),)) -> bool:
+        line = _line(*words)
+        return align_to_voice(Transcript("ko", (line,), 300_000), loud, lambda a, b: vad, list(stretches), o,
+                              stretches, music_fn).utterances[0] == line
+
+    assert not kept(base)
+    assert kept([base[0], (262_400, 262_600, "아니요."), base[2]])  # a sentence of its own
+    assert kept([(261_040, 261_360, "할까"), (261_500, 261_700, "아니,"), base[2]])  # goes on from a word before
+    assert kept([base[0], base[1], (267_680, 268_200, "교수가")], stretches=((267_600, 269_000),))  # too far
+    assert kept(base, music_fn=_music_until(270_000))  # the next word is music too
+    assert kept(base, vad=0.1, stretches=())  # the next word is no voice
+    assert kept(base, music_fn=lambda a, b: 0.0)  # no music, and the VAD hears it: a quiet reply
+    assert not kept(base, vad=0.1, music_fn=lambda a, b: 0.0)  # ... but none it does not hear
+
+
+def test_a_stray_word_just_after_a_voice_without_words_goes_back_onto_it() -> None:
+    """conv-115 at 15.7 s: "말씀입니다" (for the phone reply "것입니다" at 14.5-15.0 s) put 1.2 s late, over the music
+    after it. Moved on to the next line 3.6 s later, the reply was lost; it goes back onto its voice."""
+    reply = _line((15_710, 16_690, "말씀입니다"))
+    line = _line((19_320, 20_000, "안철수"), (20_000, 20_400, "대표와"))
+    stretches = [(11_800, 13_400), (14_500, 15_000), (19_300, 22_100)]
+    out = align_to_voice(Transcript("ko", (_line((12_000, 13_300, "것입니다.")), reply, line), 60_000),
+                         lambda a, b: -30.0, lambda a, b: 0.6, stretches, QualityOptions(), stretches,
+                         lambda a, b: max(0, min(b, 19_000) - max(a, 15_000)) / max(b - a, 1)).utterances
+    assert [(u.text, u.start_ms, u.end_ms) for u in out[1:]] == [("말씀입니다", 14_500, 15_000),
+                                                                 ("안철수 대표와", 19_320, 20_400)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(("아니,", "물론", "네.", "할까요?", "지역에서는")), st.integers(50, 800),
+                          st.integers(0, 7_000), st.booleans(), st.booleans()), min_size=1, max_size=12))
+def test_stray_words_move_on_to_the_next_word_and_no_word_is_lost(
+        said: list[tuple[str, int, int, bool, bool]]) -> None:
+    utterances, current, t, music = [], [], 1000, []
+    for text, length, pause, new, sung in said:
+        if new and current:
+            utterances.append(_line(*current))
+            current = []
+        current.append((t, t + length, text))
+        if sung:
+            music.append((t, t + length))
+        t += length + pause
+    utterances.append(_line(*current))
+
+    def in_music(a: int, b: int) -> float:
+        return 1.0 if any(x <= a and b <= y for x, y in music) else 0.0
+
+    o = QualityOptions()
+    after = _strays_onto_voice(utterances, [], [], lambda a, b: 0.6, in_music, o)
+    old = [w for u in utterances for w in u.words]
+    new = [w for u in after for w in u.words]
+    assert [w.text for w in new] == [w.text for w in old]  # none lost, none added, order kept
+    starts = [w.start_ms for w in new]
+    assert starts == sorted(starts) and all(w.start_ms <= w.end_ms for w in new)
+    assert all(w.start_ms >= was.start_ms for w, was in zip(new, old, strict=True))  # only ever later
     assert all(u.text == " ".join(w.text for w in u.words) for u in after)
     assert all(u.start_ms <= u.words[0].start_ms and u.end_ms >= u.words[-1].end_ms for u in after)
