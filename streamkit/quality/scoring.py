@@ -80,6 +80,8 @@ class _Context:
     voiced: tuple[tuple[int, int], ...] = ()
     #: The share of a span's frames lying in music (``profiles.music_frames``), if known.
     music: SpeechFn | None = None
+    #: The word spans of the other pieces, when a whole transcript is judged: no piece is fitted onto them.
+    taken: tuple[tuple[int, int], ...] = ()
 
 
 def _judge(piece: _Piece, ctx: _Context) -> None:
@@ -146,7 +148,8 @@ def _audio_evidence(piece: _Piece, ctx: _Context) -> None:
     piece.sung = _sung(piece, spans, ctx)
     if _fitted(ctx):
         assert ctx.energy is not None and ctx.speech is not None
-        fit = fit_voice(spans, ctx.energy, ctx.speech, ctx.voiced, replace(o, voice_search_ms=0) if piece.sung else o)
+        fit = fit_voice(spans, ctx.energy, ctx.speech, ctx.voiced, replace(o, voice_search_ms=0) if piece.sung else o,
+                        ctx.taken)
         level, vad, piece.over_voice = fit.level_db, fit.vad, fit.share >= o.voice_share
         _no_voice(piece, spans, ctx)
     else:
@@ -313,10 +316,52 @@ def _off_voice(piece: _Piece, before: Sequence[Utterance], alone: bool, o: Quali
             return
 
 
+_Spans = tuple[tuple[int, int], ...]
+
+
+def _taken(utterances: Sequence[Utterance], pos: int, staying: Sequence[bool],
+           reach_ms: int) -> tuple[tuple[int, int], ...]:
+    """The word spans of the utterances other than ``pos`` that stay (``staying``), within ``reach_ms`` of it."""
+    u = utterances[pos]
+    return tuple((w.start_ms, w.end_ms) for j, v in enumerate(utterances) if j != pos and staying[j]
+                 and v.start_ms < u.end_ms + reach_ms and v.end_ms > u.start_ms - reach_ms for w in v.words)
+
+
+def _judge_run(trimmed: Sequence[Utterance], pos: int, origin: Sequence[int], looped: dict[int, _Spans],
+               segment_text: dict[int, str], runs: int, ctx: _Context) -> _Piece:
+    """The piece of ``trimmed[pos]`` with all its evidence (``runs``: how many runs its segment was cut into)."""
+    o = ctx.options
+    u = trimmed[pos]
+    piece = _Piece(u, u.words, u.text, u.start_ms, u.end_ms)
+    if any(a <= u.end_ms and b >= u.start_ms for a, b in looped.get(origin[pos], ())):
+        piece.add("loop", o.w_loop, "was repeated in a loop")
+    _judge(piece, ctx)
+    if normalize_text(u.text).isdigit() and not _counting(u.text) and _counting(segment_text[origin[pos]]):
+        # stress-1 on an AVX-512 machine: "1, 2," over a crowd, dropped, and "3" 2.6 s later, kept (0.9).
+        piece.add("counting", o.w_counting, "numbers counted with the rest of its segment")
+    if _fitted(ctx) and not piece.over_voice:
+        _off_voice(piece, trimmed[max(0, pos - o.echo_max_runs): pos], runs == 1, o)
+    if len(u.words) >= 2 and runs > 1 and piece.has("music"):
+        # A singer read in one segment with the line next to it (passes._music_edges): music, cut from speech.
+        # One word is no singer (conv-101 sequential: "박근혜" 3 s early over the music before its line).
+        piece.add("detached", o.w_detached, "a run in music, cut from the speech of its segment")
+    elif piece.sung and piece.has("music"):
+        # The same run read as a segment of its own (live: "중요해서, 분의 영화 타고 있고," over conv-110's music).
+        piece.add("detached", o.w_detached, "a run of words in music for a second or more")
+    return piece
+
+
 def _judge_whole(
     trimmed: Sequence[Utterance], origin: Sequence[int], looped: dict[int, tuple[tuple[int, int], ...]], ctx: _Context
 ) -> tuple[list[_Piece], list[bool]]:
     """Whole utterances judged: the pieces, and which of them drop.
+
+    A piece kept only for lying over voice, fitted there from where Whisper put it, is judged again without the voice
+    of the pieces that stay: that voice is theirs. The music straight after a line went onto that line's voice and
+    counted as over voice (conv-112 at 268.3 s, "너무 좋습니다." at word probability 0.07; conv-107 at 132.8 s,
+    "오고, 이만해."). The voice of a piece that goes, or that shows a known invented pattern, is free (conv-115 at
+    14.5 s, "고맙습니다." read alone on a phone reply): the reply's own reading ("말씀입니다", 1.2 s late over the
+    music) still fits there.
 
     A fragment glued to confident speech that stays, over audio as loud as speech that the VAD
     calls speech, is a piece of that speech (Whisper cuts segments mid-sentence): that counts
@@ -328,25 +373,15 @@ def _judge_whole(
     for pos, u in enumerate(trimmed):
         segment_text[origin[pos]] = f"{segment_text.get(origin[pos], '')} {u.text}"
     runs_of = Counter(origin)
-    pieces = []
-    for pos, u in enumerate(trimmed):
-        piece = _Piece(u, u.words, u.text, u.start_ms, u.end_ms)
-        if any(a <= u.end_ms and b >= u.start_ms for a, b in looped.get(origin[pos], ())):
-            piece.add("loop", o.w_loop, "was repeated in a loop")
-        _judge(piece, ctx)
-        if normalize_text(u.text).isdigit() and not _counting(u.text) and _counting(segment_text[origin[pos]]):
-            # stress-1 on an AVX-512 machine: "1, 2," over a crowd, dropped, and "3" 2.6 s later, kept (0.9).
-            piece.add("counting", o.w_counting, "numbers counted with the rest of its segment")
-        if _fitted(ctx) and not piece.over_voice:
-            _off_voice(piece, trimmed[max(0, pos - o.echo_max_runs): pos], runs_of[origin[pos]] == 1, o)
-        if len(u.words) >= 2 and runs_of[origin[pos]] > 1 and piece.has("music"):
-            # A singer read in one segment with the line next to it (passes._music_edges): music, cut from speech.
-            # One word is no singer (conv-101 sequential: "박근혜" 3 s early over the music before its line).
-            piece.add("detached", o.w_detached, "a run in music, cut from the speech of its segment")
-        elif piece.sung and piece.has("music"):
-            # The same run read as a segment of its own (live: "중요해서, 분의 영화 타고 있고," over conv-110's music).
-            piece.add("detached", o.w_detached, "a run of words in music for a second or more")
-        pieces.append(piece)
+    pieces = [_judge_run(trimmed, pos, origin, looped, segment_text, runs_of[origin[pos]], ctx)
+              for pos in range(len(trimmed))]
+    staying = [not p.drops(o) and not p.has(*o.pattern_signals) for p in pieces]
+    for pos, piece in enumerate(pieces):
+        if piece.over_voice and piece.score >= o.drop_score and staying[pos]:
+            taken = _taken(trimmed, pos, staying, o.voice_search_ms)
+            if taken:
+                pieces[pos] = _judge_run(trimmed, pos, origin, looped, segment_text, runs_of[origin[pos]],
+                                         replace(ctx, taken=taken))
     anchors = [not p.drops(o) and _mean_probability(p.utterance) >= o.attach_probability for p in pieces]
     for pos, piece in enumerate(pieces):
         quiet = piece.has("energy", "vad")

@@ -88,12 +88,13 @@ def _frames(spans: Sequence[tuple[int, int]], step: int) -> list[int]:
 
 def fit_voice(
     spans: Sequence[tuple[int, int]], energy: EnergyFn, speech: SpeechFn, voiced: Sequence[tuple[int, int]],
-    o: QualityOptions,
+    o: QualityOptions, taken: Sequence[tuple[int, int]] = (),
 ) -> VoiceFit:
     """The best shift of ``spans`` onto the ``voiced`` stretches within ``voice_search_ms`` (see the module doc).
 
     Ties go to the smallest shift, so a piece already on the voice stays where it is; the search
-    runs only when the unshifted spans are not already mostly on voice.
+    runs only when the unshifted spans are not already mostly on voice. Shifted, the spans never count the
+    frames of ``taken`` (the words of the other pieces) as their voice: that voice is another line's.
     """
     step = o.energy_frame_ms
     frames = _frames(spans, step)
@@ -102,7 +103,11 @@ def fit_voice(
     reach = o.voice_search_ms // step
     lo, hi = max(frames[0] - reach, 0), frames[-1] + reach + 1
     near = [(a // step, -(-b // step)) for a, b in voiced if a < hi * step and b > lo * step]
-    on = {i for a, b in near for i in range(a, b)}
+    free = {i for a, b in near for i in range(a, b)}
+    on = free.copy()
+    for a, b in taken:  # frames wholly inside another piece's words
+        if a < hi * step and b > lo * step:
+            free.difference_update(range(-(-a // step), b // step))
     cache: dict[int, tuple[float, float]] = {}
 
     def frame(i: int) -> tuple[float, float]:
@@ -116,10 +121,12 @@ def fit_voice(
             return VoiceFit(k * step, 0.0, -120.0, 0.0)
         levels = sorted(frame(i)[0] for i in idx)
         vad = sum(frame(i)[1] for i in idx) / len(idx)
-        return VoiceFit(k * step, sum(1 for i in idx if i in on) / len(frames), levels[len(levels) // 2], vad)
+        voice = on if k == 0 else free
+        return VoiceFit(k * step, sum(1 for i in idx if i in voice) / len(frames), levels[len(levels) // 2], vad)
 
     def share(k: int) -> float:
-        return sum(1 for i in frames if i + k in on) / len(frames)
+        voice = on if k == 0 else free
+        return sum(1 for i in frames if i + k in voice) / len(frames)
 
     best = 0
     if share(0) < o.voice_share and on:

@@ -140,6 +140,58 @@ def test_fit_voice_finds_the_voice_a_second_away() -> None:
     assert fit_voice([(2000, 2600)], energy, speech, voiced, QualityOptions()).share == 0.0
 
 
+def test_fit_voice_does_not_take_another_lines_voice() -> None:
+    """A piece over the music straight after a line, moved back onto the line's voice, counted as over voice."""
+    energy, speech = _voice([(5000, 7800)])
+    fit = fit_voice([(8200, 9000)], energy, speech, [(5000, 7800)], QualityOptions(), taken=[(5600, 7750)])
+    assert fit.share < QualityOptions().voice_share
+    # Where it lies it still counts the voice under it (two readings of one stretch: nothing is shifted).
+    assert fit_voice([(6000, 6600)], energy, speech, [(5000, 7800)], QualityOptions(), taken=[(5600, 7750)]).share == 1
+    assert fit_voice([(8200, 9000)], energy, speech, [(5000, 7800)], QualityOptions()).share == 1.0
+
+
+def test_a_sentence_over_the_music_after_a_line_is_not_over_the_lines_voice() -> None:
+    """conv-112 at 268.3 s: "너무 좋습니다." (word probability 0.01 and 0.13, Whisper's no-speech rule) over the
+    music 0.5 s after the line "민간 자문단장으로 위쪽되면서". Fitted 1.5 s back onto the line's voice, it counted as
+    over voice, where only a known pattern drops text: a cue of its own over the music. The line's voice is its own."""
+    line = _utterance([(265_600, 266_210, "민간", 0.58), (266_210, 267_030, "자문단장으로", 0.82),
+                       (267_030, 267_770, "위쪽되면서", 0.68)], avg_logprob=-0.4, no_speech_prob=0.1)
+    after = _utterance([(268_250, 268_290, "너무", 0.01), (268_290, 269_010, "좋습니다.", 0.13)],
+                       avg_logprob=-1.2, no_speech_prob=0.9)
+
+    def energy(a: int, b: int) -> float:  # silence, the line, a breath of silence, music 12 dB under the line
+        return -75.0 if a < 265_500 or 267_900 <= a < 268_150 else -22.0 if a < 267_900 else -34.0
+
+    def speech(a: int, b: int) -> float:  # ... which the VAD hears a little
+        return 0.02 if a < 265_500 or 267_900 <= a < 268_150 else 0.9 if a < 267_900 else 0.25
+
+    def music(a: int, b: int) -> float:
+        return max(0, b - max(a, 268_150)) / max(b - a, 1)
+
+    said = Transcript("ko", (line, after), 300_000)
+    cleaned, dropped = clean_transcript(said, energy=energy, speech=speech, music=music)
+    assert [u.text for u in cleaned.utterances] == [line.text] and [d.text for d in dropped] == [after.text]
+
+
+def test_the_voice_of_a_reading_that_goes_is_free_for_the_one_that_stays() -> None:
+    """conv-115 at 14.5 s: a phone reply ("것입니다") read twice, "고맙습니다." on its voice (an outro) and
+    "말씀입니다" 1.2 s late over the music after it. An outro's reading claims no voice: "말씀입니다" fits there."""
+    def energy(a: int, b: int) -> float:
+        return -75.0 if a < 14_500 else -18.0 if a < 15_000 else -32.0 if a < 16_900 else -75.0
+
+    def speech(a: int, b: int) -> float:
+        return 0.02 if a < 14_500 else 0.9 if a < 15_000 else 0.25 if a < 16_900 else 0.02
+
+    def music(a: int, b: int) -> float:
+        return max(0, min(b, 16_900) - max(a, 15_000)) / max(b - a, 1)
+
+    outro = _utterance([(14_500, 14_900, "고맙습니다.", 0.9)])
+    late = _utterance([(15_710, 16_300, "말씀입니다", 0.17)])
+    cleaned, dropped = clean_transcript(Transcript("ko", (outro, late), 60_000), energy=energy, speech=speech,
+                                        music=music)
+    assert "말씀입니다" in [u.text for u in cleaned.utterances] and "말씀입니다" not in [d.text for d in dropped]
+
+
 def test_fit_voice_leaves_words_on_a_voice_the_stretches_leave_out() -> None:
     """conv-102 at 44.8 s: a reply at -19 dBFS running into a music bed (so no voiced stretch), a stretch ending
     0.8 s before it. Moved onto that stretch's end the words read as the silence between, and went as silent."""
