@@ -234,3 +234,26 @@ def test_stray_words_move_on_to_the_next_word_and_no_word_is_lost(
     assert all(w.start_ms >= was.start_ms for w, was in zip(new, old, strict=True))  # only ever later
     assert all(u.text == " ".join(w.text for w in u.words) for u in after)
     assert all(u.start_ms <= u.words[0].start_ms and u.end_ms >= u.words[-1].end_ms for u in after)
+
+
+def test_a_word_begun_over_the_music_before_its_voice_starts_with_it() -> None:
+    """conv-106 at 30.6 s: the reply "또한 밤" (29.7-30.2 s) and, in the same segment, "안철수대표와" drawn from 30.56 s
+    over the music (VAD 0.06) to its voice at 31.5 s: one cue for both, 1.9 s early for the line. The word starts with
+    its voice, and the pause before it splits the two."""
+    line = _line((29_620, 29_970, "또한"), (29_970, 30_210, "밤"), (30_560, 32_360, "안철수대표와"),
+                 (32_360, 33_100, "국민의당은"), (33_100, 33_400, "어떤"))
+    stretches = [(29_750, 30_450), (31_500, 34_150)]
+
+    def vad(a: int, b: int) -> float:
+        return 0.9 if any(x < b and a < y for x, y in stretches) else 0.06
+
+    moved = align_to_voice(Transcript("ko", (line,), 60_000), lambda a, b: -30.0, vad, stretches, QualityOptions(),
+                           stretches).utterances[0]
+    assert moved.words[2].start_ms == 31_500 - QualityOptions().voice_onset_lag_ms
+    assert [w for k, w in enumerate(moved.words) if k != 2] == [w for k, w in enumerate(line.words) if k != 2]
+    # Not where the VAD hears a voice before the stretch, nor for a last word (the line goes on from it).
+    assert align_to_voice(Transcript("ko", (line,), 60_000), lambda a, b: -30.0, lambda a, b: 0.9, stretches,
+                          QualityOptions(), stretches).utterances[0].words[2] == line.words[2]
+    last = _line(*[(w.start_ms, w.end_ms, w.text) for w in line.words[:3]])
+    assert align_to_voice(Transcript("ko", (last,), 60_000), lambda a, b: -30.0, vad, stretches, QualityOptions(),
+                          stretches).utterances[0].words[2] == last.words[2]
