@@ -46,7 +46,9 @@ class EnglishNames(KoreanNames):
         exact: Counter[str] = Counter()
         for hit, (action, _target, _eid) in decisions:
             if action == "keep":
-                for entry_id in {f.entry.id for f in hit.forms if hit.text in f.entry.english_forms}:
+                # an official form as written, a plural of one included ("ARMYs"): a mention already right
+                for entry_id in {f.entry.id for f in hit.forms
+                                 if hit.text in f.entry.english_forms or (f.correct and f.text == hit.text)}:
                     exact[entry_id] += 1
         plans = [(hit, target) for hit, (action, target, _) in decisions if action == "rewrite"]
         pending = sorted(((not any(c.isupper() for c in hit.text), hit.start), hit, target, eid)
