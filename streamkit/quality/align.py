@@ -147,9 +147,14 @@ def _ends_sentence(text: str) -> bool:
     return text.rstrip().endswith((".", "?", "!", "。", "？", "！"))
 
 
+def _share(profile: SpeechFn, w: Word, o: QualityOptions) -> float:
+    """``profile`` over ``w``'s span, a frame at least."""
+    return profile(w.start_ms, max(w.end_ms, w.start_ms + o.energy_frame_ms))
+
+
 def _in_music(w: Word, music: SpeechFn | None, o: QualityOptions) -> bool:
     """Whether half of ``w``'s time or more lies in music frames (a voice over a music bed is in 2 % of them)."""
-    return music is not None and 2 * music(w.start_ms, max(w.end_ms, w.start_ms + o.energy_frame_ms)) >= 1
+    return music is not None and 2 * _share(music, w, o) >= 1
 
 
 def _off_voice(w: Word, stretches: Sequence[tuple[int, int]], speech: SpeechFn, music: SpeechFn | None,
@@ -157,9 +162,7 @@ def _off_voice(w: Word, stretches: Sequence[tuple[int, int]], speech: SpeechFn, 
     """Whether ``w`` lies in music, or on ``stretches`` for less than half its time where the VAD hears no voice
     (``voice_vad``: a quiet reply it hears is a voice, though no stretch stands out for it)."""
     on = sum(max(0, min(b, w.end_ms) - max(a, w.start_ms)) for a, b in stretches)
-    return _in_music(w, music, o) or (2 * on < max(w.end_ms - w.start_ms, 1)
-                                      and speech(w.start_ms, max(w.end_ms, w.start_ms + o.energy_frame_ms))
-                                      < o.voice_vad)
+    return _in_music(w, music, o) or (2 * on < max(w.end_ms - w.start_ms, 1) and _share(speech, w, o) < o.voice_vad)
 
 
 def _begins_voice(w: Word, stretches: Sequence[tuple[int, int]], speech: SpeechFn, music: SpeechFn | None,
@@ -167,7 +170,7 @@ def _begins_voice(w: Word, stretches: Sequence[tuple[int, int]], speech: SpeechF
     """Whether ``w`` lies on voice: less than ``music_share`` of it in music (a reply's last syllable touches the
     music after it: conv-113 at 58.1 s, 55 %), and on ``stretches`` or heard by the VAD (``voice_vad``: a voice
     running straight on into music is no stretch, conv-102 at 21.8 s)."""
-    if music is not None and music(w.start_ms, max(w.end_ms, w.start_ms + o.energy_frame_ms)) >= o.music_share:
+    if music is not None and _share(music, w, o) >= o.music_share:
         return False
     return any(a < w.end_ms and b > w.start_ms for a, b in stretches) or speech(w.start_ms, w.end_ms) >= o.voice_vad
 

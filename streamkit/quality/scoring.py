@@ -67,6 +67,9 @@ class _Piece:
         return Dropped(self.start_ms, self.end_ms, self.text, reason, codes)
 
 
+_Spans = tuple[tuple[int, int], ...]
+
+
 @dataclass(frozen=True)
 class _Context:
     options: QualityOptions
@@ -77,11 +80,11 @@ class _Context:
     language: str
     speech: SpeechFn | None = None
     #: The track's voiced stretches (``voice.voiced_stretches``), with both profiles.
-    voiced: tuple[tuple[int, int], ...] = ()
+    voiced: _Spans = ()
     #: The share of a span's frames lying in music (``profiles.music_frames``), if known.
     music: SpeechFn | None = None
     #: The word spans of the other pieces, when a whole transcript is judged: no piece is fitted onto them.
-    taken: tuple[tuple[int, int], ...] = ()
+    taken: _Spans = ()
 
 
 def _judge(piece: _Piece, ctx: _Context) -> None:
@@ -316,11 +319,8 @@ def _off_voice(piece: _Piece, before: Sequence[Utterance], alone: bool, o: Quali
             return
 
 
-_Spans = tuple[tuple[int, int], ...]
-
-
 def _taken(utterances: Sequence[Utterance], pos: int, staying: Sequence[bool],
-           reach_ms: int) -> tuple[tuple[int, int], ...]:
+           reach_ms: int) -> _Spans:
     """The word spans of the utterances other than ``pos`` that stay (``staying``), within ``reach_ms`` of it."""
     u = utterances[pos]
     return tuple((w.start_ms, w.end_ms) for j, v in enumerate(utterances) if j != pos and staying[j]
@@ -352,7 +352,7 @@ def _judge_run(trimmed: Sequence[Utterance], pos: int, origin: Sequence[int], lo
 
 
 def _judge_whole(
-    trimmed: Sequence[Utterance], origin: Sequence[int], looped: dict[int, tuple[tuple[int, int], ...]], ctx: _Context
+    trimmed: Sequence[Utterance], origin: Sequence[int], looped: dict[int, _Spans], ctx: _Context
 ) -> tuple[list[_Piece], list[bool]]:
     """Whole utterances judged: the pieces, and which of them drop.
 

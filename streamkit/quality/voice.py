@@ -103,11 +103,10 @@ def fit_voice(
     reach = o.voice_search_ms // step
     lo, hi = max(frames[0] - reach, 0), frames[-1] + reach + 1
     near = [(a // step, -(-b // step)) for a, b in voiced if a < hi * step and b > lo * step]
-    free = {i for a, b in near for i in range(a, b)}
-    on = free.copy()
-    for a, b in taken:  # frames wholly inside another piece's words
-        if a < hi * step and b > lo * step:
-            free.difference_update(range(-(-a // step), b // step))
+    on = {i for a, b in near for i in range(a, b)}
+    held = {i for a, b in taken if a < hi * step and b > lo * step  # frames wholly inside another piece's words
+            for i in range(-(-a // step), b // step)}
+    free = on - held
     cache: dict[int, tuple[float, float]] = {}
 
     def frame(i: int) -> tuple[float, float]:
