@@ -16,7 +16,9 @@ is decoded on and next to one is laid over its voice, :func:`_onto_phones`); eac
 with words that lies 1.5 s from every word (``quality.unheard``: the first pass decoded its region
 whole and did not hear it). What it finds
 goes through the same filter with everything else, a kept segment it falls inside cut around it
-(:func:`interleave`). Then kept utterances are moved onto the voice they fit (``quality.align_to_voice``),
+(:func:`interleave`). A short turn still without a word is decoded once more after the kept voice before it,
+glued on without the pause between (:mod:`streamkit.glue`: Whisper reads a reply in context that it cannot
+read alone). Then kept utterances are moved onto the voice they fit (``quality.align_to_voice``),
 and the voiced stretches still without a word are reported (:class:`VoiceReport`): the run summary
 and ``--json`` give their seconds, and ``streamkit check --video`` lists them for the editor.
 
@@ -37,11 +39,12 @@ slower, and it kept fewer replies.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from .clips import decode_clips, rescue_batch, turn_regions
+from .glue import decode_glued, glued_clips
 from .interleave import interleave
 from .models import AudioTrack, Transcript, Utterance
 from .quality import (
@@ -119,6 +122,19 @@ class RescueOptions:
     #: ... and if that gives a pattern again, a third time with the ``lead_ms`` of audio before it, its words
     #: kept on the turn only (:func:`streamkit.spans.decode_stretches`); 0: never.
     lead_ms: int = 12_000
+    #: Decode each turn still without a word, of at most ``glue_max_ms``, once more after the kept voice before
+    #: it, glued on (:mod:`streamkit.glue`): at least ``glue_context_ms`` of it, from the ``glue_reach_ms``
+    #: before the turn. A reply too short for Whisper to read alone is what gluing is for: on the 48 recordings
+    #: the turns it read were 0.65 s long, and the turns of 2-5 s it decoded (a clip of a 30 s window each) gave
+    #: nothing that stayed.
+    glue: bool = True
+    glue_max_ms: int = 2000
+    glue_context_ms: int = 6000
+    glue_reach_ms: int = 60_000
+    #: ... keeping only the words Whisper reads there at least this surely: the talk before a turn primes it to
+    #: write words over whatever follows (conv-108 20 dB quieter at 188.2 s: "보셨습니다." at 0.60 over music;
+    #: the replies it read, "하더라도" at 0.96, conv-110 at 24.1 s).
+    glue_word_probability: float = 0.65
 
 
 @dataclass(frozen=True)
@@ -376,6 +392,60 @@ def _targets(
     return regions, turns, parts, phones, sided
 
 
+def _glued(
+    voice: Sequence[tuple[int, int]], result: Transcript, audio: AudioTrack, transcriber: SpanTranscriber,
+    options: TranscribeOptions, r: RescueOptions, dropped: list[Dropped],
+) -> tuple[list[Utterance], list[tuple[int, int]]]:
+    """The short turns of ``voice`` still without a word decoded after the kept voice before them
+    (:func:`streamkit.glue.decode_glued`); what they hold that is new, and the turns decoded."""
+    if not (r.glue and r.regions and isinstance(transcriber, WhisperTranscriber)):
+        return [], []
+    duration = result.duration_ms or audio.duration_ms
+    turns = [g for g in uncovered(voice, result) if g[1] - g[0] <= r.glue_max_ms]
+    clips = glued_clips(turns, result, r.glue_context_ms, r.glue_reach_ms, r.pad_ms, duration)
+    found = []
+    for clip, piece in decode_glued(transcriber, audio, clips, options, rescue_batch(options, len(clips) * 30_000)):
+        u = keep_words(piece, [i for i, w in enumerate(piece.words) if w.probability >= r.glue_word_probability])
+        if u is None:
+            dropped.append(Dropped(piece.start_ms, piece.end_ms, piece.text, "decoded again after the voice before "
+                                   "it: no word read surely", ("confidence",)))
+            continue
+        why = repeats_known(u, result, clip.said)
+        if why is None:
+            found.append(u)
+        else:
+            dropped.append(Dropped(u.start_ms, u.end_ms, u.text, f"decoded again after the voice before it: {why}",
+                                   ("prompt_echo",)))
+    return found, [g for g in turns if any(c.turn == padded(g, r.pad_ms, duration) for c in clips)]
+
+
+def _cleaned(
+    transcript: Transcript, found: list[Utterance], todo: Sequence[tuple[int, int]], heard: Sequence[tuple[int, int]],
+    stretches: Sequence[tuple[int, int]], phones: Sequence[tuple[int, int]], audio: AudioTrack,
+    transcriber: SpanTranscriber, options: TranscribeOptions, r: RescueOptions, dropped: list[Dropped],
+    clean: Callable[[Sequence[Utterance]], tuple[Transcript, tuple[Dropped, ...]]], quality: QualityOptions,
+) -> tuple[Transcript, tuple[Dropped, ...], list[tuple[int, int]], int]:
+    """What was found cleaned with the transcript; the turns whose text was a known pattern decoded once more
+    (:func:`_pattern_turns`), the short turns still without a word decoded after the voice before them
+    (:func:`_glued`); the result, what the filter dropped, the glued turns that kept a word, and how many were glued."""
+    result, more = clean(found) if found else (transcript, ())
+    first: tuple[Dropped, ...] = ()
+    if found:
+        retry = _pattern_turns(todo, result, [*dropped, *more], quality, r.retry_max_ms) if r.regions else []
+        again = _onto_phones(decode_stretches(retry, transcript, audio, transcriber, options, r, dropped,
+                                               context=False, quality=quality), phones, quality.voice_search_ms)
+        if again:  # in place of the first decode there, and of any reading it lies on (a phone turn's)
+            first = tuple(d for d in more if _inside((d.start_ms, d.end_ms), retry, r.pad_ms))
+            found = [*_replaced(found, retry, again, r.pad_ms), *again]
+            result, more = clean(found)
+            more = (*first, *more)
+    glued, turns = _glued(sorted({*heard, *stretches, *phones}), result, audio, transcriber, options, r, dropped)
+    if glued:
+        result, more = clean([*found, *glued])
+        more = (*first, *more)
+    return result, more, [g for g in turns if not uncovered([g], result)], len(turns)
+
+
 def rescue_voice(
     transcript: Transcript,
     audio: AudioTrack,
@@ -418,21 +488,18 @@ def rescue_voice(
                  if todo or sided else [])
     else:
         found = decode_stretches(todo, transcript, audio, transcriber, options, r, dropped) if todo else []
-    if found:
-        result, more = _clean_found(transcript, found, quality, energy, speech, prompt, band, music)
-        retry = _pattern_turns(todo, result, [*dropped, *more], quality, r.retry_max_ms) if r.regions else []
-        again = _onto_phones(decode_stretches(retry, transcript, audio, transcriber, options, r, dropped,
-                                               context=False, quality=quality), phones, quality.voice_search_ms)
-        if again:  # in place of the first decode there, and of any reading it lies on (a phone turn's)
-            first = tuple(d for d in more if _inside((d.start_ms, d.end_ms), retry, r.pad_ms))
-            found = _replaced(found, retry, again, r.pad_ms)
-            result, more = _clean_found(transcript, [*found, *again], quality, energy, speech, prompt, band, music)
-            more = (*first, *more)
-        dropped.extend(more)
+    def clean(pieces: Sequence[Utterance]) -> tuple[Transcript, tuple[Dropped, ...]]:
+        return _clean_found(transcript, pieces, quality, energy, speech, prompt, band, music)
+
+    result, more, glued, n_glued = _cleaned(transcript, found, todo, heard, stretches, phones, audio, transcriber,
+                                            options, r, dropped, clean, quality)
+    # A turn that read as words after the voice before it is voice: what lies on it stays there.
+    phones = [*phones, *glued]
+    dropped.extend(more)
     # A phone turn is voice (its spectrum says so): what was laid over one stays there.
     result = align_to_voice(result, energy, speech, sorted({*stretches, *phones}), quality, heard, music)
     left = tuple(without_words(stretches, result, quality))
-    report = VoiceReport(len(missing), len(todo) + len(sided), max(len(missing) - len(left), 0), left)
+    report = VoiceReport(len(missing), len(todo) + len(sided) + n_glued, max(len(missing) - len(left), 0), left)
     log.info("voice: %d stretches without words, %d decoded again, %d recovered, %.1f s left",
              report.stretches, report.decoded, report.recovered, report.left_seconds)
     return result, tuple(sorted(dropped, key=lambda d: (d.start_ms, d.end_ms))), report
