@@ -149,9 +149,13 @@ def decode_glued(
         decoded = list(convert_segments(segments, samples.size / _RATE, None))
     except (RuntimeError, ValueError) as exc:
         raise TranscriptionError(f"transcription failed: {exc}") from exc
-    found = []
-    for u in decoded:
-        k = max((i for i, s in enumerate(starts) if s <= u.start_ms), default=0)
-        if (on := _on_turn(u, clips[k], starts[k])) is not None:
-            found.append((clips[k], on))
-    return found
+    return _on_turns(decoded, clips, starts)
+
+
+def _on_turns(decoded: Sequence[Utterance], clips: Sequence[GluedClip],
+              starts: Sequence[int]) -> list[tuple[GluedClip, Utterance]]:
+    """What lies on each clip's turn (:func:`_on_turn`), each clip's words taken by where they lie, not by the
+    segment they came in: a segment's start can round to a millisecond before its clip's (conv-115's "하더라도"
+    at 115.4 s went to the clip before it, where it lay on no turn)."""
+    return [(clip, on) for u in decoded for clip, start in zip(clips, starts, strict=True)
+            if (on := _on_turn(u, clip, start)) is not None]

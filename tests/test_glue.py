@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streamkit.glue import GluedClip, _on_turn, context_spans, decode_glued, glued_clips
+from streamkit.glue import GluedClip, _on_turn, _on_turns, context_spans, decode_glued, glued_clips
 from streamkit.media import extract_audio, probe
 from streamkit.models import Transcript, Utterance, Word
 from streamkit.transcribe import TranscribeOptions, WhisperTranscriber
@@ -64,6 +64,16 @@ def test_only_the_words_on_the_turn_are_kept_in_track_time_with_their_own_confid
     assert on.avg_logprob < -0.4  # "글쎄" at 0.4 counts; the context's confidence does not
     # The last word lies past the clip's end (3.2 s): Whisper went on into the padding of its window.
     assert _on_turn(Utterance(50_000, 51_000, "민간", (Word(50_000, 51_000, "민간", 0.9),)), clip, 50_000) is None
+
+
+def test_each_clip_takes_the_words_on_its_turn_whatever_segment_they_came_in() -> None:
+    first, second = GluedClip(((0, 1000), (2000, 2500))), GluedClip(((5000, 6000), (9000, 9600)))
+    starts = [0, first.length_ms + 200]  # 1700 and 1900: the second clip's turn begins at 3100 in the array
+    word = Word(3150, 3500, "하더라도", 0.9)
+    # Rounded to a millisecond before the second clip begins: the segment would go to the first clip.
+    decoded = [Utterance(1899, 3500, "민간 하더라도", (Word(1899, 2900, "민간", 0.9), word))]
+    assert [(c, u.text, u.start_ms) for c, u in _on_turns(decoded, [first, second], starts)] == [
+        (second, "하더라도", 9050)]
 
 
 @pytest.mark.slow
