@@ -17,14 +17,21 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .clips import rescue_batch
 from .errors import TranscriptionError
 from .models import AudioTrack, Transcript, Utterance, Word
+from .quality import Dropped, keep_words, uncovered
+from .spans import SpanTranscriber, padded, repeats_known
 from .transcribe import TranscribeOptions, WhisperTranscriber, convert_segments
 
-__all__ = ["GluedClip", "context_spans", "decode_glued", "glued_clips"]
+if TYPE_CHECKING:
+    from .rescue import RescueOptions
+
+__all__ = ["GluedClip", "context_spans", "decode_glued", "glue_turns", "glued_clips"]
 
 _RATE = 16_000
 _GAP_MS = 200
@@ -159,3 +166,31 @@ def _on_turns(decoded: Sequence[Utterance], clips: Sequence[GluedClip],
     at 115.4 s went to the clip before it, where it lay on no turn)."""
     return [(clip, on) for u in decoded for clip, start in zip(clips, starts, strict=True)
             if (on := _on_turn(u, clip, start)) is not None]
+
+
+def glue_turns(
+    voice: Sequence[tuple[int, int]], result: Transcript, audio: AudioTrack, transcriber: SpanTranscriber,
+    options: TranscribeOptions, r: RescueOptions, dropped: list[Dropped],
+) -> tuple[list[Utterance], list[tuple[int, int]]]:
+    """The turns of ``voice`` of at most ``r.glue_max_ms`` still without a word in ``result``, decoded after the kept
+    voice before them (:func:`decode_glued`): their words read at ``r.glue_word_probability`` or more that do not
+    echo the context (``dropped`` gets the rest, with the reason), and the turns decoded."""
+    if not (r.glue and r.regions and isinstance(transcriber, WhisperTranscriber)):
+        return [], []
+    duration = result.duration_ms or audio.duration_ms
+    turns = [g for g in uncovered(voice, result) if g[1] - g[0] <= r.glue_max_ms]
+    clips = glued_clips(turns, result, r.glue_context_ms, r.glue_reach_ms, r.pad_ms, duration)
+    found = []
+    for clip, piece in decode_glued(transcriber, audio, clips, options, rescue_batch(options, len(clips) * 30_000)):
+        u = keep_words(piece, [i for i, w in enumerate(piece.words) if w.probability >= r.glue_word_probability])
+        if u is None:
+            dropped.append(Dropped(piece.start_ms, piece.end_ms, piece.text, "decoded again after the voice before "
+                                   "it: no word read surely", ("confidence",)))
+            continue
+        why = repeats_known(u, result, clip.said)
+        if why is None:
+            found.append(u)
+        else:
+            dropped.append(Dropped(u.start_ms, u.end_ms, u.text, f"decoded again after the voice before it: {why}",
+                                   ("prompt_echo",)))
+    return found, [g for g in turns if any(c.turn == padded(g, r.pad_ms, duration) for c in clips)]

@@ -44,7 +44,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .clips import decode_clips, rescue_batch, turn_regions
-from .glue import decode_glued, glued_clips
+from .glue import glue_turns
 from .interleave import interleave
 from .models import AudioTrack, Transcript, Utterance
 from .quality import (
@@ -125,8 +125,8 @@ class RescueOptions:
     #: Decode each turn still without a word, of at most ``glue_max_ms``, once more after the kept voice before
     #: it, glued on (:mod:`streamkit.glue`): at least ``glue_context_ms`` of it, from the ``glue_reach_ms``
     #: before the turn. A reply too short for Whisper to read alone is what gluing is for: on the 48 recordings
-    #: the turns it read were 0.65 s long, and the turns of 2-5 s it decoded (a clip of a 30 s window each) gave
-    #: nothing that stayed.
+    #: the turns it read were 0.65 s long, and the turns of 2-5 s it decoded (a 30 s encoder window each) kept
+    #: no word.
     glue: bool = True
     glue_max_ms: int = 2000
     glue_context_ms: int = 6000
@@ -392,33 +392,6 @@ def _targets(
     return regions, turns, parts, phones, sided
 
 
-def _glued(
-    voice: Sequence[tuple[int, int]], result: Transcript, audio: AudioTrack, transcriber: SpanTranscriber,
-    options: TranscribeOptions, r: RescueOptions, dropped: list[Dropped],
-) -> tuple[list[Utterance], list[tuple[int, int]]]:
-    """The short turns of ``voice`` still without a word decoded after the kept voice before them
-    (:func:`streamkit.glue.decode_glued`); what they hold that is new, and the turns decoded."""
-    if not (r.glue and r.regions and isinstance(transcriber, WhisperTranscriber)):
-        return [], []
-    duration = result.duration_ms or audio.duration_ms
-    turns = [g for g in uncovered(voice, result) if g[1] - g[0] <= r.glue_max_ms]
-    clips = glued_clips(turns, result, r.glue_context_ms, r.glue_reach_ms, r.pad_ms, duration)
-    found = []
-    for clip, piece in decode_glued(transcriber, audio, clips, options, rescue_batch(options, len(clips) * 30_000)):
-        u = keep_words(piece, [i for i, w in enumerate(piece.words) if w.probability >= r.glue_word_probability])
-        if u is None:
-            dropped.append(Dropped(piece.start_ms, piece.end_ms, piece.text, "decoded again after the voice before "
-                                   "it: no word read surely", ("confidence",)))
-            continue
-        why = repeats_known(u, result, clip.said)
-        if why is None:
-            found.append(u)
-        else:
-            dropped.append(Dropped(u.start_ms, u.end_ms, u.text, f"decoded again after the voice before it: {why}",
-                                   ("prompt_echo",)))
-    return found, [g for g in turns if any(c.turn == padded(g, r.pad_ms, duration) for c in clips)]
-
-
 def _cleaned(
     transcript: Transcript, found: list[Utterance], todo: Sequence[tuple[int, int]], heard: Sequence[tuple[int, int]],
     stretches: Sequence[tuple[int, int]], phones: Sequence[tuple[int, int]], audio: AudioTrack,
@@ -427,7 +400,8 @@ def _cleaned(
 ) -> tuple[Transcript, tuple[Dropped, ...], list[tuple[int, int]], int]:
     """What was found cleaned with the transcript; the turns whose text was a known pattern decoded once more
     (:func:`_pattern_turns`), the short turns still without a word decoded after the voice before them
-    (:func:`_glued`); the result, what the filter dropped, the glued turns that kept a word, and how many were glued."""
+    (:func:`streamkit.glue.glue_turns`); the result, what the filter dropped, the glued turns that kept a word, and
+    how many were glued."""
     result, more = clean(found) if found else (transcript, ())
     first: tuple[Dropped, ...] = ()
     if found:
@@ -439,7 +413,7 @@ def _cleaned(
             found = [*_replaced(found, retry, again, r.pad_ms), *again]
             result, more = clean(found)
             more = (*first, *more)
-    glued, turns = _glued(sorted({*heard, *stretches, *phones}), result, audio, transcriber, options, r, dropped)
+    glued, turns = glue_turns(sorted({*heard, *stretches, *phones}), result, audio, transcriber, options, r, dropped)
     if glued:
         result, more = clean([*found, *glued])
         more = (*first, *more)

@@ -95,6 +95,7 @@ def test_a_turn_read_after_the_voice_before_it_is_kept_on_its_turn_and_unsure_wo
     line before it. It stays on its own voice, from its onset (on conv-110, aligning to the voice moved it 0.9 s late,
     onto the next turn's stretch: a voice heard from one side only is no stretch to align to); a word read unsurely
     after the talk before it ("보셨습니다." at 0.60 over music) is not kept."""
+    import streamkit.glue as glue
     import streamkit.rescue as rescue
     from streamkit.models import AudioTrack
     from streamkit.quality import QualityOptions
@@ -122,7 +123,7 @@ def test_a_turn_read_after_the_voice_before_it_is_kept_on_its_turn_and_unsure_wo
 
     monkeypatch.setattr(rescue, "turn_regions", lambda *_: [])
     monkeypatch.setattr(rescue, "_rescue_regions", lambda *_: [])
-    monkeypatch.setattr(rescue, "decode_glued", decoded)
+    monkeypatch.setattr(glue, "decode_glued", decoded)
     track = AudioTrack(Path("unused.wav"), Path("unused.mp4"), 40_000)
     result, dropped, report = rescue_voice(
         Transcript("ko", (line, reply), 40_000), track, WhisperTranscriber.__new__(WhisperTranscriber),
