@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+from numpy.typing import NDArray
+
 from .errors import TranscriptionError
 from .models import AudioTrack, Utterance
 from .transcribe import TranscribeOptions, WhisperTranscriber, convert_segments
 
-__all__ = ["decode_clips", "rescue_batch", "turn_regions"]
+__all__ = ["decode_clips", "decode_samples", "rescue_batch", "turn_regions"]
 
 
 def _clip_groups(spans: Sequence[tuple[int, int]], extent_ms: int) -> list[list[tuple[int, int]]]:
@@ -32,7 +35,6 @@ def decode_clips(
     no temperature fallback (batched decoding has none), ``options``' prompt; track times in ms.
     ``batch_size`` clips at once (default: :func:`rescue_batch` of the whole track)."""
     import ctranslate2
-    from faster_whisper import BatchedInferencePipeline
 
     from .media import read_pcm
 
@@ -40,17 +42,31 @@ def decode_clips(
     ctranslate2.set_random_seed(options.seed)
     for group in _clip_groups(sorted(spans), options.window_ms or 10 * 60 * 1000):
         lo, hi = max(group[0][0], 0), group[-1][1]
-        clips = [{"start": (max(a, lo) - lo) / 1000, "end": (min(b, hi) - lo) / 1000} for a, b in group]
-        try:
-            segments, _info = BatchedInferencePipeline(transcriber.model).transcribe(
-                read_pcm(audio, lo, hi), language=options.language, task=options.task, beam_size=options.beam_size,
-                temperature=list(options.temperature), word_timestamps=options.word_timestamps, vad_filter=False,
-                clip_timestamps=clips, initial_prompt=options.initial_prompt, hotwords=options.hotwords,
-                batch_size=batch_size or rescue_batch(options, audio.duration_ms))
-            found += convert_segments(segments, (hi - lo) / 1000, None, offset_ms=lo)
-        except (RuntimeError, ValueError) as exc:
-            raise TranscriptionError(f"transcription failed: {exc}") from exc
+        clips = [(max(a, lo) - lo, min(b, hi) - lo) for a, b in group]
+        found += decode_samples(transcriber, read_pcm(audio, lo, hi), clips, options,
+                                batch_size or rescue_batch(options, audio.duration_ms), offset_ms=lo,
+                                prompt=options.initial_prompt, word_timestamps=options.word_timestamps)
     return found
+
+
+def decode_samples(
+    transcriber: WhisperTranscriber, samples: NDArray[np.float32], clips: Sequence[tuple[int, int]],
+    options: TranscribeOptions, batch_size: int, *, offset_ms: int = 0, prompt: str | None = None,
+    word_timestamps: bool = True,
+) -> list[Utterance]:
+    """``clips`` (ms into ``samples``, 16 kHz) decoded together, each one item of one batch (``clip_timestamps``):
+    no VAD, no temperature fallback; times in ms plus ``offset_ms``."""
+    from faster_whisper import BatchedInferencePipeline
+
+    spans = [{"start": a / 1000, "end": b / 1000} for a, b in clips]
+    try:
+        segments, _info = BatchedInferencePipeline(transcriber.model).transcribe(
+            samples, language=options.language, task=options.task, beam_size=options.beam_size,
+            temperature=list(options.temperature), word_timestamps=word_timestamps, vad_filter=False,
+            clip_timestamps=spans, initial_prompt=prompt, hotwords=options.hotwords, batch_size=batch_size)
+        return list(convert_segments(segments, samples.size / 16_000, None, offset_ms=offset_ms))
+    except (RuntimeError, ValueError) as exc:
+        raise TranscriptionError(f"transcription failed: {exc}") from exc
 
 
 def rescue_batch(options: TranscribeOptions, speech_ms: int) -> int:

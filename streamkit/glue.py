@@ -21,12 +21,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .clips import rescue_batch
-from .errors import TranscriptionError
+from .clips import decode_samples, rescue_batch
 from .models import AudioTrack, Transcript, Utterance, Word
 from .quality import Dropped, keep_words, uncovered
 from .spans import SpanTranscriber, padded, repeats_known
-from .transcribe import TranscribeOptions, WhisperTranscriber, convert_segments
+from .transcribe import TranscribeOptions, WhisperTranscriber
 
 if TYPE_CHECKING:
     from .rescue import RescueOptions
@@ -86,12 +85,12 @@ def glued_clips(turns: Sequence[tuple[int, int]], transcript: Transcript, want_m
                 reach_ms: int, pad_ms: int, duration_ms: int) -> list[GluedClip]:
     """A clip for each turn that has kept voice before it (a turn with none gains nothing from gluing)."""
     clips = []
-    for a, b in turns:
-        turn = (max(a - pad_ms, 0), min(b + pad_ms, duration_ms))
+    for g in turns:
+        turn = padded(g, pad_ms, duration_ms)
         context = context_spans(transcript, turn[0], want_ms, reach_ms)
         if context:
             said = " ".join(w.text for u in transcript.utterances for w in u.words
-                            if any(a <= w.start_ms and w.end_ms <= b + 150 for a, b in context))
+                            if any(lo <= w.start_ms and w.end_ms <= hi + 150 for lo, hi in context))
             clips.append(GluedClip((*context, turn), said))
     return clips
 
@@ -143,19 +142,11 @@ def decode_glued(
     if not clips:
         return []
     import ctranslate2
-    from faster_whisper import BatchedInferencePipeline
 
     samples, starts = _samples(audio, clips)
-    spans = [{"start": s / 1000, "end": (s + c.length_ms) / 1000} for s, c in zip(starts, clips, strict=True)]
     ctranslate2.set_random_seed(options.seed)
-    try:
-        segments, _info = BatchedInferencePipeline(transcriber.model).transcribe(
-            samples, language=options.language, task=options.task, beam_size=options.beam_size,
-            temperature=list(options.temperature), word_timestamps=True, vad_filter=False,
-            clip_timestamps=spans, hotwords=options.hotwords, batch_size=batch_size)
-        decoded = list(convert_segments(segments, samples.size / _RATE, None))
-    except (RuntimeError, ValueError) as exc:
-        raise TranscriptionError(f"transcription failed: {exc}") from exc
+    decoded = decode_samples(transcriber, samples, [(s, s + c.length_ms) for s, c in zip(starts, clips, strict=True)],
+                             options, batch_size)
     return _on_turns(decoded, clips, starts)
 
 
@@ -193,4 +184,5 @@ def glue_turns(
         else:
             dropped.append(Dropped(u.start_ms, u.end_ms, u.text, f"decoded again after the voice before it: {why}",
                                    ("prompt_echo",)))
-    return found, [g for g in turns if any(c.turn == padded(g, r.pad_ms, duration) for c in clips)]
+    decoded = {c.turn for c in clips}
+    return found, [g for g in turns if padded(g, r.pad_ms, duration) in decoded]
