@@ -302,7 +302,7 @@ def _next_to_dropped(
     return int((lo == pos and before) or (hi == pos and after))
 
 
-def _off_voice(piece: _Piece, before: Sequence[Utterance], alone: bool, o: QualityOptions) -> None:
+def _evidence_off_voice(piece: _Piece, before: Sequence[Utterance], alone: bool, o: QualityOptions) -> None:
     """Evidence for a piece on no voice, given the runs ``before`` it (the last is next to it) and whether it is a
     segment of its own."""
     if alone and piece.has("counting"):  # a segment alone: counting of its own text (``_judge``), not its segment's
@@ -340,14 +340,14 @@ def _judge_run(trimmed: Sequence[Utterance], pos: int, origin: Sequence[int], lo
         # stress-1 on an AVX-512 machine: "1, 2," over a crowd, dropped, and "3" 2.6 s later, kept (0.9).
         piece.add("counting", o.w_counting, "numbers counted with the rest of its segment")
     if _fitted(ctx) and not piece.over_voice:
-        _off_voice(piece, trimmed[max(0, pos - o.echo_max_runs): pos], runs == 1, o)
+        _evidence_off_voice(piece, trimmed[max(0, pos - o.echo_max_runs): pos], runs == 1, o)
     if len(u.words) >= 2 and runs > 1 and piece.has("music"):
         # A singer read in one segment with the line next to it (passes._music_edges): music, cut from speech.
         # One word is no singer (conv-101 sequential: "박근혜" 3 s early over the music before its line).
-        piece.add("detached", o.w_detached, "a run in music, cut from the speech of its segment")
+        piece.add("detached", o.w_music_run, "a run in music, cut from the speech of its segment")
     elif piece.sung and piece.has("music"):
         # The same run read as a segment of its own (live: "중요해서, 분의 영화 타고 있고," over conv-110's music).
-        piece.add("detached", o.w_detached, "a run of words in music for a second or more")
+        piece.add("detached", o.w_music_run, "a run of words in music for a second or more")
     return piece
 
 

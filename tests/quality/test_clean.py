@@ -451,6 +451,30 @@ def test_a_run_of_words_in_music_read_as_a_segment_of_its_own_counts_as_sung() -
     assert kept_text(unheard) == [u.text for u in said.utterances]
 
 
+def test_a_confident_singer_in_music_off_the_voice_is_dropped() -> None:
+    """conv-105 at 147.0 s (AMD EPYC): after the line "안철수 대표와 국민의당은 어떤 선택을", its segment went
+    on over the music bed's time-reversed "singer" with confident words ("대단국 학교를 막아줬을 놓고 나서...",
+    0.71-0.99). Music and a run in music reached 0.9 only, a cue over the music. Now they reach 1.0; the line
+    stays, and the same words without music frames under them (a voice the profiles call voice) stay too."""
+    line = [(144_480, 145_300, "안철수", 0.9), (145_300, 146_100, "대표와", 0.9), (146_100, 146_500, "어떤", 0.95),
+            (146_500, 147_010, "선택을", 0.95)]
+    sung = [(147_550, 148_100, "대단국", 0.91), (148_100, 148_700, "학교를", 0.96),
+            (148_700, 149_400, "막아줬을", 0.99), (149_400, 149_900, "놓고", 0.8), (149_900, 150_500, "나서...", 0.69)]
+
+    def energy(a: int, b: int) -> float:
+        return -20.0 if 144_400 <= a < 147_100 else -34.0 if 147_100 <= a < 150_600 else -75.0
+
+    def speech(a: int, b: int) -> float:
+        return 0.85 if 144_400 <= a < 150_600 else 0.02
+
+    said = transcript(utt([*line, *sung]), duration_ms=200_000)
+    cleaned, dropped = clean_transcript(said, energy=energy, speech=speech, music=_in_music(147_100, 150_600))
+    assert kept_text(cleaned) == ["안철수 대표와 어떤 선택을"]
+    assert [d.text for d in dropped] == ["대단국 학교를 막아줬을 놓고 나서..."] and "detached" in dropped[0].signals
+    unheard = clean_transcript(said, energy=energy, speech=speech)[0]
+    assert kept_text(unheard) == [said.utterances[0].text]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 800), st.integers(1, 900)), min_size=1, max_size=12),
        st.integers(0, 8000), st.integers(0, 8000))
