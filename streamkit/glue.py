@@ -23,7 +23,7 @@ import numpy as np
 
 from .clips import decode_samples, rescue_batch
 from .models import AudioTrack, Transcript, Utterance, Word
-from .quality import Dropped, keep_words, uncovered
+from .quality import Dropped, QualityOptions, SpeechFn, keep_words, uncovered, without_music_runs
 from .spans import SpanTranscriber, padded, repeats_known
 from .transcribe import TranscribeOptions, WhisperTranscriber
 
@@ -161,15 +161,17 @@ def _on_turns(decoded: Sequence[Utterance], clips: Sequence[GluedClip],
 
 def glue_turns(
     voice: Sequence[tuple[int, int]], result: Transcript, audio: AudioTrack, transcriber: SpanTranscriber,
-    options: TranscribeOptions, r: RescueOptions, dropped: list[Dropped],
+    options: TranscribeOptions, r: RescueOptions, dropped: list[Dropped], quality: QualityOptions,
+    music: SpeechFn | None = None,
 ) -> tuple[list[Utterance], list[tuple[int, int]]]:
     """The turns of ``voice`` of at most ``r.glue_max_ms`` still without a word in ``result``, decoded after the kept
     voice before them (:func:`decode_glued`): their words read at ``r.glue_word_probability`` or more that do not
-    echo the context (``dropped`` gets the rest, with the reason), and the turns decoded."""
+    echo the context (``dropped`` gets the rest, with the reason), and the turns decoded. With ``music`` (the
+    filter's music frames), a turn is its parts outside music (:func:`_turns`)."""
     if not (r.glue and r.regions and isinstance(transcriber, WhisperTranscriber)):
         return [], []
     duration = result.duration_ms or audio.duration_ms
-    turns = [g for g in uncovered(voice, result) if g[1] - g[0] <= r.glue_max_ms]
+    turns = _turns(uncovered(voice, result), r, quality, music)
     clips = glued_clips(turns, result, r.glue_context_ms, r.glue_reach_ms, r.pad_ms, duration)
     found = []
     for clip, piece in decode_glued(transcriber, audio, clips, options, rescue_batch(options, len(clips) * 30_000)):
@@ -186,3 +188,14 @@ def glue_turns(
                                    ("prompt_echo",)))
     decoded = {c.turn for c in clips}
     return found, [g for g in turns if padded(g, r.pad_ms, duration) in decoded]
+
+
+def _turns(voice: Sequence[tuple[int, int]], r: RescueOptions, quality: QualityOptions,
+           music: SpeechFn | None) -> list[tuple[int, int]]:
+    """The turns to glue: each stretch of ``voice`` of at most ``r.glue_max_ms``; with ``music``, each stretch without
+    its runs of music frames (``quality.without_music_runs``), the parts of at least ``voice_min_ms``. A reply that
+    runs straight on into music the VAD hears as voice is one long stretch (conv-115 at 92.8 s: 0.45 s of reply,
+    then 6 s of music), too long to glue, and was lost."""
+    parts = [part for g in voice for part in (without_music_runs(g, music, quality) if music is not None else [g])
+             if part == g or part[1] - part[0] >= quality.voice_min_ms]
+    return [g for g in parts if g[1] - g[0] <= r.glue_max_ms]

@@ -399,6 +399,7 @@ def _cleaned(
     stretches: Sequence[tuple[int, int]], phones: Sequence[tuple[int, int]], audio: AudioTrack,
     transcriber: SpanTranscriber, options: TranscribeOptions, r: RescueOptions, dropped: list[Dropped],
     clean: Callable[[Sequence[Utterance]], tuple[Transcript, tuple[Dropped, ...]]], quality: QualityOptions,
+    music: SpeechFn | None,
 ) -> tuple[Transcript, tuple[Dropped, ...], list[tuple[int, int]], int]:
     """What was found cleaned with the transcript; the turns whose text was a known pattern decoded once more
     (:func:`_pattern_turns`), the short turns still without a word decoded after the voice before them
@@ -415,7 +416,8 @@ def _cleaned(
             found = [*_replaced(found, retry, again, r.pad_ms), *again]
             result, more = clean(found)
             more = (*first, *more)
-    glued, turns = glue_turns(sorted({*heard, *stretches, *phones}), result, audio, transcriber, options, r, dropped)
+    glued, turns = glue_turns(sorted({*heard, *stretches, *phones}), result, audio, transcriber, options, r, dropped,
+                              quality, music)
     if glued:
         result, more = clean([*found, *glued])
         more = (*first, *more)
@@ -468,7 +470,7 @@ def rescue_voice(
         return _clean_found(transcript, pieces, quality, energy, speech, prompt, band, music)
 
     result, more, glued, n_glued = _cleaned(transcript, found, todo, heard, stretches, phones, audio, transcriber,
-                                            options, r, dropped, clean, quality)
+                                            options, r, dropped, clean, quality, music)
     # A turn that read as words after the voice before it is voice: what lies on it stays there.
     phones = [*phones, *glued]
     dropped.extend(more)

@@ -9,9 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streamkit.glue import GluedClip, _on_turn, _on_turns, context_spans, decode_glued, glued_clips
+from streamkit.glue import GluedClip, _on_turn, _on_turns, _turns, context_spans, decode_glued, glued_clips
 from streamkit.media import extract_audio, probe
 from streamkit.models import Transcript, Utterance, Word
+from streamkit.quality import QualityOptions
+from streamkit.rescue import RescueOptions
 from streamkit.transcribe import TranscribeOptions, WhisperTranscriber
 
 from .conftest import SAMPLES
@@ -43,6 +45,19 @@ def test_context_spans_are_ordered_apart_and_before_the_turn(words: list[tuple[i
     assert all(a < b <= before for a, b in spans)
     assert all(b1 < a2 for (_, b1), (a2, _) in pairwise(spans))
     assert all(a >= before - reach - 150 for a, _ in spans)
+
+
+def test_a_reply_running_on_into_music_is_glued_without_the_music() -> None:
+    """conv-115 at 92.8 s: 0.45 s of reply, then 6 s of music the VAD hears as voice, one stretch too long to glue.
+    Without its runs of music frames, the reply is a turn; a sliver between two runs of music is none."""
+    o, r = QualityOptions(), RescueOptions()
+
+    def music(a: int, b: int) -> float:
+        return 1.0 if 93_250 <= a < 99_400 or 120_000 <= a < 121_500 or 121_700 <= a < 123_000 else 0.0
+
+    voice = [(92_750, 99_400), (110_000, 111_500), (120_000, 123_000)]
+    assert _turns(voice, r, o, music) == [(92_750, 93_250), (110_000, 111_500)]
+    assert _turns(voice, r, o, None) == [(110_000, 111_500)]
 
 
 def test_a_turn_with_no_voice_before_it_is_not_glued() -> None:

@@ -112,6 +112,7 @@ from .voice import (
     voice_heads,
     voice_in_reach,
     voiced_stretches,
+    without_music_runs,
     without_words,
 )
 
@@ -161,5 +162,6 @@ __all__ = [
     "voice_in_reach",
     "voice_without_words",
     "voiced_stretches",
+    "without_music_runs",
     "without_words",
 ]

@@ -17,7 +17,7 @@ from .options import Dropped, EnergyFn, QualityOptions, SpeechFn
 from .profiles import _speech_level
 from .retime import _plausible_start, _retime
 from .scoring import _Context, _judge, _judge_whole, _Piece, _tokens
-from .voice import phone_stretches, voiced_stretches
+from .voice import phone_stretches, voiced_stretches, without_music_runs
 
 log = logging.getLogger("streamkit")
 
@@ -380,26 +380,6 @@ def _kept(
     return retimed, kept_origin
 
 
-def _without_music_runs(stretch: tuple[int, int], music: SpeechFn, o: QualityOptions) -> list[tuple[int, int]]:
-    """``stretch`` without the runs of music frames of ``music_run_ms`` or more in it: a line that runs straight
-    into music the VAD hears as voice makes one stretch of both (conversation.mp4 at 34.1-37.4 s, the music from
-    36.1 s), and the words Whisper read over that music counted as over voice."""
-    step = o.energy_frame_ms
-    a, b = stretch
-    frames = [music(t, t + step) >= 0.5 for t in range(a, b, step)]
-    parts, start = [], a
-    for is_music, group in itertools.groupby(enumerate(frames), key=lambda item: item[1]):
-        idx = [i for i, _ in group]
-        lo, hi = a + idx[0] * step, min(b, a + (idx[-1] + 1) * step)
-        if is_music and hi - lo >= o.music_run_ms:
-            if lo > start:
-                parts.append((start, lo))
-            start = hi
-    if start < b:
-        parts.append((start, b))
-    return parts
-
-
 def _pass(
     transcript: Transcript, o: QualityOptions, energy: EnergyFn | None, prompt: str | None, speech: SpeechFn | None,
     band: SpeechFn | None = None, music: SpeechFn | None = None,
@@ -411,7 +391,7 @@ def _pass(
     speech_db = _speech_level(utterances, energy, o) if energy is not None else -120.0
     voiced = voiced_stretches(energy, speech, transcript.duration_ms, speech_db, o) if energy and speech else []
     if music is not None:  # a singer between two pauses stands out too, and the VAD hears it
-        voiced = [part for g in voiced if music(*g) < o.music_share for part in _without_music_runs(g, music, o)]
+        voiced = [part for g in voiced if music(*g) < o.music_share for part in without_music_runs(g, music, o)]
     if energy and band:  # a phone line need not stand out from its sides (one straight before music)
         phone = phone_stretches(energy, band, transcript.duration_ms, speech_db, o, o.phone_share)
         voiced = sorted({*voiced, *phone})
