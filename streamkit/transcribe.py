@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -363,12 +364,13 @@ class WhisperTranscriber:
             return []
         ctranslate2.set_random_seed(options.seed)
         context = " ".join(p for p in (options.initial_prompt, prompt) if p) or None
+        cap = SPAN_TOKENS[0] + math.ceil(SPAN_TOKENS[1] * samples.size / 16_000)
         try:
             segments, _info = self.model.transcribe(
                 samples, language=options.language, task=options.task, beam_size=options.beam_size,
                 temperature=list(options.temperature), condition_on_previous_text=True,
                 word_timestamps=options.word_timestamps, vad_filter=False, initial_prompt=context,
-                hotwords=options.hotwords,
+                hotwords=options.hotwords, max_new_tokens=cap if cap <= SPAN_TOKENS[2] else None,
             )
             return list(convert_segments(segments, (end_ms - start_ms) / 1000, None, offset_ms=max(start_ms, 0)))
         except (RuntimeError, ValueError) as exc:
@@ -396,17 +398,19 @@ def _release_memory() -> None:
 def _trimmed(segments: Iterable[Any]) -> Iterator[Any]:
     """``segments``, with freed heap handed back to the OS before each next one is decoded.
 
-    faster-whisper decodes lazily: asking for the next segment runs CTranslate2 (one 30 s chunk,
-    or a batch of ``batch_size`` chunks when batched). The scratch buffers a decode frees stay in
-    glibc's arenas as free but resident memory, fragmented, and the next decode's buffers mostly
-    do not fit in it, so without a trim that memory sat on top of every later peak and its amount
-    varied by hundreds of MB from window to window and run to run (docs/benchmarks.md, Memory).
-    A trim costs about 1.5 ms; segments of one batch arrive together, so those trims find nothing.
-    """
+    faster-whisper decodes lazily (the next segment runs CTranslate2 on one 30 s chunk, or a batch of them). The
+    scratch buffers a decode frees stay in glibc's arenas, fragmented, and without a trim that memory sat on top of
+    every later peak, varying by hundreds of MB from window to window and run to run (docs/benchmarks.md, Memory).
+    A trim costs about 1.5 ms; segments of one batch arrive together, so those trims find nothing."""
     for seg in segments:
         yield seg
         _release_memory()
 
+
+#: New tokens for a stretch decoded on its own, (base, per second, above which none), and for a batch of clips by
+#: its longest. A turn read as a loop ran to Whisper's 448 at each temperature of the fallback (conv-105: 36 s of 69);
+#: a loop cut short passes the compression test and wins over the fallback, so a stretch's cap is long.
+SPAN_TOKENS, CLIP_TOKENS = (120, 25, 220), (16, 25, 200)
 
 #: How far back from a window's nominal end the quietest cut point is searched for.
 CUT_SEARCH_MS = 30_000

@@ -121,6 +121,40 @@ def test_transcribes_korean_with_word_timings_deterministically(
 
 
 @pytest.mark.slow
+def test_a_short_stretch_decoded_on_its_own_gets_a_token_cap_by_its_length(
+    transcriber: WhisperTranscriber, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A short turn Whisper reads as a loop ran to 448 tokens at every temperature of the fallback (conv-105: 36 s
+    of a 69 s run). A stretch decoded on its own gets 120 tokens plus 25 a second (a loop cut shorter passed the
+    compression test and won over the fallback), a batch of clips (no fallback) 16 plus 25 a second of the longest;
+    a long stretch keeps Whisper's own limit. The real model reads the short one all the same."""
+    from faster_whisper import BatchedInferencePipeline
+
+    from streamkit.clips import decode_samples
+    from streamkit.media import read_pcm
+
+    audio = extract_audio(probe(SHORT), tmp_path / "a.wav")
+    asked: list[Any] = []
+    real_one, real_batch = transcriber.model.transcribe, BatchedInferencePipeline.transcribe
+
+    def one(*args: Any, **kwargs: Any) -> Any:
+        asked.append(kwargs.get("max_new_tokens"))
+        return real_one(*args, **kwargs)
+
+    def batch(self: Any, *args: Any, **kwargs: Any) -> Any:
+        asked.append(kwargs.get("max_new_tokens"))
+        return real_batch(self, *args, **kwargs)
+
+    monkeypatch.setattr(transcriber.model, "transcribe", one)
+    monkeypatch.setattr(BatchedInferencePipeline, "transcribe", batch)
+    short = transcriber.transcribe_span(audio, 0, 2000, TranscribeOptions())
+    transcriber.transcribe_span(extract_audio(probe(FANLIVE), tmp_path / "f.wav"), 0, 20_000, TranscribeOptions())
+    clips = decode_samples(transcriber, read_pcm(audio, 0, 7200), [(0, 2000), (2000, 3000)], TranscribeOptions(), 2)
+    assert asked == [120 + 50, None, 16 + 50]
+    assert short and short[0].words and clips
+
+
+@pytest.mark.slow
 def test_at_least_as_accurate_as_bare_faster_whisper(transcriber: WhisperTranscriber, tmp_path: Path) -> None:
     """The issue's bar: streamkit's Korean text vs. bare faster-whisper (VAD) on the same file and model."""
     audio = extract_audio(probe(FANLIVE), tmp_path / "a.wav")
