@@ -95,11 +95,14 @@ def test_each_clip_takes_the_words_on_its_turn_whatever_segment_they_came_in() -
 def test_a_reply_whisper_cannot_read_alone_reads_after_the_voice_before_it(
         transcriber: WhisperTranscriber, tmp_path: Path) -> None:
     """conversation.mp4 at 46.5 s: "하더라도" on a music bed, read alone as "자, 한 번 더." (-1.44); after the
-    two lines before it, glued on without the music between, it reads as itself."""
+    line before it, or the two, glued on without the music between, it reads as itself. Which context reads it
+    depends on the CPU's int8 kernels: on an AMD EPYC, after the two lines Whisper reads the lines and stops;
+    after "한 잔 의" alone, "하더라도" (0.75). Both clips go in one batch, as the rescue decodes them."""
     audio = extract_audio(probe(SAMPLES / "conversation.mp4"), tmp_path / "audio.wav")
-    clip = GluedClip(((33_383, 35_943), (44_305, 45_265), (46_156, 47_406)))
-    found = decode_glued(transcriber, audio, [clip], TranscribeOptions(), 1)
-    assert [c for c, _ in found] == [clip]
+    clips = [GluedClip(((33_383, 35_943), (44_305, 45_265), (46_156, 47_406))),
+             GluedClip(((44_305, 45_265), (46_156, 47_406)))]
+    found = decode_glued(transcriber, audio, clips, TranscribeOptions(), 2)
+    assert found and {c for c, _ in found} <= set(clips)
     assert "하더라도" in " ".join(u.text for _, u in found)
     assert all(46_156 <= w.start_ms <= w.end_ms <= 47_406 for _, u in found for w in u.words)
 
