@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from .errors import TranscriptionError
 from .models import AudioTrack, Utterance
-from .transcribe import CLIP_TOKENS, TranscribeOptions, WhisperTranscriber, convert_segments
+from .transcribe import CLIP_TOKENS, TranscribeOptions, WhisperTranscriber, convert_segments, token_cap
 
 __all__ = ["decode_clips", "decode_samples", "rescue_batch", "turn_regions"]
 
@@ -57,18 +57,15 @@ def decode_samples(
     """``clips`` (ms into ``samples``, 16 kHz) decoded together, each one item of one batch (``clip_timestamps``):
     no VAD, no temperature fallback; times in ms plus ``offset_ms``. New tokens capped by the longest clip as for a
     stretch decoded on its own (``transcribe.CLIP_TOKENS``): one item read as a loop held the whole batch to 448."""
-    import math
-
     from faster_whisper import BatchedInferencePipeline
 
     spans = [{"start": a / 1000, "end": b / 1000} for a, b in clips]
-    cap = CLIP_TOKENS[0] + math.ceil(CLIP_TOKENS[1] * max((b - a for a, b in clips), default=0) / 1000)
     try:
         segments, _info = BatchedInferencePipeline(transcriber.model).transcribe(
             samples, language=options.language, task=options.task, beam_size=options.beam_size,
             temperature=list(options.temperature), word_timestamps=word_timestamps, vad_filter=False,
             clip_timestamps=spans, initial_prompt=prompt, hotwords=options.hotwords, batch_size=batch_size,
-            max_new_tokens=cap if cap <= CLIP_TOKENS[2] else None)
+            max_new_tokens=token_cap(CLIP_TOKENS, max((b - a for a, b in clips), default=0) / 1000))
         return list(convert_segments(segments, samples.size / 16_000, None, offset_ms=offset_ms))
     except (RuntimeError, ValueError) as exc:
         raise TranscriptionError(f"transcription failed: {exc}") from exc

@@ -285,14 +285,9 @@ class WhisperTranscriber:
         install()  # faster-whisper's VAD and the filter's score a window once (silero.py)
         local = self.choice.source in ("folder", "bundled") or Path(self.choice.location).is_dir()
         try:
-            return whisper_model_class()(
-                self.choice.location,
-                device=self.choice.device,
-                compute_type=self.choice.compute_type,
-                cpu_threads=self.cpu_threads,
-                num_workers=self.num_workers,
-                local_files_only=local,
-            )
+            return whisper_model_class()(self.choice.location, device=self.choice.device,
+                                         compute_type=self.choice.compute_type, cpu_threads=self.cpu_threads,
+                                         num_workers=self.num_workers, local_files_only=local)
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelError(self.choice.name, f"cannot be loaded ({exc})",
                              hint="check --device and --compute-type, or use the bundled base") from exc
@@ -364,13 +359,12 @@ class WhisperTranscriber:
             return []
         ctranslate2.set_random_seed(options.seed)
         context = " ".join(p for p in (options.initial_prompt, prompt) if p) or None
-        cap = SPAN_TOKENS[0] + math.ceil(SPAN_TOKENS[1] * samples.size / 16_000)
         try:
             segments, _info = self.model.transcribe(
                 samples, language=options.language, task=options.task, beam_size=options.beam_size,
                 temperature=list(options.temperature), condition_on_previous_text=True,
                 word_timestamps=options.word_timestamps, vad_filter=False, initial_prompt=context,
-                hotwords=options.hotwords, max_new_tokens=cap if cap <= SPAN_TOKENS[2] else None,
+                hotwords=options.hotwords, max_new_tokens=token_cap(SPAN_TOKENS, samples.size / 16_000),
             )
             return list(convert_segments(segments, (end_ms - start_ms) / 1000, None, offset_ms=max(start_ms, 0)))
         except (RuntimeError, ValueError) as exc:
@@ -411,6 +405,13 @@ def _trimmed(segments: Iterable[Any]) -> Iterator[Any]:
 #: its longest. A turn read as a loop ran to Whisper's 448 at each temperature of the fallback (conv-105: 36 s of 69);
 #: a loop cut short passes the compression test and wins over the fallback, so a stretch's cap is long.
 SPAN_TOKENS, CLIP_TOKENS = (120, 25, 220), (16, 25, 200)
+
+
+def token_cap(rule: tuple[int, int, int], seconds: float) -> int | None:
+    """``max_new_tokens`` for ``seconds`` of audio: ``rule``'s base plus its tokens a second, None past its third."""
+    cap = rule[0] + math.ceil(rule[1] * seconds)
+    return cap if cap <= rule[2] else None
+
 
 #: How far back from a window's nominal end the quietest cut point is searched for.
 CUT_SEARCH_MS = 30_000
