@@ -18,6 +18,10 @@ from .voice import fit_voice
 
 __all__ = ["align_to_voice"]
 
+#: A voice's quiet start (an unread syllable, a soft consonant) lasts at most this long; :func:`_bed_before` looks
+#: as far before a voiced stretch's onset for a bed that was already there.
+_QUIET_START_MS = 300
+
 
 def align_to_voice(
     transcript: Transcript, energy: EnergyFn, speech: SpeechFn, voiced: Sequence[tuple[int, int]], o: QualityOptions,
@@ -60,6 +64,7 @@ def align_to_voice(
             changed = True
         snapped = _words_onto_onsets(_snap_onset(u, energy, speech, voiced, utterances[i - 1].end_ms if i else 0, o),
                                      [*heard, *voiced], speech, o)
+        snapped = _late_words_onto_onsets(snapped, energy, speech, voiced, o)
         if snapped is not u:
             utterances[i] = snapped
             changed = True
@@ -230,6 +235,25 @@ def _snap_onset(u: Utterance, energy: EnergyFn, speech: SpeechFn, voiced: Sequen
     return replace(u, words=words, start_ms=onset)
 
 
+def _late_words_onto_onsets(u: Utterance, energy: EnergyFn, speech: SpeechFn, voiced: Sequence[tuple[int, int]],
+                            o: QualityOptions) -> Utterance:
+    """``u`` with each word after the first that Whisper began late in a voiced stretch, the stretch coming in
+    after the word before it (a pause), starting on that stretch's onset, as :func:`_snap_onset` does for the
+    first word (within ``voice_search_ms``, unless what lies before the word is a bed: :func:`_bed_before`).
+
+    conv-106 at 176.7 s: "때 자신을 정당화하지는 않을까" after a pause, read "자신을" from 177.06 s, 0.36 s into its
+    voice; its cue came late, and the cue before, chained up to it, covered the line's onset."""
+    words = list(u.words)
+    for k in range(1, len(words)):
+        w, before = words[k], words[k - 1]
+        onset = max((a for a, b in voiced if before.end_ms < a < w.start_ms < b), default=None)
+        if (onset is None or w.start_ms - onset < 2 * o.energy_frame_ms or w.start_ms - onset > o.voice_search_ms
+                or _bed_before(w, onset, energy, speech, o)):
+            continue
+        words[k] = replace(w, start_ms=onset)
+    return u if words == list(u.words) else replace(u, words=tuple(words))
+
+
 def _words_onto_onsets(u: Utterance, stretches: Sequence[tuple[int, int]], speech: SpeechFn,
                        o: QualityOptions) -> Utterance:
     """``u`` with each word after the first that begins off the voice (on no stretch, where the VAD hears no
@@ -261,8 +285,17 @@ def _bed_before(first: Word, onset: int, energy: EnergyFn, speech: SpeechFn, o: 
     ``onset_below_db`` under the word's level, or under its loudest frame (as ``retime._quiet_lead``
     trims it) where the voice-activity detector hears no clear voice (``bed_vad``). A one-syllable word
     with a quiet tail (conv-102 at 222.9 s, "짠" 14 dB over music the VAD half hears, 0.39) went back
-    onto the bed by its level alone; a phone voice's quiet start (conv-101 at 147.5 s, 0.87) is voice."""
+    onto the bed by its level alone; a phone voice's quiet start (conv-101 at 147.5 s, 0.87) is voice.
+
+    Never a bed: a quiet start (``_QUIET_START_MS`` at most) that the VAD hears as voice (``bed_vad``), rising
+    ``onset_below_db`` out of what lies before it. conv-106 at 107.5 s, "자신을": a phone voice's quiet "자"
+    (0.25 s at -38 dBFS, VAD 0.89, out of silence at -56), 11 dB under the word's level; its cue came 0.3 s late
+    and the cue before, chained up to it, covered the line's onset. A music bed that comes in with the stretch
+    lasts longer (conv-101 at 132.0 s: 0.93 s at -30, VAD 0.72, before "만약")."""
     before = energy(onset, first.start_ms)
+    if (first.start_ms - onset <= _QUIET_START_MS and speech(onset, first.start_ms) >= o.bed_vad
+            and energy(max(onset - _QUIET_START_MS, 0), onset) < before - o.onset_below_db):
+        return False
     if before < energy(first.start_ms, first.end_ms) - o.onset_below_db:
         return True
     loudest = loudest_frame(energy, first.start_ms, first.end_ms, o.energy_frame_ms)

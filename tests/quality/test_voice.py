@@ -366,13 +366,14 @@ def test_a_word_squeezed_in_before_a_long_pause_moves_on_to_the_voice_it_was_sai
 
 def test_a_short_last_word_before_a_pause_stays_where_it_was_said() -> None:
     """"있고" said in 140 ms (70 ms a syllable) ends its turn; the next turn's voice after the pause
-    is its own."""
+    is its own (its first word, begun 140 ms into it, starts on it)."""
     spans = [(17_000, 18_420), (20_000, 21_500)]
     energy, speech = _voice(spans)
     line = _utterance([(17_000, 18_270, "영업하고", 0.9), (18_270, 18_410, "있고", 0.8),
                        (20_140, 20_600, "많이", 0.9)])
     kept = align_to_voice(Transcript("ko", (line,), 30_000), energy, speech, spans, QualityOptions())
-    assert kept.utterances[0].words == line.words
+    assert kept.utterances[0].words[:2] == line.words[:2]
+    assert kept.utterances[0].words[2] == Word(20_000, 20_600, "많이", 0.9)
 
 
 def _bed_then_voice(voice_from: int, bed: float = -35.0, voice: float = -22.0, hits: tuple[int, ...] = ()) -> Profile:
@@ -477,6 +478,47 @@ def test_a_phone_voice_starting_quietly_keeps_its_quiet_start() -> None:
     heard_less = align_to_voice(Transcript("ko", (u,), 160_000), energy, lambda a, b: 0.5, [(147_500, 150_000)],
                                 QualityOptions())
     assert heard_less.utterances[0].start_ms == 148_200
+
+
+def test_a_quiet_voice_rising_out_of_silence_is_its_onset_not_a_bed() -> None:
+    """conv-106 at 107.5 s: a phone line's quiet "자" (-38 dBFS, 11 dB under the word, VAD 0.89) out of silence;
+    Whisper began "자신을" 0.25 s into it. Nothing was there before the onset, so it is no bed; heard at 0.5 by the
+    VAD, the same start stays where Whisper put it."""
+    energy = _levels([(107_500, -56.0), (107_750, -38.0), (108_100, -27.0), (108_150, -19.0)], -27.0)
+    u = _utterance([(107_750, 108_800, "자신을", 0.8)])
+    moved = align_to_voice(Transcript("ko", (u,), 120_000), energy, lambda a, b: 0.89, [(107_500, 108_950)],
+                           QualityOptions())
+    assert moved.utterances[0].start_ms == 107_500
+    unheard = align_to_voice(Transcript("ko", (u,), 120_000), energy, lambda a, b: 0.5, [(107_500, 108_950)],
+                             QualityOptions())
+    assert unheard.utterances[0].start_ms == 107_750
+
+
+def test_a_music_bed_coming_in_with_the_stretch_is_not_a_quiet_start() -> None:
+    """conv-101 at 132.0 s: music (-30 dBFS, VAD 0.72) comes in out of a quieter stretch 0.93 s before "만약";
+    longer than a voice's quiet start, it stays a bed and the cue starts on the word."""
+    energy = _levels([(132_000, -47.0), (132_950, -30.0)], -18.0)
+    u = _utterance([(132_930, 133_230, "만약", 0.9), (133_230, 133_790, "박근혜", 0.9)])
+    kept = align_to_voice(Transcript("ko", (u,), 150_000), energy, lambda a, b: 0.72, [(132_000, 136_550)],
+                          QualityOptions())
+    assert kept.utterances[0].start_ms == 132_930
+
+
+def test_a_word_begun_late_after_a_pause_starts_on_its_voice() -> None:
+    """conv-106 at 176.7 s: after a pause, Whisper read "자신을" from 177.06 s, 0.36 s into its voice (the line's
+    first syllable unread) in the segment of the line before. The word starts on the voice; over a bed that runs
+    on from before the pause it stays."""
+    words = [(174_610, 175_930, "변호인단의", 0.9), (175_930, 176_180, "활동에", 0.9),
+             (177_060, 177_550, "자신을", 0.9), (177_550, 178_370, "정당화하지는", 0.9)]
+    voiced = [(174_550, 176_200), (176_700, 178_700)]
+    energy = _levels([(176_200, -24.0), (176_700, -50.0), (177_050, -31.0)], -24.0)
+    moved = align_to_voice(Transcript("ko", (_utterance(words),), 200_000), energy, lambda a, b: 0.74, voiced,
+                           QualityOptions())
+    assert [w.start_ms for w in moved.utterances[0].words] == [174_610, 175_930, 176_700, 177_550]
+    bed = _levels([(176_200, -24.0), (177_100, -38.0)], -24.0)
+    kept = align_to_voice(Transcript("ko", (_utterance(words),), 200_000), bed, lambda a, b: 0.5, voiced,
+                          QualityOptions())
+    assert [w.start_ms for w in kept.utterances[0].words] == [174_610, 175_930, 177_060, 177_550]
 
 
 def test_a_word_drawn_over_a_pause_keeps_the_side_with_its_sound() -> None:
