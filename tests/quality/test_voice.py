@@ -521,6 +521,44 @@ def test_a_word_begun_late_after_a_pause_starts_on_its_voice() -> None:
     assert [w.start_ms for w in kept.utterances[0].words] == [174_610, 175_930, 177_060, 177_550]
 
 
+def _music_until(end: int, start: int = 0) -> Profile:
+    """Music frames: the share of a span lying in ``start``-``end``."""
+    return lambda a, b: max(0, min(b, end) - max(a, start)) / max(b - a, 1)
+
+
+def test_a_turns_first_word_drawn_back_over_music_starts_where_the_music_ends() -> None:
+    """conv-104 at 22.6 s: "이때" began 0.73 s early, over the music before the line's voice; no word is dropped."""
+    voice, energy = [(22_550, 25_300)], _levels([(22_550, -20.0)], -19.0)
+    u = _utterance([(21_890, 22_690, "이때", 0.5), (22_690, 23_070, "교수가", 0.9), (23_070, 23_630, "민간", 0.9)])
+    moved = align_to_voice(Transcript("ko", (u,), 40_000), energy, lambda a, b: 0.9, voice, QualityOptions(),
+                           music=_music_until(22_550))
+    out = moved.utterances[0]
+    assert 22_500 <= out.start_ms == out.words[0].start_ms <= 22_550
+    assert [w.text for w in out.words] == ["이때", "교수가", "민간"] and out.words[1:] == u.words[1:]
+
+
+def test_a_word_read_in_the_music_after_a_pause_shares_the_next_words_span() -> None:
+    """conv-109 at 86.7 s: after a pause, "분의" read in the music 0.6 s before the line "영업하고 있고"."""
+    words = [(84_000, 84_520, "내밀면,", 0.9), (86_120, 86_270, "분의", 0.6), (86_800, 87_420, "영업하고", 0.9),
+             (87_420, 87_660, "있고.", 0.9)]
+    voice, energy = [(82_000, 84_600), (86_700, 87_700)], _levels([(86_700, -30.0)], -20.0)
+    music = _music_until(86_700, 84_600)
+    moved = align_to_voice(Transcript("ko", (_utterance(words),), 100_000), energy, lambda a, b: 0.9, voice,
+                           QualityOptions(), music=music)
+    out = moved.utterances[0].words
+    assert [w.text for w in out] == ["내밀면,", "분의", "영업하고", "있고."]
+    assert out[0] == Word(84_000, 84_520, "내밀면,", 0.9) and out[1].start_ms == 86_700 < out[2].start_ms  # its voice
+
+
+def test_a_voice_over_music_to_its_end_keeps_its_times() -> None:
+    """A host talking over loud music: every word lies in music frames, nothing marks where a voice comes in."""
+    u = _utterance([(10_000, 10_500, "여러분", 0.9), (10_500, 11_000, "안녕하세요", 0.9)])
+    energy, speech = _voice([(10_000, 11_000)])
+    moved = align_to_voice(Transcript("ko", (u,), 20_000), energy, speech, [(10_000, 11_000)], QualityOptions(),
+                           music=_music_until(20_000))
+    assert moved.utterances[0] == u
+
+
 def test_a_word_drawn_over_a_pause_keeps_the_side_with_its_sound() -> None:
     """conv-102 at 1.7 s: "일단" ran from its sound over 0.6 s of silence up to the next turn's first word,
     so the segmenter saw no pause between the two turns."""
