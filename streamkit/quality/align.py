@@ -287,10 +287,8 @@ def _turns_off_the_music(u: Utterance, music: SpeechFn | None, o: QualityOptions
             continue
         if t < words[k - 1].end_ms:
             words[i:k] = _squeezed(words[i:k], t, words[k - 1].end_ms)
-        else:
-            shared, words[k] = _sharing(Word(words[i].start_ms, words[k - 1].end_ms,
-                                             " ".join(w.text for w in words[i:k]), 1.0), words[k])
-            words[i:k] = _squeezed(words[i:k], shared.start_ms, shared.end_ms)
+        else:  # they share the next word's span with it
+            words[i : k + 1] = _squeezed(words[i : k + 1], words[k].start_ms, words[k].end_ms)
     if words == list(u.words):
         return u
     return replace(u, words=tuple(words), start_ms=words[0].start_ms if words[0] != u.words[0] else u.start_ms)
