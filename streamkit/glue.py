@@ -198,4 +198,4 @@ def _turns(voice: Sequence[tuple[int, int]], r: RescueOptions, quality: QualityO
     then 6 s of music), too long to glue, and was lost."""
     parts = [part for g in voice for part in (without_music_runs(g, music, quality) if music is not None else [g])
              if part == g or part[1] - part[0] >= quality.voice_min_ms]
-    return [g for g in parts if g[1] - g[0] <= r.glue_max_ms]
+    return sorted({g for g in parts if g[1] - g[0] <= r.glue_max_ms})  # overlapping voice gives one part twice

@@ -58,6 +58,8 @@ def test_a_reply_running_on_into_music_is_glued_without_the_music() -> None:
     voice = [(92_750, 99_400), (110_000, 111_500), (120_000, 123_000)]
     assert _turns(voice, r, o, music) == [(92_750, 93_250), (110_000, 111_500)]
     assert _turns(voice, r, o, None) == [(110_000, 111_500)]
+    # A stretch and the voice after the music over the same reply give one turn, decoded once.
+    assert _turns([*voice, (92_750, 93_250)], r, o, music) == [(92_750, 93_250), (110_000, 111_500)]
 
 
 def test_a_turn_with_no_voice_before_it_is_not_glued() -> None:
