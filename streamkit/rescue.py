@@ -18,9 +18,10 @@ whole and did not hear it). What it finds
 goes through the same filter with everything else, a kept segment it falls inside cut around it
 (:func:`interleave`). A short turn still without a word is decoded once more after the kept voice before it,
 glued on without the pause between (:mod:`streamkit.glue`: Whisper reads a reply in context that it cannot
-read alone). Then kept utterances are moved onto the voice they fit (``quality.align_to_voice``),
-and the voiced stretches still without a word are reported (:class:`VoiceReport`): the run summary
-and ``--json`` give their seconds, and ``streamkit check --video`` lists them for the editor.
+read alone); so is a reply said as the music stops (``quality.voice_after_music``: with the music the VAD hears
+as voice it makes one run, and no stretch). Then kept utterances are moved onto the voice they fit
+(``quality.align_to_voice``), and the voiced stretches still without a word are reported (:class:`VoiceReport`):
+the run summary and ``--json`` give their seconds, and ``streamkit check --video`` lists them for the editor.
 
 What counts as a voiced stretch (``QualityOptions.voice_*``) excludes what the VAD hears in
 music and crowds: a stretch must differ from the audio beside it by 8 dB on both sides and last
@@ -65,6 +66,7 @@ from .quality import (
     turns_without_words,
     uncovered,
     unheard,
+    voice_after_music,
     voice_heads,
     voiced_stretches,
     without_words,
@@ -469,8 +471,10 @@ def rescue_voice(
     def clean(pieces: Sequence[Utterance]) -> tuple[Transcript, tuple[Dropped, ...]]:
         return _clean_found(transcript, pieces, quality, energy, speech, prompt, band, music)
 
-    result, more, glued, n_glued = _cleaned(transcript, found, todo, heard, stretches, phones, audio, transcriber,
-                                            options, r, dropped, clean, quality, music)
+    # A reply said as the music stops makes one run of voice with the music: no stretch, but a turn to glue.
+    after = voice_after_music(energy, speech, music, duration, level, quality) if music is not None else []
+    result, more, glued, n_glued = _cleaned(transcript, found, todo, sorted({*heard, *after}), stretches, phones, audio,
+                                            transcriber, options, r, dropped, clean, quality, music)
     # A turn that read as words after the voice before it is voice: what lies on it stays there.
     phones = [*phones, *glued]
     dropped.extend(more)

@@ -409,3 +409,17 @@ def without_music_runs(stretch: tuple[int, int], music: SpeechFn, o: QualityOpti
     if start < b:
         parts.append((start, b))
     return parts
+
+
+def voice_after_music(
+    energy: EnergyFn, speech: SpeechFn, music: SpeechFn, duration_ms: int, speech_db: float, o: QualityOptions,
+    min_ms: int = 250,
+) -> list[tuple[int, int]]:
+    """The last part of each run of voice frames, when it comes straight after a run of music frames
+    (``music_run_ms`` or more) and lasts ``min_ms``: a reply said as the music stops. The VAD hears the music as
+    voice too, so reply and music make one run, and no voiced stretch (nothing stands out from the music before
+    it): conv-102's "어떤 선택을" at 30.07 s after 6.3 s of music as loud, conv-104's "뿐 아니라" at 82.16 s. A part
+    between two runs of music is none: the bass dips in a song (conv-109 20 dB quieter at 229.4 s, "번")."""
+    runs = _voice_runs(energy, speech, duration_ms, speech_db, o)
+    return [part for run in runs for part in without_music_runs(run, music, o)[-1:]
+            if run[0] < part[0] and part[1] == run[1] and part[1] - part[0] >= min_ms]

@@ -20,6 +20,7 @@ from streamkit.quality import (
     phone_voice,
     uncovered,
     unheard,
+    voice_after_music,
     voice_heads,
     voiced_stretches,
 )
@@ -230,6 +231,23 @@ def test_a_voice_running_on_into_a_crowd_has_its_head_and_music_under_a_voice_ha
 
     assert voiced_stretches(energy, speech, 70_000, -24.0, o, strict=False) == [(40_000, 45_000)]
     assert voice_heads(energy, speech, 70_000, -24.0, o) == [(10_000, 10_000 + o.voice_head_ms)]
+
+
+def test_a_reply_said_as_the_music_stops_is_voice_after_music() -> None:
+    """conv-102 at 30.07 s: "어떤 선택을" straight after 6.3 s of music as loud, which the VAD hears as voice: one run
+    of voice frames, no voiced stretch, and the reply was lost. Its part after the music is a turn; music alone, a
+    run that starts as voice, and a blip after the music are none."""
+    o = QualityOptions()
+    energy, speech = _voice([(18_000, 30_800), (40_000, 46_000), (50_000, 53_000), (60_000, 64_100), (70_000, 80_000)],
+                            loud=-20.0)
+    music = _music_until(30_050, 18_000)
+    assert (18_000, 30_800) not in voiced_stretches(energy, speech, 70_000, -20.0, o, strict=False)  # 12.8 s: too long
+
+    def songs(a: int, b: int) -> float:  # music over the first two runs, the fourth to its last 100 ms, the last
+        return max(music(a, b), _music_until(46_000, 40_000)(a, b), _music_until(64_000, 60_000)(a, b),  # but 0.5 s
+                   _music_until(75_000, 70_000)(a, b), _music_until(80_000, 75_500)(a, b))
+
+    assert voice_after_music(energy, speech, songs, 90_000, -20.0, o) == [(30_050, 30_800)]
 
 
 def test_align_to_voice_moves_an_utterance_onto_its_voice_but_not_over_a_neighbour() -> None:
