@@ -410,10 +410,9 @@ def _lead_word_onto_voice(u: Utterance, heard: Sequence[tuple[int, int]], voiced
 
 
 def _sharing(first: Word, second: Word) -> tuple[Word, Word]:
-    """``first`` moved on to ``second``: the two share ``second``'s span, by syllables."""
-    head, rest = max(syllables(first.text), 1), max(syllables(second.text), 1)
-    cut = second.start_ms + (second.end_ms - second.start_ms) * head // (head + rest)
-    return replace(first, start_ms=second.start_ms, end_ms=cut), replace(second, start_ms=cut)
+    """``first`` moved on to ``second``: the two share ``second``'s span, by syllables (:func:`_squeezed`)."""
+    head, rest = _squeezed((first, second), second.start_ms, second.end_ms)
+    return head, rest
 
 
 def _push_squeezed_words(u: Utterance, voiced: Sequence[tuple[int, int]], o: QualityOptions) -> Utterance:
