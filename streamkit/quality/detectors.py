@@ -218,6 +218,17 @@ def _counting(text: str) -> bool:
     return bool(norm) and norm.isdigit() and len(_NUMBER.findall(text)) >= 2
 
 
+#: One laughing syllable said twice or more, perhaps after a vowel: laughter as Whisper writes it.
+_LAUGH = re.compile(f"[어아으우에]?([{normalize_text('하허흐히호후헤크킥ㅋㅎ')}])\\1+")  # NFKC: ㅋ is U+110F
+
+
+def _laughter(text: str) -> bool:
+    """Whether ``text`` is nothing but laughter written as syllables ("어허허허", "흐흐흐", "하하 하하", "ㅋㅋㅋ"):
+    a burst of laughter, not words to subtitle or translate ("아하" and "하하 정말" are not)."""
+    words = [w for w in (normalize_text(t) for t in text.split()) if w]
+    return bool(words) and all(_LAUGH.fullmatch(w) for w in words)
+
+
 def _repeated(text: str, times: int) -> bool:
     """Whether ``text`` is one word said ``times`` times or more, and nothing else ("또는, 또는, 또는")."""
     words = [w for w in (normalize_text(t) for t in text.split()) if w]

@@ -346,6 +346,10 @@ class QualityOptions:
     w_script: float = 0.3
     w_counting: float = 0.5
     w_counting_off_voice: float = 0.5
+    #: Laughter written as syllables ("어허허허", "흐흐흐"): a burst of laughter under it is voice to the VAD, but it
+    #: says nothing to subtitle (live, conv-106 at 46.5 and 72.7 s, captions over laughter). Above ``drop_score`` by
+    #: more than ``w_attached``: next to a line it goes all the same.
+    w_laughter: float = 1.5
     w_echo: float = 0.3
     #: ... for a piece (of ``echo_min_chars`` or more) that says the last 1 to ``echo_max_runs`` runs before it
     #: again, within ``utterance_loop_gap_ms``.

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from ..models import Utterance, Word
 from .detectors import (
     _counting,
+    _laughter,
     _phrase_loop,
     _prompt_echo,
     _repeated,
@@ -126,6 +127,8 @@ def _judge(piece: _Piece, ctx: _Context) -> None:
             piece.add("outro", o.w_edge, "at the recording's start or end")
     if _counting(piece.text):
         piece.add("counting", o.w_counting, "nothing but numbers counted (Whisper's pattern over music)")
+    if _laughter(piece.text):
+        piece.add("laughter", o.w_laughter, "laughter written as syllables")
     if not piece.has("loop"):
         if _repeated(piece.text, o.repeat_min):
             piece.add("repeat", o.w_repeat, "one word over and over (the start of Whisper's loop)")

@@ -1121,6 +1121,23 @@ def test_numbers_counted_over_a_crowd_go_and_counted_on_a_voice_stay() -> None:
                                                                                       "1, 2, 3, 4, 5"]
 
 
+@pytest.mark.parametrize("text", ["어허허허", "흐흐흐", "하하 하하", "ㅋㅋㅋ"])
+def test_laughter_written_as_syllables_goes_though_a_voice_is_under_it(text: str) -> None:
+    """conv-106 live at 46.5 and 72.7 s: a burst of laughter between two lines, which the VAD hears as voice, was
+    captioned "어허허허" and "흐흐흐", by sure words. Laughter is nothing to subtitle or translate."""
+    line = said("오픈 해 영업 하고 있고", 47_600)
+    laugh = said(text, 46_450, p=0.8, word_ms=250)
+    cleaned, dropped = clean_transcript(transcript(laugh, line))
+    assert kept_text(cleaned) == [line.text]
+    assert "laughter" in dropped[0].signals
+
+
+@pytest.mark.parametrize("text", ["아하", "하하 정말 웃기다", "하나 둘", "허리"])
+def test_words_that_begin_like_laughter_stay(text: str) -> None:
+    reply = said(text, 30_000)
+    assert kept_text(clean_transcript(transcript(reply))[0]) == [reply.text]
+
+
 def test_a_number_split_off_a_count_goes_with_it() -> None:
     """stress-1 on an AVX-512 machine: one segment "1, 2, 3" over a crowd, cut at a 2.6 s pause into "1, 2,"
     (dropped as counting) and "3" (log-probability -1.70, a zero-length word: 0.9, kept as a cue)."""
