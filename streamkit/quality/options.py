@@ -293,7 +293,7 @@ class QualityOptions:
     #: music frames this long is also cut out of a voiced stretch (a line running into music the VAD hears), and
     #: such a run of words is measured where it lies, not fitted to the voice next to it.
     music_run_ms: int = 1000
-    pattern_signals: tuple[str, ...] = ("outro", "loop", "prompt_echo", "script", "counting")
+    pattern_signals: tuple[str, ...] = ("outro", "loop", "prompt_echo", "script", "counting", "laughter")
     #: Every piece is over voice, whatever the profiles say (none given): the caller vouches for the voice under
     #: it. Whisper's English laid on the Korean sentences the filter kept (``pipeline.clean_translation``).
     assume_voice: bool = False

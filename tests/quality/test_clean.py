@@ -1127,7 +1127,8 @@ def test_laughter_written_as_syllables_goes_though_a_voice_is_under_it(text: str
     captioned "어허허허" and "흐흐흐", by sure words. Laughter is nothing to subtitle or translate."""
     line = said("오픈 해 영업 하고 있고", 47_600)
     laugh = said(text, 46_450, p=0.8, word_ms=250)
-    cleaned, dropped = clean_transcript(transcript(laugh, line))
+    voice = speech_then_silence([(46_400, 47_300), (47_600, 50_000)])
+    cleaned, dropped = clean_transcript(transcript(laugh, line), energy=voice, speech=lambda a, b: 0.9)
     assert kept_text(cleaned) == [line.text]
     assert "laughter" in dropped[0].signals
 
