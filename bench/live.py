@@ -451,7 +451,8 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
     0: continuously, as from a followed file.
 
     ``cost``: ``(a, b, r)``: a decode of ``s`` seconds of audio costs ``a + b * s`` CPU seconds instead of what
-    it measured, and a stretch decoded alone in a full 30 s window (``StepResult.rescued``) ``r``. Decoding is
+    it measured, and a stretch decoded alone in a full 30 s window (``StepResult.rescued``, and each of
+    ``StepResult.rereads``) ``r``. Decoding is
     deterministic (temperature 0), so the replay then is too: two versions of the code compared this way
     differ by what they do, not by when the machine let each decode run (measured CPU time moves each
     decode's moment, and with it the windows heard: `conversation`'s CER went from 47 to 70 % between two
@@ -498,7 +499,8 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
             show(caption)
         spent = result.decode_cpu_ms / 1000
         if cost:
-            spent = cost[2] if result.rescued else cost[0] + cost[1] * result.decoded_ms / 1000
+            window = cost[0] + cost[1] * result.decoded_ms / 1000 if result.decoded_ms else 0.0
+            spent = (cost[2] if result.rescued else window) + cost[2] * result.rereads
         clock += spent / cores if result.decoded else 0.05
         if result.decode_cpu_ms:
             cpus.append(result.decode_cpu_ms / 1000)
@@ -534,7 +536,8 @@ def simulate(sample: str, transcriber: WhisperTranscriber, cores: float,
                                 if r["kind"] not in SPOKEN
                                 and r["start_ms"] <= (c["start_ms"] + c["end_ms"]) // 2 < r["end_ms"]],
             "dropped_invented": builder.dropped,
-            "decoded_alone": engine.missed.decoded if engine.missed is not None else 0}
+            "decoded_alone": engine.missed.decoded if engine.missed is not None else 0,
+            "reread": engine.missed.reread_count if engine.missed is not None else 0}
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from .captions import Caption, RollingTrack, SentenceBuilder, layout, live_paths
 from .decoder import whisper_decoder
-from .engine import LiveOptions, StepResult, StreamingTranscriber
+from .engine import StepResult, StreamingTranscriber
+from .options import LiveOptions
 from .policy import LocalAgreement, TimedWord, common_prefix
 from .session import GAP_MARKER, LiveJob, LiveResult, run_live
 from .source import AudioFeed, LiveSourceError, RetryPolicy, SourceSpec, decode_args, parse_source

@@ -10,7 +10,8 @@ from numpy.typing import NDArray
 
 from ..encoder import short_encoder
 from ..problems import readable
-from .engine import SAMPLE_RATE, Decoder, LiveOptions, token_bound
+from .engine import SAMPLE_RATE, Decoder
+from .options import LiveOptions, token_bound
 from .policy import TimedWord
 
 __all__ = ["timed_words", "whisper_decoder"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +74,8 @@ class MissedVoice:
     #: The end of the last stretch decoded: none before it is decoded again.
     checked_ms: int = 0
     decoded: int = 0
+    #: Runs of words no two decodes agreed on, heard again alone (:meth:`reread`).
+    reread_count: int = 0
     _looked_at_ms: int = field(default=-1_000_000, init=False, repr=False)
     #: The levels of the committed words measured so far, sorted, and how many committed words were looked at.
     _levels: list[float] = field(default_factory=list, init=False, repr=False)
@@ -107,11 +109,23 @@ class MissedVoice:
         """The stretch decoded alone (a clip ``pad_ms`` wider): its words, loops and collapsed words cut."""
         a, b = span
         self.checked_ms = max(self.checked_ms, b)
+        words = self._alone(a, b)
+        self.decoded += words is not None
+        return words or []
+
+    def reread(self, words: Sequence[TimedWord]) -> list[TimedWord]:
+        """Words no two decodes agreed on, heard once more alone (a clip ``pad_ms`` wider than them, in a full
+        window): what that reads, loops and collapsed words cut; [] when nothing (or the audio is gone)."""
+        heard = self._alone(words[0].start_ms, max(w.end_ms for w in words))
+        self.reread_count += heard is not None
+        return heard or []
+
+    def _alone(self, a: int, b: int) -> list[TimedWord] | None:
+        """``a``-``b`` ms of the stream and ``pad_ms`` on each side decoded alone; None: that audio is gone."""
         lo = max(0, a - self.pad_ms)
         samples = self.ring.span(lo, b + self.pad_ms)
         if samples is None or samples.size < SAMPLE_RATE // 10:
-            return []
-        self.decoded += 1
+            return None
         return cut_loop(cut_collapsed(self.decode(samples, lo)))
 
     def _level(self, engine: StreamingTranscriber) -> float:

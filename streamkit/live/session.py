@@ -32,8 +32,9 @@ from ..quality import QualityOptions
 from ..translation.options import TranslatorSettings
 from .captions import Caption, RollingTrack, SentenceBuilder, live_paths
 from .decoder import whisper_decoder
-from .engine import LiveOptions, StepResult, StreamingTranscriber
+from .engine import StepResult, StreamingTranscriber
 from .missed import MissedVoice, whisper_clip_decoder
+from .options import LiveOptions
 from .source import AudioChunk, AudioFeed, FeedEnded, Gap, LiveSourceError, RetryPolicy, SourceSpec, decode_args
 from .speech import AudioRing, SpeechTranslator, whisper_speech
 from .translation import TranslationWorker
@@ -103,6 +104,8 @@ class LiveResult:
     interrupted: bool
     #: Voiced stretches the rolling window left without words, decoded again alone (``MissedVoice``).
     decoded_alone: int = 0
+    #: Runs of words no two decodes agreed on, heard again alone at a pause (``LiveOptions.reread_unagreed``).
+    reread: int = 0
 
     def summary(self) -> dict[str, Any]:
         lag = sorted(self.lag_ms) or [0]
@@ -120,6 +123,7 @@ class LiveResult:
             "gaps": self.gaps,
             "dropped_invented": self.dropped,
             "decoded_alone": self.decoded_alone,
+            "reread": self.reread,
             "translation_failures": self.translation_failures,
             "interrupted": self.interrupted,
         }
@@ -336,7 +340,8 @@ def run_live(
         decode_cpu_ms=tuple(run.decode_cpu), skipped_ms=run.skipped,
         gaps=run.gaps, dropped=run.builder.dropped,
         translation_failures=run.translation_failures, interrupted=interrupted,
-        decoded_alone=run.engine.missed.decoded if run.engine.missed is not None else 0)
+        decoded_alone=run.engine.missed.decoded if run.engine.missed is not None else 0,
+        reread=run.engine.missed.reread_count if run.engine.missed is not None else 0)
     run.publish("end", result.summary())
     if error is not None:
         raise error

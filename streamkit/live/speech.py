@@ -26,7 +26,8 @@ from ..errors import TranslationError
 from ..models import AudioTrack, ProgressCallback, Transcript, Utterance
 from ..problems import readable
 from ..translation.whisper import speech_only
-from .engine import SAMPLE_RATE, LiveOptions, token_bound
+from .engine import SAMPLE_RATE
+from .options import LiveOptions, token_bound
 
 __all__ = ["AudioRing", "SpeechTranslator", "whisper_speech"]
 

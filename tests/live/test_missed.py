@@ -52,9 +52,10 @@ class ClipDecoder:
         return [TimedWord(offset_ms + int(loud[0]) * 1000 // RATE, offset_ms + int(loud[-1]) * 1000 // RATE, "reply")]
 
 
-def _run(window: object, audio: NDArray[np.float32], clips: ClipDecoder) -> tuple[list[tuple[int, str]], int]:
+def _run(window: object, audio: NDArray[np.float32], clips: ClipDecoder,
+         options: LiveOptions | None = None) -> tuple[list[tuple[int, str]], int]:
     """``audio`` fed in 0.1 s chunks; (ms received when committed, word) for every word, and the clips decoded."""
-    engine = StreamingTranscriber(window, LiveOptions(), vad=_loud_is_speech)  # type: ignore[arg-type]
+    engine = StreamingTranscriber(window, options or LiveOptions(), vad=_loud_is_speech)  # type: ignore[arg-type]
     engine.missed = MissedVoice(clips, QualityOptions())
     committed: list[tuple[int, str]] = []
     for start in range(0, audio.size, 1600):
@@ -123,6 +124,43 @@ def test_a_caption_is_never_shown_out_of_order() -> None:
     committed, _decoded = _run(window, audio, ClipDecoder())
     texts = [text for _at, text in committed]
     assert "next" in texts and texts == sorted(texts, key=["reply", "next"].index)
+
+
+class Unsure:
+    """A window that hears the reply (2.0-2.8 s) once it has all of it, spelled differently each time."""
+
+    def __init__(self) -> None:
+        self.decodes = 0
+
+    def __call__(self, samples: NDArray[np.float32], beam: int, offset_ms: int) -> list[TimedWord]:
+        if offset_ms > 2000 or offset_ms + samples.size * 1000 // RATE < 2800:
+            return []
+        self.decodes += 1
+        return [TimedWord(2000, 2800, f"guess{self.decodes}")]
+
+
+def test_a_reply_no_two_decodes_agreed_on_is_read_again_alone_at_the_pause() -> None:
+    """A short reply gets one or two decodes of the short window before its pause, seldom read alike; what they
+    wrote was committed as it was ("볼론식" for 물론 십 대). Heard again alone in a full window at the pause, the
+    reply is committed as that reads it, once, at the moment the pause committed it before."""
+    audio = np.concatenate([_quiet(2000), _tone(800), _quiet(8000)])
+    clips = ClipDecoder()
+    committed, decoded = _run(Unsure(), audio, clips)
+    before, decoded_before = _run(Unsure(), audio, ClipDecoder(), LiveOptions(reread_unagreed=False))
+    assert before == [(4000, "guess3")] and decoded_before == 0  # three decodes, none alike, flushed at the pause
+    assert committed == [(4000, "reply")] and decoded == 1
+    assert clips.clips == [(1700, 3100)]  # the reply and the clip's padding, not the stream
+
+
+def test_a_reply_read_as_nothing_alone_is_committed_as_the_window_heard_it() -> None:
+    class Nothing(ClipDecoder):
+        def __call__(self, samples: NDArray[np.float32], offset_ms: int) -> list[TimedWord]:
+            super().__call__(samples, offset_ms)
+            return []
+
+    audio = np.concatenate([_quiet(2000), _tone(800), _quiet(8000)])
+    committed, decoded = _run(Unsure(), audio, Nothing())
+    assert committed == [(4000, "guess3")] and decoded == 1
 
 
 @pytest.mark.slow
