@@ -69,8 +69,8 @@ class LiveOptions:
     second_chance: bool = True
     #: When the speaker pauses, words no two decodes agreed on are heard once more alone, in a full window, and
     #: that reading is committed instead (:meth:`~.missed.MissedVoice.reread`; needs ``second_chance``). A short
-    #: reply gets one or two decodes of a short window before its pause, seldom read alike: on the 13 replayed
-    #: recordings live CER was 0.9-8 points lower on 10 (the sum of live minus offline 80 -> 59 points).
+    #: reply gets one or two decodes of a short window before its pause, seldom read alike. Replayed (27
+    #: recordings): live CER lower on 16, higher on 8, lines captioned 774 -> 782 (docs/benchmarks.md).
     reread_unagreed: bool = True
 
     def __post_init__(self) -> None:
