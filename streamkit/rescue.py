@@ -473,7 +473,7 @@ def rescue_voice(
 
     # A reply said as the music stops makes one run of voice with the music: no stretch, but a turn to glue.
     after = voice_after_music(energy, speech, music, duration, level, quality) if music is not None else []
-    result, more, glued, n_glued = _cleaned(transcript, found, todo, sorted({*heard, *after}), stretches, phones, audio,
+    result, more, glued, n_glued = _cleaned(transcript, found, todo, [*heard, *after], stretches, phones, audio,
                                             transcriber, options, r, dropped, clean, quality, music)
     # A turn that read as words after the voice before it is voice: what lies on it stays there.
     phones = [*phones, *glued]

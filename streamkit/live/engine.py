@@ -295,9 +295,8 @@ class StreamingTranscriber:
         pending = self.agreement.pending
         if not pending or self.missed is None or not self.options.reread_unagreed:
             return self.agreement.flush(), 0
-        before = self.missed.reread_count
         heard = self.missed.reread(pending)
-        rereads = self.missed.reread_count - before
+        rereads = int(heard is not None)
         if not heard:
             return self.agreement.flush(), rereads
         self.agreement.drop_pending()

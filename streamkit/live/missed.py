@@ -113,12 +113,12 @@ class MissedVoice:
         self.decoded += words is not None
         return words or []
 
-    def reread(self, words: Sequence[TimedWord]) -> list[TimedWord]:
+    def reread(self, words: Sequence[TimedWord]) -> list[TimedWord] | None:
         """Words no two decodes agreed on, heard once more alone (a clip ``pad_ms`` wider than them, in a full
-        window): what that reads, loops and collapsed words cut; [] when nothing (or the audio is gone)."""
+        window): what that reads, loops and collapsed words cut; None when their audio is gone (nothing decoded)."""
         heard = self._alone(words[0].start_ms, max(w.end_ms for w in words))
         self.reread_count += heard is not None
-        return heard or []
+        return heard
 
     def _alone(self, a: int, b: int) -> list[TimedWord] | None:
         """``a``-``b`` ms of the stream and ``pad_ms`` on each side decoded alone; None: that audio is gone."""

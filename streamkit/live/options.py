@@ -80,7 +80,6 @@ class LiveOptions:
             raise ValueError("LiveOptions: need min_step_ms > 0 and max_window_ms >= trim_ms")
 
 
-
 def token_bound(options: LiveOptions, seconds: float) -> int:
     """The most tokens a live decode of ``seconds`` of audio may write (``LiveOptions.tokens_per_second``)."""
     return min(220, int(16 + options.tokens_per_second * seconds))
