@@ -472,7 +472,7 @@ def rescue_voice(
         return _clean_found(transcript, pieces, quality, energy, speech, prompt, band, music)
 
     # A reply said as the music stops makes one run of voice with the music: no stretch, but a turn to glue.
-    after = voice_after_music(energy, speech, music, duration, level, quality) if music is not None else []
+    after = voice_after_music(energy, speech, music, duration, level, quality) if music is not None and r.glue else []
     result, more, glued, n_glued = _cleaned(transcript, found, todo, [*heard, *after], stretches, phones, audio,
                                             transcriber, options, r, dropped, clean, quality, music)
     # A turn that read as words after the voice before it is voice: what lies on it stays there.
