@@ -38,6 +38,7 @@ from .policy import (
     cut_tail_repeat,
     ends_sentence,
     goes_on,
+    letter_count,
     loop_start,
 )
 
@@ -295,12 +296,27 @@ class StreamingTranscriber:
         pending = self.agreement.pending
         if not pending or self.missed is None or not self.options.reread_unagreed:
             return self.agreement.flush(), 0
-        heard = self.missed.reread(pending)
-        rereads = int(heard is not None)
+        heard, rereads = self._reread(self.missed, pending)
         if not heard:
             return self.agreement.flush(), rereads
         self.agreement.drop_pending()
         return self.agreement.take(heard), rereads
+
+    def _reread(self, missed: MissedVoice, pending: Sequence[TimedWord]) -> tuple[list[TimedWord] | None, int]:
+        """The ``pending`` words read once more, and how many decodes that took: with the committed words before
+        them when they go on from those (``LiveOptions.reread_context_ms``), else, or when that reading leaves
+        less than half their letters past the committed end, alone."""
+        agreement, context_ms = self.agreement, self.options.reread_context_ms
+        rereads = 0
+        if context_ms and agreement.committed_end_ms > self._buffer_start_ms and \
+                goes_on(agreement.committed, pending[0], self.options.restart_pause_ms):
+            heard = missed.reread(pending, max(self._buffer_start_ms, agreement.committed_end_ms - context_ms))
+            rereads += heard is not None
+            floor = agreement.committed_end_ms - agreement.tolerance_ms
+            if 2 * letter_count(w for w in heard or () if w.start_ms >= floor) >= letter_count(pending):
+                return heard, rereads
+        heard = missed.reread(pending)
+        return heard, rereads + (heard is not None)
 
     def _second_chance(self, settle_ms: int | None = None) -> StepResult | None:
         """Idle: a settled stretch of voice left without words decoded alone (:class:`~.missed.MissedVoice`),

@@ -113,10 +113,12 @@ class MissedVoice:
         self.decoded += words is not None
         return words or []
 
-    def reread(self, words: Sequence[TimedWord]) -> list[TimedWord] | None:
+    def reread(self, words: Sequence[TimedWord], since_ms: int | None = None) -> list[TimedWord] | None:
         """Words no two decodes agreed on, heard once more alone (a clip ``pad_ms`` wider than them, in a full
-        window): what that reads, loops and collapsed words cut; None when their audio is gone (nothing decoded)."""
-        heard = self._alone(words[0].start_ms, max(w.end_ms for w in words))
+        window), from ``since_ms`` when that is earlier (the words before them as context): what that reads,
+        loops and collapsed words cut; None when their audio is gone (nothing decoded)."""
+        start = words[0].start_ms if since_ms is None else min(since_ms, words[0].start_ms)
+        heard = self._alone(start, max(w.end_ms for w in words))
         self.reread_count += heard is not None
         return heard
 

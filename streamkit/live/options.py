@@ -72,6 +72,12 @@ class LiveOptions:
     #: reply gets one or two decodes of a short window before its pause, seldom read alike. Replayed (27
     #: recordings): live CER lower on 16, higher on 8, lines captioned 774 -> 782 (docs/benchmarks.md).
     reread_unagreed: bool = True
+    #: Unagreed words that go on from the committed ones (the word before them ends no sentence, no pause between:
+    #: :func:`~.policy.goes_on`) are read again with up to this much of the stream before them, the window's start
+    #: at the earliest: a phrase's tail reads better after its head. Only words past the committed end are taken;
+    #: when they hold less than half the letters of the unagreed ones (Whisper ran the tail into the head, or read
+    #: nothing), the words are read alone after all. 0: always alone.
+    reread_context_ms: int = 10000
 
     def __post_init__(self) -> None:
         if not 0 < self.cheap_lag_ms < self.skip_lag_ms:

@@ -13,14 +13,14 @@ first words repeat what is already committed: words starting before the last com
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..quality import stutters, timeless_runs
 from ..segment import SENTENCE_END
 
 __all__ = ["LocalAgreement", "TimedWord", "after_loop", "common_prefix", "cut_collapsed", "cut_loop", "cut_tail_repeat",
-           "ends_sentence", "goes_on", "loop_start"]
+           "ends_sentence", "goes_on", "letter_count", "loop_start"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,11 @@ class TimedWord:
 def _letters(text: str) -> str:
     """A word's text as compared between decodes: no spaces, no punctuation."""
     return "".join(ch for ch in text if ch.isalnum())
+
+
+def letter_count(words: Iterable[TimedWord]) -> int:
+    """How many letters ``words`` hold, as compared between decodes (no spaces, no punctuation)."""
+    return sum(len(_letters(w.text)) for w in words)
 
 
 def common_prefix(a: Sequence[TimedWord], b: Sequence[TimedWord]) -> int:

@@ -163,6 +163,69 @@ def test_a_reply_read_as_nothing_alone_is_committed_as_the_window_heard_it() -> 
     assert committed == [(4000, "guess3")] and decoded == 1
 
 
+class HeadThenUnsure:
+    """A window that hears a phrase's head (1.0-1.9 s) alike every time, and its tail (2.0-2.8 s), once it has
+    all of it, spelled differently each time."""
+
+    def __init__(self, head: str) -> None:
+        self.head, self.decodes = head, 0
+
+    def __call__(self, samples: NDArray[np.float32], beam: int, offset_ms: int) -> list[TimedWord]:
+        end = offset_ms + samples.size * 1000 // RATE
+        words = [TimedWord(1000, 1900, self.head)] if offset_ms <= 1000 and end >= 1900 else []
+        if offset_ms <= 2000 and end >= 2800:
+            self.decodes += 1
+            words.append(TimedWord(2000, 2800, f"guess{self.decodes}"))
+        return words
+
+
+class PhraseDecoder(ClipDecoder):
+    """Hears "head" over the first loud run and "tail" over the second when the clip holds both; the second alone
+    it reads as "tial" (a phrase's tail misread without its head); ``merged``: it runs the tail into the head."""
+
+    def __init__(self, merged: bool = False) -> None:
+        super().__init__()
+        self.merged = merged
+
+    def __call__(self, samples: NDArray[np.float32], offset_ms: int) -> list[TimedWord]:
+        self.clips.append((offset_ms, offset_ms + samples.size * 1000 // RATE))
+        with_head = offset_ms <= 1000
+        if self.merged and with_head:
+            return [TimedWord(1000, 2800, "headtail")]
+        return [*([TimedWord(1000, 1900, "head")] if with_head else []),
+                TimedWord(2000, 2800, "tail" if with_head else "tial")]
+
+
+def test_unagreed_words_that_go_on_from_the_committed_ones_are_read_again_after_them() -> None:
+    """A phrase's tail no two decodes agreed on, 0.1 s after its head with no sentence end between, is read
+    again with the head before it, and only the words past the head are committed."""
+    audio = np.concatenate([_quiet(1000), _tone(900), _quiet(100), _tone(800), _quiet(8000)])
+    clips = PhraseDecoder()
+    committed, decoded = _run(HeadThenUnsure("head"), audio, clips)
+    assert [text for _at, text in committed] == ["head", "tail"] and decoded == 1
+    assert clips.clips[0][0] <= 1000 - 300  # the head and its padding in the clip
+
+
+def test_unagreed_words_after_a_sentence_end_are_read_again_alone() -> None:
+    """A new sentence (the committed one ended) is a new turn: its unagreed words are read on their own."""
+    audio = np.concatenate([_quiet(1000), _tone(900), _quiet(100), _tone(800), _quiet(8000)])
+    clips = PhraseDecoder()
+    committed, decoded = _run(HeadThenUnsure("head."), audio, clips)
+    assert [text for _at, text in committed] == ["head.", "tial"] and decoded == 1
+    assert clips.clips[0][0] >= 2000 - 400
+
+
+def test_a_reading_in_context_that_runs_the_words_into_the_committed_ones_falls_back_to_alone() -> None:
+    """Whisper read head and tail as one word starting in the head: nothing past the committed end, so the
+    unagreed words are read alone after all rather than lost."""
+    audio = np.concatenate([_quiet(1000), _tone(900), _quiet(100), _tone(800), _quiet(8000)])
+    clips = PhraseDecoder(merged=True)
+    committed, decoded = _run(HeadThenUnsure("head"), audio, clips)
+    assert [text for _at, text in committed] == ["head", "tial"] and decoded == 2
+    alone = _run(HeadThenUnsure("head"), audio, PhraseDecoder(), LiveOptions(reread_context_ms=0))
+    assert [text for _at, text in alone[0]] == ["head", "tial"] and alone[1] == 1
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("phone_share", [None, LiveOptions().phone_share])
 def test_the_phone_reply_that_opens_the_conversation_sample_is_captioned(transcriber: WhisperTranscriber,
