@@ -84,6 +84,8 @@ class LiveOptions:
             raise ValueError("LiveOptions: need 0 < cheap_lag_ms < skip_lag_ms")
         if self.min_step_ms <= 0 or self.max_window_ms < self.trim_ms:
             raise ValueError("LiveOptions: need min_step_ms > 0 and max_window_ms >= trim_ms")
+        if self.reread_context_ms < 0:
+            raise ValueError("LiveOptions: need reread_context_ms >= 0")
 
 
 def token_bound(options: LiveOptions, seconds: float) -> int:

@@ -226,6 +226,11 @@ def test_a_reading_in_context_that_runs_the_words_into_the_committed_ones_falls_
     assert [text for _at, text in alone[0]] == ["head", "tial"] and alone[1] == 1
 
 
+def test_a_negative_reread_context_is_refused() -> None:
+    with pytest.raises(ValueError, match="reread_context_ms"):
+        LiveOptions(reread_context_ms=-1)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("phone_share", [None, LiveOptions().phone_share])
 def test_the_phone_reply_that_opens_the_conversation_sample_is_captioned(transcriber: WhisperTranscriber,
