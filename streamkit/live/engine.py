@@ -312,8 +312,7 @@ class StreamingTranscriber:
                 goes_on(agreement.committed, pending[0], self.options.restart_pause_ms):
             heard = missed.reread(pending, max(self._buffer_start_ms, agreement.committed_end_ms - context_ms))
             rereads += heard is not None
-            floor = agreement.committed_end_ms - agreement.tolerance_ms
-            if 2 * letter_count(w for w in heard or () if w.start_ms >= floor) >= letter_count(pending):
+            if 2 * letter_count(agreement.past_committed(heard or ())) >= letter_count(pending):
                 return heard, rereads
         heard = missed.reread(pending)
         return heard, rereads + (heard is not None)

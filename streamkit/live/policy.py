@@ -264,10 +264,14 @@ class LocalAgreement:
         self.pending = self.pending[n:]
         return out
 
+    def past_committed(self, words: Iterable[TimedWord]) -> list[TimedWord]:
+        """The ``words`` heard elsewhere that :meth:`take` would commit: those starting after the committed ones."""
+        return [w for w in words if w.start_ms >= self.committed_end_ms - self.tolerance_ms]
+
     def take(self, words: Sequence[TimedWord]) -> list[TimedWord]:
         """Commit ``words`` heard elsewhere (a stretch decoded alone) as they are, those after the committed
         ones only; the pending words stay."""
-        return self._commit([w for w in words if w.start_ms >= self.committed_end_ms - self.tolerance_ms])
+        return self._commit(self.past_committed(words))
 
     def drop_pending(self) -> None:
         """Forget the pending words (audio skipped, a gap in the source)."""
