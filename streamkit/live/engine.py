@@ -307,15 +307,15 @@ class StreamingTranscriber:
         them when they go on from those (``LiveOptions.reread_context_ms``), else, or when that reading leaves
         less than half their letters past the committed end, alone."""
         agreement, context_ms = self.agreement, self.options.reread_context_ms
-        rereads = 0
+        rereads = -missed.loop_retries  # a reading retried after a loop is one decode more
         if context_ms and agreement.committed_end_ms > self._buffer_start_ms and \
                 goes_on(agreement.committed, pending[0], self.options.restart_pause_ms):
             heard = missed.reread(pending, max(self._buffer_start_ms, agreement.committed_end_ms - context_ms))
             rereads += heard is not None
             if 2 * letter_count(agreement.past_committed(heard or ())) >= letter_count(pending):
-                return heard, rereads
+                return heard, rereads + missed.loop_retries
         heard = missed.reread(pending)
-        return heard, rereads + (heard is not None)
+        return heard, rereads + (heard is not None) + missed.loop_retries
 
     def _second_chance(self, settle_ms: int | None = None) -> StepResult | None:
         """Idle: a settled stretch of voice left without words decoded alone (:class:`~.missed.MissedVoice`),
@@ -323,13 +323,15 @@ class StreamingTranscriber:
         if self.missed is None or (span := self.missed.next_stretch(self, settle_ms)) is None:
             return None
         cpu = time.process_time()
+        retries = self.missed.loop_retries
         words = self.missed.hear(span)
         cpu_ms = round((time.process_time() - cpu) * 1000)
         committed = self.agreement.take(words)
         if committed:
             self._drop_until(min(self.buffer_end_ms, max(self._buffer_start_ms, committed[-1].end_ms)))
         return StepResult(tuple(committed), sentence_end=bool(committed), decoded=True, lag_ms=self.lag_ms,
-                          decode_cpu_ms=cpu_ms, decoded_ms=span[1] - span[0], rescued=True)
+                          decode_cpu_ms=cpu_ms, decoded_ms=span[1] - span[0], rescued=True,
+                          rereads=self.missed.loop_retries - retries)
 
     def finish(self) -> StepResult:
         """The stream ended: decode what is left once more and commit everything, then any voice left without

@@ -76,6 +76,13 @@ class MissedVoice:
     decoded: int = 0
     #: Runs of words no two decodes agreed on, heard again alone (:meth:`reread`).
     reread_count: int = 0
+    #: A clip read as a loop ("야, 야, 야, …" over a music bed, "1, 2, 3, …" on a phone line) is read once more with
+    #: up to this much of the stream before it, and the words from the clip's start on are taken: offline, the
+    #: rescue retries a pattern with the 12 s before it. conv-114's "염려가 될 수도 있습니다" over a bed reads "야, 야,
+    #: 야, …" alone and right after the 10 s before it. 0: never.
+    loop_context_ms: int = 10_000
+    #: Clips read once more that way (each one decode more).
+    loop_retries: int = 0
     _looked_at_ms: int = field(default=-1_000_000, init=False, repr=False)
     #: The levels of the committed words measured so far, sorted, and how many committed words were looked at.
     _levels: list[float] = field(default_factory=list, init=False, repr=False)
@@ -128,7 +135,22 @@ class MissedVoice:
         samples = self.ring.span(lo, b + self.pad_ms)
         if samples is None or samples.size < SAMPLE_RATE // 10:
             return None
-        return cut_loop(cut_collapsed(self.decode(samples, lo)))
+        heard = cut_collapsed(self.decode(samples, lo))
+        kept = cut_loop(heard)
+        if len(kept) == len(heard) or not self.loop_context_ms:
+            return kept
+        return self._in_context(lo, b + self.pad_ms) or kept
+
+    def _in_context(self, lo: int, hi: int) -> list[TimedWord] | None:
+        """``lo``-``hi`` ms read with up to ``loop_context_ms`` of the stream before it: the words from ``lo`` on,
+        or None when there is no second of context, or when they loop again or are nothing."""
+        start = max(self.ring.start_ms, lo - self.loop_context_ms)
+        if lo - start < 1000 or (samples := self.ring.span(start, hi)) is None:
+            return None
+        self.loop_retries += 1
+        past = [w for w in cut_collapsed(self.decode(samples, start)) if w.start_ms >= lo]
+        kept = cut_loop(past)
+        return kept if kept and len(kept) == len(past) else None
 
     def _level(self, engine: StreamingTranscriber) -> float:
         """The median level of the committed words (the offline filter's speech level), else a default.

@@ -47,6 +47,10 @@ class AudioRing:
         self._lock = threading.Lock()
 
     @property
+    def start_ms(self) -> int:
+        return -(-self._first // _PER_MS)
+
+    @property
     def end_ms(self) -> int:
         return (self._first + self._samples.size) // _PER_MS
 

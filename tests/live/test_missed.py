@@ -53,10 +53,10 @@ class ClipDecoder:
 
 
 def _run(window: object, audio: NDArray[np.float32], clips: ClipDecoder,
-         options: LiveOptions | None = None) -> tuple[list[tuple[int, str]], int]:
+         options: LiveOptions | None = None, **missed: int) -> tuple[list[tuple[int, str]], int]:
     """``audio`` fed in 0.1 s chunks; (ms received when committed, word) for every word, and the clips decoded."""
     engine = StreamingTranscriber(window, options or LiveOptions(), vad=_loud_is_speech)  # type: ignore[arg-type]
-    engine.missed = MissedVoice(clips, QualityOptions())
+    engine.missed = MissedVoice(clips, QualityOptions(), **missed)
     committed: list[tuple[int, str]] = []
     for start in range(0, audio.size, 1600):
         engine.feed(audio[start: start + 1600])
@@ -224,6 +224,51 @@ def test_a_reading_in_context_that_runs_the_words_into_the_committed_ones_falls_
     assert [text for _at, text in committed] == ["head", "tial"] and decoded == 2
     alone = _run(HeadThenUnsure("head"), audio, PhraseDecoder(), LiveOptions(reread_context_ms=0))
     assert [text for _at, text in alone[0]] == ["head", "tial"] and alone[1] == 1
+
+
+class LoopAlone(ClipDecoder):
+    """Reads the loud part of a clip as "야," six times when the clip starts within 1 s of it (alone, as a music
+    bed can make Whisper loop), and as "reply" after a word of its own ("context") when it starts further back;
+    ``always``: loops either way."""
+
+    def __init__(self, always: bool = False) -> None:
+        super().__init__()
+        self.always = always
+
+    def __call__(self, samples: NDArray[np.float32], offset_ms: int) -> list[TimedWord]:
+        self.clips.append((offset_ms, offset_ms + samples.size * 1000 // RATE))
+        loud = np.flatnonzero(np.abs(samples) > 0.05)
+        if loud.size == 0:
+            return []
+        a = offset_ms + int(loud[0]) * 1000 // RATE
+        if a - offset_ms > 1000 and not self.always:
+            return [TimedWord(offset_ms + 100, offset_ms + 300, "context"), TimedWord(a, a + 700, "reply")]
+        return [TimedWord(a + 100 * i, a + 100 * i + 90, "야,") for i in range(6)]
+
+
+def test_a_reply_read_as_a_loop_alone_is_read_again_with_the_stream_before_it() -> None:
+    """Alone, the reply reads as a loop; read again with the 10 s before it (as offline's rescue retries a
+    pattern), its own words are committed and none of the context's."""
+    audio = np.concatenate([_quiet(3000), _tone(800), _quiet(8000)])
+    clips = LoopAlone()
+    committed, decoded = _run(_deaf, audio, clips)
+    assert [text for _at, text in committed] == ["reply"] and decoded == 2
+    assert clips.clips[1][0] <= 3000 - 300 - 1000 < clips.clips[0][0]
+
+
+def test_a_loop_read_again_in_context_that_loops_again_keeps_the_alone_reading_cut() -> None:
+    audio = np.concatenate([_quiet(3000), _tone(800), _quiet(8000)])
+    committed, decoded = _run(_deaf, audio, LoopAlone(always=True))
+    assert [text for _at, text in committed] == ["야,"] * 3 and decoded == 2
+
+
+def test_a_loop_with_no_second_of_stream_before_it_or_no_context_asked_for_is_not_read_again() -> None:
+    early = np.concatenate([_quiet(1000), _tone(800), _quiet(8000)])
+    committed, decoded = _run(_deaf, early, LoopAlone())
+    assert [text for _at, text in committed] == ["야,"] * 3 and decoded == 1
+    later = np.concatenate([_quiet(3000), _tone(800), _quiet(8000)])
+    committed, decoded = _run(_deaf, later, LoopAlone(), loop_context_ms=0)
+    assert [text for _at, text in committed] == ["야,"] * 3 and decoded == 1
 
 
 def test_a_negative_reread_context_is_refused() -> None:
