@@ -214,6 +214,13 @@ _EDGE_FRAME_MS = 50
 #: ... and a frame of an edge word below this voice activity, where the word has voice, is the sound before or after
 #: its voice (music Whisper stamps the reply's first word into).
 EDGE_VOICE = 0.5
+#: In a commit of several words, a first word that holds this much quiet before the voice it runs on into the next
+#: word with starts on that voice, though it opens on a loud frame (the tail of the line before). conv-110 at 24.7
+#: s: "그건" was stamped from the tail of one reply across 0.8 s of silence onto the phone reply after it ("그건
+#: 아니라"); measured with that silence, the commit was dropped as silence under the words. Not the last word: one
+#: that runs across a pause into the next line holds that line's text too ("변호인단의 활단하더라도", conv-103 at
+#: 89.0 s, the reply "하더라도" after 0.7 s), and its caption must reach it.
+EDGE_GAP_MS = 300
 
 
 def _trim_edges(words: tuple[Word, ...], energy: Callable[[int, int], float],
@@ -238,16 +245,32 @@ def _trim_edges(words: tuple[Word, ...], energy: Callable[[int, int], float],
         return flags if any(flags) else []
 
     first, last = words[0], words[-1]
+    several = len(words) > 1
     flags = loud(first)
     if flags:
-        first = replace(first, start_ms=first.start_ms + flags.index(True) * _EDGE_FRAME_MS)
-    if len(words) == 1:
+        first = replace(first, start_ms=first.start_ms + _voice_start(flags, after_gap=several) * _EDGE_FRAME_MS)
+    if not several:
         last = first
     flags = loud(last)
     if flags:
         end = last.start_ms + (len(flags) - flags[::-1].index(True)) * _EDGE_FRAME_MS
         last = replace(last, end_ms=max(last.start_ms + 1, min(last.end_ms, end)))
-    return (last,) if len(words) == 1 else (first, *words[1:-1], last)
+    return (first, *words[1:-1], last) if several else (last,)
+
+
+def _voice_start(flags: list[bool], *, after_gap: bool) -> int:
+    """The first loud frame of ``flags``; ``after_gap``: the first of the last loud run after ``EDGE_GAP_MS`` of
+    quiet frames or more (the voice that goes on into the next word, not the line before it)."""
+    start = flags.index(True)
+    quiet = 0
+    for i in range(start, len(flags) if after_gap else start):
+        if not flags[i]:
+            quiet += 1
+            continue
+        if quiet * _EDGE_FRAME_MS >= EDGE_GAP_MS:
+            start = i
+        quiet = 0
+    return start
 
 
 def _next_to_voice(voiced: list[bool]) -> list[bool]:

@@ -90,6 +90,38 @@ def test_a_sentence_opened_by_one_word_stamped_into_the_pause_before_it_is_kept_
     assert [c.text for c in later] == ["만약"]
 
 
+def test_a_first_word_stamped_from_the_line_before_across_a_pause_starts_on_the_voice_after_it() -> None:
+    """conv-110 at 24.7 s: "그건" ran from the last 0.1 s of one reply across 0.8 s of silence onto the phone reply
+    after it ("그건 아니라"). Judged with that silence, the reply was dropped as silence under the words; it now
+    starts where its voice does. A single word keeps its first voice (which of its two it is, nothing says)."""
+    def voice(t: int) -> bool:
+        return t < 10_000 or 10_800 <= t < 11_300
+
+    def energy(a: int, b: int) -> float:
+        return -22.0 if voice(a) else -62.0
+
+    builder = SentenceBuilder(speech=lambda a, b: 0.9 if voice(a) else 0.05, energy=energy)
+    assert builder.add(words("다 하더라도", 8_000, 1_000), True)  # the speech level
+    shown = builder.add([TimedWord(9_900, 10_900, "그건", 0.7, -0.4), TimedWord(10_900, 11_100, "아니라", 0.8, -0.4)],
+                        True)
+    assert [(c.text, c.start_ms) for c in shown] == [("그건 아니라", 10_800)]
+    one = SentenceBuilder(quality=None, speech=lambda a, b: 0.9 if voice(a) else 0.05, energy=energy)
+    assert one.add([TimedWord(9_900, 10_900, "그건", 0.7, -0.4)], True)[0].start_ms == 9_900
+
+
+def test_a_last_word_run_across_a_pause_into_the_next_line_keeps_its_end() -> None:
+    """conv-103 at 89.0 s: "변호인단의 활단하더라도", the last word holding the reply "하더라도" 0.7 s after the
+    line: the caption reaches that reply's voice."""
+    def voice(t: int) -> bool:
+        return t < 10_000 or 10_700 <= t < 11_300
+
+    builder = SentenceBuilder(quality=None, speech=lambda a, b: 0.9 if voice(a) else 0.05,
+                              energy=lambda a, b: -22.0 if voice(a) else -62.0)
+    line = [TimedWord(9_000, 9_600, "변호인단의", 0.8, -0.4), TimedWord(9_600, 11_300, "활단하더라도", 0.6, -0.4)]
+    shown = builder.add(line, True)
+    assert [(c.text, c.end_ms) for c in shown] == [("변호인단의 활단하더라도", 11_300)]
+
+
 def test_a_quiet_reply_is_judged_with_the_audio_after_its_words_not_cut_off_at_their_end() -> None:
     """conversation.mp4 at 21.1 s: a quiet reply between pauses ("물론 십 대", -36 dBFS), read unsure ("뭔노시?",
     word probability 0.35). Judged with the audio only up to its last word's end, its voice was too short to be a
