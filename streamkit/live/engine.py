@@ -259,7 +259,12 @@ class StreamingTranscriber:
         cpu = time.process_time()
         hypothesis, resume = self._hear(o.cheap_beam_size if cheap else o.beam_size, end)
         self.processed_ms = end
+        earlier = self.agreement.pending
         committed = forced + self.agreement.insert(self._settle_lead_in(hypothesis), end - o.tail_guard_ms)
+        rereads = 0
+        if resume is not None and not self.agreement.pending:
+            flushed, rereads = self._before_loop(earlier, resume)
+            committed += flushed
         # Nothing new heard (or only a loop): restart after the last pause. Not with words pending, even before
         # a loop: cut from under them they could never be confirmed (a phone-band sentence of conversation.mp4
         # whose first word no two decodes spelled alike was lost that way).
@@ -267,10 +272,10 @@ class StreamingTranscriber:
             self._drop_until(max(self._buffer_start_ms, self.agreement.committed_end_ms, resume - o.resume_margin_ms))
         elif not committed and not self.agreement.pending:
             self._restart_after_pause()
-        sentence_end = bool(committed) and (bool(forced) or ends_sentence(committed[-1]))
-        rereads = 0
+        sentence_end = bool(committed) and (bool(forced) or ends_sentence(committed[-1]) or rereads > 0)
         if self._trailing_silence_ms() >= o.silence_commit_ms:
-            flushed, rereads = self._flush_at_pause()
+            flushed, more = self._flush_at_pause()
+            rereads += more
             committed += flushed
             sentence_end = bool(committed)
             self._drop_until(max(self._buffer_start_ms, end - o.silence_commit_ms // 2))
@@ -279,6 +284,15 @@ class StreamingTranscriber:
         return StepResult(tuple(committed), sentence_end, skipped_ms=skipped, decoded=True, lag_ms=behind, cheap=cheap,
                           decode_cpu_ms=round((time.process_time() - cpu) * 1000), decoded_ms=heard_ms,
                           rereads=rereads)
+
+    def _before_loop(self, earlier: Sequence[TimedWord], resume_ms: int) -> tuple[list[TimedWord], int]:
+        """A decode looped from its first words over music, then heard speech at ``resume_ms``: the words before
+        such a loop are dropped with it (:meth:`_hear`). Those the decode before heard there are a reply running
+        into the music (conv-113 at 57.9 s, "또한 박" 80 ms before 9 s of music, lost live and never a voiced stretch
+        for the second chance): they are read again and committed as at a pause (:meth:`_flush_at_pause`)."""
+        floor = self.agreement.committed_end_ms
+        self.agreement.pending = [w for w in earlier if w.start_ms >= floor and w.end_ms <= resume_ms]
+        return self._flush_at_pause()
 
     def _no_speech(self, end: int, behind: int) -> StepResult:
         """Too little speech to decode up to ``end``: a pause. Commit what is pending, keep a little left context."""

@@ -226,6 +226,33 @@ def test_a_reading_in_context_that_runs_the_words_into_the_committed_ones_falls_
     assert [text for _at, text in alone[0]] == ["head", "tial"] and alone[1] == 1
 
 
+class ReplyThenLoop:
+    """A window that hears a reply (2.0-2.45 s) once, then, holding the music after it, loops over the music from
+    the reply's second word on and hears the next line after it (the words before such a loop are dropped)."""
+
+    def __init__(self) -> None:
+        self.heard = False
+
+    def __call__(self, samples: NDArray[np.float32], beam: int, offset_ms: int) -> list[TimedWord]:
+        end = offset_ms + samples.size * 1000 // RATE
+        if offset_ms > 2000 or end < 2450:
+            return []
+        reply = [TimedWord(2000, 2450, "reply")]
+        if not self.heard:
+            self.heard = True
+            return reply
+        return [*reply, *(TimedWord(2600 + 150 * i, 2700 + 150 * i, "la") for i in range(5)),
+                TimedWord(end - 400, end - 300, "next")]
+
+
+def test_a_reply_running_into_music_the_window_then_loops_over_is_read_again_not_dropped() -> None:
+    """conv-113 at 57.9 s: "또한 박" with music 80 ms after it. One decode read the reply; the next read it with a loop
+    over the music, and the words before such a loop are dropped with it. The reply is read again as at a pause."""
+    audio = np.concatenate([_quiet(2000), _tone(450), _quiet(100), _tone(9000), _quiet(6000)])
+    committed, decoded = _run(ReplyThenLoop(), audio, ClipDecoder())
+    assert committed[:1] == [(3000, "reply")] and decoded == 1  # read again once, at the loop's decode
+
+
 class LoopAlone(ClipDecoder):
     """Reads the loud part of a clip as "야," six times when the clip starts within 1 s of it (alone, as a music
     bed can make Whisper loop), and as "reply" after a word of its own ("context") when it starts further back;
