@@ -262,8 +262,10 @@ def _voice_start(flags: list[bool], *, after_gap: bool) -> int:
     """The first loud frame of ``flags``; ``after_gap``: the first of the last loud run after ``EDGE_GAP_MS`` of
     quiet frames or more (the voice that goes on into the next word, not the line before it)."""
     start = flags.index(True)
+    if not after_gap:
+        return start
     quiet = 0
-    for i in range(start, len(flags) if after_gap else start):
+    for i in range(start, len(flags)):
         if not flags[i]:
             quiet += 1
             continue

@@ -321,15 +321,14 @@ class StreamingTranscriber:
         them when they go on from those (``LiveOptions.reread_context_ms``), else, or when that reading leaves
         less than half their letters past the committed end, alone."""
         agreement, context_ms = self.agreement, self.options.reread_context_ms
-        rereads = -missed.loop_retries  # a reading retried after a loop is one decode more
+        decodes = missed.reread_count + missed.loop_retries  # a reading retried after a loop is one decode more
         if context_ms and agreement.committed_end_ms > self._buffer_start_ms and \
                 goes_on(agreement.committed, pending[0], self.options.restart_pause_ms):
             heard = missed.reread(pending, max(self._buffer_start_ms, agreement.committed_end_ms - context_ms))
-            rereads += heard is not None
             if 2 * letter_count(agreement.past_committed(heard or ())) >= letter_count(pending):
-                return heard, rereads + missed.loop_retries
+                return heard, missed.reread_count + missed.loop_retries - decodes
         heard = missed.reread(pending)
-        return heard, rereads + (heard is not None) + missed.loop_retries
+        return heard, missed.reread_count + missed.loop_retries - decodes
 
     def _second_chance(self, settle_ms: int | None = None) -> StepResult | None:
         """Idle: a settled stretch of voice left without words decoded alone (:class:`~.missed.MissedVoice`),
