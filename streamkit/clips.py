@@ -11,7 +11,14 @@ from numpy.typing import NDArray
 
 from .errors import TranscriptionError
 from .models import AudioTrack, Utterance
-from .transcribe import CLIP_TOKENS, TranscribeOptions, WhisperTranscriber, convert_segments, token_cap
+from .transcribe import (
+    CLIP_TOKENS,
+    TranscribeOptions,
+    WhisperTranscriber,
+    convert_segments,
+    release_memory,
+    token_cap,
+)
 
 __all__ = ["decode_clips", "decode_samples", "rescue_batch", "turn_regions"]
 
@@ -69,6 +76,10 @@ def decode_samples(
         return list(convert_segments(segments, samples.size / 16_000, None, offset_ms=offset_ms))
     except (RuntimeError, ValueError) as exc:
         raise TranscriptionError(f"transcription failed: {exc}") from exc
+    finally:
+        # The batch's scratch stayed resident (conv-109: 479 MB after the rescue's batch, 198 MB before it), and the
+        # glue step's batch peaked on top of it (867 MB); handed back, that batch peaks at 745 MB.
+        release_memory()
 
 
 def rescue_batch(options: TranscribeOptions, speech_ms: int) -> int:

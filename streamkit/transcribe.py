@@ -33,6 +33,7 @@ __all__ = [
     "cuda_available",
     "decodes_batched",
     "plan_windows",
+    "release_memory",
     "resolve_model",
     "whisper_model_class",
 ]
@@ -336,7 +337,7 @@ class WhisperTranscriber:
                                            not_before_ms=last))
             except (RuntimeError, ValueError) as exc:
                 raise TranscriptionError(f"transcription failed: {exc}") from exc
-            _release_memory()
+            release_memory()
         if progress is not None:
             progress(total, total)
         return Transcript(
@@ -369,6 +370,8 @@ class WhisperTranscriber:
             return list(convert_segments(segments, (end_ms - start_ms) / 1000, None, offset_ms=max(start_ms, 0)))
         except (RuntimeError, ValueError) as exc:
             raise TranscriptionError(f"transcription failed: {exc}") from exc
+        finally:
+            release_memory()
 
 
 @functools.cache
@@ -382,8 +385,9 @@ def _malloc_trim() -> Callable[[int], int] | None:
         return None
 
 
-def _release_memory() -> None:
-    """Hand freed heap back to the OS (glibc ``malloc_trim``), so peak RSS does not creep with length."""
+def release_memory() -> None:
+    """Hand freed heap back to the OS (glibc ``malloc_trim``), so peak RSS does not creep with length, and a decode's
+    scratch does not sit under the next one's peak (the rescue's batches and stretches: :mod:`streamkit.clips`)."""
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
@@ -398,7 +402,7 @@ def _trimmed(segments: Iterable[Any]) -> Iterator[Any]:
     A trim costs about 1.5 ms; segments of one batch arrive together, so those trims find nothing."""
     for seg in segments:
         yield seg
-        _release_memory()
+        release_memory()
 
 
 #: New tokens for a stretch decoded on its own, (base, per second, above which none), and for a batch of clips by

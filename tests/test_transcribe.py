@@ -249,7 +249,7 @@ def test_heap_is_returned_between_decodes_and_pcm_is_not_held(tmp_path: Path, mo
     import streamkit.transcribe as transcribe_module
 
     events: list[str] = []
-    monkeypatch.setattr(transcribe_module, "_release_memory", lambda: events.append("trim"))
+    monkeypatch.setattr(transcribe_module, "release_memory", lambda: events.append("trim"))
 
     class Model:
         def transcribe(self, samples: Any, **kwargs: object) -> tuple[Iterator[object], None]:
@@ -270,6 +270,27 @@ def test_heap_is_returned_between_decodes_and_pcm_is_not_held(tmp_path: Path, mo
     assert events == ["decode 0, pcm held: False", "trim", "decode 1, pcm held: False", "trim",
                       "decode 2, pcm held: False", "trim", "trim"]
 
+
+
+def test_a_stretch_decoded_alone_hands_its_scratch_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rescue's decodes trim the heap after them, so their scratch does not sit under the next batch's peak."""
+    from types import SimpleNamespace
+
+    import streamkit.transcribe as transcribe_module
+
+    events: list[str] = []
+    monkeypatch.setattr(transcribe_module, "release_memory", lambda: events.append("trim"))
+
+    class Model:
+        def transcribe(self, samples: Any, **kwargs: object) -> tuple[Iterator[object], None]:
+            events.append("decode")
+            return iter([SimpleNamespace(start=0.1, end=0.6, text="네", words=None, avg_logprob=-0.1,
+                                         no_speech_prob=0.0, compression_ratio=1.0)]), None
+
+    transcriber = WhisperTranscriber(resolve_model("base", device="cpu"), whisper_model=Model())
+    audio = extract_audio(probe(SHORT), tmp_path / "a.wav")
+    assert [u.text for u in transcriber.transcribe_span(audio, 500, 1500, TranscribeOptions())] == ["네"]
+    assert events == ["decode", "trim"]
 
 def _segment(text: str, words: list[tuple[str, float, float]]) -> Any:
     from types import SimpleNamespace
