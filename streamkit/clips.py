@@ -20,7 +20,7 @@ from .transcribe import (
     token_cap,
 )
 
-__all__ = ["decode_clips", "decode_samples", "rescue_batch", "turn_regions"]
+__all__ = ["CPU_CLIP_BATCH", "clip_batch", "decode_clips", "decode_samples", "rescue_batch", "turn_regions"]
 
 
 def _clip_groups(spans: Sequence[tuple[int, int]], extent_ms: int) -> list[list[tuple[int, int]]]:
@@ -88,6 +88,22 @@ def rescue_batch(options: TranscribeOptions, speech_ms: int) -> int:
     ``batch_size``. A batch of 8 clips of 30 s on a one-minute recording doubled the run's peak memory
     against bare batched faster-whisper on the same file (1.04 GB vs 0.46)."""
     return max(1, min(options.batch_size, -(-speech_ms // 30_000)))
+
+
+#: Clips of the rescue and of the glue step decoded at once on the CPU. Each clip is a whole 30 s encoder window, and
+#: a batch of them peaked above the first pass that had found nothing there (conv-105: the glue step's 6 clips at
+#: once 822 MB, the rescue's 3 at once 720 MB, the first pass at batch 8 652 MB; bare batched faster-whisper 624 MB).
+#: Two at a time stayed under the first pass on five of six recordings (conv-105 536-593 MB), for about 4 % more
+#: wall time: on two cores a batch barely runs faster per clip. On a GPU the batch is what makes the rescue fast.
+CPU_CLIP_BATCH = 2
+
+
+def clip_batch(options: TranscribeOptions, speech_ms: int, transcriber: object) -> int:
+    """Clips the rescue or the glue step decodes at once with ``transcriber``: :func:`rescue_batch`, at most
+    :data:`CPU_CLIP_BATCH` unless its model runs on a GPU."""
+    batch = rescue_batch(options, speech_ms)
+    device = getattr(getattr(transcriber, "choice", None), "device", "cpu")
+    return batch if device == "cuda" else min(batch, CPU_CLIP_BATCH)
 
 
 def turn_regions(audio: AudioTrack, options: TranscribeOptions) -> list[tuple[int, int]]:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .clips import decode_samples, rescue_batch
+from .clips import clip_batch, decode_samples
 from .models import AudioTrack, Transcript, Utterance, Word
 from .quality import Dropped, QualityOptions, SpeechFn, keep_words, uncovered, without_music_runs
 from .spans import SpanTranscriber, padded, repeats_known
@@ -174,7 +174,8 @@ def glue_turns(
     turns = _turns(uncovered(voice, result), r, quality, music)
     clips = glued_clips(turns, result, r.glue_context_ms, r.glue_reach_ms, r.pad_ms, duration)
     found = []
-    for clip, piece in decode_glued(transcriber, audio, clips, options, rescue_batch(options, len(clips) * 30_000)):
+    batch = clip_batch(options, len(clips) * 30_000, transcriber)
+    for clip, piece in decode_glued(transcriber, audio, clips, options, batch):
         u = keep_words(piece, [i for i, w in enumerate(piece.words) if w.probability >= r.glue_word_probability])
         if u is None:
             dropped.append(Dropped(piece.start_ms, piece.end_ms, piece.text, "decoded again after the voice before "

@@ -44,7 +44,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .clips import decode_clips, rescue_batch, turn_regions
+from .clips import clip_batch, decode_clips, rescue_batch, turn_regions
 from .glue import glue_turns
 from .interleave import interleave
 from .models import AudioTrack, Transcript, Utterance
@@ -223,7 +223,7 @@ def _rescue_regions(
     # whose padding reached the next word's clip was decoded nowhere, and its line's cue came 0.8 s late).
     alone = [g for g in turns if not _inside(g, clips, r.pad_ms)]
     found = []
-    batch = rescue_batch(options, sum(b - a for a, b in regions))
+    batch = clip_batch(options, sum(b - a for a, b in regions), transcriber)
     for u in _decode_regions(sorted([*clips, *alone, *sided]), transcript, audio, transcriber, options, dropped,
                              batch):
         if _on((u.start_ms, u.end_ms), todo):
