@@ -154,6 +154,28 @@ def test_a_short_stretch_decoded_on_its_own_gets_a_token_cap_by_its_length(
     assert short and short[0].words and clips
 
 
+
+def test_a_batch_aligned_by_parts_gives_the_words_aligned_at_once(
+    transcriber: WhisperTranscriber, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Word alignment runs ``ALIGN_BATCH`` items at a time on the CPU (peak memory); the words stay the same."""
+    import streamkit.transcribe as transcribe_module
+    from streamkit.clips import decode_samples
+    from streamkit.media import read_pcm
+
+    audio = extract_audio(probe(FANLIVE), tmp_path / "f.wav")
+    samples = read_pcm(audio, 0, 20_000)
+    clips = [(0, 3000), (3000, 7000), (7000, 11_000), (11_000, 15_000), (15_000, 20_000)]
+
+    def words(align_batch: int) -> list[tuple[str, int, int, float]]:
+        monkeypatch.setattr(transcribe_module, "ALIGN_BATCH", align_batch)
+        found = decode_samples(transcriber, samples, clips, TranscribeOptions(), len(clips))
+        return [(w.text, w.start_ms, w.end_ms, round(w.probability, 3)) for u in found for w in u.words]
+
+    at_once, by_parts = words(len(clips)), words(2)
+    assert len(at_once) > 10
+    assert by_parts == at_once
+
 @pytest.mark.slow
 def test_at_least_as_accurate_as_bare_faster_whisper(transcriber: WhisperTranscriber, tmp_path: Path) -> None:
     """The issue's bar: streamkit's Korean text vs. bare faster-whisper (VAD) on the same file and model."""
