@@ -93,8 +93,8 @@ def rescue_batch(options: TranscribeOptions, speech_ms: int) -> int:
 #: Clips of the rescue and of the glue step decoded at once on the CPU. Each clip is a whole 30 s encoder window, and
 #: a batch of them peaked above the first pass that had found nothing there (conv-105: the glue step's 6 clips at
 #: once 822 MB, the rescue's 3 at once 720 MB, the first pass at batch 8 652 MB; bare batched faster-whisper 624 MB).
-#: Two at a time stayed under the first pass on five of six recordings (conv-105 536-593 MB), for about 4 % more
-#: wall time: on two cores a batch barely runs faster per clip. On a GPU the batch is what makes the rescue fast.
+#: Two at a time stayed under the first pass on five of six recordings (conv-105 536-593 MB); the batches took 5-10 %
+#: longer (on two cores a batch barely runs faster per clip). On a GPU the batch is what makes the rescue fast.
 CPU_CLIP_BATCH = 2
 
 
