@@ -22,6 +22,7 @@ from .errors import ModelError, ModelIntegrityError, TranscriptionError
 from .media import read_pcm
 from .models import AudioTrack, ModelChoice, ProgressCallback, Transcript, Utterance, Word
 from .problems import readable
+from .whispermodel import whisper_model_class
 
 __all__ = [
     "DEFAULT_CPU_MODEL",
@@ -35,7 +36,6 @@ __all__ = [
     "plan_windows",
     "release_memory",
     "resolve_model",
-    "whisper_model_class",
 ]
 
 log = logging.getLogger("streamkit")
@@ -228,52 +228,6 @@ def _decode(model: Any, samples: Any, options: TranscribeOptions, batched: bool,
 
         return BatchedInferencePipeline(model).transcribe(samples, batch_size=options.batch_size, **kwargs)[0]
     return model.transcribe(samples, **kwargs)[0]
-
-
-#: Items of a batch aligned to their words at once on the CPU (:func:`whisper_model_class`).
-ALIGN_BATCH = 2
-
-
-@functools.cache
-def whisper_model_class() -> type:
-    """faster-whisper's ``WhisperModel`` whose word alignment survives an empty alignment.
-
-    CTranslate2 returns no alignment for a segment Whisper wrote past the audio it was given (an encoder
-    window of one frame or so), and faster-whisper 1.2.1 then fails with an ``IndexError`` in
-    ``find_alignment`` (SYSTRAN/faster-whisper#1460, not released): ``streamkit live`` stopped with a traceback
-    on conv-102 20 dB quieter, 2.3 s in (a 1.7 s window). Such an alignment gives no words, as the fix upstream
-    does: the batch's segments keep their text and times without word timestamps."""
-    from faster_whisper import WhisperModel
-
-    class AlignedWhisperModel(WhisperModel):  # type: ignore[misc]
-        def find_alignment(self, tokenizer: Any, text_tokens: list[list[int]], encoder_output: Any,
-                           num_frames: Any, median_filter_width: int = 7) -> list[list[dict[str, Any]]]:
-            if isinstance(num_frames, list) and len(text_tokens) > ALIGN_BATCH and encoder_output.device == "cpu":
-                import ctranslate2
-                import numpy as np
-
-                # A batch's alignment at once held every item's cross-attention over 1500 frames (conv-109: bare
-                # batched faster-whisper peaks at 900 MB with word timestamps, 782 MB without); by parts, less.
-                frames = np.asarray(encoder_output)
-                found = []
-                for i in range(0, len(text_tokens), ALIGN_BATCH):
-                    part = ctranslate2.StorageView.from_array(np.ascontiguousarray(frames[i : i + ALIGN_BATCH]))
-                    found += self._aligned(tokenizer, text_tokens[i : i + ALIGN_BATCH], part,
-                                           num_frames[i : i + ALIGN_BATCH], median_filter_width)
-                return found
-            return self._aligned(tokenizer, text_tokens, encoder_output, num_frames, median_filter_width)
-
-        def _aligned(self, tokenizer: Any, text_tokens: list[list[int]], encoder_output: Any, num_frames: Any,
-                     median_filter_width: int) -> list[list[dict[str, Any]]]:
-            try:
-                found: list[list[dict[str, Any]]] = super().find_alignment(
-                    tokenizer, text_tokens, encoder_output, num_frames, median_filter_width)
-            except IndexError:
-                log.debug("word alignment: an empty alignment (faster-whisper#1460); no word timestamps here")
-                return [[] for _ in text_tokens]
-            return found
-
-    return AlignedWhisperModel
 
 
 @dataclass

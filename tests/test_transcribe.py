@@ -159,7 +159,7 @@ def test_a_batch_aligned_by_parts_gives_the_words_aligned_at_once(
     transcriber: WhisperTranscriber, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Word alignment runs ``ALIGN_BATCH`` items at a time on the CPU (peak memory); the words stay the same."""
-    import streamkit.transcribe as transcribe_module
+    import streamkit.whispermodel as whispermodel
     from streamkit.clips import decode_samples
     from streamkit.media import read_pcm
 
@@ -168,7 +168,7 @@ def test_a_batch_aligned_by_parts_gives_the_words_aligned_at_once(
     clips = [(0, 3000), (3000, 7000), (7000, 11_000), (11_000, 15_000), (15_000, 20_000)]
 
     def words(align_batch: int) -> list[tuple[str, int, int, float]]:
-        monkeypatch.setattr(transcribe_module, "ALIGN_BATCH", align_batch)
+        monkeypatch.setattr(whispermodel, "ALIGN_BATCH", align_batch)
         found = decode_samples(transcriber, samples, clips, TranscribeOptions(), len(clips))
         return [(w.text, w.start_ms, w.end_ms, round(w.probability, 3)) for u in found for w in u.words]
 
